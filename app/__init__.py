@@ -1,0 +1,62 @@
+"""The Tulanet mentoring programme as an LTI 1.3 tool: ``create_app()`` builds it."""
+import logging
+import os
+import time
+
+from flask import Flask, g, request, session
+from pythonjsonlogger.json import JsonFormatter
+
+from . import i18n
+from .config import load_config
+from .extensions import babel, csrf, db, migrate
+
+
+def _configure_logging(app: Flask) -> None:
+    handler = logging.StreamHandler()
+    if app.config["LOG_FORMAT"] == "json":
+        handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("app")
+    root.handlers[:] = [handler]
+    root.setLevel(app.config["LOG_LEVEL"])
+    root.propagate = False
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(load_config(app.instance_path, config))
+    _configure_logging(app)
+
+    # Models must be imported before migrations or create_all see the metadata.
+    from . import models  # noqa: F401
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    csrf.init_app(app)
+
+    from .lti.keys import KeyStore
+    from .lti.platform_keys import PlatformKeyCache
+    from .sessions import TokenSessionInterface
+
+    app.session_interface = TokenSessionInterface()
+    app.extensions["lti_keys"] = KeyStore(
+        app.config["LTI_KEY_DIR"], app.config["LTI_KEY_GRACE_SECONDS"]
+    )
+    app.extensions["lti_platform_keys"] = PlatformKeyCache(app.config["LTI_JWKS_DEFAULT_MAX_AGE"])
+
+    from . import security, web
+    from .lti.routes import bp as lti_bp
+    from .programme.routes import bp as programme_bp
+
+    app.register_blueprint(lti_bp)
+    app.register_blueprint(programme_bp)
+    web.init_app(app)
+    security.init_app(app)
+
+    from .cli import register_cli
+
+    register_cli(app)
+    return app

@@ -1,0 +1,110 @@
+"""``flask --app app demo seed``: the demo programme, its course and fictional people.
+
+The people are the development platform's demo people (``app/devplatform/people.json``), so a
+"launch as" there lands on someone the tool already knows.
+"""
+import json
+import os
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from .cli import check_platform_url
+from .extensions import db
+from .lti.models import Deployment, Platform
+from .people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT, Course, Enrolment, User
+from .programme.models import Programme
+
+demo_cli = AppGroup("demo", help="Demo data for development.")
+
+PEOPLE_FILE = Path(__file__).parent / "devplatform" / "people.json"
+ROLE_BY_PLATFORM_ROLE = {"learner": PARTICIPANT, "instructor": FACILITATOR, "administrator": ADMINISTRATOR}
+
+# The programme text gives kickoff, closing and the registration window; the midpoint date is
+# ours (the text names a midpoint event without a date).
+DEMO_PROGRAMME = {
+    "name": "Tulanet-mentorointiohjelma 2022–2023",
+    "registration_opens": date(2021, 11, 1),
+    "registration_closes": date(2022, 3, 17),
+    "kickoff": date(2022, 5, 5),
+    "midpoint": date(2022, 10, 20),
+    "closing": date(2023, 3, 30),
+}
+
+
+def devplatform_settings(platform_url: str | None = None) -> dict:
+    base = (platform_url or os.environ.get("DEVPLATFORM_URL", "http://127.0.0.1:5001")).rstrip("/")
+    return {
+        "issuer": base,
+        "client_id": os.environ.get("DEVPLATFORM_CLIENT_ID", "tulanet-dev-tool"),
+        "deployment_id": os.environ.get("DEVPLATFORM_DEPLOYMENT_ID", "1"),
+        "auth_login_url": base + "/auth",
+        "auth_token_url": base + "/token",
+        "key_set_url": base + "/jwks",
+        "context_id": "2",
+        "context_title": "Tulanet-mentorointi 2022–2023",
+        "context_label": "TULANET-MENTOR",
+    }
+
+
+def seed_demo(platform_url: str | None = None) -> dict:
+    """Create or refresh the demo platform, course, programme and people. Idempotent."""
+    s = devplatform_settings(platform_url)
+    check_platform_url("DEVPLATFORM_URL", s["issuer"], current_app.config["APP_ENV"])
+    platform = db.session.scalar(db.select(Platform).filter_by(issuer=s["issuer"], client_id=s["client_id"]))
+    if platform is None:
+        platform = Platform(issuer=s["issuer"], client_id=s["client_id"])
+        db.session.add(platform)
+    platform.name = "Kehitysalusta"
+    platform.auth_login_url = s["auth_login_url"]
+    platform.auth_token_url = s["auth_token_url"]
+    platform.key_set_url = s["key_set_url"]
+    if s["deployment_id"] not in {d.deployment_id for d in platform.deployments}:
+        platform.deployments.append(Deployment(deployment_id=s["deployment_id"]))
+
+    course = db.session.scalar(
+        db.select(Course).filter_by(issuer=s["issuer"], deployment_id=s["deployment_id"], context_id=s["context_id"])
+    )
+    if course is None:
+        course = Course(issuer=s["issuer"], deployment_id=s["deployment_id"], context_id=s["context_id"])
+        db.session.add(course)
+    course.title, course.label = s["context_title"], s["context_label"]
+    db.session.flush()
+
+    programme = db.session.scalar(db.select(Programme).filter_by(course_id=course.id, name=DEMO_PROGRAMME["name"]))
+    if programme is None:
+        programme = Programme(course_id=course.id, **DEMO_PROGRAMME)
+        db.session.add(programme)
+
+    people = json.loads(PEOPLE_FILE.read_text(encoding="utf-8"))
+    for person in people:
+        user = db.session.scalar(db.select(User).filter_by(issuer=s["issuer"], subject=person["id"]))
+        if user is None:
+            user = User(issuer=s["issuer"], subject=person["id"])
+            db.session.add(user)
+        user.given_name, user.family_name = person["given_name"], person["family_name"]
+        user.name = f"{person['given_name']} {person['family_name']}"
+        user.email = person["email"]
+        user.locale = person.get("lang")
+        db.session.flush()
+        enrolment = db.session.scalar(db.select(Enrolment).filter_by(course_id=course.id, user_id=user.id))
+        if enrolment is None:
+            enrolment = Enrolment(course_id=course.id, user_id=user.id, lti_roles=[])
+            db.session.add(enrolment)
+        enrolment.role = ROLE_BY_PLATFORM_ROLE[person["role"]]
+        enrolment.active = True
+    db.session.commit()
+    return {"platform": s["issuer"], "course": course.title, "programme": programme.name, "people": len(people)}
+
+
+@demo_cli.command("seed")
+def seed_command():
+    """Create the demo programme, its course, the development platform and demo people."""
+    result = seed_demo()
+    click.echo(
+        f"Seeded {result['programme']} in course {result['course']} "
+        f"with {result['people']} people; platform {result['platform']}."
+    )

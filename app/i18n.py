@@ -1,0 +1,22 @@
+"""Locale choice: the user's switch, then the launch's locale, then the browser, then Finnish."""
+from flask import current_app, g, request, session
+
+LANGUAGE_NAMES = {"fi": "suomi", "sv": "svenska", "en": "English"}
+
+
+def normalise_locale(code: str | None) -> str | None:
+    """Moodle's codes (``fi``, ``sv_fi``, ``en_us``, ``pt_br``) or BCP-47 to one we serve."""
+    if not code or not isinstance(code, str):
+        return None
+    language = code.replace("-", "_").split("_")[0].lower()
+    return language if language in LANGUAGE_NAMES else None
+
+
+def select_locale() -> str:
+    chosen = normalise_locale(request.args.get("lang")) or session.get("locale")
+    if chosen:
+        return chosen
+    launch_locale = g.get("launch_locale")
+    if launch_locale:
+        return launch_locale
+    return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "fi"

@@ -1,0 +1,354 @@
+"""OIDC login and launch validation on top of pylti1p3, closing the library's known gaps.
+
+pylti1p3next 2.0.2 (with Flask 3.1) checks a nonce but never consumes it, accepts tokens
+without ``exp``/``iat``, fetches the platform JWKS on every launch, lets an unknown issuer or a
+wrong ``aud`` escape its own exception types, and keys everything off a Flask cookie session.
+Here registrations come from the database, the state and nonce are one database row consumed
+atomically, the JWKS is cached, and every refusal is a ``LaunchError`` with a precise reason.
+"""
+import base64
+import json
+import secrets
+from datetime import timedelta
+from urllib.parse import urlencode
+
+import jwt
+from flask import current_app, request
+from pylti1p3.contrib.flask import FlaskCookieService, FlaskMessageLaunch, FlaskRequest
+from pylti1p3.contrib.flask.service_connector import FlaskServiceConnector
+from pylti1p3.deployment import Deployment as LtiDeployment
+from pylti1p3.exception import LtiException
+from pylti1p3.registration import Registration
+from pylti1p3.tool_config.abstract import ToolConfAbstract
+
+from ..extensions import db
+from .errors import LaunchError
+from .models import Deployment, LoginState, Platform, utcnow
+
+CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+MESSAGE_TYPES = ("LtiResourceLinkRequest", "LtiDeepLinkingRequest")
+LOGIN_STATE_SECONDS = 600
+STATE_COOKIE_PREFIX = "lti1p3-"
+
+
+class DbToolConf(ToolConfAbstract):
+    """Registrations from the ``lti_platform`` table; one issuer may hold several client ids."""
+
+    def __init__(self, keystore):
+        super().__init__()
+        self.keystore = keystore
+
+    def check_iss_has_one_client(self, iss):
+        return False
+
+    def check_iss_has_many_clients(self, iss):
+        return True
+
+    def registration(self, platform: Platform) -> Registration:
+        key = self.keystore.current()
+        return (
+            Registration()
+            .set_issuer(platform.issuer)
+            .set_client_id(platform.client_id)
+            .set_auth_login_url(platform.auth_login_url)
+            .set_auth_token_url(platform.auth_token_url)
+            .set_auth_audience(platform.auth_audience)
+            .set_key_set_url(platform.key_set_url)
+            .set_tool_private_key(key.private_pem)
+        )
+
+    @staticmethod
+    def platform(iss: str, client_id: str | None) -> Platform | None:
+        query = db.select(Platform).where(Platform.issuer == iss)
+        if client_id:
+            query = query.where(Platform.client_id == client_id)
+        rows = db.session.scalars(query.limit(2)).all()
+        return rows[0] if len(rows) == 1 else None
+
+    def find_registration_by_issuer(self, iss, *args, **kwargs):
+        platform = self.platform(iss, None)
+        return self.registration(platform) if platform else None
+
+    def find_registration_by_params(self, iss, client_id, *args, **kwargs):
+        platform = self.platform(iss, client_id)
+        return self.registration(platform) if platform else None
+
+    def find_deployment(self, iss, deployment_id):
+        return self.find_deployment_by_params(iss, deployment_id, None)
+
+    def find_deployment_by_params(self, iss, deployment_id, client_id, *args, **kwargs):
+        platform = self.platform(iss, client_id)
+        if platform and any(d.deployment_id == deployment_id for d in platform.deployments):
+            return LtiDeployment().set_deployment_id(deployment_id)
+        return None
+
+
+class PartitionedCookieService(FlaskCookieService):
+    """State cookies that survive a cross-site iframe whose browser blocks third-party cookies.
+
+    ``Partitioned`` (CHIPS) cookies are kept per top-level site. Browsers treat http://localhost
+    as a secure context, so the development set-up works with ``Secure`` too.
+    """
+
+    def update_response(self, response):
+        for key, data in self._cookie_data_to_set.items():
+            response.set_cookie(
+                key,
+                data["value"],
+                max_age=data["exp"],
+                path="/lti/",
+                secure=True,
+                httponly=True,
+                samesite="None",
+                partitioned=True,
+            )
+
+
+def _param(name: str) -> str | None:
+    return request.values.get(name) or None
+
+
+def begin_login(tool_conf: DbToolConf, launch_url: str, params: dict | None = None):
+    """Handle an OIDC third-party-initiated login: remember state and nonce, go to the platform.
+
+    Returns ``(auth_url, cookie_service)``; the caller redirects and lets the cookie service
+    add the state cookie to the response.
+    """
+    params = params or {k: v for k, v in request.values.items()}
+    for required in ("iss", "login_hint", "target_link_uri"):
+        if not params.get(required):
+            raise LaunchError("login_missing_param", param=required)
+    iss, client_id = params["iss"], params.get("client_id")
+    platform = tool_conf.platform(iss, client_id)
+    if platform is None:
+        if db.session.scalar(db.select(Platform.id).where(Platform.issuer == iss).limit(1)):
+            raise LaunchError("login_unknown_client", client_id=client_id or "")
+        raise LaunchError("login_unknown_issuer", issuer=iss)
+    deployment_id = params.get("lti_deployment_id")
+    if deployment_id and deployment_id not in {d.deployment_id for d in platform.deployments}:
+        raise LaunchError("login_unknown_deployment", deployment_id=deployment_id)
+
+    state = "state-" + secrets.token_urlsafe(24)
+    nonce = secrets.token_urlsafe(24)
+    db.session.add(
+        LoginState(
+            state=state,
+            nonce=nonce,
+            platform_id=platform.id,
+            login_params={k: params[k] for k in params if k in LOGIN_PARAMS},
+            expires_at=utcnow() + timedelta(seconds=LOGIN_STATE_SECONDS),
+        )
+    )
+    db.session.commit()
+    cookies = PartitionedCookieService(FlaskRequest(session={}))
+    cookies.set_cookie(state, state, LOGIN_STATE_SECONDS)
+    auth = {
+        "scope": "openid",
+        "response_type": "id_token",
+        "response_mode": "form_post",
+        "prompt": "none",
+        "client_id": platform.client_id,
+        "redirect_uri": launch_url,
+        "state": state,
+        "nonce": nonce,
+        "login_hint": params["login_hint"],
+    }
+    if params.get("lti_message_hint"):
+        auth["lti_message_hint"] = params["lti_message_hint"]
+    sep = "&" if "?" in platform.auth_login_url else "?"
+    return platform.auth_login_url + sep + urlencode(auth), cookies
+
+
+LOGIN_PARAMS = (
+    "iss", "login_hint", "target_link_uri", "lti_message_hint", "client_id", "lti_deployment_id"
+)
+
+
+def _b64json(segment: str) -> dict:
+    padded = segment + "=" * (-len(segment) % 4)
+    value = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    if not isinstance(value, dict):
+        raise ValueError("not an object")
+    return value
+
+
+class ToolMessageLaunch(FlaskMessageLaunch):
+    """A launch validated in a safe order, every failure mapped to a precise ``LaunchError``."""
+
+    def __init__(self, tool_conf: DbToolConf, key_cache, **kwargs):
+        kwargs.setdefault("service_connector_cls", FlaskServiceConnector)
+        super().__init__(
+            FlaskRequest(session={}),
+            tool_conf,
+            cookie_service=PartitionedCookieService(FlaskRequest(session={})),
+            **kwargs,
+        )
+        self._key_cache = key_cache
+        self._platform: Platform | None = None
+        self.login_state: LoginState | None = None
+
+    # The order matters: nothing is consumed before the signature is proven.
+    def validate(self):
+        self._validated = True
+        try:
+            self.validate_jwt_format()
+            self.validate_registration()
+            self.validate_jwt_signature()
+            self.validate_state()
+            self.validate_nonce()
+            self.validate_deployment()
+            self.validate_message()
+        except LtiException as exc:  # anything the library still raises is a bad message
+            self._validated = False
+            raise LaunchError("malformed_jwt") from exc
+        except Exception:
+            self._validated = False
+            raise
+        return self
+
+    def validate_jwt_format(self):
+        token = self._get_request_param("id_token")
+        if not token:
+            raise LaunchError("missing_id_token")
+        parts = token.split(".")
+        if len(parts) != 3:
+            raise LaunchError("malformed_jwt")
+        try:
+            self._jwt = {"header": _b64json(parts[0]), "body": _b64json(parts[1])}
+        except (ValueError, UnicodeDecodeError):
+            raise LaunchError("malformed_jwt") from None
+        header = self._jwt["header"]
+        if header.get("alg") != "RS256":
+            raise LaunchError("bad_alg", alg=str(header.get("alg")))
+        if not header.get("kid"):
+            raise LaunchError("missing_kid")
+        return self
+
+    def validate_registration(self):
+        body = self._jwt["body"]
+        iss = body.get("iss")
+        if not iss or not isinstance(iss, str):
+            raise LaunchError("missing_iss")
+        aud = body.get("aud")
+        auds = aud if isinstance(aud, list) else [aud]
+        candidates = db.session.scalars(db.select(Platform).where(Platform.issuer == iss)).all()
+        if not candidates:
+            raise LaunchError("unknown_issuer", issuer=iss)
+        azp = body.get("azp")
+        if azp is not None and azp not in auds:
+            raise LaunchError("wrong_azp")
+        if len(auds) > 1 and azp is None:
+            raise LaunchError("wrong_azp")
+        wanted = azp if azp is not None else auds[0]
+        platform = next((p for p in candidates if p.client_id == wanted), None)
+        if platform is None:
+            raise LaunchError("wrong_aud")
+        self._platform = platform
+        self._registration = self._tool_config.registration(platform)
+        return self
+
+    def validate_jwt_signature(self):
+        platform = self._platform
+        jwk = self._key_cache.key(platform.key_set_url, self._jwt["header"]["kid"])
+        try:
+            public_key = jwt.PyJWK(jwk, algorithm="RS256").key
+            jwt.decode(
+                self._get_request_param("id_token"),
+                public_key,
+                algorithms=["RS256"],
+                audience=platform.client_id,
+                issuer=platform.issuer,
+                leeway=current_app.config["LTI_CLOCK_LEEWAY_SECONDS"],
+                options={"require": ["exp", "iat"]},
+            )
+        except jwt.MissingRequiredClaimError as exc:
+            raise LaunchError("missing_exp" if exc.claim == "exp" else "missing_iat") from exc
+        except jwt.ExpiredSignatureError as exc:
+            raise LaunchError("expired") from exc
+        except jwt.ImmatureSignatureError as exc:
+            raise LaunchError("not_yet_valid") from exc
+        except jwt.InvalidAudienceError as exc:
+            raise LaunchError("wrong_aud") from exc
+        except (jwt.InvalidTokenError, jwt.PyJWKError, ValueError) as exc:
+            raise LaunchError("bad_signature") from exc
+        return self
+
+    def validate_state(self):
+        state = self._get_request_param("state")
+        if not state:
+            raise LaunchError("missing_state")
+        row = db.session.get(LoginState, state)
+        if row is None or row.expires_at <= utcnow() or row.platform_id != self._platform.id:
+            raise LaunchError("state_expired")
+        self.login_state = row
+        if row.used_at is not None:
+            raise LaunchError("nonce_replayed")
+        cookie = request.cookies.get(STATE_COOKIE_PREFIX + state)
+        if cookie is None:
+            raise CookiesBlocked(row)
+        if cookie != state:
+            raise LaunchError("state_mismatch")
+        return self
+
+    def validate_nonce(self):
+        nonce = self._jwt["body"].get("nonce")
+        if not nonce or nonce != self.login_state.nonce:
+            raise LaunchError("nonce_mismatch")
+        # Of two posts of one id_token, on any worker, only one marks the row used.
+        used = db.session.execute(
+            db.update(LoginState)
+            .where(LoginState.state == self.login_state.state, LoginState.used_at.is_(None))
+            .values(used_at=utcnow())
+        ).rowcount
+        if used != 1:
+            raise LaunchError("nonce_replayed")
+        return self
+
+    def validate_deployment(self):
+        deployment_id = self._jwt["body"].get(CLAIM + "deployment_id")
+        if not deployment_id:
+            raise LaunchError("missing_deployment")
+        if not any(d.deployment_id == deployment_id for d in self._platform.deployments):
+            raise LaunchError("unknown_deployment", deployment_id=str(deployment_id))
+        return self
+
+    def validate_message(self):
+        body = self._jwt["body"]
+        message_type = body.get(CLAIM + "message_type")
+        if not message_type:
+            raise LaunchError("missing_message_type")
+        if message_type not in MESSAGE_TYPES:
+            raise LaunchError("unknown_message_type", message_type=str(message_type))
+        if body.get(CLAIM + "version") != "1.3.0":
+            raise LaunchError("bad_version", version=str(body.get(CLAIM + "version")))
+        if not isinstance(body.get(CLAIM + "roles"), list):
+            raise LaunchError("missing_roles")
+        if message_type == "LtiResourceLinkRequest":
+            link = body.get(CLAIM + "resource_link")
+            if not isinstance(link, dict) or not link.get("id"):
+                raise LaunchError("missing_resource_link")
+        if not body.get("sub"):
+            raise LaunchError("missing_sub")
+        return super().validate_message()
+
+    @property
+    def platform(self) -> Platform:
+        return self._platform
+
+    @property
+    def claims(self) -> dict:
+        return self._jwt["body"]
+
+
+class CookiesBlocked(Exception):
+    """The state cookie did not come back: the browser refused even a partitioned cookie."""
+
+    def __init__(self, login_state: LoginState):
+        super().__init__("state cookie missing")
+        self.login_state = login_state
+
+
+def purge_expired_login_states() -> int:
+    return db.session.execute(
+        db.delete(LoginState).where(LoginState.expires_at < utcnow())
+    ).rowcount

@@ -1,0 +1,61 @@
+"""Platform public keys (JWKS), fetched over HTTP and cached.
+
+The cache honours Cache-Control (max-age, no-store) and refetches once when a launch names a
+kid it does not hold (the platform rotated its keys). It is a per-process cache only: any
+worker can rebuild it, so no worker depends on another's memory.
+"""
+import re
+import threading
+import time
+
+import requests
+
+from .errors import LaunchError
+
+_MAX_AGE = re.compile(r"max-age=(\d+)")
+MIN_REFETCH_SECONDS = 5  # an unknown kid cannot make us hammer the platform
+
+
+class PlatformKeyCache:
+    def __init__(self, default_max_age: int = 300, http: requests.Session | None = None):
+        self.default_max_age = default_max_age
+        self.http = http or requests.Session()
+        self._entries: dict[str, tuple[float, float, dict]] = {}
+        self._lock = threading.Lock()
+        self.fetches = 0
+
+    def _fetch(self, url: str) -> dict:
+        try:
+            response = self.http.get(url, timeout=5)
+            response.raise_for_status()
+            keys = {k["kid"]: k for k in response.json()["keys"] if "kid" in k}
+        except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
+            raise LaunchError("jwks_unavailable") from exc
+        self.fetches += 1
+        cache_control = response.headers.get("Cache-Control", "")
+        if "no-store" in cache_control or "no-cache" in cache_control:
+            max_age = 0
+        else:
+            match = _MAX_AGE.search(cache_control)
+            max_age = int(match.group(1)) if match else self.default_max_age
+        now = time.monotonic()
+        with self._lock:
+            self._entries[url] = (now + max_age, now, keys)
+        return keys
+
+    def key(self, url: str, kid: str) -> dict:
+        now = time.monotonic()
+        entry = self._entries.get(url)
+        if entry is None or entry[0] <= now:
+            keys = self._fetch(url)
+        else:
+            keys = entry[2]
+            if kid not in keys and now - entry[1] >= MIN_REFETCH_SECONDS:
+                keys = self._fetch(url)
+        if kid not in keys:
+            raise LaunchError("unknown_kid", kid=kid)
+        return keys[kid]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()

@@ -1,0 +1,186 @@
+"""The LTI endpoints: OIDC login, launch, the tool's JWKS and its configuration for Moodle."""
+import logging
+
+from flask import (
+    Blueprint,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import csrf, db
+from ..i18n import normalise_locale
+from ..lti.models import LoginState, utcnow
+from ..people.services import LaunchIdentity, record_launch
+from ..sessions import start_session
+from .errors import LaunchError
+from .launch import CLAIM, CookiesBlocked, DbToolConf, ToolMessageLaunch, begin_login
+from .roles import tool_role
+
+bp = Blueprint("lti", __name__, url_prefix="/lti")
+csrf.exempt(bp)  # cross-site posts from the platform, protected by state and nonce instead
+log = logging.getLogger(__name__)
+
+
+def tool_url(endpoint: str, **values) -> str:
+    base = current_app.config["TOOL_URL"]
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+def _tool_conf() -> DbToolConf:
+    return DbToolConf(current_app.extensions["lti_keys"])
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    auth_url, cookies = begin_login(_tool_conf(), tool_url("lti.launch"))
+    response = redirect(auth_url, code=302)
+    cookies.update_response(response)
+    return response
+
+
+@bp.route("/relaunch/<state>", methods=["GET"])
+def relaunch(state: str):
+    """Restart a login first-party (in a new window) when the iframe could keep no cookie."""
+    row = db.session.get(LoginState, state)
+    if row is None or row.expires_at <= utcnow() or row.used_at is not None:
+        raise LaunchError("state_expired")
+    params = dict(row.login_params)
+    db.session.delete(row)
+    db.session.commit()
+    auth_url, cookies = begin_login(_tool_conf(), tool_url("lti.launch"), params)
+    response = redirect(auth_url, code=302)
+    cookies.update_response(response)
+    return response
+
+
+def identity_from_claims(claims: dict, issuer: str) -> LaunchIdentity:
+    context = claims.get(CLAIM + "context") or {}
+    presentation = claims.get(CLAIM + "launch_presentation") or {}
+    roles = [r for r in claims.get(CLAIM + "roles") or [] if isinstance(r, str)]
+    return LaunchIdentity(
+        issuer=issuer,
+        subject=str(claims["sub"]),
+        role=tool_role(roles),
+        lti_roles=tuple(roles),
+        name=claims.get("name"),
+        given_name=claims.get("given_name"),
+        family_name=claims.get("family_name"),
+        email=claims.get("email"),
+        picture=claims.get("picture"),
+        locale=normalise_locale(presentation.get("locale")),
+        deployment_id=claims.get(CLAIM + "deployment_id"),
+        context_id=context.get("id") if isinstance(context, dict) else None,
+        context_title=context.get("title") if isinstance(context, dict) else None,
+        context_label=context.get("label") if isinstance(context, dict) else None,
+    )
+
+
+def _session_data(launch: ToolMessageLaunch, identity: LaunchIdentity, user, course) -> dict:
+    claims = launch.claims
+    link = claims.get(CLAIM + "resource_link") or {}
+    presentation = claims.get(CLAIM + "launch_presentation") or {}
+    return {
+        "user_id": user.id,
+        "course_id": course.id if course else None,
+        "role": identity.role,
+        "launch_locale": identity.locale,
+        "lti": {
+            "platform_id": launch.platform.id,
+            "message_type": claims.get(CLAIM + "message_type"),
+            "deployment_id": identity.deployment_id,
+            "resource_link_id": link.get("id"),
+            "resource_link_title": link.get("title"),
+            "return_url": presentation.get("return_url"),
+            "document_target": presentation.get("document_target"),
+            "custom": claims.get(CLAIM + "custom") or {},
+        },
+    }
+
+
+@bp.route("/launch", methods=["POST"])
+def launch():
+    key_cache = current_app.extensions["lti_platform_keys"]
+    for attempt in (1, 2):
+        message = ToolMessageLaunch(_tool_conf(), key_cache)
+        try:
+            message.validate()
+            identity = identity_from_claims(message.claims, message.platform.issuer)
+            user, course, _ = record_launch(identity)
+            start_session(
+                session,
+                user.id,
+                _session_data(message, identity, user, course),
+                current_app.config["SESSION_LIFETIME_SECONDS"],
+            )
+            db.session.commit()
+            break
+        except CookiesBlocked as blocked:
+            db.session.rollback()
+            log.info("launch needs a new window: state cookie missing", extra={"state": blocked.login_state.state[:12]})
+            return render_template(
+                "lti/new_window.html",
+                relaunch_url=tool_url("lti.relaunch", state=blocked.login_state.state),
+            ), 401
+        except IntegrityError:
+            # Two first launches of one person raced on the unique user row: retry once.
+            db.session.rollback()
+            if attempt == 2:
+                raise
+    log.info(
+        "launch accepted",
+        extra={"issuer": identity.issuer, "role": identity.role, "user_id": user.id},
+    )
+    response = redirect(url_for("programme.home", s=g.session_token), code=303)
+    # The state cookie has done its work.
+    response.delete_cookie(
+        "lti1p3-" + request.form.get("state", ""), path="/lti/", secure=True, samesite="None", partitioned=True
+    )
+    return response
+
+
+@bp.get("/jwks")
+def jwks():
+    response = jsonify(current_app.extensions["lti_keys"].jwks())
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.get("/config")
+def config():
+    """The URLs and JSON an administrator pastes into Moodle's manual tool registration."""
+    urls = {
+        "tool_url": tool_url("lti.launch"),
+        "initiate_login_url": tool_url("lti.login"),
+        "redirection_uris": [tool_url("lti.launch")],
+        "public_keyset_url": tool_url("lti.jwks"),
+    }
+    settings = {
+        "title": current_app.config["TOOL_NAME"],
+        "lti_version": "LTI 1.3",
+        "public_key_type": "Keyset URL",
+        "services": [
+            "IMS LTI Assignment and Grade Services: use this service for grade sync and column management",
+            "IMS LTI Names and Role Provisioning: use this service to retrieve members' information",
+        ],
+        "privacy": {"share_name": "always", "share_email": "always", "accept_grades": "always"},
+        "supports_deep_linking": True,
+    }
+    if request.accept_mimetypes.best == "application/json" or request.args.get("format") == "json":
+        return jsonify({"urls": urls, "moodle": settings})
+    return render_template("lti/config.html", urls=urls, settings=settings)
+
+
+@bp.errorhandler(LaunchError)
+def launch_error(error: LaunchError):
+    db.session.rollback()
+    log.warning("launch refused: %s", error.code, extra={"reason": error.code, "status": error.status})
+    return render_template("errors/launch.html", error=error), error.status

@@ -1,0 +1,62 @@
+"""People and courses as the tool knows them from launches and the course roster."""
+from ..extensions import db
+from ..lti.models import utcnow
+
+PARTICIPANT = "participant"
+FACILITATOR = "facilitator"
+ADMINISTRATOR = "administrator"
+GUEST = "guest"  # a launch whose roles give no access (observers, unknown or no roles)
+TOOL_ROLES = (PARTICIPANT, FACILITATOR, ADMINISTRATOR, GUEST)
+
+
+class User(db.Model):
+    __tablename__ = "user_account"
+    __table_args__ = (db.UniqueConstraint("issuer", "subject"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    issuer = db.Column(db.String(255), nullable=False)
+    subject = db.Column(db.String(255), nullable=False)
+    name = db.Column(db.String(255))
+    given_name = db.Column(db.String(255))
+    family_name = db.Column(db.String(255))
+    email = db.Column(db.String(320))
+    picture = db.Column(db.String(1024))
+    locale = db.Column(db.String(16))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    last_launch_at = db.Column(db.DateTime)
+
+    @property
+    def display_name(self) -> str:
+        full = " ".join(p for p in (self.given_name, self.family_name) if p)
+        return self.name or full or self.email or ""
+
+
+class Course(db.Model):
+    __tablename__ = "course"
+    __table_args__ = (db.UniqueConstraint("issuer", "deployment_id", "context_id"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    issuer = db.Column(db.String(255), nullable=False)
+    deployment_id = db.Column(db.String(255), nullable=False)
+    context_id = db.Column(db.String(255), nullable=False)
+    title = db.Column(db.String(512))
+    label = db.Column(db.String(255))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+class Enrolment(db.Model):
+    """A person's role in one course; inactive when they left it (their data stays)."""
+
+    __tablename__ = "enrolment"
+    __table_args__ = (db.UniqueConstraint("course_id", "user_id"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    course_id = db.Column(db.Integer, db.ForeignKey("course.id"), nullable=False, index=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=False, index=True)
+    role = db.Column(db.String(32), nullable=False)
+    lti_roles = db.Column(db.JSON, nullable=False, default=list)
+    active = db.Column(db.Boolean, nullable=False, default=True)
+    last_launch_at = db.Column(db.DateTime)
+
+    user = db.relationship("User")
+    course = db.relationship("Course")

@@ -1,0 +1,119 @@
+"""Request plumbing shared by every blueprint: session token in URLs, locale, error pages."""
+import logging
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+
+from .auth import load_current_user, login_required
+from .extensions import db
+from .i18n import LANGUAGE_NAMES, normalise_locale
+from .sessions import TOKEN_PARAM
+
+log = logging.getLogger(__name__)
+
+ROLE_NAMES = {
+    "participant": _l("participant"),
+    "facilitator": _l("facilitator"),
+    "administrator": _l("administrator"),
+    "guest": _l("guest"),
+}
+
+ERROR_MESSAGES = {
+    400: _l("The request could not be understood."),
+    401: _l("Your session has ended or you have not launched the tool. Open it again from your Moodle course."),
+    403: _l("You do not have access to this page."),
+    404: _l("The page was not found, or you do not have access to it."),
+    405: _l("This address does not accept that kind of request."),
+    413: _l("The request is too large."),
+    500: _l("Something went wrong on our side. The error has been logged; please try again."),
+}
+ERROR_TITLES = {
+    400: _l("Bad request"),
+    401: _l("Not signed in"),
+    403: _l("No access"),
+    404: _l("Not found"),
+    405: _l("Not allowed"),
+    413: _l("Too large"),
+    500: _l("Error"),
+}
+
+bp = Blueprint("core", __name__)
+
+
+@bp.post("/locale")
+@login_required()
+def set_locale():
+    """The language switch: remembered for this session, over the launch's locale."""
+    chosen = normalise_locale(request.form.get("locale"))
+    if chosen is None:
+        abort(400)
+    session["locale"] = chosen
+    target = request.form.get("next", "")
+    # Only paths inside this tool: never an open redirect.
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("programme.home")
+    return redirect(_with_token(target), code=303)
+
+
+def _with_token(path: str) -> str:
+    token = g.get("session_token")
+    if not token or f"{TOKEN_PARAM}=" in path:
+        return path
+    return path + ("&" if "?" in path else "?") + urlencode({TOKEN_PARAM: token})
+
+
+# Endpoints that must never carry the session token (public, cross-site or static).
+TOKENLESS_PREFIXES = ("static", "lti.")
+
+
+def init_app(app):
+    app.register_blueprint(bp)
+
+    @app.url_defaults
+    def add_session_token(endpoint, values):
+        token = g.get("session_token")
+        if token and TOKEN_PARAM not in values and not endpoint.startswith(TOKENLESS_PREFIXES):
+            values[TOKEN_PARAM] = token
+
+    app.before_request(load_current_user)
+
+    @app.context_processor
+    def template_globals():
+        def lang_url(code: str) -> str:
+            args = request.args.to_dict()
+            args["lang"] = code
+            return request.path + "?" + urlencode(args)
+
+        return {
+            "languages": LANGUAGE_NAMES,
+            "current_locale": str(get_locale()),
+            "lang_url": lang_url,
+            "role_names": ROLE_NAMES,
+        }
+
+    def render_error(status: int, message=None):
+        db.session.rollback()
+        return (
+            render_template(
+                "errors/error.html",
+                status=status,
+                title=ERROR_TITLES.get(status, ERROR_TITLES[500]),
+                message=message or ERROR_MESSAGES.get(status, ERROR_MESSAGES[500]),
+            ),
+            status,
+        )
+
+    for status in (400, 401, 403, 404, 405, 413):
+        app.register_error_handler(status, lambda e, status=status: render_error(status))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(400, _l("The form had expired or was not sent from this tool. Please try again."))
+
+    @app.errorhandler(500)
+    def server_error(error):
+        log.exception("unhandled error", exc_info=getattr(error, "original_exception", error))
+        return render_error(500)

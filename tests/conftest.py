@@ -1,0 +1,155 @@
+"""Shared fixtures: a migrated database (SQLite by default, PostgreSQL with TEST_DATABASE_URL),
+the app, and real HTTP servers for the tool and the development platform."""
+import os
+import secrets
+import threading
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """A fresh database for this test session, dropped at the end."""
+    base = os.environ.get("TEST_DATABASE_URL", "sqlite")
+    if base == "sqlite":
+        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
+        return
+    url = make_url(base)
+    name = f"mentoring_test_{secrets.token_hex(4)}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
+            ), {"n": name})
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def instance_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("instance")
+
+
+@pytest.fixture(scope="session")
+def _migrated(database_url, instance_dir):
+    """Apply the real Alembic migrations once per session."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+
+    app = create_app(_config(database_url, instance_dir))
+    with app.app_context():
+        upgrade()
+    return True
+
+
+def _config(database_url, instance_dir, **extra):
+    config = {
+        "APP_ENV": "development",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "LTI_KEY_DIR": str(instance_dir / "keys"),
+        "LOG_FORMAT": "text",
+        "TESTING": True,
+    }
+    config.update(extra)
+    return config
+
+
+def _clean(app):
+    from app.extensions import db
+
+    with app.app_context():
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.fixture
+def app(_migrated, database_url, instance_dir):
+    from app import create_app
+
+    app = create_app(_config(database_url, instance_dir))
+    yield app
+    _clean(app)
+    with app.app_context():
+        from app.extensions import db
+
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class LiveServer:
+    def __init__(self, wsgi_app, host: str):
+        self.server = make_server(host, 0, wsgi_app, threaded=True)
+        self.port = self.server.server_port
+        self.url = f"http://{host}:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@contextmanager
+def live_pair(database_url, instance_dir, tmp_path, **tool_config):
+    """The tool on ``localhost`` and the development platform on ``127.0.0.1`` (two sites),
+    both on free ports, the platform registered in the tool as ``demo seed`` does."""
+    from app import create_app
+    from app.devplatform import create_app as create_platform
+
+    # Bind first so each side can be told the other's URL.
+    tool_server = make_server("localhost", 0, None, threaded=True)
+    platform_server = make_server("127.0.0.1", 0, None, threaded=True)
+    tool_url = f"http://localhost:{tool_server.server_port}"
+    platform_url = f"http://127.0.0.1:{platform_server.server_port}"
+    tool = create_app(_config(database_url, instance_dir, TOOL_URL=tool_url, **tool_config))
+    platform = create_platform(
+        {
+            "DEVPLATFORM_URL": platform_url,
+            "TOOL_URL": tool_url,
+            "DEVPLATFORM_INSTANCE": str(tmp_path / "devplatform"),
+        }
+    )
+    tool_server.app = tool
+    platform_server.app = platform
+    with tool.app_context():
+        from app.demo import seed_demo
+
+        seed_demo(platform_url)
+    threads = [
+        threading.Thread(target=s.serve_forever, daemon=True) for s in (tool_server, platform_server)
+    ]
+    for t in threads:
+        t.start()
+    try:
+        yield {"tool": tool, "platform": platform, "tool_url": tool_url, "platform_url": platform_url}
+    finally:
+        for s in (tool_server, platform_server):
+            s.shutdown()
+            s.server_close()
+        _clean(tool)
+
+
+@pytest.fixture
+def live(_migrated, database_url, instance_dir, tmp_path):
+    with live_pair(database_url, instance_dir, tmp_path) as pair:
+        yield pair
