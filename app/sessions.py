@@ -14,6 +14,7 @@ from datetime import timedelta
 from flask import g, request
 from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .extensions import db
 from .lti.models import utcnow
@@ -52,7 +53,10 @@ def request_token() -> str | None:
         "application/x-www-form-urlencoded",
         "multipart/form-data",
     ):
-        token = request.form.get(TOKEN_PARAM)
+        try:
+            token = request.form.get(TOKEN_PARAM)
+        except RequestEntityTooLarge:
+            return None  # the view reads the form again and gets a proper 413 page
     return token if token and len(token) <= 128 else None
 
 

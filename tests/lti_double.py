@@ -43,8 +43,13 @@ class PlatformDouble:
     client_id = "moodle-client-7"
     deployment_id = "1"
 
+    _key = None
+
     def __init__(self):
-        self.key = RsaKey()
+        # One key per test run: generating RSA keys is the slowest part of these tests.
+        if PlatformDouble._key is None:
+            PlatformDouble._key = RsaKey()
+        self.key = PlatformDouble._key
         self.published = [self.key]
         self.jwks_requests = 0
         self.cache_control = "max-age=300"
