@@ -1,0 +1,107 @@
+"""The ``flask lti platform`` commands and the demo seed."""
+import json
+
+import pytest
+
+ARGS = [
+    "lti", "platform", "add",
+    "--issuer", "https://moodle.example.fi",
+    "--client-id", "abc123",
+    "--deployment-id", "1",
+    "--auth-url", "https://moodle.example.fi/mod/lti/auth.php",
+    "--token-url", "https://moodle.example.fi/mod/lti/token.php",
+    "--jwks-url", "https://moodle.example.fi/mod/lti/certs.php",
+]
+
+
+def test_add_and_list(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=ARGS)
+    assert result.exit_code == 0, result.output
+    assert "Registered platform https://moodle.example.fi" in result.output
+    second = list(ARGS)
+    second[second.index("--deployment-id") + 1] = "2"
+    again = runner.invoke(args=second)
+    assert "Updated" in again.output and "1, 2" in again.output
+    listed = json.loads(runner.invoke(args=["lti", "platform", "list", "--json"]).output)
+    assert listed == [
+        {
+            "issuer": "https://moodle.example.fi",
+            "client_id": "abc123",
+            "deployments": ["1", "2"],
+            "auth_url": "https://moodle.example.fi/mod/lti/auth.php",
+            "token_url": "https://moodle.example.fi/mod/lti/token.php",
+            "jwks_url": "https://moodle.example.fi/mod/lti/certs.php",
+        }
+    ]
+
+
+def test_list_when_empty(app):
+    result = app.test_cli_runner().invoke(args=["lti", "platform", "list"])
+    assert "No platforms registered" in result.output
+
+
+@pytest.mark.parametrize(
+    "option, value, message",
+    [
+        ("--jwks-url", "http://moodle.example.fi/certs.php", "is not an https:// URL"),
+        ("--auth-url", "ftp://x/y", "is not an https:// URL"),
+    ],
+)
+def test_plain_http_refused(app, option, value, message):
+    args = list(ARGS)
+    args[args.index(option) + 1] = value
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 2
+    assert message in result.output and option in result.output
+
+
+def test_loopback_http_only_in_development(app, database_url, instance_dir):
+    from app import create_app
+    from tests.conftest import _config
+
+    loopback = [a.replace("https://moodle.example.fi", "http://127.0.0.1:5001") for a in ARGS]
+    assert app.test_cli_runner().invoke(args=loopback).exit_code == 0
+    production = create_app(_config(database_url, instance_dir, APP_ENV="production"))
+    result = production.test_cli_runner().invoke(args=loopback)
+    assert result.exit_code == 2
+    assert "only for loopback addresses with APP_ENV=development" in result.output
+
+
+def test_missing_option_is_a_clear_error(app):
+    result = app.test_cli_runner().invoke(args=ARGS[:-2])
+    assert result.exit_code == 2 and "--jwks-url" in result.output
+
+
+def test_demo_seed_is_idempotent(app):
+    from app.extensions import db
+    from app.people.models import User
+    from app.programme.models import Programme
+
+    runner = app.test_cli_runner()
+    for _ in range(2):
+        result = runner.invoke(args=["demo", "seed"])
+        assert result.exit_code == 0, result.output
+    with app.app_context():
+        programmes = db.session.scalars(db.select(Programme)).all()
+        assert [p.name for p in programmes] == ["Tulanet-mentorointiohjelma 2022–2023"]
+        assert programmes[0].kickoff.isoformat() == "2022-05-05"
+        assert programmes[0].closing.isoformat() == "2023-03-30"
+        assert db.session.scalar(db.select(db.func.count(User.id))) >= 10
+
+
+def test_production_needs_a_secret_key(monkeypatch, tmp_path):
+    from app import create_app
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    with pytest.raises(RuntimeError, match="SECRET_KEY must be set"):
+        create_app({"APP_ENV": "production"})
+
+
+def test_unknown_app_env_is_refused(tmp_path, monkeypatch):
+    from app import create_app
+
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    with pytest.raises(RuntimeError, match="APP_ENV must be"):
+        create_app({"APP_ENV": "staging"})
