@@ -1,0 +1,59 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Both build on `make install`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+TOOL_PORT ?= 5000
+PLATFORM_PORT ?= 5001
+export FLASK_APP := app
+
+.PHONY: install demo test test-postgres browser translations bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Re-installs only when pyproject.toml changes; catalogues are compiled every time (cheap).
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d app/translations >/dev/null
+
+# Headless Chromium for the browser tests, from Debian's packages (needs root or sudo).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Browser tests need /usr/bin/chromium: sudo apt-get install -y chromium"; exit 1; fi; \
+	fi
+
+test: install browser
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgres: install browser
+	TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+demo: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo seed
+	@echo
+	@echo "  Development platform (a stand-in for Moodle): http://127.0.0.1:$(PLATFORM_PORT)/"
+	@echo "  Open it and press a 'launch as' button. The tool runs on http://localhost:$(TOOL_PORT)/."
+	@echo "  Stop with Ctrl-C."
+	@echo
+	@trap 'kill 0' INT TERM EXIT; \
+	DEVPLATFORM_URL=http://127.0.0.1:$(PLATFORM_PORT) TOOL_URL=http://localhost:$(TOOL_PORT) \
+	  $(BIN)/gunicorn --workers 1 --bind 127.0.0.1:$(PLATFORM_PORT) --access-logfile - 'app.devplatform:create_app()' & \
+	TOOL_URL=http://localhost:$(TOOL_PORT) \
+	  $(BIN)/gunicorn --workers 2 --bind localhost:$(TOOL_PORT) --access-logfile - 'app:create_app()' & \
+	wait
+
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header -o app/translations/messages.pot app
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-location --ignore-obsolete
+
+bench: install
+	$(BIN)/python benchmarks/launch.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache
