@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 install: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -d app/translations >/dev/null
+	$(BIN)/pybabel compile --use-fuzzy -d app/translations >/dev/null 2>&1
 
 # Headless Chromium for the browser tests, from Debian's packages (needs root or sudo).
 browser:

@@ -1,0 +1,57 @@
+"""Headless Debian Chromium through Playwright, optionally blocking third-party cookies."""
+import json
+import os
+from contextlib import contextmanager
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-sync",
+]
+
+
+@contextmanager
+def chromium(profile_dir, block_third_party_cookies: bool = True):
+    """A persistent Chromium profile whose Preferences block third-party cookies, as Chrome's
+    setting does (and as Safari does by default)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (make test does it)")
+    from playwright.sync_api import sync_playwright
+
+    default = profile_dir / "Default"
+    default.mkdir(parents=True, exist_ok=True)
+    prefs = {"profile": {"block_third_party_cookies": block_third_party_cookies}}
+    if block_third_party_cookies:
+        prefs["profile"]["cookie_controls_mode"] = 1
+    (default / "Preferences").write_text(json.dumps(prefs))
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile_dir), executable_path=CHROMIUM, headless=True, args=ARGS, locale="fi-FI"
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+def axe_violations(page) -> list[dict]:
+    """Run axe-core on the page; return its violations (empty when the page passes)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return results.response["violations"]
+
+
+def describe(violations) -> str:
+    return "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} — " + "; ".join(n["target"][0] for n in v["nodes"][:3])
+        for v in violations
+    )
