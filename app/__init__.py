@@ -23,6 +23,25 @@ def _configure_logging(app: Flask) -> None:
     root.propagate = False
 
 
+def _tune_sqlite(app: Flask) -> None:
+    """WAL lets readers and one writer work at once across workers; NORMAL sync is durable
+    across application crashes and cheap per commit."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None)
     os.makedirs(app.instance_path, exist_ok=True)
@@ -34,6 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    _tune_sqlite(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     csrf.init_app(app)
 
