@@ -32,7 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     ``DEVPLATFORM_INSTANCE``; ``APP_ENV=production`` in either refuses to start."""
     refuse_production(config)
     platform = PlatformConfig.from_mapping(config)
-    app = Flask(__name__, instance_path=str(platform.instance.resolve()))
+    app = Flask(__name__, instance_path=str(platform.instance.resolve()), static_folder=None)
     app.config.update({k: v for k, v in (config or {}).items() if k.isupper()})
     app.extensions["devplatform"] = platform
     # The key is created on first use (the first launch or JWKS request), not here.
