@@ -55,17 +55,17 @@ SECTIONS: dict[str, dict[str, str]] = {
     },
     "facilitators": {
         "fi": "Fasilitaattoreille",
-        "sv": "För handledare",
+        "sv": "För facilitatorer",
         "en": "For facilitators",
     },
 }
 
 AUDIENCES: dict[str, dict[str, str]] = {
-    "all": {"fi": "Kaikille", "sv": "Alla", "en": "Everyone"},
-    "mentors": {"fi": "Mentoreille", "sv": "Mentorer", "en": "Mentors"},
-    "aktoris": {"fi": "Aktoreille", "sv": "Adepter", "en": "Aktoris"},
-    "peers": {"fi": "Vertaisille", "sv": "Kollegor i kollegamentorskap", "en": "Peers"},
-    "facilitators": {"fi": "Fasilitaattoreille", "sv": "Handledare", "en": "Facilitators"},
+    "all": {"fi": "Kaikki", "sv": "Alla", "en": "Everyone"},
+    "mentors": {"fi": "Mentorit", "sv": "Mentorer", "en": "Mentors"},
+    "aktoris": {"fi": "Aktorit", "sv": "Adepter", "en": "Aktoris"},
+    "peers": {"fi": "Vertaiset", "sv": "Kamrater", "en": "Peers"},
+    "facilitators": {"fi": "Fasilitaattorit", "sv": "Facilitatorer", "en": "Facilitators"},
 }
 
 REQUIRED_KEYS = ("id", "title", "section", "order", "audience", "reading_minutes")
@@ -863,8 +863,10 @@ def _read_toml(path: Path, root: Path | None) -> tuple[dict, _Toml]:
     try:
         data = tomllib.loads(source)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        reader.problems.append(Problem(file, line, f"not valid TOML: {getattr(exc, 'msg', exc)}"))
+        # Python 3.11's TOMLDecodeError has the position only in its text: "... (at line 3, column 7)".
+        position = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        line = getattr(exc, "lineno", None) or (int(position.group(1)) if position else None)
+        reader.problems.append(Problem(file, line, f"not valid TOML: {exc}"))
         return {}, reader
     return data, reader
 
