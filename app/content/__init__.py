@@ -6,9 +6,12 @@ The pure part lives in :mod:`app.content.library`; :mod:`app.content.cli` adds
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
-from .library import Library, default_root
+from .library import Library, check_content, default_root
+
+log = logging.getLogger("app.content")
 
 
 def content_root(app=None) -> Path:
@@ -36,4 +39,17 @@ def get_library(app=None) -> Library:
     return library
 
 
-__all__ = ["Library", "content_root", "get_library"]
+def init_app(app) -> list:
+    """Optional one-call set-up: the ``content`` CLI group, and a check of the content at
+    start-up (each problem logged as a warning; ~0.15 s cold, ~0.01 s once cached).
+    Returns the problems found."""
+    from .cli import register_cli
+
+    register_cli(app)
+    problems = check_content(content_root(app))
+    for problem in problems:
+        log.warning("content problem: %s", problem)
+    return problems
+
+
+__all__ = ["Library", "content_root", "get_library", "init_app"]

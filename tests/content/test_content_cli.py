@@ -42,3 +42,24 @@ def test_root_from_config_or_repository(content_copy):
     with make_app().app_context():
         assert content_root() == default_root()
     assert default_root().name == "content" and (default_root() / "fi").is_dir()
+
+
+def test_init_app_registers_the_command_and_logs_problems(content_copy, caplog):
+    from app.content import init_app
+
+    (content_copy / "en" / "roolit.md").unlink()
+    app = Flask("content-init-test")
+    app.config["CONTENT_ROOT"] = str(content_copy)
+    import logging
+
+    # Attach directly: the app factory stops "app" loggers propagating to the root logger.
+    logger = logging.getLogger("app.content")
+    logger.addHandler(caplog.handler)
+    try:
+        with caplog.at_level("WARNING", logger="app.content"):
+            problems = init_app(app)
+    finally:
+        logger.removeHandler(caplog.handler)
+    assert [str(p) for p in problems] == ["en/roolit.md: missing translation of fi/roolit.md"]
+    assert "content problem: en/roolit.md: missing translation of fi/roolit.md" in caplog.text
+    assert "content" in app.cli.commands
