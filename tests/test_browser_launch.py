@@ -85,7 +85,7 @@ def test_participant_launch_in_cross_site_iframe(tmp_path, live):
         for url in (
             landing_url,
             tool_url + "/home",  # no session: the 401 page
-            tool_url + "/lti/relaunch/state-unknown",  # a refused launch
+            tool_url + "/lti/relaunch?state=unknown",  # a refused launch
         ):
             check = context.new_page()
             check.goto(url)

@@ -105,3 +105,14 @@ def test_unknown_app_env_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
     with pytest.raises(RuntimeError, match="APP_ENV must be"):
         create_app({"APP_ENV": "staging"})
+
+
+def test_config_page_lists_the_registration_urls(client):
+    page = client.get("/lti/config")
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    assert "http://localhost/lti/jwks" in body and "http://localhost/lti/login" in body
+    data = client.get("/lti/config?format=json").get_json()
+    assert data["urls"]["initiate_login_url"] == "http://localhost/lti/login"
+    assert data["urls"]["redirection_uris"] == ["http://localhost/lti/launch"]
+    assert data["urls"]["public_keyset_url"] == "http://localhost/lti/jwks"

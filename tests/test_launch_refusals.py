@@ -141,13 +141,46 @@ def test_nonce_from_another_login(client, platform):
 def test_state_mismatch(client, platform):
     auth = platform.login(client)
     # The cookie for this state exists but holds another value: not this browser's login.
-    client.set_cookie("lti1p3-" + auth["state"], "state-forged", path="/lti/")
+    import hashlib
+
+    digest = hashlib.sha256(auth["state"].encode()).hexdigest()
+    client.set_cookie("lti1p3-" + digest[:16], "forged", path="/lti/")
     refused(platform.launch(client, login=auth), 400, "state_mismatch")
 
 
 def test_unknown_state(client, platform):
     auth = platform.login(client)
     refused(platform.launch(client, login=auth, state="state-unknown"), 400, "state_expired")
+
+
+def test_tampered_state(client, platform):
+    auth = platform.login(client)
+    tampered = auth["state"][:-2] + ("AA" if not auth["state"].endswith("AA") else "BB")
+    refused(platform.launch(client, login=auth, state=tampered), 400, "state_expired")
+
+
+def test_expired_state(client, platform, monkeypatch):
+    import app.lti.launch as launch
+
+    auth = platform.login(client)
+    monkeypatch.setattr(launch, "LOGIN_STATE_SECONDS", -1)
+    refused(platform.launch(client, login=auth), 400, "state_expired")
+
+
+def test_missing_state_cookie_offers_a_new_window(client, platform):
+    auth = platform.login(client)
+    client.delete_cookie(next(c.key for c in client._cookies.values() if c.key.startswith("lti1p3-")), path="/lti/")
+    response = platform.launch(client, login=auth)
+    assert response.status_code == 401
+    body = response.get_data(as_text=True)
+    assert "Avaa uudessa ikkunassa" in body and 'target="_blank"' in body
+    import re
+
+    link = re.search(r'<a class="button" href="([^"]+)"', body).group(1).replace("&amp;", "&")
+    relaunch = client.get(link)
+    # The new window restarts the login first-party: straight back to the platform's auth URL.
+    assert relaunch.status_code == 302
+    assert relaunch.headers["Location"].startswith(platform.issuer + "/auth?")
 
 
 def test_missing_state(client, platform):

@@ -2,13 +2,13 @@
 
 It does what a browser does without JavaScript: submits the auto-posting forms of the platform
 and of the tool, follows redirects, and keeps cookies per host, including ``Secure`` ones on
-http://localhost as browsers do (``requests`` would drop those).
+http://localhost as browsers do. It speaks HTTP through ``http.client`` directly: a load
+generator that spends little CPU leaves the machine's cores to the servers it measures.
 """
+import http.client
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from urllib.parse import urljoin, urlsplit
-
-import requests
+from urllib.parse import urlencode, urljoin, urlsplit
 
 
 class _FormParser(HTMLParser):
@@ -40,8 +40,21 @@ def first_form(html: str) -> tuple[str | None, str, dict]:
 
 
 @dataclass
+class Response:
+    method: str
+    url: str
+    status_code: int
+    headers: http.client.HTTPMessage
+    text: str
+
+    @property
+    def is_redirect(self) -> bool:
+        return self.status_code in (301, 302, 303, 307, 308) and "Location" in self.headers
+
+
+@dataclass
 class LaunchResult:
-    response: requests.Response
+    response: Response
     steps: list[tuple[str, str, int]] = field(default_factory=list)
 
     @property
@@ -50,34 +63,48 @@ class LaunchResult:
 
 
 class UserAgent:
-    def __init__(self, platform_url: str, http: requests.Session | None = None):
+    def __init__(self, platform_url: str, timeout: float = 30):
         self.platform_url = platform_url.rstrip("/")
-        self.http = http or requests.Session()
+        self.timeout = timeout
         self.cookies: dict[str, dict[str, str]] = {}
 
-    def _store_cookies(self, response: requests.Response) -> None:
-        host = urlsplit(response.url).hostname
-        for header in response.raw.headers.getlist("Set-Cookie") if response.raw else []:
+    def _store_cookies(self, host: str, headers: http.client.HTTPMessage) -> None:
+        jar = self.cookies.setdefault(host, {})
+        for header in headers.get_all("Set-Cookie") or []:
             name, _, rest = header.partition("=")
-            value = rest.split(";", 1)[0]
-            jar = self.cookies.setdefault(host, {})
-            if "max-age=0" in header.lower() or "expires=thu, 01 jan 1970" in header.lower():
+            lowered = header.lower()
+            if "max-age=0" in lowered or "expires=thu, 01 jan 1970" in lowered:
                 jar.pop(name.strip(), None)
             else:
-                jar[name.strip()] = value
+                jar[name.strip()] = rest.split(";", 1)[0]
 
-    def request(self, method: str, url: str, **kwargs) -> requests.Response:
-        host = urlsplit(url).hostname
-        response = self.http.request(
-            method, url, cookies=self.cookies.get(host, {}), allow_redirects=False, timeout=30, **kwargs
-        )
-        self._store_cookies(response)
-        return response
+    def request(self, method: str, url: str, data: dict | None = None, params: dict | None = None) -> Response:
+        if params:
+            url += ("&" if "?" in url else "?") + urlencode(params)
+        parts = urlsplit(url)
+        headers = {"Accept": "text/html", "Accept-Language": "fi"}
+        jar = self.cookies.get(parts.hostname)
+        if jar:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in jar.items())
+        body = None
+        if data is not None:
+            body = urlencode(data).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=self.timeout)
+        try:
+            path = parts.path + ("?" + parts.query if parts.query else "")
+            connection.request(method, path or "/", body=body, headers=headers)
+            raw = connection.getresponse()
+            text = raw.read().decode("utf-8", "replace")
+        finally:
+            connection.close()
+        self._store_cookies(parts.hostname, raw.headers)
+        return Response(method, url, raw.status, raw.headers, text)
 
-    def follow(self, response: requests.Response, steps: list, limit: int = 10) -> requests.Response:
+    def follow(self, response: Response, steps: list, limit: int = 10) -> Response:
         """Follow redirects and auto-posting forms until a page that is neither."""
         for _ in range(limit):
-            steps.append((response.request.method, response.url.split("?")[0], response.status_code))
+            steps.append((response.method, response.url.split("?")[0], response.status_code))
             if response.is_redirect:
                 response = self.request("GET", urljoin(response.url, response.headers["Location"]))
                 continue

@@ -7,13 +7,16 @@ Here registrations come from the database, the state and nonce are one database 
 atomically, the JWKS is cached, and every refusal is a ``LaunchError`` with a precise reason.
 """
 import base64
+import hashlib
 import json
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlencode
 
 import jwt
 from flask import current_app, request
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from pylti1p3.contrib.flask import FlaskCookieService, FlaskMessageLaunch, FlaskRequest
 from pylti1p3.contrib.flask.service_connector import FlaskServiceConnector
 from pylti1p3.deployment import Deployment as LtiDeployment
@@ -22,13 +25,53 @@ from pylti1p3.registration import Registration
 from pylti1p3.tool_config.abstract import ToolConfAbstract
 
 from ..extensions import db
+from ..upsert import insert
 from .errors import LaunchError
-from .models import Deployment, LoginState, Platform, utcnow
+from .models import Platform, UsedNonce, utcnow
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 MESSAGE_TYPES = ("LtiResourceLinkRequest", "LtiDeepLinkingRequest")
 LOGIN_STATE_SECONDS = 600
 STATE_COOKIE_PREFIX = "lti1p3-"
+LOGIN_PARAMS = (
+    "iss", "login_hint", "target_link_uri", "lti_message_hint", "client_id", "lti_deployment_id"
+)
+
+
+@dataclass(frozen=True)
+class LoginState:
+    """An OIDC login in flight, carried in the signed ``state`` parameter itself.
+
+    Nothing is written at login: the state names the platform, the nonce and the login
+    parameters (which let a launch that lost its cookie restart first-party in a new window),
+    signed with the app's secret and valid for ten minutes. A launch consumes the nonce in the
+    database (``UsedNonce``), which all workers share.
+    """
+
+    token: str
+    nonce: str
+    platform_id: int
+    login_params: dict
+
+    @property
+    def cookie_name(self) -> str:
+        return STATE_COOKIE_PREFIX + self.digest[:16]
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.token.encode()).hexdigest()
+
+
+def _state_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="lti-login-state")
+
+
+def read_login_state(token: str) -> LoginState:
+    try:
+        data = _state_serializer().loads(token, max_age=LOGIN_STATE_SECONDS)
+        return LoginState(token, data["n"], int(data["p"]), dict(data["l"]))
+    except (BadSignature, SignatureExpired, KeyError, TypeError, ValueError):
+        raise LaunchError("state_expired") from None
 
 
 class DbToolConf(ToolConfAbstract):
@@ -128,20 +171,13 @@ def begin_login(tool_conf: DbToolConf, launch_url: str, params: dict | None = No
     if deployment_id and deployment_id not in {d.deployment_id for d in platform.deployments}:
         raise LaunchError("login_unknown_deployment", deployment_id=deployment_id)
 
-    state = "state-" + secrets.token_urlsafe(24)
     nonce = secrets.token_urlsafe(24)
-    db.session.add(
-        LoginState(
-            state=state,
-            nonce=nonce,
-            platform_id=platform.id,
-            login_params={k: params[k] for k in params if k in LOGIN_PARAMS},
-            expires_at=utcnow() + timedelta(seconds=LOGIN_STATE_SECONDS),
-        )
+    token = _state_serializer().dumps(
+        {"n": nonce, "p": platform.id, "l": {k: params[k] for k in LOGIN_PARAMS if params.get(k)}}
     )
-    db.session.commit()
+    state = LoginState(token, nonce, platform.id, {})
     cookies = PartitionedCookieService(FlaskRequest(session={}))
-    cookies.set_cookie(state, state, LOGIN_STATE_SECONDS)
+    cookies.set_cookie(state.cookie_name[len(STATE_COOKIE_PREFIX):], state.digest, LOGIN_STATE_SECONDS)
     auth = {
         "scope": "openid",
         "response_type": "id_token",
@@ -149,7 +185,7 @@ def begin_login(tool_conf: DbToolConf, launch_url: str, params: dict | None = No
         "prompt": "none",
         "client_id": platform.client_id,
         "redirect_uri": launch_url,
-        "state": state,
+        "state": token,
         "nonce": nonce,
         "login_hint": params["login_hint"],
     }
@@ -157,11 +193,6 @@ def begin_login(tool_conf: DbToolConf, launch_url: str, params: dict | None = No
         auth["lti_message_hint"] = params["lti_message_hint"]
     sep = "&" if "?" in platform.auth_login_url else "?"
     return platform.auth_login_url + sep + urlencode(auth), cookies
-
-
-LOGIN_PARAMS = (
-    "iss", "login_hint", "target_link_uri", "lti_message_hint", "client_id", "lti_deployment_id"
-)
 
 
 def _b64json(segment: str) -> dict:
@@ -177,6 +208,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
 
     def __init__(self, tool_conf: DbToolConf, key_cache, **kwargs):
         kwargs.setdefault("service_connector_cls", FlaskServiceConnector)
+        kwargs.setdefault("requests_session", key_cache.http)
         super().__init__(
             FlaskRequest(session={}),
             tool_conf,
@@ -196,6 +228,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             self.validate_jwt_signature()
             self.validate_state()
             self.validate_nonce()
+            self.validate_state_cookie()
             self.validate_deployment()
             self.validate_message()
         except LtiException as exc:  # anything the library still raises is a bad message
@@ -274,19 +307,22 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         return self
 
     def validate_state(self):
-        state = self._get_request_param("state")
-        if not state:
+        token = self._get_request_param("state")
+        if not token:
             raise LaunchError("missing_state")
-        row = db.session.get(LoginState, state)
-        if row is None or row.expires_at <= utcnow() or row.platform_id != self._platform.id:
+        state = read_login_state(token)
+        if state.platform_id != self._platform.id:
             raise LaunchError("state_expired")
-        self.login_state = row
-        if row.used_at is not None:
-            raise LaunchError("nonce_replayed")
-        cookie = request.cookies.get(STATE_COOKIE_PREFIX + state)
+        self.login_state = state
+        return self
+
+    def validate_state_cookie(self):
+        """The browser that began the login must be the one completing it."""
+        state = self.login_state
+        cookie = request.cookies.get(state.cookie_name)
         if cookie is None:
-            raise CookiesBlocked(row)
-        if cookie != state:
+            raise CookiesBlocked(state)
+        if cookie != state.digest:
             raise LaunchError("state_mismatch")
         return self
 
@@ -294,13 +330,14 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         nonce = self._jwt["body"].get("nonce")
         if not nonce or nonce != self.login_state.nonce:
             raise LaunchError("nonce_mismatch")
-        # Of two posts of one id_token, on any worker, only one marks the row used.
-        used = db.session.execute(
-            db.update(LoginState)
-            .where(LoginState.state == self.login_state.state, LoginState.used_at.is_(None))
-            .values(used_at=utcnow())
-        ).rowcount
-        if used != 1:
+        # Of two posts of one id_token, on any worker, only one insert succeeds.
+        inserted = db.session.execute(
+            insert(UsedNonce)
+            .values(nonce=nonce, expires_at=utcnow() + timedelta(seconds=LOGIN_STATE_SECONDS))
+            .on_conflict_do_nothing(index_elements=["nonce"])
+            .returning(UsedNonce.nonce)
+        ).scalar()
+        if inserted is None:
             raise LaunchError("nonce_replayed")
         return self
 
@@ -348,7 +385,6 @@ class CookiesBlocked(Exception):
         self.login_state = login_state
 
 
-def purge_expired_login_states() -> int:
-    return db.session.execute(
-        db.delete(LoginState).where(LoginState.expires_at < utcnow())
-    ).rowcount
+def purge_used_nonces() -> int:
+    """Forget nonces whose logins have expired anyway (their states no longer verify)."""
+    return db.session.execute(db.delete(UsedNonce).where(UsedNonce.expires_at < utcnow())).rowcount

@@ -39,19 +39,14 @@ class Deployment(db.Model):
     platform = db.relationship("Platform", back_populates="deployments")
 
 
-class LoginState(db.Model):
-    """An OIDC login in flight: its state, nonce and the login parameters.
+class UsedNonce(db.Model):
+    """A nonce some launch has consumed, kept until its login could no longer complete.
 
-    The parameters let a launch that lost its state cookie (third-party cookies blocked and
-    partitioned cookies refused too) restart as a first-party login in a new window.
+    The primary key makes consumption atomic: of two posts of one id_token, on any worker,
+    only one insert succeeds.
     """
 
-    __tablename__ = "lti_login_state"
+    __tablename__ = "lti_used_nonce"
 
-    state = db.Column(db.String(128), primary_key=True)
-    nonce = db.Column(db.String(128), nullable=False, unique=True)
-    platform_id = db.Column(db.Integer, db.ForeignKey("lti_platform.id"), nullable=False)
-    login_params = db.Column(db.JSON, nullable=False)
+    nonce = db.Column(db.String(128), primary_key=True)
     expires_at = db.Column(db.DateTime, nullable=False, index=True)
-    # Set when a launch consumed this state and nonce; a second use is a replay.
-    used_at = db.Column(db.DateTime)

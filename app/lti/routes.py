@@ -16,14 +16,20 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import csrf, db
 from ..i18n import normalise_locale
-from ..lti.models import LoginState, utcnow
 from ..people.services import LaunchIdentity, record_launch
 from ..sessions import start_session
 from .errors import LaunchError
-from .launch import CLAIM, CookiesBlocked, DbToolConf, ToolMessageLaunch, begin_login
+from .launch import (
+    CLAIM,
+    CookiesBlocked,
+    DbToolConf,
+    ToolMessageLaunch,
+    begin_login,
+    read_login_state,
+)
 from .roles import tool_role
 
-bp = Blueprint("lti", __name__, url_prefix="/lti")
+bp = Blueprint("lti", __name__, url_prefix="/lti", template_folder="templates")
 csrf.exempt(bp)  # cross-site posts from the platform, protected by state and nonce instead
 log = logging.getLogger(__name__)
 
@@ -47,16 +53,11 @@ def login():
     return response
 
 
-@bp.route("/relaunch/<state>", methods=["GET"])
-def relaunch(state: str):
+@bp.get("/relaunch")
+def relaunch():
     """Restart a login first-party (in a new window) when the iframe could keep no cookie."""
-    row = db.session.get(LoginState, state)
-    if row is None or row.expires_at <= utcnow() or row.used_at is not None:
-        raise LaunchError("state_expired")
-    params = dict(row.login_params)
-    db.session.delete(row)
-    db.session.commit()
-    auth_url, cookies = begin_login(_tool_conf(), tool_url("lti.launch"), params)
+    state = read_login_state(request.args.get("state", ""))
+    auth_url, cookies = begin_login(_tool_conf(), tool_url("lti.launch"), state.login_params)
     response = redirect(auth_url, code=302)
     cookies.update_response(response)
     return response
@@ -84,13 +85,13 @@ def identity_from_claims(claims: dict, issuer: str) -> LaunchIdentity:
     )
 
 
-def _session_data(launch: ToolMessageLaunch, identity: LaunchIdentity, user, course) -> dict:
+def _session_data(launch: ToolMessageLaunch, identity: LaunchIdentity, user_id: int, course_id: int | None) -> dict:
     claims = launch.claims
     link = claims.get(CLAIM + "resource_link") or {}
     presentation = claims.get(CLAIM + "launch_presentation") or {}
     return {
-        "user_id": user.id,
-        "course_id": course.id if course else None,
+        "user_id": user_id,
+        "course_id": course_id,
         "role": identity.role,
         "launch_locale": identity.locale,
         "lti": {
@@ -114,35 +115,36 @@ def launch():
         try:
             message.validate()
             identity = identity_from_claims(message.claims, message.platform.issuer)
-            user, course, _ = record_launch(identity)
+            user_id, course_id = record_launch(identity)
             start_session(
                 session,
-                user.id,
-                _session_data(message, identity, user, course),
+                user_id,
+                _session_data(message, identity, user_id, course_id),
                 current_app.config["SESSION_LIFETIME_SECONDS"],
             )
             db.session.commit()
             break
         except CookiesBlocked as blocked:
             db.session.rollback()
-            log.info("launch needs a new window: state cookie missing", extra={"state": blocked.login_state.state[:12]})
+            log.info("launch needs a new window: state cookie missing")
             return render_template(
                 "lti/new_window.html",
-                relaunch_url=tool_url("lti.relaunch", state=blocked.login_state.state),
+                relaunch_url=tool_url("lti.relaunch", state=blocked.login_state.token),
             ), 401
         except IntegrityError:
-            # Two first launches of one person raced on the unique user row: retry once.
+            # Two first launches of one person raced on a unique row (PostgreSQL can report the
+            # conflict of concurrent upserts this way): retry once.
             db.session.rollback()
             if attempt == 2:
                 raise
     log.info(
         "launch accepted",
-        extra={"issuer": identity.issuer, "role": identity.role, "user_id": user.id},
+        extra={"issuer": identity.issuer, "role": identity.role, "user_id": user_id},
     )
     response = redirect(url_for("programme.home", s=g.session_token), code=303)
     # The state cookie has done its work.
     response.delete_cookie(
-        "lti1p3-" + request.form.get("state", ""), path="/lti/", secure=True, samesite="None", partitioned=True
+        message.login_state.cookie_name, path="/lti/", secure=True, samesite="None", partitioned=True
     )
     return response
 

@@ -1,8 +1,11 @@
 """Record who launched, in which course and with what role (plain data in, rows out)."""
 from dataclasses import dataclass, field
 
+from sqlalchemy import func
+
 from ..extensions import db
 from ..lti.models import utcnow
+from ..upsert import insert
 from .models import Course, Enrolment, User
 
 
@@ -27,54 +30,54 @@ class LaunchIdentity:
     extra: dict = field(default_factory=dict)
 
 
-def record_launch(identity: LaunchIdentity) -> tuple[User, Course | None, Enrolment | None]:
-    """Create or refresh the user, course and enrolment; the caller commits."""
+def record_launch(identity: LaunchIdentity) -> tuple[int, int | None]:
+    """Create or refresh the user, course and enrolment; return (user id, course id or None).
+
+    Three upserts, in the caller's transaction. Name, email and picture are refreshed on every
+    launch: the platform is their source.
+    """
     now = utcnow()
-    user = db.session.scalar(
-        db.select(User).filter_by(issuer=identity.issuer, subject=identity.subject)
-    )
-    if user is None:
-        user = User(issuer=identity.issuer, subject=identity.subject)
-        db.session.add(user)
-    # Name, email and picture are refreshed on every launch (the platform is the source).
-    user.name = identity.name
-    user.given_name = identity.given_name
-    user.family_name = identity.family_name
-    user.email = identity.email
-    user.picture = identity.picture
-    user.locale = identity.locale
-    user.last_launch_at = now
-
+    details = {
+        "name": identity.name,
+        "given_name": identity.given_name,
+        "family_name": identity.family_name,
+        "email": identity.email,
+        "picture": identity.picture,
+        "locale": identity.locale,
+        "last_launch_at": now,
+    }
+    statement = insert(User).values(issuer=identity.issuer, subject=identity.subject, created_at=now, **details)
+    user_id = db.session.execute(
+        statement.on_conflict_do_update(index_elements=["issuer", "subject"], set_=details).returning(User.id)
+    ).scalar_one()
     if not identity.context_id:
-        db.session.flush()
-        return user, None, None
-    course = db.session.scalar(
-        db.select(Course).filter_by(
-            issuer=identity.issuer,
-            deployment_id=identity.deployment_id,
-            context_id=identity.context_id,
-        )
-    )
-    if course is None:
-        course = Course(
-            issuer=identity.issuer,
-            deployment_id=identity.deployment_id,
-            context_id=identity.context_id,
-        )
-        db.session.add(course)
-    course.title = identity.context_title or course.title
-    course.label = identity.context_label or course.label
-    db.session.flush()
+        return user_id, None
 
-    enrolment = db.session.scalar(
-        db.select(Enrolment).filter_by(course_id=course.id, user_id=user.id)
+    course_values = {"title": identity.context_title, "label": identity.context_label}
+    statement = insert(Course).values(
+        issuer=identity.issuer,
+        deployment_id=identity.deployment_id,
+        context_id=identity.context_id,
+        created_at=now,
+        **course_values,
     )
-    if enrolment is None:
-        enrolment = Enrolment(course_id=course.id, user_id=user.id)
-        db.session.add(enrolment)
-    enrolment.role = identity.role
-    enrolment.lti_roles = list(identity.lti_roles)
-    enrolment.active = True
-    enrolment.last_launch_at = now
-    db.session.flush()
-    return user, course, enrolment
+    # A launch without a title keeps the one the course had.
+    keep_or_update = {k: func.coalesce(statement.excluded[k], getattr(Course, k)) for k in course_values}
+    course_id = db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["issuer", "deployment_id", "context_id"], set_=keep_or_update
+        ).returning(Course.id)
+    ).scalar_one()
+
+    enrolment = {
+        "role": identity.role,
+        "lti_roles": list(identity.lti_roles),
+        "active": True,
+        "last_launch_at": now,
+    }
+    db.session.execute(
+        insert(Enrolment)
+        .values(course_id=course_id, user_id=user_id, **enrolment)
+        .on_conflict_do_update(index_elements=["course_id", "user_id"], set_=enrolment)
+    )
+    return user_id, course_id

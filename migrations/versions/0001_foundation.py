@@ -1,8 +1,8 @@
-"""Foundation: platforms, login states, people, courses, programmes, sessions
+"""Foundation: platforms, used nonces, people, courses, programmes, sessions
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 02:56:49.099842
+Create Date: 2026-11-27 03:30:50.226132
 
 """
 from alembic import op
@@ -45,6 +45,14 @@ def upgrade():
     with op.batch_alter_table('lti_platform', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lti_platform_issuer'), ['issuer'], unique=False)
 
+    op.create_table('lti_used_nonce',
+    sa.Column('nonce', sa.String(length=128), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('nonce', name=op.f('pk_lti_used_nonce'))
+    )
+    with op.batch_alter_table('lti_used_nonce', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lti_used_nonce_expires_at'), ['expires_at'], unique=False)
+
     op.create_table('user_account',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('issuer', sa.String(length=255), nullable=False),
@@ -85,20 +93,6 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lti_deployment')),
     sa.UniqueConstraint('platform_id', 'deployment_id', name=op.f('uq_lti_deployment_platform_id'))
     )
-    op.create_table('lti_login_state',
-    sa.Column('state', sa.String(length=128), nullable=False),
-    sa.Column('nonce', sa.String(length=128), nullable=False),
-    sa.Column('platform_id', sa.Integer(), nullable=False),
-    sa.Column('login_params', sa.JSON(), nullable=False),
-    sa.Column('expires_at', sa.DateTime(), nullable=False),
-    sa.Column('used_at', sa.DateTime(), nullable=True),
-    sa.ForeignKeyConstraint(['platform_id'], ['lti_platform.id'], name=op.f('fk_lti_login_state_platform_id_lti_platform')),
-    sa.PrimaryKeyConstraint('state', name=op.f('pk_lti_login_state')),
-    sa.UniqueConstraint('nonce', name=op.f('uq_lti_login_state_nonce'))
-    )
-    with op.batch_alter_table('lti_login_state', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_lti_login_state_expires_at'), ['expires_at'], unique=False)
-
     op.create_table('programme',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('course_id', sa.Integer(), nullable=False),
@@ -145,10 +139,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_programme_course_id'))
 
     op.drop_table('programme')
-    with op.batch_alter_table('lti_login_state', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_lti_login_state_expires_at'))
-
-    op.drop_table('lti_login_state')
     op.drop_table('lti_deployment')
     with op.batch_alter_table('enrolment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_enrolment_user_id'))
@@ -156,6 +146,10 @@ def downgrade():
 
     op.drop_table('enrolment')
     op.drop_table('user_account')
+    with op.batch_alter_table('lti_used_nonce', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lti_used_nonce_expires_at'))
+
+    op.drop_table('lti_used_nonce')
     with op.batch_alter_table('lti_platform', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lti_platform_issuer'))
 

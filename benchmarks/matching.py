@@ -1,0 +1,141 @@
+"""Benchmark of the matcher: 100, 500 and 2,000 generated registrations.
+
+Run from the repository root: ``python benchmarks/matching.py``. Prints, per size, the solve time
+of ``match`` and of the greedy baseline, the total scores and their ratio, whether optimality was
+proven, and the gap to the upper bound; ends with one JSON line for the largest size. Target:
+2,000 registrations in under 5 s, score >= greedy.
+"""
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from app.matching.rules import (  # noqa: E402
+    Form,
+    MatchingSettings,
+    Registration,
+    Role,
+    check_result,
+    greedy_match,
+    match,
+)
+
+ORGANISATIONS = {  # rough relative staff sizes
+    "GTK": 5, "Ilmatieteen laitos": 7, "Luke": 13, "Maanmittauslaitos": 8, "Ruokavirasto": 9,
+    "STUK": 3, "SYKE": 6, "THL": 11, "TTL": 5, "UPI": 1, "VTT": 21,
+}
+THEMES = [
+    "projektinhallinta", "johtaminen", "viestintä", "poliittiseen päätöksentekoon vaikuttaminen",
+    "tutkijana toimiminen", "uran kehittäminen", "esihenkilötyö", "digitaaliset työkalut",
+    "tiedeviestintä", "rahoitushaku", "verkostoituminen", "työhyvinvointi",
+]
+GOAL_PARTS = [
+    "Haluan kehittyä esihenkilönä ja oppia johtamaan asiantuntijatiimiä",
+    "Tavoitteena on selkeyttää omaa urapolkua tutkijana",
+    "Kaipaan tukea projektinhallintaan ja aikatauluihin",
+    "Haluan oppia vaikuttamaan poliittiseen päätöksentekoon ja ministeriöihin",
+    "Tiedeviestintä ja some ovat minulle uusia",
+    "Haluaisin vahvistaa verkostoja muihin tutkimuslaitoksiin",
+    "Rahoitushakemusten kirjoittaminen kiinnostaa",
+    "Työhyvinvointi ja jaksaminen muutoksessa",
+    "Uusien digitaalisten työkalujen käyttöönotto",
+    "Jaan mielelläni kokemustani johtamisesta ja vuorovaikutuksesta",
+    "Vertaistuki uran kehittämisessä olisi arvokasta",
+    "Assistenttien työn kehittäminen ja näkyvyys",
+]
+FIRST = ["Aino", "Bertil", "Eveliina", "Juha", "Kaisa", "Lauri", "Maria", "Niko", "Outi", "Pekka",
+         "Riikka", "Sanna", "Timo", "Ulla", "Ville", "Anna-Liisa", "Erik", "Johanna", "Mikko", "Satu"]
+LAST = ["Virtanen", "Korhonen", "Nieminen", "Mäkinen", "Hämäläinen", "Laine", "Heikkinen",
+        "Koskinen", "Lindqvist", "Järvinen", "Lehtonen", "Saarinen", "Salminen", "Holm"]
+
+
+def generate(n: int, seed: int = 2022) -> list[Registration]:
+    rng = random.Random(seed)
+    organisations, weights = zip(*ORGANISATIONS.items())
+    people = []
+    for i in range(1, n + 1):
+        role = rng.choices([Role.MENTOR, Role.AKTORI, Role.PEER, Role.ANY], [30, 40, 15, 15])[0]
+        if role == Role.PEER:
+            forms = {Form.PEER}
+        elif role == Role.MENTOR:
+            forms = {Form.TRADITIONAL} | {f for f, p in ((Form.GROUP, 0.35), (Form.REVERSE, 0.15)) if rng.random() < p}
+            if rng.random() < 0.05:
+                forms = {Form.REVERSE}
+        elif role == Role.AKTORI:
+            forms = {Form.TRADITIONAL} | {f for f, p in ((Form.GROUP, 0.4), (Form.REVERSE, 0.3)) if rng.random() < p}
+            if rng.random() < 0.05:
+                forms = {Form.GROUP}
+        else:
+            forms = set(rng.sample(list(Form), rng.randint(2, 4)))
+        language = rng.random()
+        languages = {"fi"} if language < 0.8 else {"fi", "sv"} if language < 0.88 else {"sv"} if language < 0.92 else {"fi", "en"} if language < 0.97 else {"en"}
+        offered = set(rng.sample(THEMES, rng.randint(1, 3))) if role != Role.AKTORI else set(rng.sample(THEMES, rng.randint(0, 1)))
+        wanted = set(rng.sample(THEMES, rng.randint(1, 3))) if role != Role.MENTOR else set()
+        people.append(dict(
+            id=i,
+            name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+            organisation=rng.choices(organisations, weights)[0],
+            role=role,
+            forms=forms,
+            themes_offered=offered,
+            themes_wanted=wanted,
+            goals=". ".join(rng.sample(GOAL_PARTS, rng.randint(1, 3))),
+            languages=languages,
+            capacity=2 if role in (Role.MENTOR, Role.ANY) and Form.GROUP in forms and rng.random() < 0.6 else 1,
+            nominated=None,
+            must_not_pair=set(),
+        ))
+    for person in people:  # nominations: 6 % name someone, a third of them mutually
+        if rng.random() < 0.06:
+            other = rng.choice(people)
+            if other is not person:
+                person["nominated"] = other["id"]
+                if rng.random() < 0.33 and other["nominated"] is None:
+                    other["nominated"] = person["id"]
+    for person in people:  # must not pair: 4 % exclude someone from their own organisation
+        if rng.random() < 0.04:
+            same = [p for p in people if p["organisation"] == person["organisation"] and p is not person]
+            if same:
+                person["must_not_pair"] = {rng.choice(same)["id"]}
+    return [Registration(**p) for p in people]
+
+
+def run(n: int, settings: MatchingSettings) -> dict:
+    registrations = generate(n)
+    started = time.perf_counter()
+    result = match(registrations, settings)
+    seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    greedy = greedy_match(registrations, settings)
+    greedy_seconds = time.perf_counter() - started
+    problems = check_result(registrations, result)
+    people_matched = sum(len(g.members) for g in result.groups)
+    forms = {}
+    for group in result.groups:
+        forms[group.form.value] = forms.get(group.form.value, 0) + 1
+    gap = (result.upper_bound - result.total_score) / result.upper_bound if result.upper_bound else 0.0
+    print(
+        f"{n:>5} registrations: match {seconds:6.2f} s, score {result.total_score:10.1f}"
+        f" | greedy {greedy_seconds:5.2f} s, score {greedy.total_score:10.1f}"
+        f" | ratio {result.total_score / greedy.total_score:.4f}"
+        f" | optimal {'proven' if result.optimal else f'within {gap:.3%}'} ({result.nodes} nodes)"
+        f" | matched {people_matched}/{n} {forms}"
+        f" | rule violations {len(problems)}"
+    )
+    return {"registrations": n, "seconds": round(seconds, 3), "score": round(result.total_score, 3),
+            "greedy_score": round(greedy.total_score, 3)}
+
+
+def main() -> None:
+    settings = MatchingSettings(prefer_cross_organisation=True)
+    last = None
+    for n in (100, 500, 2000):
+        last = run(n, settings)
+    print(json.dumps(last))
+
+
+if __name__ == "__main__":
+    main()
