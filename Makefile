@@ -53,6 +53,7 @@ translations: install
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-location --ignore-obsolete
 
 bench: install
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/launch.py
 
 clean:
