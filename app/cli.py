@@ -122,6 +122,19 @@ def keys_rotate():
         click.echo(f"Previous key {old.kid} stays in the JWKS for {store.grace_seconds // 3600} h.")
 
 
+@lti_cli.command("purge")
+def purge():
+    """Delete expired sessions and used nonces (run daily, e.g. from cron)."""
+    from .lti.launch import purge_used_nonces
+    from .lti.models import utcnow
+    from .sessions import end_sessions_before
+
+    nonces = purge_used_nonces()
+    sessions = end_sessions_before(utcnow())
+    db.session.commit()
+    click.echo(f"Deleted {sessions} expired sessions and {nonces} used nonces.")
+
+
 def register_cli(app):
     from .demo import demo_cli
 

@@ -116,3 +116,30 @@ def test_config_page_lists_the_registration_urls(client):
     assert data["urls"]["initiate_login_url"] == "http://localhost/lti/login"
     assert data["urls"]["redirection_uris"] == ["http://localhost/lti/launch"]
     assert data["urls"]["public_keyset_url"] == "http://localhost/lti/jwks"
+
+
+def test_purge_deletes_only_what_has_expired(app):
+    from datetime import timedelta
+
+    from app.extensions import db
+    from app.lti.models import UsedNonce, utcnow
+    from app.people.models import User
+    from app.sessions import WebSession
+
+    with app.app_context():
+        user = User(issuer="https://x", subject="1")
+        db.session.add(user)
+        db.session.flush()
+        now = utcnow()
+        db.session.add_all([
+            UsedNonce(nonce="old", expires_at=now - timedelta(minutes=1)),
+            UsedNonce(nonce="fresh", expires_at=now + timedelta(minutes=5)),
+            WebSession(id="a" * 64, user_id=user.id, data={}, expires_at=now - timedelta(seconds=1)),
+            WebSession(id="b" * 64, user_id=user.id, data={}, expires_at=now + timedelta(hours=1)),
+        ])
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["lti", "purge"])
+    assert result.exit_code == 0 and "Deleted 1 expired sessions and 1 used nonces." in result.output
+    with app.app_context():
+        assert [n.nonce for n in db.session.scalars(db.select(UsedNonce))] == ["fresh"]
+        assert [s.id[0] for s in db.session.scalars(db.select(WebSession))] == ["b"]

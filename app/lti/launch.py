@@ -3,8 +3,9 @@
 pylti1p3next 2.0.2 (with Flask 3.1) checks a nonce but never consumes it, accepts tokens
 without ``exp``/``iat``, fetches the platform JWKS on every launch, lets an unknown issuer or a
 wrong ``aud`` escape its own exception types, and keys everything off a Flask cookie session.
-Here registrations come from the database, the state and nonce are one database row consumed
-atomically, the JWKS is cached, and every refusal is a ``LaunchError`` with a precise reason.
+Here registrations come from the database, the login state is a signed token bound to the
+browser by a partitioned cookie, each nonce is consumed by one atomic insert, the JWKS is
+cached, and every refusal is a ``LaunchError`` with a precise reason.
 """
 import base64
 import hashlib
@@ -145,10 +146,6 @@ class PartitionedCookieService(FlaskCookieService):
                 samesite="None",
                 partitioned=True,
             )
-
-
-def _param(name: str) -> str | None:
-    return request.values.get(name) or None
 
 
 def begin_login(tool_conf: DbToolConf, launch_url: str, params: dict | None = None):
