@@ -70,9 +70,13 @@ def create_app(config: dict | None = None) -> Flask:
     from . import security, web
     from .lti.routes import bp as lti_bp
     from .programme.routes import bp as programme_bp
+    from . import content
+    from .content.routes import bp as content_bp
 
     app.register_blueprint(lti_bp)
     app.register_blueprint(programme_bp)
+    app.register_blueprint(content_bp)
+    content.init_app(app)
     web.init_app(app)
     security.init_app(app)
 
