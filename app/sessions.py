@@ -64,7 +64,9 @@ class TokenSessionInterface(SessionInterface):
     def open_session(self, app, request):
         token = request_token()
         if token:
-            row = db.session.get(WebSession, _hash(token))
+            row = db.session.execute(
+                db.select(WebSession.data, WebSession.expires_at).where(WebSession.id == _hash(token))
+            ).first()
             if row is not None and row.expires_at > utcnow():
                 g.session_token = token
                 g.session_expires_at = row.expires_at
@@ -92,11 +94,12 @@ def start_session(session, user_id: int, data: dict, lifetime_seconds: int) -> s
     session.update(data)
     session.token = token
     session.modified = False
-    db.session.add(
-        WebSession(
+    db.session.execute(
+        db.insert(WebSession).values(
             id=_hash(token),
             user_id=user_id,
             data=dict(data),
+            created_at=utcnow(),
             expires_at=utcnow() + timedelta(seconds=lifetime_seconds),
         )
     )
