@@ -1,0 +1,1 @@
+"""Matching of registrations into mentoring pairs and groups (pure domain code: see ``rules``)."""
