@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 install: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -d app/translations >/dev/null 2>&1
+	$(BIN)/pybabel compile -d app/translations >/dev/null 2>&1
 
 # Headless Chromium for the browser tests, from Debian's packages (needs root or sudo).
 browser:
@@ -52,7 +52,7 @@ demo: install
 
 translations: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header -o app/translations/messages.pot app
-	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-location --ignore-obsolete
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --ignore-obsolete --width 100
 
 bench: install
 	$(BIN)/pip install --quiet -e '.[test,bench]'
