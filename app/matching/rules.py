@@ -50,27 +50,38 @@ nomination is kept whenever it is possible at all.
 The solver
 ----------
 With role wish "any" and peers, who may sit on either side of a relationship, matching is a
-weighted matching in a general (non-bipartite) graph with capacities. We solve its standard
-relaxation with SciPy's ``linear_sum_assignment`` on the symmetric "double cover": an N x N matrix
-(one row and one column per person, plus a second *slot* node for each mentor who can run a group)
-whose entries are relationship scores, ``-inf`` where forbidden and ``0`` on the diagonal
-(unmatched). An optimal permutation decomposes into 2-cycles (pairs), fixed points (unmatched) and
-longer cycles; half its value bounds every feasible result from above. Even cycles split into two
-matchings of equal value, so if there is no odd cycle and the slot rules hold (a slot is used only
-by a group mentor whose two aktoris accept the group form and may meet together) the relaxation is
-optimal. Otherwise we branch: on an odd cycle, one child per vertex that must not be matched inside
-the cycle; on a slot conflict, either the slot is closed or the mentor is restricted to group
-mentoring; on an invalid trio, one of the two aktoris leaves the mentor; on a lone group-only aktori,
-either they leave the mentor or the mentor must fill both slots. Every branching covers all feasible
-results, so best-first branch and bound over these nodes is exact. Each node also yields a feasible
-result (repaired relaxation plus a greedy fill) that serves as the incumbent.
+weighted matching in a general (non-bipartite) graph; groups (a mentor with two aktoris who must
+also suit each other) make it a small 3-dimensional matching problem, NP-hard in general. We use
+SciPy's ``linear_sum_assignment`` on the symmetric "double cover" of the graph: an N x N matrix (one
+row and one column per person, plus a second *slot* node for each mentor who can run a group) whose
+entries are relationship scores, ``-inf`` where forbidden and ``0`` on the diagonal (unmatched). An
+optimal permutation decomposes into 2-cycles (pairs), fixed points (unmatched) and longer cycles;
+half its value bounds every feasible result from above. Even cycles split into two matchings of
+equal value, so if there is no odd cycle and the slot rules hold (a slot is used only by a group
+mentor whose primary node mentors the other aktori, both accept the group form and may meet
+together) the relaxation is the optimum.
 
-The search is limited by a deterministic node budget (no wall-clock limits: the same input always
-gives the same result). When the budget runs out before optimality is proven, the result is the
-best feasible one found, never worse than the greedy baseline (which is then computed and used if
-it happens to be better); ``MatchingResult.optimal`` tells which case applies and
-``MatchingResult.upper_bound`` bounds the optimum. Registrations are sorted by id first, so ties
-always go the same way: the lower id first, mentoring before peer mentoring.
+Otherwise, in order:
+
+1. *Lagrangian prices* on the slot rule (a used slot needs a group-mentoring primary node): slot
+   edges cost a price, the mentor's group edges earn it. Any prices >= 0 keep the relaxation an
+   upper bound; a few subgradient rounds (Polyak steps) tighten it a lot.
+2. *Polish*: fix every mentor's mode as in the best result so far (group mode, or the slot closed)
+   and "dive": re-solve, fix every remaining broken rule by a local choice, repeat.
+3. *Branch and bound*, best bound first: on an odd cycle, one child per vertex that must not be
+   matched inside the cycle; on a slot conflict, either the slot is closed or the mentor is
+   restricted to group mentoring (either way that mentor's price drops to zero, keeping the bound
+   valid); on an invalid trio, one of the two aktoris leaves the mentor; on a lone group-only
+   aktori, either they leave or the mentor must fill both slots. Every branching covers all
+   feasible results, so the search is exact. Every node also yields a feasible result (the
+   relaxation repaired, then a greedy fill of whoever is left).
+
+The work is limited by a deterministic budget of assignment problems (no wall-clock limits: the
+same input always gives the same result). Small cohorts (a hundred or so) are solved to proven
+optimality; when the budget runs out first, the result is the best one found, never worse than
+the greedy baseline (computed then, and used if it were better), with ``MatchingResult.optimal``
+False and ``MatchingResult.upper_bound`` bounding the optimum. Registrations are sorted by id
+first, so ties always go the same way: the lower id first, mentoring before peer mentoring.
 """
 from __future__ import annotations
 
@@ -552,7 +563,9 @@ class _Cohort:
         norms = np.sqrt(np.asarray(X.multiply(X).sum(1)).ravel())
         norms[norms == 0] = 1.0
         self.X = sparse.csr_matrix(sparse.diags(1.0 / norms) @ X)
+        self.X.sort_indices()
         self.vocab = vocab
+        self._goal_weights = None
 
     def side(self, idx) -> _Side:
         return _Side(self, idx)
@@ -563,18 +576,23 @@ class _Cohort:
         return sorted(common, key=lambda c: (_LANGUAGE_ORDER.index(c) if c in _LANGUAGE_ORDER else 9, c))
 
     def goals_overlap(self, i: int, j: int) -> tuple[float, list[str]]:
-        xi, xj = self.X[i], self.X[j]
-        similarity = float(min(1.0, max(0.0, xi.multiply(xj).sum())))
+        """Cosine similarity of two goals texts and up to three shared words, weightiest first."""
+        if self._goal_weights is None:
+            stems = sorted(self.vocab, key=self.vocab.get)
+            self._goal_weights = [
+                {stems[c]: v for c, v in zip(self.X.indices[a:z].tolist(), self.X.data[a:z].tolist())}
+                for a, z in zip(self.X.indptr[:-1].tolist(), self.X.indptr[1:].tolist())
+            ]
+        wi, wj = self._goal_weights[i], self._goal_weights[j]
+        shared = {stem: wi[stem] * wj[stem] for stem in wi.keys() & wj.keys()}
+        similarity = min(1.0, max(0.0, sum(shared.values())))
         if similarity <= 0:
             return 0.0, []
-        weight = xi.multiply(xj).tocoo()
-        by_column = dict(zip(weight.col.tolist(), weight.data.tolist()))
-        stems = {self.vocab[s]: s for s, _ in self.tokens[i] if self.vocab.get(s) in by_column}
         first_word = {}
         for stem, word in self.tokens[i]:
             first_word.setdefault(stem, word)
-        ranked = sorted(stems, key=lambda c: (-by_column[c], stems[c]))
-        return similarity, [first_word[stems[c]] for c in ranked[:3]]
+        ranked = sorted(shared, key=lambda stem: (-shared[stem], stem))
+        return similarity, [first_word[stem] for stem in ranked[:3]]
 
 
 class _Block:
@@ -589,7 +607,6 @@ class _Block:
         ix = self.idx
 
         self.fit = (c.O[ix] @ c.Wt[ix].T).astype(np.int32)  # [p, q]: p offers, q wants
-        frac = self.fit / c.wanted_count[ix][None, :]
         cos = (c.X[ix] @ c.X[ix].T).toarray()
         np.clip(cos, 0.0, 1.0, out=cos)
         self.L = c.L[ix] > 0
@@ -615,13 +632,19 @@ class _Block:
         self.nom = nom
         mutual = nom & nom.T
         self.protected = mutual & (self.pair_ok | self.pair_ok.T | self.peer_ok)
-        bonus = np.where(self.protected, w.mutual_nomination, np.where(nom | nom.T, w.nomination, 0.0))
-        common = w.base + w.goals * cos + bonus
+        # Few full-size temporaries: this runs on 2,000 x 2,000 arrays.
+        common = cos
+        common *= w.goals
+        common += w.base
         if c.settings.prefer_cross_organisation:
             org = c.org[ix]
-            common += w.cross_organisation * (org[:, None] != org[None, :])
-        self.s_mentor = common + w.theme * frac  # [p, q]: p mentors q
-        self.s_peer = common + w.theme * (frac + frac.T)
+            np.add(common, w.cross_organisation, out=common, where=org[:, None] != org[None, :])
+        ni, nj = np.nonzero(nom | nom.T)
+        common[ni, nj] += np.where(self.protected[ni, nj], w.mutual_nomination, w.nomination)
+        self.s_mentor = self.fit * (w.theme / c.wanted_count[ix])[None, :]  # [p, q]: p mentors q
+        self.s_mentor += common
+        self.s_peer = self.s_mentor + self.s_mentor.T  # theme both ways, common twice
+        self.s_peer -= common
 
     def trio_ok(self, m: int, q1: int, q2: int) -> bool:
         return bool(
@@ -635,14 +658,6 @@ class _Block:
         if unit[0] == "p":
             return float(self.s_peer[unit[1], unit[2]])
         return float(sum(self.s_mentor[unit[1], q] for q in unit[2]))
-
-    def unit_valid(self, unit) -> bool:
-        if unit[0] == "p":
-            return bool(self.peer_ok[unit[1], unit[2]])
-        m, aktoris = unit[1], unit[2]
-        if len(aktoris) == 1:
-            return bool(self.pair_ok[m, aktoris[0]])
-        return len(aktoris) == 2 and self.trio_ok(m, *aktoris)
 
 
 # Units (block positions): ("m", mentor, (aktori,) or (aktori, aktori)) or ("p", peer, peer).
@@ -750,9 +765,14 @@ class _Solver:
 
         self.mentor_weights = np.where(block.mentor_ok, block.s_mentor, -np.inf)
         self.peer_weights = np.where(block.peer_ok, block.s_peer, -np.inf)
-        self.group_weights = np.where(block.group_ok, block.s_mentor, -np.inf)
-        self.prices = None
-        self.set_prices(None)
+        sp = self.slot_person
+        self.slot_weights = np.where(block.group_ok[sp], block.s_mentor[sp], -np.inf)
+        self.prices = self.base_prices = self.W0 = self._unpriced = None
+
+    def group_row(self, p: int) -> np.ndarray:
+        """Weights of ``p`` group-mentoring each person through the primary node (priced)."""
+        price = self.prices[p] if self.prices is not None else 0.0
+        return np.where(self.block.group_ok[p], self.block.s_mentor[p] + price, -np.inf)
 
     def set_prices(self, prices: np.ndarray | None) -> None:
         """Edge weights with Lagrangian prices on the slot coupling (None: the true weights).
@@ -762,30 +782,37 @@ class _Solver:
         keeps "slot used <= primary mentors a group", so it scores at least as much as before and
         the relaxation stays an upper bound, whatever the prices.
         """
-        b = self.b
-        if prices is None or not prices.any():
+        b, sp = self.b, self.slot_person
+        if prices is not None and not prices.any():
             prices = None
-            mentor, primary_group = self.mentor_weights, self.group_weights
-            slots = self.group_weights[self.slot_person]
-        else:
-            boost = np.where(self.block.group_ok, prices[:, None], 0.0)
-            mentor = self.mentor_weights + boost
-            primary_group = self.group_weights + prices[:, None]
-            slots = self.group_weights[self.slot_person] - prices[self.slot_person][:, None]
-        rel = np.zeros((b, b), np.int8)  # 0: row mentors column, 1: column mentors row, 2: peers
-        other = mentor.T
-        better = other > mentor
-        best = np.where(better, other, mentor)
-        rel[better] = 1
+        if prices is None and self._unpriced is not None:
+            self.prices, self.rel, self.W0 = None, *self._unpriced
+            return
+        if self.W0 is not None and (
+            prices is self.prices is None
+            or (prices is not None and self.prices is not None and np.array_equal(prices, self.prices))
+        ):
+            return
+        mentor = self.mentor_weights
+        slots = self.slot_weights
+        if prices is not None:
+            mentor = mentor.copy()
+            mentor[sp] += np.where(self.block.group_ok[sp], prices[sp][:, None], 0.0)
+            slots = slots - prices[sp][:, None]
+        W = np.empty((self.N, self.N))  # new: earlier relaxations keep their own matrix
+        best = W[:b, :b]
+        np.maximum(mentor, mentor.T, out=best)
+        rel = (mentor.T > mentor).astype(np.int8)  # 0: row mentors column, 1: column mentors row
         better = self.peer_weights > best
-        best[better] = self.peer_weights[better]
-        rel[better] = 2
-        W = np.full((self.N, self.N), -np.inf)
-        W[:b, :b] = best
+        rel[better] = 2  # peers
+        np.maximum(best, self.peer_weights, out=best)
+        W[b:, b:] = -np.inf
         W[b:, :b] = slots
         W[:b, b:] = slots.T
         np.fill_diagonal(W, 0.0)
-        self.prices, self.rel, self.primary_group, self.W0 = prices, rel, primary_group, W
+        self.prices, self.rel, self.W0 = prices, rel, W
+        if prices is None:
+            self._unpriced = (rel, W)
 
     # -- one node ------------------------------------------------------------------------------
 
@@ -796,7 +823,7 @@ class _Solver:
         b = self.b
         restricted = sorted(node.restricted)
         for p in restricted:
-            row = self.primary_group[p].copy()
+            row = self.group_row(p)
             row[restricted] = -np.inf
             W[p, :b] = row
             W[:b, p] = row
@@ -837,10 +864,15 @@ class _Solver:
         faster here but can loop forever on some inputs (scipy#17269), which a request cannot risk.
         """
         W = self.matrix(node)
+        live = np.isfinite(W).sum(1) > 1  # nodes with a possible partner (the diagonal aside)
+        live |= ~np.isfinite(np.diagonal(W))  # and nodes forced to be matched
+        keep = np.flatnonzero(live)
+        perm = np.arange(self.N)
         try:
-            _, perm = linear_sum_assignment(W, maximize=True)
+            _, sub = linear_sum_assignment(W if len(keep) == self.N else W[np.ix_(keep, keep)], maximize=True)
         except ValueError:
             return None
+        perm[keep] = keep[sub]
         value = float(W[np.arange(self.N), perm].sum())
         if not math.isfinite(value):
             return None
@@ -999,6 +1031,10 @@ class _Solver:
         """
         block = self.block
         best, best_value, used = [], -math.inf, 0
+        if solved is None:
+            solved, used = self.solve(node), 1
+            if solved is None:
+                return best, used
         while True:
             _, edges, odd, W, _ = solved
             units, violations = self.interpret(node, edges, odd)
@@ -1014,7 +1050,7 @@ class _Solver:
             partner = {}
             for u, v in edges:
                 partner[u], partner[v] = v, u
-            forbid, closed, restricted = [], [], []
+            forbid, closed, restricted, restricted_out = [], [], [], []
             for violation in violations:
                 kind, m = violation[0], violation[1]
                 s = self.slot_of.get(m)
@@ -1028,12 +1064,17 @@ class _Solver:
                     q1, q2 = violation[2:]
                     weaker = q1 if (block.s_mentor[m, q1], -q1) < (block.s_mentor[m, q2], -q2) else q2
                     forbid += [(m, weaker), (s, weaker)]
+                elif m in node.restricted and s not in node.forced:  # no second aktori: pair mode
+                    restricted_out.append(m)
+                    closed.append(s)
                 else:
                     q = violation[2]
                     forbid += [(m, q)] + ([(s, q)] if s is not None else [])
             for cycle in odd:
                 v = _cycle_without_one(cycle, W)[0]
                 forbid += [(v, w) for w in cycle if w != v]
+            if restricted_out:
+                node = _Node(node.forbid, node.closed, node.forced, node.restricted - set(restricted_out))
             child = node.child(forbid=forbid, closed=closed, restricted=restricted)
             if child is None or child == node:
                 return best, used
@@ -1058,25 +1099,63 @@ class _Solver:
             g[m] = float(perm[s] != s) - float(primary_group)
         return g
 
-    def run(self, max_nodes: int):
-        """Exact root, then Lagrangian prices and a dive for a good result, then branch and bound.
+    def modes_of(self, units) -> _Node:
+        """A node fixing every group mentor's mode as in ``units``: group mode for those running
+        a group, the slot closed for everyone else."""
+        grouped = {u[1] for u in units if u[0] == "m" and len(u[2]) == 2}
+        return _Node(
+            closed=frozenset(self.slot_of[m] for m in self.slot_person.tolist() if m not in grouped),
+            restricted=frozenset(grouped),
+        )
 
-        Returns (units, value, proven optimal, upper bound, LSA solves). ``max_nodes`` bounds the
-        number of assignment problems solved, so the result is deterministic.
+    def node_prices(self, node: _Node) -> np.ndarray | None:
+        """The base prices, zero for mentors whose slot is decided (closed, or group mode)."""
+        if self.base_prices is None:
+            return None
+        prices = self.base_prices.copy()
+        for m in node.restricted:
+            prices[m] = 0.0
+        for slot in node.closed:
+            prices[self.slot_person[slot - self.b]] = 0.0
+        return prices
+
+    def slack(self, node: _Node, edges) -> int | None:
+        """A priced mentor whose group-mentoring primary node goes without a used slot."""
+        if self.prices is None:
+            return None
+        b = self.b
+        used = {u for edge in edges for u in edge}
+        for u, v in edges:
+            rel = self.relation(node, u, v)
+            if rel[0] == "m" and not rel[3]:
+                m = rel[1]
+                if self.prices[m] > 0 and self.block.group_ok[m, rel[2]] and self.slot_of[m] not in used:
+                    return m
+        return None
+
+    def run(self, max_nodes: int):
+        """Exact root; Lagrangian prices and a dive for a good result; then branch and bound.
+
+        Returns (units, value, proven optimal, upper bound, assignment problems solved).
+        ``max_nodes`` bounds the number of assignment problems, so the result is deterministic.
         """
         block = self.block
-        tolerance = 1e-9
+
+        def close_enough(value, bound):
+            return bound <= value + 1e-9 * max(1.0, abs(value))
+
         root = _Node()
+        prices = np.zeros(self.b)
+        self.set_prices(None)
         solved = self.solve(root)
         nodes = 1
-        bound, edges, odd, W, perm = solved
-        units, violations = self.interpret(root, edges, odd)
-        if not violations and not odd:
+        units, violations = self.interpret(root, solved[1], solved[2])
+        if not violations and not solved[2] and self.slack(root, solved[1]) is None:
             value = sum(block.unit_score(u) for u in units)
             return units, value, True, value, nodes
-        incumbent = self.repair(root, edges, odd, W)
+        incumbent = self.repair(root, *solved[1:4])
         incumbent_value = sum(block.unit_score(u) for u in incumbent)
-        upper = bound
+        upper = solved[0]
 
         def better(found):
             nonlocal incumbent, incumbent_value
@@ -1084,74 +1163,85 @@ class _Solver:
             if value > incumbent_value:
                 incumbent, incumbent_value = found, value
 
-        def proven():
-            return upper <= incumbent_value + tolerance * max(1.0, abs(incumbent_value))
-
-        # Lagrangian prices on the slot coupling (subgradient, Polyak steps), then a dive.
+        # Lagrangian prices on "a used slot needs a group-mentoring primary node" (subgradient
+        # with Polyak steps). Every price vector gives an upper bound; keep the best.
         budget = max_nodes - nodes
-        rounds = min(8, max(0, (budget - 1) // 3))
-        dive_steps = min(4, max(0, budget - rounds))
-        prices = np.zeros(self.b)
-        last = (root, solved)
+        rounds = min(12, budget // 3)
+        dive_steps = min(8, budget - rounds)
+        best_solved, last = solved, solved
         for _ in range(rounds):
-            g = self.subgradient(last[0], last[1][4])
+            if close_enough(incumbent_value, upper):
+                break
+            g = self.subgradient(root, last[4])
             g[(prices <= 0) & (g < 0)] = 0.0
             norm = float((g * g).sum())
-            if norm == 0 or proven():
+            if norm == 0:
                 break
-            prices = np.maximum(0.0, prices + 0.5 * (last[1][0] - incumbent_value) / norm * g)
+            prices = np.maximum(0.0, prices + 0.5 * (last[0] - incumbent_value) / norm * g)
             self.set_prices(prices)
-            priced = self.solve(root)
+            last = self.solve(root)
             nodes += 1
-            upper = min(upper, priced[0])
-            better(self.repair(root, *priced[1:4]))
-            last = (root, priced)
-        if dive_steps and not proven():
-            found, used = self.dive(last[0], last[1], dive_steps)
+            better(self.repair(root, *last[1:4]))
+            if last[0] < upper:
+                upper, best_solved, self.base_prices = last[0], last, prices.copy()
+        # Polish: with every mentor's mode fixed as in the best result so far, the relaxation is
+        # nearly exact; dive from it, and again while that improves the result.
+        self.set_prices(None)  # every slot is decided: no prices apply
+        while dive_steps > 0 and not close_enough(incumbent_value, upper):
+            before = incumbent_value
+            found, used = self.dive(self.modes_of(incumbent), None, dive_steps)
             nodes += used
+            dive_steps -= used
             better(found)
-        if self.prices is not None:
-            self.set_prices(None)
-        if proven():
+            if incumbent_value <= before:
+                break
+        if close_enough(incumbent_value, upper):
             return incumbent, incumbent_value, True, upper, nodes
 
-        # Branch and bound on the true weights, best bound first.
-        heap = [(-bound, 0, root)]
+        # Branch and bound, best bound first. A node's prices are the best ones found, zero for
+        # mentors whose slot is decided, so its relaxation bounds every result below it.
+        heap = [(-upper, 0, root)]
         counter = 1
-        first = True
         while heap:
             negative_bound, _, node = heap[0]
-            if -negative_bound <= incumbent_value + tolerance * max(1.0, abs(incumbent_value)):
+            if close_enough(incumbent_value, -negative_bound):
                 heap = []
                 break
             if nodes >= max_nodes:
                 break
             heapq.heappop(heap)
-            if first:  # the root was solved above
-                node_solved, first = solved, False
+            self.set_prices(self.node_prices(node))
+            if node == root:
+                node_solved = best_solved
             else:
                 node_solved = self.solve(node)
                 nodes += 1
             if node_solved is None:
                 continue
             bound, edges, odd, W, _ = node_solved
-            if bound <= incumbent_value + tolerance * max(1.0, abs(incumbent_value)):
+            if close_enough(incumbent_value, bound):
                 continue
             units, violations = self.interpret(node, edges, odd)
             if not violations and not odd:
                 better(units)
-                continue
-            better(self.repair(node, edges, odd, W))
-            if bound <= incumbent_value + tolerance * max(1.0, abs(incumbent_value)):
-                continue
-            violation = violations[0] if violations else ("odd", min(odd, key=lambda c: (len(c), min(c))))
-            for child in self.branch(node, violation):
+                m = self.slack(node, edges)
+                if m is None or close_enough(incumbent_value, bound):
+                    continue
+                children = [node.child(closed=[self.slot_of[m]]), node.child(restricted=[m])]
+                children = [c for c in children if c is not None]
+            else:
+                better(self.repair(node, edges, odd, W))
+                if close_enough(incumbent_value, bound):
+                    continue
+                violation = violations[0] if violations else ("odd", min(odd, key=lambda c: (len(c), min(c))))
+                children = self.branch(node, violation)
+            for child in children:
                 heapq.heappush(heap, (-bound, counter, child))
                 counter += 1
-        optimal = not heap or proven()
-        if not optimal:
-            upper = min(upper, max(incumbent_value, -heap[0][0]))
-        return incumbent, incumbent_value, optimal, max(upper, incumbent_value), nodes
+        if not heap:
+            return incumbent, incumbent_value, True, incumbent_value, nodes
+        upper = min(upper, max(incumbent_value, -heap[0][0]))
+        return incumbent, incumbent_value, False, upper, nodes
 
 
 def _cycle_without_one(cycle: list[int], W: np.ndarray) -> tuple[int, list]:
@@ -1241,7 +1331,7 @@ class _Context:
                     form = Form.TRADITIONAL if cohort.F[block.idx[m], 0] and cohort.F[block.idx[aktoris[0]], 0] else Form.REVERSE
                 matched.add(m)
                 matched.update(aktoris)
-            group = evaluate_group_in(cohort, form, members, locked_ids=self.locked_ids)
+            group = evaluate_group_in(cohort, form, members, locked_ids=self.locked_ids, block=block)
             suggestions.append(group)
         suggestions.sort(key=lambda g: g.ids[0])
         groups.extend(suggestions)
@@ -1308,14 +1398,16 @@ def _nomination_not_kept(cohort: _Cohort, members: Sequence[int], locked_ids) ->
         if j in members:
             continue
         other = cohort.regs[j]
-        pair = _Block(cohort, [i, j])
+        a, b = cohort.side(i), cohort.side(j)
+        pair_ab, group_ab = _mentoring(a, b, cohort.O[i] @ cohort.Wt[j], True)
+        pair_ba, group_ba = _mentoring(b, a, cohort.O[j] @ cohort.Wt[i], True)
         if r.id in locked_ids or other.id in locked_ids:
             cause = "locked"
-        elif pair.mnp[0, 1]:
+        elif j in cohort.must_not[i]:
             cause = "must_not_pair"
-        elif not pair.lang[0, 1]:
+        elif not r.languages & other.languages:
             cause = "no_shared_language"
-        elif not (pair.mentor_ok[0, 1] or pair.mentor_ok[1, 0] or pair.peer_ok[0, 1]):
+        elif not (pair_ab or group_ab or pair_ba or group_ba or (a.can_peer and b.can_peer)):
             cause = "incompatible"
         else:
             cause = "better_overall"
@@ -1323,14 +1415,17 @@ def _nomination_not_kept(cohort: _Cohort, members: Sequence[int], locked_ids) ->
     return reasons
 
 
-def evaluate_group_in(cohort: _Cohort, form, members, *, locked=False, locked_ids=()) -> Group:
+def evaluate_group_in(cohort: _Cohort, form, members, *, locked=False, locked_ids=(), block=None) -> Group:
+    """Score and reasons of a group; ``block`` (holding all members) saves building a small one."""
     form = Form(form)
     members = tuple(Member(m.registration_id, Role(m.role)) for m in members)
     try:
         positions = [cohort.index[m.registration_id] for m in members]
     except KeyError as exc:
         raise ValueError(f"group member {exc.args[0]!r} is not registered") from None
-    block = _Block(cohort, positions)
+    if block is None or any(p not in block.pos for p in positions):
+        block = _Block(cohort, positions)
+    at = [block.pos[p] for p in positions]
     regs = [cohort.regs[i] for i in positions]
     mentors = [k for k, m in enumerate(members) if m.role == Role.MENTOR]
     aktoris = [k for k, m in enumerate(members) if m.role == Role.AKTORI]
@@ -1344,7 +1439,7 @@ def evaluate_group_in(cohort: _Cohort, form, members, *, locked=False, locked_id
     reasons = [Reason("locked")] if locked else []
     reasons.append(Reason("form", {"form": form.value}))
     for a, b, is_peer in relationships:
-        score += float(block.s_peer[a, b] if is_peer else block.s_mentor[a, b])
+        score += float(block.s_peer[at[a], at[b]] if is_peer else block.s_mentor[at[a], at[b]])
     seen_pairs = set()
     for k, r in enumerate(regs):
         if r.nominated is None:
