@@ -168,3 +168,44 @@ def _brute_force(regs, prefer_cross):
 
     search(0, frozenset(), 0.0)
     return best
+
+
+# -- medium cohorts with a small budget: not proven optimal, still sound ---------------------------
+
+
+def _random_cohort(seed, n):
+    import random
+
+    rng = random.Random(seed)
+    regs = []
+    for i in range(1, n + 1):
+        role = rng.choices(list(Role), [30, 40, 15, 15])[0]
+        forms = {Form.PEER} if role == Role.PEER else set(rng.sample(list(Form), rng.randint(1, 3)))
+        regs.append(Registration(
+            id=i, name=f"P{i}", organisation=rng.choice(ORGS), role=role, forms=forms,
+            themes_offered=set(rng.sample(THEMES, rng.randint(0, 3))),
+            themes_wanted=set(rng.sample(THEMES, rng.randint(0, 2))),
+            goals=rng.choice(GOALS), languages={"fi"} if rng.random() < 0.85 else {"sv", "fi"},
+            capacity=rng.choice([1, 2]),
+            nominated=rng.randint(1, n) if rng.random() < 0.1 else None,
+            must_not_pair={rng.randint(1, n)} if rng.random() < 0.05 else set(),
+        ))
+    for r in list(regs):  # a few mutual nominations
+        if r.nominated is not None and r.nominated != r.id and rng.random() < 0.5:
+            other = regs[r.nominated - 1]
+            regs[other.id - 1] = _with(other, nominated=r.id)
+    return [r if r.nominated != r.id else _with(r, nominated=None) for r in regs]
+
+
+def test_small_budgets_on_medium_cohorts_stay_sound():
+    for seed, n, budget in [(1, 150, 3), (2, 250, 5), (3, 300, 12)]:
+        regs = _random_cohort(seed, n)
+        setting = _settings(seed % 2 == 0)
+        result = match(regs, setting, max_nodes=budget)
+        assert result.nodes <= budget
+        assert check_result(regs, result) == []
+        assert result.total_score >= greedy_match(regs, setting).total_score - 1e-9
+        assert result.total_score <= result.upper_bound + 1e-6
+        fuller = match(regs, setting, max_nodes=budget * 10)
+        assert check_result(regs, fuller) == []
+        assert fuller.upper_bound <= result.upper_bound + 1e-6
