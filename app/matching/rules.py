@@ -1166,7 +1166,7 @@ class _Solver:
         # Lagrangian prices on "a used slot needs a group-mentoring primary node" (subgradient
         # with Polyak steps). Every price vector gives an upper bound; keep the best.
         budget = max_nodes - nodes
-        rounds = min(12, budget // 3)
+        rounds = min(12, max(1, budget // 3)) if budget >= 2 else 0
         dive_steps = min(8, budget - rounds)
         best_solved, last = solved, solved
         for _ in range(rounds):
@@ -1277,8 +1277,8 @@ def _path_matching(path: list[int], W: np.ndarray) -> tuple[float, list]:
 
 
 def _default_node_limit(size: int) -> int:
-    """A deterministic budget of assignment problems: 2e7 matrix cells in all, 3 to 3,000."""
-    return int(max(3, min(3000, 2e7 // max(1, size * size))))
+    """A deterministic budget of assignment problems: 1.5e7 matrix cells in all, 3 to 3,000."""
+    return int(max(3, min(3000, 1.5e7 // max(1, size * size))))
 
 
 # --------------------------------------------------------------------------------------------------
