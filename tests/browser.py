@@ -55,3 +55,29 @@ def describe(violations) -> str:
         f"{v['id']} ({v['impact']}): {v['help']} — " + "; ".join(n["target"][0] for n in v["nodes"][:3])
         for v in violations
     )
+
+
+def launch_in_iframe(context, platform_url: str, person: str, welcome: str):
+    """Open the development platform, launch as ``person`` and wait for the tool's welcome
+    heading in the cross-site iframe; returns (page, frame locator)."""
+    page = context.new_page()
+    page.goto(platform_url + "/")
+    page.get_by_role("button", name=f"Käynnistä käyttäjänä {person}").click()
+    frame = page.frame_locator("iframe.tool-frame")
+    frame.get_by_role("heading", name=welcome).wait_for()
+    return page, frame
+
+
+def tool_frame(page, tool_url: str):
+    """The iframe's frame object, for its URL (which carries the session token)."""
+    return next(f for f in page.frames if f.url.startswith(tool_url))
+
+
+def assert_no_axe_violations(context, url: str, status: int = 200) -> None:
+    """Open ``url`` as a page of its own and run axe-core on it."""
+    check = context.new_page()
+    response = check.goto(url)
+    assert response.status == status, url
+    violations = axe_violations(check)
+    check.close()
+    assert not violations, f"{url}:\n{describe(violations)}"

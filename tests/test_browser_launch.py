@@ -7,7 +7,7 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from tests.browser import axe_violations, chromium, describe
+from tests.browser import assert_no_axe_violations, chromium, launch_in_iframe, tool_frame
 
 pytestmark = pytest.mark.browser
 
@@ -61,11 +61,7 @@ def test_third_party_cookies_are_blocked(tmp_path, probe):
 def test_participant_launch_in_cross_site_iframe(tmp_path, live):
     tool_url, platform_url = live["tool_url"], live["platform_url"]
     with chromium(tmp_path / "profile") as context:
-        page = context.new_page()
-        page.goto(platform_url + "/")
-        page.get_by_role("button", name="Käynnistä käyttäjänä Aino Virtanen").click()
-        frame = page.frame_locator("iframe.tool-frame")
-        frame.get_by_role("heading", name="Tervetuloa, Aino").wait_for()
+        page, frame = launch_in_iframe(context, platform_url, "Aino Virtanen", "Tervetuloa, Aino")
         assert frame.locator("dd.role").inner_text() == "osallistuja"
 
         # Follow a link inside the tool: the session travels in the URL, not in a cookie.
@@ -78,17 +74,9 @@ def test_participant_launch_in_cross_site_iframe(tmp_path, live):
         frame.get_by_role("heading", name="Evenemang").wait_for()
         assert frame.locator("html").get_attribute("lang") == "sv"
 
-        tool_frame = next(f for f in page.frames if f.url.startswith(tool_url))
-        landing_url = tool_frame.url.replace("/programme?", "/home?")
+        landing_url = tool_frame(page, tool_url).url.replace("/programme?", "/home?")
 
         # axe-core on the landing page and on the error pages, each opened as a page of its own.
-        for url in (
-            landing_url,
-            tool_url + "/home",  # no session: the 401 page
-            tool_url + "/lti/relaunch?state=unknown",  # a refused launch
-        ):
-            check = context.new_page()
-            check.goto(url)
-            violations = axe_violations(check)
-            assert not violations, f"{url}:\n{describe(violations)}"
-            check.close()
+        assert_no_axe_violations(context, landing_url)
+        assert_no_axe_violations(context, tool_url + "/home", status=401)  # no session
+        assert_no_axe_violations(context, tool_url + "/lti/relaunch?state=unknown", status=400)

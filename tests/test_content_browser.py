@@ -4,40 +4,23 @@ axe-core finds no violation on the index, a module page, the question bank, sear
 or the facilitator's index with read counts."""
 import pytest
 
-from tests.browser import axe_violations, chromium, describe
+from tests.browser import assert_no_axe_violations, chromium, launch_in_iframe, tool_frame
 
 pytestmark = pytest.mark.browser
-
-
-def _tool_frame(page, tool_url):
-    return next(f for f in page.frames if f.url.startswith(tool_url))
-
-
-def _assert_no_violations(context, url):
-    check = context.new_page()
-    response = check.goto(url)
-    assert response.status == 200, url
-    violations = axe_violations(check)
-    check.close()
-    assert not violations, f"{url}:\n{describe(violations)}"
 
 
 def test_material_in_the_iframe_and_axe(tmp_path, live):
     tool_url, platform_url = live["tool_url"], live["platform_url"]
     with chromium(tmp_path / "profile") as context:
-        page = context.new_page()
-        page.goto(platform_url + "/")
-        page.get_by_role("button", name="Käynnistä käyttäjänä Aino Virtanen").click()
-        frame = page.frame_locator("iframe.tool-frame")
-        frame.get_by_role("heading", name="Tervetuloa, Aino").wait_for()
+        page, frame = launch_in_iframe(context, platform_url, "Aino Virtanen", "Tervetuloa, Aino")
 
         frame.get_by_role("link", name="Lukumateriaali sekä vinkit ja työkalut vuorovaikutukseen").click()
         frame.get_by_role("heading", name="Lukumateriaali", exact=True).wait_for()
-        index_url = _tool_frame(page, tool_url).url
+        index_url = tool_frame(page, tool_url).url
 
         frame.get_by_role("link", name="Palautteen antaminen ja vastaanottaminen").click()
         frame.get_by_role("heading", level=1, name="Palautteen antaminen ja vastaanottaminen").wait_for()
-        module_url = _tool_frame(page, tool_url).url.split("#")[0]
+        module_url = tool_frame(page, tool_url).url.split("#")[0]
         frame.get_by_role("button", name="Merkitse luetuksi").click()
         frame.get_by_text("Merkitsit tämän moduulin luetuksi").wait_for()
 
@@ -49,7 +32,7 @@ def test_material_in_the_iframe_and_axe(tmp_path, live):
         frame.get_by_label("Hae materiaalista").fill("palaute")
         frame.get_by_role("button", name="Hae", exact=True).click()
         frame.locator("ol.search-results mark").first.wait_for()
-        search_url = _tool_frame(page, tool_url).url
+        search_url = tool_frame(page, tool_url).url
 
         frame.get_by_role("link", name="Kysymyspankki").first.click()
         frame.get_by_role("heading", level=1, name="Kysymyspankki").wait_for()
@@ -57,7 +40,7 @@ def test_material_in_the_iframe_and_axe(tmp_path, live):
         frame.get_by_role("button", name="Näytä kysymykset").click()
         frame.get_by_role("heading", level=2, name="Lopetus").wait_for()
         assert frame.get_by_role("heading", level=2, name="Alku").count() == 0
-        questions_url = _tool_frame(page, tool_url).url
+        questions_url = tool_frame(page, tool_url).url
 
         token = index_url.split("s=")[1].split("&")[0]
         for url in (
@@ -71,13 +54,11 @@ def test_material_in_the_iframe_and_axe(tmp_path, live):
             f"{tool_url}/material/tools/closing-meeting?s={token}&lang=en",
             f"{tool_url}/material/modules/ensimmainen-tapaaminen?s={token}&lang=sv",
         ):
-            _assert_no_violations(context, url)
+            assert_no_axe_violations(context, url)
 
         # The facilitator's index, with the read counts.
-        page.goto(platform_url + "/")
-        page.get_by_role("button", name="Käynnistä käyttäjänä Helena Saarinen").click()
-        frame = page.frame_locator("iframe.tool-frame")
+        page, frame = launch_in_iframe(context, platform_url, "Helena Saarinen", "Tervetuloa, Helena")
         frame.get_by_role("link", name="Lukumateriaali sekä vinkit ja työkalut vuorovaikutukseen").click()
         frame.get_by_role("heading", name="Fasilitaattoreille").wait_for()
         assert "Lukeneita 1/" in frame.locator("main").inner_text()
-        _assert_no_violations(context, _tool_frame(page, tool_url).url)
+        assert_no_axe_violations(context, tool_frame(page, tool_url).url)
