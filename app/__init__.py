@@ -1,9 +1,8 @@
 """The Tulanet mentoring programme as an LTI 1.3 tool: ``create_app()`` builds it."""
 import logging
 import os
-import time
 
-from flask import Flask, g, request, session
+from flask import Flask
 from pythonjsonlogger.json import JsonFormatter
 
 from . import i18n

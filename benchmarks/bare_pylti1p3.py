@@ -10,7 +10,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from flask import Flask, jsonify, redirect
+from flask import Flask, jsonify
 from flask_caching import Cache
 from pylti1p3.contrib.flask import (
     FlaskCacheDataStorage,

@@ -93,6 +93,17 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture
+def platform(app):
+    """A test platform (tests/lti_double.py) registered in the tool, its JWKS served over HTTP."""
+    from tests.lti_double import PlatformDouble
+
+    double = PlatformDouble()
+    double.register(app)
+    yield double
+    double.close()
+
+
 class LiveServer:
     def __init__(self, wsgi_app, host: str):
         self.server = make_server(host, 0, wsgi_app, threaded=True)

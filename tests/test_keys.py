@@ -1,9 +1,7 @@
 """The tool's keys: generated on first use, rotated with a grace period, kid on every key."""
-import json
 import time
 
 import jwt
-from click.testing import CliRunner
 
 from app.lti.keys import KeyStore
 

@@ -3,15 +3,7 @@ import time
 
 import pytest
 
-from tests.lti_double import CLAIM, PlatformDouble, RsaKey
-
-
-@pytest.fixture
-def platform(app):
-    double = PlatformDouble()
-    double.register(app)
-    yield double
-    double.close()
+from tests.lti_double import RsaKey
 
 
 def refused(response, status: int, reason: str):

@@ -10,16 +10,7 @@ from tests.lti_double import (
     MENTOR_OBSERVER,
     SYSTEM_ADMIN,
     TA,
-    PlatformDouble,
 )
-
-
-@pytest.fixture
-def platform(app):
-    double = PlatformDouble()
-    double.register(app)
-    yield double
-    double.close()
 
 
 def launch_home(client, platform, overrides=None, **headers):

@@ -761,7 +761,7 @@ class _Solver:
         group_mentor = cohort.F[block.idx, 2] & cohort.cap2[block.idx]
         self.slot_person = np.flatnonzero(group_mentor & block.group_ok.any(1))
         self.slot_of = {int(p): b + k for k, p in enumerate(self.slot_person)}
-        N = self.N = b + len(self.slot_person)
+        self.N = b + len(self.slot_person)
 
         self.mentor_weights = np.where(block.mentor_ok, block.s_mentor, -np.inf)
         self.peer_weights = np.where(block.peer_ok, block.s_peer, -np.inf)
@@ -1123,7 +1123,6 @@ class _Solver:
         """A priced mentor whose group-mentoring primary node goes without a used slot."""
         if self.prices is None:
             return None
-        b = self.b
         used = {u for edge in edges for u in edge}
         for u, v in edges:
             rel = self.relation(node, u, v)

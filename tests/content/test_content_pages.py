@@ -7,7 +7,7 @@ import pytest
 
 from app.content.library import clear_caches
 from tests.content.conftest import SHIPPED
-from tests.content.web import facilitator, launch, module_item, platform, text  # noqa: F401
+from tests.content.web import facilitator, launch, module_item, text
 from tests.lti_double import MENTOR_OBSERVER
 
 LANGS = ["fi", "sv", "en"]

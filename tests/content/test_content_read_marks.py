@@ -6,7 +6,7 @@ import pytest
 
 from app.content.models import ContentReadMark
 from app.extensions import db
-from tests.content.web import facilitator, launch, module_item, platform, text  # noqa: F401
+from tests.content.web import facilitator, launch, module_item, text
 from tests.lti_double import INSTITUTION_ADMIN, TA
 
 

@@ -4,18 +4,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 
-from tests.lti_double import INSTRUCTOR, LEARNER, PlatformDouble
-
-
-@pytest.fixture
-def platform(app):
-    """A registered test platform (import this fixture into a test module)."""
-    double = PlatformDouble()
-    double.register(app)
-    yield double
-    double.close()
+from tests.lti_double import INSTRUCTOR, LEARNER
 
 
 @dataclass
