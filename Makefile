@@ -40,7 +40,7 @@ demo: install
 	$(BIN)/flask demo seed
 	@echo
 	@echo "  Development platform (a stand-in for Moodle): http://127.0.0.1:$(PLATFORM_PORT)/"
-	@echo "  Open it and press a 'launch as' button. The tool runs on http://localhost:$(TOOL_PORT)/."
+	@echo "  Open it and press a 'Käynnistä käyttäjänä' (launch as) button. The tool runs on http://localhost:$(TOOL_PORT)/."
 	@echo "  Stop with Ctrl-C."
 	@echo
 	@trap 'kill 0' INT TERM EXIT; \
