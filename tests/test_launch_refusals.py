@@ -203,6 +203,11 @@ def test_missing_resource_link_id(client, platform):
     refused(platform.launch(client, {"lti_resource_link": {"title": "x"}}), 400, "missing_resource_link")
 
 
+def test_sub_that_is_not_a_string(client, platform):
+    body = refused(platform.launch(client, {"sub": 12345}), 400, "bad_claim")
+    assert "sub" in body
+
+
 def test_missing_sub_on_resource_link_launch(client, platform):
     refused(platform.launch(client, {"sub": None}), 400, "missing_sub")
 

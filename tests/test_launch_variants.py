@@ -153,3 +153,26 @@ def test_security_headers(client, platform):
     assert page.headers["Referrer-Policy"] == "same-origin"
     assert page.headers["X-Content-Type-Options"] == "nosniff"
     assert "X-Frame-Options" not in page.headers
+
+
+def test_odd_claim_types_are_tolerated(app, client, platform):
+    """Numbers, lists and strings where objects or text are expected never make a 500."""
+    body = launch_home(
+        client,
+        platform,
+        {
+            "sub": "12345",
+            "name": ["Aino", "Virtanen"],
+            "given_name": 7,
+            "email": "x" * 400 + "@syke.example",
+            "lti_launch_presentation": "iframe",
+            "lti_context": {"id": 2, "title": ["not", "text"]},
+            "lti_custom": "nothing",
+        },
+    )
+    assert 'data-role="participant"' in body
+    with app.app_context():
+        user = db.session.scalar(db.select(User))
+        assert user.subject == "12345" and user.name is None and user.given_name == "7"
+        assert len(user.email) == 320
+        assert db.session.scalar(db.select(Course)).context_id == "2"

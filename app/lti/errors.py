@@ -21,6 +21,7 @@ REASONS = {
     "unknown_issuer": (401, _l("The launch comes from a platform (%(issuer)s) that is not registered with the tool.")),
     "wrong_aud": (401, _l("The launch is addressed to another tool (aud does not match this tool's client id).")),
     "wrong_azp": (401, _l("The launch's authorised party (azp) is not this tool's client id.")),
+    "bad_claim": (400, _l("The launch's claim “%(claim)s” is malformed.")),
     "missing_exp": (401, _l("The launch has no expiry time (exp).")),
     "missing_iat": (401, _l("The launch has no issue time (iat).")),
     "expired": (401, _l("The launch has expired. Please start it again from the course.")),

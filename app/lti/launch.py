@@ -299,6 +299,8 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             raise LaunchError("not_yet_valid") from exc
         except jwt.InvalidAudienceError as exc:
             raise LaunchError("wrong_aud") from exc
+        except jwt.exceptions.InvalidSubjectError as exc:  # e.g. a number where OIDC requires a string
+            raise LaunchError("bad_claim", claim="sub") from exc
         except (jwt.InvalidTokenError, jwt.PyJWKError, ValueError) as exc:
             raise LaunchError("bad_signature") from exc
         return self

@@ -63,32 +63,44 @@ def relaunch():
     return response
 
 
+def _object(claims: dict, name: str) -> dict:
+    """An optional object claim; anything else a platform sends there counts as absent."""
+    value = claims.get(CLAIM + name)
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value, limit: int = 255) -> str | None:
+    """An optional text claim as a bounded string (platforms send numbers, lists, nothing…)."""
+    if value is None or isinstance(value, (dict, list, bool)):
+        return None
+    return str(value)[:limit] or None
+
+
 def identity_from_claims(claims: dict, issuer: str) -> LaunchIdentity:
-    context = claims.get(CLAIM + "context") or {}
-    presentation = claims.get(CLAIM + "launch_presentation") or {}
+    context = _object(claims, "context")
     roles = [r for r in claims.get(CLAIM + "roles") or [] if isinstance(r, str)]
     return LaunchIdentity(
         issuer=issuer,
-        subject=str(claims["sub"]),
+        subject=_text(claims["sub"]),
         role=tool_role(roles),
         lti_roles=tuple(roles),
-        name=claims.get("name"),
-        given_name=claims.get("given_name"),
-        family_name=claims.get("family_name"),
-        email=claims.get("email"),
-        picture=claims.get("picture"),
-        locale=normalise_locale(presentation.get("locale")),
-        deployment_id=claims.get(CLAIM + "deployment_id"),
-        context_id=context.get("id") if isinstance(context, dict) else None,
-        context_title=context.get("title") if isinstance(context, dict) else None,
-        context_label=context.get("label") if isinstance(context, dict) else None,
+        name=_text(claims.get("name")),
+        given_name=_text(claims.get("given_name")),
+        family_name=_text(claims.get("family_name")),
+        email=_text(claims.get("email"), 320),
+        picture=_text(claims.get("picture"), 1024),
+        locale=normalise_locale(_object(claims, "launch_presentation").get("locale")),
+        deployment_id=_text(claims.get(CLAIM + "deployment_id")),
+        context_id=_text(context.get("id")),
+        context_title=_text(context.get("title"), 512),
+        context_label=_text(context.get("label")),
     )
 
 
 def _session_data(launch: ToolMessageLaunch, identity: LaunchIdentity, user_id: int, course_id: int | None) -> dict:
     claims = launch.claims
-    link = claims.get(CLAIM + "resource_link") or {}
-    presentation = claims.get(CLAIM + "launch_presentation") or {}
+    link = _object(claims, "resource_link")
+    presentation = _object(claims, "launch_presentation")
     return {
         "user_id": user_id,
         "course_id": course_id,
@@ -98,11 +110,11 @@ def _session_data(launch: ToolMessageLaunch, identity: LaunchIdentity, user_id: 
             "platform_id": launch.platform.id,
             "message_type": claims.get(CLAIM + "message_type"),
             "deployment_id": identity.deployment_id,
-            "resource_link_id": link.get("id"),
-            "resource_link_title": link.get("title"),
-            "return_url": presentation.get("return_url"),
-            "document_target": presentation.get("document_target"),
-            "custom": claims.get(CLAIM + "custom") or {},
+            "resource_link_id": _text(link.get("id")),
+            "resource_link_title": _text(link.get("title")),
+            "return_url": _text(presentation.get("return_url"), 1024),
+            "document_target": _text(presentation.get("document_target")),
+            "custom": _object(claims, "custom"),
         },
     }
 
