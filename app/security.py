@@ -33,19 +33,16 @@ def frame_ancestors() -> str:
     return value
 
 
-def forget_frame_ancestors() -> None:
-    current_app.extensions.pop("frame_ancestors", None)
-
-
 def init_app(app):
     @app.after_request
     def headers(response):
         if response.mimetype == "text/html":
+            # Forms may post back to a platform (deep-linking responses); only platforms frame us.
+            ancestors = frame_ancestors()
             response.headers["Content-Security-Policy"] = (
                 "default-src 'self'; img-src 'self' data:; style-src 'self'; "
                 "script-src 'self'; object-src 'none'; base-uri 'none'; "
-                "form-action 'self' " + " ".join(frame_ancestors().split()[1:]) + "; "
-                "frame-ancestors " + frame_ancestors()
+                f"form-action {ancestors}; frame-ancestors {ancestors}"
             )
         response.headers["X-Content-Type-Options"] = "nosniff"
         # Session tokens travel in URLs: never hand them to another site.

@@ -69,7 +69,6 @@ class TokenSessionInterface(SessionInterface):
             ).first()
             if row is not None and row.expires_at > utcnow():
                 g.session_token = token
-                g.session_expires_at = row.expires_at
                 return TokenSession(row.data, token=token)
         return TokenSession()
 

@@ -22,7 +22,6 @@ class PlatformKeyCache:
         self.http = http or requests.Session()
         self._entries: dict[str, tuple[float, float, dict]] = {}
         self._lock = threading.Lock()
-        self.fetches = 0
 
     def _fetch(self, url: str) -> dict:
         try:
@@ -31,7 +30,6 @@ class PlatformKeyCache:
             keys = {k["kid"]: k for k in response.json()["keys"] if "kid" in k}
         except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
             raise LaunchError("jwks_unavailable") from exc
-        self.fetches += 1
         cache_control = response.headers.get("Cache-Control", "")
         if "no-store" in cache_control or "no-cache" in cache_control:
             max_age = 0
@@ -55,7 +53,3 @@ class PlatformKeyCache:
         if kid not in keys:
             raise LaunchError("unknown_kid", kid=kid)
         return keys[kid]
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()

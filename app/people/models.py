@@ -6,7 +6,6 @@ PARTICIPANT = "participant"
 FACILITATOR = "facilitator"
 ADMINISTRATOR = "administrator"
 GUEST = "guest"  # a launch whose roles give no access (observers, unknown or no roles)
-TOOL_ROLES = (PARTICIPANT, FACILITATOR, ADMINISTRATOR, GUEST)
 
 
 class User(db.Model):

@@ -1,5 +1,5 @@
 """Record who launched, in which course and with what role (plain data in, rows out)."""
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import func
 
@@ -27,7 +27,6 @@ class LaunchIdentity:
     context_id: str | None = None
     context_title: str | None = None
     context_label: str | None = None
-    extra: dict = field(default_factory=dict)
 
 
 def record_launch(identity: LaunchIdentity) -> tuple[int, int | None]:

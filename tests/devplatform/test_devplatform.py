@@ -402,30 +402,24 @@ def test_auth_rejects_an_expired_hint(client, platform):
     from app.devplatform.hints import make_message_hint
 
     config = platform.extensions["devplatform"]
-    issued = int(time.time()) - config.message_hint_lifetime - 5
-    hint = make_message_hint(
-        config,
-        platform.extensions["devplatform_keys"].current(),
-        user_id="5",
-        locale="fi",
-        resource_link_id="mentoring-1",
-        resource_link_title="Oma mentorointi",
-        document_target="iframe",
-        now=issued,
-    )
+
+    def hint_issued_at(now: int) -> str:
+        return make_message_hint(
+            config,
+            platform.extensions["devplatform_keys"].current(),
+            user_id="5",
+            locale="fi",
+            resource_link_id="mentoring-1",
+            resource_link_title="Oma mentorointi",
+            document_target="iframe",
+            now=now,
+        )
+
+    hint = hint_issued_at(int(time.time()) - config.message_hint_lifetime - 5)
     login = launch_init(client, user="5")
     response = client.get("/auth", query_string=auth_params(login, lti_message_hint=hint))
     assert response.status_code == 400
     assert "has expired (expired)" in response.get_data(as_text=True)
     # The same hint, fresh, is accepted: only its age was wrong.
-    fresh = make_message_hint(
-        config,
-        platform.extensions["devplatform_keys"].current(),
-        user_id="5",
-        locale="fi",
-        resource_link_id="mentoring-1",
-        resource_link_title="Oma mentorointi",
-        document_target="iframe",
-        now=int(time.time()),
-    )
+    fresh = hint_issued_at(int(time.time()))
     assert client.get("/auth", query_string=auth_params(login, lti_message_hint=fresh)).status_code == 200
