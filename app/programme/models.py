@@ -1,6 +1,15 @@
-"""A programme (cohort) run inside one course; a course can hold successive programmes."""
+"""A programme (cohort) run inside one course, its organisations and themes, and registrations.
+
+A course can hold successive programmes; everything a participant does belongs to one programme,
+so their history stays with it.
+"""
 from ..extensions import db
 from ..lti.models import utcnow
+
+# Role wishes and forms of mentoring, in the programme's own words (values match app.matching.rules).
+ROLE_WISHES = ("mentor", "aktori", "peer", "any")
+FORMS = ("traditional", "reverse", "group", "peer")
+LANGUAGES = ("fi", "sv", "en")
 
 
 class Programme(db.Model):
@@ -17,6 +26,88 @@ class Programme(db.Model):
     required_meetings = db.Column(db.Integer, nullable=False, default=6)
     min_meeting_minutes = db.Column(db.Integer, nullable=False, default=45)
     max_meeting_minutes = db.Column(db.Integer, nullable=False, default=75)
+    languages = db.Column(db.JSON, nullable=False, default=lambda: list(LANGUAGES))
+    prefer_cross_organisation = db.Column(db.Boolean, nullable=False, default=False)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
     course = db.relationship("Course")
+    organisations = db.relationship(
+        "Organisation", order_by="Organisation.position", back_populates="programme"
+    )
+    themes = db.relationship("Theme", order_by="Theme.position", back_populates="programme")
+
+
+class _Named:
+    """A name in each of the tool's languages; Finnish is the fallback."""
+
+    name_fi = db.Column(db.String(255), nullable=False)
+    name_sv = db.Column(db.String(255))
+    name_en = db.Column(db.String(255))
+    position = db.Column(db.Integer, nullable=False, default=0)
+
+    def name(self, locale: str) -> str:
+        return getattr(self, f"name_{locale}", None) or self.name_fi
+
+
+class Organisation(_Named, db.Model):
+    """A participating agency (seeded with the Tulanet institutes, editable per programme)."""
+
+    __tablename__ = "organisation"
+    __table_args__ = (db.UniqueConstraint("programme_id", "code"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    programme_id = db.Column(db.Integer, db.ForeignKey("programme.id"), nullable=False, index=True)
+    code = db.Column(db.String(32), nullable=False)
+
+    programme = db.relationship("Programme", back_populates="organisations")
+
+
+class Theme(_Named, db.Model):
+    """A theme participants offer or want (seeded with the programme text's themes)."""
+
+    __tablename__ = "theme"
+    __table_args__ = (db.UniqueConstraint("programme_id", "code"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    programme_id = db.Column(db.Integer, db.ForeignKey("programme.id"), nullable=False, index=True)
+    code = db.Column(db.String(64), nullable=False)
+
+    programme = db.relationship("Programme", back_populates="themes")
+
+
+class Registration(db.Model):
+    """One person's registration to one programme: only what matching needs."""
+
+    __tablename__ = "registration"
+    __table_args__ = (db.UniqueConstraint("programme_id", "user_id"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    programme_id = db.Column(db.Integer, db.ForeignKey("programme.id"), nullable=False, index=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=False, index=True)
+    role_wish = db.Column(db.String(16), nullable=False, default="any")
+    forms = db.Column(db.JSON, nullable=False, default=lambda: list(FORMS))
+    organisation_id = db.Column(db.Integer, db.ForeignKey("organisation.id"), nullable=True)
+    unit = db.Column(db.String(255))
+    themes_offered = db.Column(db.JSON, nullable=False, default=list)  # theme codes
+    themes_wanted = db.Column(db.JSON, nullable=False, default=list)  # theme codes
+    goals = db.Column(db.Text, nullable=False, default="")
+    languages = db.Column(db.JSON, nullable=False, default=lambda: ["fi"])
+    meeting_preferences = db.Column(db.Text, nullable=False, default="")
+    capacity = db.Column(db.Integer, nullable=False, default=1)  # mentors: 1 or 2 aktoris
+    counterpart_user_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=True)
+    counterpart_name = db.Column(db.String(255))
+    counterpart_contact = db.Column(db.String(320))
+    must_not_pair = db.Column(db.JSON, nullable=False, default=list)  # user ids
+    mentor_tip = db.Column(db.Text, nullable=False, default="")
+    withdrawn_at = db.Column(db.DateTime)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    programme = db.relationship("Programme")
+    user = db.relationship("User", foreign_keys=[user_id])
+    organisation = db.relationship("Organisation")
+    counterpart = db.relationship("User", foreign_keys=[counterpart_user_id])
+
+    @property
+    def active(self) -> bool:
+        return self.withdrawn_at is None

@@ -1,0 +1,61 @@
+"""Mentoring pairs and small groups ("matches"): drafts the facilitator reviews, then published.
+
+Participants only ever see published groups. A group records its form and each member's role;
+``app.mentoring`` hangs the agreement, meetings and completion on it.
+"""
+from ..extensions import db
+from ..lti.models import utcnow
+
+DRAFT = "draft"
+PUBLISHED = "published"
+ENDED = "ended"  # ended early (or closed); counted meetings stay counted
+STATUSES = (DRAFT, PUBLISHED, ENDED)
+
+MEMBER_ROLES = ("mentor", "aktori", "peer")
+
+
+class MentoringGroup(db.Model):
+    __tablename__ = "mentoring_group"
+
+    id = db.Column(db.Integer, primary_key=True)
+    programme_id = db.Column(db.Integer, db.ForeignKey("programme.id"), nullable=False, index=True)
+    form = db.Column(db.String(16), nullable=False)  # traditional, reverse, group, peer
+    status = db.Column(db.String(16), nullable=False, default=DRAFT, index=True)
+    locked = db.Column(db.Boolean, nullable=False, default=False)
+    score = db.Column(db.Float)
+    reasons = db.Column(db.JSON, nullable=False, default=list)  # [{"code":…, "params":{…}}]
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    published_at = db.Column(db.DateTime)
+    ended_at = db.Column(db.DateTime)
+    ended_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=True)
+    end_reason = db.Column(db.Text)  # for the facilitator only, never shown to HR
+
+    programme = db.relationship("Programme")
+    members = db.relationship(
+        "GroupMember",
+        back_populates="group",
+        cascade="all, delete-orphan",
+        order_by="GroupMember.id",
+        lazy="selectin",
+    )
+
+    @property
+    def visible_to_participants(self) -> bool:
+        return self.status in (PUBLISHED, ENDED)
+
+
+class GroupMember(db.Model):
+    __tablename__ = "group_member"
+    __table_args__ = (db.UniqueConstraint("group_id", "user_id"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    group_id = db.Column(
+        db.Integer, db.ForeignKey("mentoring_group.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    user_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=False, index=True)
+    registration_id = db.Column(db.Integer, db.ForeignKey("registration.id"), nullable=True)
+    role = db.Column(db.String(16), nullable=False)  # mentor, aktori, peer
+
+    group = db.relationship("MentoringGroup", back_populates="members")
+    user = db.relationship("User")
+    registration = db.relationship("Registration")
