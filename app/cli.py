@@ -115,8 +115,12 @@ def keys_show():
 @keys_cli.command("rotate")
 def keys_rotate():
     """Make a new signing key; the previous one stays in the JWKS for the grace period."""
+    from .admin.audit import record
+
     store = current_app.extensions["lti_keys"]
     old, new = store.rotate()
+    record("lti.keys_rotated", target=f"key:{new.kid}", details={"previous_kid": old.kid if old else None})
+    db.session.commit()
     click.echo(f"New signing key {new.kid}.")
     if old:
         click.echo(f"Previous key {old.kid} stays in the JWKS for {store.grace_seconds // 3600} h.")

@@ -5,3 +5,4 @@ from .programme.models import Organisation, Programme, Registration, Theme  # no
 from .matching.models import GroupMember, MentoringGroup  # noqa: F401
 from .sessions import WebSession  # noqa: F401
 from .content.models import ContentReadMark  # noqa: F401
+from .admin.models import AccessibilityFeedback, AuditEntry  # noqa: F401
