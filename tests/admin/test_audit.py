@@ -86,5 +86,6 @@ def test_postgresql_refuses_raw_updates_and_deletes(app, people):
 def test_key_rotation_is_audited(app):
     result = app.test_cli_runner().invoke(args=["lti", "keys", "rotate"])
     assert result.exit_code == 0, result.output
-    entry = db.session.scalars(db.select(AuditEntry)).one()
+    with app.app_context():
+        entry = db.session.scalars(db.select(AuditEntry)).one()
     assert entry.action == "lti.keys_rotated" and entry.target.startswith("key:") and entry.actor_id is None
