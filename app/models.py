@@ -1,5 +1,6 @@
 """Every model, imported in one place for Alembic's autogenerate and for create_all."""
 from .lti.models import Deployment, Platform, UsedNonce  # noqa: F401
+from .lti.models import AccessToken, CourseServices, LineItem, ResourceLink, ScoreKey, ScoreOutbox  # noqa: F401
 from .people.models import Course, Enrolment, User  # noqa: F401
 from .programme.models import Organisation, Programme, Registration, Theme  # noqa: F401
 from .matching.models import GroupMember, MentoringGroup  # noqa: F401

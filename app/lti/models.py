@@ -50,3 +50,129 @@ class UsedNonce(db.Model):
 
     nonce = db.Column(db.String(128), primary_key=True)
     expires_at = db.Column(db.DateTime, nullable=False, index=True)
+
+
+# --- LTI Advantage: what launches told us about a course's services, and the gradebook outbox ---
+
+
+class CourseServices(db.Model):
+    """The AGS and NRPS endpoints of one course, as its latest launch announced them.
+
+    Moodle's service URLs carry ``?type_id=N`` and must be used verbatim; the granted scopes
+    decide what the tool may do.
+    """
+
+    __tablename__ = "lti_course_services"
+
+    id = db.Column(db.Integer, primary_key=True)
+    course_id = db.Column(db.Integer, db.ForeignKey("course.id"), nullable=False, unique=True)
+    platform_id = db.Column(db.Integer, db.ForeignKey("lti_platform.id"), nullable=False)
+    lineitems_url = db.Column(db.String(1024))
+    ags_scopes = db.Column(db.JSON, nullable=False, default=list)
+    memberships_url = db.Column(db.String(1024))
+    roster_synced_at = db.Column(db.DateTime)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    platform = db.relationship("Platform")
+
+
+class ResourceLink(db.Model):
+    """A placed link (Moodle activity) of a course: its single line item, if any, and its target.
+
+    ``target`` is what a deep-linked item asked to open (custom parameter ``target``), e.g.
+    ``mentoring`` or ``content:<module id>``.
+    """
+
+    __tablename__ = "lti_resource_link"
+    __table_args__ = (db.UniqueConstraint("course_id", "resource_link_id"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    course_id = db.Column(db.Integer, db.ForeignKey("course.id"), nullable=False)
+    resource_link_id = db.Column(db.String(255), nullable=False)
+    title = db.Column(db.String(255))
+    lineitem_url = db.Column(db.String(1024))
+    target = db.Column(db.String(255))
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+class LineItem(db.Model):
+    """The platform's line item (grade column) that receives one tool resource's scores."""
+
+    __tablename__ = "lti_line_item"
+    __table_args__ = (db.UniqueConstraint("course_id", "resource"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    course_id = db.Column(db.Integer, db.ForeignKey("course.id"), nullable=False)
+    resource = db.Column(db.String(255), nullable=False)
+    url = db.Column(db.String(1024), nullable=False)
+    label = db.Column(db.String(255))
+    score_maximum = db.Column(db.Float)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+class AccessToken(db.Model):
+    """An OAuth2 access token for a platform's services, shared by every worker until it expires."""
+
+    __tablename__ = "lti_access_token"
+    __table_args__ = (db.UniqueConstraint("issuer", "client_id", "scopes"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    issuer = db.Column(db.String(255), nullable=False)
+    client_id = db.Column(db.String(255), nullable=False)
+    scopes = db.Column(db.String(1024), nullable=False)  # the requested scopes, sorted, space-separated
+    granted_scopes = db.Column(db.String(1024), nullable=False)
+    token = db.Column(db.Text, nullable=False)
+    expires_at = db.Column(db.DateTime, nullable=False)
+
+
+class ScoreKey(db.Model):
+    """One (participant, resource) stream of scores: the unit a worker claims and delivers in order.
+
+    Claiming the key, not single rows, keeps two workers from sending scores of one participant
+    for one line item at once; ``last_timestamp`` makes every score sent strictly later.
+    """
+
+    __tablename__ = "lti_score_key"
+    __table_args__ = (db.UniqueConstraint("course_id", "user_id", "resource"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    course_id = db.Column(db.Integer, db.ForeignKey("course.id"), nullable=False)
+    user_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=False)
+    resource = db.Column(db.String(255), nullable=False)
+    last_timestamp = db.Column(db.DateTime)  # the timestamp sent with the last delivered score
+    last_given_at = db.Column(db.DateTime)  # when that score was given (older ones are superseded)
+    locked_by = db.Column(db.String(64))
+    locked_until = db.Column(db.DateTime)
+
+
+PENDING, DELIVERED, SUPERSEDED, FAILED = "pending", "delivered", "superseded", "failed"
+
+
+class ScoreOutbox(db.Model):
+    """A score to deliver to the platform's gradebook, written in the transaction that caused it."""
+
+    __tablename__ = "lti_score_outbox"
+    __table_args__ = (db.Index("ix_lti_score_outbox_key_status", "key_id", "status"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    key_id = db.Column(db.Integer, db.ForeignKey("lti_score_key.id"), nullable=False)
+    course_id = db.Column(db.Integer, db.ForeignKey("course.id"), nullable=False, index=True)
+    enrolment_id = db.Column(db.Integer, db.ForeignKey("enrolment.id"), nullable=False)
+    resource = db.Column(db.String(255), nullable=False)
+    label = db.Column(db.String(255))
+    score_given = db.Column(db.Float, nullable=False)
+    score_maximum = db.Column(db.Float, nullable=False)
+    activity_progress = db.Column(db.String(32), nullable=False)
+    grading_progress = db.Column(db.String(32), nullable=False)
+    comment = db.Column(db.Text)
+    created_at = db.Column(db.DateTime, nullable=False)  # when the score was given (UTC)
+    status = db.Column(db.String(16), nullable=False, default=PENDING, index=True)
+    attempts = db.Column(db.Integer, nullable=False, default=0)
+    next_attempt_at = db.Column(db.DateTime, nullable=False)
+    sent_timestamp = db.Column(db.DateTime)
+    last_status = db.Column(db.Integer)
+    last_error = db.Column(db.Text)
+    finished_at = db.Column(db.DateTime)
+
+    key = db.relationship("ScoreKey")
+    enrolment = db.relationship("Enrolment")

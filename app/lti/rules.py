@@ -1,0 +1,86 @@
+"""Pure rules of LTI Advantage delivery: what a score may be, when it is sent, how long to wait.
+
+No database, no HTTP: unit-tested in tests/lti_advantage/test_rules.py.
+"""
+import random
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+ACTIVITY_PROGRESS = ("Initialized", "Started", "InProgress", "Submitted", "Completed")
+GRADING_PROGRESS = ("FullyGraded", "Pending", "PendingManual", "Failed", "NotReady")
+
+MAX_BACKOFF_SECONDS = 3600
+BASE_BACKOFF_SECONDS = 2.0
+
+
+class ScoreRejected(ValueError):
+    """A score that no platform would accept; the message says why."""
+
+
+def check_score(score_given, score_maximum, activity_progress: str, grading_progress: str) -> None:
+    """Refuse a score the AGS specification (and Moodle) would refuse, before it is queued."""
+    if activity_progress not in ACTIVITY_PROGRESS:
+        raise ScoreRejected(f"activity_progress must be one of {', '.join(ACTIVITY_PROGRESS)}, not {activity_progress!r}")
+    if grading_progress not in GRADING_PROGRESS:
+        raise ScoreRejected(f"grading_progress must be one of {', '.join(GRADING_PROGRESS)}, not {grading_progress!r}")
+    for name, value in (("score_given", score_given), ("score_maximum", score_maximum)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+            raise ScoreRejected(f"{name} must be a number, not {value!r}")
+    if score_maximum <= 0:
+        raise ScoreRejected(f"score_maximum must be greater than 0, not {score_maximum!r}")
+    if score_given < 0:
+        raise ScoreRejected(f"score_given must not be negative, not {score_given!r}")
+
+
+def send_timestamp(given_at: datetime, last_sent: datetime | None) -> datetime:
+    """The timestamp to send with a score given at ``given_at``.
+
+    The original time if it is later than the last score sent for this participant and line
+    item at Moodle's one-second resolution; otherwise the next whole second after it, since
+    Moodle refuses (409) a score whose timestamp is not later than the stored one.
+    """
+    if last_sent is None or given_at.replace(microsecond=0) > last_sent.replace(microsecond=0):
+        return given_at
+    return last_sent.replace(microsecond=0) + timedelta(seconds=1)
+
+
+def iso_timestamp(value: datetime) -> str:
+    """ISO 8601 with a UTC offset, as AGS requires (naive datetimes are UTC here)."""
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+00:00"
+
+
+def backoff_seconds(attempts: int, retry_after: float | None = None, rand=random.random) -> float:
+    """Exponential backoff with full jitter; a platform's ``Retry-After`` is a floor."""
+    ceiling = min(MAX_BACKOFF_SECONDS, BASE_BACKOFF_SECONDS * 2 ** max(0, attempts - 1))
+    delay = ceiling / 2 + rand() * ceiling / 2
+    if retry_after is not None:
+        delay = max(delay, retry_after)
+    return min(delay, MAX_BACKOFF_SECONDS)
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, (when.replace(tzinfo=None) - now).total_seconds())
+
+
+def is_retryable(status: int | None) -> bool:
+    """Network errors (no status), 408, 429 and 5xx are worth retrying; other 4xx are definite."""
+    return status is None or status in (408, 425, 429) or status >= 500
+
+
+def service_url(url: str, suffix: str) -> str:
+    """Moodle's service URLs carry ``?type_id=N``: ``/scores`` and ``/results`` go into the
+    path, before the query, and the query is kept verbatim."""
+    path, sep, query = url.partition("?")
+    return path.rstrip("/") + suffix + sep + query
