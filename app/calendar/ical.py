@@ -1,0 +1,53 @@
+"""Calendar items → an iCalendar (RFC 5545) document, with the ``icalendar`` package.
+
+Times are written as UTC instants (``DTSTART:20230326T070000Z``): every calendar application
+shows them in its own zone, and no VTIMEZONE has to be right for it. The feed names
+Europe/Helsinki as its zone (``X-WR-TIMEZONE``) for the applications that group by it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from icalendar import Calendar, Event
+
+from ..events.times import aware_utc
+
+PRODID = "-//Tulanet mentoring//Calendar//FI"
+
+
+@dataclass(frozen=True)
+class Item:
+    uid: str  # stable across fetches, so applications update instead of duplicating
+    title: str
+    starts_at: datetime  # naive UTC
+    minutes: int
+    location: str = ""
+    url: str = ""
+    description: str = ""
+    kind: str = ""  # event, session or meeting (for the page)
+
+
+def build(items: list[Item], name: str, stamp: datetime) -> bytes:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", "Europe/Helsinki")
+    for item in items:
+        event = Event()
+        event.add("uid", item.uid)
+        event.add("dtstamp", aware_utc(stamp))
+        event.add("dtstart", aware_utc(item.starts_at))
+        event.add("dtend", aware_utc(item.starts_at + timedelta(minutes=item.minutes)))
+        event.add("summary", item.title)
+        if item.location:
+            event.add("location", item.location)
+        if item.url:
+            event.add("url", item.url)
+        if item.description:
+            event.add("description", item.description)
+        calendar.add_component(event)
+    return calendar.to_ical()

@@ -1,0 +1,426 @@
+"""Programme events and attendance.
+
+* Everyone launched into the course sees the programme's events; a participant also sees their
+  own attendance record, and nobody else's.
+* Facilitators and administrators add events, and record attendance: tick a list, or import the
+  meeting platform's attendance report (CSV of e-mail addresses) through a preview that lists
+  the rows it could not use. Recording is idempotent: a person is recorded once per event however
+  often a report is imported. Every change is audited.
+* When the gradebook service is there, attendance goes to Moodle as a second column
+  ("Programme events"): attended events of all events held so far.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from babel.dates import format_date, format_time
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from ..admin.audit import record
+from ..auth import STAFF, login_required
+from ..extensions import db
+from ..lti.gradebook import publish_score
+from ..lti.models import utcnow
+from ..people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT, Enrolment, User
+from ..programme.models import Programme, Registration
+from ..programme.routes import current_programme
+from . import rules
+from .models import ADDED_KINDS, CLOSING, KICKOFF, MIDPOINT, PROGRAMME_KINDS, Attendance, ProgrammeEvent
+from .times import LocalTimeError, ends, to_local, to_utc
+
+bp = Blueprint("events", __name__, url_prefix="/events", template_folder="templates")
+
+MEMBERS = (PARTICIPANT, FACILITATOR, ADMINISTRATOR)
+
+KIND_NAMES = {
+    KICKOFF: _l("Kickoff"),
+    MIDPOINT: _l("Midpoint event"),
+    CLOSING: _l("Closing event"),
+    "lecture": _l("Lecture"),
+    "peer_meeting": _l("Peer meeting"),
+    "other": _l("Other event"),
+}
+#: Where a programme event starts until a facilitator sets its time (Helsinki time).
+DEFAULT_START = time(13, 0)
+DEFAULT_MINUTES = 120
+GRADEBOOK_RESOURCE = "events:{programme_id}"
+
+
+# --------------------------------------------------------------------------------------------
+# Template filters: naive UTC in, Helsinki time out, in the page's language
+# --------------------------------------------------------------------------------------------
+
+
+@bp.app_template_filter("local_datetime")
+def local_datetime(moment: datetime) -> str:
+    local = to_local(moment)
+    locale = get_locale()
+    return f"{format_date(local.date(), 'full', locale=locale)} {format_time(local, 'short', locale=locale)}"
+
+
+@bp.app_template_filter("local_time")
+def local_time(moment: datetime) -> str:
+    return format_time(to_local(moment), "short", locale=get_locale())
+
+
+@bp.app_template_filter("local_iso_date")
+def local_iso_date(moment: datetime) -> str:
+    return to_local(moment).date().isoformat()
+
+
+@bp.app_template_filter("local_iso_time")
+def local_iso_time(moment: datetime) -> str:
+    return to_local(moment).strftime("%H:%M")
+
+
+# --------------------------------------------------------------------------------------------
+# Events of a programme
+# --------------------------------------------------------------------------------------------
+
+
+def ensure_programme_events(programme: Programme) -> None:
+    """Kickoff, midpoint and closing exist as events on the programme's dates. A facilitator sets
+    their time and place; if the programme's date changes, the event follows at the same local
+    time. Commits only when something changed."""
+    existing = {
+        e.slot: e
+        for e in db.session.scalars(
+            db.select(ProgrammeEvent).where(ProgrammeEvent.programme_id == programme.id,
+                                            ProgrammeEvent.slot.is_not(None))
+        )
+    }
+    changed = False
+    for kind, day in ((KICKOFF, programme.kickoff), (MIDPOINT, programme.midpoint), (CLOSING, programme.closing)):
+        event = existing.get(kind)
+        if day is None:
+            continue
+        if event is None:
+            db.session.add(ProgrammeEvent(programme_id=programme.id, kind=kind, slot=kind,
+                                          starts_at=to_utc(day, DEFAULT_START), duration_minutes=DEFAULT_MINUTES))
+            changed = True
+        elif to_local(event.starts_at).date() != day:
+            event.starts_at = to_utc(day, to_local(event.starts_at).time())
+            changed = True
+    if changed:
+        try:
+            db.session.commit()
+        except IntegrityError:  # a parallel request created them first
+            db.session.rollback()
+
+
+def programme_events(programme_id: int) -> list[ProgrammeEvent]:
+    return list(
+        db.session.scalars(
+            db.select(ProgrammeEvent)
+            .where(ProgrammeEvent.programme_id == programme_id, ProgrammeEvent.cancelled_at.is_(None))
+            .order_by(ProgrammeEvent.starts_at, ProgrammeEvent.id)
+        )
+    )
+
+
+def event_title(event: ProgrammeEvent) -> str:
+    return event.title or str(KIND_NAMES.get(event.kind, event.kind))
+
+
+def _programme() -> Programme:
+    programme = current_programme(g.course.id if g.course else None)
+    if programme is None:
+        abort(404)
+    return programme
+
+
+def _event(event_id: int) -> ProgrammeEvent:
+    event = db.session.get(ProgrammeEvent, event_id)
+    if event is None or g.course is None or event.programme.course_id != g.course.id:
+        abort(404)
+    return event
+
+
+def _registered(programme_id: int) -> list[tuple[Registration, User]]:
+    return list(
+        db.session.execute(
+            db.select(Registration, User)
+            .join(User, User.id == Registration.user_id)
+            .where(Registration.programme_id == programme_id, Registration.withdrawn_at.is_(None))
+            .order_by(User.family_name, User.given_name, User.id)
+        ).all()
+    )
+
+
+@bp.context_processor
+def _globals():
+    return {"kind_names": KIND_NAMES, "event_title": event_title, "ends": ends}
+
+
+@bp.get("/")
+@login_required(*MEMBERS)
+def index():
+    programme = _programme()
+    ensure_programme_events(programme)
+    events = programme_events(programme.id)
+    mine: set[int] = set()
+    counts: dict[int, int] = {}
+    if g.role in STAFF:
+        counts = dict(
+            db.session.execute(
+                db.select(Attendance.event_id, db.func.count(Attendance.id))
+                .join(ProgrammeEvent, ProgrammeEvent.id == Attendance.event_id)
+                .where(ProgrammeEvent.programme_id == programme.id)
+                .group_by(Attendance.event_id)
+            ).all()
+        )
+    else:
+        mine = set(
+            db.session.scalars(
+                db.select(Attendance.event_id)
+                .join(ProgrammeEvent, ProgrammeEvent.id == Attendance.event_id)
+                .where(ProgrammeEvent.programme_id == programme.id, Attendance.user_id == g.user.id)
+            )
+        )
+    return _index_page(programme, events, mine, counts)
+
+
+def _index_page(programme, events, mine=frozenset(), counts=None, errors=None, form=None, status=200):
+    return render_template(
+        "events/index.html",
+        programme=programme,
+        events=events,
+        mine=mine,
+        counts=counts or {},
+        now=utcnow(),
+        is_staff=g.role in STAFF,
+        added_kinds=ADDED_KINDS,
+        errors=errors or {},
+        form=form or {},
+    ), status
+
+
+def _event_fields(form, errors: dict, *, fixed_day: date | None = None) -> dict:
+    """Validated fields of the event form; ``fixed_day``: the programme's date for its own events."""
+    values = {}
+    try:
+        day = fixed_day or date.fromisoformat(form.get("date", "").strip())
+        at = time.fromisoformat(form.get("time", "").strip())
+        values["starts_at"] = to_utc(day, at)
+    except LocalTimeError:
+        errors["when"] = _("That time does not exist in Finland: clocks skip from 03:00 to 04:00 that night.")
+    except ValueError:
+        errors["when"] = _("Give the date as YYYY-MM-DD and the time as HH:MM.")
+    try:
+        minutes = int(form.get("duration", ""))
+    except ValueError:
+        minutes = 0
+    if not 5 <= minutes <= 24 * 60:
+        errors["duration"] = _("Give the length in minutes, between 5 and 1440.")
+    values["duration_minutes"] = minutes
+    values["location"] = form.get("location", "").strip()[:255]
+    url = form.get("url", "").strip()
+    if url and (not url.lower().startswith(("https://", "http://")) or len(url) > 1024 or " " in url):
+        errors["url"] = _("The link must be a web address starting with https://.")
+    values["url"] = url
+    values["description"] = form.get("description", "").strip()[:5000]
+    return values
+
+
+@bp.post("/")
+@login_required(*STAFF)
+def create():
+    programme = _programme()
+    form = request.form
+    errors: dict = {}
+    kind = form.get("kind", "")
+    if kind not in ADDED_KINDS:
+        errors["kind"] = _("Choose the kind of event.")
+    title = form.get("title", "").strip()
+    if not title:
+        errors["title"] = _("Give the event a title.")
+    elif len(title) > 255:
+        errors["title"] = _("The title can be at most %(n)s characters.", n=255)
+    values = _event_fields(form, errors)
+    if errors:
+        return _index_page(programme, programme_events(programme.id), errors=errors, form=form.to_dict(), status=400)
+    event = ProgrammeEvent(programme_id=programme.id, kind=kind, title=title, **values)
+    db.session.add(event)
+    db.session.flush()
+    record("events.created", target=f"programme_event:{event.id}", details={"kind": kind})
+    db.session.commit()
+    flash(_("The event was added."))
+    return redirect(url_for("events.index", _anchor=f"event-{event.id}"), code=303)
+
+
+@bp.route("/<int:event_id>/edit", methods=["GET", "POST"])
+@login_required(*STAFF)
+def edit(event_id: int):
+    event = _event(event_id)
+    errors: dict = {}
+    form = request.form if request.method == "POST" else {}
+    if request.method == "POST":
+        fixed = to_local(event.starts_at).date() if event.slot else None
+        values = _event_fields(request.form, errors, fixed_day=fixed)
+        title = request.form.get("title", "").strip()
+        if not event.slot and not title:
+            errors["title"] = _("Give the event a title.")
+        if not errors:
+            for key, value in values.items():
+                setattr(event, key, value)
+            event.title = title[:255]
+            if request.form.get("cancel") == "1" and not event.slot:
+                event.cancelled_at = utcnow()
+            record("events.updated", target=f"programme_event:{event.id}",
+                   details={"cancelled": event.cancelled_at is not None})
+            db.session.commit()
+            flash(_("The event was saved."))
+            return redirect(url_for("events.index", _anchor=f"event-{event.id}"), code=303)
+    return render_template("events/edit.html", event=event, errors=errors, form=form), 400 if errors else 200
+
+
+# --------------------------------------------------------------------------------------------
+# Attendance
+# --------------------------------------------------------------------------------------------
+
+
+def _attendance(event: ProgrammeEvent) -> dict[int, Attendance]:
+    return {a.user_id: a for a in db.session.scalars(db.select(Attendance).where(Attendance.event_id == event.id))}
+
+
+@bp.get("/<int:event_id>/attendance")
+@login_required(*STAFF)
+def attendance(event_id: int):
+    event = _event(event_id)
+    return _attendance_page(event)
+
+
+def _attendance_page(event, errors=None, preview=None, report_text="", status=200):
+    return render_template(
+        "events/attendance.html",
+        event=event,
+        people=_registered(event.programme_id),
+        recorded=_attendance(event),
+        errors=errors or {},
+        preview=preview,
+        report_text=report_text,
+    ), status
+
+
+def _publish_attendance(programme: Programme, user_ids: set[int]) -> None:
+    """Queue each changed participant's "Programme events" score: attended of held events."""
+    if not user_ids:
+        return
+    now = utcnow()
+    held = [e.id for e in programme_events(programme.id) if e.starts_at <= now]
+    total = len(held)
+    if total == 0:
+        return
+    attended = dict(
+        db.session.execute(
+            db.select(Attendance.user_id, db.func.count(Attendance.id))
+            .where(Attendance.event_id.in_(held), Attendance.user_id.in_(user_ids))
+            .group_by(Attendance.user_id)
+        ).all()
+    )
+    enrolments = db.session.scalars(
+        db.select(Enrolment).where(Enrolment.course_id == programme.course_id, Enrolment.user_id.in_(user_ids),
+                                   Enrolment.role == PARTICIPANT)
+    )
+    for enrolment in enrolments:
+        count = attended.get(enrolment.user_id, 0)
+        publish_score(
+            enrolment,
+            GRADEBOOK_RESOURCE.format(programme_id=programme.id),
+            count,
+            total,
+            "Completed" if count >= total else "InProgress",
+            "FullyGraded",
+            _("Attended %(n)s of %(total)s programme events.", n=count, total=total),
+            label="Ohjelman tilaisuudet",
+        )
+
+
+@bp.post("/<int:event_id>/attendance")
+@login_required(*STAFF)
+def save_attendance(event_id: int):
+    """The ticked list is the truth for this event: ticked added, unticked removed."""
+    event = _event(event_id)
+    registered = {r.user_id for r, _user in _registered(event.programme_id)}
+    try:
+        ticked = {int(v) for v in request.form.getlist("attended")}
+    except ValueError:
+        abort(400)
+    if not ticked <= registered:
+        abort(400)
+    recorded = _attendance(event)
+    added = ticked - recorded.keys()
+    removed = {uid for uid in recorded.keys() - ticked if uid in registered}
+    for user_id in added:
+        db.session.add(Attendance(event_id=event.id, user_id=user_id, source="list", recorded_by_id=g.user.id))
+    for user_id in removed:
+        db.session.delete(recorded[user_id])
+    if added or removed:
+        db.session.flush()
+        record("events.attendance_recorded", target=f"programme_event:{event.id}",
+               details={"added": sorted(added), "removed": sorted(removed), "source": "list"})
+        _publish_attendance(event.programme, added | removed)
+    db.session.commit()
+    flash(_("Attendance saved: %(added)s added, %(removed)s removed.", added=len(added), removed=len(removed)))
+    return redirect(url_for("events.attendance", event_id=event.id), code=303)
+
+
+@bp.post("/<int:event_id>/attendance/import")
+@login_required(*STAFF)
+def import_attendance(event_id: int):
+    """Step 1 (a file or pasted text): a preview. Step 2 (``confirm``): the matched rows applied."""
+    event = _event(event_id)
+    upload = request.files.get("report")
+    if upload is not None and upload.filename:
+        try:
+            text = rules.decode(upload.read())
+        except rules.ReportError:
+            return _attendance_page(event, {"report": _("The file is not a text (CSV) file.")}, status=400)
+    else:
+        text = request.form.get("report_text", "")
+    if not text.strip():
+        return _attendance_page(event, {"report": _("Choose the attendance report file, or paste its rows.")},
+                                status=400)
+    try:
+        parsed = rules.parse_report(text)
+    except rules.ReportError:
+        return _attendance_page(event, {"report": _("The file could not be read as an attendance report (CSV).")},
+                                status=400)
+    people = {
+        rules.normalise_email(user.email): user.id
+        for _registration, user in _registered(event.programme_id)
+        if user.email
+    }
+    matched = rules.match_report(parsed, people)
+    recorded = _attendance(event)
+    new = {uid for uid in matched.matched if uid not in recorded}
+    if request.form.get("confirm") != "1":
+        users = {u.id: u for _r, u in _registered(event.programme_id)}
+        preview = {
+            "new": [users[uid] for uid in sorted(new, key=lambda i: users[i].display_name)],
+            "already": [users[uid] for uid in matched.matched if uid in recorded],
+            "unknown": matched.unknown,
+            "malformed": matched.malformed,
+            "duplicates": matched.duplicates,
+        }
+        return _attendance_page(event, preview=preview, report_text=text)
+    for user_id in new:
+        db.session.add(Attendance(event_id=event.id, user_id=user_id, source="csv", recorded_by_id=g.user.id))
+    if new:
+        db.session.flush()
+        record("events.attendance_imported", target=f"programme_event:{event.id}",
+               details={"added": sorted(new), "unknown_rows": len(matched.unknown),
+                        "malformed_rows": len(matched.malformed)})
+        _publish_attendance(event.programme, new)
+    db.session.commit()
+    flash(ngettext("%(num)s attendance recorded from the report.", "%(num)s attendances recorded from the report.",
+                   len(new)))
+    already = len(matched.matched) - len(new)
+    if already:
+        flash(ngettext("%(num)s was already recorded.", "%(num)s were already recorded.", already))
+    return redirect(url_for("events.attendance", event_id=event.id), code=303)

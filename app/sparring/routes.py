@@ -1,0 +1,801 @@
+"""Sparring groups: facilitators set them up; each group's space is for its members and staff.
+
+Who sees what:
+
+* a participant sees only the spaces of the groups they are a member of; any other group, thread
+  or post id gives 404 (as if it did not exist), never 403, so ids cannot be probed;
+* the course's facilitators and administrators see and run every group of the course's programme;
+  staff of another course get 404 too;
+* an archived group stays readable to its members and staff, but nobody writes in it.
+
+Authors may edit their own posts for ``EDIT_WINDOW``; facilitators remove posts and threads by a
+soft delete that is audited (the text stays in the database for the audit trail but is never shown).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..admin.audit import record
+from ..auth import STAFF, login_required
+from ..content import get_library
+from ..content.library import DEFAULT_LANGUAGE, LANGUAGES
+from ..events.times import LocalTimeError, to_utc
+from ..extensions import db
+from ..lti.models import utcnow
+from ..matching.models import ENDED, GroupMember, MentoringGroup
+from ..people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT, Enrolment, User
+from ..programme.models import Registration
+from ..programme.routes import current_programme
+from . import rules
+from .markdown import render as render_markdown
+from .models import (
+    AKTORIS,
+    AUDIENCES,
+    MENTORS,
+    MODULE,
+    NOTE,
+    SparringGroup,
+    SparringMaterial,
+    SparringMember,
+    SparringPost,
+    SparringSession,
+    SparringThread,
+)
+
+bp = Blueprint("sparring", __name__, url_prefix="/sparring", template_folder="templates")
+
+MEMBERS = (PARTICIPANT, FACILITATOR, ADMINISTRATOR)
+EDIT_WINDOW = timedelta(minutes=30)
+TITLE_MAX = 200
+BODY_MAX = 20_000
+NAME_MAX = 255
+URL_MAX = 1024
+
+AUDIENCE_NAMES = {MENTORS: _l("Mentors' sparring group"), AKTORIS: _l("Aktoris' sparring group")}
+AUDIENCE_PLURALS = {MENTORS: _l("Groups for mentors"), AKTORIS: _l("Groups for aktoris")}
+#: Who may sit in a group for each audience: by their role in their pair, or their wish if unmatched.
+AUDIENCE_ROLES = {MENTORS: ("mentor", "peer", "any"), AKTORIS: ("aktori", "peer", "any")}
+ROLE_NAMES = {"mentor": _l("mentor"), "aktori": _l("aktori"), "peer": _l("peer"), "any": _l("role open")}
+
+
+# --------------------------------------------------------------------------------------------
+# Access
+# --------------------------------------------------------------------------------------------
+
+
+def _is_staff() -> bool:
+    return g.role in STAFF
+
+
+def _programme():
+    programme = current_programme(g.course.id if g.course else None)
+    if programme is None:
+        abort(404)
+    return programme
+
+
+def _group(group_id: int) -> SparringGroup:
+    """The group if this viewer may see its space: staff of its course, or a member; else 404."""
+    group = db.session.get(SparringGroup, group_id)
+    if group is None or g.course is None or group.programme.course_id != g.course.id:
+        abort(404)
+    if not _is_staff() and not any(m.user_id == g.user.id for m in group.members):
+        abort(404)
+    return group
+
+
+def _staff_group(group_id: int) -> SparringGroup:
+    if not _is_staff():
+        abort(404)
+    return _group(group_id)
+
+
+def _writable(group: SparringGroup) -> SparringGroup:
+    if group.archived:
+        abort(403)
+    return group
+
+
+def _thread(group: SparringGroup, thread_id: int) -> SparringThread:
+    thread = db.session.get(SparringThread, thread_id)
+    if thread is None or thread.group_id != group.id or thread.deleted_at is not None:
+        abort(404)
+    return thread
+
+
+def _post(group: SparringGroup, post_id: int) -> SparringPost:
+    post = db.session.get(SparringPost, post_id)
+    if (
+        post is None
+        or post.deleted_at is not None
+        or post.thread.group_id != group.id
+        or post.thread.deleted_at is not None
+    ):
+        abort(404)
+    return post
+
+
+def may_edit(post: SparringPost, now: datetime | None = None) -> bool:
+    """An author edits their own post for ``EDIT_WINDOW`` after writing it."""
+    now = now or utcnow()
+    return post.author_id == g.user.id and post.deleted_at is None and now - post.created_at <= EDIT_WINDOW
+
+
+def groups_of(user_id: int, programme_id: int) -> list[SparringGroup]:
+    """The groups (archived ones too) a person belongs to in a programme; for the calendar and
+    deep links."""
+    return list(
+        db.session.scalars(
+            db.select(SparringGroup)
+            .join(SparringMember, SparringMember.group_id == SparringGroup.id)
+            .where(SparringMember.user_id == user_id, SparringGroup.programme_id == programme_id)
+            .order_by(SparringGroup.name)
+        )
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# People: who may be placed, and where they are now
+# --------------------------------------------------------------------------------------------
+
+
+def _pair_roles(programme_id: int) -> dict[int, tuple[int, str]]:
+    """user id → (mentoring group id, role) for everyone in a pair or group that has not ended."""
+    rows = db.session.execute(
+        db.select(GroupMember.user_id, GroupMember.group_id, GroupMember.role)
+        .join(MentoringGroup, MentoringGroup.id == GroupMember.group_id)
+        .where(MentoringGroup.programme_id == programme_id, MentoringGroup.status != ENDED)
+        .order_by(MentoringGroup.id)
+    )
+    return {user_id: (group_id, role) for user_id, group_id, role in rows}
+
+
+def _registered(programme_id: int) -> list[Registration]:
+    return list(
+        db.session.scalars(
+            db.select(Registration)
+            .join(User, User.id == Registration.user_id)
+            .where(Registration.programme_id == programme_id, Registration.withdrawn_at.is_(None))
+            .order_by(User.family_name, User.given_name, User.id)
+        )
+    )
+
+
+def _placements(programme_id: int) -> dict[int, SparringGroup]:
+    """user id → the open (not archived) group they are in."""
+    rows = db.session.execute(
+        db.select(SparringMember.user_id, SparringGroup)
+        .join(SparringGroup, SparringGroup.id == SparringMember.group_id)
+        .where(SparringGroup.programme_id == programme_id, SparringGroup.archived_at.is_(None))
+    )
+    return {user_id: group for user_id, group in rows}
+
+
+class Candidate:
+    """A registered participant as the group pages show them."""
+
+    def __init__(self, registration: Registration, pair: tuple[int, str] | None):
+        self.registration = registration
+        self.user = registration.user
+        self.pair = pair[0] if pair else None
+        self.role = pair[1] if pair else registration.role_wish
+        self.organisation = registration.organisation
+
+    def fits(self, audience: str) -> bool:
+        return self.role in AUDIENCE_ROLES[audience]
+
+    def as_rule_person(self) -> rules.Person:
+        return rules.Person(
+            self.user.id, self.organisation.code if self.organisation else None, self.pair
+        )
+
+
+def _candidates(programme_id: int) -> dict[int, Candidate]:
+    pairs = _pair_roles(programme_id)
+    return {r.user_id: Candidate(r, pairs.get(r.user_id)) for r in _registered(programme_id)}
+
+
+def _staff_people() -> list[User]:
+    return list(
+        db.session.scalars(
+            db.select(User)
+            .join(Enrolment, Enrolment.user_id == User.id)
+            .where(
+                Enrolment.course_id == g.course.id,
+                Enrolment.role.in_(STAFF),
+                Enrolment.active.is_(True),
+            )
+            .order_by(User.family_name, User.given_name, User.id)
+        )
+    )
+
+
+def _open_groups(programme_id: int) -> list[SparringGroup]:
+    return list(
+        db.session.scalars(
+            db.select(SparringGroup)
+            .where(SparringGroup.programme_id == programme_id, SparringGroup.archived_at.is_(None))
+            .order_by(SparringGroup.audience, SparringGroup.name, SparringGroup.id)
+        )
+    )
+
+
+def _int_list(values) -> list[int]:
+    out = []
+    for value in values:
+        try:
+            out.append(int(value))
+        except (TypeError, ValueError):
+            abort(400)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Facilitators: the groups
+# --------------------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@login_required(*MEMBERS)
+def index():
+    programme = _programme()
+    if not _is_staff():
+        mine = groups_of(g.user.id, programme.id)
+        return render_template("sparring/mine.html", programme=programme, groups=mine,
+                               audience_names=AUDIENCE_NAMES)
+    return _index_page(programme)
+
+
+def _index_page(programme, errors: dict | None = None, form: dict | None = None, status: int = 200):
+    groups = list(
+        db.session.scalars(
+            db.select(SparringGroup)
+            .where(SparringGroup.programme_id == programme.id)
+            .order_by(SparringGroup.archived_at.is_not(None), SparringGroup.name, SparringGroup.id)
+        )
+    )
+    candidates = _candidates(programme.id)
+    placed = _placements(programme.id)
+    unplaced = {
+        audience: [c for c in candidates.values() if c.user.id not in placed and c.fits(audience)]
+        for audience in AUDIENCES
+    }
+    by_audience = defaultdict(list)
+    for group in groups:
+        by_audience[group.audience].append(group)
+    return render_template(
+        "sparring/index.html",
+        programme=programme,
+        by_audience=by_audience,
+        audiences=AUDIENCES,
+        audience_names=AUDIENCE_NAMES,
+        audience_plurals=AUDIENCE_PLURALS,
+        unplaced=unplaced,
+        staff=_staff_people(),
+        errors=errors or {},
+        form=form or {},
+    ), status
+
+
+@bp.post("/groups")
+@login_required(*STAFF)
+def create():
+    programme = _programme()
+    form = request.form
+    errors = {}
+    name = form.get("name", "").strip()
+    audience = form.get("audience", "")
+    if not name:
+        errors["name"] = _("Give the group a name.")
+    elif len(name) > NAME_MAX:
+        errors["name"] = _("The name can be at most %(n)s characters.", n=NAME_MAX)
+    if audience not in AUDIENCES:
+        errors["audience"] = _("Choose whether the group is for mentors or for aktoris.")
+    facilitator = _facilitator_from(form.get("facilitator_id", ""), errors)
+    if errors:
+        return _index_page(programme, errors, form.to_dict(), 400)
+    group = SparringGroup(programme_id=programme.id, name=name, audience=audience,
+                          facilitator_id=facilitator.id if facilitator else None)
+    db.session.add(group)
+    db.session.flush()
+    record("sparring.group_created", target=f"sparring_group:{group.id}",
+           details={"audience": audience, "facilitator_id": group.facilitator_id})
+    db.session.commit()
+    flash(_("The group %(name)s was created.", name=name))
+    return redirect(url_for("sparring.manage", group_id=group.id), code=303)
+
+
+def _facilitator_from(value: str, errors: dict) -> User | None:
+    if not value:
+        return None
+    staff = {str(u.id): u for u in _staff_people()}
+    if value not in staff:
+        errors["facilitator_id"] = _("Choose a facilitator from the course's staff.")
+        return None
+    return staff[value]
+
+
+@bp.post("/assign")
+@login_required(*STAFF)
+def assign():
+    """Place every unplaced participant of an audience with the assignment helper."""
+    programme = _programme()
+    audience = request.form.get("audience", "")
+    if audience not in AUDIENCES:
+        abort(400)
+    include_peers = request.form.get("include_peers") == "1"
+    wanted = {"mentor" if audience == MENTORS else "aktori"} | ({"peer"} if include_peers else set())
+    groups = [gr for gr in _open_groups(programme.id) if gr.audience == audience]
+    if not groups:
+        return _index_page(programme, {f"assign_{audience}": _("Create a group for this audience first.")},
+                           status=400)
+    candidates = _candidates(programme.id)
+    placed = _placements(programme.id)
+    people = [c.as_rule_person() for c in candidates.values() if c.user.id not in placed and c.role in wanted]
+    rule_groups = [
+        rules.Group(gr.id, tuple(candidates[m.user_id].as_rule_person() if m.user_id in candidates
+                                 else rules.Person(m.user_id) for m in gr.members))
+        for gr in groups
+    ]
+    placement = rules.assign(people, rule_groups)
+    for user_id, group_id in placement.items():
+        db.session.add(SparringMember(group_id=group_id, user_id=user_id))
+    if placement:
+        record("sparring.members_assigned", target=f"programme:{programme.id}",
+               details={"audience": audience, "placement": {str(k): v for k, v in placement.items()}})
+    db.session.commit()
+    flash(_("%(n)s participants were placed in groups.", n=len(placement)))
+    together = rules.pairs_together(placement, people, rule_groups)
+    if together:
+        flash(_("%(n)s pairs share a group because there are too few groups to keep them apart.",
+                n=together), "warning")
+    return redirect(url_for("sparring.index", _anchor=f"audience-{audience}"), code=303)
+
+
+@bp.get("/groups/<int:group_id>/manage")
+@login_required(*STAFF)
+def manage(group_id: int):
+    return _manage_page(_staff_group(group_id))
+
+
+def _manage_page(group: SparringGroup, errors: dict | None = None, status: int = 200):
+    candidates = _candidates(group.programme_id)
+    placed = _placements(group.programme_id)
+    addable = [c for c in candidates.values() if c.user.id not in placed and c.fits(group.audience)]
+    others = [gr for gr in _open_groups(group.programme_id) if gr.id != group.id]
+    return render_template(
+        "sparring/manage.html",
+        group=group,
+        candidates=candidates,
+        addable=addable,
+        others=others,
+        staff=_staff_people(),
+        audience_names=AUDIENCE_NAMES,
+        role_names=ROLE_NAMES,
+        errors=errors or {},
+    ), status
+
+
+@bp.post("/groups/<int:group_id>/settings")
+@login_required(*STAFF)
+def settings(group_id: int):
+    group = _writable(_staff_group(group_id))
+    errors = {}
+    name = request.form.get("name", "").strip()
+    if not name:
+        errors["name"] = _("Give the group a name.")
+    elif len(name) > NAME_MAX:
+        errors["name"] = _("The name can be at most %(n)s characters.", n=NAME_MAX)
+    facilitator = _facilitator_from(request.form.get("facilitator_id", ""), errors)
+    if errors:
+        return _manage_page(group, errors, 400)
+    group.name = name
+    if group.facilitator_id != (facilitator.id if facilitator else None):
+        group.facilitator_id = facilitator.id if facilitator else None
+        record("sparring.facilitator_set", target=f"sparring_group:{group.id}",
+               details={"facilitator_id": group.facilitator_id})
+    db.session.commit()
+    flash(_("Saved."))
+    return redirect(url_for("sparring.manage", group_id=group.id), code=303)
+
+
+@bp.post("/groups/<int:group_id>/members")
+@login_required(*STAFF)
+def add_members(group_id: int):
+    group = _writable(_staff_group(group_id))
+    wanted = _int_list(request.form.getlist("user_id"))
+    if not wanted:
+        return _manage_page(group, {"add": _("Choose at least one participant to add.")}, 400)
+    candidates = _candidates(group.programme_id)
+    placed = _placements(group.programme_id)
+    for user_id in wanted:
+        if user_id not in candidates:
+            return _manage_page(group, {"add": _("Only registered participants can be added.")}, 400)
+        if user_id in placed:
+            return _manage_page(group, {"add": _("%(name)s is already in the group %(group)s. Move them from there.",
+                                                 name=candidates[user_id].user.display_name,
+                                                 group=placed[user_id].name)}, 400)
+    for user_id in wanted:
+        db.session.add(SparringMember(group_id=group.id, user_id=user_id))
+    record("sparring.members_added", target=f"sparring_group:{group.id}", details={"user_ids": wanted})
+    db.session.commit()
+    flash(_("Participants added: %(n)s.", n=len(wanted)))
+    return redirect(url_for("sparring.manage", group_id=group.id), code=303)
+
+
+def _membership(group: SparringGroup, user_id: int) -> SparringMember:
+    member = next((m for m in group.members if m.user_id == user_id), None)
+    if member is None:
+        abort(404)
+    return member
+
+
+@bp.post("/groups/<int:group_id>/members/<int:user_id>/move")
+@login_required(*STAFF)
+def move_member(group_id: int, user_id: int):
+    group = _writable(_staff_group(group_id))
+    member = _membership(group, user_id)
+    try:
+        target_id = int(request.form.get("to_group", ""))
+    except ValueError:
+        return _manage_page(group, {"move": _("Choose the group to move them to.")}, 400)
+    target = next((gr for gr in _open_groups(group.programme_id) if gr.id == target_id and gr.id != group.id), None)
+    if target is None:
+        return _manage_page(group, {"move": _("Choose the group to move them to.")}, 400)
+    member.group_id = target.id
+    record("sparring.member_moved", target=f"user:{user_id}",
+           details={"from_group_id": group.id, "to_group_id": target.id})
+    db.session.commit()
+    flash(_("%(name)s was moved to %(group)s.", name=member.user.display_name, group=target.name))
+    return redirect(url_for("sparring.manage", group_id=group.id), code=303)
+
+
+@bp.post("/groups/<int:group_id>/members/<int:user_id>/remove")
+@login_required(*STAFF)
+def remove_member(group_id: int, user_id: int):
+    group = _writable(_staff_group(group_id))
+    member = _membership(group, user_id)
+    name = member.user.display_name
+    db.session.delete(member)
+    record("sparring.member_removed", target=f"user:{user_id}", details={"group_id": group.id})
+    db.session.commit()
+    flash(_("%(name)s was removed from the group.", name=name))
+    return redirect(url_for("sparring.manage", group_id=group.id), code=303)
+
+
+@bp.post("/groups/<int:group_id>/archive")
+@login_required(*STAFF)
+def archive(group_id: int):
+    """Archive (or reopen) a group: archived, it is read-only and frees its members for others."""
+    group = _staff_group(group_id)
+    if group.archived:
+        clashes = [m.user.display_name for m in group.members if m.user_id in _placements(group.programme_id)]
+        if clashes:
+            return _manage_page(group, {"archive": _("Cannot reopen: already in another group: %(names)s.",
+                                                     names=", ".join(clashes))}, 400)
+        group.archived_at = None
+        record("sparring.group_reopened", target=f"sparring_group:{group.id}")
+        flash(_("The group was reopened."))
+    else:
+        group.archived_at = utcnow()
+        record("sparring.group_archived", target=f"sparring_group:{group.id}")
+        flash(_("The group was archived."))
+    db.session.commit()
+    return redirect(url_for("sparring.manage", group_id=group.id), code=303)
+
+
+# --------------------------------------------------------------------------------------------
+# The group's space
+# --------------------------------------------------------------------------------------------
+
+
+def _lang() -> str:
+    from flask_babel import get_locale
+
+    code = str(get_locale() or DEFAULT_LANGUAGE)
+    return code if code in LANGUAGES else DEFAULT_LANGUAGE
+
+
+@bp.get("/groups/<int:group_id>")
+@login_required(*MEMBERS)
+def space(group_id: int):
+    return _space_page(_group(group_id))
+
+
+def _space_page(group: SparringGroup, errors: dict | None = None, form: dict | None = None, status: int = 200):
+    sessions = list(
+        db.session.scalars(
+            db.select(SparringSession).where(SparringSession.group_id == group.id).order_by(SparringSession.starts_at)
+        )
+    )
+    now = utcnow()
+    materials = list(
+        db.session.scalars(
+            db.select(SparringMaterial).where(SparringMaterial.group_id == group.id).order_by(SparringMaterial.id)
+        )
+    )
+    threads = list(
+        db.session.scalars(
+            db.select(SparringThread)
+            .where(SparringThread.group_id == group.id, SparringThread.deleted_at.is_(None))
+            .order_by(SparringThread.created_at.desc(), SparringThread.id.desc())
+        )
+    )
+    lang = _lang()
+    library = get_library()
+    modules = {m.id: m for m in library.modules(lang)}
+    counts = dict(
+        db.session.execute(
+            db.select(SparringPost.thread_id, db.func.count(SparringPost.id))
+            .join(SparringThread, SparringThread.id == SparringPost.thread_id)
+            .where(SparringThread.group_id == group.id, SparringPost.deleted_at.is_(None))
+            .group_by(SparringPost.thread_id)
+        ).all()
+    )
+    return render_template(
+        "sparring/space.html",
+        group=group,
+        upcoming=[s for s in sessions if s.starts_at >= now - timedelta(hours=3)],
+        past=[s for s in sessions if s.starts_at < now - timedelta(hours=3)],
+        materials=materials,
+        modules=modules,
+        threads=threads,
+        counts=counts,
+        is_staff=_is_staff(),
+        audience_names=AUDIENCE_NAMES,
+        render_markdown=render_markdown,
+        edit_minutes=int(EDIT_WINDOW.total_seconds() // 60),
+        errors=errors or {},
+        form=form or {},
+    ), status
+
+
+def _parse_local(day: str, at: str, errors: dict, key: str) -> datetime | None:
+    try:
+        parsed_day = date.fromisoformat(day.strip())
+        parsed_time = time.fromisoformat(at.strip())
+    except ValueError:
+        errors[key] = _("Give the date as YYYY-MM-DD and the time as HH:MM.")
+        return None
+    try:
+        return to_utc(parsed_day, parsed_time)
+    except LocalTimeError:
+        errors[key] = _("That time does not exist in Finland: clocks skip from 03:00 to 04:00 that night.")
+        return None
+
+
+def _parse_minutes(value: str, errors: dict, key: str) -> int | None:
+    try:
+        minutes = int(value)
+    except (TypeError, ValueError):
+        minutes = 0
+    if not 5 <= minutes <= 600:
+        errors[key] = _("Give the length in minutes, between 5 and 600.")
+        return None
+    return minutes
+
+
+def _parse_url(value: str, errors: dict, key: str) -> str:
+    value = value.strip()
+    if value and (not value.lower().startswith(("https://", "http://")) or len(value) > URL_MAX or " " in value):
+        errors[key] = _("The link must be a web address starting with https://.")
+    return value
+
+
+@bp.post("/groups/<int:group_id>/sessions")
+@login_required(*STAFF)
+def add_session(group_id: int):
+    group = _writable(_staff_group(group_id))
+    form = request.form
+    errors: dict = {}
+    starts_at = _parse_local(form.get("date", ""), form.get("time", ""), errors, "session_when")
+    minutes = _parse_minutes(form.get("duration", ""), errors, "session_duration")
+    url = _parse_url(form.get("video_url", ""), errors, "session_url")
+    agenda = form.get("agenda", "").strip()
+    if len(agenda) > BODY_MAX:
+        errors["session_agenda"] = _("The text can be at most %(n)s characters.", n=BODY_MAX)
+    if errors:
+        return _space_page(group, errors, form.to_dict(), 400)
+    db.session.add(SparringSession(group_id=group.id, starts_at=starts_at, duration_minutes=minutes,
+                                   video_url=url or None, agenda=agenda))
+    db.session.commit()
+    flash(_("The session was added."))
+    return redirect(url_for("sparring.space", group_id=group.id, _anchor="sessions"), code=303)
+
+
+@bp.post("/groups/<int:group_id>/sessions/<int:session_id>/delete")
+@login_required(*STAFF)
+def delete_session(group_id: int, session_id: int):
+    group = _writable(_staff_group(group_id))
+    item = db.session.get(SparringSession, session_id)
+    if item is None or item.group_id != group.id:
+        abort(404)
+    db.session.delete(item)
+    record("sparring.session_deleted", target=f"sparring_group:{group.id}", details={"session_id": session_id})
+    db.session.commit()
+    flash(_("The session was removed."))
+    return redirect(url_for("sparring.space", group_id=group.id, _anchor="sessions"), code=303)
+
+
+@bp.post("/groups/<int:group_id>/materials")
+@login_required(*STAFF)
+def add_material(group_id: int):
+    group = _writable(_staff_group(group_id))
+    form = request.form
+    errors: dict = {}
+    kind = form.get("kind", "")
+    title = form.get("title", "").strip()
+    body = form.get("body", "").strip()
+    module_id = form.get("module_id", "").strip()
+    if kind == MODULE:
+        if get_library().get(module_id, DEFAULT_LANGUAGE) is None:
+            errors["material"] = _("Choose a module of the reading material.")
+    elif kind == NOTE:
+        if not title:
+            errors["material"] = _("Give the note a title.")
+        elif len(title) > TITLE_MAX or len(body) > BODY_MAX:
+            errors["material"] = _("The text can be at most %(n)s characters.", n=BODY_MAX)
+        elif not body:
+            errors["material"] = _("Write the note's text.")
+    else:
+        abort(400)
+    if errors:
+        return _space_page(group, errors, form.to_dict(), 400)
+    db.session.add(SparringMaterial(group_id=group.id, kind=kind, module_id=module_id if kind == MODULE else None,
+                                    title=title if kind == NOTE else "", body=body if kind == NOTE else "",
+                                    created_by_id=g.user.id))
+    db.session.commit()
+    flash(_("The material was added."))
+    return redirect(url_for("sparring.space", group_id=group.id, _anchor="materials"), code=303)
+
+
+@bp.post("/groups/<int:group_id>/materials/<int:material_id>/delete")
+@login_required(*STAFF)
+def delete_material(group_id: int, material_id: int):
+    group = _writable(_staff_group(group_id))
+    item = db.session.get(SparringMaterial, material_id)
+    if item is None or item.group_id != group.id:
+        abort(404)
+    db.session.delete(item)
+    record("sparring.material_deleted", target=f"sparring_group:{group.id}", details={"material_id": material_id})
+    db.session.commit()
+    flash(_("The material was removed."))
+    return redirect(url_for("sparring.space", group_id=group.id, _anchor="materials"), code=303)
+
+
+# --------------------------------------------------------------------------------------------
+# Discussion
+# --------------------------------------------------------------------------------------------
+
+
+def _body(value: str, errors: dict, key: str = "body") -> str:
+    body = (value or "").strip()
+    if not body:
+        errors[key] = _("Write something first.")
+    elif len(body) > BODY_MAX:
+        errors[key] = _("The text can be at most %(n)s characters.", n=BODY_MAX)
+    return body
+
+
+@bp.post("/groups/<int:group_id>/threads")
+@login_required(*MEMBERS)
+def new_thread(group_id: int):
+    group = _writable(_group(group_id))
+    errors: dict = {}
+    title = request.form.get("title", "").strip()
+    if not title:
+        errors["title"] = _("Give the thread a title.")
+    elif len(title) > TITLE_MAX:
+        errors["title"] = _("The title can be at most %(n)s characters.", n=TITLE_MAX)
+    body = _body(request.form.get("body", ""), errors)
+    if errors:
+        return _space_page(group, errors, request.form.to_dict(), 400)
+    thread = SparringThread(group_id=group.id, title=title, author_id=g.user.id)
+    thread.posts.append(SparringPost(author_id=g.user.id, body=body))
+    db.session.add(thread)
+    db.session.commit()
+    return redirect(url_for("sparring.thread", group_id=group.id, thread_id=thread.id), code=303)
+
+
+@bp.get("/groups/<int:group_id>/threads/<int:thread_id>")
+@login_required(*MEMBERS)
+def thread(group_id: int, thread_id: int):
+    group = _group(group_id)
+    return _thread_page(group, _thread(group, thread_id))
+
+
+def _thread_page(group, thread, errors: dict | None = None, form: dict | None = None, status: int = 200):
+    posts = [p for p in thread.posts if p.deleted_at is None]
+    return render_template(
+        "sparring/thread.html",
+        group=group,
+        thread=thread,
+        posts=posts,
+        removed=len(thread.posts) - len(posts),
+        is_staff=_is_staff(),
+        may_edit=may_edit,
+        render_markdown=render_markdown,
+        edit_minutes=int(EDIT_WINDOW.total_seconds() // 60),
+        errors=errors or {},
+        form=form or {},
+    ), status
+
+
+@bp.post("/groups/<int:group_id>/threads/<int:thread_id>/replies")
+@login_required(*MEMBERS)
+def reply(group_id: int, thread_id: int):
+    group = _writable(_group(group_id))
+    thread = _thread(group, thread_id)
+    errors: dict = {}
+    body = _body(request.form.get("body", ""), errors)
+    if errors:
+        return _thread_page(group, thread, errors, request.form.to_dict(), 400)
+    post = SparringPost(thread_id=thread.id, author_id=g.user.id, body=body)
+    db.session.add(post)
+    db.session.commit()
+    return redirect(url_for("sparring.thread", group_id=group.id, thread_id=thread.id, _anchor=f"post-{post.id}"),
+                    code=303)
+
+
+@bp.route("/groups/<int:group_id>/posts/<int:post_id>/edit", methods=["GET", "POST"])
+@login_required(*MEMBERS)
+def edit_post(group_id: int, post_id: int):
+    group = _group(group_id)
+    post = _post(group, post_id)
+    if post.author_id != g.user.id:
+        abort(404)
+    if not may_edit(post) or group.archived:
+        return render_template("sparring/edit.html", group=group, post=post, closed=True, errors={},
+                               body=post.body, edit_minutes=int(EDIT_WINDOW.total_seconds() // 60)), 403
+    errors: dict = {}
+    body = post.body
+    if request.method == "POST":
+        body = _body(request.form.get("body", ""), errors)
+        if not errors:
+            post.body = body
+            post.edited_at = utcnow()
+            db.session.commit()
+            return redirect(url_for("sparring.thread", group_id=group.id, thread_id=post.thread_id,
+                                    _anchor=f"post-{post.id}"), code=303)
+        body = request.form.get("body", "")
+    return render_template("sparring/edit.html", group=group, post=post, closed=False, errors=errors, body=body,
+                           edit_minutes=int(EDIT_WINDOW.total_seconds() // 60)), 400 if errors else 200
+
+
+@bp.post("/groups/<int:group_id>/posts/<int:post_id>/delete")
+@login_required(*STAFF)
+def delete_post(group_id: int, post_id: int):
+    """Soft delete: hidden from everyone, kept for the audit trail."""
+    group = _staff_group(group_id)
+    post = _post(group, post_id)
+    post.deleted_at = utcnow()
+    post.deleted_by_id = g.user.id
+    record("sparring.post_deleted", target=f"sparring_post:{post.id}",
+           details={"group_id": group.id, "thread_id": post.thread_id, "author_id": post.author_id})
+    if all(p.deleted_at is not None for p in post.thread.posts):
+        post.thread.deleted_at = post.deleted_at
+        post.thread.deleted_by_id = g.user.id
+    db.session.commit()
+    flash(_("The post was removed."))
+    if post.thread.deleted_at is not None:
+        return redirect(url_for("sparring.space", group_id=group.id, _anchor="discussion"), code=303)
+    return redirect(url_for("sparring.thread", group_id=group.id, thread_id=post.thread_id), code=303)
+
+
+@bp.post("/groups/<int:group_id>/threads/<int:thread_id>/delete")
+@login_required(*STAFF)
+def delete_thread(group_id: int, thread_id: int):
+    group = _staff_group(group_id)
+    thread = _thread(group, thread_id)
+    thread.deleted_at = utcnow()
+    thread.deleted_by_id = g.user.id
+    record("sparring.thread_deleted", target=f"sparring_thread:{thread.id}",
+           details={"group_id": group.id, "author_id": thread.author_id})
+    db.session.commit()
+    flash(_("The thread was removed."))
+    return redirect(url_for("sparring.space", group_id=group.id, _anchor="discussion"), code=303)
