@@ -7,15 +7,26 @@ from .extensions import db
 from .people.models import ADMINISTRATOR, FACILITATOR, Course, User
 
 
+# One query per request for both (built once: every request runs it).
+_USER_AND_COURSE = (
+    db.select(User, Course)
+    .join(Course, Course.id == db.bindparam("course_id"))
+    .where(User.id == db.bindparam("user_id"))
+)
+
+
 def load_current_user() -> None:
     g.user = g.course = None
     g.role = None
     user_id = session.get("user_id")
     if user_id:
-        g.user = db.session.get(User, user_id)
+        course_id = session.get("course_id")
+        if course_id:
+            row = db.session.execute(_USER_AND_COURSE, {"user_id": user_id, "course_id": course_id}).first()
+            g.user, g.course = row if row else (None, None)
+        else:
+            g.user = db.session.get(User, user_id)
         g.role = session.get("role")
-        if session.get("course_id"):
-            g.course = db.session.get(Course, session["course_id"])
         g.launch_locale = session.get("launch_locale")
 
 

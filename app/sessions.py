@@ -60,13 +60,17 @@ def request_token() -> str | None:
     return token if token and len(token) <= 128 else None
 
 
+# Built once: every request runs this statement.
+_SESSION_BY_ID = db.select(WebSession.data, WebSession.expires_at).where(
+    WebSession.id == db.bindparam("id")
+)
+
+
 class TokenSessionInterface(SessionInterface):
     def open_session(self, app, request):
         token = request_token()
         if token:
-            row = db.session.execute(
-                db.select(WebSession.data, WebSession.expires_at).where(WebSession.id == _hash(token))
-            ).first()
+            row = db.session.execute(_SESSION_BY_ID, {"id": _hash(token)}).first()
             if row is not None and row.expires_at > utcnow():
                 g.session_token = token
                 return TokenSession(row.data, token=token)
@@ -84,6 +88,9 @@ class TokenSessionInterface(SessionInterface):
             db.session.commit()
 
 
+_INSERT_SESSION = db.insert(WebSession.__table__)
+
+
 def start_session(session, user_id: int, data: dict, lifetime_seconds: int) -> str:
     """Begin a new session for a launch (in the caller's transaction); returns its token."""
     token = secrets.token_urlsafe(32)
@@ -93,14 +100,16 @@ def start_session(session, user_id: int, data: dict, lifetime_seconds: int) -> s
     session.update(data)
     session.token = token
     session.modified = False
+    now = utcnow()
     db.session.execute(
-        db.insert(WebSession).values(
-            id=_hash(token),
-            user_id=user_id,
-            data=dict(data),
-            created_at=utcnow(),
-            expires_at=utcnow() + timedelta(seconds=lifetime_seconds),
-        )
+        _INSERT_SESSION,
+        {
+            "id": _hash(token),
+            "user_id": user_id,
+            "data": dict(data),
+            "created_at": now,
+            "expires_at": now + timedelta(seconds=lifetime_seconds),
+        },
     )
     g.session_token = token
     return token

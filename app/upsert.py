@@ -1,14 +1,53 @@
 """``INSERT … ON CONFLICT`` for the database in use (SQLite and PostgreSQL both support it).
 
 One statement instead of a select-then-insert-or-update: cheaper, and free of the race where
-two requests insert the same row at once.
+two requests insert the same row at once. Statements on the launch path are built once per
+dialect and reused with new parameters: building them costs more than running them.
 """
+from functools import cache
+
+from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .extensions import db
 
 
-def insert(model):
-    dialect = db.session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(model)
+def _dialect_module():
+    return postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+
+
+def upsert(model, conflict: tuple[str, ...], update: tuple[str, ...], *,
+           keep_when_null: tuple[str, ...] = (), returning: str | None = None):
+    """A reusable ``INSERT … ON CONFLICT (conflict) DO UPDATE`` of ``update``'s columns.
+
+    Execute it with the row as parameters. Columns in ``keep_when_null`` keep their stored value
+    when the new one is NULL.
+    """
+    return _upsert(_dialect_module(), model.__table__, conflict, update, keep_when_null, returning)
+
+
+@cache
+def _upsert(module, table, conflict, update, keep_when_null, returning):
+    statement = module.insert(table)
+    excluded = statement.excluded
+    statement = statement.on_conflict_do_update(
+        index_elements=list(conflict),
+        set_={
+            column: func.coalesce(excluded[column], table.c[column]) if column in keep_when_null
+            else excluded[column]
+            for column in update
+        },
+    )
+    return statement.returning(table.c[returning]) if returning else statement
+
+
+def insert_new(model, conflict: tuple[str, ...], *, returning: str | None = None):
+    """A reusable ``INSERT … ON CONFLICT (conflict) DO NOTHING``; with ``returning``, the
+    statement returns a row only when it inserted one."""
+    return _insert_new(_dialect_module(), model.__table__, conflict, returning)
+
+
+@cache
+def _insert_new(module, table, conflict, returning):
+    statement = module.insert(table).on_conflict_do_nothing(index_elements=list(conflict))
+    return statement.returning(table.c[returning]) if returning else statement

@@ -26,9 +26,9 @@ from pylti1p3.registration import Registration
 from pylti1p3.tool_config.abstract import ToolConfAbstract
 
 from ..extensions import db
-from ..upsert import insert
+from ..upsert import insert_new
 from .errors import LaunchError
-from .models import Platform, UsedNonce, utcnow
+from .models import Deployment, Platform, UsedNonce, utcnow
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 MESSAGE_TYPES = ("LtiResourceLinkRequest", "LtiDeepLinkingRequest")
@@ -75,6 +75,57 @@ def read_login_state(token: str) -> LoginState:
         raise LaunchError("state_expired") from None
 
 
+@dataclass(frozen=True)
+class PlatformRecord:
+    """A platform registration as the launch path reads it: plain data from one query."""
+
+    id: int
+    issuer: str
+    client_id: str
+    auth_login_url: str
+    auth_token_url: str
+    key_set_url: str
+    auth_audience: str | None
+    deployment_ids: frozenset[str]
+
+
+def _platform_query(by_client_id: bool):
+    platform, deployment = Platform.__table__, Deployment.__table__
+    query = (
+        db.select(
+            platform.c.id, platform.c.issuer, platform.c.client_id, platform.c.auth_login_url,
+            platform.c.auth_token_url, platform.c.key_set_url, platform.c.auth_audience,
+            deployment.c.deployment_id,
+        )
+        .select_from(platform.outerjoin(deployment, deployment.c.platform_id == platform.c.id))
+        .where(platform.c.issuer == db.bindparam("iss"))
+    )
+    if by_client_id:
+        query = query.where(platform.c.client_id == db.bindparam("client_id"))
+    return query
+
+
+# Built once: constructing a statement costs more than running it on the launch path.
+_PLATFORMS_BY_ISSUER = _platform_query(False)
+_PLATFORMS_BY_CLIENT = _platform_query(True)
+
+
+def platform_records(iss: str, client_id: str | None = None) -> list[PlatformRecord]:
+    """The registrations of ``iss`` (only ``client_id``'s when given), with their deployments."""
+    if client_id:
+        rows = db.session.execute(_PLATFORMS_BY_CLIENT, {"iss": iss, "client_id": client_id})
+    else:
+        rows = db.session.execute(_PLATFORMS_BY_ISSUER, {"iss": iss})
+    found: dict[int, tuple] = {}
+    deployments: dict[int, set] = {}
+    for row in rows:
+        found.setdefault(row.id, row[:7])
+        ids = deployments.setdefault(row.id, set())
+        if row.deployment_id is not None:
+            ids.add(row.deployment_id)
+    return [PlatformRecord(*found[k], frozenset(deployments[k])) for k in sorted(found)]
+
+
 class DbToolConf(ToolConfAbstract):
     """Registrations from the ``lti_platform`` table; one issuer may hold several client ids."""
 
@@ -88,7 +139,7 @@ class DbToolConf(ToolConfAbstract):
     def check_iss_has_many_clients(self, iss):
         return True
 
-    def registration(self, platform: Platform) -> Registration:
+    def registration(self, platform: PlatformRecord) -> Registration:
         key = self.keystore.current()
         return (
             Registration()
@@ -102,12 +153,10 @@ class DbToolConf(ToolConfAbstract):
         )
 
     @staticmethod
-    def platform(iss: str, client_id: str | None) -> Platform | None:
-        query = db.select(Platform).where(Platform.issuer == iss)
-        if client_id:
-            query = query.where(Platform.client_id == client_id)
-        rows = db.session.scalars(query.limit(2)).all()
-        return rows[0] if len(rows) == 1 else None
+    def platform(iss: str, client_id: str | None) -> PlatformRecord | None:
+        """The one registration that matches; None when there is none or it is ambiguous."""
+        records = platform_records(iss, client_id)
+        return records[0] if len(records) == 1 else None
 
     def find_registration_by_issuer(self, iss, *args, **kwargs):
         platform = self.platform(iss, None)
@@ -122,7 +171,7 @@ class DbToolConf(ToolConfAbstract):
 
     def find_deployment_by_params(self, iss, deployment_id, client_id, *args, **kwargs):
         platform = self.platform(iss, client_id)
-        if platform and any(d.deployment_id == deployment_id for d in platform.deployments):
+        if platform and isinstance(deployment_id, str) and deployment_id in platform.deployment_ids:
             return LtiDeployment().set_deployment_id(deployment_id)
         return None
 
@@ -165,7 +214,7 @@ def begin_login(tool_conf: DbToolConf, launch_url: str, params: dict | None = No
             raise LaunchError("login_unknown_client", client_id=client_id or "")
         raise LaunchError("login_unknown_issuer", issuer=iss)
     deployment_id = params.get("lti_deployment_id")
-    if deployment_id and deployment_id not in {d.deployment_id for d in platform.deployments}:
+    if deployment_id and deployment_id not in platform.deployment_ids:
         raise LaunchError("login_unknown_deployment", deployment_id=deployment_id)
 
     nonce = secrets.token_urlsafe(24)
@@ -213,7 +262,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             **kwargs,
         )
         self._key_cache = key_cache
-        self._platform: Platform | None = None
+        self._platform: PlatformRecord | None = None
         self.login_state: LoginState | None = None
 
     # The order matters: nothing is consumed before the signature is proven.
@@ -261,7 +310,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             raise LaunchError("missing_iss")
         aud = body.get("aud")
         auds = aud if isinstance(aud, list) else [aud]
-        candidates = db.session.scalars(db.select(Platform).where(Platform.issuer == iss)).all()
+        candidates = platform_records(iss)
         if not candidates:
             raise LaunchError("unknown_issuer", issuer=iss)
         azp = body.get("azp")
@@ -331,10 +380,8 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             raise LaunchError("nonce_mismatch")
         # Of two posts of one id_token, on any worker, only one insert succeeds.
         inserted = db.session.execute(
-            insert(UsedNonce)
-            .values(nonce=nonce, expires_at=utcnow() + timedelta(seconds=LOGIN_STATE_SECONDS))
-            .on_conflict_do_nothing(index_elements=["nonce"])
-            .returning(UsedNonce.nonce)
+            insert_new(UsedNonce, ("nonce",), returning="nonce"),
+            {"nonce": nonce, "expires_at": utcnow() + timedelta(seconds=LOGIN_STATE_SECONDS)},
         ).scalar()
         if inserted is None:
             raise LaunchError("nonce_replayed")
@@ -344,7 +391,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         deployment_id = self._jwt["body"].get(CLAIM + "deployment_id")
         if not deployment_id:
             raise LaunchError("missing_deployment")
-        if not any(d.deployment_id == deployment_id for d in self._platform.deployments):
+        if not isinstance(deployment_id, str) or deployment_id not in self._platform.deployment_ids:
             raise LaunchError("unknown_deployment", deployment_id=str(deployment_id))
         return self
 
@@ -368,7 +415,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         return super().validate_message()
 
     @property
-    def platform(self) -> Platform:
+    def platform(self) -> PlatformRecord:
         return self._platform
 
     @property
