@@ -16,6 +16,11 @@ def _dialect_module():
     return postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
 
 
+def insert(model):
+    """The dialect's INSERT, which has ``on_conflict_do_update``/``on_conflict_do_nothing``."""
+    return _dialect_module().insert(model)
+
+
 def upsert(model, conflict: tuple[str, ...], update: tuple[str, ...], *,
            keep_when_null: tuple[str, ...] = (), returning: str | None = None):
     """A reusable ``INSERT … ON CONFLICT (conflict) DO UPDATE`` of ``update``'s columns.
