@@ -140,7 +140,9 @@ def purge():
 
 
 def register_cli(app):
+    from .admin.cli import privacy_cli
     from .demo import demo_cli
 
     app.cli.add_command(lti_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(privacy_cli)

@@ -1,0 +1,112 @@
+"""The completion report as files for HR: CSV (UTF-8 with a byte-order mark so Excel reads the
+letters ä and ö right; ``;`` for Finnish Excel) and XLSX with one sheet per organisation.
+
+Only the report's columns go out: never journal text, agreement text or anything about what
+was discussed in a meeting.
+"""
+import csv
+import io
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+
+from . import rules
+from .report import ParticipantRow
+
+ROLE_LABELS = {"mentor": _l("mentor"), "aktori": _l("aktori"), "peer": _l("peer"), "any": _l("role open")}
+FORM_LABELS = {
+    "traditional": _l("traditional"),
+    "reverse": _l("reverse"),
+    "group": _l("group"),
+    "peer": _l("peer mentoring"),
+}
+SEPARATORS = {"comma": ",", "semicolon": ";"}
+
+
+def headers() -> list[str]:
+    return [
+        _("Organisation code"), _("Organisation"), _("Name"), _("E-mail"), _("Role"),
+        _("Form of mentoring"), _("Matched"), _("Agreement accepted"), _("Counted meetings"),
+        _("Required meetings"), _("Completed"), _("Events attended"),
+    ]
+
+
+def _yes_no(value: bool) -> str:
+    return _("yes") if value else _("no")
+
+
+def row_values(row: ParticipantRow, organisation, required: int, locale: str) -> list:
+    return [
+        organisation.code if organisation else "",
+        organisation.name(locale) if organisation else _("(no organisation)"),
+        row.name,
+        row.email,
+        str(ROLE_LABELS.get(row.role, row.role)),
+        str(FORM_LABELS.get(row.form, row.form or "")),
+        _yes_no(row.matched),
+        _yes_no(row.agreement_accepted),
+        row.counted,
+        required,
+        _yes_no(row.completed),
+        row.events_attended,
+    ]
+
+
+def to_csv(rows: list[ParticipantRow], organisations: dict, required: int, locale: str,
+           separator: str = ",") -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=separator, lineterminator="\r\n")
+    writer.writerow(headers())
+    for row in rows:
+        values = row_values(row, organisations.get(row.organisation_id), required, locale)
+        writer.writerow([rules.safe_cell(v) for v in values])
+    return "\ufeff".encode("utf-8") + out.getvalue().encode("utf-8")
+
+
+def _sheet_title(organisation, used: set[str]) -> str:
+    """Excel sheet names: at most 31 characters, none of []:*?/\\, unique."""
+    base = organisation.code if organisation else _("No organisation")
+    base = "".join(c for c in base if c not in "[]:*?/\\")[:31] or "-"
+    title, n = base, 2
+    while title.lower() in used:
+        suffix = f" ({n})"
+        title, n = base[: 31 - len(suffix)] + suffix, n + 1
+    used.add(title.lower())
+    return title
+
+
+def to_xlsx(rows: list[ParticipantRow], organisations: dict, summaries: dict, required: int,
+            locale: str) -> bytes:
+    """A summary sheet, then one sheet per organisation with its participants."""
+    book = Workbook()
+    summary = book.active
+    summary.title = _("Summary")[:31]
+    used = {summary.title.lower()}
+    summary.append([_("Organisation code"), _("Organisation"), _("Registered"), _("Matched"),
+                    _("Agreements accepted"), _("Median of counted meetings"), _("Completed"),
+                    _("Events attended")])
+    for org_id, s in summaries.items():
+        organisation = organisations.get(org_id)
+        summary.append([rules.safe_cell(v) for v in (
+            organisation.code if organisation else "",
+            organisation.name(locale) if organisation else _("(no organisation)"),
+            s.registered, s.matched, s.agreements_accepted, s.median, s.completed, s.events_attended,
+        )])
+    sheets = {}
+    for row in rows:
+        sheet = sheets.get(row.organisation_id)
+        if sheet is None:
+            sheet = book.create_sheet(_sheet_title(organisations.get(row.organisation_id), used))
+            sheet.append(headers())
+            sheets[row.organisation_id] = sheet
+        values = row_values(row, organisations.get(row.organisation_id), required, locale)
+        sheet.append([rules.safe_cell(v) for v in values])
+    for sheet in book.worksheets:
+        sheet.freeze_panes = "A2"
+        for column in range(1, sheet.max_column + 1):
+            sheet.column_dimensions[get_column_letter(column)].width = 18
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,210 @@
+"""The completion report's queries. Everything is aggregated in SQL, so a report costs the same
+few queries whether the programme has ten participants or ten thousand.
+
+Counted meetings come from ``mentoring_meeting_count``: the number app.mentoring keeps in the
+same transaction as each meeting change and sends to the gradebook, so the report and the
+gradebook cannot disagree.
+"""
+from dataclasses import dataclass
+
+from sqlalchemy import and_, case, distinct, extract, func, select
+from sqlalchemy.orm import aliased
+
+from ..events.models import Attendance, ProgrammeEvent
+from ..extensions import db
+from ..matching.models import ENDED, PUBLISHED, GroupMember, MentoringGroup
+from ..mentoring import rules as mentoring_rules
+from ..mentoring.models import (
+    Agreement,
+    AgreementAcceptance,
+    AgreementVersion,
+    Meeting,
+    MeetingAttestation,
+    MeetingCount,
+)
+from ..people.models import User
+from ..programme.models import Organisation, Programme, Registration
+from . import rules
+
+ROLES = ("mentor", "aktori", "peer")
+
+
+@dataclass(frozen=True)
+class Filters:
+    organisation_id: int | None = None
+    role: str | None = None  # the member role once matched, else the role wished for
+    form: str | None = None  # the pair's or group's form (matched participants only)
+
+
+@dataclass(frozen=True)
+class ParticipantRow:
+    user_id: int
+    name: str
+    email: str
+    organisation_id: int | None
+    role: str
+    form: str | None
+    matched: bool
+    agreement_accepted: bool
+    counted: int
+    completed: bool
+    events_attended: int
+
+
+def _accepted_groups(programme_id: int):
+    """Groups of the programme whose current agreement version every member has accepted
+    (app.mentoring.rules.agreement_accepted, in SQL)."""
+    current = (
+        select(AgreementVersion.agreement_id, func.max(AgreementVersion.number).label("number"))
+        .group_by(AgreementVersion.agreement_id)
+        .subquery()
+    )
+    members = (
+        select(GroupMember.group_id, func.count().label("n")).group_by(GroupMember.group_id).subquery()
+    )
+    acceptors = (
+        select(Agreement.group_id, func.count(distinct(AgreementAcceptance.user_id)).label("n"))
+        .join(current, current.c.agreement_id == Agreement.id)
+        .join(AgreementVersion, and_(AgreementVersion.agreement_id == Agreement.id,
+                                     AgreementVersion.number == current.c.number))
+        .join(AgreementAcceptance, AgreementAcceptance.version_id == AgreementVersion.id)
+        .join(GroupMember, and_(GroupMember.group_id == Agreement.group_id,
+                                GroupMember.user_id == AgreementAcceptance.user_id))
+        .join(MentoringGroup, MentoringGroup.id == Agreement.group_id)
+        .where(MentoringGroup.programme_id == programme_id)
+        .group_by(Agreement.group_id)
+        .subquery()
+    )
+    return (
+        select(acceptors.c.group_id)
+        .join(members, members.c.group_id == acceptors.c.group_id)
+        .where(acceptors.c.n == members.c.n)
+    )
+
+
+def participants_subquery(programme: Programme, filters: Filters):
+    """One row per active registration: organisation, role, form, matched, agreement accepted,
+    counted meetings, completed and events attended."""
+    pid = programme.id
+    latest = (  # a person rematched after an early end: their latest published group
+        select(GroupMember.user_id, func.max(GroupMember.group_id).label("group_id"))
+        .join(MentoringGroup, MentoringGroup.id == GroupMember.group_id)
+        .where(MentoringGroup.programme_id == pid, MentoringGroup.status.in_((PUBLISHED, ENDED)))
+        .group_by(GroupMember.user_id)
+        .subquery()
+    )
+    member = aliased(GroupMember)
+    group = aliased(MentoringGroup)
+    attended = (
+        select(Attendance.user_id, func.count().label("n"))
+        .join(ProgrammeEvent, ProgrammeEvent.id == Attendance.event_id)
+        .where(ProgrammeEvent.programme_id == pid, ProgrammeEvent.cancelled_at.is_(None))
+        .group_by(Attendance.user_id)
+        .subquery()
+    )
+    required = max(1, programme.required_meetings)
+    counted = func.coalesce(MeetingCount.counted, 0)
+    role = func.coalesce(member.role, Registration.role_wish)
+    query = (
+        select(
+            Registration.user_id.label("user_id"),
+            User.name, User.given_name, User.family_name, User.email,
+            Registration.organisation_id.label("organisation_id"),
+            role.label("role"),
+            group.form.label("form"),
+            case((latest.c.group_id.is_not(None), 1), else_=0).label("matched"),
+            case((latest.c.group_id.in_(_accepted_groups(pid)), 1), else_=0).label("accepted"),
+            counted.label("counted"),
+            case((counted >= required, 1), else_=0).label("completed"),
+            func.coalesce(attended.c.n, 0).label("events"),
+        )
+        .join(User, User.id == Registration.user_id)
+        .outerjoin(latest, latest.c.user_id == Registration.user_id)
+        .outerjoin(member, and_(member.user_id == latest.c.user_id, member.group_id == latest.c.group_id))
+        .outerjoin(group, group.id == latest.c.group_id)
+        .outerjoin(MeetingCount, and_(MeetingCount.programme_id == pid,
+                                      MeetingCount.user_id == Registration.user_id))
+        .outerjoin(attended, attended.c.user_id == Registration.user_id)
+        .where(Registration.programme_id == pid, Registration.withdrawn_at.is_(None))
+    )
+    if filters.organisation_id:
+        query = query.where(Registration.organisation_id == filters.organisation_id)
+    if filters.role:
+        query = query.where(role == filters.role)
+    if filters.form:
+        query = query.where(group.form == filters.form)
+    return query.subquery("participants")
+
+
+def summary_cells(programme: Programme, filters: Filters) -> list[rules.Cell]:
+    rows = participants_subquery(programme, filters)
+    result = db.session.execute(
+        select(rows.c.organisation_id, rows.c.matched, rows.c.counted, func.count(),
+               func.sum(rows.c.accepted), func.sum(rows.c.events))
+        .group_by(rows.c.organisation_id, rows.c.matched, rows.c.counted)
+    )
+    return [rules.Cell(org, bool(matched), counted, people, int(accepted or 0), int(events or 0))
+            for org, matched, counted, people, accepted, events in result]
+
+
+def _display_name(name, given, family, email) -> str:
+    """As ``User.display_name``, from selected columns (no ORM objects for 10,000 rows)."""
+    full = " ".join(p for p in (given, family) if p)
+    return name or full or email or ""
+
+
+def participant_rows(programme: Programme, filters: Filters, *, limit: int | None = None,
+                     offset: int = 0) -> list[ParticipantRow]:
+    rows = participants_subquery(programme, filters)
+    query = select(rows).order_by(rows.c.organisation_id, rows.c.family_name, rows.c.given_name,
+                                  rows.c.name, rows.c.user_id)
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    return [
+        ParticipantRow(
+            user_id=r.user_id,
+            name=_display_name(r.name, r.given_name, r.family_name, r.email),
+            email=r.email or "",
+            organisation_id=r.organisation_id,
+            role=r.role,
+            form=r.form,
+            matched=bool(r.matched),
+            agreement_accepted=bool(r.accepted),
+            counted=r.counted,
+            completed=bool(r.completed),
+            events_attended=r.events,
+        )
+        for r in db.session.execute(query)
+    ]
+
+
+def counted_by_month(programme: Programme, filters: Filters) -> dict[tuple[int, int], int]:
+    """Counted meetings of the filtered participants by the (UTC) month they were held: each
+    counted meeting once per attendee, so the months add up to the report's total."""
+    counted_meetings = (
+        select(Meeting.id)
+        .join(MentoringGroup, MentoringGroup.id == Meeting.group_id)
+        .join(MeetingAttestation, MeetingAttestation.meeting_id == Meeting.id)
+        .where(MentoringGroup.programme_id == programme.id)
+        .group_by(Meeting.id)
+        .having(func.count() >= 2)
+        .having(func.sum(case((MeetingAttestation.status == mentoring_rules.CONFIRMED, 0), else_=1)) == 0)
+    )
+    people = select(participants_subquery(programme, filters).c.user_id)
+    year, month = extract("year", Meeting.starts_at), extract("month", Meeting.starts_at)
+    result = db.session.execute(
+        select(year, month, func.count())
+        .select_from(MeetingAttestation)
+        .join(Meeting, Meeting.id == MeetingAttestation.meeting_id)
+        .where(Meeting.id.in_(counted_meetings), MeetingAttestation.user_id.in_(people))
+        .group_by(year, month)
+    )
+    return {(int(y), int(m)): n for y, m, n in result}
+
+
+def organisations(programme: Programme) -> list[Organisation]:
+    return db.session.scalars(
+        select(Organisation).where(Organisation.programme_id == programme.id)
+        .order_by(Organisation.position, Organisation.code)
+    ).all()
+
