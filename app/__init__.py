@@ -75,6 +75,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(lti_bp)
     app.register_blueprint(programme_bp)
     app.register_blueprint(content_bp)
+    from .mentoring import journal as mentoring_journal
+    from .mentoring.routes import bp as mentoring_bp
+
+    app.register_blueprint(mentoring_bp)
+    mentoring_journal.init_app(app)
     content.init_app(app)
     web.init_app(app)
     security.init_app(app)

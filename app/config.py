@@ -10,13 +10,14 @@ DEVELOPMENT = "development"
 PRODUCTION = "production"
 
 
-def _instance_secret(instance_path: str, name: str, nbytes: int = 32) -> str:
-    """Read a secret from the instance folder, generating it on first run (never committed)."""
+def _instance_secret(instance_path: str, name: str, nbytes: int = 32, generate=None) -> str:
+    """Read a secret from the instance folder, generating it on first run (never committed);
+    ``generate`` makes a secret of a particular format (default: URL-safe random text)."""
     path = Path(instance_path) / name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(secrets.token_urlsafe(nbytes))
+        tmp.write_text(generate() if generate else secrets.token_urlsafe(nbytes))
         tmp.chmod(0o600)
         # link() fails if another worker won the race: then its secret is the one used.
         try:
@@ -44,10 +45,23 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         if app_env == PRODUCTION:
             raise RuntimeError("SECRET_KEY must be set when APP_ENV=production.")
         secret_key = _instance_secret(instance_path, "secret_key")
+    # Fernet key(s) for the private journal; several (comma-separated) while rotating, the first
+    # encrypts. Losing it loses every journal, so production must set it explicitly.
+    journal_key = overrides.get("JOURNAL_KEY") or env.get("JOURNAL_KEY")
+    if not journal_key:
+        if app_env == PRODUCTION:
+            raise RuntimeError(
+                "JOURNAL_KEY must be set when APP_ENV=production (a Fernet key: "
+                "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')."
+            )
+        from cryptography.fernet import Fernet
+
+        journal_key = _instance_secret(instance_path, "journal_key", generate=lambda: Fernet.generate_key().decode())
 
     config = {
         "APP_ENV": app_env,
         "SECRET_KEY": secret_key,
+        "JOURNAL_KEY": journal_key,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # Launch bodies are a few kB; anything near this is an attack or a mistake.

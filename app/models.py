@@ -7,3 +7,4 @@ from .matching.models import GroupMember, MentoringGroup  # noqa: F401
 from .sessions import WebSession  # noqa: F401
 from .content.models import ContentReadMark  # noqa: F401
 from .admin.models import AccessibilityFeedback, AuditEntry  # noqa: F401
+from .mentoring.models import Agreement, AgreementAcceptance, AgreementVersion, ChecklistTick, JournalEntry, Meeting, MeetingAttestation, MeetingCount  # noqa: F401

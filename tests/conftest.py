@@ -57,6 +57,8 @@ def _config(database_url, instance_dir, **extra):
         "APP_ENV": "development",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": "test-secret-key",
+        # A fixed Fernet key for the private journal (production apps built here need one too).
+        "JOURNAL_KEY": "dGVzdC1qb3VybmFsLWtleS0wMDAwMDAwMDAwMDAwMDA=",
         "LTI_KEY_DIR": str(instance_dir / "keys"),
         "LOG_FORMAT": "text",
         "TESTING": True,

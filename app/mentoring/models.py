@@ -1,0 +1,225 @@
+"""What a pair or group keeps: its agreement (versions and acceptances), its meetings and each
+attendee's answer, its ticks on the shared checklists; per participant, the counted meetings
+last sent to the gradebook and the private journal.
+
+Every table hangs on ``mentoring_group`` (app.matching) and is scoped through it to a programme
+and a course. Times are naive UTC (``lti.models.utcnow``); meetings are entered and shown in
+Europe/Helsinki (``rules.helsinki_to_utc`` / ``rules.utc_to_helsinki``).
+"""
+from datetime import timedelta
+
+from ..extensions import db
+from ..lti.models import utcnow
+from . import rules
+
+
+class Agreement(db.Model):
+    """The one mentoring agreement of a pair or group. Its text lives in versions; the newest
+    version is the current one."""
+
+    __tablename__ = "mentoring_agreement"
+
+    id = db.Column(db.Integer, primary_key=True)
+    group_id = db.Column(
+        db.Integer, db.ForeignKey("mentoring_group.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    group = db.relationship("MentoringGroup")
+    versions = db.relationship(
+        "AgreementVersion",
+        back_populates="agreement",
+        cascade="all, delete-orphan",
+        order_by="AgreementVersion.number",
+        lazy="selectin",
+    )
+
+    @property
+    def current(self) -> "AgreementVersion | None":
+        return self.versions[-1] if self.versions else None
+
+
+# The sections the programme names, in the order the document shows them.
+AGREEMENT_SECTIONS = ("confidentiality", "contact", "time_use", "goals", "language")
+
+
+class AgreementVersion(db.Model):
+    """One saved text of the agreement. Saving never changes a version: it adds the next
+    ``number`` (unique per agreement, so two members saving at once cannot both win), and the
+    new version needs everyone's acceptance again. Earlier versions stay readable."""
+
+    __tablename__ = "mentoring_agreement_version"
+    __table_args__ = (db.UniqueConstraint("agreement_id", "number"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    agreement_id = db.Column(
+        db.Integer, db.ForeignKey("mentoring_agreement.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    number = db.Column(db.Integer, nullable=False)
+    confidentiality = db.Column(db.Text, nullable=False, default="")
+    contact = db.Column(db.Text, nullable=False, default="")  # contact and availability
+    time_use = db.Column(db.Text, nullable=False, default="")  # meeting rhythm and length
+    goals = db.Column(db.Text, nullable=False, default="")  # the aktori's first; in peer mentoring both
+    language = db.Column(db.Text, nullable=False, default="")
+    created_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    agreement = db.relationship("Agreement", back_populates="versions")
+    created_by = db.relationship("User")
+    acceptances = db.relationship(
+        "AgreementAcceptance",
+        back_populates="version",
+        cascade="all, delete-orphan",
+        order_by="AgreementAcceptance.accepted_at",
+        lazy="selectin",
+    )
+
+    def acceptor_ids(self) -> set[int]:
+        return {a.user_id for a in self.acceptances}
+
+
+class AgreementAcceptance(db.Model):
+    """One member's acceptance of one version (at most one: accepting twice changes nothing)."""
+
+    __tablename__ = "mentoring_agreement_acceptance"
+    __table_args__ = (db.UniqueConstraint("version_id", "user_id"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    version_id = db.Column(
+        db.Integer,
+        db.ForeignKey("mentoring_agreement_version.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    )
+    user_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=False, index=True)
+    accepted_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    version = db.relationship("AgreementVersion", back_populates="acceptances")
+    user = db.relationship("User")
+
+
+class Meeting(db.Model):
+    """A meeting a member logged for their pair or group.
+
+    Fields: ``starts_at`` naive UTC start (shown in Europe/Helsinki: ``local_start``),
+    ``duration_minutes``, ``mode`` (one of ``rules.MODES``), ``logged_by_id`` (who logged it),
+    ``revision`` (raised by each correction), ``attestations`` (one row per attendee: who was
+    there and their answer). A meeting counts for its attendees once all have confirmed
+    (``state`` is ``rules.COUNTED``). Nothing about what was discussed is stored.
+
+    One group cannot have two meetings starting at the same moment (unique constraint).
+    """
+
+    __tablename__ = "mentoring_meeting"
+    __table_args__ = (
+        db.UniqueConstraint("group_id", "starts_at"),
+        db.CheckConstraint("duration_minutes > 0", name="duration_positive"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    group_id = db.Column(
+        db.Integer, db.ForeignKey("mentoring_group.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    starts_at = db.Column(db.DateTime, nullable=False)
+    duration_minutes = db.Column(db.Integer, nullable=False)
+    mode = db.Column(db.String(16), nullable=False)
+    logged_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=True)
+    revision = db.Column(db.Integer, nullable=False, default=1)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    group = db.relationship("MentoringGroup")
+    logged_by = db.relationship("User")
+    attestations = db.relationship(
+        "MeetingAttestation",
+        back_populates="meeting",
+        cascade="all, delete-orphan",
+        order_by="MeetingAttestation.id",
+        lazy="selectin",
+    )
+
+    @property
+    def ends_at(self):
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+    @property
+    def local_start(self):
+        return rules.utc_to_helsinki(self.starts_at)
+
+    def answers(self) -> dict[int, str]:
+        return {a.user_id: a.status for a in self.attestations}
+
+    @property
+    def state(self) -> str:
+        return rules.meeting_state(self.answers())
+
+    def attendee_ids(self) -> set[int]:
+        return {a.user_id for a in self.attestations}
+
+
+class MeetingAttestation(db.Model):
+    """An attendee of a meeting and their answer: ``pending``, ``confirmed`` or ``disputed``
+    (with ``reason``, kept for the logger until the meeting is corrected). One per attendee."""
+
+    __tablename__ = "mentoring_meeting_attestation"
+    __table_args__ = (db.UniqueConstraint("meeting_id", "user_id"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    meeting_id = db.Column(
+        db.Integer, db.ForeignKey("mentoring_meeting.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    user_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=False, index=True)
+    status = db.Column(db.String(16), nullable=False, default=rules.PENDING)
+    reason = db.Column(db.Text)
+    answered_at = db.Column(db.DateTime)
+
+    meeting = db.relationship("Meeting", back_populates="attestations")
+    user = db.relationship("User")
+
+
+class MeetingCount(db.Model):
+    """A participant's counted meetings in a programme, as last sent to the gradebook.
+    Kept in the same transaction as the meeting change, so reports read one row per person."""
+
+    __tablename__ = "mentoring_meeting_count"
+    __table_args__ = (db.UniqueConstraint("programme_id", "user_id"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    programme_id = db.Column(db.Integer, db.ForeignKey("programme.id"), nullable=False, index=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=False, index=True)
+    counted = db.Column(db.Integer, nullable=False, default=0)
+    completed_at = db.Column(db.DateTime)  # when ``counted`` first reached the required number
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+class ChecklistTick(db.Model):
+    """A ticked item of a shared checklist (content/checklists.toml) for one pair or group.
+    Item ids are stable by the content rules; untick deletes the row."""
+
+    __tablename__ = "mentoring_checklist_tick"
+    __table_args__ = (db.UniqueConstraint("group_id", "item_id"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    group_id = db.Column(
+        db.Integer, db.ForeignKey("mentoring_group.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    item_id = db.Column(db.String(128), nullable=False)
+    ticked_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=True)
+    ticked_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    ticked_by = db.relationship("User")
+
+
+class JournalEntry(db.Model):
+    """One private reflection note. ``body`` is Fernet ciphertext (app.mentoring.journal); only
+    its author ever sees the text. ``prompt_id`` names the reflection prompt it started from."""
+
+    __tablename__ = "mentoring_journal_entry"
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=False, index=True)
+    programme_id = db.Column(db.Integer, db.ForeignKey("programme.id"), nullable=False, index=True)
+    prompt_id = db.Column(db.String(64))
+    body = db.Column(db.Text, nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)

@@ -1,0 +1,720 @@
+"""My mentoring: the pair's page, agreement, meetings, checklist ticks, ending early, the
+private journal; and the facilitators' progress view.
+
+Who sees what:
+
+* a participant sees only the published (or ended) groups they belong to; any other group id,
+  meeting id or journal entry id is 404, whatever it belongs to;
+* facilitators and administrators see their own course's pairs: members, meeting dates,
+  durations and states, counts and at-risk flags; never the agreement text, dispute reasons or
+  anything of the journal;
+* the journal is its author's alone.
+"""
+from __future__ import annotations
+
+from datetime import date, time
+
+from babel.dates import format_date, format_time
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask_babel import get_locale, gettext, ngettext
+from flask_babel import lazy_gettext as _l
+
+from ..auth import STAFF, login_required
+from ..content import get_library
+from ..extensions import db
+from ..matching.models import PUBLISHED, MentoringGroup
+from ..people.models import PARTICIPANT
+from ..programme.routes import current_programme
+from . import journal, rules, services
+from .models import AGREEMENT_SECTIONS, JournalEntry, Meeting, MeetingCount
+from .services import MeetingInput, Refused
+
+bp = Blueprint("mentoring", __name__, url_prefix="/mentoring", template_folder="templates")
+
+MEMBERS = (PARTICIPANT,) + STAFF
+
+FORM_NAMES = {
+    "traditional": _l("traditional mentoring"),
+    "reverse": _l("reverse mentoring"),
+    "group": _l("group mentoring"),
+    "peer": _l("peer mentoring"),
+}
+ROLE_NAMES = {"mentor": _l("mentor"), "aktori": _l("aktori"), "peer": _l("peer")}
+MODE_NAMES = {"video": _l("video call"), "phone": _l("phone"), "in_person": _l("in person")}
+STATE_NAMES = {
+    rules.COUNTED: _l("counted"),
+    rules.PENDING: _l("waiting for confirmation"),
+    rules.DISPUTED: _l("disputed"),
+}
+ANSWER_NAMES = {
+    rules.CONFIRMED: _l("confirmed"),
+    rules.PENDING: _l("not answered yet"),
+    rules.DISPUTED: _l("disputed"),
+}
+SECTION_NAMES = {
+    "confidentiality": _l("Confidentiality"),
+    "contact": _l("Contact and availability"),
+    "time_use": _l("Time use: meeting rhythm and length"),
+    "goals": _l("Goals"),
+    "language": _l("Language"),
+}
+SECTION_HINTS = {
+    "confidentiality": _l("How you keep what is said in your meetings between you."),
+    "contact": _l("How and when you reach each other, and how quickly you answer."),
+    "time_use": _l("How often and how long you meet, and how you log meetings."),
+    "goals": _l("The aktori's goals first; in peer mentoring, each one's goals."),
+    "language": _l("The language or languages of your meetings."),
+}
+PROBLEMS = {
+    "date_missing": _l("Enter the date of the meeting."),
+    "time_missing": _l("Enter the start time of the meeting."),
+    "time_nonexistent": _l("This time does not exist in Finland: the clocks were moved forward at that hour. Check the time."),
+    "in_future": _l("The meeting is in the future. Log a meeting after it has taken place."),
+    "outside_programme": _l("The date is outside the programme (%(start)s – %(end)s)."),
+    "duplicate": _l("A meeting of your pair or group starting at this time is already logged."),
+    "duration_missing": _l("Enter the length of the meeting in minutes."),
+    "duration_not_positive": _l("The length must be more than zero minutes."),
+    "duration_absurd": _l("The length cannot be more than %(max)s minutes. Check the number."),
+    "duration_outside_bounds": _l("The programme's meetings last %(min)s–%(max)s minutes. This meeting is saved, with a note of its length."),
+    "mode_unknown": _l("Choose how the meeting was held."),
+    "attendee_not_member": _l("Choose attendees from the members of your pair or group."),
+    "logger_absent": _l("You can log only meetings you attended yourself: tick yourself as an attendee."),
+    "too_few_attendees": _l("A meeting needs at least two attendees."),
+}
+REFUSALS = {
+    "group_ended": _l("This pair or group has ended: its meetings and agreement can no longer be changed."),
+    "not_logger": _l("Only the member who logged the meeting can correct or remove it."),
+    "not_attendee": _l("You were not marked as an attendee of this meeting."),
+    "reason_missing": _l("Write a short reason."),
+    "reason_too_long": _l("The reason can be at most %(max)s characters."),
+    "logger_cannot_dispute": _l("You logged this meeting: correct or remove it instead."),
+    "agreement_conflict": _l("Another member saved a newer version (version %(number)s) while you were working. Nothing was lost: your text is kept below. Read the newer version, then save again or accept it."),
+    "agreement_missing": _l("There is no agreement to accept yet."),
+    "agreement_empty": _l("Write at least one section of the agreement."),
+    "section_too_long": _l("A section can be at most %(max)s characters."),
+    "journal_empty": _l("Write something before saving."),
+    "journal_too_long": _l("An entry can be at most %(max)s characters."),
+}
+REMINDERS = {
+    "confirm_meetings": lambda p: ngettext(
+        "%(num)s meeting waits for your confirmation.", "%(num)s meetings wait for your confirmation.", p["count"]
+    ),
+    "correct_disputed": lambda p: ngettext(
+        "A meeting you logged was disputed: correct it or remove it.",
+        "%(num)s meetings you logged were disputed: correct or remove them.",
+        p["count"],
+    ),
+    "write_agreement": lambda p: gettext("Draft your mentoring agreement together; accept it before your third meeting."),
+    "accept_agreement": lambda p: gettext("Read and accept the mentoring agreement; it should be accepted before your third meeting."),
+    "no_meeting_weeks": lambda p: gettext("No meeting in %(weeks)s weeks: agree on your next meeting.", weeks=p["weeks"]),
+    "log_first_meeting": lambda p: gettext("Agree on your first meeting and log it here afterwards."),
+}
+FLAGS = {
+    "quiet": _l("no confirmed meeting in six weeks"),
+    "agreement_unaccepted": _l("agreement not accepted three weeks after publication"),
+}
+
+
+def problem_text(problem) -> str:
+    params = {k: _date(v) if isinstance(v, date) else v for k, v in problem.params.items()}
+    return PROBLEMS[problem.code] % params if params else str(PROBLEMS[problem.code])
+
+
+def refusal_text(refusal: Refused) -> str:
+    message = REFUSALS[refusal.code]
+    return message % refusal.params if refusal.params else str(message)
+
+
+def _date(value: date) -> str:
+    return format_date(value, "long", locale=str(get_locale()))
+
+
+def _when(meeting: Meeting) -> str:
+    local = meeting.local_start
+    return f"{format_date(local.date(), 'full', locale=str(get_locale()))} {format_time(local.time(), 'short', locale=str(get_locale()))}"
+
+
+@bp.app_context_processor
+def _mentoring_globals():
+    return {"mentoring_home": _home_card}
+
+
+@bp.context_processor
+def _labels():
+    return {
+        "form_names": FORM_NAMES,
+        "member_role_names": ROLE_NAMES,
+        "mode_names": MODE_NAMES,
+        "state_names": STATE_NAMES,
+        "answer_names": ANSWER_NAMES,
+        "section_names": SECTION_NAMES,
+        "section_hints": SECTION_HINTS,
+        "sections": AGREEMENT_SECTIONS,
+        "when": _when,
+        "long_date": _date,
+        "flag_names": FLAGS,
+        "rules": rules,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Scoping helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _programme():
+    programme = current_programme(g.course.id if g.course else None)
+    if programme is None:
+        abort(404)
+    return programme
+
+
+def _group(group_id: int) -> MentoringGroup:
+    """The group if the viewer may see it: a member (published or ended), or staff of its course."""
+    group = db.session.get(MentoringGroup, group_id)
+    if group is None or g.course is None or group.programme.course_id != g.course.id:
+        abort(404)
+    if g.role in STAFF:
+        return group
+    if not group.visible_to_participants or g.user.id not in services.member_ids(group):
+        abort(404)
+    return group
+
+
+def _member_group(group_id: int) -> MentoringGroup:
+    if g.role not in (PARTICIPANT,):
+        abort(403)
+    return _group(group_id)
+
+
+def _meeting(group: MentoringGroup, meeting_id: int) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or meeting.group_id != group.id:
+        abort(404)
+    return meeting
+
+
+def _back(group: MentoringGroup, anchor: str | None = None, **args):
+    return redirect(url_for("mentoring.group", group_id=group.id, _anchor=anchor, **args), 303)
+
+
+# --------------------------------------------------------------------------------------------
+# Home-page block
+# --------------------------------------------------------------------------------------------
+
+
+def _home_card():
+    """What the home page shows a participant about their mentoring (None: nothing to show)."""
+    if g.get("user") is None or g.role != PARTICIPANT or g.course is None:
+        return None
+    programme = current_programme(g.course.id)
+    if programme is None:
+        return None
+    groups = services.member_groups(g.user.id, programme.id)
+    if not groups:
+        return None
+    group = groups[0]
+    facts = services.pair_facts(group, g.user.id)
+    return {
+        "group": group,
+        "ended": group.status != PUBLISHED,
+        "reminders": [(r, REMINDERS[r.code](r.params)) for r in rules.reminders(facts, services.helsinki_today())],
+        "counted": facts.counted_for_me,
+        "required": facts.required,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# My mentoring, and the facilitators' overview
+# --------------------------------------------------------------------------------------------
+
+
+@bp.get("")
+@login_required(*MEMBERS)
+def index():
+    programme = _programme()
+    if g.role in STAFF:
+        return _overview(programme)
+    groups = services.member_groups(g.user.id, programme.id)
+    if not groups:
+        return render_template("mentoring/unmatched.html", programme=programme)
+    return _group_page(groups[0], others=groups[1:])
+
+
+@bp.get("/groups/<int:group_id>")
+@login_required(*MEMBERS)
+def group(group_id: int):
+    group = _group(group_id)
+    if g.role in STAFF:
+        return _staff_group_page(group)
+    others = [x for x in services.member_groups(g.user.id, group.programme_id) if x.id != group.id]
+    return _group_page(group, others=others)
+
+
+def _group_page(group: MentoringGroup, others=(), status: int = 200, **extra):
+    programme = group.programme
+    meetings = services.group_meetings(group.id)
+    facts = services.pair_facts(group, g.user.id, meetings)
+    agreement = services.agreement_of(group)
+    library = get_library()
+    ticks = services.ticked_items(group.id)
+    checklists = [
+        (c, sum(1 for item in c.items if item.id in ticks), len(c.items)) for c in library.checklists().values()
+    ]
+    today = services.helsinki_today()
+    timeline = [
+        (gettext("Kickoff"), programme.kickoff),
+        (gettext("Midpoint event"), programme.midpoint),
+        (gettext("Closing event"), programme.closing),
+    ]
+    return render_template(
+        "mentoring/group.html",
+        group=group,
+        programme=programme,
+        meetings=meetings,
+        facts=facts,
+        agreement=agreement,
+        reminders=[REMINDERS[r.code](r.params) for r in rules.reminders(facts, today)],
+        checklists=checklists,
+        timeline=[(name, day) for name, day in timeline if day is not None],
+        today=today,
+        others=others,
+        lang=str(get_locale()),
+        **extra,
+    ), status
+
+
+def _overview(programme):
+    groups = db.session.scalars(
+        db.select(MentoringGroup)
+        .where(MentoringGroup.programme_id == programme.id, MentoringGroup.status != "draft")
+        .order_by(MentoringGroup.id)
+    ).all()
+    counts = {
+        row.user_id: row.counted
+        for row in db.session.scalars(db.select(MeetingCount).where(MeetingCount.programme_id == programme.id))
+    }
+    today = services.helsinki_today()
+    rows = []
+    for group in groups:
+        facts = services.pair_facts(group, None)
+        rows.append((group, facts, rules.at_risk(facts, today)))
+    return render_template("mentoring/overview.html", programme=programme, rows=rows, counts=counts)
+
+
+def _staff_group_page(group: MentoringGroup, status: int = 200, error: str | None = None):
+    meetings = services.group_meetings(group.id)
+    counts = services.counted_for(group.programme_id, services.member_ids(group))
+    facts = services.pair_facts(group, None, meetings)
+    return render_template(
+        "mentoring/staff_group.html",
+        group=group,
+        programme=group.programme,
+        meetings=meetings,
+        counts=counts,
+        facts=facts,
+        flags=rules.at_risk(facts, services.helsinki_today()),
+        error=error,
+    ), status
+
+
+@bp.post("/groups/<int:group_id>/end")
+@login_required(*MEMBERS)
+def end(group_id: int):
+    group = _group(group_id)
+    try:
+        services.end_group(group, g.user.id, request.form.get("reason", ""))
+    except Refused as refused:
+        db.session.rollback()
+        if g.role in STAFF:
+            return _staff_group_page(group, 422, error=refusal_text(refused))
+        return _group_page(group, status=422, end_error=refusal_text(refused))
+    db.session.commit()
+    return _back(group, "status")
+
+
+# --------------------------------------------------------------------------------------------
+# Meetings
+# --------------------------------------------------------------------------------------------
+
+
+def _parse_meeting_form(group: MentoringGroup) -> tuple[MeetingInput, dict]:
+    form = request.form
+    errors: dict[str, list[str]] = {}
+
+    def parse(name, convert, code):
+        raw = (form.get(name) or "").strip()
+        if not raw:
+            return None
+        try:
+            return convert(raw)
+        except ValueError:
+            errors.setdefault(name, []).append(str(code))
+            return None
+
+    day = parse("date", date.fromisoformat, _l("Enter the date as day, month and year."))
+    at = parse("time", lambda v: time.fromisoformat(v.replace(".", ":")), _l("Enter the time as hours and minutes, e.g. 14:30."))
+    duration = parse("duration", int, _l("Enter the length as a whole number of minutes."))
+    members = services.member_ids(group)
+    if len(members) == 2:
+        attendees = members  # in a pair, both were there
+    else:
+        attendees = []
+        for value in form.getlist("attendees"):
+            try:
+                attendees.append(int(value))
+            except ValueError:
+                attendees.append(-1)
+    return MeetingInput(day, at, duration, form.get("mode") or None, attendees), errors
+
+
+def _meeting_form(group, meeting=None, values=None, errors=None, notes=(), status=200):
+    if values is None:
+        if meeting is not None:
+            local = meeting.local_start
+            values = {
+                "date": local.date().isoformat(),
+                "time": local.strftime("%H:%M"),
+                "duration": str(meeting.duration_minutes),
+                "mode": meeting.mode,
+                "attendees": [str(a) for a in meeting.attendee_ids()],
+            }
+        else:
+            values = {
+                "date": services.helsinki_today().isoformat(),
+                "time": "",
+                "duration": "60",
+                "mode": "video",
+                "attendees": [str(m) for m in services.member_ids(group)],
+            }
+    return render_template(
+        "mentoring/meeting_form.html",
+        group=group,
+        programme=group.programme,
+        meeting=meeting,
+        values=values,
+        errors=errors or {},
+        notes=notes,
+    ), status
+
+
+def _form_values():
+    return {
+        "date": request.form.get("date", ""),
+        "time": request.form.get("time", ""),
+        "duration": request.form.get("duration", ""),
+        "mode": request.form.get("mode", ""),
+        "attendees": request.form.getlist("attendees"),
+    }
+
+
+def _save_meeting(group, meeting=None):
+    data, errors = _parse_meeting_form(group)
+    try:
+        if meeting is None:
+            saved, check = services.log_meeting(group, g.user.id, data)
+        else:
+            saved, check = services.correct_meeting(meeting, g.user.id, data)
+    except Refused as refused:
+        db.session.rollback()
+        if refused.code == "not_logger":
+            abort(403)
+        return _meeting_form(group, meeting, _form_values(), {"form": [refusal_text(refused)]}, status=409)
+    if errors or saved is None:
+        db.session.rollback()
+        for problem in check.problems:
+            if problem.field not in errors:  # a parse error already explains that field
+                errors.setdefault(problem.field, []).append(problem_text(problem))
+        return _meeting_form(group, meeting, _form_values(), errors, status=422)
+    db.session.commit()
+    noted = "duration" if check.notes else None
+    return _back(group, f"meeting-{saved.id}", noted=noted)
+
+
+@bp.route("/groups/<int:group_id>/meetings/new", methods=["GET", "POST"])
+@login_required(PARTICIPANT)
+def new_meeting(group_id: int):
+    group = _member_group(group_id)
+    if group.status != PUBLISHED:
+        abort(409)
+    if request.method == "POST":
+        return _save_meeting(group)
+    return _meeting_form(group)
+
+
+@bp.route("/groups/<int:group_id>/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
+@login_required(PARTICIPANT)
+def edit_meeting(group_id: int, meeting_id: int):
+    group = _member_group(group_id)
+    meeting = _meeting(group, meeting_id)
+    if meeting.logged_by_id != g.user.id:
+        abort(403)
+    if group.status != PUBLISHED:
+        abort(409)
+    if request.method == "POST":
+        return _save_meeting(group, meeting)
+    return _meeting_form(group, meeting)
+
+
+@bp.post("/groups/<int:group_id>/meetings/<int:meeting_id>/confirm")
+@login_required(PARTICIPANT)
+def confirm_meeting(group_id: int, meeting_id: int):
+    group = _member_group(group_id)
+    meeting = _meeting(group, meeting_id)
+    try:
+        services.confirm_meeting(meeting, g.user.id)
+    except Refused as refused:
+        db.session.rollback()
+        return _group_page(group, status=409 if refused.code == "group_ended" else 403,
+                           meeting_error=(meeting.id, refusal_text(refused)))
+    db.session.commit()
+    return _back(group, f"meeting-{meeting.id}")
+
+
+@bp.post("/groups/<int:group_id>/meetings/<int:meeting_id>/dispute")
+@login_required(PARTICIPANT)
+def dispute_meeting(group_id: int, meeting_id: int):
+    group = _member_group(group_id)
+    meeting = _meeting(group, meeting_id)
+    try:
+        services.dispute_meeting(meeting, g.user.id, request.form.get("reason", ""))
+    except Refused as refused:
+        db.session.rollback()
+        status = {"reason_missing": 422, "reason_too_long": 422, "group_ended": 409}.get(refused.code, 403)
+        return _group_page(group, status=status, meeting_error=(meeting.id, refusal_text(refused)),
+                           reason=request.form.get("reason", ""))
+    db.session.commit()
+    return _back(group, f"meeting-{meeting.id}")
+
+
+@bp.post("/groups/<int:group_id>/meetings/<int:meeting_id>/delete")
+@login_required(PARTICIPANT)
+def delete_meeting(group_id: int, meeting_id: int):
+    group = _member_group(group_id)
+    meeting = _meeting(group, meeting_id)
+    try:
+        services.delete_meeting(meeting, g.user.id)
+    except Refused as refused:
+        db.session.rollback()
+        return _group_page(group, status=409 if refused.code == "group_ended" else 403,
+                           meeting_error=(meeting.id, refusal_text(refused)))
+    db.session.commit()
+    return _back(group, "meetings")
+
+
+# --------------------------------------------------------------------------------------------
+# Agreement
+# --------------------------------------------------------------------------------------------
+
+
+def _agreement_page(group, version=None, status=200, **extra):
+    agreement = services.agreement_of(group)
+    current = agreement.current if agreement else None
+    shown = version or current
+    return render_template(
+        "mentoring/agreement.html",
+        group=group,
+        agreement=agreement,
+        current=current,
+        shown=shown,
+        members=group.members,
+        in_force=current is not None and rules.agreement_accepted(current.acceptor_ids(), services.member_ids(group)),
+        **extra,
+    ), status
+
+
+@bp.get("/groups/<int:group_id>/agreement")
+@login_required(PARTICIPANT)
+def agreement(group_id: int):
+    return _agreement_page(_member_group(group_id))
+
+
+@bp.get("/groups/<int:group_id>/agreement/versions/<int:number>")
+@login_required(PARTICIPANT)
+def agreement_version(group_id: int, number: int):
+    group = _member_group(group_id)
+    agreement = services.agreement_of(group)
+    version = next((v for v in agreement.versions if v.number == number), None) if agreement else None
+    if version is None:
+        abort(404)
+    return _agreement_page(group, version)
+
+
+@bp.route("/groups/<int:group_id>/agreement/edit", methods=["GET", "POST"])
+@login_required(PARTICIPANT)
+def edit_agreement(group_id: int):
+    group = _member_group(group_id)
+    if group.status != PUBLISHED:
+        abort(409)
+    agreement = services.agreement_of(group)
+    current = agreement.current if agreement else None
+    if request.method == "POST":
+        texts = {s: request.form.get(s, "") for s in AGREEMENT_SECTIONS}
+        try:
+            base = int(request.form.get("base_version", ""))
+        except ValueError:
+            abort(400)
+        try:
+            services.save_agreement(group, g.user.id, base, texts)
+        except Refused as refused:
+            db.session.rollback()
+            db.session.expire_all()
+            agreement = services.agreement_of(group)
+            current = agreement.current if agreement else None
+            conflict = refused.code == "agreement_conflict"
+            return render_template(
+                "mentoring/agreement_form.html",
+                group=group,
+                texts=texts,
+                base=current.number if (conflict and current) else base,
+                newer=current if conflict else None,
+                error=refusal_text(refused),
+            ), 409 if conflict else 422
+        db.session.commit()
+        return redirect(url_for("mentoring.agreement", group_id=group.id, saved=1), 303)
+    if current is not None:
+        texts = {s: getattr(current, s) for s in AGREEMENT_SECTIONS}
+    else:
+        texts = services.suggested_agreement(group)
+    return render_template(
+        "mentoring/agreement_form.html",
+        group=group,
+        texts=texts,
+        base=current.number if current else 0,
+        suggested=current is None,
+        newer=None,
+        error=None,
+    )
+
+
+@bp.post("/groups/<int:group_id>/agreement/accept")
+@login_required(PARTICIPANT)
+def accept_agreement(group_id: int):
+    group = _member_group(group_id)
+    try:
+        number = int(request.form.get("version", ""))
+    except ValueError:
+        abort(400)
+    try:
+        services.accept_agreement(group, g.user.id, number)
+    except Refused as refused:
+        db.session.rollback()
+        return _agreement_page(group, status=409, error=refusal_text(refused))
+    db.session.commit()
+    return redirect(url_for("mentoring.agreement", group_id=group.id, accepted=1), 303)
+
+
+# --------------------------------------------------------------------------------------------
+# Checklists ticked together (the page is the material's checklist page)
+# --------------------------------------------------------------------------------------------
+
+
+@bp.post("/groups/<int:group_id>/checklists/<checklist_id>")
+@login_required(PARTICIPANT)
+def tick(group_id: int, checklist_id: str):
+    group = _member_group(group_id)
+    checklist = get_library().checklists().get(checklist_id)
+    if checklist is None:
+        abort(404)
+    item_id = request.form.get("item", "")
+    if item_id not in {item.id for item in checklist.items}:
+        abort(400)
+    try:
+        services.set_tick(group, g.user.id, item_id, request.form.get("ticked") == "1")
+    except Refused:
+        db.session.rollback()
+        abort(409)
+    db.session.commit()
+    return redirect(
+        url_for("content.checklist", checklist_id=checklist.id, _anchor="item-" + item_id.replace(".", "-")), 303
+    )
+
+
+def checklist_state(checklist_id: str):
+    """For the material's checklist page: the viewer's active pair and its ticks, or None."""
+    if g.get("user") is None or g.role != PARTICIPANT or g.course is None:
+        return None
+    programme = current_programme(g.course.id)
+    if programme is None:
+        return None
+    groups = [x for x in services.member_groups(g.user.id, programme.id) if x.status == PUBLISHED]
+    if not groups:
+        return None
+    return {"group": groups[0], "ticks": services.ticked_items(groups[0].id)}
+
+
+# --------------------------------------------------------------------------------------------
+# Journal (the author's alone)
+# --------------------------------------------------------------------------------------------
+
+
+def _own_entry(entry_id: int) -> JournalEntry:
+    entry = db.session.get(JournalEntry, entry_id)
+    if entry is None or entry.user_id != g.user.id:
+        abort(404)
+    return entry
+
+
+@bp.get("/journal")
+@login_required(PARTICIPANT)
+def journal_index():
+    programme = _programme()
+    entries = [(e, journal.decrypt(e.body)) for e in journal.own_entries(g.user.id, programme.id)]
+    return render_template("mentoring/journal.html", entries=entries, prompts=journal.PROMPTS)
+
+
+def _journal_form(entry=None, text="", prompt_id=None, error=None, status=200):
+    return render_template(
+        "mentoring/journal_form.html", entry=entry, text=text, prompt_id=prompt_id, error=error,
+        prompt=journal.PROMPTS.get(prompt_id), max_length=journal.BODY_MAX,
+    ), status
+
+
+def _journal_text() -> tuple[str, str | None]:
+    text = (request.form.get("text") or "").replace("\r\n", "\n").strip()
+    if not text:
+        return text, str(REFUSALS["journal_empty"])
+    if len(text) > journal.BODY_MAX:
+        return text, REFUSALS["journal_too_long"] % {"max": journal.BODY_MAX}
+    return text, None
+
+
+@bp.route("/journal/new", methods=["GET", "POST"])
+@login_required(PARTICIPANT)
+def journal_new():
+    programme = _programme()
+    prompt_id = request.values.get("prompt")
+    prompt_id = prompt_id if prompt_id in journal.PROMPTS else None
+    if request.method == "POST":
+        text, error = _journal_text()
+        if error:
+            return _journal_form(text=text, prompt_id=prompt_id, error=error, status=422)
+        entry = JournalEntry(user_id=g.user.id, programme_id=programme.id, prompt_id=prompt_id, body=journal.encrypt(text))
+        db.session.add(entry)
+        db.session.commit()
+        return redirect(url_for("mentoring.journal_index", saved=1, _anchor=f"entry-{entry.id}"), 303)
+    prefill = f"{journal.PROMPTS[prompt_id]}\n\n" if prompt_id else ""
+    return _journal_form(text=prefill, prompt_id=prompt_id)
+
+
+@bp.route("/journal/<int:entry_id>/edit", methods=["GET", "POST"])
+@login_required(PARTICIPANT)
+def journal_edit(entry_id: int):
+    entry = _own_entry(entry_id)
+    if request.method == "POST":
+        text, error = _journal_text()
+        if error:
+            return _journal_form(entry, text, entry.prompt_id, error, 422)
+        entry.body = journal.encrypt(text)
+        db.session.commit()
+        return redirect(url_for("mentoring.journal_index", saved=1, _anchor=f"entry-{entry.id}"), 303)
+    return _journal_form(entry, journal.decrypt(entry.body), entry.prompt_id)
+
+
+@bp.post("/journal/<int:entry_id>/delete")
+@login_required(PARTICIPANT)
+def journal_delete(entry_id: int):
+    entry = _own_entry(entry_id)
+    db.session.delete(entry)
+    db.session.commit()
+    return redirect(url_for("mentoring.journal_index", deleted=1), 303)

@@ -1,0 +1,282 @@
+"""The mentoring rules as pure functions: which meetings count, the gradebook score, what a
+logged meeting may look like, Helsinki wall-clock times, and what waits for a member.
+
+No database, no request, no clock: callers pass ``now`` and ``today``. The web layer turns the
+problem and reminder codes returned here into words.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Iterable, Mapping
+from zoneinfo import ZoneInfo
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
+
+# How a meeting was held. No field anywhere asks what was discussed.
+MODES = ("video", "phone", "in_person")
+
+# One attendee's answer to a logged meeting. The logger's own entry is their confirmation.
+PENDING = "pending"
+CONFIRMED = "confirmed"
+DISPUTED = "disputed"
+ANSWERS = (PENDING, CONFIRMED, DISPUTED)
+
+# Meeting states as members and facilitators see them.
+COUNTED = "counted"
+
+# A duration longer than a working day is a typing mistake, not a mentoring meeting.
+MAX_DURATION_MINUTES = 8 * 60
+DISPUTE_REASON_MAX = 500
+
+# The programme's reminders and at-risk flags.
+QUIET_WEEKS = 6
+AGREEMENT_BEFORE_MEETING = 3  # the agreement should be accepted before the third meeting
+AGREEMENT_GRACE_DAYS = 21  # facilitators' flag: unaccepted three weeks after publication
+
+# Gradebook vocabulary (LTI AGS).
+IN_PROGRESS = "InProgress"
+COMPLETED = "Completed"
+FULLY_GRADED = "FullyGraded"
+
+
+# --------------------------------------------------------------------------------------------
+# Counting
+# --------------------------------------------------------------------------------------------
+
+
+def meeting_state(answers: Mapping[int, str]) -> str:
+    """``counted`` once every attendee (at least two) has confirmed; ``disputed`` if anyone
+    disputed; otherwise ``pending``."""
+    values = list(answers.values())
+    if DISPUTED in values:
+        return DISPUTED
+    if len(values) >= 2 and all(v == CONFIRMED for v in values):
+        return COUNTED
+    return PENDING
+
+
+def counted_meetings(meetings: Iterable[Mapping[int, str]]) -> Counter:
+    """Counted meetings per person. Each meeting is its attendees' answers (user id → answer);
+    a counted meeting counts for its attendees only, so a group member who was absent gets
+    nothing for it, and peers, mentors and aktoris count alike."""
+    counts: Counter = Counter()
+    for answers in meetings:
+        if meeting_state(answers) == COUNTED:
+            counts.update(answers.keys())
+    return counts
+
+
+@dataclass(frozen=True)
+class Score:
+    """One gradebook score as LTI AGS wants it."""
+
+    given: int
+    maximum: int
+    activity_progress: str
+    grading_progress: str
+
+    @property
+    def completed(self) -> bool:
+        return self.activity_progress == COMPLETED
+
+
+def completion_score(counted: int, required: int) -> Score:
+    """Counted meetings over N, capped at N. Always FullyGraded: Moodle keeps no grade otherwise,
+    and partial progress must show as, e.g., 4/6."""
+    required = max(1, required)
+    given = max(0, min(counted, required))
+    progress = COMPLETED if given >= required else IN_PROGRESS
+    return Score(given, required, progress, FULLY_GRADED)
+
+
+# --------------------------------------------------------------------------------------------
+# Time: entered and shown in Helsinki, stored as naive UTC
+# --------------------------------------------------------------------------------------------
+
+
+class NonexistentTime(ValueError):
+    """A wall-clock time skipped by the spring DST change (e.g. 03:30 on the last Sunday of March)."""
+
+
+def helsinki_to_utc(day: date, at: time) -> datetime:
+    """Naive UTC for a Helsinki date and time. An autumn time that occurs twice means the first
+    (summer-time) occurrence; a spring time that never occurs raises :class:`NonexistentTime`."""
+    local = datetime.combine(day, at).replace(tzinfo=HELSINKI)
+    utc = local.astimezone(timezone.utc)
+    if utc.astimezone(HELSINKI).replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise NonexistentTime(f"{day} {at} does not exist in Europe/Helsinki")
+    return utc.replace(tzinfo=None)
+
+
+def utc_to_helsinki(naive_utc: datetime) -> datetime:
+    """The aware Helsinki time of a stored naive UTC datetime."""
+    return naive_utc.replace(tzinfo=timezone.utc).astimezone(HELSINKI)
+
+
+# --------------------------------------------------------------------------------------------
+# A logged meeting: what is refused and what is only noted
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason to refuse (``field`` names the form field; ``params`` fill the message)."""
+
+    field: str
+    code: str
+    params: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MeetingCheck:
+    starts_at: datetime | None  # naive UTC, when the date and time were usable
+    problems: tuple[Problem, ...]
+    notes: tuple[Problem, ...]  # accepted, but shown to the members
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_meeting(
+    *,
+    day: date | None,
+    at: time | None,
+    duration_minutes: int | None,
+    mode: str | None,
+    attendee_ids: Iterable[int],
+    member_ids: Iterable[int],
+    logger_id: int,
+    kickoff: date,
+    closing: date,
+    min_minutes: int,
+    max_minutes: int,
+    now: datetime,
+    taken_starts: Iterable[datetime] = (),
+) -> MeetingCheck:
+    """Check a meeting as logged or corrected. ``now`` is naive UTC; ``taken_starts`` are the
+    starts (naive UTC) of the group's other meetings, since the same members cannot meet twice
+    at the same moment."""
+    problems: list[Problem] = []
+    notes: list[Problem] = []
+    starts_at = None
+    if day is None:
+        problems.append(Problem("date", "date_missing"))
+    if at is None:
+        problems.append(Problem("time", "time_missing"))
+    if day is not None and at is not None:
+        try:
+            starts_at = helsinki_to_utc(day, at)
+        except NonexistentTime:
+            problems.append(Problem("time", "time_nonexistent"))
+    if starts_at is not None:
+        if starts_at > now:
+            problems.append(Problem("date", "in_future"))
+        elif day < kickoff or day > closing:
+            problems.append(Problem("date", "outside_programme", {"start": kickoff, "end": closing}))
+        elif starts_at in set(taken_starts):
+            problems.append(Problem("time", "duplicate"))
+    if duration_minutes is None:
+        problems.append(Problem("duration", "duration_missing"))
+    elif duration_minutes <= 0:
+        problems.append(Problem("duration", "duration_not_positive"))
+    elif duration_minutes > MAX_DURATION_MINUTES:
+        problems.append(Problem("duration", "duration_absurd", {"max": MAX_DURATION_MINUTES}))
+    elif not min_minutes <= duration_minutes <= max_minutes:
+        notes.append(Problem("duration", "duration_outside_bounds", {"min": min_minutes, "max": max_minutes}))
+    if mode not in MODES:
+        problems.append(Problem("mode", "mode_unknown"))
+    attendees = set(attendee_ids)
+    members = set(member_ids)
+    if not attendees <= members:
+        problems.append(Problem("attendees", "attendee_not_member"))
+    elif logger_id not in attendees:
+        problems.append(Problem("attendees", "logger_absent"))
+    elif len(attendees) < 2:
+        problems.append(Problem("attendees", "too_few_attendees"))
+    return MeetingCheck(starts_at, tuple(problems), tuple(notes))
+
+
+def outside_bounds(duration_minutes: int, min_minutes: int, max_minutes: int) -> bool:
+    return not min_minutes <= duration_minutes <= max_minutes
+
+
+# --------------------------------------------------------------------------------------------
+# Agreement
+# --------------------------------------------------------------------------------------------
+
+
+def agreement_accepted(acceptors: Iterable[int], member_ids: Iterable[int]) -> bool:
+    """A version is in force once every current member has accepted it."""
+    members = set(member_ids)
+    return bool(members) and members <= set(acceptors)
+
+
+# --------------------------------------------------------------------------------------------
+# What waits for a member, and facilitators' at-risk flags
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reminder:
+    code: str
+    params: dict = field(default_factory=dict)
+    urgent: bool = False
+
+
+@dataclass(frozen=True)
+class PairFacts:
+    """What the reminders need to know about one pair or group, seen by one member."""
+
+    active: bool  # published, not ended
+    published_on: date | None
+    has_agreement: bool
+    agreement_accepted: bool  # the current version, by everyone
+    accepted_by_me: bool
+    meetings_logged: int  # not disputed
+    awaiting_me: int  # meetings I attended and have not answered
+    disputed_mine: int  # meetings I logged that someone disputed
+    last_meeting_on: date | None  # the latest meeting that is not disputed
+    last_counted_on: date | None
+    counted_for_me: int
+    required: int
+    closing: date
+
+
+def reminders(facts: PairFacts, today: date) -> list[Reminder]:
+    """What waits for this member, most pressing first."""
+    out: list[Reminder] = []
+    if facts.awaiting_me:
+        out.append(Reminder("confirm_meetings", {"count": facts.awaiting_me}, urgent=True))
+    if facts.disputed_mine:
+        out.append(Reminder("correct_disputed", {"count": facts.disputed_mine}, urgent=True))
+    if not facts.active:
+        return out
+    late = facts.meetings_logged >= AGREEMENT_BEFORE_MEETING - 1
+    if not facts.has_agreement:
+        out.append(Reminder("write_agreement", urgent=late))
+    elif not facts.accepted_by_me:
+        out.append(Reminder("accept_agreement", urgent=late))
+    if today <= facts.closing and facts.counted_for_me < facts.required:
+        since = facts.last_meeting_on or facts.published_on
+        if since is not None and today - since >= timedelta(weeks=QUIET_WEEKS):
+            out.append(Reminder("no_meeting_weeks", {"weeks": QUIET_WEEKS}, urgent=True))
+        elif facts.last_meeting_on is None:
+            out.append(Reminder("log_first_meeting"))
+    return out
+
+
+def at_risk(facts: PairFacts, today: date) -> list[str]:
+    """Facilitators' flags for one pair: no confirmed meeting in six weeks, agreement
+    unaccepted three weeks after publication."""
+    flags = []
+    if not facts.active or facts.published_on is None or today > facts.closing:
+        return flags
+    since = facts.last_counted_on or facts.published_on
+    if today - since >= timedelta(weeks=QUIET_WEEKS):
+        flags.append("quiet")
+    if not facts.agreement_accepted and today - facts.published_on >= timedelta(days=AGREEMENT_GRACE_DAYS):
+        flags.append("agreement_unaccepted")
+    return flags

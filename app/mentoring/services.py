@@ -1,0 +1,546 @@
+"""Changes to a pair's agreement, meetings, checklists and status, each in the caller's
+transaction (the caller commits), and the gradebook score that follows a change in counted
+meetings.
+
+Concurrency: every change to a group's meetings first locks the group's row
+(``SELECT … FOR UPDATE`` on PostgreSQL), then writes, then recounts. Two members confirming at
+the same moment are therefore serialised, and the second recount sees the first one's answer;
+on SQLite the database's single writer lock does the same, because each change writes before it
+recounts. Unique constraints (one answer per attendee, one meeting per group and start, one
+version number per agreement, one acceptance per member and version) back this up.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..i18n import normalise_locale
+from ..lti.gradebook import publish_score
+from ..lti.models import utcnow
+from ..matching.models import ENDED, PUBLISHED, GroupMember, MentoringGroup
+from ..people.models import Enrolment, User
+from ..programme.models import Programme
+from . import rules
+from .models import (
+    AGREEMENT_SECTIONS,
+    Agreement,
+    AgreementAcceptance,
+    AgreementVersion,
+    ChecklistTick,
+    Meeting,
+    MeetingAttestation,
+    MeetingCount,
+)
+
+log = logging.getLogger(__name__)
+
+GRADEBOOK_LABEL = "Mentorointi"
+END_REASON_MAX = 2000
+AGREEMENT_SECTION_MAX = 5000
+
+
+def resource_id(programme: Programme) -> str:
+    """The graded activity's resource id in the gradebook (one per programme)."""
+    return f"mentoring:{programme.id}"
+
+
+class Refused(Exception):
+    """A change that cannot be made as asked; ``code`` names why (the web layer words it)."""
+
+    def __init__(self, code: str, **params):
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+# --------------------------------------------------------------------------------------------
+# Finding a member's groups
+# --------------------------------------------------------------------------------------------
+
+
+def member_groups(user_id: int, programme_id: int) -> list[MentoringGroup]:
+    """The groups this person belongs to in the programme that participants may see: the
+    active one first, then ended ones, newest first."""
+    groups = db.session.scalars(
+        db.select(MentoringGroup)
+        .join(GroupMember, GroupMember.group_id == MentoringGroup.id)
+        .where(
+            GroupMember.user_id == user_id,
+            MentoringGroup.programme_id == programme_id,
+            MentoringGroup.status.in_((PUBLISHED, ENDED)),
+        )
+    ).all()
+    return sorted(groups, key=lambda g: (g.status != PUBLISHED, -(g.published_at or g.created_at).timestamp()))
+
+
+def member_ids(group: MentoringGroup) -> list[int]:
+    return [m.user_id for m in group.members]
+
+
+def lock_group(group_id: int) -> None:
+    db.session.execute(db.select(MentoringGroup.id).where(MentoringGroup.id == group_id).with_for_update())
+
+
+# --------------------------------------------------------------------------------------------
+# Meetings
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class MeetingInput:
+    day: date | None
+    at: object  # datetime.time | None
+    duration_minutes: int | None
+    mode: str | None
+    attendee_ids: list[int]
+
+
+def _require_active(group: MentoringGroup) -> None:
+    if group.status != PUBLISHED:
+        raise Refused("group_ended")
+
+
+def _check(group: MentoringGroup, user_id: int, data: MeetingInput, exclude_id: int | None = None):
+    programme = group.programme
+    taken = db.session.scalars(
+        db.select(Meeting.starts_at).where(Meeting.group_id == group.id, Meeting.id != (exclude_id or -1))
+    ).all()
+    return rules.check_meeting(
+        day=data.day,
+        at=data.at,
+        duration_minutes=data.duration_minutes,
+        mode=data.mode,
+        attendee_ids=data.attendee_ids,
+        member_ids=member_ids(group),
+        logger_id=user_id,
+        kickoff=programme.kickoff,
+        closing=programme.closing,
+        min_minutes=programme.min_meeting_minutes,
+        max_minutes=programme.max_meeting_minutes,
+        now=utcnow(),
+        taken_starts=taken,
+    )
+
+
+def log_meeting(group: MentoringGroup, user_id: int, data: MeetingInput):
+    """Log a meeting; the logger's entry is their confirmation. Returns (meeting or None, check)."""
+    _require_active(group)
+    lock_group(group.id)
+    check = _check(group, user_id, data)
+    if not check.ok:
+        return None, check
+    now = utcnow()
+    meeting = Meeting(
+        group_id=group.id,
+        starts_at=check.starts_at,
+        duration_minutes=data.duration_minutes,
+        mode=data.mode,
+        logged_by_id=user_id,
+    )
+    for attendee in sorted(set(data.attendee_ids)):
+        mine = attendee == user_id
+        meeting.attestations.append(
+            MeetingAttestation(
+                user_id=attendee,
+                status=rules.CONFIRMED if mine else rules.PENDING,
+                answered_at=now if mine else None,
+            )
+        )
+    db.session.add(meeting)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        # Someone logged the same start in a parallel request.
+        return None, rules.MeetingCheck(check.starts_at, (rules.Problem("time", "duplicate"),), ())
+    recount(group.programme, meeting.attendee_ids())
+    return meeting, check
+
+
+def correct_meeting(meeting: Meeting, user_id: int, data: MeetingInput):
+    """The logger corrects a meeting: everyone else is asked again."""
+    group = meeting.group
+    _require_active(group)
+    if meeting.logged_by_id != user_id:
+        raise Refused("not_logger")
+    lock_group(group.id)
+    check = _check(group, user_id, data, exclude_id=meeting.id)
+    if not check.ok:
+        return None, check
+    before = meeting.attendee_ids()
+    now = utcnow()
+    meeting.starts_at = check.starts_at
+    meeting.duration_minutes = data.duration_minutes
+    meeting.mode = data.mode
+    meeting.revision += 1
+    wanted = set(data.attendee_ids)
+    for attestation in list(meeting.attestations):
+        if attestation.user_id not in wanted:
+            meeting.attestations.remove(attestation)
+    present = meeting.attendee_ids()
+    for attendee in sorted(wanted - present):
+        meeting.attestations.append(MeetingAttestation(user_id=attendee))
+    for attestation in meeting.attestations:
+        mine = attestation.user_id == user_id
+        attestation.status = rules.CONFIRMED if mine else rules.PENDING
+        attestation.answered_at = now if mine else None
+        attestation.reason = None
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        return None, rules.MeetingCheck(check.starts_at, (rules.Problem("time", "duplicate"),), ())
+    recount(group.programme, before | wanted)
+    return meeting, check
+
+
+def _my_attestation(meeting: Meeting, user_id: int) -> MeetingAttestation:
+    for attestation in meeting.attestations:
+        if attestation.user_id == user_id:
+            return attestation
+    raise Refused("not_attendee")
+
+
+def confirm_meeting(meeting: Meeting, user_id: int) -> bool:
+    """Confirm one's attendance. Idempotent: returns False when it was already confirmed."""
+    _require_active(meeting.group)
+    lock_group(meeting.group_id)
+    db.session.refresh(meeting)
+    attestation = _my_attestation(meeting, user_id)
+    changed = db.session.execute(
+        db.update(MeetingAttestation)
+        .where(MeetingAttestation.id == attestation.id, MeetingAttestation.status != rules.CONFIRMED)
+        .values(status=rules.CONFIRMED, reason=None, answered_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not changed:
+        return False
+    db.session.expire(meeting)
+    recount(meeting.group.programme, meeting.attendee_ids())
+    return True
+
+
+def dispute_meeting(meeting: Meeting, user_id: int, reason: str) -> bool:
+    """Dispute a meeting with a short reason; it stops counting for everyone until the logger
+    corrects it and all confirm again."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise Refused("reason_missing")
+    if len(reason) > rules.DISPUTE_REASON_MAX:
+        raise Refused("reason_too_long", max=rules.DISPUTE_REASON_MAX)
+    _require_active(meeting.group)
+    if meeting.logged_by_id == user_id:
+        raise Refused("logger_cannot_dispute")
+    lock_group(meeting.group_id)
+    db.session.refresh(meeting)
+    attestation = _my_attestation(meeting, user_id)
+    if attestation.status == rules.DISPUTED and attestation.reason == reason:
+        return False
+    attestation.status = rules.DISPUTED
+    attestation.reason = reason
+    attestation.answered_at = utcnow()
+    db.session.flush()
+    recount(meeting.group.programme, meeting.attendee_ids())
+    return True
+
+
+def delete_meeting(meeting: Meeting, user_id: int) -> None:
+    """The logger removes a meeting logged by mistake."""
+    _require_active(meeting.group)
+    if meeting.logged_by_id != user_id:
+        raise Refused("not_logger")
+    lock_group(meeting.group_id)
+    attendees = meeting.attendee_ids()
+    programme = meeting.group.programme
+    db.session.delete(meeting)
+    db.session.flush()
+    recount(programme, attendees)
+
+
+# --------------------------------------------------------------------------------------------
+# Counting and the gradebook
+# --------------------------------------------------------------------------------------------
+
+
+def meetings_of(programme_id: int, user_ids) -> list[Meeting]:
+    """Every meeting in the programme that any of these people attended (any group: a
+    rematched member keeps the meetings of their earlier pair)."""
+    attended = db.select(MeetingAttestation.meeting_id).where(MeetingAttestation.user_id.in_(list(user_ids)))
+    return list(
+        db.session.scalars(
+            db.select(Meeting)
+            .join(MentoringGroup, MentoringGroup.id == Meeting.group_id)
+            .where(MentoringGroup.programme_id == programme_id, Meeting.id.in_(attended))
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def counted_for(programme_id: int, user_ids) -> dict[int, int]:
+    user_ids = set(user_ids)
+    counts = rules.counted_meetings(m.answers() for m in meetings_of(programme_id, user_ids))
+    return {uid: counts.get(uid, 0) for uid in user_ids}
+
+
+def recount(programme: Programme, user_ids) -> dict[int, int]:
+    """Recount these people's meetings; store and publish every count that changed."""
+    db.session.flush()
+    counts = counted_for(programme.id, user_ids)
+    rows = {
+        row.user_id: row
+        for row in db.session.scalars(
+            db.select(MeetingCount).where(
+                MeetingCount.programme_id == programme.id, MeetingCount.user_id.in_(list(counts))
+            )
+        )
+    }
+    now = utcnow()
+    for user_id, counted in sorted(counts.items()):
+        row = rows.get(user_id)
+        if row is None:
+            if counted == 0:
+                continue  # nothing was ever sent and nothing changed
+            row = MeetingCount(programme_id=programme.id, user_id=user_id, counted=0)
+            db.session.add(row)
+        if row.counted == counted and row.id is not None:
+            continue
+        before = rules.completion_score(row.counted, programme.required_meetings)
+        score = rules.completion_score(counted, programme.required_meetings)
+        row.counted = counted
+        row.updated_at = now
+        row.completed_at = (row.completed_at or now) if score.completed else None
+        if score != before or row.id is None:
+            _publish(programme, user_id, score)  # beyond N the gradebook has nothing new to learn
+    return counts
+
+
+def score_comment(score: rules.Score, locale: str) -> str:
+    with force_locale(locale):
+        return ngettext(
+            "%(given)s/%(num)s meeting confirmed",
+            "%(given)s/%(num)s meetings confirmed",
+            score.maximum,
+            given=score.given,
+        )
+
+
+def _publish(programme: Programme, user_id: int, score: rules.Score) -> None:
+    enrolment = db.session.scalar(
+        db.select(Enrolment).where(Enrolment.course_id == programme.course_id, Enrolment.user_id == user_id)
+    )
+    if enrolment is None:
+        # Only enrolled people can be graded; the count is kept and sent if they enrol later.
+        log.warning("no enrolment to grade", extra={"user_id": user_id, "programme_id": programme.id})
+        return
+    user = db.session.get(User, user_id)
+    locale = normalise_locale(user.locale) or "fi"
+    publish_score(
+        enrolment,
+        resource_id(programme),
+        score.given,
+        score.maximum,
+        score.activity_progress,
+        score.grading_progress,
+        score_comment(score, locale),
+        label=GRADEBOOK_LABEL,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Agreement
+# --------------------------------------------------------------------------------------------
+
+
+def agreement_of(group: MentoringGroup) -> Agreement | None:
+    return db.session.scalar(db.select(Agreement).where(Agreement.group_id == group.id))
+
+
+def suggested_agreement(group: MentoringGroup) -> dict[str, str]:
+    """A first draft from the members' registrations and the programme's rules, in the viewer's
+    language: the aktori's goals first (in peer mentoring everyone's), everyone's contact,
+    the languages they share."""
+    programme = group.programme
+    members = list(group.members)
+    order = {"aktori": 0, "peer": 1, "mentor": 2}
+    goals = []
+    for member in sorted(members, key=lambda m: order.get(m.role, 3)):
+        text = (member.registration.goals if member.registration else "").strip()
+        if text and member.role != "mentor":
+            goals.append(f"{member.user.display_name}: {text}")
+    contact = [
+        f"{m.user.display_name}: {m.user.email or ''}".rstrip(": ")
+        + (f" – {m.registration.meeting_preferences.strip()}" if m.registration and m.registration.meeting_preferences.strip() else "")
+        for m in members
+    ]
+    shared = None
+    for member in members:
+        spoken = set(member.registration.languages) if member.registration else None
+        if spoken:
+            shared = spoken if shared is None else shared & spoken
+    language_names = {"fi": _("Finnish"), "sv": _("Swedish"), "en": _("English")}
+    languages = ", ".join(language_names[c] for c in ("fi", "sv", "en") if c in (shared or {"fi"}))
+    return {
+        "confidentiality": _(
+            "What we discuss stays between us. We do not pass on anything said in our meetings "
+            "without the other's permission, and the confidentiality continues after the programme."
+        ),
+        "contact": "\n".join(contact),
+        "time_use": _(
+            "We meet at least %(count)s times during the programme, %(min)s–%(max)s minutes at a "
+            "time, about once a month. Whoever logs a meeting in the tool does so within a week.",
+            count=programme.required_meetings,
+            min=programme.min_meeting_minutes,
+            max=programme.max_meeting_minutes,
+        ),
+        "goals": "\n".join(goals),
+        "language": _("We speak %(languages)s.", languages=languages),
+    }
+
+
+def save_agreement(group: MentoringGroup, user_id: int, base_number: int, texts: dict[str, str]):
+    """Save a new version on top of version ``base_number`` (0: none yet). If someone saved
+    meanwhile, raises ``Refused("agreement_conflict")`` and nothing is written. Returns the
+    version (the current one when nothing changed)."""
+    _require_active(group)
+    cleaned = {}
+    for section in AGREEMENT_SECTIONS:
+        value = (texts.get(section) or "").replace("\r\n", "\n").strip()
+        if len(value) > AGREEMENT_SECTION_MAX:
+            raise Refused("section_too_long", section=section, max=AGREEMENT_SECTION_MAX)
+        cleaned[section] = value
+    if not any(cleaned.values()):
+        raise Refused("agreement_empty")
+    lock_group(group.id)
+    agreement = agreement_of(group)
+    current = agreement.current if agreement else None
+    current_number = current.number if current else 0
+    if base_number != current_number:
+        raise Refused("agreement_conflict", number=current_number)
+    if current is not None and all(getattr(current, s) == cleaned[s] for s in AGREEMENT_SECTIONS):
+        return current
+    if agreement is None:
+        agreement = Agreement(group_id=group.id)
+        db.session.add(agreement)
+    version = AgreementVersion(number=current_number + 1, created_by_id=user_id, **cleaned)
+    agreement.versions.append(version)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise Refused("agreement_conflict", number=current_number + 1) from None
+    return version
+
+
+def accept_agreement(group: MentoringGroup, user_id: int, number: int) -> bool:
+    """Accept version ``number``, which must be the current one. Idempotent."""
+    _require_active(group)
+    agreement = agreement_of(group)
+    current = agreement.current if agreement else None
+    if current is None:
+        raise Refused("agreement_missing")
+    if current.number != number:
+        raise Refused("agreement_conflict", number=current.number)
+    if user_id in current.acceptor_ids():
+        return False
+    try:
+        with db.session.begin_nested():
+            db.session.add(AgreementAcceptance(version_id=current.id, user_id=user_id))
+    except IntegrityError:
+        return False  # accepted in a parallel request
+    return True
+
+
+# --------------------------------------------------------------------------------------------
+# Ending early, checklists
+# --------------------------------------------------------------------------------------------
+
+
+def end_group(group: MentoringGroup, user_id: int, reason: str) -> None:
+    """End a pair or group before the programme ends. Counted meetings stay counted; the
+    reason is for the facilitator."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise Refused("reason_missing")
+    if len(reason) > END_REASON_MAX:
+        raise Refused("reason_too_long", max=END_REASON_MAX)
+    _require_active(group)
+    group.status = ENDED
+    group.ended_at = utcnow()
+    group.ended_by_id = user_id
+    group.end_reason = reason
+
+
+def ticked_items(group_id: int) -> dict[str, ChecklistTick]:
+    return {
+        t.item_id: t
+        for t in db.session.scalars(db.select(ChecklistTick).where(ChecklistTick.group_id == group_id))
+    }
+
+
+def set_tick(group: MentoringGroup, user_id: int, item_id: str, ticked: bool) -> None:
+    """Tick or untick one item for the whole pair. Idempotent both ways."""
+    _require_active(group)
+    existing = db.session.scalar(
+        db.select(ChecklistTick).where(ChecklistTick.group_id == group.id, ChecklistTick.item_id == item_id)
+    )
+    if ticked and existing is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(ChecklistTick(group_id=group.id, item_id=item_id, ticked_by_id=user_id))
+        except IntegrityError:
+            pass  # ticked by the other member at the same moment
+    elif not ticked and existing is not None:
+        db.session.delete(existing)
+
+
+# --------------------------------------------------------------------------------------------
+# What waits for a member; facilitators' view of a pair
+# --------------------------------------------------------------------------------------------
+
+
+def pair_facts(group: MentoringGroup, user_id: int | None, meetings: list[Meeting] | None = None) -> rules.PairFacts:
+    """The reminders' input for one member (``user_id``) or, for facilitators, the pair."""
+    programme = group.programme
+    if meetings is None:
+        meetings = group_meetings(group.id)
+    agreement = agreement_of(group)
+    current = agreement.current if agreement else None
+    acceptors = current.acceptor_ids() if current else set()
+    live = [m for m in meetings if m.state != rules.DISPUTED]
+    counted = [m for m in meetings if m.state == rules.COUNTED]
+    counted_for_me = 0
+    if user_id is not None:
+        counted_for_me = counted_for(programme.id, [user_id])[user_id]
+    return rules.PairFacts(
+        active=group.status == PUBLISHED,
+        published_on=group.published_at.date() if group.published_at else None,
+        has_agreement=current is not None,
+        agreement_accepted=current is not None and rules.agreement_accepted(acceptors, member_ids(group)),
+        accepted_by_me=user_id in acceptors,
+        meetings_logged=len(live),
+        awaiting_me=sum(1 for m in meetings if m.answers().get(user_id) == rules.PENDING),
+        disputed_mine=sum(1 for m in meetings if m.logged_by_id == user_id and m.state == rules.DISPUTED),
+        last_meeting_on=max((m.local_start.date() for m in live), default=None),
+        last_counted_on=max((m.local_start.date() for m in counted), default=None),
+        counted_for_me=counted_for_me,
+        required=programme.required_meetings,
+        closing=programme.closing,
+    )
+
+
+def group_meetings(group_id: int) -> list[Meeting]:
+    return list(
+        db.session.scalars(
+            db.select(Meeting).where(Meeting.group_id == group_id).order_by(Meeting.starts_at.desc())
+        )
+    )
+
+
+def helsinki_today() -> date:
+    return rules.utc_to_helsinki(utcnow()).date()
