@@ -12,6 +12,8 @@ Entry points
     Score and reasons of any group (a locked one, or one the facilitator edited by hand).
 ``check_result(registrations, result)``
     Every rule the result breaks, in words (an empty list means none).
+``group_problems(registrations_by_id, group)``
+    What is wrong with one hand-made group, as reasons (``HARD_PROBLEM_CODES`` never overridable).
 ``describe(reason, gettext)`` / ``render(reason, gettext)``
     A reason as a message id with parameters, or as a localised sentence.
 
@@ -114,6 +116,8 @@ __all__ = [
     "greedy_match",
     "evaluate_group",
     "check_result",
+    "group_problems",
+    "HARD_PROBLEM_CODES",
     "describe",
     "render",
     "REASON_CODES",
@@ -330,6 +334,14 @@ REASON_CODES: dict[str, str] = {
     "group_not_formed": "Only group mentoring fits and no valid group could be formed. No params.",
     "capacity_exhausted": "Compatible counterparts exist but the best overall result matched them "
     "with others. params: candidates (count).",
+    # What is wrong with a group made or edited by hand (group_problems); facilitators only
+    "wrong_shape": "The members' roles do not fit the form. params: form.",
+    "role_not_wished": "A member has a role they did not wish. params: name, role (the wish).",
+    "form_not_accepted": "A member does not accept the group's form. params: name, form.",
+    "over_capacity": "A mentor has more aktoris than their capacity. params: name.",
+    "reverse_without_theme": "Reverse mentoring without a theme fit. params: mentor, aktori (names).",
+    "no_common_language": "No language shared by all members. No params.",
+    "must_not_pair": "Two members must not be paired (a hard constraint). params: a, b (names).",
 }
 
 # Codes safe to show to the members of a group; the others are for facilitators.
@@ -358,6 +370,13 @@ _TEMPLATES: dict[str, str] = {
     "capacity_exhausted": N_(
         "compatible counterparts (%(candidates)s) were matched with others for a better overall result"
     ),
+    "wrong_shape": N_("the members' roles do not fit %(form)s"),
+    "role_not_wished": N_("%(name)s wished another role (%(role)s)"),
+    "form_not_accepted": N_("%(name)s does not accept %(form)s"),
+    "over_capacity": N_("%(name)s takes only one aktori"),
+    "reverse_without_theme": N_("reverse mentoring, but %(mentor)s offers no theme %(aktori)s wants"),
+    "no_common_language": N_("the members share no language"),
+    "must_not_pair": N_("%(a)s and %(b)s must not be paired"),
 }
 
 FORM_LABELS = {
@@ -1615,6 +1634,50 @@ def check_result(registrations: Iterable[Registration], result: MatchingResult) 
         if _could_pair(x, y):
             problems.append(f"mutual nomination of {x.id!r} and {y.id!r} dropped although they could pair")
     return problems
+
+
+#: Problems a facilitator cannot override.
+HARD_PROBLEM_CODES = frozenset({"must_not_pair"})
+
+_SHAPES = {
+    Form.TRADITIONAL: {Role.MENTOR: 1, Role.AKTORI: 1},
+    Form.REVERSE: {Role.MENTOR: 1, Role.AKTORI: 1},
+    Form.GROUP: {Role.MENTOR: 1, Role.AKTORI: 2},
+    Form.PEER: {Role.PEER: 2},
+}
+
+
+def group_problems(registrations: Mapping[Any, Registration], group: Group) -> tuple[Reason, ...]:
+    """What is wrong with one group (made or edited by hand), as reasons the facilitator reads.
+
+    The same rules as ``check_result`` for one group; ``registrations`` maps ids to every
+    member's registration. Codes in ``HARD_PROBLEM_CODES`` may never be overridden.
+    """
+    members = [(registrations[m.registration_id], Role(m.role)) for m in group.members]
+    form = Form(group.form)
+    problems: list[Reason] = []
+    if dict(Counter(role for _, role in members)) != _SHAPES[form]:
+        problems.append(Reason("wrong_shape", {"form": form.value}))
+    for r, role in members:
+        if r.role not in (role, Role.ANY):
+            problems.append(Reason("role_not_wished", {"name": r.name, "role": r.role.value}))
+        if form not in r.forms:
+            problems.append(Reason("form_not_accepted", {"name": r.name, "form": form.value}))
+    mentor = next((r for r, role in members if role == Role.MENTOR), None)
+    aktoris = [r for r, role in members if role == Role.AKTORI]
+    if mentor is not None and len(aktoris) > mentor.capacity:
+        problems.append(Reason("over_capacity", {"name": mentor.name}))
+    if form == Form.REVERSE and mentor is not None:
+        for a in aktoris:
+            if not mentor.themes_offered & a.themes_wanted:
+                problems.append(Reason("reverse_without_theme", {"mentor": mentor.name, "aktori": a.name}))
+    if members and not frozenset.intersection(*(r.languages for r, _ in members)):
+        problems.append(Reason("no_common_language"))
+    for k, (x, _) in enumerate(members):
+        for y, _ in members[k + 1:]:
+            if y.id in x.must_not_pair or x.id in y.must_not_pair:
+                problems.append(Reason("must_not_pair", {"a": x.name, "b": y.name}))
+    return tuple(problems)
 
 
 def _could_pair(x: Registration, y: Registration) -> bool:

@@ -1,11 +1,38 @@
-"""The landing page after a launch: who you are, your role, the programme."""
-from flask import Blueprint, g, render_template, session
+"""The landing page, programme set-up (staff) and registration (participants).
 
-from ..auth import login_required
+Who sees what: staff see only their own course's programmes (another course's are 404);
+participants see and edit only their own registration, until their match is published.
+"""
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask_babel import get_locale, gettext
+
+from ..admin.audit import record
+from ..auth import STAFF, login_required
 from ..extensions import db
-from .models import Programme
+from ..lti.models import utcnow
+from ..matching import rules as matching_rules
+from ..matching import services as matching
+from ..people.models import PARTICIPANT
+from . import rules, services
+from .forms import (
+    FORM_LABELS,
+    LANGUAGE_LABELS,
+    ROLE_WISH_LABELS,
+    NamedForm,
+    OrganisationForm,
+    ProgrammeForm,
+    RegistrationForm,
+    attach,
+)
+from .models import Organisation, Programme, Registration, Theme
 
 bp = Blueprint("programme", __name__, template_folder="templates")
+
+PROGRAMME_FIELDS = (
+    "name", "registration_opens", "registration_closes", "kickoff", "midpoint", "closing",
+    "required_meetings", "min_meeting_minutes", "max_meeting_minutes", "languages",
+    "prefer_cross_organisation",
+)
 
 
 def current_programme(course_id: int | None) -> Programme | None:
@@ -15,17 +42,62 @@ def current_programme(course_id: int | None) -> Programme | None:
     return db.session.scalar(
         db.select(Programme)
         .where(Programme.course_id == course_id)
-        .order_by(Programme.kickoff.desc())
+        .order_by(Programme.kickoff.desc(), Programme.id.desc())
         .limit(1)
     )
+
+
+def staff_programme(programme_id: int) -> Programme:
+    """A programme of the viewer's course; any other is "not found" (never "forbidden")."""
+    programme = db.session.get(Programme, programme_id)
+    if programme is None or g.course is None or programme.course_id != g.course.id:
+        abort(404)
+    return programme
+
+
+def locale() -> str:
+    return str(get_locale() or "fi")
+
+
+@bp.app_context_processor
+def programme_labels():
+    return {
+        "language_labels": LANGUAGE_LABELS,
+        "role_wish_labels": ROLE_WISH_LABELS,
+        "form_labels": FORM_LABELS,
+        # Short labels (message ids: templates translate them with _()).
+        "role_short": {str(k): v for k, v in matching_rules.ROLE_LABELS.items()},
+        "form_short": {str(k): v for k, v in matching_rules.FORM_LABELS.items()},
+        "locale_code": locale,
+    }
+
+
+@bp.app_template_filter("labels")
+def labels(codes, mapping) -> str:
+    """Codes as their labels, comma-separated (an unknown code shows as itself)."""
+    return ", ".join(str(mapping.get(code, code)) for code in codes or ())
+
+
+# --------------------------------------------------------------------------------------------------
+# Home and overview
 
 
 @bp.get("/home")
 @login_required()
 def home():
+    programme = current_programme(g.course.id if g.course else None)
+    card = None
+    if programme is not None and g.role == PARTICIPANT:
+        registration = services.registration_of(programme, g.user.id)
+        card = {
+            "registration": registration if registration and registration.active else None,
+            "group": matching.published_group_of(programme, g.user.id),
+            "open": services.window_open(programme),
+        }
     return render_template(
         "programme/home.html",
-        programme=current_programme(g.course.id if g.course else None),
+        programme=programme,
+        registration_card=card,
         resource_link_title=(session.get("lti") or {}).get("resource_link_title"),
     )
 
@@ -38,3 +110,308 @@ def overview():
         "programme/overview.html",
         programme=current_programme(g.course.id if g.course else None),
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# Set-up (staff)
+
+
+@bp.get("/programmes")
+@login_required(*STAFF)
+def programmes():
+    if g.course is None:
+        abort(404)
+    rows = list(db.session.scalars(
+        db.select(Programme).where(Programme.course_id == g.course.id).order_by(Programme.kickoff.desc())
+    ))
+    return render_template("programme/programmes.html", programmes=rows)
+
+
+@bp.route("/programmes/new", methods=["GET", "POST"])
+@login_required(*STAFF)
+def new_programme():
+    if g.course is None:
+        abort(404)
+    form = ProgrammeForm()
+    if form.validate_on_submit():
+        programme = services.create_programme(g.course.id, **{f: getattr(form, f).data for f in PROGRAMME_FIELDS})
+        db.session.flush()
+        record("programme.create", target=f"programme:{programme.id}")
+        db.session.commit()
+        return redirect(url_for("programme.edit_programme", programme_id=programme.id, saved=1), 303)
+    return render_template("programme/settings.html", form=form, programme=None), 422 if form.errors else 200
+
+
+@bp.route("/programmes/<int:programme_id>", methods=["GET", "POST"])
+@login_required(*STAFF)
+def edit_programme(programme_id):
+    programme = staff_programme(programme_id)
+    form = ProgrammeForm(obj=programme)
+    if form.validate_on_submit():
+        for name in PROGRAMME_FIELDS:
+            setattr(programme, name, getattr(form, name).data)
+        record("programme.update", target=f"programme:{programme.id}")
+        db.session.commit()
+        return redirect(url_for("programme.edit_programme", programme_id=programme.id, saved=1), 303)
+    return render_template(
+        "programme/settings.html", form=form, programme=programme, saved=request.args.get("saved") == "1"
+    ), 422 if form.errors else 200
+
+
+@bp.route("/programmes/<int:programme_id>/organisations", methods=["GET", "POST"])
+@login_required(*STAFF)
+def organisations(programme_id):
+    programme = staff_programme(programme_id)
+    form = OrganisationForm(prefix="new")
+    message = None
+    if request.method == "POST":
+        if form.validate_on_submit():
+            code = form.code.data.strip().upper()
+            if any(o.code == code for o in programme.organisations):
+                form.code.errors.append(gettext("This code is already in use."))
+            else:
+                programme.organisations.append(Organisation(
+                    code=code, name_fi=form.name_fi.data.strip(), name_sv=(form.name_sv.data or "").strip() or None,
+                    name_en=(form.name_en.data or "").strip() or None, position=len(programme.organisations),
+                ))
+                record("programme.organisation_add", target=f"programme:{programme.id}", details={"code": code})
+                db.session.commit()
+                return redirect(url_for("programme.organisations", programme_id=programme.id, saved=1), 303)
+    if request.args.get("saved") == "1":
+        message = gettext("Saved.")
+    return render_template("programme/organisations.html", programme=programme, form=form, message=message), (
+        422 if form.errors else 200)
+
+
+@bp.post("/programmes/<int:programme_id>/organisations/<int:organisation_id>")
+@login_required(*STAFF)
+def edit_organisation(programme_id, organisation_id):
+    programme = staff_programme(programme_id)
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None or organisation.programme_id != programme.id:
+        abort(404)
+    form = NamedForm(prefix=f"o{organisation.id}")
+    if not form.validate_on_submit():
+        return render_template("programme/organisations.html", programme=programme, form=OrganisationForm(prefix="new"),
+                               failed=(organisation.id, form)), 422
+    organisation.name_fi = form.name_fi.data.strip()
+    organisation.name_sv = (form.name_sv.data or "").strip() or None
+    organisation.name_en = (form.name_en.data or "").strip() or None
+    record("programme.organisation_rename", target=f"organisation:{organisation.id}")
+    db.session.commit()
+    return redirect(url_for("programme.organisations", programme_id=programme.id, saved=1), 303)
+
+
+@bp.route("/programmes/<int:programme_id>/themes", methods=["GET", "POST"])
+@login_required(*STAFF)
+def themes(programme_id):
+    programme = staff_programme(programme_id)
+    form = NamedForm(prefix="new")
+    if request.method == "POST" and form.validate_on_submit():
+        code = rules.theme_code(form.name_fi.data, (t.code for t in programme.themes))
+        programme.themes.append(Theme(
+            code=code, name_fi=form.name_fi.data.strip(), name_sv=(form.name_sv.data or "").strip() or None,
+            name_en=(form.name_en.data or "").strip() or None,
+            position=max((t.position for t in programme.themes), default=-1) + 1,
+        ))
+        record("programme.theme_add", target=f"programme:{programme.id}", details={"code": code})
+        db.session.commit()
+        return redirect(url_for("programme.themes", programme_id=programme.id, saved=1), 303)
+    return _themes_page(programme, form, status=422 if form.errors else 200)
+
+
+def _themes_page(programme, form, status=200, failed=None, message=None):
+    if message is None and request.args.get("saved") == "1":
+        message = gettext("Saved.")
+    return render_template(
+        "programme/themes.html", programme=programme, form=form, in_use=services.themes_in_use(programme),
+        failed=failed, message=message,
+    ), status
+
+
+def _theme(programme, theme_id) -> Theme:
+    theme = db.session.get(Theme, theme_id)
+    if theme is None or theme.programme_id != programme.id:
+        abort(404)
+    return theme
+
+
+@bp.post("/programmes/<int:programme_id>/themes/<int:theme_id>")
+@login_required(*STAFF)
+def edit_theme(programme_id, theme_id):
+    programme = staff_programme(programme_id)
+    theme = _theme(programme, theme_id)
+    form = NamedForm(prefix=f"t{theme.id}")
+    if not form.validate_on_submit():
+        return _themes_page(programme, NamedForm(prefix="new", formdata=None), 422, failed=(theme.id, form))
+    theme.name_fi = form.name_fi.data.strip()
+    theme.name_sv = (form.name_sv.data or "").strip() or None
+    theme.name_en = (form.name_en.data or "").strip() or None
+    record("programme.theme_rename", target=f"theme:{theme.id}")
+    db.session.commit()
+    return redirect(url_for("programme.themes", programme_id=programme.id, saved=1), 303)
+
+
+@bp.post("/programmes/<int:programme_id>/themes/<int:theme_id>/move")
+@login_required(*STAFF)
+def move_theme(programme_id, theme_id):
+    programme = staff_programme(programme_id)
+    theme = _theme(programme, theme_id)
+    step = {"up": -1, "down": 1}.get(request.form.get("direction"))
+    if step is None:
+        abort(400)
+    for position, item in enumerate(rules.moved(programme.themes, theme, step)):
+        item.position = position
+    db.session.commit()
+    return redirect(url_for("programme.themes", programme_id=programme.id, _anchor=f"theme-{theme.id}"), 303)
+
+
+@bp.post("/programmes/<int:programme_id>/themes/<int:theme_id>/delete")
+@login_required(*STAFF)
+def delete_theme(programme_id, theme_id):
+    programme = staff_programme(programme_id)
+    theme = _theme(programme, theme_id)
+    used = services.themes_in_use(programme).get(theme.code, 0)
+    if used:
+        message = gettext("“%(name)s” cannot be removed: %(count)s registrations use it. Rename it instead.",
+                          name=theme.name(locale()), count=used)
+        return _themes_page(programme, NamedForm(prefix="new", formdata=None), 409, message=message)
+    db.session.delete(theme)
+    record("programme.theme_remove", target=f"programme:{programme.id}", details={"code": theme.code})
+    db.session.commit()
+    return redirect(url_for("programme.themes", programme_id=programme.id, saved=1), 303)
+
+
+@bp.get("/programmes/<int:programme_id>/registrations")
+@login_required(*STAFF)
+def registrations(programme_id):
+    """Who has registered (and withdrawn), and who on the course roster has not."""
+    programme = staff_programme(programme_id)
+    rows = list(db.session.scalars(
+        db.select(Registration).where(Registration.programme_id == programme.id).order_by(Registration.created_at)
+    ))
+    registered = {r.user_id for r in rows}
+    missing = [u for u in services.roster(programme.course_id) if u.id not in registered]
+    themes = {t.code: t.name(locale()) for t in programme.themes}
+    return render_template("programme/registrations.html", programme=programme, rows=rows, missing=missing, themes=themes)
+
+
+# --------------------------------------------------------------------------------------------------
+# Registration (participants)
+
+
+def _registration_form(programme, people, registration) -> RegistrationForm:
+    form = RegistrationForm(obj=None if request.method == "POST" else registration)
+    lang = locale()
+    form.organisation_id.choices = [("", gettext("Choose…"))] + [(str(o.id), o.name(lang)) for o in programme.organisations]
+    theme_choices = [(t.code, t.name(lang)) for t in programme.themes]
+    form.themes_offered.choices = theme_choices
+    form.themes_wanted.choices = theme_choices
+    form.languages.choices = [(c, LANGUAGE_LABELS[c]) for c in programme.languages if c in LANGUAGE_LABELS]
+    people_choices = [(str(u.id), u.display_name) for u in people]
+    form.counterpart_user_id.choices = [("", gettext("No one"))] + people_choices
+    form.must_not_pair.choices = people_choices
+    if request.method != "POST":
+        if registration is None:
+            form.forms.data = list(rules.FORMS)
+            form.languages.data = [lang] if lang in programme.languages else list(programme.languages)[:1]
+        else:
+            form.organisation_id.data = str(registration.organisation_id or "")
+            form.capacity.data = str(registration.capacity)
+            form.counterpart_user_id.data = str(registration.counterpart_user_id or "")
+            form.must_not_pair.data = [str(u) for u in registration.must_not_pair]
+    return form
+
+
+def _int_or_none(value):
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return -1  # an id that matches nothing: the rules report it
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@login_required(PARTICIPANT)
+def register():
+    programme = current_programme(g.course.id if g.course else None)
+    if programme is None:
+        return render_template("programme/register.html", programme=None, form=None), 404
+    registration = services.registration_of(programme, g.user.id)
+    active = registration is not None and registration.active
+    if active and matching.is_matched(programme, registration):
+        return render_template("programme/register.html", programme=programme, form=None, matched=True)
+    if not active and not services.window_open(programme):
+        return render_template("programme/register.html", programme=programme, form=None, closed=True)
+    people = [u for u in services.roster(programme.course_id) if u.id != g.user.id]
+    form = _registration_form(programme, people, registration if active else None)
+    if request.method == "POST" and form.validate_on_submit():
+        typed, missing, ambiguous = rules.resolve_names(form.must_not_pair_names.data or "",
+                                                        ((u.id, u.display_name) for u in people))
+        for name in missing:
+            form.must_not_pair_names.errors.append(gettext("No one called “%(name)s” is on the course roster.", name=name))
+        for name in ambiguous:
+            form.must_not_pair_names.errors.append(
+                gettext("Several people on the course are called “%(name)s”: tick the right one above.", name=name))
+        data = rules.RegistrationInput(
+            user_id=g.user.id,
+            role_wish=form.role_wish.data,
+            forms=form.forms.data or [],
+            organisation_id=_int_or_none(form.organisation_id.data),
+            unit=(form.unit.data or "").strip(),
+            themes_offered=form.themes_offered.data or [],
+            themes_wanted=form.themes_wanted.data or [],
+            goals=(form.goals.data or "").strip(),
+            languages=form.languages.data or [],
+            capacity=_int_or_none(form.capacity.data) or 1,
+            counterpart_user_id=_int_or_none(form.counterpart_user_id.data),
+            counterpart_name=(form.counterpart_name.data or "").strip(),
+            counterpart_contact=(form.counterpart_contact.data or "").strip(),
+            must_not_pair=sorted({_int_or_none(v) for v in form.must_not_pair.data or []} | set(typed)),
+        )
+        problems = rules.registration_problems(
+            data,
+            organisations=[o.id for o in programme.organisations],
+            themes=[t.code for t in programme.themes],
+            languages=programme.languages,
+            roster=[u.id for u in people] + [g.user.id],
+        )
+        if attach(form, problems) and not missing and not ambiguous:
+            if registration is None:
+                registration = Registration(programme_id=programme.id, user_id=g.user.id)
+                db.session.add(registration)
+            registration.withdrawn_at = None
+            for name in ("role_wish", "forms", "organisation_id", "unit", "themes_offered", "themes_wanted", "goals",
+                         "languages", "capacity", "counterpart_user_id", "must_not_pair"):
+                setattr(registration, name, getattr(data, name))
+            registration.counterpart_name = data.counterpart_name or None
+            registration.counterpart_contact = data.counterpart_contact or None
+            registration.meeting_preferences = (form.meeting_preferences.data or "").strip()
+            registration.mentor_tip = (form.mentor_tip.data or "").strip()
+            registration.updated_at = utcnow()
+            db.session.flush()
+            matching.registration_changed(programme, registration)
+            db.session.commit()
+            return redirect(url_for("programme.register", saved=1), 303)
+    status = 422 if form.errors else 200
+    return render_template(
+        "programme/register.html", programme=programme, form=form, registration=registration if active else None,
+        saved=request.args.get("saved") == "1", open=services.window_open(programme),
+        withdraw_unconfirmed=request.args.get("withdraw_unconfirmed") == "1",
+    ), status
+
+
+@bp.post("/register/withdraw")
+@login_required(PARTICIPANT)
+def withdraw():
+    programme = current_programme(g.course.id if g.course else None)
+    registration = services.registration_of(programme, g.user.id) if programme else None
+    if registration is None or not registration.active:
+        abort(404)
+    if matching.is_matched(programme, registration):
+        abort(409)
+    if request.form.get("confirm") != "yes":
+        return redirect(url_for("programme.register", withdraw_unconfirmed=1, _anchor="withdraw"), 303)
+    registration.withdrawn_at = utcnow()
+    matching.withdrawn(programme, registration)
+    db.session.commit()
+    return redirect(url_for("programme.home", withdrawn=1), 303)

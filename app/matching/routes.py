@@ -1,0 +1,256 @@
+"""The facilitator's matching page and hand edits, and a participant's published match.
+
+Staff work on a programme of their own course only (another course's: 404). Participants only
+ever see their own published (or ended) group: drafts and other people's registrations never
+reach them.
+"""
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from ..auth import STAFF, login_required
+from ..extensions import db
+from ..people.models import PARTICIPANT
+from ..programme.forms import LANGUAGE_LABELS
+from ..programme.routes import current_programme, locale, staff_programme
+from . import rules, services
+from .models import DRAFT, GroupMember
+
+bp = Blueprint("matching", __name__, url_prefix="/matching", template_folder="templates")
+
+MEMBER_SLOTS = 3  # a group is at most one mentor and two aktoris
+
+
+def reason_texts(programme, reasons, *, participant: bool = False) -> list[str]:
+    """Reasons as sentences in the viewer's language; participants get only their codes."""
+    lang = locale()
+    themes = {t.code: t.name(lang) for t in programme.themes}
+    organisations = {o.code: o.name(lang) for o in programme.organisations}
+    texts = []
+    for reason in reasons:
+        if participant and reason.code not in rules.PARTICIPANT_REASON_CODES:
+            continue
+        params = dict(reason.params)
+        if "organisation" in params:
+            params["organisation"] = organisations.get(params["organisation"], params["organisation"])
+        if "organisations" in params:
+            params["organisations"] = [organisations.get(c, c) for c in params["organisations"]]
+        texts.append(rules.render(
+            rules.Reason(reason.code, params), gettext,
+            theme_label=lambda code: themes.get(code, code),
+            language_label=lambda code: str(LANGUAGE_LABELS.get(code, code)),
+        ))
+    return texts
+
+
+def _say(programme):
+    def say(reasons, participant=False):
+        if reasons and isinstance(reasons[0], dict):
+            reasons = services.reasons_of(reasons)
+        return reason_texts(programme, reasons or (), participant=participant)
+
+    return say
+
+
+def _back(programme, anchor=None, **args):
+    return redirect(url_for("matching.index", programme_id=programme.id, _anchor=anchor, **args), 303)
+
+
+# --------------------------------------------------------------------------------------------------
+# The matching page
+
+
+@bp.get("/programmes/<int:programme_id>")
+@login_required(*STAFF)
+def index(programme_id):
+    programme = staff_programme(programme_id)
+    state = services.matching_state(programme)
+    return render_template(
+        "matching/index.html", programme=programme, state=state, say=_say(programme),
+        done=request.args.get("done"), count=request.args.get("count", type=int),
+    )
+
+
+@bp.post("/programmes/<int:programme_id>/compute")
+@login_required(*STAFF)
+def compute(programme_id):
+    programme = staff_programme(programme_id)
+    result = services.compute_suggestions(programme)
+    db.session.commit()
+    return _back(programme, "drafts", done="computed", count=len(result.suggestions))
+
+
+@bp.post("/programmes/<int:programme_id>/publish")
+@login_required(*STAFF)
+def publish(programme_id):
+    programme = staff_programme(programme_id)
+    drafts = services.groups(programme, DRAFT)
+    if request.form.get("all") != "1":
+        chosen = set(request.form.getlist("group_id", type=int))
+        drafts = [d for d in drafts if d.id in chosen]
+        if not drafts:
+            return _back(programme, "drafts", done="none_selected")
+    count = services.publish(programme, drafts)
+    db.session.commit()
+    return _back(programme, "published", done="published", count=count)
+
+
+def _draft(programme, group_id):
+    group = services.group_in(programme, group_id)
+    if group is None:
+        abort(404)
+    return group
+
+
+def _member(group, member_id) -> GroupMember:
+    member = next((m for m in group.members if m.id == member_id), None)
+    if member is None:
+        abort(404)
+    return member
+
+
+@bp.post("/programmes/<int:programme_id>/groups/<int:group_id>/lock")
+@login_required(*STAFF)
+def lock(programme_id, group_id):
+    programme = staff_programme(programme_id)
+    group = _draft(programme, group_id)
+    services.set_locked(programme, group, request.form.get("locked") == "1")
+    db.session.commit()
+    return _back(programme, f"group-{group.id}")
+
+
+@bp.post("/programmes/<int:programme_id>/groups/<int:group_id>/delete")
+@login_required(*STAFF)
+def delete(programme_id, group_id):
+    programme = staff_programme(programme_id)
+    services.delete_draft(programme, _draft(programme, group_id))
+    db.session.commit()
+    return _back(programme, "unmatched", done="deleted")
+
+
+@bp.post("/programmes/<int:programme_id>/groups/<int:group_id>/members/<int:member_id>/remove")
+@login_required(*STAFF)
+def remove_member(programme_id, group_id, member_id):
+    programme = staff_programme(programme_id)
+    group = _draft(programme, group_id)
+    services.remove_member(programme, group, _member(group, member_id))
+    db.session.commit()
+    return _back(programme, "drafts", done="split")
+
+
+@bp.route("/programmes/<int:programme_id>/groups/<int:group_id>/members/<int:member_id>/swap", methods=["GET", "POST"])
+@login_required(*STAFF)
+def swap(programme_id, group_id, member_id):
+    programme = staff_programme(programme_id)
+    group = _draft(programme, group_id)
+    first = _member(group, member_id)
+    if request.method == "GET":
+        others = [(d, m) for d in services.groups(programme, DRAFT) if d.id != group.id for m in d.members]
+        return render_template("matching/swap.html", programme=programme, group=group, member=first, others=others)
+    other = db.session.get(GroupMember, request.form.get("other", type=int) or 0)
+    if other is None or services.group_in(programme, other.group_id) is None or other.group_id == group.id:
+        return _back(programme, f"group-{group.id}", done="swap_unchosen")
+    try:
+        services.swap(programme, first, other, override=request.form.get("override") == "1")
+    except services.MatchingError as error:
+        db.session.rollback()
+        return _confirm(programme, error, url_for("matching.swap", programme_id=programme.id, group_id=group.id,
+                                                   member_id=member_id), {"other": other.id})
+    db.session.commit()
+    return _back(programme, f"group-{group.id}", done="swapped")
+
+
+def _confirm(programme, error, action, fields, status=None):
+    """The problems of an edit; for overridable ones, a button that makes it anyway."""
+    return render_template(
+        "matching/confirm.html", programme=programme, problems=reason_texts(programme, error.problems),
+        overridable=error.overridable, action=action, fields=fields,
+    ), status or (409 if not error.overridable else 200)
+
+
+# --------------------------------------------------------------------------------------------------
+# Making or redoing a group by hand (also how two groups are merged: take people from both)
+
+
+def _group_choices(state):
+    where = {}
+    for view in state.drafts:
+        for m in view.group.members:
+            where[m.registration_id] = view.group.id
+    people = [("", gettext("No one"))]
+    for r in state.free:
+        org = r.organisation.code if r.organisation else ""
+        label = f"{r.user.display_name} ({org}, {gettext(rules.ROLE_LABELS[rules.Role(r.role_wish)])})"
+        if r.id in where:
+            label += " – " + gettext("in draft group %(id)s", id=where[r.id])
+        people.append((str(r.id), label))
+    return people
+
+
+@bp.route("/programmes/<int:programme_id>/groups/new", methods=["GET", "POST"])
+@bp.route("/programmes/<int:programme_id>/groups/<int:group_id>/edit", methods=["GET", "POST"])
+@login_required(*STAFF)
+def edit_group(programme_id, group_id=None):
+    programme = staff_programme(programme_id)
+    group = _draft(programme, group_id) if group_id is not None else None
+    state = services.matching_state(programme)
+    people = _group_choices(state)
+    if request.method == "GET":
+        form = group.form if group else "traditional"
+        slots = [(str(m.registration_id), m.role) for m in group.members] if group else []
+        if not slots and request.args.get("person"):
+            slots = [(request.args["person"], "mentor")]
+        slots += [("", "aktori")] * (MEMBER_SLOTS - len(slots))
+        return render_template("matching/edit.html", programme=programme, group=group, people=people,
+                               form=form, slots=slots, errors=[])
+    form = request.form.get("form", "")
+    slots = [(request.form.get(f"person{k}", ""), request.form.get(f"role{k}", "")) for k in range(MEMBER_SLOTS)]
+    members = []
+    errors = []
+    if form not in {f.value for f in rules.Form}:
+        errors.append(gettext("Choose the form of mentoring."))
+    for person, role in slots:
+        if not person:
+            continue
+        if not person.isdigit() or role not in ("mentor", "aktori", "peer"):
+            abort(400)
+        members.append((int(person), role))
+    if len(members) < 2:
+        errors.append(gettext("Choose at least two people."))
+    if len({p for p, _ in members}) != len(members):
+        errors.append(gettext("Each person can be chosen only once."))
+    if not errors:
+        try:
+            saved = services.save_group(programme, form, members, group=group,
+                                        override=request.form.get("override") == "1")
+        except services.MatchingError as error:
+            db.session.rollback()
+            fields = {"form": form}
+            for k, (person, role) in enumerate(slots):
+                fields[f"person{k}"], fields[f"role{k}"] = person, role
+            return _confirm(programme, error, request.path + "?" + request.query_string.decode(), fields)
+        except ValueError:
+            abort(404)
+        db.session.commit()
+        return _back(programme, f"group-{saved.id}", done="saved")
+    return render_template("matching/edit.html", programme=programme, group=group, people=people,
+                           form=form, slots=slots, errors=errors), 422
+
+
+# --------------------------------------------------------------------------------------------------
+# A participant's own published match
+
+
+@bp.get("/mine")
+@login_required(PARTICIPANT)
+def mine():
+    programme = current_programme(g.course.id if g.course else None)
+    group = services.published_group_of(programme, g.user.id) if programme else None
+    if group is None:
+        return render_template("matching/mine.html", programme=programme, group=None), 404
+    me = next(m for m in group.members if m.user_id == g.user.id)
+    others = [m for m in group.members if m.user_id != g.user.id]
+    return render_template(
+        "matching/mine.html", programme=programme, group=group, me=me, others=others,
+        reasons=reason_texts(programme, services.reasons_of(group.reasons), participant=True),
+        themes={t.code: t.name(locale()) for t in programme.themes},
+    )

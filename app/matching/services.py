@@ -1,0 +1,384 @@
+"""Database rows ⇄ the pure matcher's dataclasses, and the facilitator's matching operations.
+
+Every function takes a ``Programme`` the caller has already scoped to the viewer's course, and
+leaves committing to the caller (one request = one transaction).
+
+Who is "matched": a person in a published group, or in a locked draft. Recomputing suggestions
+replaces the unlocked drafts and keeps the rest; published groups' members take no part.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..admin.audit import record
+from ..extensions import db
+from ..lti.models import utcnow
+from ..programme.models import Registration
+from . import rules
+from .models import DRAFT, PUBLISHED, GroupMember, MentoringGroup
+
+
+class MatchingError(Exception):
+    """An edit the facilitator cannot make (or must confirm): ``problems`` say why, as reasons."""
+
+    def __init__(self, problems: tuple[rules.Reason, ...], *, overridable: bool):
+        super().__init__(", ".join(p.code for p in problems))
+        self.problems = problems
+        self.overridable = overridable
+
+
+# --------------------------------------------------------------------------------------------------
+# Rows → dataclasses
+
+
+def active_registrations(programme) -> list[Registration]:
+    return list(db.session.scalars(
+        db.select(Registration)
+        .where(Registration.programme_id == programme.id, Registration.withdrawn_at.is_(None))
+        .order_by(Registration.id)
+    ))
+
+
+def to_rules(registrations: list[Registration]) -> dict[int, rules.Registration]:
+    """The registrations as the matcher sees them, by registration id.
+
+    A named counterpart or an excluded person is a user; the matcher works on registrations, so
+    users without an (active) registration in this programme drop out of both.
+    """
+    by_user = {r.user_id: r.id for r in registrations}
+    out = {}
+    for r in registrations:
+        out[r.id] = rules.Registration(
+            id=r.id,
+            name=r.user.display_name or str(r.user_id),
+            organisation=r.organisation.code if r.organisation else "",
+            role=r.role_wish,
+            forms=r.forms,
+            themes_offered=r.themes_offered,
+            themes_wanted=r.themes_wanted,
+            goals=r.goals,
+            languages=r.languages,
+            capacity=r.capacity if r.capacity in (1, 2) else 1,
+            nominated=by_user.get(r.counterpart_user_id) if r.counterpart_user_id != r.user_id else None,
+            must_not_pair=frozenset(by_user[u] for u in r.must_not_pair if u in by_user),
+        )
+    return out
+
+
+def settings_of(programme) -> rules.MatchingSettings:
+    return rules.MatchingSettings(prefer_cross_organisation=programme.prefer_cross_organisation)
+
+
+def to_rules_group(group: MentoringGroup) -> rules.Group:
+    return rules.Group(
+        form=rules.Form(group.form),
+        members=tuple(rules.Member(m.registration_id, rules.Role(m.role)) for m in group.members),
+        locked=group.locked,
+    )
+
+
+def reasons_json(reasons) -> list[dict]:
+    return [{"code": r.code, "params": dict(r.params)} for r in reasons]
+
+
+def reasons_of(data: list[dict]) -> tuple[rules.Reason, ...]:
+    return tuple(rules.Reason(d["code"], d.get("params") or {}) for d in data if d.get("code") in rules.REASON_CODES)
+
+
+# --------------------------------------------------------------------------------------------------
+# Queries
+
+
+def groups(programme, *statuses: str) -> list[MentoringGroup]:
+    query = db.select(MentoringGroup).where(MentoringGroup.programme_id == programme.id)
+    if statuses:
+        query = query.where(MentoringGroup.status.in_(statuses))
+    return list(db.session.scalars(query.order_by(MentoringGroup.id)))
+
+
+def group_in(programme, group_id: int, status: str | None = DRAFT) -> MentoringGroup | None:
+    """A group of ``programme`` (by default only a draft), or None: ids from forms are untrusted."""
+    group = db.session.get(MentoringGroup, group_id)
+    if group is None or group.programme_id != programme.id or (status and group.status != status):
+        return None
+    return group
+
+
+def published_group_of(programme, user_id: int) -> MentoringGroup | None:
+    """The user's published (or ended) group in ``programme``; drafts are never returned."""
+    return db.session.scalar(
+        db.select(MentoringGroup)
+        .join(GroupMember)
+        .where(
+            MentoringGroup.programme_id == programme.id,
+            MentoringGroup.status.in_((PUBLISHED, "ended")),
+            GroupMember.user_id == user_id,
+        )
+        .order_by(MentoringGroup.published_at.desc())
+        .limit(1)
+    )
+
+
+def is_matched(programme, registration: Registration) -> bool:
+    """Whether the registration's match is published (then it can no longer be edited)."""
+    return db.session.scalar(
+        db.select(db.func.count(GroupMember.id))
+        .join(MentoringGroup)
+        .where(
+            MentoringGroup.programme_id == programme.id,
+            MentoringGroup.status == PUBLISHED,
+            GroupMember.registration_id == registration.id,
+        )
+    ) > 0
+
+
+# --------------------------------------------------------------------------------------------------
+# Computing suggestions
+
+
+def _taken_by_published(programme) -> set[int]:
+    return {m.registration_id for g in groups(programme, PUBLISHED) for m in g.members}
+
+
+def compute_suggestions(programme) -> rules.MatchingResult:
+    """Replace the unlocked drafts by the matcher's suggestions for everyone not yet matched.
+
+    Locked drafts are kept (and re-scored); members of published groups take no part.
+    """
+    for group in groups(programme, DRAFT):
+        if not group.locked:
+            db.session.delete(group)
+    db.session.flush()
+    registrations = [r for r in active_registrations(programme) if r.id not in _taken_by_published(programme)]
+    by_id = {r.id: r for r in registrations}
+    cohort = to_rules(registrations)
+    locked_rows = [g for g in groups(programme, DRAFT) if all(m.registration_id in by_id for m in g.members)]
+    result = rules.match(list(cohort.values()), settings_of(programme), [to_rules_group(g) for g in locked_rows])
+    for row, evaluated in zip(locked_rows, result.groups):
+        row.score, row.reasons = evaluated.score, reasons_json(evaluated.reasons)
+    for suggestion in result.suggestions:
+        _new_group(programme, suggestion, by_id)
+    record("matching.compute", course=programme.course_id, target=f"programme:{programme.id}",
+           details={"groups": len(result.suggestions), "unmatched": len(result.unmatched)})
+    return result
+
+
+def _new_group(programme, group: rules.Group, by_id: dict[int, Registration], locked: bool = False) -> MentoringGroup:
+    row = MentoringGroup(
+        programme_id=programme.id, form=group.form.value, status=DRAFT, locked=locked,
+        score=group.score, reasons=reasons_json(group.reasons),
+    )
+    for member in group.members:
+        registration = by_id[member.registration_id]
+        row.members.append(GroupMember(user_id=registration.user_id, registration_id=registration.id, role=member.role.value))
+    db.session.add(row)
+    return row
+
+
+# --------------------------------------------------------------------------------------------------
+# The matching page
+
+
+@dataclass
+class DraftView:
+    group: MentoringGroup
+    problems: tuple[rules.Reason, ...]
+
+
+@dataclass
+class MatchingState:
+    drafts: list[DraftView]
+    published: list[MentoringGroup]
+    unmatched: list[tuple[Registration, tuple[rules.Reason, ...] | None]]  # None: could be placed now
+    registrations: dict[int, Registration]
+    free: list[Registration]  # everyone a hand-made group may take: unmatched or in a draft
+
+
+def matching_state(programme) -> MatchingState:
+    """Drafts with their problems now, published groups, and who is unmatched and why.
+
+    The reasons for the unmatched are computed afresh with every current group held fixed, so
+    they reflect the facilitator's edits. Someone the matcher could place now has ``None`` for
+    reasons (the suggestions are stale: compute again).
+    """
+    registrations = active_registrations(programme)
+    by_id = {r.id: r for r in registrations}
+    cohort = to_rules(registrations)
+    published = groups(programme, PUBLISHED)
+    taken = {m.registration_id for g in published for m in g.members}
+    drafts = [g for g in groups(programme, DRAFT) if all(m.registration_id in by_id for m in g.members)]
+    in_drafts = {m.registration_id for g in drafts for m in g.members}
+    free_ids = [rid for rid in by_id if rid not in taken and rid not in in_drafts]
+    unmatched = []
+    if free_ids:
+        fixed = [to_rules_group(g) for g in drafts]
+        pool = [cohort[rid] for rid in by_id if rid not in taken]
+        result = rules.match(pool, settings_of(programme), fixed)
+        reasons = {u.registration_id: u.reasons for u in result.unmatched}
+        unmatched = [(by_id[rid], reasons.get(rid)) for rid in free_ids]
+    views = [DraftView(g, rules.group_problems(cohort, to_rules_group(g))) for g in drafts]
+    free = [r for r in registrations if r.id not in taken]
+    return MatchingState(views, published, unmatched, by_id, free)
+
+
+# --------------------------------------------------------------------------------------------------
+# Hand edits (every edited group is locked: a recomputation keeps it)
+
+
+def _evaluate(programme, cohort, form, members) -> tuple[rules.Group, tuple[rules.Reason, ...]]:
+    group = rules.Group(rules.Form(form), tuple(rules.Member(rid, rules.Role(role)) for rid, role in members))
+    evaluated = rules.evaluate_group(list(cohort.values()), group.form, group.members, settings_of(programme), locked=True)
+    return evaluated, rules.group_problems(cohort, group)
+
+
+def _guard(problems, override: bool) -> None:
+    hard = tuple(p for p in problems if p.code in rules.HARD_PROBLEM_CODES)
+    if hard:
+        raise MatchingError(hard, overridable=False)
+    if problems and not override:
+        raise MatchingError(problems, overridable=True)
+
+
+def _apply(row: MentoringGroup, evaluated: rules.Group) -> None:
+    row.form, row.score, row.reasons, row.locked = evaluated.form.value, evaluated.score, reasons_json(evaluated.reasons), True
+
+
+def _cohort_for(programme):
+    registrations = active_registrations(programme)
+    return {r.id: r for r in registrations}, to_rules(registrations)
+
+
+def set_locked(programme, group: MentoringGroup, locked: bool) -> None:
+    group.locked = locked
+    record("matching.lock" if locked else "matching.unlock", course=programme.course_id, target=f"group:{group.id}")
+
+
+def delete_draft(programme, group: MentoringGroup) -> None:
+    record("matching.delete", course=programme.course_id, target=f"group:{group.id}",
+           details={"registration_ids": [m.registration_id for m in group.members]})
+    db.session.delete(group)
+
+
+def _pair_form(cohort, mentor_id, aktori_id) -> str:
+    """The form of a mentor-aktori pair: traditional if both accept it, else reverse if both do."""
+    both = cohort[mentor_id].forms & cohort[aktori_id].forms
+    return "reverse" if rules.Form.TRADITIONAL not in both and rules.Form.REVERSE in both else "traditional"
+
+
+def remove_member(programme, group: MentoringGroup, member: GroupMember) -> None:
+    """Split one person off: a group of three becomes a pair, a pair is dissolved."""
+    by_id, cohort = _cohort_for(programme)
+    rest = [(m.registration_id, m.role) for m in group.members if m.id != member.id]
+    record("matching.split", course=programme.course_id, target=f"group:{group.id}",
+           details={"registration_id": member.registration_id})
+    if len(rest) < 2:
+        db.session.delete(group)
+        return
+    group.members.remove(member)
+    mentor = next((rid for rid, role in rest if role == "mentor"), None)
+    aktori = next((rid for rid, role in rest if role == "aktori"), None)
+    form = _pair_form(cohort, mentor, aktori) if mentor and aktori else group.form
+    evaluated, _ = _evaluate(programme, cohort, form, rest)
+    _apply(group, evaluated)
+
+
+def swap(programme, first: GroupMember, second: GroupMember, *, override: bool = False) -> None:
+    """Exchange two people between two draft groups; each takes the other's role."""
+    _, cohort = _cohort_for(programme)
+    a, b = first.group, second.group
+    if a.id == b.id:
+        raise ValueError("both people are in the same group")
+    plans = []
+    for row, leaving, coming in ((a, first, second), (b, second, first)):
+        members = [(coming.registration_id if m.id == leaving.id else m.registration_id, m.role) for m in row.members]
+        plans.append((row, *_evaluate(programme, cohort, row.form, members)))
+    _guard(tuple(p for _, _, problems in plans for p in problems), override)
+    first.role, second.role = second.role, first.role
+    first.group, second.group = b, a
+    for row, evaluated, _ in plans:
+        _apply(row, evaluated)
+    record("matching.swap", course=programme.course_id, target=f"group:{a.id},group:{b.id}",
+           details={"registration_ids": [first.registration_id, second.registration_id], "override": override})
+
+
+def save_group(programme, form: str, members: list[tuple[int, str]], *, group: MentoringGroup | None = None,
+               override: bool = False) -> MentoringGroup:
+    """Create a draft group by hand (or redo ``group``): ``members`` are (registration id, role).
+
+    People taken from other drafts leave them; a draft left with fewer than two is dissolved.
+    Must-not-pair can never be overridden; other problems need ``override``.
+    """
+    by_id, cohort = _cohort_for(programme)
+    ids = [rid for rid, _ in members]
+    taken = _taken_by_published(programme)
+    if len(set(ids)) != len(ids) or any(rid not in by_id or rid in taken for rid in ids):
+        raise ValueError("a member is repeated, not registered, or already in a published group")
+    evaluated, problems = _evaluate(programme, cohort, form, members)
+    _guard(problems, override)
+    for other in groups(programme, DRAFT):
+        if group is not None and other.id == group.id:
+            continue
+        leaving = [m for m in other.members if m.registration_id in ids]
+        if not leaving:
+            continue
+        if len(other.members) - len(leaving) < 2:
+            db.session.delete(other)
+        else:
+            for m in leaving:
+                other.members.remove(m)
+            rest = [(m.registration_id, m.role) for m in other.members]
+            _apply(other, _evaluate(programme, cohort, other.form, rest)[0])
+    db.session.flush()
+    if group is None:
+        group = _new_group(programme, evaluated, by_id, locked=True)
+    else:
+        group.members.clear()
+        db.session.flush()
+        for rid, role in members:
+            group.members.append(GroupMember(user_id=by_id[rid].user_id, registration_id=rid, role=role))
+        _apply(group, evaluated)
+    db.session.flush()
+    record("matching.edit", course=programme.course_id, target=f"group:{group.id}",
+           details={"registration_ids": ids, "form": form, "override": override and bool(problems)})
+    return group
+
+
+def publish(programme, selected: list[MentoringGroup]) -> int:
+    """Publish drafts: their members see the match on their home page. Returns how many."""
+    now = utcnow()
+    _, cohort = _cohort_for(programme)
+    published = []
+    for group in selected:
+        if group.status != DRAFT:
+            continue
+        if any(p.code in rules.HARD_PROBLEM_CODES for p in rules.group_problems(cohort, to_rules_group(group))):
+            continue
+        group.status, group.published_at, group.locked = PUBLISHED, now, True
+        published.append(group.id)
+    if published:
+        record("matching.publish", course=programme.course_id, target=f"programme:{programme.id}",
+               details={"group_ids": published})
+    return len(published)
+
+
+# --------------------------------------------------------------------------------------------------
+# A participant's registration changes
+
+
+def registration_changed(programme, registration: Registration) -> None:
+    """Re-score the drafts holding ``registration`` after its owner edited it."""
+    by_id, cohort = _cohort_for(programme)
+    for group in groups(programme, DRAFT):
+        if any(m.registration_id == registration.id for m in group.members):
+            rest = [(m.registration_id, m.role) for m in group.members]
+            evaluated = rules.evaluate_group(list(cohort.values()), group.form,
+                                             [rules.Member(rid, rules.Role(role)) for rid, role in rest],
+                                             settings_of(programme), locked=group.locked)
+            group.score, group.reasons = evaluated.score, reasons_json(evaluated.reasons)
+
+
+def withdrawn(programme, registration: Registration) -> None:
+    """Dissolve the drafts holding a withdrawn registration (its other members become unmatched)."""
+    for group in groups(programme, DRAFT):
+        if any(m.registration_id == registration.id for m in group.members):
+            db.session.delete(group)

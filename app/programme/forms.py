@@ -1,0 +1,127 @@
+"""The programme set-up and registration forms (Flask-WTF: CSRF-protected, input kept on errors).
+
+Field checks live here; the rules between fields are ``rules.programme_problems`` and
+``rules.registration_problems``, whose messages are attached to the fields they are about.
+"""
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from . import rules
+
+LANGUAGE_LABELS = {"fi": _l("Finnish"), "sv": _l("Swedish"), "en": _l("English")}
+ROLE_WISH_LABELS = {
+    "mentor": _l("Mentor: I guide a less experienced colleague"),
+    "aktori": _l("Aktori: I develop my skills with a more experienced colleague's support"),
+    "peer": _l("Peer: we support each other, each in our own area"),
+    "any": _l("Any role: whatever gives the best pairs"),
+}
+FORM_LABELS = {
+    "traditional": _l("Traditional mentoring"),
+    "reverse": _l("Reverse mentoring (the less experienced one mentors in their own strength)"),
+    "group": _l("Group mentoring (one mentor with two aktoris)"),
+    "peer": _l("Peer mentoring"),
+}
+
+
+def attach(form: FlaskForm, problems) -> bool:
+    """Put rule problems on their fields; True when there were none."""
+    for field_name, message, params in problems:
+        getattr(form, field_name).errors.append(gettext(message, **params))
+    return not problems
+
+
+class ProgrammeForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[InputRequired(_l("Give the programme a name.")), Length(max=255)])
+    registration_opens = DateField(_l("Registration opens"), validators=[Optional()])
+    registration_closes = DateField(_l("Registration closes"), validators=[Optional()])
+    kickoff = DateField(_l("Kickoff"), validators=[InputRequired(_l("Give the date of the kickoff."))])
+    midpoint = DateField(_l("Midpoint event"), validators=[Optional()])
+    closing = DateField(_l("Closing event"), validators=[InputRequired(_l("Give the date of the closing event."))])
+    required_meetings = IntegerField(
+        _l("Meetings required for completion"),
+        default=rules.DEFAULT_REQUIRED_MEETINGS,
+        validators=[InputRequired(_l("Give a whole number.")), NumberRange(1, 100, _l("Between %(min)s and %(max)s."))],
+    )
+    min_meeting_minutes = IntegerField(
+        _l("Shortest meeting (minutes)"),
+        default=rules.DEFAULT_MIN_MINUTES,
+        validators=[InputRequired(_l("Give a whole number.")), NumberRange(1, 600, _l("Between %(min)s and %(max)s."))],
+    )
+    max_meeting_minutes = IntegerField(
+        _l("Longest meeting (minutes)"),
+        default=rules.DEFAULT_MAX_MINUTES,
+        validators=[InputRequired(_l("Give a whole number.")), NumberRange(1, 600, _l("Between %(min)s and %(max)s."))],
+    )
+    languages = SelectMultipleField(
+        _l("Languages offered"), choices=list(LANGUAGE_LABELS.items()), default=["fi", "sv", "en"],
+        validate_choice=False,  # rules.programme_problems says "Unknown language."
+    )
+    prefer_cross_organisation = BooleanField(_l("Prefer pairs across organisations"))
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if not ok:
+            return False
+        return attach(self, rules.programme_problems(
+            registration_opens=self.registration_opens.data,
+            registration_closes=self.registration_closes.data,
+            kickoff=self.kickoff.data,
+            midpoint=self.midpoint.data,
+            closing=self.closing.data,
+            required_meetings=self.required_meetings.data,
+            min_meeting_minutes=self.min_meeting_minutes.data,
+            max_meeting_minutes=self.max_meeting_minutes.data,
+            languages=self.languages.data or [],
+        ))
+
+
+class NamedForm(FlaskForm):
+    """An organisation's or a theme's name in the three languages."""
+
+    name_fi = StringField(_l("Name in Finnish"), validators=[InputRequired(_l("Give the name in Finnish.")), Length(max=255)])
+    name_sv = StringField(_l("Name in Swedish"), validators=[Optional(), Length(max=255)])
+    name_en = StringField(_l("Name in English"), validators=[Optional(), Length(max=255)])
+
+
+class OrganisationForm(NamedForm):
+    code = StringField(_l("Short code"), validators=[InputRequired(_l("Give a short code, e.g. SYKE.")), Length(max=32)])
+
+
+class RegistrationForm(FlaskForm):
+    """Only what matching needs (no gender, age or other personal traits)."""
+
+    # Choices are checked by rules.registration_problems, with messages of our own.
+    role_wish = RadioField(_l("The role you wish"), choices=list(ROLE_WISH_LABELS.items()), validate_choice=False)
+    forms = SelectMultipleField(_l("Forms of mentoring you accept"), choices=list(FORM_LABELS.items()),
+                                validate_choice=False)
+    organisation_id = SelectField(_l("Your organisation"), choices=[], validate_choice=False)
+    unit = StringField(_l("Your unit or team"), validators=[Optional(), Length(max=255)])
+    themes_offered = SelectMultipleField(_l("Themes you can offer"), choices=[], validate_choice=False)
+    themes_wanted = SelectMultipleField(_l("Themes you want to develop"), choices=[], validate_choice=False)
+    goals = TextAreaField(_l("Your goals"), validators=[Length(max=rules.GOALS_MAX)])
+    languages = SelectMultipleField(_l("Languages you can mentor in"), choices=[], validate_choice=False)
+    meeting_preferences = TextAreaField(_l("Meeting preferences"), validators=[Optional(), Length(max=1000)])
+    capacity = RadioField(
+        _l("As a mentor, how many aktoris can you take?"),
+        choices=[("1", _l("One aktori")), ("2", _l("Two aktoris (group mentoring)"))],
+        default="1",
+        validate_choice=False,
+    )
+    counterpart_user_id = SelectField(_l("A person on the course"), choices=[], validate_choice=False)
+    counterpart_name = StringField(_l("Or their name"), validators=[Optional(), Length(max=255)])
+    counterpart_contact = StringField(_l("Their email or phone"), validators=[Optional(), Length(max=320)])
+    must_not_pair = SelectMultipleField(_l("People on the course"), choices=[], validate_choice=False)
+    must_not_pair_names = TextAreaField(_l("Or type their names, one per line"), validators=[Optional(), Length(max=2000)])
+    mentor_tip = TextAreaField(_l("Tip of a potential mentor"), validators=[Optional(), Length(max=1000)])

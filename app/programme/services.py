@@ -1,0 +1,65 @@
+"""Programme set-up and registration against the database (the rules are in ``rules``)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from ..extensions import db
+from ..people.models import PARTICIPANT, Enrolment, User
+from . import rules
+from .models import Organisation, Programme, Registration, Theme
+
+# The programme's dates are Finnish calendar days.
+PROGRAMME_TIMEZONE = ZoneInfo("Europe/Helsinki")
+
+
+def today() -> date:
+    return datetime.now(PROGRAMME_TIMEZONE).date()
+
+
+def create_programme(course_id: int, **fields) -> Programme:
+    """A new programme (cohort) seeded with the Tulanet institutes and the programme's themes."""
+    programme = Programme(course_id=course_id, **fields)
+    seed_lists(programme)
+    db.session.add(programme)
+    return programme
+
+
+def seed_lists(programme: Programme) -> None:
+    """Add the Tulanet institutes and themes a programme lacks (by code); edits are kept."""
+    have = {o.code for o in programme.organisations}
+    for position, (code, fi, sv, en) in enumerate(rules.TULANET_ORGANISATIONS):
+        if code not in have:
+            programme.organisations.append(Organisation(code=code, name_fi=fi, name_sv=sv, name_en=en, position=position))
+    have = {t.code for t in programme.themes}
+    for position, (code, fi, sv, en) in enumerate(rules.PROGRAMME_THEMES):
+        if code not in have:
+            programme.themes.append(Theme(code=code, name_fi=fi, name_sv=sv, name_en=en, position=position))
+
+
+def window_open(programme: Programme) -> bool:
+    return rules.registration_open(programme.registration_opens, programme.registration_closes, today())
+
+
+def roster(course_id: int) -> list[User]:
+    """The course's active participants (launches and roster sync both fill the enrolments)."""
+    return list(db.session.scalars(
+        db.select(User)
+        .join(Enrolment, Enrolment.user_id == User.id)
+        .where(Enrolment.course_id == course_id, Enrolment.active.is_(True), Enrolment.role == PARTICIPANT)
+        .order_by(User.family_name, User.given_name, User.name, User.id)
+    ))
+
+
+def registration_of(programme: Programme, user_id: int) -> Registration | None:
+    return db.session.scalar(db.select(Registration).filter_by(programme_id=programme.id, user_id=user_id))
+
+
+def themes_in_use(programme: Programme) -> dict[str, int]:
+    """How many active registrations use each theme code."""
+    rows = db.session.execute(
+        db.select(Registration.themes_offered, Registration.themes_wanted)
+        .where(Registration.programme_id == programme.id, Registration.withdrawn_at.is_(None))
+    ).all()
+    return {t.code: rules.theme_in_use(t.code, rows) for t in programme.themes}
+

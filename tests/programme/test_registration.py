@@ -1,0 +1,158 @@
+"""Registration by a participant: only what matching needs, validated with messages next to the
+fields and all input kept; editable until the match is published; withdrawal; the window."""
+import re
+from datetime import timedelta
+
+import pytest
+
+from app.extensions import db
+from app.matching import services as matching
+from app.matching.models import MentoringGroup
+from app.people.models import User
+from app.programme import services
+from app.programme.models import Programme, Registration
+from tests.lti_double import INSTRUCTOR
+from tests.programme.web import launch, make_programme, post, register_data, registration, text
+
+
+def field_errors(page: str, field: str) -> str:
+    found = re.search(rf'<ul class="field-errors" id="{field}-error">(.*?)</ul>', page, flags=re.S)
+    return text(found.group(1)) if found else ""
+
+
+@pytest.fixture
+def pid(app, platform):
+    launch(app, platform, (INSTRUCTOR,), sub="4")  # the course exists once someone launched in it
+    return make_programme(app)
+
+
+def test_home_invites_to_register_then_shows_status(app, platform, pid):
+    launch(app, platform, sub="6")  # someone else on the roster
+    aino = launch(app, platform)
+    home = aino.page("/home")
+    assert "Ilmoittaudu ohjelmaan" in home
+    page = aino.page("/register")
+    # Only what matching needs: no gender, age or personality fields.
+    form = page.split('action="/register?')[1].split("</form>")[0]
+    assert set(re.findall(r'name="([^"]+)"', form)) == {
+        "csrf_token", "role_wish", "forms", "organisation_id", "unit", "themes_offered", "themes_wanted", "goals",
+        "languages", "meeting_preferences", "capacity", "counterpart_user_id", "counterpart_name",
+        "counterpart_contact", "must_not_pair", "must_not_pair_names", "mentor_tip"}
+    response = post(aino, "/register", register_data(app, pid, unit="Kulutuksen keskus"))
+    assert response.status_code == 303
+    assert "Ilmoittautumisesi on tallennettu" in aino.page("/register", saved="1")
+    row = registration(app, pid, "5")
+    assert (row.role_wish, row.unit, row.themes_wanted, row.languages, row.capacity) == (
+        "aktori", "Kulutuksen keskus", ["leadership"], ["fi"], 1)
+    assert "Olet ilmoittautunut" in aino.page("/home")
+    # Edit: the form shows the saved answers.
+    page = aino.page("/register")
+    assert 'value="Kulutuksen keskus"' in page and 'value="leadership" checked' in page
+    assert post(aino, "/register", register_data(app, pid, role_wish="peer", forms=["peer"],
+                                                 themes_offered=["communication"])).status_code == 303
+    assert registration(app, pid, "5").role_wish == "peer"
+
+
+@pytest.mark.parametrize("overrides, field, message", [
+    ({"goals": "  "}, "goals", "Kuvaa tavoitteesi"),
+    ({"organisation_id": ""}, "organisation_id", "Valitse organisaatiosi."),
+    ({"themes_wanted": None}, "themes_wanted", "Valitse vähintään yksi teema"),
+    ({"forms": None}, "forms", "Valitse vähintään yksi mentoroinnin muoto."),
+    ({"forms": ["peer"]}, "forms", "Mentori tai aktori tarvitsee"),
+    ({"capacity": "2"}, "capacity", "Kaksi aktoria tarkoittaa ryhmämentorointia"),
+    ({"languages": None}, "languages", "Valitse vähintään yksi kieli."),
+    ({"languages": ["de"]}, "languages", "Tämä ohjelma ei tarjoa tätä kieltä."),
+    ({"counterpart_contact": "ei-osoite"}, "counterpart_contact", "Anna sähköpostiosoite tai puhelinnumero."),
+    ({"role_wish": "boss"}, "role_wish", "Valitse toivomasi rooli."),
+    ({"capacity": "x"}, "capacity", "Mentorilla on yksi tai kaksi aktoria."),
+])
+def test_invalid_registration_keeps_input(app, platform, pid, overrides, field, message):
+    aino = launch(app, platform)
+    data = register_data(app, pid, unit="Oma yksikkö", meeting_preferences="Aamupäivät", **overrides)
+    data.setdefault("goals", "x")
+    response = post(aino, "/register", data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert message.split("…")[0].lower() in field_errors(page, field).lower() or message in page, field_errors(page, field)
+    assert 'value="Oma yksikkö"' in page and ">Aamupäivät</textarea>" in page
+    assert registration(app, pid, "5") is None
+
+
+def test_must_not_pair_and_counterpart_from_the_roster(app, platform, pid):
+    mikko = launch(app, platform, sub="6")
+    elina = launch(app, platform, sub="7")
+    aino = launch(app, platform)
+    with app.app_context():
+        ids = {u.subject: u.id for u in db.session.scalars(db.select(User))}
+    page = aino.page("/register")
+    assert f'value="{ids["6"]}"' in page and f'value="{ids["5"]}"' not in page.split('name="must_not_pair"')[0][-200:]
+    # Unknown typed name: an error, and nothing is saved; the text stays.
+    data = register_data(app, pid, must_not_pair_names="Ei Ketään")
+    response = post(aino, "/register", data)
+    assert response.status_code == 422
+    assert "Kurssilla ei ole ketään nimeltä ”Ei Ketään”." in response.get_data(as_text=True)
+    assert ">Ei Ketään</textarea>" in response.get_data(as_text=True)
+    # The name typed resolves to the person; the counterpart is chosen from the roster.
+    data = register_data(app, pid, must_not_pair=[str(ids["6"])], must_not_pair_names="elina  nieminen",
+                         counterpart_user_id=str(ids["6"]))
+    response = post(aino, "/register", data)
+    assert "Nimesit henkilön, jonka kanssa et myöskään halua paria." in response.get_data(as_text=True)
+    data["counterpart_user_id"] = ""
+    data["counterpart_name"] = "Ulla Ulkopuolinen"
+    data["counterpart_contact"] = "ulla@example.fi"
+    response = post(aino, "/register", data)
+    assert response.status_code == 303, re.findall(r'<ul class="field-errors"[^>]*>(.*?)</ul>', response.get_data(as_text=True))
+    row = registration(app, pid, "5")
+    assert sorted(row.must_not_pair) == sorted([ids["6"], ids["7"]])
+    assert (row.counterpart_name, row.counterpart_contact) == ("Ulla Ulkopuolinen", "ulla@example.fi")
+    del mikko, elina
+
+
+def test_withdraw_and_register_again(app, platform, pid):
+    aino = launch(app, platform)
+    post(aino, "/register", register_data(app, pid))
+    response = post(aino, "/register/withdraw", {}, token_from="/register")
+    assert response.status_code == 303 and "withdraw_unconfirmed=1" in response.headers["Location"]
+    assert registration(app, pid, "5").withdrawn_at is None
+    assert post(aino, "/register/withdraw", {"confirm": "yes"}, token_from="/register").status_code == 303
+    assert registration(app, pid, "5").withdrawn_at is not None
+    assert "Ilmoittaudu ohjelmaan" in aino.page("/home")
+    assert post(aino, "/register", register_data(app, pid)).status_code == 303
+    assert registration(app, pid, "5").withdrawn_at is None
+
+
+def test_window_closed_for_new_registrations(app, platform, pid):
+    with app.app_context():
+        programme = db.session.get(Programme, pid)
+        programme.registration_closes = services.today() - timedelta(days=1)
+        programme.registration_opens = services.today() - timedelta(days=30)
+        db.session.commit()
+    aino = launch(app, platform)
+    assert "Ilmoittautuminen ei ole nyt auki." in aino.page("/home")
+    assert "Ilmoittautuminen ei ole nyt auki." in aino.page("/register")
+    post(aino, "/register", register_data(app, pid))
+    assert registration(app, pid, "5") is None
+
+
+def test_not_editable_once_published(app, platform, pid):
+    aino, mikko = launch(app, platform), launch(app, platform, sub="6")
+    post(aino, "/register", register_data(app, pid))
+    post(mikko, "/register", register_data(app, pid, role_wish="mentor", themes_offered=["leadership"], themes_wanted=None))
+    with app.app_context():
+        programme = db.session.get(Programme, pid)
+        matching.compute_suggestions(programme)
+        matching.publish(programme, matching.groups(programme, "draft"))
+        db.session.commit()
+        assert db.session.scalar(db.select(db.func.count(MentoringGroup.id))) == 1
+    page = aino.page("/register")
+    assert "ei voi enää muuttaa" in page and "<form method=\"post\" action=\"/register" not in page
+    post(aino, "/register", register_data(app, pid, unit="Muutettu"))
+    assert registration(app, pid, "5").unit == "Tietokeskus"
+    assert post(aino, "/register/withdraw", {"confirm": "yes"}, token_from="/register").status_code == 409
+
+
+def test_staff_do_not_register(app, platform, pid):
+    staff = launch(app, platform, (INSTRUCTOR,), sub="4")
+    staff.page("/register", status=403)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Registration.id))) == 0
