@@ -52,9 +52,9 @@ def _meeting(group, logger, attendees, day, *, confirm=True):
     return meeting
 
 
-def seed(app) -> Seeded:
+def seed(app, issuer: str = ISSUER) -> Seeded:
     """Call inside a request context (the score comments are localised)."""
-    course = Course(issuer=ISSUER, deployment_id="1", context_id="2", title="Tulanet-mentorointi")
+    course = Course(issuer=issuer, deployment_id="1", context_id="2", title="Tulanet-mentorointi")
     programme = Programme(course=course, name="Tulanet 2026", kickoff=date(2026, 1, 12),
                           midpoint=date(2026, 6, 1), closing=date(2026, 11, 20), required_meetings=6)
     db.session.add_all([course, programme])
@@ -66,7 +66,7 @@ def seed(app) -> Seeded:
     people = {}
     for key, name, org, wish in PEOPLE:
         given, family = name.split(" ")
-        user = User(issuer=ISSUER, subject=f"sub-{key}", name=name, given_name=given, family_name=family,
+        user = User(issuer=issuer, subject=f"sub-{key}", name=name, given_name=given, family_name=family,
                     email=f"{given.lower()}.{key}@example.fi", locale="fi")
         db.session.add(user)
         db.session.flush()
@@ -76,7 +76,7 @@ def seed(app) -> Seeded:
                                     organisation=organisations[org], goals=f"Tavoitteeni ({key})"))
         people[key] = user
     # A withdrawn registration is not in the report.
-    gone = User(issuer=ISSUER, subject="sub-w", name="Veli Vetäytynyt", email="veli@example.fi")
+    gone = User(issuer=issuer, subject="sub-w", name="Veli Vetäytynyt", email="veli@example.fi")
     db.session.add(gone)
     db.session.flush()
     db.session.add(Registration(programme=programme, user=gone, organisation=organisations["GTK"],

@@ -1,0 +1,58 @@
+"""Launched viewers for the administration tests: any role, as a seeded person if wanted."""
+import re
+from urllib.parse import parse_qs, urlsplit
+
+from flask import g, has_app_context
+
+from tests.content.web import Viewer
+from tests.lti_double import INSTITUTION_ADMIN, INSTRUCTOR, LEARNER
+
+
+def launch(app, platform, roles, *, sub, name=None, email=None, locale="fi", course="2") -> Viewer:
+    client = app.test_client()
+    overrides = {
+        "sub": sub,
+        "lti_roles": list(roles),
+        "lti_launch_presentation": {"locale": locale, "document_target": "iframe"},
+        "lti_context": {"id": course, "label": f"C{course}", "title": f"Course {course}", "type": ["CourseSection"]},
+    }
+    if name:
+        given, family = name.split(" ", 1)
+        overrides.update(name=name, given_name=given, family_name=family)
+    if email:
+        overrides["email"] = email
+    response = platform.launch(client, overrides)
+    assert response.status_code == 303, response.get_data(as_text=True)[:800]
+    token = parse_qs(urlsplit(response.headers["Location"]).query)["s"][0]
+    return Viewer(client, token)
+
+
+def administrator(app, platform, **kw) -> Viewer:
+    kw.setdefault("sub", "admin-1")
+    kw.setdefault("name", "Hilkka Hallinto")
+    kw.setdefault("email", "hilkka.hallinto@example.fi")
+    return launch(app, platform, (INSTITUTION_ADMIN,), **kw)
+
+
+def facilitator(app, platform, **kw) -> Viewer:
+    kw.setdefault("sub", "fac-1")
+    kw.setdefault("name", "Fanni Fasilitaattori")
+    return launch(app, platform, (INSTRUCTOR,), **kw)
+
+
+def participant(app, platform, user, **kw) -> Viewer:
+    """Launch as a seeded person (same subject, same name and address)."""
+    return launch(app, platform, (LEARNER,), sub=user.subject, name=user.name, email=user.email, **kw)
+
+
+def csrf_of(page: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def post(viewer: Viewer, path: str, data: dict, csrf_page: str):
+    # Tests that hold an app context open share ``g`` across requests, and Flask-WTF caches the
+    # CSRF token there: drop another viewer's token first.
+    if has_app_context():
+        g.pop("csrf_token", None)
+    data = {"csrf_token": csrf_of(viewer.page(csrf_page)), **data}
+    return viewer.client.post(path, query_string={"s": viewer.token}, data=data)
