@@ -83,6 +83,18 @@ def member_ids(group: MentoringGroup) -> list[int]:
     return [m.user_id for m in group.members]
 
 
+def _flushed() -> bool:
+    """Flush; on a unique-constraint violation (a parallel request won) roll the whole
+    transaction back and return False. Each service call is one unit of work, so nothing else
+    is lost; savepoints would not do here, as pysqlite cannot nest them reliably."""
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
+
+
 def lock_group(group_id: int) -> None:
     db.session.execute(db.select(MentoringGroup.id).where(MentoringGroup.id == group_id).with_for_update())
 
@@ -153,10 +165,7 @@ def log_meeting(group: MentoringGroup, user_id: int, data: MeetingInput):
             )
         )
     db.session.add(meeting)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
+    if not _flushed():
         # Someone logged the same start in a parallel request.
         return None, rules.MeetingCheck(check.starts_at, (rules.Problem("time", "duplicate"),), ())
     recount(group.programme, meeting.attendee_ids())
@@ -191,10 +200,7 @@ def correct_meeting(meeting: Meeting, user_id: int, data: MeetingInput):
         attestation.status = rules.CONFIRMED if mine else rules.PENDING
         attestation.answered_at = now if mine else None
         attestation.reason = None
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
+    if not _flushed():
         return None, rules.MeetingCheck(check.starts_at, (rules.Problem("time", "duplicate"),), ())
     recount(group.programme, before | wanted)
     return meeting, check
@@ -268,23 +274,22 @@ def delete_meeting(meeting: Meeting, user_id: int) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def meetings_of(programme_id: int, user_ids) -> list[Meeting]:
-    """Every meeting in the programme that any of these people attended (any group: a
-    rematched member keeps the meetings of their earlier pair)."""
-    attended = db.select(MeetingAttestation.meeting_id).where(MeetingAttestation.user_id.in_(list(user_ids)))
-    return list(
-        db.session.scalars(
-            db.select(Meeting)
-            .join(MentoringGroup, MentoringGroup.id == Meeting.group_id)
-            .where(MentoringGroup.programme_id == programme_id, Meeting.id.in_(attended))
-            .execution_options(populate_existing=True)
-        )
-    )
-
-
 def counted_for(programme_id: int, user_ids) -> dict[int, int]:
+    """Counted meetings of these people in the programme, over all its groups (a rematched
+    member keeps the meetings of their earlier pair). Reads the answers straight from the
+    database, never from objects loaded before the group was locked."""
     user_ids = set(user_ids)
-    counts = rules.counted_meetings(m.answers() for m in meetings_of(programme_id, user_ids))
+    attended = db.select(MeetingAttestation.meeting_id).where(MeetingAttestation.user_id.in_(list(user_ids)))
+    rows = db.session.execute(
+        db.select(MeetingAttestation.meeting_id, MeetingAttestation.user_id, MeetingAttestation.status)
+        .join(Meeting, Meeting.id == MeetingAttestation.meeting_id)
+        .join(MentoringGroup, MentoringGroup.id == Meeting.group_id)
+        .where(MentoringGroup.programme_id == programme_id, MeetingAttestation.meeting_id.in_(attended))
+    )
+    answers: dict[int, dict[int, str]] = {}
+    for meeting_id, user_id, status in rows:
+        answers.setdefault(meeting_id, {})[user_id] = status
+    counts = rules.counted_meetings(answers.values())
     return {uid: counts.get(uid, 0) for uid in user_ids}
 
 
@@ -429,11 +434,8 @@ def save_agreement(group: MentoringGroup, user_id: int, base_number: int, texts:
         db.session.add(agreement)
     version = AgreementVersion(number=current_number + 1, created_by_id=user_id, **cleaned)
     agreement.versions.append(version)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
-        raise Refused("agreement_conflict", number=current_number + 1) from None
+    if not _flushed():
+        raise Refused("agreement_conflict", number=current_number + 1)
     return version
 
 
@@ -448,12 +450,8 @@ def accept_agreement(group: MentoringGroup, user_id: int, number: int) -> bool:
         raise Refused("agreement_conflict", number=current.number)
     if user_id in current.acceptor_ids():
         return False
-    try:
-        with db.session.begin_nested():
-            db.session.add(AgreementAcceptance(version_id=current.id, user_id=user_id))
-    except IntegrityError:
-        return False  # accepted in a parallel request
-    return True
+    db.session.add(AgreementAcceptance(version_id=current.id, user_id=user_id))
+    return _flushed()  # False: accepted in a parallel request
 
 
 # --------------------------------------------------------------------------------------------
@@ -490,11 +488,8 @@ def set_tick(group: MentoringGroup, user_id: int, item_id: str, ticked: bool) ->
         db.select(ChecklistTick).where(ChecklistTick.group_id == group.id, ChecklistTick.item_id == item_id)
     )
     if ticked and existing is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(ChecklistTick(group_id=group.id, item_id=item_id, ticked_by_id=user_id))
-        except IntegrityError:
-            pass  # ticked by the other member at the same moment
+        db.session.add(ChecklistTick(group_id=group.id, item_id=item_id, ticked_by_id=user_id))
+        _flushed()  # False: ticked by the other member at the same moment, which is as good
     elif not ticked and existing is not None:
         db.session.delete(existing)
 
