@@ -52,9 +52,10 @@ def _meeting(group, logger, attendees, day, *, confirm=True):
     return meeting
 
 
-def seed(app, issuer: str = ISSUER) -> Seeded:
-    """Call inside a request context (the score comments are localised)."""
-    course = Course(issuer=issuer, deployment_id="1", context_id="2", title="Tulanet-mentorointi")
+def seed(app, issuer: str = ISSUER, course: Course | None = None) -> Seeded:
+    """Call inside a request context (the score comments are localised). Without ``course``,
+    a new course is made (context id "2", the test platform's default)."""
+    course = course or Course(issuer=issuer, deployment_id="1", context_id="2", title="Tulanet-mentorointi")
     programme = Programme(course=course, name="Tulanet 2026", kickoff=date(2026, 1, 12),
                           midpoint=date(2026, 6, 1), closing=date(2026, 11, 20), required_meetings=6)
     db.session.add_all([course, programme])
