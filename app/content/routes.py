@@ -24,6 +24,8 @@ from ..people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT, Enrolment
 from ..sessions import TOKEN_PARAM
 from . import get_library
 from .library import DEFAULT_LANGUAGE, LANGUAGES, Module, search_modules
+from ..mentoring.journal import PROMPTS as JOURNAL_PROMPTS
+from ..mentoring.routes import checklist_state
 from .models import ContentReadMark
 
 bp = Blueprint("content", __name__, url_prefix="/material", template_folder="templates")
@@ -202,6 +204,7 @@ def index():
         counts=counts,
         participant_total=total,
         checklists=library.checklists(),
+        journal_prompts=JOURNAL_PROMPTS if g.role == PARTICIPANT else None,
         lang=lang,
     )
 
@@ -316,6 +319,7 @@ def checklist(checklist_id: str):
         checklist=found,
         explained_in=explained_in,
         total_minutes=sum(item.minutes or 0 for item in found.items),
+        pair=checklist_state(),  # a matched participant ticks the items together with their pair
         lang=lang,
     )
 

@@ -630,8 +630,8 @@ def tick(group_id: int, checklist_id: str):
     )
 
 
-def checklist_state(checklist_id: str):
-    """For the material's checklist page: the viewer's active pair and its ticks, or None."""
+def checklist_state():
+    """For the material's checklist pages: the viewer's active pair and its ticks, or None."""
     if g.get("user") is None or g.role != PARTICIPANT or g.course is None:
         return None
     programme = current_programme(g.course.id)
