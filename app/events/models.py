@@ -8,11 +8,9 @@ CLOSING = "closing"
 LECTURE = "lecture"
 PEER_MEETING = "peer_meeting"
 OTHER = "other"
-#: The events that come from the programme's set-up (one each, dated by the programme).
-PROGRAMME_KINDS = (KICKOFF, MIDPOINT, CLOSING)
-#: The events facilitators add.
+#: KICKOFF, MIDPOINT and CLOSING come from the programme's set-up (one each, dated by it);
+#: these are the events facilitators add.
 ADDED_KINDS = (LECTURE, PEER_MEETING, OTHER)
-KINDS = PROGRAMME_KINDS + ADDED_KINDS
 
 
 class ProgrammeEvent(db.Model):

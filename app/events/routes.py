@@ -30,7 +30,7 @@ from ..people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT, Enrolment, 
 from ..programme.models import Programme, Registration
 from ..programme.routes import current_programme
 from . import rules
-from .models import ADDED_KINDS, CLOSING, KICKOFF, MIDPOINT, PROGRAMME_KINDS, Attendance, ProgrammeEvent
+from .models import ADDED_KINDS, CLOSING, KICKOFF, MIDPOINT, Attendance, ProgrammeEvent
 from .times import LocalTimeError, ends, to_local, to_utc
 
 bp = Blueprint("events", __name__, url_prefix="/events", template_folder="templates")

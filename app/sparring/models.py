@@ -10,9 +10,8 @@ MENTORS = "mentors"
 AKTORIS = "aktoris"
 AUDIENCES = (MENTORS, AKTORIS)
 
-MODULE = "module"
-NOTE = "note"
-MATERIAL_KINDS = (MODULE, NOTE)
+MODULE = "module"  # a link to a content module
+NOTE = "note"  # a Markdown note
 
 
 class SparringGroup(db.Model):

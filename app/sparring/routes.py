@@ -17,8 +17,10 @@ from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from ..admin.audit import record
 from ..auth import STAFF, login_required
@@ -349,11 +351,13 @@ def assign():
         record("sparring.members_assigned", target=f"programme:{programme.id}",
                details={"audience": audience, "placement": {str(k): v for k, v in placement.items()}})
     db.session.commit()
-    flash(_("%(n)s participants were placed in groups.", n=len(placement)))
+    flash(ngettext("%(num)s participant was placed in a group.", "%(num)s participants were placed in groups.",
+                   len(placement)))
     together = rules.pairs_together(placement, people, rule_groups)
     if together:
-        flash(_("%(n)s pairs share a group because there are too few groups to keep them apart.",
-                n=together), "warning")
+        flash(ngettext("%(num)s pair shares a group because there are too few groups to keep it apart.",
+                       "%(num)s pairs share a group because there are too few groups to keep them apart.",
+                       together), "warning")
     return redirect(url_for("sparring.index", _anchor=f"audience-{audience}"), code=303)
 
 
@@ -495,8 +499,6 @@ def archive(group_id: int):
 
 
 def _lang() -> str:
-    from flask_babel import get_locale
-
     code = str(get_locale() or DEFAULT_LANGUAGE)
     return code if code in LANGUAGES else DEFAULT_LANGUAGE
 
