@@ -250,11 +250,11 @@ def _cohort_for(programme):
 
 def set_locked(programme, group: MentoringGroup, locked: bool) -> None:
     group.locked = locked
-    record("matching.lock" if locked else "matching.unlock", course=programme.course_id, target=f"group:{group.id}")
+    record("matching.lock" if locked else "matching.unlock", course=programme.course_id, target=f"mentoring_group:{group.id}")
 
 
 def delete_draft(programme, group: MentoringGroup) -> None:
-    record("matching.delete", course=programme.course_id, target=f"group:{group.id}",
+    record("matching.delete", course=programme.course_id, target=f"mentoring_group:{group.id}",
            details={"registration_ids": [m.registration_id for m in group.members]})
     db.session.delete(group)
 
@@ -269,7 +269,7 @@ def remove_member(programme, group: MentoringGroup, member: GroupMember) -> None
     """Split one person off: a group of three becomes a pair, a pair is dissolved."""
     by_id, cohort = _cohort_for(programme)
     rest = [(m.registration_id, m.role) for m in group.members if m.id != member.id]
-    record("matching.split", course=programme.course_id, target=f"group:{group.id}",
+    record("matching.split", course=programme.course_id, target=f"mentoring_group:{group.id}",
            details={"registration_id": member.registration_id})
     if len(rest) < 2:
         db.session.delete(group)
@@ -297,7 +297,7 @@ def swap(programme, first: GroupMember, second: GroupMember, *, override: bool =
     first.group, second.group = b, a
     for row, evaluated, _ in plans:
         _apply(row, evaluated)
-    record("matching.swap", course=programme.course_id, target=f"group:{a.id},group:{b.id}",
+    record("matching.swap", course=programme.course_id, target=f"mentoring_group:{a.id},mentoring_group:{b.id}",
            details={"registration_ids": [first.registration_id, second.registration_id], "override": override})
 
 
@@ -338,7 +338,7 @@ def save_group(programme, form: str, members: list[tuple[int, str]], *, group: M
             group.members.append(GroupMember(user_id=by_id[rid].user_id, registration_id=rid, role=role))
         _apply(group, evaluated)
     db.session.flush()
-    record("matching.edit", course=programme.course_id, target=f"group:{group.id}",
+    record("matching.edit", course=programme.course_id, target=f"mentoring_group:{group.id}",
            details={"registration_ids": ids, "form": form, "override": override and bool(problems)})
     return group
 
