@@ -12,10 +12,13 @@ version number per agreement, one acceptance per member and version) back this u
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 
-from flask_babel import force_locale, ngettext
+from babel.support import Translations
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -325,14 +328,19 @@ def recount(programme: Programme, user_ids) -> dict[int, int]:
     return counts
 
 
+@lru_cache(maxsize=8)
+def _catalogue(directory: str, locale: str) -> Translations:
+    return Translations.load(directory, [locale])
+
+
 def score_comment(score: rules.Score, locale: str) -> str:
-    with force_locale(locale):
-        return ngettext(
-            "%(given)s/%(num)s meeting confirmed",
-            "%(given)s/%(num)s meetings confirmed",
-            score.maximum,
-            given=score.given,
-        )
+    """The gradebook comment in the participant's language. Loaded from the catalogue directly,
+    since scores also change outside requests (demo seed, command line)."""
+    catalogue = _catalogue(os.path.join(current_app.root_path, "translations"), locale)
+    text = catalogue.ungettext(
+        "%(given)s/%(num)s meeting confirmed", "%(given)s/%(num)s meetings confirmed", score.maximum
+    )
+    return text % {"given": score.given, "num": score.maximum}
 
 
 def _publish(programme: Programme, user_id: int, score: rules.Score) -> None:

@@ -1,0 +1,83 @@
+"""Demo: one published pair with an accepted agreement and a few meetings, so "My mentoring"
+shows real progress. Sanna Mäkinen (GTK) mentors Kaisa Järvinen (UPI) in working as a
+researcher. Aino, Mikko and Elina stay free for the matching demo. Everything goes through the
+real services, so counts and gradebook scores are what members' own clicks would give.
+"""
+from datetime import date, datetime, time
+
+from ..extensions import db
+from ..matching.models import PUBLISHED, GroupMember, MentoringGroup
+from ..people.models import User
+from ..programme.models import Programme, Registration
+from . import services
+from .models import Meeting
+
+MENTOR, AKTORI = "9", "15"  # people.json ids
+
+# (date, start, minutes, mode, logged by, confirmed by the other)
+MEETINGS = (
+    (date(2022, 5, 17), time(14, 0), 60, "video", AKTORI, True),
+    (date(2022, 6, 14), time(9, 30), 50, "video", MENTOR, True),
+    (date(2022, 8, 23), time(13, 0), 75, "phone", AKTORI, True),
+    (date(2022, 9, 27), time(15, 0), 40, "video", AKTORI, False),  # waits for Sanna
+)
+
+# The pair's own words (demo content is in Finnish, as the programme's is).
+AGREEMENT = {
+    "confidentiality": "Keskustelumme jäävät meidän välisiksemme, myös ohjelman jälkeen.",
+    "contact": "Sanna: sanna.makinen@gtk.example, Kaisa: kaisa.jarvinen@upi.example. "
+    "Vastaamme viesteihin kahden työpäivän kuluessa.",
+    "time_use": "Tapaamme kerran kuukaudessa Teamsissa noin tunnin. Kaisa kirjaa tapaamiset viikon sisällä.",
+    "goals": "Kaisa: tutkijan uran vahvistaminen, julkaisusuunnitelma ja verkostoituminen Tulanetissa.",
+    "language": "Puhumme suomea.",
+}
+
+
+def seed_pair(programme: Programme, issuer: str) -> None:
+    """Create the demo pair once (a second run leaves it as it is)."""
+    users = {
+        u.subject: u
+        for u in db.session.scalars(db.select(User).where(User.issuer == issuer, User.subject.in_((MENTOR, AKTORI))))
+    }
+    if len(users) < 2:
+        return
+    mentor, aktori = users[MENTOR], users[AKTORI]
+    if services.member_groups(mentor.id, programme.id) or services.member_groups(aktori.id, programme.id):
+        return
+    registrations = {
+        r.user_id: r
+        for r in db.session.scalars(
+            db.select(Registration).where(
+                Registration.programme_id == programme.id, Registration.user_id.in_((mentor.id, aktori.id))
+            )
+        )
+    }
+    group = MentoringGroup(
+        programme_id=programme.id,
+        form="traditional",
+        status=PUBLISHED,
+        locked=True,
+        reasons=[],
+        published_at=datetime(2022, 4, 20, 9, 0),
+    )
+    for user, role in ((mentor, "mentor"), (aktori, "aktori")):
+        registration = registrations.get(user.id)
+        group.members.append(
+            GroupMember(user_id=user.id, role=role, registration_id=registration.id if registration else None)
+        )
+    db.session.add(group)
+    db.session.flush()
+
+    version = services.save_agreement(group, aktori.id, 0, AGREEMENT)
+    for user in (aktori, mentor):
+        services.accept_agreement(group, user.id, version.number)
+
+    by_subject = {MENTOR: mentor, AKTORI: aktori}
+    for day, at, minutes, mode, logger, confirmed in MEETINGS:
+        data = services.MeetingInput(day, at, minutes, mode, [mentor.id, aktori.id])
+        meeting, check = services.log_meeting(group, by_subject[logger].id, data)
+        if meeting is None:
+            raise RuntimeError(f"demo meeting refused: {[p.code for p in check.problems]}")
+        if confirmed:
+            other = mentor if logger == AKTORI else aktori
+            services.confirm_meeting(db.session.get(Meeting, meeting.id), other.id)
