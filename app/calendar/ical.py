@@ -7,11 +7,9 @@ Europe/Helsinki as its zone (``X-WR-TIMEZONE``) for the applications that group 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from icalendar import Calendar, Event
-
-from ..events.times import aware_utc
 
 PRODID = "-//Tulanet mentoring//Calendar//FI"
 
@@ -28,6 +26,10 @@ class Item:
     kind: str = ""  # event, session or meeting (for the page)
 
 
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc)
+
+
 def build(items: list[Item], name: str, stamp: datetime) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -39,9 +41,9 @@ def build(items: list[Item], name: str, stamp: datetime) -> bytes:
     for item in items:
         event = Event()
         event.add("uid", item.uid)
-        event.add("dtstamp", aware_utc(stamp))
-        event.add("dtstart", aware_utc(item.starts_at))
-        event.add("dtend", aware_utc(item.starts_at + timedelta(minutes=item.minutes)))
+        event.add("dtstamp", _utc(stamp))
+        event.add("dtstart", _utc(item.starts_at))
+        event.add("dtend", _utc(item.starts_at + timedelta(minutes=item.minutes)))
         event.add("summary", item.title)
         if item.location:
             event.add("location", item.location)

@@ -18,7 +18,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ..auth import STAFF, login_required
-from ..events.routes import KIND_NAMES, ensure_programme_events, event_title, programme_events
+from ..events.services import KIND_NAMES, ensure_programme_events, event_title, programme_events
 from ..extensions import csrf, db
 from ..i18n import normalise_locale
 from ..lti.models import utcnow

@@ -6,48 +6,37 @@
   meeting platform's attendance report (CSV of e-mail addresses) through a preview that lists
   the rows it could not use. Recording is idempotent: a person is recorded once per event however
   often a report is imported. Every change is audited.
-* When the gradebook service is there, attendance goes to Moodle as a second column
-  ("Programme events"): attended events of all events held so far.
+* Each change of a participant's attendance queues a score for a second gradebook column,
+  "Ohjelman tilaisuudet" (programme events): events attended of the events held so far, through
+  the gradebook delivery service (:func:`app.lti.gradebook.publish_score`).
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from babel.dates import format_date, format_time
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 
 from ..admin.audit import record
 from ..auth import STAFF, login_required
 from ..extensions import db
 from ..lti.gradebook import publish_score
 from ..lti.models import utcnow
+from ..mentoring.rules import NonexistentTime, helsinki_to_utc, utc_to_helsinki
 from ..people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT, Enrolment, User
 from ..programme.models import Programme, Registration
 from ..programme.routes import current_programme
 from . import rules
-from .models import ADDED_KINDS, CLOSING, KICKOFF, MIDPOINT, Attendance, ProgrammeEvent
-from .times import LocalTimeError, ends, to_local, to_utc
+from .models import ADDED_KINDS, Attendance, ProgrammeEvent
+from .services import KIND_NAMES, ensure_programme_events, event_title, programme_events
 
 bp = Blueprint("events", __name__, url_prefix="/events", template_folder="templates")
 
 MEMBERS = (PARTICIPANT, FACILITATOR, ADMINISTRATOR)
 
-KIND_NAMES = {
-    KICKOFF: _l("Kickoff"),
-    MIDPOINT: _l("Midpoint event"),
-    CLOSING: _l("Closing event"),
-    "lecture": _l("Lecture"),
-    "peer_meeting": _l("Peer meeting"),
-    "other": _l("Other event"),
-}
-#: Where a programme event starts until a facilitator sets its time (Helsinki time).
-DEFAULT_START = time(13, 0)
-DEFAULT_MINUTES = 120
 GRADEBOOK_RESOURCE = "events:{programme_id}"
 
 
@@ -58,73 +47,24 @@ GRADEBOOK_RESOURCE = "events:{programme_id}"
 
 @bp.app_template_filter("local_datetime")
 def local_datetime(moment: datetime) -> str:
-    local = to_local(moment)
+    local = utc_to_helsinki(moment)
     locale = get_locale()
     return f"{format_date(local.date(), 'full', locale=locale)} {format_time(local, 'short', locale=locale)}"
 
 
 @bp.app_template_filter("local_time")
 def local_time(moment: datetime) -> str:
-    return format_time(to_local(moment), "short", locale=get_locale())
+    return format_time(utc_to_helsinki(moment), "short", locale=get_locale())
 
 
 @bp.app_template_filter("local_iso_date")
 def local_iso_date(moment: datetime) -> str:
-    return to_local(moment).date().isoformat()
+    return utc_to_helsinki(moment).date().isoformat()
 
 
 @bp.app_template_filter("local_iso_time")
 def local_iso_time(moment: datetime) -> str:
-    return to_local(moment).strftime("%H:%M")
-
-
-# --------------------------------------------------------------------------------------------
-# Events of a programme
-# --------------------------------------------------------------------------------------------
-
-
-def ensure_programme_events(programme: Programme) -> None:
-    """Kickoff, midpoint and closing exist as events on the programme's dates. A facilitator sets
-    their time and place; if the programme's date changes, the event follows at the same local
-    time. Commits only when something changed."""
-    existing = {
-        e.slot: e
-        for e in db.session.scalars(
-            db.select(ProgrammeEvent).where(ProgrammeEvent.programme_id == programme.id,
-                                            ProgrammeEvent.slot.is_not(None))
-        )
-    }
-    changed = False
-    for kind, day in ((KICKOFF, programme.kickoff), (MIDPOINT, programme.midpoint), (CLOSING, programme.closing)):
-        event = existing.get(kind)
-        if day is None:
-            continue
-        if event is None:
-            db.session.add(ProgrammeEvent(programme_id=programme.id, kind=kind, slot=kind,
-                                          starts_at=to_utc(day, DEFAULT_START), duration_minutes=DEFAULT_MINUTES))
-            changed = True
-        elif to_local(event.starts_at).date() != day:
-            event.starts_at = to_utc(day, to_local(event.starts_at).time())
-            changed = True
-    if changed:
-        try:
-            db.session.commit()
-        except IntegrityError:  # a parallel request created them first
-            db.session.rollback()
-
-
-def programme_events(programme_id: int) -> list[ProgrammeEvent]:
-    return list(
-        db.session.scalars(
-            db.select(ProgrammeEvent)
-            .where(ProgrammeEvent.programme_id == programme_id, ProgrammeEvent.cancelled_at.is_(None))
-            .order_by(ProgrammeEvent.starts_at, ProgrammeEvent.id)
-        )
-    )
-
-
-def event_title(event: ProgrammeEvent) -> str:
-    return event.title or str(KIND_NAMES.get(event.kind, event.kind))
+    return utc_to_helsinki(moment).strftime("%H:%M")
 
 
 def _programme() -> Programme:
@@ -150,6 +90,10 @@ def _registered(programme_id: int) -> list[tuple[Registration, User]]:
             .order_by(User.family_name, User.given_name, User.id)
         ).all()
     )
+
+
+def ends(moment: datetime, minutes: int) -> datetime:
+    return moment + timedelta(minutes=minutes)
 
 
 @bp.context_processor
@@ -206,8 +150,8 @@ def _event_fields(form, errors: dict, *, fixed_day: date | None = None) -> dict:
     try:
         day = fixed_day or date.fromisoformat(form.get("date", "").strip())
         at = time.fromisoformat(form.get("time", "").strip())
-        values["starts_at"] = to_utc(day, at)
-    except LocalTimeError:
+        values["starts_at"] = helsinki_to_utc(day, at)
+    except NonexistentTime:
         errors["when"] = _("That time does not exist in Finland: clocks skip from 03:00 to 04:00 that night.")
     except ValueError:
         errors["when"] = _("Give the date as YYYY-MM-DD and the time as HH:MM.")
@@ -260,7 +204,7 @@ def edit(event_id: int):
     errors: dict = {}
     form = request.form if request.method == "POST" else {}
     if request.method == "POST":
-        fixed = to_local(event.starts_at).date() if event.slot else None
+        fixed = utc_to_helsinki(event.starts_at).date() if event.slot else None
         values = _event_fields(request.form, errors, fixed_day=fixed)
         title = request.form.get("title", "").strip()
         if not event.slot and not title:

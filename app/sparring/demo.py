@@ -8,9 +8,9 @@ Idempotent: an existing group or event of the same name is left as it is.
 from datetime import date, time
 
 from ..events.models import LECTURE, Attendance, ProgrammeEvent
-from ..events.routes import ensure_programme_events
-from ..events.times import to_utc
+from ..events.services import ensure_programme_events
 from ..extensions import db
+from ..mentoring.rules import helsinki_to_utc
 from ..people.models import User
 from .models import (
     AKTORIS,
@@ -70,7 +70,7 @@ def seed_sparring_and_events(programme, issuer: str) -> None:
         db.session.add(group)
         db.session.flush()
         for day, at in spec["sessions"]:
-            db.session.add(SparringSession(group_id=group.id, starts_at=to_utc(day, at), duration_minutes=90,
+            db.session.add(SparringSession(group_id=group.id, starts_at=helsinki_to_utc(day, at), duration_minutes=90,
                                            video_url="https://teams.example/sparraus",
                                            agenda="1. Kuulumiset\n2. Teeman käsittely\n3. Seuraavat askeleet"))
         db.session.add(SparringMaterial(group_id=group.id, kind=MODULE, module_id=spec["module"]))
@@ -91,7 +91,7 @@ def seed_sparring_and_events(programme, issuer: str) -> None:
                                                                     title=LECTURE_EVENT["title"])):
         db.session.add(ProgrammeEvent(
             programme_id=programme.id, kind=LECTURE, title=LECTURE_EVENT["title"],
-            starts_at=to_utc(LECTURE_EVENT["day"], LECTURE_EVENT["at"]), duration_minutes=LECTURE_EVENT["minutes"],
+            starts_at=helsinki_to_utc(LECTURE_EVENT["day"], LECTURE_EVENT["at"]), duration_minutes=LECTURE_EVENT["minutes"],
             location=LECTURE_EVENT["location"], url=LECTURE_EVENT["url"], description=LECTURE_EVENT["description"],
         ))
     events = {e.slot: e for e in db.session.scalars(db.select(ProgrammeEvent).filter_by(programme_id=programme.id))}

@@ -1,7 +1,7 @@
 """Sparring groups and their spaces: members, sessions, materials, discussion threads and posts.
 
 Times are naive UTC in the database (as everywhere in the tool); pages show and take
-Europe/Helsinki times (:mod:`app.events.times`).
+Europe/Helsinki times (``helsinki_to_utc``, ``utc_to_helsinki`` in :mod:`app.mentoring.rules`).
 """
 from ..extensions import db
 from ..lti.models import utcnow

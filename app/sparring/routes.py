@@ -26,10 +26,10 @@ from ..admin.audit import record
 from ..auth import STAFF, login_required
 from ..content import get_library
 from ..content.library import DEFAULT_LANGUAGE, LANGUAGES
-from ..events.times import LocalTimeError, to_utc
 from ..extensions import db
 from ..lti.models import utcnow
 from ..matching.models import ENDED, GroupMember, MentoringGroup
+from ..mentoring.rules import NonexistentTime, helsinki_to_utc
 from ..people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT, Enrolment, User
 from ..programme.models import Registration
 from ..programme.routes import current_programme
@@ -565,8 +565,8 @@ def _parse_local(day: str, at: str, errors: dict, key: str) -> datetime | None:
         errors[key] = _("Give the date as YYYY-MM-DD and the time as HH:MM.")
         return None
     try:
-        return to_utc(parsed_day, parsed_time)
-    except LocalTimeError:
+        return helsinki_to_utc(parsed_day, parsed_time)
+    except NonexistentTime:
         errors[key] = _("That time does not exist in Finland: clocks skip from 03:00 to 04:00 that night.")
         return None
 
