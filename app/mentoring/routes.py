@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from ..auth import STAFF, login_required
 from ..content import get_library
 from ..extensions import db
+from ..events.services import event_title, programme_events
 from ..matching.models import PUBLISHED, MentoringGroup
 from ..people.models import PARTICIPANT
 from ..programme.routes import current_programme
@@ -262,7 +263,10 @@ def _group_page(group: MentoringGroup, others=(), status: int = 200, **extra):
         (c, sum(1 for item in c.items if item.id in ticks), len(c.items)) for c in library.checklists().values()
     ]
     today = services.helsinki_today()
-    timeline = [
+    # The programme's events (kickoff, midpoint, closing and any the facilitators added); their
+    # set-up dates until the events area has created them.
+    timeline = [(event_title(e), rules.utc_to_helsinki(e.starts_at).date()) for e in programme_events(programme.id)]
+    timeline = timeline or [
         (gettext("Kickoff"), programme.kickoff),
         (gettext("Midpoint event"), programme.midpoint),
         (gettext("Closing event"), programme.closing),

@@ -11,8 +11,8 @@ SECRET = "Salainen pohdinta: pelkään esiintymistä johtoryhmälle"
 @pytest.fixture
 def world(app, people, pair, other_pair, programme):
     """Our pair with a meeting, an agreement and a journal entry; another pair likewise."""
-    mentor, aktori = people["mentor"], people["aktori"]
-    outsider, outsider2 = people["outsider"], people["outsider2"]
+    mentor = people["mentor"]
+    outsider = people["outsider"]
     assert log(mentor, pair).status_code == 303
     assert log(outsider, other_pair).status_code == 303
     for person, group in ((mentor, pair), (outsider, other_pair)):
@@ -29,7 +29,7 @@ def world(app, people, pair, other_pair, programme):
     return {
         "pair": pair, "other": other_pair,
         "other_meeting": last_meeting_id(app, other_pair), "my_meeting": last_meeting_id(app, pair),
-        "other_entry": entry, "outsider2": outsider2,
+        "other_entry": entry,
     }
 
 
