@@ -7,4 +7,7 @@ from .matching.models import GroupMember, MentoringGroup  # noqa: F401
 from .sessions import WebSession  # noqa: F401
 from .content.models import ContentReadMark  # noqa: F401
 from .admin.models import AccessibilityFeedback, AuditEntry  # noqa: F401
+from .sparring.models import SparringGroup, SparringMaterial, SparringMember, SparringPost, SparringSession, SparringThread  # noqa: F401
+from .events.models import Attendance, ProgrammeEvent  # noqa: F401
+from .calendar.models import CalendarFeed  # noqa: F401
 from .mentoring.models import Agreement, AgreementAcceptance, AgreementVersion, ChecklistTick, JournalEntry, Meeting, MeetingAttestation, MeetingCount  # noqa: F401
