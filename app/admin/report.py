@@ -7,7 +7,7 @@ gradebook cannot disagree.
 """
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, distinct, extract, func, select
+from sqlalchemy import and_, case, extract, func, select
 from sqlalchemy.orm import aliased
 
 from ..events.models import Attendance, ProgrammeEvent
@@ -53,32 +53,25 @@ class ParticipantRow:
 
 def _accepted_groups(programme_id: int):
     """Groups of the programme whose current agreement version every member has accepted
-    (app.mentoring.rules.agreement_accepted, in SQL)."""
+    (app.mentoring.rules.agreement_accepted, in SQL): each member joined to their acceptance of
+    the newest version, if any; the group qualifies when no member lacks one."""
     current = (
         select(AgreementVersion.agreement_id, func.max(AgreementVersion.number).label("number"))
         .group_by(AgreementVersion.agreement_id)
         .subquery()
     )
-    members = (
-        select(GroupMember.group_id, func.count().label("n")).group_by(GroupMember.group_id).subquery()
-    )
-    acceptors = (
-        select(Agreement.group_id, func.count(distinct(AgreementAcceptance.user_id)).label("n"))
+    return (
+        select(GroupMember.group_id)
+        .join(MentoringGroup, MentoringGroup.id == GroupMember.group_id)
+        .join(Agreement, Agreement.group_id == GroupMember.group_id)
         .join(current, current.c.agreement_id == Agreement.id)
         .join(AgreementVersion, and_(AgreementVersion.agreement_id == Agreement.id,
                                      AgreementVersion.number == current.c.number))
-        .join(AgreementAcceptance, AgreementAcceptance.version_id == AgreementVersion.id)
-        .join(GroupMember, and_(GroupMember.group_id == Agreement.group_id,
-                                GroupMember.user_id == AgreementAcceptance.user_id))
-        .join(MentoringGroup, MentoringGroup.id == Agreement.group_id)
+        .outerjoin(AgreementAcceptance, and_(AgreementAcceptance.version_id == AgreementVersion.id,
+                                             AgreementAcceptance.user_id == GroupMember.user_id))
         .where(MentoringGroup.programme_id == programme_id)
-        .group_by(Agreement.group_id)
-        .subquery()
-    )
-    return (
-        select(acceptors.c.group_id)
-        .join(members, members.c.group_id == acceptors.c.group_id)
-        .where(acceptors.c.n == members.c.n)
+        .group_by(GroupMember.group_id)
+        .having(func.count(AgreementAcceptance.id) == func.count())
     )
 
 
@@ -180,26 +173,26 @@ def participant_rows(programme: Programme, filters: Filters, *, limit: int | Non
 
 def counted_by_month(programme: Programme, filters: Filters) -> dict[tuple[int, int], int]:
     """Counted meetings of the filtered participants by the (UTC) month they were held: each
-    counted meeting once per attendee, so the months add up to the report's total."""
-    counted_meetings = (
-        select(Meeting.id)
-        .join(MentoringGroup, MentoringGroup.id == Meeting.group_id)
-        .join(MeetingAttestation, MeetingAttestation.meeting_id == Meeting.id)
-        .where(MentoringGroup.programme_id == programme.id)
-        .group_by(Meeting.id)
-        .having(func.count() >= 2)
-        .having(func.sum(case((MeetingAttestation.status == mentoring_rules.CONFIRMED, 0), else_=1)) == 0)
-    )
+    counted meeting once per attendee, so the months add up to the report's total.
+
+    One pass over the programme's attestations grouped by meeting: a meeting counts when it has
+    at least two attendees and none unconfirmed (app.mentoring.rules.meeting_state), and it
+    adds as many as it has attendees among the filtered participants."""
     people = select(participants_subquery(programme, filters).c.user_id)
-    year, month = extract("year", Meeting.starts_at), extract("month", Meeting.starts_at)
-    result = db.session.execute(
-        select(year, month, func.count())
-        .select_from(MeetingAttestation)
-        .join(Meeting, Meeting.id == MeetingAttestation.meeting_id)
-        .where(Meeting.id.in_(counted_meetings), MeetingAttestation.user_id.in_(people))
-        .group_by(year, month)
+    unconfirmed = func.sum(case((MeetingAttestation.status == mentoring_rules.CONFIRMED, 0), else_=1))
+    shown = func.sum(case((MeetingAttestation.user_id.in_(people), 1), else_=0))
+    per_meeting = (
+        select(Meeting.starts_at.label("starts_at"), shown.label("shown"))
+        .join(MeetingAttestation, MeetingAttestation.meeting_id == Meeting.id)
+        .join(MentoringGroup, MentoringGroup.id == Meeting.group_id)
+        .where(MentoringGroup.programme_id == programme.id)
+        .group_by(Meeting.id, Meeting.starts_at)
+        .having(func.count() >= 2, unconfirmed == 0)
+        .subquery()
     )
-    return {(int(y), int(m)): n for y, m, n in result}
+    year, month = extract("year", per_meeting.c.starts_at), extract("month", per_meeting.c.starts_at)
+    result = db.session.execute(select(year, month, func.sum(per_meeting.c.shown)).group_by(year, month))
+    return {(int(y), int(m)): int(n) for y, m, n in result if n}
 
 
 def organisations(programme: Programme) -> list[Organisation]:

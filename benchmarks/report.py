@@ -1,0 +1,220 @@
+"""Benchmark of the completion report and its CSV export (issue 8) on PostgreSQL.
+
+Run from the repository root:
+
+    .venv/bin/python benchmarks/report.py [--database-url postgresql+psycopg://postgres@127.0.0.1/postgres]
+
+Creates a scratch database, migrates it, and fills one programme with 10,000 participants in
+5,000 pairs with 60,000 meetings (12 per pair, about one in eight not yet confirmed by both),
+agreements for most pairs and attendance at three events; a second programme in the same course
+has 1,000 participants, 500 pairs and 6,000 meetings. Then, through the real Flask routes with an
+administrator's session, it times the report page and the CSV export (median of 5 after a
+warm-up) and counts the SQL statements of one request. The scratch database is dropped at the end.
+Ends with one JSON line. Target: under 300 ms, and a query count that does not grow with the
+number of participants.
+"""
+import argparse
+import json
+import random
+import secrets
+import statistics
+import sys
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import create_engine, event, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+ORGANISATIONS = ["GTK", "FMI", "LUKE", "NLS", "RUOKA", "STUK", "SYKE", "THL", "TTL", "UPI", "VTT"]
+CONFIRMED, PENDING = "confirmed", "pending"
+
+
+def fill(db, programme_id: int, course_id: int, pairs: int, meetings_per_pair: int, rng: random.Random,
+         offset: int) -> None:
+    """Bulk rows straight into the tables (the services would take minutes for 60,000 meetings);
+    the per-person counts are computed by the same rule app.mentoring keeps them by."""
+    from app.events.models import Attendance, ProgrammeEvent
+    from app.matching.models import GroupMember, MentoringGroup
+    from app.mentoring.models import (
+        Agreement, AgreementAcceptance, AgreementVersion, Meeting, MeetingAttestation, MeetingCount,
+    )
+    from app.mentoring.rules import counted_meetings
+    from app.people.models import Enrolment, User
+    from app.programme.models import Organisation, Registration
+
+    now = datetime(2026, 11, 1)
+    orgs = []
+    for position, code in enumerate(ORGANISATIONS):
+        orgs.append(db.session.execute(db.insert(Organisation).values(
+            programme_id=programme_id, code=code, name_fi=code, position=position).returning(Organisation.id)).scalar())
+    people = pairs * 2
+    users = db.session.execute(db.insert(User).returning(User.id), [
+        {"issuer": "https://moodle.example", "subject": f"bench-{offset + i}", "name": f"Osallistuja {offset + i}",
+         "given_name": "Osallistuja", "family_name": f"{offset + i:06d}", "email": f"osallistuja{offset + i}@example.fi",
+         "created_at": now} for i in range(people)]).scalars().all()
+    db.session.execute(db.insert(Enrolment), [
+        {"course_id": course_id, "user_id": u, "role": "participant", "lti_roles": ["Learner"], "active": True}
+        for u in users])
+    regs = db.session.execute(db.insert(Registration).returning(Registration.id), [
+        {"programme_id": programme_id, "user_id": u, "role_wish": "mentor" if i % 2 == 0 else "aktori",
+         "forms": ["traditional"], "organisation_id": rng.choice(orgs), "themes_offered": [], "themes_wanted": [],
+         "goals": "Tavoitteet", "languages": ["fi"], "meeting_preferences": "", "capacity": 1, "must_not_pair": [],
+         "mentor_tip": "", "created_at": now, "updated_at": now} for i, u in enumerate(users)]).scalars().all()
+    forms = ["traditional", "reverse", "peer"]
+    groups = db.session.execute(db.insert(MentoringGroup).returning(MentoringGroup.id), [
+        {"programme_id": programme_id, "form": rng.choice(forms), "status": "published", "locked": False,
+         "reasons": [], "created_at": now, "published_at": datetime(2026, 1, 10)} for _ in range(pairs)]).scalars().all()
+    members = []
+    for p, group_id in enumerate(groups):
+        for k, role in ((0, "mentor"), (1, "aktori")):
+            members.append({"group_id": group_id, "user_id": users[2 * p + k], "registration_id": regs[2 * p + k], "role": role})
+    db.session.execute(db.insert(GroupMember), members)
+    agreements = db.session.execute(db.insert(Agreement).returning(Agreement.id, Agreement.group_id), [
+        {"group_id": g, "created_at": now} for g in groups if rng.random() < 0.85]).all()
+    versions = db.session.execute(db.insert(AgreementVersion).returning(AgreementVersion.id, AgreementVersion.agreement_id), [
+        {"agreement_id": a, "number": 1, "confidentiality": "x", "contact": "x", "time_use": "x", "goals": "x",
+         "language": "fi", "created_at": now} for a, _ in agreements]).all()
+    group_of_agreement = dict(agreements)
+    index_of_group = {g: i for i, g in enumerate(groups)}
+    acceptances = []
+    for version_id, agreement_id in versions:
+        p = index_of_group[group_of_agreement[agreement_id]]
+        for k in (0, 1) if rng.random() < 0.9 else (0,):
+            acceptances.append({"version_id": version_id, "user_id": users[2 * p + k], "accepted_at": now})
+    db.session.execute(db.insert(AgreementAcceptance), acceptances)
+    meetings, answers = [], []
+    for p, group_id in enumerate(groups):
+        for m in range(meetings_per_pair):
+            day = date(2026, 1, 15) + timedelta(days=25 * m + rng.randrange(20))
+            meetings.append({"group_id": group_id, "starts_at": datetime.combine(day, datetime.min.time()) + timedelta(hours=9),
+                             "duration_minutes": 60, "mode": "video", "logged_by_id": users[2 * p], "revision": 1,
+                             "created_at": now, "updated_at": now})
+    meeting_ids = db.session.execute(db.insert(Meeting).returning(Meeting.id), meetings).scalars().all()
+    per_meeting = []
+    for i, meeting_id in enumerate(meeting_ids):
+        p = i // meetings_per_pair
+        second = CONFIRMED if rng.random() < 0.88 else PENDING
+        state = {users[2 * p]: CONFIRMED, users[2 * p + 1]: second}
+        per_meeting.append(state)
+        for user_id, status in state.items():
+            answers.append({"meeting_id": meeting_id, "user_id": user_id, "status": status, "answered_at": now})
+    db.session.execute(db.insert(MeetingAttestation), answers)
+    counts = counted_meetings(per_meeting)
+    db.session.execute(db.insert(MeetingCount), [
+        {"programme_id": programme_id, "user_id": u, "counted": n, "updated_at": now} for u, n in counts.items()])
+    events = db.session.execute(db.insert(ProgrammeEvent).returning(ProgrammeEvent.id), [
+        {"programme_id": programme_id, "kind": kind, "slot": kind, "title": "", "starts_at": datetime(2026, month, 5, 10),
+         "duration_minutes": 120, "location": "", "url": "", "description": "", "created_at": now}
+        for kind, month in (("kickoff", 1), ("midpoint", 6), ("closing", 11))]).scalars().all()
+    db.session.execute(db.insert(Attendance), [
+        {"event_id": e, "user_id": u, "source": "list", "recorded_at": now}
+        for e in events for u in users if rng.random() < 0.7])
+    db.session.commit()
+
+
+def measure(client, path: str, engine, repeat: int = 5) -> tuple[float, int]:
+    """Median milliseconds over ``repeat`` requests after a warm-up, and the statements of one."""
+    assert client.get(path).status_code == 200, path
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    response = client.get(path)
+    event.remove(engine, "before_cursor_execute", count)
+    assert response.status_code == 200
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = client.get(path)
+        response.get_data()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), len(statements)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1/postgres")
+    args = parser.parse_args()
+    base = make_url(args.database_url)
+    name = f"mentoring_bench_{secrets.token_hex(4)}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        run(base.set(database=name).render_as_string(hide_password=False))
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name})
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+def run(url: str) -> None:
+    import tempfile
+
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.extensions import db
+    from app.people.models import Course, Enrolment, User
+    from app.programme.models import Programme
+    from app.sessions import start_session
+
+    instance = tempfile.mkdtemp(prefix="bench-report-")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING",
+                      "LTI_KEY_DIR": instance + "/keys", "INSTANCE_PATH": instance})
+    rng = random.Random(8)
+    with app.app_context():
+        upgrade()
+        started = time.perf_counter()
+        course = Course(issuer="https://moodle.example", deployment_id="1", context_id="bench", title="Bench")
+        admin_user = User(issuer="https://moodle.example", subject="bench-admin", name="Hilkka Hallinto")
+        db.session.add_all([course, admin_user])
+        db.session.flush()
+        db.session.add(Enrolment(course_id=course.id, user_id=admin_user.id, role="administrator", lti_roles=[]))
+        big = Programme(course_id=course.id, name="10 000", kickoff=date(2026, 1, 12), closing=date(2026, 11, 20))
+        small = Programme(course_id=course.id, name="1 000", kickoff=date(2025, 1, 12), closing=date(2025, 11, 20))
+        db.session.add_all([big, small])
+        db.session.commit()
+        fill(db, big.id, course.id, pairs=5000, meetings_per_pair=12, rng=rng, offset=0)
+        fill(db, small.id, course.id, pairs=500, meetings_per_pair=12, rng=rng, offset=100_000)
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+        print(f"filled in {time.perf_counter() - started:.1f} s", flush=True)
+        with app.test_request_context("/"):
+            from flask import session
+
+            token = start_session(session, admin_user.id, {"user_id": admin_user.id, "course_id": course.id,
+                                                           "role": "administrator", "launch_locale": "fi"}, 3600)
+            db.session.commit()
+        big_id, small_id, engine = big.id, small.id, db.engine
+
+    client = app.test_client()
+    figures = {}
+    with app.app_context():
+        engine = db.engine
+    for label, programme_id in (("10000", big_id), ("1000", small_id)):
+        report_ms, report_q = measure(client, f"/admin/report?programme={programme_id}&s={token}", engine)
+        export_ms, export_q = measure(client, f"/admin/report/export.csv?programme={programme_id}&s={token}", engine)
+        figures[label] = (report_ms, report_q, export_ms, export_q)
+        print(f"{label:>6} participants: report {report_ms:7.1f} ms, {report_q} queries; "
+              f"CSV export {export_ms:7.1f} ms, {export_q} queries", flush=True)
+    big_fig, small_fig = figures["10000"], figures["1000"]
+    print(json.dumps({
+        "participants": 10000,
+        "report_ms": round(big_fig[0], 1),
+        "export_ms": round(big_fig[2], 1),
+        "queries": big_fig[1],
+        "queries_at_1000": small_fig[1],
+        "export_queries": big_fig[3],
+        "export_queries_at_1000": small_fig[3],
+    }))
+
+
+if __name__ == "__main__":
+    main()
