@@ -267,7 +267,7 @@ def _pair_form(cohort, mentor_id, aktori_id) -> str:
 
 def remove_member(programme, group: MentoringGroup, member: GroupMember) -> None:
     """Split one person off: a group of three becomes a pair, a pair is dissolved."""
-    by_id, cohort = _cohort_for(programme)
+    _, cohort = _cohort_for(programme)
     rest = [(m.registration_id, m.role) for m in group.members if m.id != member.id]
     record("matching.split", course=programme.course_id, target=f"mentoring_group:{group.id}",
            details={"registration_id": member.registration_id})
@@ -367,7 +367,7 @@ def publish(programme, selected: list[MentoringGroup]) -> int:
 
 def registration_changed(programme, registration: Registration) -> None:
     """Re-score the drafts holding ``registration`` after its owner edited it."""
-    by_id, cohort = _cohort_for(programme)
+    _, cohort = _cohort_for(programme)
     for group in groups(programme, DRAFT):
         if any(m.registration_id == registration.id for m in group.members):
             rest = [(m.registration_id, m.role) for m in group.members]

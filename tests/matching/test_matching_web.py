@@ -5,7 +5,6 @@ group to its members only, with the partner's profile and the participant-safe r
 edits: must-not-pair can never be overridden, other broken rules need a confirmation and then
 show a warning; lock, split, swap, delete. Staff of another course get 404 for everything.
 """
-import re
 
 import pytest
 
