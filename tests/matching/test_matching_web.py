@@ -289,3 +289,22 @@ def test_editing_a_drafted_registration_rescores_it(app, cohort):
     with app.app_context():
         group = db.session.get(MentoringGroup, group_with(app, pid, "7")["id"])
         assert group.status == DRAFT and group.score != before
+
+
+def test_facilitator_only_reasons_stay_with_facilitators(app, cohort):
+    """A nomination that was not kept is for the facilitator; members see only the reasons meant
+    for them."""
+    pid, staff = cohort["pid"], cohort["staff"]
+    with app.app_context():
+        aino = db.session.get(Registration, _reg(app, pid, "5"))
+        aino.counterpart_user_id = cohort["users"]["8"]  # a peer: cannot be her mentor
+        db.session.commit()
+    page_path = compute(cohort)
+    group = group_with(app, pid, "5")
+    facilitator_view = text(staff.page(page_path))
+    assert "Aino Virtanen ehdotti henkilöä Johan Lindqvist, mutta ehdotusta ei voitu toteuttaa" in facilitator_view
+    post(staff, f"/matching/programmes/{pid}/publish", {"group_id": [str(group["id"])]}, token_from=page_path)
+    for sub in group["members"]:
+        mine = text(cohort["people"][sub].page("/matching/mine"))
+        assert "Miksi teidät yhdistettiin" in mine and "yhteinen kieli: suomi" in mine
+        assert "ehdotusta ei voitu toteuttaa" not in mine and "Johan Lindqvist" not in mine
