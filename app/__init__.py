@@ -75,6 +75,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(lti_bp)
     app.register_blueprint(programme_bp)
     app.register_blueprint(content_bp)
+    from .matching.routes import bp as matching_bp
+
+    app.register_blueprint(matching_bp)
     from .mentoring import journal as mentoring_journal
     from .mentoring.routes import bp as mentoring_bp
 
