@@ -16,6 +16,7 @@ from .cli import check_platform_url
 from .extensions import db
 from .lti.models import Deployment, Platform
 from .mentoring.demo import seed_pair
+from .matching.demo import seed_registrations
 from .people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT, Course, Enrolment, User
 from .programme.models import Programme
 
@@ -97,6 +98,7 @@ def seed_demo(platform_url: str | None = None) -> dict:
             db.session.add(enrolment)
         enrolment.role = ROLE_BY_PLATFORM_ROLE[person["role"]]
         enrolment.active = True
+    seed_registrations(programme, course, s["issuer"])
     seed_pair(programme, s["issuer"])  # after the registrations: the pair's members carry theirs
     db.session.commit()
     return {"platform": s["issuer"], "course": course.title, "programme": programme.name, "people": len(people)}
