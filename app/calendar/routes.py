@@ -18,8 +18,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ..auth import STAFF, login_required
-from ..events.services import KIND_NAMES, ensure_programme_events, event_title, programme_events
-from ..extensions import csrf, db
+from ..events.services import ensure_programme_events, event_title, programme_events
+from ..extensions import db
 from ..i18n import normalise_locale
 from ..lti.models import utcnow
 from ..lti.routes import tool_url
@@ -122,7 +122,6 @@ def page():
         past=[i for i in items if i.starts_at < now],
         feed=_active_feed(g.user.id, g.course.id) if g.course else None,
         new_url=None,
-        kind_names=KIND_NAMES,
     )
 
 
@@ -150,7 +149,6 @@ def create_feed():
         past=[i for i in items if i.starts_at < now],
         feed=_active_feed(g.user.id, g.course.id),
         new_url=url,
-        kind_names=KIND_NAMES,
     )
 
 
@@ -168,7 +166,6 @@ def revoke_feed():
 
 
 @bp.get("/feed/<token>.ics")
-@csrf.exempt
 def feed(token: str):
     """The feed, authenticated by its secret alone (no session, no cookies)."""
     if len(token) > 128:

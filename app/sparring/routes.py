@@ -62,7 +62,7 @@ AUDIENCE_NAMES = {MENTORS: _l("Mentors' sparring group"), AKTORIS: _l("Aktoris' 
 AUDIENCE_PLURALS = {MENTORS: _l("Groups for mentors"), AKTORIS: _l("Groups for aktoris")}
 #: Who may sit in a group for each audience: by their role in their pair, or their wish if unmatched.
 AUDIENCE_ROLES = {MENTORS: ("mentor", "peer", "any"), AKTORIS: ("aktori", "peer", "any")}
-ROLE_NAMES = {"mentor": _l("mentor"), "aktori": _l("aktori"), "peer": _l("peer"), "any": _l("role open")}
+PAIR_ROLE_NAMES = {"mentor": _l("mentor"), "aktori": _l("aktori"), "peer": _l("peer"), "any": _l("role open")}
 
 
 # --------------------------------------------------------------------------------------------
@@ -380,7 +380,7 @@ def _manage_page(group: SparringGroup, errors: dict | None = None, status: int =
         others=others,
         staff=_staff_people(),
         audience_names=AUDIENCE_NAMES,
-        role_names=ROLE_NAMES,
+        pair_role_names=PAIR_ROLE_NAMES,
         errors=errors or {},
     ), status
 

@@ -52,6 +52,13 @@ def test_helper_places_aktoris_and_keeps_the_pair_apart(world):
     assert audits(world, "sparring.members_assigned")
 
 
+def test_manage_page_lists_members_with_their_pair_roles(world):
+    page = world.staff.page(f"/sparring/groups/{world.groups['A']}/manage")
+    assert "· fasilitaattori</p>" in page  # the header's own role name is not shadowed
+    assert "Aino Virtanen" in page and "Elina Mäkinen" in page
+    assert "<td>mentori</td>" in page
+
+
 def test_move_add_remove_and_archive(world):
     a, b = world.groups["A"], world.groups["B"]
     p3 = world.users["p3"]
