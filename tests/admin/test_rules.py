@@ -43,3 +43,60 @@ def test_purge_is_due_on_the_anniversary_not_before():
     assert not rules.purge_due(closing, 12, date(2024, 3, 29))
     assert rules.purge_due(closing, 12, date(2024, 3, 30))
     assert rules.purge_due(closing, 0, closing)
+
+
+def test_median_of_a_distribution():
+    assert rules.median_of({}) is None
+    assert rules.median_of({3: 1}) == 3
+    assert rules.median_of({2: 1, 4: 1}) == 3
+    assert rules.median_of({0: 2, 6: 1}) == 0
+    assert rules.median_of({1: 1, 2: 2, 9: 1}) == 2
+
+
+def test_summarise_by_organisation_and_in_total():
+    cells = [
+        rules.Cell(1, True, 6, people=2, agreements_accepted=2, events_attended=3),
+        rules.Cell(1, True, 2, people=1, agreements_accepted=0, events_attended=0),
+        rules.Cell(1, False, 0, people=4, agreements_accepted=0, events_attended=1),
+        rules.Cell(2, True, 9, people=1, agreements_accepted=1, events_attended=2),
+        rules.Cell(None, False, 0, people=1, agreements_accepted=0, events_attended=0),
+    ]
+    by_org, total = rules.summarise(cells, 6)
+    one = by_org[1]
+    assert (one.registered, one.matched, one.agreements_accepted, one.completed, one.events_attended) == (7, 3, 2, 2, 4)
+    assert one.median == 6 and one.distribution == [0, 0, 1, 0, 0, 0, 2]  # unmatched people are not in it
+    assert by_org[2].distribution[-1] == 1 and by_org[2].median == 9  # "6 or more"
+    assert by_org[None].median is None and by_org[None].registered == 1
+    assert (total.registered, total.matched, total.completed, total.counted_meetings) == (9, 4, 3, 12 + 2 + 9)
+    assert total.median == 6
+
+
+def test_required_of_zero_counts_as_one():
+    _, total = rules.summarise([rules.Cell(1, True, 1, 1, 0, 0)], 0)
+    assert total.completed == 1 and total.distribution == [0, 1]
+    assert not rules.is_complete(0, 0) and rules.is_complete(6, 6) and not rules.is_complete(5, 6)
+
+
+def test_month_series_spans_the_programme():
+    series = rules.month_series(date(2025, 11, 20), date(2026, 2, 1), {(2026, 1): 4})
+    assert series == [(date(2025, 11, 1), 0), (date(2025, 12, 1), 0), (date(2026, 1, 1), 4), (date(2026, 2, 1), 0)]
+    assert rules.month_series(date(2026, 1, 1), date(2026, 1, 31), {(2026, 3): 1})[-1] == (date(2026, 3, 1), 1)
+
+
+def test_bar_chart_geometry():
+    assert rules.nice_ceiling(0) == 1 and rules.nice_ceiling(7) == 10 and rules.nice_ceiling(11) == 20
+    assert rules.nice_ceiling(40) == 50 and rules.nice_ceiling(100) == 100
+    chart = rules.bar_chart([0, 5, 10], width=300, height=200, left=40, bottom=40, top=10)
+    assert [b.value for b in chart.bars] == [0, 5, 10]
+    assert chart.bars[0].height == 0 and chart.bars[2].height == 150 and chart.bars[1].height == 75
+    assert all(b.y + b.height == chart.plot_bottom for b in chart.bars)
+    assert chart.bars[0].x < chart.bars[1].x < chart.bars[2].x and chart.bars[2].x + chart.bars[2].width <= 300
+    assert [v for _, v in chart.ticks] == [0, 5, 10]  # whole numbers only
+    assert [v for _, v in rules.bar_chart([1]).ticks] == [0, 1]
+
+
+def test_spreadsheet_formulas_are_defused():
+    assert rules.safe_cell("=SUM(A1)") == "'=SUM(A1)"
+    assert rules.safe_cell("+358 40 123") == "'+358 40 123"
+    assert rules.safe_cell("@x") == "'@x" and rules.safe_cell("-1") == "'-1"
+    assert rules.safe_cell("Aino") == "Aino" and rules.safe_cell(6) == 6 and rules.safe_cell(None) is None
