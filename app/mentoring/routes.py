@@ -23,7 +23,8 @@ from ..auth import STAFF, login_required
 from ..content import get_library
 from ..extensions import db
 from ..events.services import event_title, programme_events
-from ..matching.models import PUBLISHED, MentoringGroup
+from ..matching.models import DRAFT, PUBLISHED, MentoringGroup
+from ..matching.rules import FORM_LABELS, ROLE_LABELS, Form, Role
 from ..people.models import PARTICIPANT
 from ..programme.routes import current_programme
 from . import journal, rules, services
@@ -34,13 +35,17 @@ bp = Blueprint("mentoring", __name__, url_prefix="/mentoring", template_folder="
 
 MEMBERS = (PARTICIPANT,) + STAFF
 
-FORM_NAMES = {
-    "traditional": _l("traditional mentoring"),
-    "reverse": _l("reverse mentoring"),
-    "group": _l("group mentoring"),
-    "peer": _l("peer mentoring"),
-}
-ROLE_NAMES = {"mentor": _l("mentor"), "aktori": _l("aktori"), "peer": _l("peer")}
+
+
+def form_name(form: str) -> str:
+    """A form of mentoring in words (the matching area's labels)."""
+    return gettext(FORM_LABELS[Form(form)]) if form in Form.__members__.values() else form
+
+
+def member_role_name(role: str) -> str:
+    return gettext(ROLE_LABELS[Role(role)]) if role in Role.__members__.values() else role
+
+
 MODE_NAMES = {"video": _l("video call"), "phone": _l("phone"), "in_person": _l("in person")}
 STATE_NAMES = {
     rules.COUNTED: _l("counted"),
@@ -143,8 +148,8 @@ def _mentoring_globals():
 @bp.context_processor
 def _labels():
     return {
-        "form_names": FORM_NAMES,
-        "member_role_names": ROLE_NAMES,
+        "form_name": form_name,
+        "member_role_name": member_role_name,
         "mode_names": MODE_NAMES,
         "state_names": STATE_NAMES,
         "answer_names": ANSWER_NAMES,
@@ -291,7 +296,7 @@ def _group_page(group: MentoringGroup, others=(), status: int = 200, **extra):
 def _overview(programme):
     groups = db.session.scalars(
         db.select(MentoringGroup)
-        .where(MentoringGroup.programme_id == programme.id, MentoringGroup.status != "draft")
+        .where(MentoringGroup.programme_id == programme.id, MentoringGroup.status != DRAFT)
         .order_by(MentoringGroup.id)
     ).all()
     counts = {

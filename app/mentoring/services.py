@@ -28,6 +28,7 @@ from ..lti.gradebook import publish_score
 from ..lti.models import utcnow
 from ..matching.models import ENDED, PUBLISHED, GroupMember, MentoringGroup
 from ..people.models import Enrolment, User
+from ..programme.forms import LANGUAGE_LABELS
 from ..programme.models import Programme
 from . import rules
 from .models import (
@@ -396,8 +397,7 @@ def suggested_agreement(group: MentoringGroup) -> dict[str, str]:
         spoken = set(member.registration.languages) if member.registration else None
         if spoken:
             shared = spoken if shared is None else shared & spoken
-    language_names = {"fi": _("Finnish"), "sv": _("Swedish"), "en": _("English")}
-    languages = ", ".join(language_names[c] for c in ("fi", "sv", "en") if c in (shared or {"fi"}))
+    languages = ", ".join(str(LANGUAGE_LABELS[c]).lower() for c in LANGUAGE_LABELS if c in (shared or {"fi"}))
     return {
         "confidentiality": _(
             "What we discuss stays between us. We do not pass on anything said in our meetings "
