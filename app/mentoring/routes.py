@@ -19,6 +19,7 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 from flask_babel import get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
+from ..admin.audit import record
 from ..auth import STAFF, login_required
 from ..content import get_library
 from ..extensions import db
@@ -338,6 +339,9 @@ def end(group_id: int):
         if g.role in STAFF:
             return _staff_group_page(group, 422, error=refusal_text(refused))
         return _group_page(group, status=422, end_error=refusal_text(refused))
+    if g.role in STAFF:
+        # The reason is kept on the group for facilitators; the audit log names only the act.
+        record("mentoring.end", target=f"mentoring_group:{group.id}")
     db.session.commit()
     return _back(group, "status")
 

@@ -183,3 +183,9 @@ def test_facilitator_ends_a_pair(app, people, pair):
     response = people["staff"].post(f"/mentoring/groups/{pair}/end", {"reason": "Aktori pyysi uutta mentoria"})
     assert response.status_code == 303
     assert "päättyi" in text(people["aktori"].page("/mentoring"))
+    from app.admin.models import AuditEntry
+    from app.extensions import db
+
+    with app.app_context():
+        entry = db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "mentoring.end"))
+        assert entry.target == f"mentoring_group:{pair}" and entry.actor_id == people["staff"].user_id
