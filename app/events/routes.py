@@ -240,11 +240,14 @@ def attendance(event_id: int):
 
 
 def _attendance_page(event, errors=None, preview=None, report_text="", status=200):
+    people = _registered(event.programme_id)
+    recorded = _attendance(event)
     return render_template(
         "events/attendance.html",
         event=event,
-        people=_registered(event.programme_id),
-        recorded=_attendance(event),
+        people=people,
+        recorded=recorded,
+        attending=sum(1 for _registration, user in people if user.id in recorded),
         errors=errors or {},
         preview=preview,
         report_text=report_text,

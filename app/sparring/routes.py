@@ -21,6 +21,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from sqlalchemy.orm import selectinload
 
 from ..admin.audit import record
 from ..auth import STAFF, login_required
@@ -161,6 +162,7 @@ def _registered(programme_id: int) -> list[Registration]:
     return list(
         db.session.scalars(
             db.select(Registration)
+            .options(selectinload(Registration.user), selectinload(Registration.organisation))
             .join(User, User.id == Registration.user_id)
             .where(Registration.programme_id == programme_id, Registration.withdrawn_at.is_(None))
             .order_by(User.family_name, User.given_name, User.id)

@@ -129,6 +129,9 @@ def test_participants_see_only_their_own_record(world):
                             query_string={"s": world.staff.token})
     aino = world.viewers["p1"].page("/events/")
     elina = world.viewers["p3"].page("/events/")
+    assert "Osallistumisesi: 1/3 tähän mennessä pidetystä tilaisuudesta." in aino
+    assert "Osallistumisesi: 0/3" in elina
+    assert "Osallistuneiksi kirjattu 1/5 ilmoittautuneesta." in world.staff.page(f"/events/{event_id}/attendance")
     assert 'class="attended"' in aino
     assert 'class="attended"' not in elina
     assert "Aino Virtanen" not in elina
