@@ -77,6 +77,9 @@ class AgreementVersion(db.Model):
     def acceptor_ids(self) -> set[int]:
         return {a.user_id for a in self.acceptances}
 
+    def accepted_at_by_member(self) -> dict:
+        return {a.user_id: a.accepted_at for a in self.acceptances}
+
 
 class AgreementAcceptance(db.Model):
     """One member's acceptance of one version (at most one: accepting twice changes nothing)."""
