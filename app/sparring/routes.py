@@ -21,6 +21,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..admin.audit import record
@@ -352,7 +353,12 @@ def assign():
     if placement:
         record("sparring.members_assigned", target=f"programme:{programme.id}",
                details={"audience": audience, "placement": {str(k): v for k, v in placement.items()}})
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # someone was placed by hand in a parallel request
+        db.session.rollback()
+        return _index_page(programme, {f"assign_{audience}": _(
+            "The groups changed at the same time. Check the members and try again.")}, status=409)
     flash(ngettext("%(num)s participant was placed in a group.", "%(num)s participants were placed in groups.",
                    len(placement)))
     together = rules.pairs_together(placement, people, rule_groups)
@@ -429,7 +435,12 @@ def add_members(group_id: int):
     for user_id in wanted:
         db.session.add(SparringMember(group_id=group.id, user_id=user_id))
     record("sparring.members_added", target=f"sparring_group:{group.id}", details={"user_ids": wanted})
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same person added in a parallel request
+        db.session.rollback()
+        return _manage_page(group, {"add": _("The groups changed at the same time. Check the members and try again.")},
+                            409)
     flash(_("Participants added: %(n)s.", n=len(wanted)))
     return redirect(url_for("sparring.manage", group_id=group.id), code=303)
 

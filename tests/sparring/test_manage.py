@@ -144,3 +144,16 @@ def test_sessions_and_materials(world):
     assert "<em>tärkeä</em>" in page and "<script>x" not in page
     assert world.post(world.viewers["p1"], f"/sparring/groups/{a}/sessions",
                       {"date": "2099-03-30", "time": "10:00", "duration": "90"}).status_code == 403
+
+
+def test_a_parallel_add_is_a_clear_conflict_not_an_error(world, monkeypatch):
+    """Two facilitators adding the same person at once: the unique constraint refuses the second;
+    it gets the page back with a message (simulated by hiding the first placement from the check)."""
+    import app.sparring.routes as routes
+
+    monkeypatch.setattr(routes, "_placements", lambda programme_id: {})
+    a = world.groups["A"]
+    response = world.post(world.staff, f"/sparring/groups/{a}/members", {"user_id": str(world.users["p3"])})
+    assert response.status_code == 409
+    assert 'class="error-message"' in response.get_data(as_text=True)
+    assert members(world, "A") == {world.users["p1"], world.users["p3"]}
