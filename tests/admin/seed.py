@@ -52,9 +52,10 @@ def _meeting(group, logger, attendees, day, *, confirm=True):
     return meeting
 
 
-def seed(app, issuer: str = ISSUER, course: Course | None = None) -> Seeded:
+def seed(app, issuer: str = ISSUER, course: Course | None = None, subjects: dict[str, str] | None = None) -> Seeded:
     """Call inside a request context (the score comments are localised). Without ``course``,
-    a new course is made (context id "2", the test platform's default)."""
+    a new course is made (context id "2", the test platform's default). ``subjects`` maps a
+    person's key to an existing account's subject (e.g. the development platform's learners)."""
     course = course or Course(issuer=issuer, deployment_id="1", context_id="2", title="Tulanet-mentorointi")
     programme = Programme(course=course, name="Tulanet 2026", kickoff=date(2026, 1, 12),
                           midpoint=date(2026, 6, 1), closing=date(2026, 11, 20), required_meetings=6)
@@ -67,12 +68,16 @@ def seed(app, issuer: str = ISSUER, course: Course | None = None) -> Seeded:
     people = {}
     for key, name, org, wish in PEOPLE:
         given, family = name.split(" ")
-        user = User(issuer=issuer, subject=f"sub-{key}", name=name, given_name=given, family_name=family,
-                    email=f"{given.lower()}.{key}@example.fi", locale="fi")
-        db.session.add(user)
-        db.session.flush()
-        db.session.add(Enrolment(course_id=course.id, user_id=user.id, role="participant",
-                                 lti_roles=["Learner"]))
+        subject = (subjects or {}).get(key, f"sub-{key}")
+        user = db.session.scalar(db.select(User).filter_by(issuer=issuer, subject=subject))
+        if user is None:
+            user = User(issuer=issuer, subject=subject, name=name, given_name=given, family_name=family,
+                        email=f"{given.lower()}.{key}@example.fi", locale="fi")
+            db.session.add(user)
+            db.session.flush()
+        if db.session.scalar(db.select(Enrolment).filter_by(course_id=course.id, user_id=user.id)) is None:
+            db.session.add(Enrolment(course_id=course.id, user_id=user.id, role="participant",
+                                     lti_roles=["Learner"]))
         db.session.add(Registration(programme=programme, user=user, role_wish=wish,
                                     organisation=organisations[org], goals=f"Tavoitteeni ({key})"))
         people[key] = user
