@@ -10,7 +10,9 @@ from app.extensions import db
 from app.lti.models import ScoreOutbox
 from app.mentoring import rules as mentoring_rules
 from app.mentoring.models import Meeting
-from app.people.models import Enrolment
+from app.mentoring.services import agreement_of
+from app.people.models import Enrolment, User
+from app.programme.models import Registration
 from tests.admin.seed import seed
 
 
@@ -28,7 +30,6 @@ def _direct(seeded):
     accepted = {}
     for key, group in seeded.groups.items():
         db.session.refresh(group)
-        from app.mentoring.services import agreement_of
         agreement = agreement_of(group)
         ok = bool(agreement) and mentoring_rules.agreement_accepted(
             agreement.current.acceptor_ids(), [m.user_id for m in group.members])
@@ -129,8 +130,6 @@ def test_query_count_does_not_grow_with_participants(app, seeded):
         return len(statements)
 
     before = queries(seeded.programme)
-    from app.people.models import User
-    from app.programme.models import Registration
     for i in range(40):
         user = User(issuer="x", subject=f"extra-{i}", name=f"Lisä {i}")
         db.session.add(user)
