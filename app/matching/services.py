@@ -15,7 +15,7 @@ from ..extensions import db
 from ..lti.models import utcnow
 from ..programme.models import Registration
 from . import rules
-from .models import DRAFT, PUBLISHED, GroupMember, MentoringGroup
+from .models import DRAFT, ENDED, PUBLISHED, GroupMember, MentoringGroup
 
 
 class MatchingError(Exception):
@@ -111,7 +111,7 @@ def published_group_of(programme, user_id: int) -> MentoringGroup | None:
         .join(GroupMember)
         .where(
             MentoringGroup.programme_id == programme.id,
-            MentoringGroup.status.in_((PUBLISHED, "ended")),
+            MentoringGroup.status.in_((PUBLISHED, ENDED)),
             GroupMember.user_id == user_id,
         )
         .order_by(MentoringGroup.published_at.desc())
@@ -366,15 +366,19 @@ def publish(programme, selected: list[MentoringGroup]) -> int:
 
 
 def registration_changed(programme, registration: Registration) -> None:
-    """Re-score the drafts holding ``registration`` after its owner edited it."""
+    """Re-score the drafts holding ``registration`` after its owner edited it; a draft that now
+    pairs people who must not be paired is dissolved (that rule is never overridden)."""
     _, cohort = _cohort_for(programme)
     for group in groups(programme, DRAFT):
-        if any(m.registration_id == registration.id for m in group.members):
-            rest = [(m.registration_id, m.role) for m in group.members]
-            evaluated = rules.evaluate_group(list(cohort.values()), group.form,
-                                             [rules.Member(rid, rules.Role(role)) for rid, role in rest],
-                                             settings_of(programme), locked=group.locked)
-            group.score, group.reasons = evaluated.score, reasons_json(evaluated.reasons)
+        if not any(m.registration_id == registration.id for m in group.members):
+            continue
+        current = to_rules_group(group)
+        if any(p.code in rules.HARD_PROBLEM_CODES for p in rules.group_problems(cohort, current)):
+            db.session.delete(group)
+            continue
+        evaluated = rules.evaluate_group(list(cohort.values()), current.form, current.members,
+                                         settings_of(programme), locked=group.locked)
+        group.score, group.reasons = evaluated.score, reasons_json(evaluated.reasons)
 
 
 def withdrawn(programme, registration: Registration) -> None:

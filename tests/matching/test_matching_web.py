@@ -308,3 +308,17 @@ def test_facilitator_only_reasons_stay_with_facilitators(app, cohort):
         mine = text(cohort["people"][sub].page("/matching/mine"))
         assert "Miksi teidät yhdistettiin" in mine and "yhteinen kieli: suomi" in mine
         assert "ehdotusta ei voitu toteuttaa" not in mine and "Johan Lindqvist" not in mine
+
+
+def test_a_new_must_not_pair_entry_dissolves_the_draft(app, cohort):
+    compute(cohort)
+    pid = cohort["pid"]
+    elina_group = group_with(app, pid, "7")
+    from tests.programme.web import register_data
+
+    data = register_data(app, pid, forms=["traditional"], themes_wanted=["project_management"],
+                         must_not_pair=[str(cohort["users"]["6"])])
+    assert post(cohort["people"]["7"], "/register", data).status_code == 303
+    assert elina_group["id"] not in [g["id"] for g in groups(app, pid)]
+    compute(cohort)
+    assert not any({"6", "7"} <= g["members"].keys() for g in groups(app, pid))
