@@ -149,7 +149,8 @@ def compute_suggestions(programme) -> rules.MatchingResult:
         if not group.locked:
             db.session.delete(group)
     db.session.flush()
-    registrations = [r for r in active_registrations(programme) if r.id not in _taken_by_published(programme)]
+    taken = _taken_by_published(programme)
+    registrations = [r for r in active_registrations(programme) if r.id not in taken]
     by_id = {r.id: r for r in registrations}
     cohort = to_rules(registrations)
     locked_rows = [g for g in groups(programme, DRAFT) if all(m.registration_id in by_id for m in g.members)]
@@ -265,21 +266,25 @@ def _pair_form(cohort, mentor_id, aktori_id) -> str:
     return "reverse" if rules.Form.TRADITIONAL not in both and rules.Form.REVERSE in both else "traditional"
 
 
-def remove_member(programme, group: MentoringGroup, member: GroupMember) -> None:
-    """Split one person off: a group of three becomes a pair, a pair is dissolved."""
-    _, cohort = _cohort_for(programme)
-    rest = [(m.registration_id, m.role) for m in group.members if m.id != member.id]
-    record("matching.split", course=programme.course_id, target=f"mentoring_group:{group.id}",
-           details={"registration_id": member.registration_id})
-    if len(rest) < 2:
+def _shrink(programme, cohort, group: MentoringGroup, leaving: list[GroupMember]) -> None:
+    """``leaving`` leave ``group``: a group of three becomes a pair, fewer than two dissolve it."""
+    if len(group.members) - len(leaving) < 2:
         db.session.delete(group)
         return
-    group.members.remove(member)
+    for member in leaving:
+        group.members.remove(member)
+    rest = [(m.registration_id, m.role) for m in group.members]
     mentor = next((rid for rid, role in rest if role == "mentor"), None)
     aktori = next((rid for rid, role in rest if role == "aktori"), None)
     form = _pair_form(cohort, mentor, aktori) if mentor and aktori else group.form
-    evaluated, _ = _evaluate(programme, cohort, form, rest)
-    _apply(group, evaluated)
+    _apply(group, _evaluate(programme, cohort, form, rest)[0])
+
+
+def remove_member(programme, group: MentoringGroup, member: GroupMember) -> None:
+    """Split one person off: a group of three becomes a pair, a pair is dissolved."""
+    record("matching.split", course=programme.course_id, target=f"mentoring_group:{group.id}",
+           details={"registration_id": member.registration_id})
+    _shrink(programme, _cohort_for(programme)[1], group, [member])
 
 
 def swap(programme, first: GroupMember, second: GroupMember, *, override: bool = False) -> None:
@@ -319,15 +324,8 @@ def save_group(programme, form: str, members: list[tuple[int, str]], *, group: M
         if group is not None and other.id == group.id:
             continue
         leaving = [m for m in other.members if m.registration_id in ids]
-        if not leaving:
-            continue
-        if len(other.members) - len(leaving) < 2:
-            db.session.delete(other)
-        else:
-            for m in leaving:
-                other.members.remove(m)
-            rest = [(m.registration_id, m.role) for m in other.members]
-            _apply(other, _evaluate(programme, cohort, other.form, rest)[0])
+        if leaving:
+            _shrink(programme, cohort, other, leaving)
     db.session.flush()
     if group is None:
         group = _new_group(programme, evaluated, by_id, locked=True)

@@ -322,3 +322,26 @@ def test_a_new_must_not_pair_entry_dissolves_the_draft(app, cohort):
     assert elina_group["id"] not in [g["id"] for g in groups(app, pid)]
     compute(cohort)
     assert not any({"6", "7"} <= g["members"].keys() for g in groups(app, pid))
+
+
+def test_splitting_a_group_of_three_leaves_a_pair(app, cohort):
+    pid, staff = cohort["pid"], cohort["staff"]
+    with app.app_context():
+        db.session.get(Registration, _reg(app, pid, "10")).capacity = 2
+        for sub in ("10", "5", "11"):
+            db.session.get(Registration, _reg(app, pid, sub)).forms = ["traditional", "group"]
+        db.session.get(Registration, _reg(app, pid, "11")).must_not_pair = []
+        db.session.commit()
+    path = f"/matching/programmes/{pid}/groups/new"
+    data = {"form": "group", "person0": _reg(app, pid, "10"), "role0": "mentor",
+            "person1": _reg(app, pid, "5"), "role1": "aktori", "person2": _reg(app, pid, "11"), "role2": "aktori"}
+    assert post(staff, path, data, token_from=path).status_code == 303
+    group = group_with(app, pid, "10")
+    # Taking Maria into a new pair by hand splits her off the group: a traditional pair remains.
+    data = {"form": "traditional", "person0": _reg(app, pid, "6"), "role0": "mentor",
+            "person1": _reg(app, pid, "11"), "role1": "aktori", "person2": "", "role2": "aktori"}
+    assert post(staff, path, data, token_from=path).status_code == 303
+    [rest] = [g for g in groups(app, pid) if g["id"] == group["id"]]
+    assert rest["form"] == "traditional" and set(rest["members"]) == {"10", "5"}
+    page = text(staff.page(f"/matching/programmes/{pid}"))
+    assert "Varoitus" not in page
