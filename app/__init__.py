@@ -65,6 +65,9 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["LTI_KEY_DIR"], app.config["LTI_KEY_GRACE_SECONDS"]
     )
     app.extensions["lti_platform_keys"] = PlatformKeyCache(app.config["LTI_JWKS_DEFAULT_MAX_AGE"])
+    from .lti import advantage
+
+    advantage.init_app(app)
 
     from . import security, web
     from .lti.routes import bp as lti_bp

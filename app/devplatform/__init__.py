@@ -38,7 +38,9 @@ def create_app(config: dict | None = None) -> Flask:
     # The key is created on first use (the first launch or JWKS request), not here.
     app.extensions["devplatform_keys"] = KeyStore(platform.instance)
 
+    from . import services
     from .routes import bp
 
     app.register_blueprint(bp)
+    services.init_app(app)
     return app

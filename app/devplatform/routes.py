@@ -15,6 +15,7 @@ from .claims import DOCUMENT_TARGETS, build_id_token_claims
 from .config import PlatformConfig
 from .hints import HintError, make_message_hint, read_message_hint
 from .keys import KeyStore
+from .services import ags_claim, nrps_claim
 from .people import ROLES, find_person, full_name, load_people
 
 bp = Blueprint("devplatform", __name__, template_folder="templates")
@@ -259,6 +260,7 @@ def auth():
         now=now,
         document_target=hint.get("dt", "iframe"),
     )
+    claims.update(service_claims(config.course.id, hint["rl"]))
     id_token = keys().current().sign(claims)
     return _no_store(
         render_template(
@@ -270,6 +272,14 @@ def auth():
             form_id="ltiAuthForm",
         )
     )
+
+
+def service_claims(course_id: str, link_id: str | None) -> dict:
+    """The AGS and NRPS claims Moodle adds to a launch when the tool may use those services."""
+    return {
+        "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": ags_claim(course_id, link_id),
+        "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice": nrps_claim(course_id),
+    }
 
 
 @bp.get("/return")

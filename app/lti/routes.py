@@ -28,6 +28,7 @@ from .launch import (
     read_login_state,
 )
 from .roles import tool_role
+from .services import record_services
 
 bp = Blueprint("lti", __name__, url_prefix="/lti", template_folder="templates")
 csrf.exempt(bp)  # cross-site posts from the platform, protected by state and nonce instead
@@ -128,6 +129,7 @@ def launch():
             message.validate()
             identity = identity_from_claims(message.claims, message.platform.issuer)
             user_id, course_id = record_launch(identity)
+            record_services(message.claims, message.platform, course_id)
             start_session(
                 session,
                 user_id,

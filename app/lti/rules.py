@@ -49,9 +49,11 @@ def iso_timestamp(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+00:00"
 
 
-def backoff_seconds(attempts: int, retry_after: float | None = None, rand=random.random) -> float:
-    """Exponential backoff with full jitter; a platform's ``Retry-After`` is a floor."""
-    ceiling = min(MAX_BACKOFF_SECONDS, BASE_BACKOFF_SECONDS * 2 ** max(0, attempts - 1))
+def backoff_seconds(
+    attempts: int, retry_after: float | None = None, rand=random.random, base: float = BASE_BACKOFF_SECONDS
+) -> float:
+    """Exponential backoff with jitter (half fixed, half random); ``Retry-After`` is a floor."""
+    ceiling = min(MAX_BACKOFF_SECONDS, base * 2 ** max(0, attempts - 1))
     delay = ceiling / 2 + rand() * ceiling / 2
     if retry_after is not None:
         delay = max(delay, retry_after)

@@ -1,0 +1,59 @@
+"""What a launch tells about a course's LTI Advantage services, kept for later use.
+
+The AGS endpoint claim (``lineitems``, ``lineitem``, ``scope``) and the NRPS claim
+(``context_memberships_url``) are stored per course, and each resource link's single line item
+and deep-linked target per link, so the delivery worker and roster sync can run without a
+launch in progress.
+"""
+from ..extensions import db
+from ..upsert import insert
+from .models import CourseServices, Platform, ResourceLink, utcnow
+
+AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
+CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+
+
+def _url(value) -> str | None:
+    return value[:1024] if isinstance(value, str) and value.startswith(("https://", "http://")) else None
+
+
+def record_services(claims: dict, platform: Platform, course_id: int | None) -> None:
+    """Upsert the course's service endpoints and the launched resource link (caller commits).
+
+    A launch without a service claim keeps what an earlier launch stored: Moodle leaves the
+    claims out for a link whose tool has the service switched off, not for the whole course.
+    """
+    if course_id is None:
+        return
+    ags = claims.get(AGS_CLAIM) if isinstance(claims.get(AGS_CLAIM), dict) else {}
+    nrps = claims.get(NRPS_CLAIM) if isinstance(claims.get(NRPS_CLAIM), dict) else {}
+    now = utcnow()
+    values = {"platform_id": platform.id, "updated_at": now}
+    if _url(ags.get("lineitems")):
+        values["lineitems_url"] = _url(ags["lineitems"])
+    if isinstance(ags.get("scope"), list):
+        values["ags_scopes"] = [s for s in ags["scope"] if isinstance(s, str)]
+    if _url(nrps.get("context_memberships_url")):
+        values["memberships_url"] = _url(nrps["context_memberships_url"])
+    db.session.execute(
+        insert(CourseServices)
+        .values(course_id=course_id, ags_scopes=values.get("ags_scopes", []), **{k: v for k, v in values.items() if k != "ags_scopes"})
+        .on_conflict_do_update(index_elements=["course_id"], set_=values)
+    )
+    link = claims.get(CLAIM + "resource_link")
+    if not isinstance(link, dict) or not link.get("id"):
+        return
+    custom = claims.get(CLAIM + "custom") if isinstance(claims.get(CLAIM + "custom"), dict) else {}
+    target = custom.get("target")
+    link_values = {
+        "title": str(link.get("title") or "")[:255] or None,
+        "lineitem_url": _url(ags.get("lineitem")),
+        "target": str(target)[:255] if isinstance(target, str) and target else None,
+        "updated_at": now,
+    }
+    db.session.execute(
+        insert(ResourceLink)
+        .values(course_id=course_id, resource_link_id=str(link["id"])[:255], **link_values)
+        .on_conflict_do_update(index_elements=["course_id", "resource_link_id"], set_=link_values)
+    )

@@ -1,0 +1,130 @@
+"""OAuth2 access tokens for a platform's services (client credentials with a signed JWT).
+
+Tokens are cached per (issuer, client id, scopes) in the database, so every worker and process
+shares one token until it expires, and in each process's memory to spare the database a read
+per request. pylti1p3's own cache is keyed by issuer and scopes only, which would hand one
+registration's token to another registration of the same platform.
+"""
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+import jwt
+import requests
+
+from ..extensions import db
+from ..upsert import insert
+from .models import AccessToken, Platform, utcnow
+
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+EXPIRY_MARGIN = timedelta(seconds=30)  # never use a token that may expire in flight
+
+
+class ServiceError(Exception):
+    """A service call failed. ``status`` is the HTTP status (None for a network error);
+    ``retryable`` says whether trying later may help; the message is in words for people."""
+
+    def __init__(self, message: str, status: int | None = None, retryable: bool = True, retry_after: float | None = None):
+        super().__init__(message)
+        self.status, self.retryable, self.retry_after = status, retryable, retry_after
+
+
+@dataclass(frozen=True)
+class Token:
+    value: str
+    granted: frozenset
+    expires_at: object  # naive UTC datetime
+
+
+class TokenService:
+    def __init__(self, keystore, http: requests.Session | None = None, timeout: float = 10):
+        self.keystore = keystore
+        self.http = http or requests.Session()
+        self.timeout = timeout
+        self.requests_made = 0  # token requests this process sent (benchmarks report it)
+        self._memory: dict[tuple, Token] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(platform: Platform, scopes) -> tuple:
+        return (platform.issuer, platform.client_id, " ".join(sorted(set(scopes))))
+
+    def token(self, platform: Platform, scopes, stale: str | None = None) -> Token:
+        """A valid token for ``scopes``. ``stale``: a token the platform refused (401); any
+        other cached token is used if there is one, else a new one is requested."""
+        key = self._key(platform, scopes)
+        now = utcnow()
+        cached = self._memory.get(key)
+        if cached and cached.value != stale and cached.expires_at - EXPIRY_MARGIN > now:
+            return cached
+        row = db.session.scalar(
+            db.select(AccessToken).filter_by(issuer=key[0], client_id=key[1], scopes=key[2])
+        )
+        if row is not None and row.token != stale and row.expires_at - EXPIRY_MARGIN > now:
+            cached = Token(row.token, frozenset(row.granted_scopes.split()), row.expires_at)
+        else:
+            cached = self._request(platform, key)
+        with self._lock:
+            self._memory[key] = cached
+        return cached
+
+    def _assertion(self, platform: Platform) -> str:
+        key = self.keystore.current()
+        now = int(time.time())
+        claims = {
+            "iss": platform.client_id,
+            "sub": platform.client_id,
+            "aud": platform.auth_audience or platform.auth_token_url,
+            "iat": now,
+            "exp": now + 300,
+            "jti": uuid.uuid4().hex,
+        }
+        return jwt.encode(claims, key.private_pem, algorithm="RS256", headers={"kid": key.kid})
+
+    def _request(self, platform: Platform, key: tuple) -> Token:
+        data = {
+            "grant_type": "client_credentials",
+            "client_assertion_type": ASSERTION_TYPE,
+            "client_assertion": self._assertion(platform),
+            "scope": key[2],
+        }
+        self.requests_made += 1
+        try:
+            response = self.http.post(platform.auth_token_url, data=data, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise ServiceError(f"The platform's token endpoint could not be reached ({exc.__class__.__name__}).") from exc
+        if response.status_code != 200:
+            raise ServiceError(
+                f"The platform refused an access token ({response.status_code}): {response.text[:200]}",
+                status=response.status_code,
+                # A refused token is a registration problem for the whole platform, not for one
+                # score: keep the scores and try again later rather than give them up.
+                retryable=True,
+            )
+        try:
+            body = response.json()
+            value = body["access_token"]
+            lifetime = int(body.get("expires_in") or 3600)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ServiceError("The platform's token answer is not the JSON OAuth2 requires.") from exc
+        # Moodle drops scopes the tool was not granted without an error; the answer says which.
+        granted = frozenset(str(body.get("scope") or key[2]).split())
+        expires_at = utcnow() + timedelta(seconds=lifetime)
+        values = {"token": value, "granted_scopes": " ".join(sorted(granted)), "expires_at": expires_at}
+        db.session.execute(
+            insert(AccessToken)
+            .values(issuer=key[0], client_id=key[1], scopes=key[2], **values)
+            .on_conflict_do_update(index_elements=["issuer", "client_id", "scopes"], set_=values)
+        )
+        db.session.commit()
+        return Token(value, granted, expires_at)
+
+
+def require_scope(token: Token, scope: str) -> None:
+    if scope not in token.granted:
+        raise ServiceError(
+            f"The platform did not grant the scope {scope}; enable the service for this tool in the platform's tool settings.",
+            retryable=True,
+        )

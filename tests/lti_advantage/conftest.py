@@ -1,0 +1,60 @@
+"""Fixtures for LTI Advantage: the live tool and development platform, launched once as
+facilitator so the tool knows the course's service endpoints, and helpers for both sides."""
+import pytest
+
+from app.devplatform.useragent import UserAgent
+
+
+class Ags:
+    def __init__(self, live):
+        self.live = live
+        self.tool = live["tool"]
+        self.platform_app = live["platform"]
+        self.state = self.platform_app.extensions["devplatform_services"]
+
+    def launch(self, user: str, **params):
+        result = UserAgent(self.live["platform_url"]).launch(user, locale="fi", **params)
+        assert result.ok, result.steps
+        return result
+
+    def enrolment(self, subject: str):
+        from app.extensions import db
+        from app.people.models import Course, Enrolment, User
+
+        course = db.session.scalar(db.select(Course).filter_by(issuer=self.live["platform_url"], context_id="2"))
+        user = db.session.scalar(db.select(User).filter_by(issuer=self.live["platform_url"], subject=subject))
+        if user is None:
+            user = User(issuer=self.live["platform_url"], subject=subject, name=f"Learner {subject}")
+            db.session.add(user)
+            db.session.flush()
+        enrolment = db.session.scalar(db.select(Enrolment).filter_by(course_id=course.id, user_id=user.id))
+        if enrolment is None:
+            enrolment = Enrolment(course_id=course.id, user_id=user.id, role="participant", lti_roles=[])
+            db.session.add(enrolment)
+            db.session.flush()
+        return enrolment
+
+    def worker(self, **kwargs):
+        from app.lti.delivery import Worker
+
+        kwargs.setdefault("backoff_base", 0.01)
+        return Worker(self.tool.extensions["lti_tokens"], **kwargs)
+
+    def grade(self, subject: str, item_id: int = 1):
+        with self.state.lock:
+            return self.state.grades.get((item_id, subject))
+
+
+@pytest.fixture
+def ags(live):
+    helper = Ags(live)
+    helper.launch("4")  # the facilitator's launch brings the AGS and NRPS endpoint claims
+    with live["tool"].app_context():
+        from app.extensions import db
+        from app.lti.models import ScoreKey, ScoreOutbox
+
+        # The demo seed queues its pair's scores; these tests count only their own.
+        db.session.execute(db.delete(ScoreOutbox))
+        db.session.execute(db.delete(ScoreKey))
+        db.session.commit()
+        yield helper
