@@ -171,17 +171,14 @@ def _confirm(programme, error, action, fields, status=None):
 # Making or redoing a group by hand (also how two groups are merged: take people from both)
 
 
-def _group_choices(state):
-    where = {}
-    for view in state.drafts:
-        for m in view.group.members:
-            where[m.registration_id] = view.group.id
+def _group_choices(programme):
+    registrations, in_draft = services.placeable(programme)
     people = [("", gettext("No one"))]
-    for r in state.free:
+    for r in registrations:
         org = r.organisation.code if r.organisation else ""
         label = f"{r.user.display_name} ({org}, {gettext(rules.ROLE_LABELS[rules.Role(r.role_wish)])})"
-        if r.id in where:
-            label += " – " + gettext("in draft group %(id)s", id=where[r.id])
+        if r.id in in_draft:
+            label += " – " + gettext("in draft group %(id)s", id=in_draft[r.id])
         people.append((str(r.id), label))
     return people
 
@@ -192,8 +189,7 @@ def _group_choices(state):
 def edit_group(programme_id, group_id=None):
     programme = staff_programme(programme_id)
     group = _draft(programme, group_id) if group_id is not None else None
-    state = services.matching_state(programme)
-    people = _group_choices(state)
+    people = _group_choices(programme)
     if request.method == "GET":
         form = group.form if group else "traditional"
         slots = [(str(m.registration_id), m.role) for m in group.members] if group else []

@@ -192,7 +192,6 @@ class MatchingState:
     published: list[MentoringGroup]
     unmatched: list[tuple[Registration, tuple[rules.Reason, ...] | None]]  # None: could be placed now
     registrations: dict[int, Registration]
-    free: list[Registration]  # everyone a hand-made group may take: unmatched or in a draft
 
 
 def matching_state(programme) -> MatchingState:
@@ -218,8 +217,15 @@ def matching_state(programme) -> MatchingState:
         reasons = {u.registration_id: u.reasons for u in result.unmatched}
         unmatched = [(by_id[rid], reasons.get(rid)) for rid in free_ids]
     views = [DraftView(g, rules.group_problems(cohort, to_rules_group(g))) for g in drafts]
-    free = [r for r in registrations if r.id not in taken]
-    return MatchingState(views, published, unmatched, by_id, free)
+    return MatchingState(views, published, unmatched, by_id)
+
+
+def placeable(programme) -> tuple[list[Registration], dict[int, int]]:
+    """Whom a hand-made group may take (active, not in a published group) and the draft each is
+    in now (registration id → group id)."""
+    taken = _taken_by_published(programme)
+    in_draft = {m.registration_id: g.id for g in groups(programme, DRAFT) for m in g.members}
+    return [r for r in active_registrations(programme) if r.id not in taken], in_draft
 
 
 # --------------------------------------------------------------------------------------------------
