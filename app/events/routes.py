@@ -104,7 +104,9 @@ def _globals():
 @bp.get("/")
 @login_required(*MEMBERS)
 def index():
-    programme = _programme()
+    programme = current_programme(g.course.id if g.course else None)
+    if programme is None:
+        return render_template("sparring/no_programme.html", title=_("Programme events"))
     ensure_programme_events(programme)
     events = programme_events(programme.id)
     mine: set[int] = set()

@@ -248,7 +248,9 @@ def _int_list(values) -> list[int]:
 @bp.get("/")
 @login_required(*MEMBERS)
 def index():
-    programme = _programme()
+    programme = current_programme(g.course.id if g.course else None)
+    if programme is None:
+        return render_template("sparring/no_programme.html", title=_("Sparring groups"))
     if not _is_staff():
         mine = groups_of(g.user.id, programme.id)
         return render_template("sparring/mine.html", programme=programme, groups=mine,

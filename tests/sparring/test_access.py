@@ -105,3 +105,10 @@ def test_safe_markdown_survives(world):
     assert "<h3>Otsikko</h3>" in page  # below the post's own h2
     assert "<li>yksi</li>" in page
     assert '<a href="https://www.syke.fi" rel="noopener noreferrer">SYKE</a>' in page
+
+
+def test_pages_without_a_programme_say_so(app, platform):
+    viewer = launch_as(app, platform, "p7", course="7")
+    for path in ("/sparring/", "/events/", "/calendar/"):
+        page = viewer.page(path)
+        assert "Tälle kurssille ei ole vielä perustettu ohjelmaa." in page, path
