@@ -18,6 +18,7 @@ from .lti.models import Deployment, Platform
 from .mentoring.demo import seed_pair
 from .matching.demo import seed_registrations
 from .people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT, Course, Enrolment, User
+from .sparring.demo import seed_sparring_and_events
 from .programme.models import Programme
 
 demo_cli = AppGroup("demo", help="Demo data for development.")
@@ -100,6 +101,7 @@ def seed_demo(platform_url: str | None = None) -> dict:
         enrolment.active = True
     seed_registrations(programme, course, s["issuer"])
     seed_pair(programme, s["issuer"])  # after the registrations: the pair's members carry theirs
+    seed_sparring_and_events(programme, s["issuer"])
     db.session.commit()
     return {"platform": s["issuer"], "course": course.title, "programme": programme.name, "people": len(people)}
 
