@@ -157,3 +157,20 @@ def test_a_parallel_add_is_a_clear_conflict_not_an_error(world, monkeypatch):
     assert response.status_code == 409
     assert 'class="error-message"' in response.get_data(as_text=True)
     assert members(world, "A") == {world.users["p1"], world.users["p3"]}
+
+
+def test_session_times_are_entered_in_helsinki_time_across_dst(world):
+    from datetime import datetime
+
+    from app.sparring.models import SparringSession
+
+    a = world.groups["A"]
+    for day in ("2023-03-25", "2023-03-27"):
+        assert world.post(world.staff, f"/sparring/groups/{a}/sessions",
+                          {"date": day, "time": "10:00", "duration": "60"}).status_code == 303
+    with world.app.app_context():
+        stored = sorted(db.session.scalars(db.select(SparringSession.starts_at)))
+    assert stored == [datetime(2023, 3, 25, 8), datetime(2023, 3, 27, 7)]
+    skipped = world.post(world.staff, f"/sparring/groups/{a}/sessions",
+                         {"date": "2023-03-26", "time": "03:30", "duration": "60"})
+    assert skipped.status_code == 400 and "03.00" in skipped.get_data(as_text=True)
