@@ -74,6 +74,9 @@ def init_app(app) -> None:
     app.extensions["lti_tokens"] = TokenService(app.extensions["lti_keys"])
     app.extensions["gradebook_stop"] = threading.Event()
     app.cli.add_command(gradebook_cli)
+    from .deep_linking import bp
+
+    app.register_blueprint(bp)
     if _worker_mode(app) != "inprocess":
         return
     started = []

@@ -27,7 +27,10 @@ from .launch import (
     begin_login,
     read_login_state,
 )
+from ..auth import STAFF
+from .deep_linking import deep_linking_settings, target_url
 from .roles import tool_role
+from .roster import sync_after_launch
 from .services import record_services
 
 bp = Blueprint("lti", __name__, url_prefix="/lti", template_folder="templates")
@@ -116,6 +119,7 @@ def _session_data(launch: ToolMessageLaunch, identity: LaunchIdentity, user_id: 
             "return_url": _text(presentation.get("return_url"), 1024),
             "document_target": _text(presentation.get("document_target")),
             "custom": _object(claims, "custom"),
+            "deep_linking": deep_linking_settings(claims),
         },
     }
 
@@ -155,7 +159,14 @@ def launch():
         "launch accepted",
         extra={"issuer": identity.issuer, "role": identity.role, "user_id": user_id},
     )
-    response = redirect(url_for("programme.home", s=g.session_token), code=303)
+    if course_id is not None and identity.role in STAFF:
+        sync_after_launch(current_app._get_current_object(), course_id)
+    if message.claims.get(CLAIM + "message_type") == "LtiDeepLinkingRequest":
+        destination = url_for("lti_advantage.deep_linking", s=g.session_token)
+    else:
+        target = _object(message.claims, "custom").get("target")
+        destination = target_url(target, s=g.session_token) or url_for("programme.home", s=g.session_token)
+    response = redirect(destination, code=303)
     # The state cookie has done its work.
     response.delete_cookie(
         message.login_state.cookie_name, path="/lti/", secure=True, samesite="None", partitioned=True

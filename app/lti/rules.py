@@ -86,3 +86,45 @@ def service_url(url: str, suffix: str) -> str:
     path, before the query, and the query is kept verbatim."""
     path, sep, query = url.partition("?")
     return path.rstrip("/") + suffix + sep + query
+
+
+def roster_role(current_role: str | None, has_launched: bool, mapped_role: str) -> str:
+    """The tool role a roster sync gives a member.
+
+    A launch carries every role (institution administrators included); the membership service
+    only the course roles, so a member who has launched keeps the role their launch gave.
+    """
+    if has_launched and current_role:
+        return current_role
+    return mapped_role
+
+
+TARGET_KINDS = ("mentoring", "tools", "content", "sparring")
+
+
+def parse_target(value) -> tuple[str, str | int | None] | None:
+    """A deep-linked item's ``target`` custom parameter: ``mentoring``, ``tools``,
+    ``content:<module id>`` or ``sparring:<group id>``; None for anything else."""
+    if not isinstance(value, str):
+        return None
+    kind, _, arg = value.strip().partition(":")
+    if kind in ("mentoring", "tools") and not arg:
+        return kind, None
+    if kind == "content" and arg and len(arg) <= 100 and all(c.isalnum() or c in "-_" for c in arg):
+        return kind, arg
+    if kind == "sparring" and arg.isdigit() and len(arg) < 10:
+        return kind, int(arg)
+    return None
+
+
+def choose_items(selected: list[str], offered: list[str], accept_multiple: bool) -> tuple[list[str], str | None]:
+    """The offered items a facilitator picked, in the picker's order, or an error code:
+    ``unknown`` (not offered), ``too_many`` (the platform accepts one) or ``none``."""
+    if any(s not in offered for s in selected):
+        return [], "unknown"
+    chosen = [o for o in offered if o in selected]
+    if not chosen:
+        return [], "none"
+    if len(chosen) > 1 and not accept_multiple:
+        return [], "too_many"
+    return chosen, None

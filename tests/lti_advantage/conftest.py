@@ -34,11 +34,30 @@ class Ags:
             db.session.flush()
         return enrolment
 
+    def wait_for_roster_sync(self, timeout: float = 10):
+        """The facilitator's launch syncs the roster in the background: let it finish first."""
+        import time
+
+        from app.extensions import db
+        from app.lti.models import CourseServices
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            db.session.rollback()
+            if db.session.scalar(db.select(CourseServices.roster_synced_at)) is not None:
+                return
+            time.sleep(0.05)
+        raise AssertionError("the launch's roster sync did not finish")
+
     def worker(self, **kwargs):
         from app.lti.delivery import Worker
 
         kwargs.setdefault("backoff_base", 0.01)
         return Worker(self.tool.extensions["lti_tokens"], **kwargs)
+
+    def token_requests(self) -> int:
+        """Token requests for the gradebook, after the launch's roster sync took its own."""
+        return self.state.counters["token_requests"] - self.token_baseline
 
     def grade(self, subject: str, item_id: int = 1):
         with self.state.lock:
@@ -57,4 +76,6 @@ def ags(live):
         db.session.execute(db.delete(ScoreOutbox))
         db.session.execute(db.delete(ScoreKey))
         db.session.commit()
+        helper.wait_for_roster_sync()
+        helper.token_baseline = helper.state.counters["token_requests"]  # the roster's own token
         yield helper
