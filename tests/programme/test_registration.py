@@ -155,3 +155,25 @@ def test_staff_do_not_register(app, platform, pid):
     staff.page("/register", status=403)
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Registration.id))) == 0
+
+
+@pytest.mark.parametrize("lang, heading, organisation, theme", [
+    ("fi", "Ilmoittautuminen", "Suomen ympäristökeskus (SYKE)", "Esimiestyö"),
+    ("sv", "Anmälan", "Finlands miljöcentral (SYKE)", "Chefsarbete"),
+    ("en", "Registration", "Finnish Environment Institute (SYKE)", "Supervisory work"),
+])
+def test_registration_in_each_language(app, platform, pid, lang, heading, organisation, theme):
+    page = launch(app, platform, locale=lang).page("/register")
+    assert f'<html lang="{lang}">' in page and f"<h1>{heading}: Ohjelma 2</h1>" in page
+    assert organisation in page and theme in page
+
+
+def test_staff_see_registrations_and_who_has_not_registered(app, platform, pid):
+    aino, _ = launch(app, platform), launch(app, platform, sub="6")
+    post(aino, "/register", register_data(app, pid, mentor_tip="Ulla Salo, SYKE"))
+    staff = launch(app, platform, (INSTRUCTOR,), sub="4")
+    page = staff.page(f"/programmes/{pid}/registrations")
+    table = text(page.split("<tbody>")[1].split("</tbody>")[0])
+    assert "Aino Virtanen" in table and "Johtaminen" in table and "Vihje: Ulla Salo, SYKE" in table
+    not_registered = text(page.split("Kurssilla mutta ei ilmoittautunut")[1])
+    assert "Mikko Korhonen" in not_registered and "Aino Virtanen" not in not_registered
