@@ -189,7 +189,7 @@ def _group(group_id: int) -> MentoringGroup:
 
 
 def _member_group(group_id: int) -> MentoringGroup:
-    if g.role not in (PARTICIPANT,):
+    if g.role != PARTICIPANT:
         abort(403)
     return _group(group_id)
 
@@ -381,7 +381,7 @@ def _parse_meeting_form(group: MentoringGroup) -> tuple[MeetingInput, dict]:
     return MeetingInput(day, at, duration, form.get("mode") or None, attendees), errors
 
 
-def _meeting_form(group, meeting=None, values=None, errors=None, notes=(), status=200):
+def _meeting_form(group, meeting=None, values=None, errors=None, status=200):
     if values is None:
         if meeting is not None:
             local = meeting.local_start
@@ -407,7 +407,6 @@ def _meeting_form(group, meeting=None, values=None, errors=None, notes=(), statu
         meeting=meeting,
         values=values,
         errors=errors or {},
-        notes=notes,
     ), status
 
 

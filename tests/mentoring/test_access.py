@@ -184,3 +184,25 @@ def test_development_generates_a_journal_key(monkeypatch, tmp_path):
 def test_without_a_launch_or_as_a_guest(app, client, world):
     assert client.get("/mentoring").status_code == 401
     assert client.get(f"/mentoring/groups/{world['pair']}").status_code == 401
+
+
+def test_author_edits_and_deletes_an_entry(app, people, programme):
+    from app.extensions import db
+    from app.mentoring import journal
+    from app.mentoring.models import JournalEntry
+
+    person = people["aktori"]
+    assert person.post("/mentoring/journal/new", {"text": "Ensimmäinen ajatus"}).status_code == 303
+    with app.app_context():
+        entry = db.session.scalar(db.select(JournalEntry).where(JournalEntry.user_id == person.user_id))
+        entry_id, before = entry.id, entry.body
+    assert "Ensimmäinen ajatus" in person.page(f"/mentoring/journal/{entry_id}/edit")
+    response = person.post(f"/mentoring/journal/{entry_id}/edit", {"text": "x" * 20_001})
+    assert response.status_code == 422 and "enintään 20000 merkkiä" in response.get_data(as_text=True)
+    assert person.post(f"/mentoring/journal/{entry_id}/edit", {"text": "Toinen ajatus"}).status_code == 303
+    with app.app_context():
+        entry = db.session.get(JournalEntry, entry_id)
+        assert entry.body != before and journal.decrypt(entry.body) == "Toinen ajatus"
+    assert person.post(f"/mentoring/journal/{entry_id}/delete").status_code == 303
+    with app.app_context():
+        assert db.session.get(JournalEntry, entry_id) is None
