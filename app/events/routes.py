@@ -277,15 +277,15 @@ def _publish_attendance(programme: Programme, user_ids: set[int]) -> None:
                                    Enrolment.role == PARTICIPANT)
     )
     for enrolment in enrolments:
-        count = attended.get(enrolment.user_id, 0)
+        given, maximum, progress = rules.attendance_score(attended.get(enrolment.user_id, 0), total)
         publish_score(
             enrolment,
             GRADEBOOK_RESOURCE.format(programme_id=programme.id),
-            count,
-            total,
-            "Completed" if count >= total else "InProgress",
+            given,
+            maximum,
+            progress,
             "FullyGraded",
-            _("Attended %(n)s of %(total)s programme events.", n=count, total=total),
+            _("Attended %(n)s of %(total)s programme events.", n=given, total=maximum),
             label="Ohjelman tilaisuudet",
         )
 

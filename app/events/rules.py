@@ -1,4 +1,8 @@
-"""Pure rules for programme events: reading a meeting platform's attendance report.
+"""Pure rules for programme events: the attendance score, and reading a meeting platform's
+attendance report.
+
+``attendance_score(attended, held)``: the "Programme events" gradebook column counts the events a
+participant attended of those held so far; complete once they have attended every one.
 
 Teams, Zoom and the like export attendance as CSV (or tab-separated, sometimes UTF-16, with a
 summary block above the participant list). We look for the e-mail addresses only:
@@ -22,6 +26,12 @@ EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 EMAIL_HEADERS = ("email", "e-mail", "e-mail address", "email address", "sähköposti",
                  "sähköpostiosoite", "e-post", "e-postadress", "mail", "user email")
 MAX_ROWS = 5000
+
+
+def attendance_score(attended: int, held: int) -> tuple[int, int, str]:
+    """(score given, score maximum, activity progress) for the gradebook."""
+    attended = max(0, min(attended, held))
+    return attended, held, "Completed" if attended >= held else "InProgress"
 
 
 class ReportError(ValueError):

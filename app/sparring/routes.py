@@ -8,7 +8,7 @@ Who sees what:
   staff of another course get 404 too;
 * an archived group stays readable to its members and staff, but nobody writes in it.
 
-Authors may edit their own posts for ``EDIT_WINDOW``; facilitators remove posts and threads by a
+Authors may edit their own posts for ``rules.EDIT_WINDOW``; facilitators remove posts and threads by a
 soft delete that is audited (the text stays in the database for the audit trail but is never shown).
 """
 from __future__ import annotations
@@ -54,11 +54,11 @@ from .models import (
 bp = Blueprint("sparring", __name__, url_prefix="/sparring", template_folder="templates")
 
 MEMBERS = (PARTICIPANT, FACILITATOR, ADMINISTRATOR)
-EDIT_WINDOW = timedelta(minutes=30)
 TITLE_MAX = 200
 BODY_MAX = 20_000
 NAME_MAX = 255
 URL_MAX = 1024
+EDIT_MINUTES = int(rules.EDIT_WINDOW.total_seconds() // 60)
 
 AUDIENCE_NAMES = {MENTORS: _l("Mentors' sparring group"), AKTORIS: _l("Aktoris' sparring group")}
 AUDIENCE_PLURALS = {MENTORS: _l("Groups for mentors"), AKTORIS: _l("Groups for aktoris")}
@@ -124,10 +124,9 @@ def _post(group: SparringGroup, post_id: int) -> SparringPost:
     return post
 
 
-def may_edit(post: SparringPost, now: datetime | None = None) -> bool:
-    """An author edits their own post for ``EDIT_WINDOW`` after writing it."""
-    now = now or utcnow()
-    return post.author_id == g.user.id and post.deleted_at is None and now - post.created_at <= EDIT_WINDOW
+def may_edit(post: SparringPost) -> bool:
+    return rules.may_edit(author_id=post.author_id, viewer_id=g.user.id, created_at=post.created_at,
+                          deleted=post.deleted_at is not None, now=utcnow())
 
 
 def groups_of(user_id: int, programme_id: int) -> list[SparringGroup]:
@@ -566,7 +565,7 @@ def _space_page(group: SparringGroup, errors: dict | None = None, form: dict | N
         is_staff=_is_staff(),
         audience_names=AUDIENCE_NAMES,
         render_markdown=render_markdown,
-        edit_minutes=int(EDIT_WINDOW.total_seconds() // 60),
+        edit_minutes=EDIT_MINUTES,
         errors=errors or {},
         form=form or {},
     ), status
@@ -737,7 +736,7 @@ def _thread_page(group, thread, errors: dict | None = None, form: dict | None = 
         is_staff=_is_staff(),
         may_edit=may_edit,
         render_markdown=render_markdown,
-        edit_minutes=int(EDIT_WINDOW.total_seconds() // 60),
+        edit_minutes=EDIT_MINUTES,
         errors=errors or {},
         form=form or {},
     ), status
@@ -768,7 +767,7 @@ def edit_post(group_id: int, post_id: int):
         abort(404)
     if not may_edit(post) or group.archived:
         return render_template("sparring/edit.html", group=group, post=post, closed=True, errors={},
-                               body=post.body, edit_minutes=int(EDIT_WINDOW.total_seconds() // 60)), 403
+                               body=post.body, edit_minutes=EDIT_MINUTES), 403
     errors: dict = {}
     body = post.body
     if request.method == "POST":
@@ -781,7 +780,7 @@ def edit_post(group_id: int, post_id: int):
                                     _anchor=f"post-{post.id}"), code=303)
         body = request.form.get("body", "")
     return render_template("sparring/edit.html", group=group, post=post, closed=False, errors=errors, body=body,
-                           edit_minutes=int(EDIT_WINDOW.total_seconds() // 60)), 400 if errors else 200
+                           edit_minutes=EDIT_MINUTES), 400 if errors else 200
 
 
 @bp.post("/groups/<int:group_id>/posts/<int:post_id>/delete")

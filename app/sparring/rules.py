@@ -1,4 +1,8 @@
-"""Pure rules for sparring groups: who goes to which group.
+"""Pure rules for sparring groups: who goes to which group, and who may edit a message.
+
+``may_edit(...)``: an author edits their own message for ``EDIT_WINDOW`` after sending it (long
+enough to fix a typo, short enough that replies do not lose what they answered); a removed
+message is never edited.
 
 ``assign(people, groups)`` places everyone in ``people`` (those not yet in a group) into one of
 ``groups`` (which may already have members), in this order of importance:
@@ -19,6 +23,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+EDIT_WINDOW = timedelta(minutes=30)
+
+
+def may_edit(*, author_id: int | None, viewer_id: int, created_at: datetime, deleted: bool, now: datetime,
+             window: timedelta = EDIT_WINDOW) -> bool:
+    return author_id == viewer_id and not deleted and timedelta(0) <= now - created_at <= window
 
 
 @dataclass(frozen=True)

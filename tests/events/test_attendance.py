@@ -153,3 +153,12 @@ def test_facilitator_adds_an_event_with_clear_errors(world):
                                    query_string={"s": world.staff.token})
     assert good.status_code == 303
     assert "Luento vuorovaikutuksesta" in world.viewers["p4"].page("/events/")
+
+
+def test_attendance_score():
+    from app.events.rules import attendance_score
+
+    assert attendance_score(0, 3) == (0, 3, "InProgress")
+    assert attendance_score(2, 3) == (2, 3, "InProgress")
+    assert attendance_score(3, 3) == (3, 3, "Completed")
+    assert attendance_score(5, 3) == (3, 3, "Completed")  # never above the maximum

@@ -97,3 +97,18 @@ def test_existing_member_keeps_pair_mate_out():
 
 def test_no_groups_no_placement():
     assert assign([Person(1)], []) == {}
+
+
+def test_may_edit_only_own_message_within_the_window():
+    from datetime import datetime, timedelta
+
+    from app.sparring.rules import EDIT_WINDOW, may_edit
+
+    sent = datetime(2022, 10, 30, 9, 0)
+    ok = dict(author_id=1, viewer_id=1, created_at=sent, deleted=False)
+    assert may_edit(**ok, now=sent)
+    assert may_edit(**ok, now=sent + EDIT_WINDOW)
+    assert not may_edit(**ok, now=sent + EDIT_WINDOW + timedelta(seconds=1))
+    assert not may_edit(**{**ok, "viewer_id": 2}, now=sent)
+    assert not may_edit(**{**ok, "deleted": True}, now=sent)
+    assert not may_edit(**{**ok, "author_id": None}, now=sent)  # an erased author's message
