@@ -39,6 +39,8 @@ def test_compute_edit_publish_and_see_the_match(tmp_path, live):
         matching_url = tool_frame(page, tool_url).url.split("#")[0]
         token = matching_url.split("s=")[1].split("&")[0]
         programme_path = matching_url.split("/matching/programmes/")[1].split("?")[0]
+        draft = frame.locator("section", has=frame.get_by_role("heading", name="Luonnosryhmät")).locator("li.group-card").first
+        swap_href = draft.get_by_role("link", name=re.compile(r"^Vaihda\W")).first.get_attribute("href")
         for url in (
             matching_url,
             f"{tool_url}/programmes?s={token}",
@@ -47,6 +49,7 @@ def test_compute_edit_publish_and_see_the_match(tmp_path, live):
             f"{tool_url}/programmes/{programme_path}/organisations?s={token}&lang=sv",
             f"{tool_url}/programmes/{programme_path}/registrations?s={token}&lang=en",
             f"{tool_url}/matching/programmes/{programme_path}/groups/new?s={token}",
+            tool_url + swap_href,
         ):
             assert_no_axe_violations(context, url)
 
