@@ -24,7 +24,7 @@ from ..auth import STAFF, login_required
 from ..content import get_library
 from ..extensions import db
 from ..events.services import event_title, programme_events
-from ..matching.models import DRAFT, PUBLISHED, MentoringGroup
+from ..matching.models import PUBLISHED, MentoringGroup
 from ..matching.rules import FORM_LABELS, ROLE_LABELS, Form, Role
 from ..people.models import PARTICIPANT
 from ..programme.routes import current_programme
@@ -295,19 +295,14 @@ def _group_page(group: MentoringGroup, others=(), status: int = 200, **extra):
 
 
 def _overview(programme):
-    groups = db.session.scalars(
-        db.select(MentoringGroup)
-        .where(MentoringGroup.programme_id == programme.id, MentoringGroup.status != DRAFT)
-        .order_by(MentoringGroup.id)
-    ).all()
     counts = {
         row.user_id: row.counted
         for row in db.session.scalars(db.select(MeetingCount).where(MeetingCount.programme_id == programme.id))
     }
     today = services.helsinki_today()
     rows = []
-    for group in groups:
-        facts = services.pair_facts(group, None)
+    for group, meetings, agreement in services.programme_pairs(programme.id):
+        facts = services.pair_facts(group, None, meetings, agreement)
         rows.append((group, facts, rules.at_risk(facts, today)))
     return render_template("mentoring/overview.html", programme=programme, rows=rows, counts=counts)
 

@@ -21,6 +21,7 @@ from babel.support import Translations
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..i18n import normalise_locale
@@ -507,12 +508,19 @@ def set_tick(group: MentoringGroup, user_id: int, item_id: str, ticked: bool) ->
 # --------------------------------------------------------------------------------------------
 
 
-def pair_facts(group: MentoringGroup, user_id: int | None, meetings: list[Meeting] | None = None) -> rules.PairFacts:
-    """The reminders' input for one member (``user_id``) or, for facilitators, the pair."""
+_LOAD = object()
+
+
+def pair_facts(
+    group: MentoringGroup, user_id: int | None, meetings: list[Meeting] | None = None, agreement=_LOAD
+) -> rules.PairFacts:
+    """The reminders' input for one member (``user_id``) or, for facilitators, the pair.
+    ``meetings`` and ``agreement`` may come preloaded (the facilitators' overview)."""
     programme = group.programme
     if meetings is None:
         meetings = group_meetings(group.id)
-    agreement = agreement_of(group)
+    if agreement is _LOAD:
+        agreement = agreement_of(group)
     current = agreement.current if agreement else None
     acceptors = current.acceptor_ids() if current else set()
     live = [m for m in meetings if m.state != rules.DISPUTED]
@@ -535,6 +543,27 @@ def pair_facts(group: MentoringGroup, user_id: int | None, meetings: list[Meetin
         required=programme.required_meetings,
         closing=programme.closing,
     )
+
+
+def programme_pairs(programme_id: int):
+    """Every published or ended group of a programme with its meetings (newest first) and its
+    agreement, in a fixed number of queries whatever the cohort's size."""
+    groups = db.session.scalars(
+        db.select(MentoringGroup)
+        .where(MentoringGroup.programme_id == programme_id, MentoringGroup.status.in_((PUBLISHED, ENDED)))
+        .options(selectinload(MentoringGroup.members).joinedload(GroupMember.user))
+        .order_by(MentoringGroup.id)
+    ).all()
+    in_programme = db.select(MentoringGroup.id).where(MentoringGroup.programme_id == programme_id)
+    meetings: dict[int, list[Meeting]] = {}
+    for meeting in db.session.scalars(
+        db.select(Meeting).where(Meeting.group_id.in_(in_programme)).order_by(Meeting.starts_at.desc())
+    ):
+        meetings.setdefault(meeting.group_id, []).append(meeting)
+    agreements = {
+        a.group_id: a for a in db.session.scalars(db.select(Agreement).where(Agreement.group_id.in_(in_programme)))
+    }
+    return [(group, meetings.get(group.id, []), agreements.get(group.id)) for group in groups]
 
 
 def group_meetings(group_id: int) -> list[Meeting]:
