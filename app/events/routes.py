@@ -29,6 +29,7 @@ from ..mentoring.rules import NonexistentTime, helsinki_to_utc, utc_to_helsinki
 from ..people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT, Enrolment, User
 from ..programme.models import Programme, Registration
 from ..programme.routes import current_programme
+from ..upsert import insert
 from . import rules
 from .models import ADDED_KINDS, Attendance, ProgrammeEvent
 from .services import KIND_NAMES, ensure_programme_events, event_title, programme_events
@@ -230,6 +231,22 @@ def edit(event_id: int):
 # --------------------------------------------------------------------------------------------
 
 
+def _record(event: ProgrammeEvent, user_ids: set[int], source: str) -> set[int]:
+    """Record attendance; returns whom this call recorded. ``ON CONFLICT DO NOTHING`` keeps two
+    facilitators importing the same report at once from recording anyone twice (or failing)."""
+    if not user_ids:
+        return set()
+    now = utcnow()
+    rows = [dict(event_id=event.id, user_id=uid, source=source, recorded_by_id=g.user.id, recorded_at=now)
+            for uid in sorted(user_ids)]
+    statement = (
+        insert(Attendance).values(rows)
+        .on_conflict_do_nothing(index_elements=["event_id", "user_id"])
+        .returning(Attendance.user_id)
+    )
+    return set(db.session.scalars(statement))
+
+
 def _attendance(event: ProgrammeEvent) -> dict[int, Attendance]:
     return {a.user_id: a for a in db.session.scalars(db.select(Attendance).where(Attendance.event_id == event.id))}
 
@@ -305,10 +322,11 @@ def save_attendance(event_id: int):
     recorded = _attendance(event)
     added = ticked - recorded.keys()
     removed = {uid for uid in recorded.keys() - ticked if uid in registered}
-    for user_id in added:
-        db.session.add(Attendance(event_id=event.id, user_id=user_id, source="list", recorded_by_id=g.user.id))
-    for user_id in removed:
-        db.session.delete(recorded[user_id])
+    added = _record(event, added, "list")
+    if removed:
+        # One statement: a row another facilitator removed a moment ago is simply already gone.
+        db.session.execute(db.delete(Attendance).where(Attendance.event_id == event.id,
+                                                       Attendance.user_id.in_(removed)))
     if added or removed:
         db.session.flush()
         record("events.attendance_recorded", target=f"programme_event:{event.id}",
@@ -358,8 +376,7 @@ def import_attendance(event_id: int):
             "duplicates": matched.duplicates,
         }
         return _attendance_page(event, preview=preview, report_text=text)
-    for user_id in new:
-        db.session.add(Attendance(event_id=event.id, user_id=user_id, source="csv", recorded_by_id=g.user.id))
+    new = _record(event, new, "csv")
     if new:
         db.session.flush()
         record("events.attendance_imported", target=f"programme_event:{event.id}",
