@@ -64,7 +64,9 @@ def test_feed_parses_back_with_helsinki_times_across_dst(world):
     assert response.status_code == 200
     assert response.mimetype == "text/calendar"
     calendar = Calendar.from_ical(response.data)
+    assert str(calendar["version"]) == "2.0" and calendar["prodid"]
     events = [c for c in calendar.walk("VEVENT")]
+    assert all(e.get("dtstamp") and e.get("uid") and e.get("summary") for e in events)  # RFC 5545 musts
     starts = {}
     for event in events:
         start = event.decoded("dtstart")
