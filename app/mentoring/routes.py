@@ -23,7 +23,7 @@ from ..admin.audit import record
 from ..auth import STAFF, login_required
 from ..content import get_library
 from ..extensions import db
-from ..events.services import event_title, programme_events
+from ..events.services import ensure_programme_events, event_title, programme_events
 from ..matching.models import PUBLISHED, MentoringGroup
 from ..matching.rules import FORM_LABELS, ROLE_LABELS, Form, Role
 from ..people.models import PARTICIPANT
@@ -269,14 +269,10 @@ def _group_page(group: MentoringGroup, others=(), status: int = 200, **extra):
         (c, sum(1 for item in c.items if item.id in ticks), len(c.items)) for c in library.checklists().values()
     ]
     today = services.helsinki_today()
-    # The programme's events (kickoff, midpoint, closing and any the facilitators added); their
-    # set-up dates until the events area has created them.
+    # The programme's events: kickoff, midpoint and closing (created from the set-up's dates if
+    # the events area has not yet) and any lectures or peer meetings the facilitators added.
+    ensure_programme_events(programme)
     timeline = [(event_title(e), rules.utc_to_helsinki(e.starts_at).date()) for e in programme_events(programme.id)]
-    timeline = timeline or [
-        (gettext("Kickoff"), programme.kickoff),
-        (gettext("Midpoint event"), programme.midpoint),
-        (gettext("Closing event"), programme.closing),
-    ]
     return render_template(
         "mentoring/group.html",
         group=group,
@@ -286,7 +282,7 @@ def _group_page(group: MentoringGroup, others=(), status: int = 200, **extra):
         agreement=agreement,
         reminders=[REMINDERS[r.code](r.params) for r in rules.reminders(facts, today)],
         checklists=checklists,
-        timeline=[(name, day) for name, day in timeline if day is not None],
+        timeline=timeline,
         today=today,
         others=others,
         lang=str(get_locale()),
