@@ -105,3 +105,23 @@ def build_id_token_claims(
     claims[CLAIM + "target_link_uri"] = platform.tool_launch_url
     claims[CLAIM + "resource_link"] = {"id": resource_link.id, "title": resource_link.title}
     return claims
+
+
+DL_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/"
+
+
+def build_deep_linking_claims(
+    platform: PlatformConfig,
+    person: dict,
+    *,
+    locale: str,
+    nonce: str,
+    now: int,
+    settings: dict,
+) -> dict:
+    """An ``LtiDeepLinkingRequest`` id_token's claims (Moodle's "Select content")."""
+    claims = base_claims(platform, person, locale=locale, nonce=nonce, now=now)
+    claims[CLAIM + "message_type"] = "LtiDeepLinkingRequest"
+    claims[CLAIM + "target_link_uri"] = platform.tool_launch_url
+    claims[DL_CLAIM + "deep_linking_settings"] = settings
+    return claims

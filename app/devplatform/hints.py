@@ -24,6 +24,7 @@ def make_message_hint(
     resource_link_title: str,
     document_target: str,
     now: int,
+    deep_linking: dict | None = None,
 ) -> str:
     claims = {
         "iss": platform.issuer,
@@ -36,6 +37,8 @@ def make_message_hint(
         "rlt": resource_link_title,
         "dt": document_target,
     }
+    if deep_linking is not None:  # a deep-linking request's settings instead of a resource link
+        claims["dl"] = deep_linking
     return jwt.encode(claims, key.derived_secret(PURPOSE), algorithm="HS256")
 
 

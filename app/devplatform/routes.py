@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 
-from .claims import DOCUMENT_TARGETS, build_id_token_claims
+from .claims import CLAIM, DOCUMENT_TARGETS, build_deep_linking_claims, build_id_token_claims
 from .config import PlatformConfig
 from .hints import HintError, make_message_hint, read_message_hint
 from .keys import KeyStore
-from .services import ags_claim, nrps_claim
+from .services import ags_claim, nrps_claim, placed_link, placed_links
 from .people import ROLES, find_person, full_name, load_people
 
 bp = Blueprint("devplatform", __name__, template_folder="templates")
@@ -55,7 +55,7 @@ def keys() -> KeyStore:
     return current_app.extensions["devplatform_keys"]
 
 
-@bp.errorhandler(PlatformError)
+@bp.app_errorhandler(PlatformError)
 def platform_error(error: PlatformError):
     response = current_app.make_response(
         (render_template("devplatform/error.html", error=error), error.status)
@@ -107,6 +107,7 @@ def index():
         locales=LOCALES,
         role_names=ROLE_NAMES,
         full_name=full_name,
+        activities=[platform().resource_link(None)] + [platform().resource_link(l["id"], l["title"]) for l in placed_links()],
     )
 
 
@@ -117,7 +118,8 @@ def course():
     params = {"user": person["id"], "locale": locale}
     if request.args.get("resource_link_id"):
         params["resource_link_id"] = request.args["resource_link_id"]
-    link = platform().resource_link(params.get("resource_link_id"))
+    placed = placed_link(params.get("resource_link_id"))
+    link = platform().resource_link(params.get("resource_link_id"), (placed or {}).get("title"))
     return render_template(
         "devplatform/course.html",
         platform=platform(),
@@ -125,7 +127,11 @@ def course():
         name=full_name(person),
         locale=locale,
         link=link,
-        iframe_src=url_for("devplatform.launch_init", **params),
+        iframe_src=(
+            url_for("devdeeplinking.init", user=person["id"], locale=locale)
+            if request.args.get("select_content")
+            else url_for("devplatform.launch_init", **params)
+        ),
         window_src=url_for("devplatform.launch_init", target="window", **params),
     )
 
@@ -143,7 +149,8 @@ def launch_init():
             "Aktiviteetin tunniste (resource_link_id) ei kelpaa.",
             "resource_link_id must be 1–255 characters of letters, digits and . _ : ~ -",
         )
-    link = config.resource_link(link_id, request.args.get("resource_link_title") or None)
+    placed = placed_link(link_id)
+    link = config.resource_link(link_id, request.args.get("resource_link_title") or (placed or {}).get("title"))
     target = request.args.get("target") or "iframe"
     if target not in DOCUMENT_TARGETS:
         raise PlatformError(
@@ -251,16 +258,25 @@ def auth():
     values = request.form if request.method == "POST" else request.args
     hint, person = _check_auth_request(config, values)
     now = int(time.time())
-    claims = build_id_token_claims(
-        config,
-        person,
-        locale=hint["locale"],
-        resource_link=config.resource_link(hint["rl"], hint.get("rlt")),
-        nonce=values["nonce"],
-        now=now,
-        document_target=hint.get("dt", "iframe"),
-    )
-    claims.update(service_claims(config.course.id, hint["rl"]))
+    if hint.get("dl"):
+        claims = build_deep_linking_claims(
+            config, person, locale=hint["locale"], nonce=values["nonce"], now=now, settings=hint["dl"]
+        )
+        claims.update(service_claims(config.course.id, None))
+    else:
+        claims = build_id_token_claims(
+            config,
+            person,
+            locale=hint["locale"],
+            resource_link=config.resource_link(hint["rl"], hint.get("rlt")),
+            nonce=values["nonce"],
+            now=now,
+            document_target=hint.get("dt", "iframe"),
+        )
+        placed = placed_link(hint["rl"])
+        if placed:  # a deep-linked activity carries the custom parameters the tool gave it
+            claims[CLAIM + "custom"] = dict(placed["custom"])
+        claims.update(service_claims(config.course.id, hint["rl"]))
     id_token = keys().current().sign(claims)
     return _no_store(
         render_template(

@@ -64,6 +64,7 @@ class ServiceState:
     extra_members: list = field(default_factory=list)
     removed: set = field(default_factory=set)
     tool_jwks: dict = field(default_factory=dict)  # jwks url -> keys
+    placed_links: dict = field(default_factory=dict)  # deep-linked resource links by id
 
     def members(self) -> list[dict]:
         people = [p for p in load_people() if p["id"] not in self.removed]
@@ -534,9 +535,25 @@ def nrps_claim(course_id: str) -> dict:
     return {"context_memberships_url": memberships_url(course_id), "service_versions": ["1.0", "2.0"]}
 
 
+def placed_link(link_id: str | None) -> dict | None:
+    """A link the tool placed by deep linking, with its title and custom parameters."""
+    s = state()
+    with s.lock:
+        return s.placed_links.get(link_id) if link_id else None
+
+
+def placed_links() -> list[dict]:
+    s = state()
+    with s.lock:
+        return list(s.placed_links.values())
+
+
 def init_app(app) -> None:
+    from .deeplinking import bp as deep_linking_bp
+
     app.extensions["devplatform_services"] = ServiceState()
     app.extensions.setdefault("devplatform_registrations", {})
     app.register_blueprint(bp)
+    app.register_blueprint(deep_linking_bp)
 
 

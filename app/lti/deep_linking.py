@@ -165,7 +165,6 @@ def deep_linking():
         return refused
     settings = _settings()
     items = offered_items(g.course.id, str(get_locale() or "fi"))
-    accepts_links = RESOURCE_LINK in (settings.get("accept_types") or [])
     accept_multiple = settings.get("accept_multiple", True) is not False
     error = None
     if request.method == "POST":
@@ -175,8 +174,6 @@ def deep_linking():
             chosen, code = [], None
         else:
             chosen, code = choose_items(request.form.getlist("item"), [i["key"] for i in items], accept_multiple)
-        if code is None and not accepts_links and chosen:
-            code = "types"
         if code is None:
             from .routes import tool_url
 
@@ -191,13 +188,11 @@ def deep_linking():
             "none": _("Choose at least one activity, or cancel."),
             "too_many": _("The learning platform accepts only one activity here: choose one."),
             "unknown": _("That activity is not offered in this course."),
-            "types": _("The learning platform accepts none of the kinds of content this tool offers (activity links)."),
         }[code]
     return render_template(
         "lti/deep_linking.html",
         items=items,
         accept_multiple=accept_multiple,
-        accepts_links=accepts_links,
         error=error,
         title=settings.get("title"),
     ), (400 if error else 200)

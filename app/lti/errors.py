@@ -37,6 +37,8 @@ REASONS = {
     "bad_version": (400, _l("The launch's LTI version is “%(version)s”; this tool speaks 1.3.0.")),
     "missing_roles": (400, _l("The launch has no roles claim.")),
     "missing_resource_link": (400, _l("The launch has no resource link id.")),
+    "missing_deep_linking_settings": (400, _l("The request to add activities carries no deep-linking settings or return address.")),
+    "deep_linking_no_links": (400, _l("The learning platform accepts none of the kinds of content this tool offers (activity links).")),
     "missing_sub": (400, _l("The launch names no user (sub).")),
 }
 

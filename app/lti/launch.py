@@ -410,6 +410,13 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             link = body.get(CLAIM + "resource_link")
             if not isinstance(link, dict) or not link.get("id"):
                 raise LaunchError("missing_resource_link")
+        if message_type == "LtiDeepLinkingRequest":
+            settings = body.get("https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings")
+            if not isinstance(settings, dict) or not str(settings.get("deep_link_return_url") or "").startswith(("https://", "http://")):
+                raise LaunchError("missing_deep_linking_settings")
+            types = settings.get("accept_types")
+            if not isinstance(types, list) or "ltiResourceLink" not in types:
+                raise LaunchError("deep_linking_no_links")
         if not body.get("sub"):
             raise LaunchError("missing_sub")
         return super().validate_message()
