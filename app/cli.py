@@ -1,7 +1,6 @@
 """``flask --app app …`` commands: LTI platforms and keys, demo data."""
 import json
 import time
-from urllib.parse import urlsplit
 
 import click
 from flask import current_app
@@ -9,6 +8,7 @@ from flask.cli import AppGroup
 
 from .extensions import db
 from .lti.models import Deployment, Platform
+from .lti.rules import platform_url_problem
 
 lti_cli = AppGroup("lti", help="LTI platform registrations and the tool's keys.")
 platform_cli = AppGroup("platform", help="Platforms (LMS sites) this tool accepts launches from.")
@@ -16,26 +16,16 @@ keys_cli = AppGroup("keys", help="The tool's signing keys.")
 lti_cli.add_command(platform_cli)
 lti_cli.add_command(keys_cli)
 
-LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
-
-
 def check_platform_url(name: str, url: str, app_env: str) -> None:
     """HTTPS only, except plain http to a loopback address in development."""
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return
-    if (
-        parts.scheme == "http"
-        and parts.hostname in LOOPBACK_HOSTS
-        and app_env == "development"
-    ):
-        return
-    if parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS:
+    problem = platform_url_problem(url, app_env)
+    if problem == "plain_http":
         raise click.BadParameter(
             f"{url!r} is plain http; that is allowed only for loopback addresses with APP_ENV=development.",
             param_hint=name,
         )
-    raise click.BadParameter(f"{url!r} is not an https:// URL.", param_hint=name)
+    if problem:
+        raise click.BadParameter(f"{url!r} is not an https:// URL.", param_hint=name)
 
 
 @platform_cli.command("add")

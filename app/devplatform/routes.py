@@ -15,6 +15,7 @@ from .claims import CLAIM, DOCUMENT_TARGETS, build_deep_linking_claims, build_id
 from .config import PlatformConfig
 from .hints import HintError, make_message_hint, read_message_hint
 from .keys import KeyStore
+from .registration import config_for, is_pending
 from .services import ags_claim, nrps_claim, placed_link, placed_links
 from .people import ROLES, find_person, full_name, load_people
 
@@ -138,8 +139,15 @@ def course():
 
 @bp.get("/launch/init")
 def launch_init():
-    """Moodle's mod/lti/launch.php: the third-party-initiated login, as an auto-submitted form."""
-    config = platform()
+    """Moodle's mod/lti/launch.php: the third-party-initiated login, as an auto-submitted form.
+    ``client`` launches a dynamically registered tool instead of the configured one."""
+    config = config_for(request.args.get("client"))
+    if is_pending(request.args.get("client")):
+        raise PlatformError(
+            "tool_pending",
+            "Työkalu odottaa ylläpitäjän hyväksyntää (Manage tools).",
+            "The tool is registered but pending until an administrator activates it.",
+        )
     person = _person(request.args.get("user"))
     locale = _locale(request.args.get("locale"), person)
     link_id = request.args.get("resource_link_id") or None
@@ -254,8 +262,8 @@ def _check_auth_request(config: PlatformConfig, values) -> tuple[dict, dict]:
 @bp.route("/auth", methods=["GET", "POST"])
 def auth():
     """Moodle's mod/lti/auth.php: answer the tool's OIDC request with a signed id_token."""
-    config = platform()
     values = request.form if request.method == "POST" else request.args
+    config = config_for(values.get("client_id"))
     hint, person = _check_auth_request(config, values)
     now = int(time.time())
     if hint.get("dl"):

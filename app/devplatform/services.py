@@ -65,6 +65,7 @@ class ServiceState:
     removed: set = field(default_factory=set)
     tool_jwks: dict = field(default_factory=dict)  # jwks url -> keys
     placed_links: dict = field(default_factory=dict)  # deep-linked resource links by id
+    registration_fault: str | None = None  # "malformed_config" or "refuse" (dynamic registration)
 
     def members(self) -> list[dict]:
         people = [p for p in load_people() if p["id"] not in self.removed]
@@ -502,6 +503,8 @@ def control():
                     }
                     for n in range(int(body["generate_learners"]))
                 ]
+            if "registration_fault" in body:
+                s.registration_fault = body["registration_fault"]
             for user_id in body.get("remove_members", []):
                 s.removed.add(str(user_id))
             if body.get("reset_gradebook"):
@@ -550,10 +553,12 @@ def placed_links() -> list[dict]:
 
 def init_app(app) -> None:
     from .deeplinking import bp as deep_linking_bp
+    from .registration import bp as registration_bp
 
     app.extensions["devplatform_services"] = ServiceState()
     app.extensions.setdefault("devplatform_registrations", {})
     app.register_blueprint(bp)
     app.register_blueprint(deep_linking_bp)
+    app.register_blueprint(registration_bp)
 
 

@@ -74,6 +74,7 @@ def init_app(app) -> None:
     app.extensions["lti_tokens"] = TokenService(app.extensions["lti_keys"])
     app.extensions["gradebook_stop"] = threading.Event()
     app.cli.add_command(gradebook_cli)
+    from . import registration  # noqa: F401 - adds /lti/register to the blueprint
     from .deep_linking import bp
 
     app.register_blueprint(bp)

@@ -5,6 +5,7 @@ No database, no HTTP: unit-tested in tests/lti_advantage/test_rules.py.
 import random
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
 ACTIVITY_PROGRESS = ("Initialized", "Started", "InProgress", "Submitted", "Completed")
 GRADING_PROGRESS = ("FullyGraded", "Pending", "PendingManual", "Failed", "NotReady")
@@ -128,3 +129,28 @@ def choose_items(selected: list[str], offered: list[str], accept_multiple: bool)
     if len(chosen) > 1 and not accept_multiple:
         return [], "too_many"
     return chosen, None
+
+
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def platform_url_problem(url, app_env: str) -> str | None:
+    """Why a platform URL is not acceptable, or None: HTTPS only, except plain http to a
+    loopback address with APP_ENV=development. ``plain_http`` or ``not_https``."""
+    if not isinstance(url, str):
+        return "not_https"
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError:
+        return "not_https"
+    if parts.scheme == "https" and hostname:
+        return None
+    if parts.scheme == "http" and hostname in LOOPBACK_HOSTS:
+        return None if app_env == "development" else "plain_http"
+    return "not_https"
+
+
+def same_origin(a: str, b: str) -> bool:
+    pa, pb = urlsplit(a), urlsplit(b)
+    return (pa.scheme, pa.hostname, pa.port) == (pb.scheme, pb.hostname, pb.port)
