@@ -23,6 +23,47 @@ from .models import AccessibilityFeedback, AuditEntry
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
 AUDIT_PAGE_SIZE = 100
+# Audit actions in words; an action without a label here shows as its code.
+ACTION_LABELS = {
+    "events.attendance_imported": _l("Attendance imported from a report"),
+    "events.attendance_recorded": _l("Attendance recorded"),
+    "events.created": _l("Event added"),
+    "events.updated": _l("Event changed"),
+    "feedback.answered": _l("Accessibility feedback answered"),
+    "gradebook.resent": _l("Gradebook scores resent"),
+    "lti.keys_rotated": _l("Signing key rotated"),
+    "matching.compute": _l("Match suggestions computed"),
+    "matching.delete": _l("Draft match removed"),
+    "matching.edit": _l("Match edited"),
+    "matching.lock": _l("Match locked"),
+    "matching.unlock": _l("Match unlocked"),
+    "matching.publish": _l("Matches published"),
+    "matching.split": _l("Member removed from a draft match"),
+    "matching.swap": _l("Members swapped between matches"),
+    "mentoring.end": _l("Pair or group ended"),
+    "person.erased": _l("Person's data erased"),
+    "privacy.purged": _l("Programme's personal data purged"),
+    "programme.create": _l("Programme created"),
+    "programme.update": _l("Programme settings changed"),
+    "programme.organisation_add": _l("Organisation added"),
+    "programme.organisation_rename": _l("Organisation renamed"),
+    "programme.theme_add": _l("Theme added"),
+    "programme.theme_rename": _l("Theme renamed"),
+    "programme.theme_remove": _l("Theme removed"),
+    "report.exported": _l("Completion report exported"),
+    "sparring.group_created": _l("Sparring group created"),
+    "sparring.group_archived": _l("Sparring group archived"),
+    "sparring.group_reopened": _l("Sparring group reopened"),
+    "sparring.facilitator_set": _l("Sparring group's facilitator set"),
+    "sparring.members_assigned": _l("Participants placed in sparring groups"),
+    "sparring.members_added": _l("Members added to a sparring group"),
+    "sparring.member_moved": _l("Member moved to another sparring group"),
+    "sparring.member_removed": _l("Member removed from a sparring group"),
+    "sparring.session_deleted": _l("Sparring session removed"),
+    "sparring.material_deleted": _l("Sparring material removed"),
+    "sparring.post_deleted": _l("Message removed"),
+    "sparring.thread_deleted": _l("Discussion thread removed"),
+}
 REPORT_PAGE_SIZE = 100
 
 
@@ -86,6 +127,7 @@ def audit_log():
         more=len(rows) > AUDIT_PAGE_SIZE,
         page=page,
         actions=actions,
+        action_labels=ACTION_LABELS,
         filters={"action": action, "actor": actor, "since": request.args.get("since", ""),
                  "until": request.args.get("until", "")},
         errors=errors,

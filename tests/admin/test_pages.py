@@ -132,6 +132,7 @@ def test_audit_log_lists_and_filters(app, platform, seeded):
     post(admin, "/admin/gradebook/resend", {}, "/admin/gradebook")
     page = admin.page("/admin/audit")
     assert "report.exported" in page and "gradebook.resent" in page and "Hilkka Hallinto" in page
+    assert "Suoritusraportti viety tiedostoon" in page  # actions in words, the code beside
     only = admin.page("/admin/audit", action="gradebook.resent")
     assert 'data-action="report.exported"' not in only and 'data-action="gradebook.resent"' in only
     assert 'data-action=' not in admin.page("/admin/audit", actor="nobody-such")
