@@ -45,6 +45,7 @@ ACTION_LABELS = {
     "privacy.purged": _l("Programme's personal data purged"),
     "programme.create": _l("Programme created"),
     "programme.update": _l("Programme settings changed"),
+    "programme.retention_changed": _l("Retention period changed"),
     "programme.organisation_add": _l("Organisation added"),
     "programme.organisation_rename": _l("Organisation renamed"),
     "programme.theme_add": _l("Theme added"),
@@ -71,18 +72,46 @@ def _course_id() -> int | None:
     return g.course.id if g.course else None
 
 
-@bp.get("/")
-@login_required(ADMINISTRATOR)
-def index():
+def _index_page(errors: dict | None = None, status: int = 200):
     now = utcnow()
     open_feedback = db.session.scalars(
         db.select(AccessibilityFeedback.created_at).where(AccessibilityFeedback.answered_at.is_(None))
+    ).all()
+    programmes = db.session.scalars(
+        db.select(Programme).where(Programme.course_id == _course_id()).order_by(Programme.kickoff.desc())
     ).all()
     return render_template(
         "admin/index.html",
         open_feedback=len(open_feedback),
         overdue_feedback=sum(rules.feedback_overdue(created, now) for created in open_feedback),
-    )
+        programmes=[(p, rules.add_months(p.closing, p.retention_months)) for p in programmes],
+        errors=errors or {},
+    ), status
+
+
+@bp.get("/")
+@login_required(ADMINISTRATOR)
+def index():
+    return _index_page()
+
+
+@bp.post("/programmes/<int:programme_id>/retention")
+@login_required(ADMINISTRATOR)
+def set_retention(programme_id: int):
+    """How many months after the closing event the programme's personal data is kept."""
+    programme = db.session.scalar(
+        db.select(Programme).where(Programme.id == programme_id, Programme.course_id == _course_id())
+    ) or abort(404)
+    months = rules.parse_retention_months(request.form.get("months"))
+    if months is None:
+        return _index_page({programme.id: _l("Give the retention as whole months from %(min)s to %(max)s.",
+                                             min=rules.RETENTION_MIN_MONTHS, max=rules.RETENTION_MAX_MONTHS)}, 400)
+    if months != programme.retention_months:
+        record("programme.retention_changed", target=f"programme:{programme.id}",
+               details={"from": programme.retention_months, "to": months})
+        programme.retention_months = months
+        db.session.commit()
+    return redirect(url_for("admin.index"), code=303)
 
 
 def _parse_day(value: str | None, field: str, errors: dict) -> date | None:

@@ -56,6 +56,19 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+RETENTION_MIN_MONTHS = 0
+RETENTION_MAX_MONTHS = 120
+
+
+def parse_retention_months(value: str | None) -> int | None:
+    """A retention period typed by an administrator: whole months within bounds, else None."""
+    value = (value or "").strip()
+    if not value.isdigit():
+        return None
+    months = int(value)
+    return months if RETENTION_MIN_MONTHS <= months <= RETENTION_MAX_MONTHS else None
+
+
 def purge_due(closing: date, retention_months: int, today: date) -> bool:
     """Personal data is purged once ``retention_months`` have passed since the closing event."""
     return today >= add_months(closing, retention_months)

@@ -151,3 +151,20 @@ def test_feedback_reaches_administrators_and_answering_is_audited(app, client, p
     db.session.refresh(item)
     assert item.answered_at is not None and item.answered_by_id is not None
     assert audit_actions() == ["feedback.answered"]
+
+
+def test_retention_is_set_per_programme_and_audited(app, platform, seeded):
+    admin = administrator(app, platform)
+    page = admin.page("/admin/")
+    assert "20. marraskuuta 2027" in page  # closing 20.11.2026 + 12 months
+    path = f"/admin/programmes/{seeded.programme.id}/retention"
+    bad = post(admin, path, {"months": "ten"}, "/admin/")
+    assert bad.status_code == 400 and "kokonaisina kuukausina" in bad.get_data(as_text=True)
+    assert post(admin, path, {"months": "121"}, "/admin/").status_code == 400
+    assert post(admin, path, {"months": "24"}, "/admin/").status_code == 303
+    db.session.refresh(seeded.programme)
+    assert seeded.programme.retention_months == 24
+    entry = db.session.scalars(db.select(AuditEntry)).one()
+    assert entry.action == "programme.retention_changed" and entry.details == {"from": 12, "to": 24}
+    other = administrator(app, platform, sub="admin-9", course="55")
+    assert post(other, path, {"months": "1"}, "/admin/").status_code == 404

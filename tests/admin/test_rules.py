@@ -100,3 +100,9 @@ def test_spreadsheet_formulas_are_defused():
     assert rules.safe_cell("+358 40 123") == "'+358 40 123"
     assert rules.safe_cell("@x") == "'@x" and rules.safe_cell("-1") == "'-1"
     assert rules.safe_cell("Aino") == "Aino" and rules.safe_cell(6) == 6 and rules.safe_cell(None) is None
+
+
+@pytest.mark.parametrize("typed, months", [("12", 12), (" 0 ", 0), ("120", 120), ("121", None), ("-1", None),
+                                           ("1.5", None), ("", None), (None, None), ("kaksi", None)])
+def test_retention_months_are_whole_and_bounded(typed, months):
+    assert rules.parse_retention_months(typed) == months
