@@ -4,7 +4,7 @@ exports, the gradebook sync view, and erasure of one person's data.
 Everything is scoped to the launched course; entries of the command line (no course) show to
 every administrator. Every action an administrator takes here writes an audit entry.
 """
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -14,6 +14,7 @@ from ..auth import STAFF, login_required
 from ..extensions import db
 from ..lti import gradebook as gradebook_service
 from ..lti.models import utcnow
+from ..mentoring.rules import helsinki_to_utc
 from ..people.models import ADMINISTRATOR, Enrolment, User
 from ..programme.models import FORMS, Programme
 from . import exports, privacy, report, rules
@@ -140,10 +141,11 @@ def audit_log():
     if actor:
         like = f"%{actor}%"
         query = query.where(db.or_(User.name.ilike(like), User.email.ilike(like)))
+    # The days are Finnish days, as the log shows its times.
     if since:
-        query = query.where(AuditEntry.created_at >= datetime.combine(since, time.min))
+        query = query.where(AuditEntry.created_at >= helsinki_to_utc(since, time.min))
     if until:
-        query = query.where(AuditEntry.created_at < datetime.combine(until + timedelta(days=1), time.min))
+        query = query.where(AuditEntry.created_at < helsinki_to_utc(until + timedelta(days=1), time.min))
     rows = db.session.execute(
         query.order_by(AuditEntry.id.desc()).offset((page - 1) * AUDIT_PAGE_SIZE).limit(AUDIT_PAGE_SIZE + 1)
     ).all()

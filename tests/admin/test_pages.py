@@ -168,3 +168,20 @@ def test_retention_is_set_per_programme_and_audited(app, platform, seeded):
     assert entry.action == "programme.retention_changed" and entry.details == {"from": 12, "to": 24}
     other = administrator(app, platform, sub="admin-9", course="55")
     assert post(other, path, {"months": "1"}, "/admin/").status_code == 404
+
+
+def test_audit_days_are_finnish_days(app, platform, seeded):
+    from datetime import datetime
+
+    from app.admin.audit import record
+    late = record("events.created", course=seeded.course, target="programme_event:1")
+    late.created_at = datetime(2026, 3, 9, 22, 30)  # 10.3. 00:30 in Helsinki
+    early = record("events.updated", course=seeded.course, target="programme_event:1")
+    early.created_at = datetime(2026, 3, 9, 21, 30)  # 9.3. 23:30 in Helsinki
+    db.session.commit()
+    admin = administrator(app, platform)
+    page = admin.page("/admin/audit", since="2026-03-10", until="2026-03-10")
+    assert 'data-action="events.created"' in page and 'data-action="events.updated"' not in page
+    assert "2026-03-10 00:30" in page
+    page = admin.page("/admin/audit", until="2026-03-09")
+    assert 'data-action="events.updated"' in page and 'data-action="events.created"' not in page
