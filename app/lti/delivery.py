@@ -108,14 +108,39 @@ class Worker:
     # --- delivering ---
 
     def run_once(self) -> int:
+        """Claim a batch of keys and deliver them; the batch's results commit together (a crash
+        before the commit only means re-sending scores the platform answers with 409)."""
         keys = self.claim()
-        for key in keys:
-            try:
-                self.deliver_key(key)
-            except Exception:
-                db.session.rollback()
-                log.exception("gradebook delivery crashed on key %s", key.id)
-                raise
+        if not keys:
+            return 0
+        rows = db.session.scalars(
+            db.select(ScoreOutbox)
+            .where(ScoreOutbox.key_id.in_([k.id for k in keys]), ScoreOutbox.status == PENDING)
+            .order_by(ScoreOutbox.created_at, ScoreOutbox.id)
+        ).all()
+        by_key: dict[int, list[ScoreOutbox]] = {}
+        for row in rows:
+            by_key.setdefault(row.key_id, []).append(row)
+        self._subjects = dict(
+            db.session.execute(
+                db.select(Enrolment.id, User.subject)
+                .join(User, User.id == Enrolment.user_id)
+                .where(Enrolment.id.in_({r.enrolment_id for r in rows}))
+            ).all()
+        )
+        self._services: dict[int, CourseServices | None] = {}
+        self._line_items: dict[tuple, LineItem] = {}
+        try:
+            # No autoflush: the batch's writes go in one short transaction at the end, so the
+            # database (SQLite's single writer above all) is not held while waiting on HTTP.
+            with db.session.no_autoflush:
+                for key in keys:
+                    self.deliver_key(key, by_key.get(key.id, []))
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("gradebook delivery crashed")
+            raise
         return len(keys)
 
     def run(self, stop: threading.Event | None = None, idle: float = 1.0, until_empty: bool = False) -> None:
@@ -132,25 +157,18 @@ class Worker:
     def pending() -> int:
         return db.session.scalar(db.select(func.count()).select_from(ScoreOutbox).where(ScoreOutbox.status == PENDING))
 
-    def deliver_key(self, key: ScoreKey) -> None:
+    def deliver_key(self, key: ScoreKey, rows: list[ScoreOutbox]) -> None:
+        """Send the latest of one key's pending ``rows`` (oldest first); the caller commits."""
         now = utcnow()
-        rows = db.session.scalars(
-            db.select(ScoreOutbox)
-            .where(ScoreOutbox.key_id == key.id, ScoreOutbox.status == PENDING)
-            .order_by(ScoreOutbox.created_at, ScoreOutbox.id)
-        ).all()
         latest = rows[-1] if rows else None
+        self.release(key)
         if latest is None or latest.next_attempt_at > now:
-            self.release(key)
-            db.session.commit()
             return
         for row in rows[:-1]:
             self._finish(row, SUPERSEDED, now)
         if key.last_given_at is not None and latest.created_at <= key.last_given_at:
             # A resent score older than one already delivered must not overwrite it.
             self._finish(latest, SUPERSEDED, now)
-            self.release(key)
-            db.session.commit()
             return
         timestamp = send_timestamp(latest.created_at, key.last_timestamp)
         latest.attempts += 1
@@ -168,16 +186,12 @@ class Worker:
                 self.stats["failed"] += 1
                 latest.status = FAILED
                 latest.finished_at = utcnow()
-            self.release(key)
-            db.session.commit()
             return
         latest.last_status = 409 if conflict else 200
         latest.last_error = "The platform already held this score or a later one (409)." if conflict else None
         self._finish(latest, DELIVERED, utcnow())
         key.last_timestamp = timestamp
         key.last_given_at = latest.created_at
-        self.release(key)
-        db.session.commit()
 
     def _base(self) -> dict:
         return {} if self.backoff_base is None else {"base": self.backoff_base}
@@ -189,15 +203,14 @@ class Worker:
 
     def _post(self, row: ScoreOutbox, timestamp) -> bool:
         """Send one score; True when the platform answered 409 (it has this or a later one)."""
-        services = db.session.scalar(db.select(CourseServices).filter_by(course_id=row.course_id))
+        if row.course_id not in self._services:
+            self._services[row.course_id] = db.session.scalar(db.select(CourseServices).filter_by(course_id=row.course_id))
+        services = self._services[row.course_id]
         if services is None or not services.lineitems_url:
             raise ServiceError("The course has not been launched with gradebook services yet; the score waits for a launch that announces them.")
-        user = db.session.scalar(
-            db.select(User).join(Enrolment, Enrolment.user_id == User.id).where(Enrolment.id == row.enrolment_id)
-        )
         line_item = self.line_item(services, row)
         body = {
-            "userId": user.subject,
+            "userId": self._subjects[row.enrolment_id],
             "scoreGiven": row.score_given,
             "scoreMaximum": row.score_maximum,
             "activityProgress": row.activity_progress,
@@ -212,6 +225,7 @@ class Worker:
             return True
         if response.status_code == 404:
             # The line item was deleted in the platform: find or create it again next time.
+            self._line_items.pop((row.course_id, row.resource), None)
             db.session.delete(line_item)
             raise ServiceError("The platform no longer has the grade column (404); it will be created again.", 404)
         self._raise_for(response, "score")
@@ -219,6 +233,12 @@ class Worker:
 
     def line_item(self, services: CourseServices, row: ScoreOutbox) -> LineItem:
         """The platform's line item for the row's resource: cached, found by resource id, or created."""
+        cache_key = (row.course_id, row.resource)
+        if cache_key not in self._line_items:
+            self._line_items[cache_key] = self._find_or_create_line_item(services, row)
+        return self._line_items[cache_key]
+
+    def _find_or_create_line_item(self, services: CourseServices, row: ScoreOutbox) -> LineItem:
         item = db.session.scalar(db.select(LineItem).filter_by(course_id=row.course_id, resource=row.resource))
         if item is not None:
             return item
