@@ -26,6 +26,7 @@ def test_member_sees_own_space_and_threads(world):
     a = world.groups["A"]
     page = aino.page(f"/sparring/groups/{a}")
     assert "Mentorit A" in page and "Ensimmäinen sparraus" in page
+    assert "<li>Elina Mäkinen</li>" in page and "Sanna Lahtinen" not in page  # members of this group only
     assert "Luottamuksellisuus" in page or "Confidentiality" in page
     assert "Hei kaikki!" in world.viewers["p3"].page(f"/sparring/groups/{a}/threads/{thread_id}")
 
