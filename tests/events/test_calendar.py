@@ -41,6 +41,7 @@ def feed_url(world, viewer) -> str:
     assert response.status_code == 200
     url = re.search(r'id="feed-url" class="wide" readonly value="([^"]+)"', response.get_data(as_text=True)).group(1)
     assert "s=" not in url  # never the session token
+    assert f'href="webcal://{url.split("://", 1)[1]}"' in response.get_data(as_text=True)
     return url
 
 
