@@ -36,6 +36,27 @@ SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
 SHORT_ROLES = {"learner": ["Learner"], "instructor": ["Instructor"], "administrator": ["Instructor"]}
 
 
+def _roster_only() -> tuple:
+    """Course members who are in the roster but not among the "launch as" people: the tool's
+    ``demo seed`` creates the same people (subjects ``demo-roster-1`` … ``-48``) as staff who
+    have not opened the tool yet, so a roster sync keeps them active."""
+    return tuple(
+        {
+            "id": f"demo-roster-{n}",
+            "given_name": "Kurssin",
+            "family_name": f"jäsen {n}",
+            "email": f"kurssin.jasen.{n}@tulanet.example",
+            "organisation": "Tulanet",
+            "role": "learner",
+            "lang": "fi",
+        }
+        for n in range(1, 49)
+    )
+
+
+ROSTER_ONLY = _roster_only()
+
+
 @dataclass
 class Faults:
     """What the platform does wrong on purpose, per service or token request."""
@@ -61,7 +82,8 @@ class ServiceState:
     grades: dict = field(default_factory=dict)  # (line item id, user id) -> grade dict
     score_log: list = field(default_factory=list)  # every accepted score, in arrival order
     counters: dict = field(default_factory=lambda: {"token_requests": 0, "score_posts": 0, "faults": 0, "drops": 0, "conflicts": 0, "membership_pages": 0})
-    extra_members: list = field(default_factory=list)
+    extra_members: list = field(default_factory=lambda: list(ROSTER_ONLY))
+    generated: int = 0
     removed: set = field(default_factory=set)
     tool_jwks: dict = field(default_factory=dict)  # jwks url -> keys
     placed_links: dict = field(default_factory=dict)  # deep-linked resource links by id
@@ -490,7 +512,8 @@ def control():
             if "expire_tokens" in body:
                 s.tokens = {k: (c, 0, sc) for k, (c, _e, sc) in s.tokens.items()}
             if "generate_learners" in body:
-                start = len(s.extra_members)
+                start = s.generated
+                s.generated += int(body["generate_learners"])
                 s.extra_members += [
                     {
                         "id": f"g{start + n:05d}",
