@@ -58,6 +58,24 @@ def resend_command(course_id, row_id):
     click.echo(f"{count} score(s) queued again.")
 
 
+roster_cli = AppGroup("roster", help="Course rosters from the platforms (LTI Names and Role Provisioning).")
+
+
+@roster_cli.command("sync")
+@click.option("--course-id", type=int, required=True, help="The tool's course id.")
+@click.option("--role", default=None, help="Only members with this role, e.g. Learner.")
+def roster_sync(course_id, role):
+    """Read the course's roster now: newcomers appear, people who left become inactive."""
+    from .roster import sync_roster
+    from .tokens import ServiceError
+
+    try:
+        result = sync_roster(course_id, current_app.extensions["lti_tokens"], role=role)
+    except ServiceError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"{result.members} members in {result.pages} page(s): {result.added} new, {result.deactivated} marked as left.")
+
+
 def _worker_mode(app) -> str:
     mode = app.config.get("GRADEBOOK_WORKER") or os.environ.get("GRADEBOOK_WORKER")
     if mode:
@@ -74,6 +92,7 @@ def init_app(app) -> None:
     app.extensions["lti_tokens"] = TokenService(app.extensions["lti_keys"])
     app.extensions["gradebook_stop"] = threading.Event()
     app.cli.add_command(gradebook_cli)
+    app.cli.add_command(roster_cli)
     from . import registration  # noqa: F401 - adds /lti/register to the blueprint
     from .deep_linking import bp
 

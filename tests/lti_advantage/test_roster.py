@@ -92,3 +92,20 @@ def test_learners_cannot_see_the_roster(ags):
     result = ags.launch("5")
     token = re.search(r"[?&]s=([\w-]+)", result.response.url).group(1)
     assert ags.tool.test_client().get(f"/lti/roster?s={token}").status_code == 403
+
+
+def test_roster_sync_command(ags):
+    runner = ags.tool.test_cli_runner()
+    result = runner.invoke(args=["roster", "sync", "--course-id", str(_course_id(ags))])
+    assert result.exit_code == 0 and "62 members in 1 page(s)" in result.output
+    missing = runner.invoke(args=["roster", "sync", "--course-id", "999999"])
+    assert missing.exit_code != 0 and "not been launched" in missing.output
+
+
+def test_gradebook_status_command(ags):
+    from app.lti.gradebook import publish_score
+
+    publish_score(_enrolment("5"), "mentoring:1", 1, 6, "InProgress", "FullyGraded")
+    db.session.commit()
+    result = ags.tool.test_cli_runner().invoke(args=["gradebook", "status", "--json"])
+    assert result.exit_code == 0 and '"pending": 1' in result.output
