@@ -146,30 +146,25 @@ def _inject_faults(is_token: bool = False) -> None:
         raise ServiceError(faults.fail_status, "injected fault", headers)
 
 
-def _drop_connection() -> None:
+def _shutdown_socket() -> None:
     sock = request.environ.get("werkzeug.socket")
     if sock is not None:
         try:
             sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+
+
+def _drop_connection() -> None:
+    _shutdown_socket()
     raise ServiceError(499, "connection dropped")
 
 
 @bp.after_request
 def _maybe_drop_after(response):
     if request.environ.get("devplatform.drop_after"):
-        _drop_connection_quietly()
+        _shutdown_socket()  # the work is done and stored; the answer never arrives
     return response
-
-
-def _drop_connection_quietly() -> None:
-    sock = request.environ.get("werkzeug.socket")
-    if sock is not None:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
 
 # --- OAuth2 client credentials (mod/lti/token.php) ---
@@ -246,8 +241,9 @@ def token():
     )
 
 
-def _require(*scopes: str) -> str:
-    """The bearer token's client id, if it is valid and holds one of ``scopes``."""
+def _require(*scopes: str, type_id: str | None = None) -> str:
+    """The bearer token's client id, if it is valid and holds one of ``scopes``. The tool type
+    comes in the query (``?type_id=N``) or, for memberships, in the path."""
     auth = request.headers.get("Authorization", "")
     if not auth.startswith("Bearer "):
         raise ServiceError(401, "missing bearer token")
@@ -258,7 +254,7 @@ def _require(*scopes: str) -> str:
         raise ServiceError(401, "invalid or expired access token")
     if not entry[2] & set(scopes):
         raise ServiceError(403, "the access token lacks the scope for this service")
-    if not request.args.get("type_id"):
+    if not (type_id or request.args.get("type_id")):
         raise ServiceError(400, "type_id missing: service URLs must be used verbatim")
     return entry[0]
 
@@ -429,9 +425,7 @@ def results(course_id, item_id):
 @bp.get("/mod/lti/services.php/CourseSection/<course_id>/bindings/<type_id>/memberships")
 def memberships(course_id, type_id):
     _inject_faults()
-    request.args = request.args.copy()
-    request.args.setdefault("type_id", type_id)
-    _require(SCOPE_NRPS)
+    _require(SCOPE_NRPS, type_id=type_id)
     _check_course(course_id)
     s = state()
     with s.lock:
@@ -467,7 +461,7 @@ def memberships(course_id, type_id):
     response = jsonify(body)
     response.headers["Content-Type"] = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
     if limit and offset + limit < len(members):
-        query = {k: v for k, v in request.args.items() if k not in ("from", "type_id")}
+        query = {k: v for k, v in request.args.items() if k != "from"}
         query.update({"limit": limit, "from": offset + limit})
         response.headers["Link"] = f'<{request.base_url}?{urlencode(query)}>; rel="next"'
     return response
