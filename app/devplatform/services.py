@@ -147,7 +147,8 @@ def _inject_faults(is_token: bool = False) -> None:
 
 
 def _shutdown_socket() -> None:
-    sock = request.environ.get("werkzeug.socket")
+    # The development server and gunicorn each expose the client's socket under their own key.
+    sock = request.environ.get("werkzeug.socket") or request.environ.get("gunicorn.socket")
     if sock is not None:
         try:
             sock.shutdown(socket.SHUT_RDWR)
