@@ -176,7 +176,7 @@ class Worker:
             conflict = self._post(latest, timestamp)
         except ServiceError as error:
             latest.last_status = error.status
-            latest.last_error = str(error)
+            latest.last_error = error.stored()
             if error.retryable:
                 self.stats["retries"] += 1
                 delay = backoff_seconds(latest.attempts, error.retry_after, **self._base())
@@ -187,7 +187,7 @@ class Worker:
                 latest.finished_at = utcnow()
             return
         latest.last_status = 409 if conflict else 200
-        latest.last_error = "The platform already held this score or a later one (409)." if conflict else None
+        latest.last_error = ServiceError("already_held", 409).stored() if conflict else None
         self._finish(latest, DELIVERED, utcnow())
         key.last_timestamp = timestamp
         key.last_given_at = latest.created_at
@@ -206,7 +206,7 @@ class Worker:
             self._services[row.course_id] = db.session.scalar(db.select(CourseServices).filter_by(course_id=row.course_id))
         services = self._services[row.course_id]
         if services is None or not services.lineitems_url:
-            raise ServiceError("The course has not been launched with gradebook services yet; the score waits for a launch that announces them.")
+            raise ServiceError("no_gradebook")
         line_item = self.line_item(services, row)
         body = {
             "userId": self._subjects[row.enrolment_id],
@@ -226,7 +226,7 @@ class Worker:
             # The line item was deleted in the platform: find or create it again next time.
             self._line_items.pop((row.course_id, row.resource), None)
             db.session.delete(line_item)
-            raise ServiceError("The platform no longer has the grade column (404); it will be created again.", 404)
+            raise ServiceError("line_item_gone", 404)
         self._raise_for(response, "score")
         return False
 
@@ -254,7 +254,7 @@ class Worker:
             return item
         url = services.lineitems_url
         found = self._call(services, "GET", url + ("&" if "?" in url else "?") + "resource_id=" + requests.utils.quote(row.resource, safe=""), SCOPE_LINEITEM, accept=LINEITEMS_TYPE)
-        self._raise_for(found, "line item search")
+        self._raise_for(found, "line_item_search")
         existing = [i for i in found.json() if isinstance(i, dict) and i.get("resourceId") == row.resource and i.get("id")]
         if existing:
             data = existing[0]
@@ -267,7 +267,7 @@ class Worker:
                 json={"label": row.label or row.resource, "scoreMaximum": row.score_maximum, "resourceId": row.resource},
                 content_type=LINEITEM_TYPE,
             )
-            self._raise_for(created, "line item creation")
+            self._raise_for(created, "line_item_creation")
             data = created.json()
         item = LineItem(course_id=row.course_id, resource=row.resource, url=data["id"], label=data.get("label"), score_maximum=data.get("scoreMaximum"))
         db.session.add(item)
@@ -287,7 +287,7 @@ class Worker:
             try:
                 response = self.http.request(method, url, json=json, headers=headers, timeout=self.timeout)
             except requests.RequestException as exc:
-                raise ServiceError(f"The platform could not be reached ({exc.__class__.__name__}).") from exc
+                raise ServiceError("unreachable", error=exc.__class__.__name__) from exc
             if response.status_code != 401 or attempt == 2:
                 return response
             token = self.tokens.token(services.platform, AGS_SCOPES, stale=token.value)
@@ -295,16 +295,18 @@ class Worker:
 
     @staticmethod
     def _raise_for(response, what: str) -> None:
+        """``what``: score, line_item_search or line_item_creation (names the reason)."""
         status = response.status_code
         if status < 300:
             return
         reason = response.text[:300].strip()
         retry_after = parse_retry_after(response.headers.get("Retry-After"), utcnow())
         raise ServiceError(
-            f"The platform refused the {what} ({status}){': ' + reason if reason else ''}",
+            f"{what}_refused",
             status,
             retryable=is_retryable(status),
             retry_after=retry_after,
+            reason=reason or "–",
         )
 
 

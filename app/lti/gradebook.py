@@ -15,6 +15,7 @@ from ..people.models import Enrolment, User
 from ..upsert import insert
 from .models import DELIVERED, FAILED, PENDING, SUPERSEDED, ScoreKey, ScoreOutbox, utcnow
 from .rules import ScoreRejected, check_score
+from .tokens import stored_reason
 
 __all__ = ["publish_score", "course_summary", "resend", "ScoreRejected", "SyncSummary", "FailedScore"]
 
@@ -88,7 +89,7 @@ class FailedScore:
     given_at: datetime
     attempts: int
     status_code: int | None
-    reason: str  # in words, as the platform or the network gave it
+    reason: str  # in words, in the reader's language, with the platform's own words if any
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ def course_summary(course_id: int) -> SyncSummary:
             given_at=row.created_at,
             attempts=row.attempts,
             status_code=row.last_status,
-            reason=row.last_error or "",
+            reason=stored_reason(row.last_error),
         )
         for row, user in rows
     ]

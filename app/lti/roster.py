@@ -59,19 +59,16 @@ def fetch_members(services: CourseServices, tokens: TokenService, role: str | No
                     url, headers={"Authorization": f"Bearer {token.value}", "Accept": MEMBERSHIP_TYPE}, timeout=tokens.timeout
                 )
             except requests.RequestException as exc:
-                raise ServiceError(f"The platform's roster could not be read ({exc.__class__.__name__}).") from exc
+                raise ServiceError("roster_unreachable", error=exc.__class__.__name__) from exc
             if response.status_code != 401 or attempt == 2:
                 break
             token = tokens.token(services.platform, (SCOPE_NRPS,), stale=token.value)
         if response.status_code != 200:
-            raise ServiceError(
-                f"The platform refused the roster ({response.status_code}): {response.text[:200]}",
-                status=response.status_code,
-            )
+            raise ServiceError("roster_refused", status=response.status_code, reason=response.text[:200].strip() or "–")
         try:
             page = response.json()["members"]
         except (ValueError, KeyError, TypeError) as exc:
-            raise ServiceError("The platform's roster is not a membership container.") from exc
+            raise ServiceError("roster_malformed") from exc
         members += [m for m in page if isinstance(m, dict) and m.get("user_id")]
         pages += 1
         url = response.links.get("next", {}).get("url")
@@ -82,7 +79,7 @@ def sync_roster(course_id: int, tokens: TokenService, role: str | None = None, p
     """Bring the course's enrolments in line with the platform's roster; commits."""
     services = db.session.scalar(db.select(CourseServices).filter_by(course_id=course_id))
     if services is None or not services.memberships_url:
-        raise ServiceError("The course has not been launched with the roster service; launch it from the platform first.", retryable=False)
+        raise ServiceError("no_roster", retryable=False)
     issuer = services.platform.issuer
     members, pages = fetch_members(services, tokens, role, page_size)
     now = utcnow()

@@ -5,6 +5,7 @@ shares one token until it expires, and in each process's memory to spare the dat
 per request. pylti1p3's own cache is keyed by issuer and scopes only, which would hand one
 registration's token to another registration of the same platform.
 """
+import json
 import threading
 import time
 import uuid
@@ -13,6 +14,9 @@ from datetime import timedelta
 
 import jwt
 import requests
+from flask import has_request_context
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..upsert import insert
@@ -22,13 +26,64 @@ ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 EXPIRY_MARGIN = timedelta(seconds=30)  # never use a token that may expire in flight
 
 
-class ServiceError(Exception):
-    """A service call failed. ``status`` is the HTTP status (None for a network error);
-    ``retryable`` says whether trying later may help; the message is in words for people."""
+# Why a service call failed, in words for administrators (stored as a code with its parameters
+# and rendered in the reader's language).
+REASONS = {
+    "token_unreachable": _l("The platform's token endpoint could not be reached (%(error)s)."),
+    "token_refused": _l("The platform refused an access token (%(status)s): %(reason)s"),
+    "token_malformed": _l("The platform's token answer is not the JSON OAuth2 requires."),
+    "scope_not_granted": _l("The platform did not grant the scope %(scope)s; enable the service for this tool in the platform's tool settings."),
+    "unreachable": _l("The platform could not be reached (%(error)s)."),
+    "no_gradebook": _l("The course has not been launched with gradebook services yet; the score waits for a launch that announces them."),
+    "line_item_gone": _l("The platform no longer has the grade column (404); it will be created again."),
+    "score_refused": _l("The platform refused the score (%(status)s): %(reason)s"),
+    "line_item_search_refused": _l("The platform refused the search for the grade column (%(status)s): %(reason)s"),
+    "line_item_creation_refused": _l("The platform refused to create the grade column (%(status)s): %(reason)s"),
+    "already_held": _l("The platform already held this score or a later one (409)."),
+    "roster_unreachable": _l("The platform's roster could not be read (%(error)s)."),
+    "roster_refused": _l("The platform refused the roster (%(status)s): %(reason)s"),
+    "roster_malformed": _l("The platform's roster is not a membership container."),
+    "no_roster": _l("The course has not been launched with the roster service; launch it from the platform first."),
+}
 
-    def __init__(self, message: str, status: int | None = None, retryable: bool = True, retry_after: float | None = None):
-        super().__init__(message)
+
+def describe(code: str, params: dict | None = None) -> str:
+    """A reason in the reader's language; in English outside a request (logs, commands)."""
+    message = REASONS.get(code)
+    if message is None:
+        return code
+    if not has_request_context():
+        with force_locale("en"):
+            return str(message) % params if params else str(message)
+    return str(message) % params if params else str(message)
+
+
+def stored_reason(value: str | None) -> str:
+    """An outbox row's stored reason (``{"code": …, "params": …}``) in words."""
+    if not value:
+        return ""
+    try:
+        data = json.loads(value)
+        return describe(data["code"], data.get("params"))
+    except (ValueError, KeyError, TypeError):
+        return value
+
+
+class ServiceError(Exception):
+    """A service call failed. ``code`` picks the reason (``REASONS``), ``status`` is the HTTP
+    status (None for a network error), ``retryable`` says whether trying later may help."""
+
+    def __init__(self, code: str, status: int | None = None, retryable: bool = True, retry_after: float | None = None, **params):
+        super().__init__(code)
+        self.code = code
+        self.params = {"status": status, **params} if status is not None else params
         self.status, self.retryable, self.retry_after = status, retryable, retry_after
+
+    def __str__(self) -> str:
+        return describe(self.code, self.params)
+
+    def stored(self) -> str:
+        return json.dumps({"code": self.code, "params": self.params}, ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -94,11 +149,12 @@ class TokenService:
         try:
             response = self.http.post(platform.auth_token_url, data=data, timeout=self.timeout)
         except requests.RequestException as exc:
-            raise ServiceError(f"The platform's token endpoint could not be reached ({exc.__class__.__name__}).") from exc
+            raise ServiceError("token_unreachable", error=exc.__class__.__name__) from exc
         if response.status_code != 200:
             raise ServiceError(
-                f"The platform refused an access token ({response.status_code}): {response.text[:200]}",
+                "token_refused",
                 status=response.status_code,
+                reason=response.text[:200].strip() or "–",
                 # A refused token is a registration problem for the whole platform, not for one
                 # score: keep the scores and try again later rather than give them up.
                 retryable=True,
@@ -108,7 +164,7 @@ class TokenService:
             value = body["access_token"]
             lifetime = int(body.get("expires_in") or 3600)
         except (ValueError, KeyError, TypeError) as exc:
-            raise ServiceError("The platform's token answer is not the JSON OAuth2 requires.") from exc
+            raise ServiceError("token_malformed") from exc
         # Moodle drops scopes the tool was not granted without an error; the answer says which.
         granted = frozenset(str(body.get("scope") or key[2]).split())
         expires_at = utcnow() + timedelta(seconds=lifetime)
@@ -124,7 +180,4 @@ class TokenService:
 
 def require_scope(token: Token, scope: str) -> None:
     if scope not in token.granted:
-        raise ServiceError(
-            f"The platform did not grant the scope {scope}; enable the service for this tool in the platform's tool settings.",
-            retryable=True,
-        )
+        raise ServiceError("scope_not_granted", scope=scope)

@@ -79,6 +79,8 @@ def test_a_definite_refusal_fails_with_the_reason_and_can_be_resent(ags):
     summary = course_summary(instructor.course_id)
     assert summary.failed == 1 and summary.failures[0].status_code == 400
     assert "not an enrolled learner" in summary.failures[0].reason
+    with ags.tool.test_request_context():  # staff read it in their language (Finnish first)
+        assert course_summary(instructor.course_id).failures[0].reason.startswith("Alusta hylkäsi pisteet (400)")
     assert resend(instructor.course_id) == 1
     db.session.commit()
     assert _counts()["pending"] == 1
@@ -91,7 +93,11 @@ def test_an_ungranted_scope_keeps_the_score_and_says_so(ags):
     ags.worker().run_once()
     row = db.session.scalar(db.select(ScoreOutbox))
     db.session.refresh(row)
-    assert row.status == "pending" and "did not grant the scope https://purl.imsglobal.org/spec/lti-ags/scope/score" in row.last_error
+    assert row.status == "pending"
+    with ags.tool.test_request_context(headers={"Accept-Language": "en"}):
+        from app.lti.tokens import stored_reason
+
+        assert "did not grant the scope https://purl.imsglobal.org/spec/lti-ags/scope/score" in stored_reason(row.last_error)
 
 
 def test_an_expired_token_is_refreshed_once_not_per_request(ags):
