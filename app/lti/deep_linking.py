@@ -164,6 +164,8 @@ def deep_linking():
     if refused:
         return refused
     settings = _settings()
+    if g.course is None:  # a deep-linking launch always comes from a course
+        abort(404)
     items = offered_items(g.course.id, str(get_locale() or "fi"))
     accept_multiple = settings.get("accept_multiple", True) is not False
     error = None
