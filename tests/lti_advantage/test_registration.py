@@ -78,3 +78,21 @@ def test_platform_url_rules():
     assert platform_url_problem(None, "development") == "not_https"
     assert same_origin("https://m.example/a", "https://m.example/b/c")
     assert not same_origin("https://m.example/a", "https://evil.example/a")
+
+
+def test_tokens_are_cached_per_client_of_one_issuer(ags):
+    """Two registrations of one platform (issuer) get their own tokens: pylti1p3's cache, keyed
+    by issuer and scopes only, would hand one client's token to the other."""
+    from app.lti.delivery import AGS_SCOPES
+    from app.lti.models import AccessToken
+
+    agent, frame = _start(ags)
+    client_id = re.search(r'data-client-id="([^"]+)"', agent.request("GET", frame).text).group(1)
+    tokens = ags.tool.extensions["lti_tokens"]
+    first = db.session.scalar(db.select(Platform).filter(Platform.client_id != client_id))
+    second = db.session.scalar(db.select(Platform).filter_by(client_id=client_id))
+    a, b = tokens.token(first, AGS_SCOPES), tokens.token(second, AGS_SCOPES)
+    assert a.value != b.value
+    assert tokens.token(first, AGS_SCOPES).value == a.value  # cached, not requested again
+    rows = db.session.scalars(db.select(AccessToken.client_id).where(AccessToken.scopes == " ".join(sorted(AGS_SCOPES)))).all()
+    assert sorted(rows) == sorted([first.client_id, client_id])
