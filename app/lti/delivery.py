@@ -158,9 +158,16 @@ class Worker:
 
     def deliver_key(self, key: ScoreKey, rows: list[ScoreOutbox]) -> None:
         """Send the latest of one key's pending ``rows`` (oldest first); the caller commits."""
+        try:
+            self._deliver_latest(key, rows)
+        finally:
+            # Released only together with the outcome: anything that commits midway (a token
+            # request) must not free the key while its score is in flight.
+            self.release(key)
+
+    def _deliver_latest(self, key: ScoreKey, rows: list[ScoreOutbox]) -> None:
         now = utcnow()
         latest = rows[-1] if rows else None
-        self.release(key)
         if latest is None or latest.next_attempt_at > now:
             return
         for row in rows[:-1]:
