@@ -50,7 +50,7 @@ demo: install
 	  $(BIN)/gunicorn --workers 2 --bind localhost:$(TOOL_PORT) $(ACCESS_LOG) 'app:create_app()' & \
 	wait
 
-translations: install
+translations: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header -o app/translations/messages.pot app
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --ignore-obsolete --width 100
 

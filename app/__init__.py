@@ -86,6 +86,18 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.register_blueprint(mentoring_bp)
     mentoring_journal.init_app(app)
+    from .admin.public import bp as privacy_bp
+    from .admin.routes import bp as admin_bp
+
+    app.register_blueprint(privacy_bp)
+    app.register_blueprint(admin_bp)
+    from .calendar.routes import bp as calendar_bp
+    from .events.routes import bp as events_bp
+    from .sparring.routes import bp as sparring_bp
+
+    app.register_blueprint(sparring_bp)
+    app.register_blueprint(events_bp)
+    app.register_blueprint(calendar_bp)
     content.init_app(app)
     web.init_app(app)
     security.init_app(app)
