@@ -28,7 +28,7 @@ from ..lti.models import utcnow
 from ..mentoring.rules import NonexistentTime, helsinki_to_utc, utc_to_helsinki
 from ..people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT, Enrolment, User
 from ..programme.models import Programme, Registration
-from ..programme.routes import current_programme
+from ..programme.routes import current_programme, current_programme_or_404 as _programme
 from ..upsert import insert
 from . import rules
 from .models import ADDED_KINDS, Attendance, ProgrammeEvent
@@ -66,13 +66,6 @@ def local_iso_date(moment: datetime) -> str:
 @bp.app_template_filter("local_iso_time")
 def local_iso_time(moment: datetime) -> str:
     return utc_to_helsinki(moment).strftime("%H:%M")
-
-
-def _programme() -> Programme:
-    programme = current_programme(g.course.id if g.course else None)
-    if programme is None:
-        abort(404)
-    return programme
 
 
 def _event(event_id: int) -> ProgrammeEvent:

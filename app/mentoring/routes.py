@@ -27,7 +27,7 @@ from ..events.services import ensure_programme_events, event_title, programme_ev
 from ..matching.models import PUBLISHED, MentoringGroup
 from ..matching.rules import FORM_LABELS, ROLE_LABELS, Form, Role
 from ..people.models import PARTICIPANT
-from ..programme.routes import current_programme
+from ..programme.routes import current_programme, current_programme_or_404 as _programme
 from . import journal, rules, services
 from .models import AGREEMENT_SECTIONS, JournalEntry, Meeting, MeetingCount
 from .services import MeetingInput, Refused
@@ -167,13 +167,6 @@ def _labels():
 # --------------------------------------------------------------------------------------------
 # Scoping helpers
 # --------------------------------------------------------------------------------------------
-
-
-def _programme():
-    programme = current_programme(g.course.id if g.course else None)
-    if programme is None:
-        abort(404)
-    return programme
 
 
 def _group(group_id: int) -> MentoringGroup:

@@ -35,16 +35,28 @@ PROGRAMME_FIELDS = (
 )
 
 
+# Built once: the home page and most pages run it.
+_LATEST_PROGRAMME = (
+    db.select(Programme)
+    .where(Programme.course_id == db.bindparam("course_id"))
+    .order_by(Programme.kickoff.desc(), Programme.id.desc())
+    .limit(1)
+)
+
+
 def current_programme(course_id: int | None) -> Programme | None:
     """The course's latest programme (a course can hold successive cohorts)."""
     if course_id is None:
         return None
-    return db.session.scalar(
-        db.select(Programme)
-        .where(Programme.course_id == course_id)
-        .order_by(Programme.kickoff.desc(), Programme.id.desc())
-        .limit(1)
-    )
+    return db.session.scalar(_LATEST_PROGRAMME, {"course_id": course_id})
+
+
+def current_programme_or_404() -> Programme:
+    """The launched course's latest programme; "not found" when there is none."""
+    programme = current_programme(g.course.id if g.course else None)
+    if programme is None:
+        abort(404)
+    return programme
 
 
 def staff_programme(programme_id: int) -> Programme:

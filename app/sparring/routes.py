@@ -34,7 +34,7 @@ from ..matching.models import ENDED, GroupMember, MentoringGroup
 from ..mentoring.rules import NonexistentTime, helsinki_to_utc
 from ..people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT, Enrolment, User
 from ..programme.models import Registration
-from ..programme.routes import current_programme
+from ..programme.routes import current_programme, current_programme_or_404 as _programme
 from . import rules
 from .markdown import render as render_markdown
 from .models import (
@@ -74,13 +74,6 @@ PAIR_ROLE_NAMES = {"mentor": _l("mentor"), "aktori": _l("aktori"), "peer": _l("p
 
 def _is_staff() -> bool:
     return g.role in STAFF
-
-
-def _programme():
-    programme = current_programme(g.course.id if g.course else None)
-    if programme is None:
-        abort(404)
-    return programme
 
 
 def _group(group_id: int) -> SparringGroup:

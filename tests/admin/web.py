@@ -1,30 +1,17 @@
 """Launched viewers for the administration tests: any role, as a seeded person if wanted."""
 import re
-from urllib.parse import parse_qs, urlsplit
 
 from flask import g, has_app_context
 
 from tests.content.web import Viewer
+from tests.content.web import launch as content_launch
 from tests.lti_double import INSTITUTION_ADMIN, INSTRUCTOR, LEARNER
 
 
 def launch(app, platform, roles, *, sub, name=None, email=None, locale="fi", course="2") -> Viewer:
-    client = app.test_client()
-    overrides = {
-        "sub": sub,
-        "lti_roles": list(roles),
-        "lti_launch_presentation": {"locale": locale, "document_target": "iframe"},
-        "lti_context": {"id": course, "label": f"C{course}", "title": f"Course {course}", "type": ["CourseSection"]},
-    }
-    if name:
-        given, family = name.split(" ", 1)
-        overrides.update(name=name, given_name=given, family_name=family)
-    if email:
-        overrides["email"] = email
-    response = platform.launch(client, overrides)
-    assert response.status_code == 303, response.get_data(as_text=True)[:800]
-    token = parse_qs(urlsplit(response.headers["Location"]).query)["s"][0]
-    return Viewer(client, token)
+    given, family = name.split(" ", 1) if name else (None, None)
+    return content_launch(app, platform, roles, sub=sub, course=course, locale=locale,
+                          given=given, family=family, email=email)
 
 
 def administrator(app, platform, **kw) -> Viewer:

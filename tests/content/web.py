@@ -37,8 +37,10 @@ class Viewer:
         return self.client.post(f"/material/modules/{module_id}/read?s={self.token}", data=data)
 
 
-def launch(app, platform, roles=(LEARNER,), *, sub="5", course="2", locale="fi") -> Viewer:
-    """Launch as ``sub`` with ``roles`` in course ``course`` (``None``: no course context)."""
+def launch(app, platform, roles=(LEARNER,), *, sub="5", course="2", locale="fi",
+           given: str | None = None, family: str | None = None, email: str | None = None) -> Viewer:
+    """Launch as ``sub`` with ``roles`` in course ``course`` (``None``: no course context);
+    ``given``/``family``/``email`` replace the test platform's default person details."""
     client = app.test_client()
     overrides = {
         "sub": sub,
@@ -48,6 +50,10 @@ def launch(app, platform, roles=(LEARNER,), *, sub="5", course="2", locale="fi")
             "id": course, "label": f"C{course}", "title": f"Course {course}", "type": ["CourseSection"],
         },
     }
+    if given is not None:
+        overrides.update(name=f"{given} {family}".strip(), given_name=given, family_name=family)
+    if email is not None:
+        overrides["email"] = email
     response = platform.launch(client, overrides)
     assert response.status_code == 303, response.get_data(as_text=True)[:800]
     token = parse_qs(urlsplit(response.headers["Location"]).query)["s"][0]

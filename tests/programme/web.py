@@ -4,13 +4,13 @@ import json
 import re
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 from app.extensions import db
 from app.people.models import Course
 from app.programme import services
 from app.programme.models import Registration
 from tests.content.web import Viewer, text  # noqa: F401 (re-exported)
+from tests.content.web import launch as content_launch
 from tests.lti_double import INSTRUCTOR, LEARNER
 
 # The demo people's names by subject, so each test person has their own name.
@@ -21,21 +21,9 @@ PEOPLE = {p["id"]: p for p in json.loads(
 def launch(app, platform, roles=(LEARNER,), *, sub="5", course="2", locale="fi") -> Viewer:
     """Launch as ``sub`` (named as in people.json) with ``roles`` in course ``course``."""
     person = PEOPLE.get(sub, {"given_name": "Testi", "family_name": f"Henkilö {sub}"})
-    client = app.test_client()
-    overrides = {
-        "sub": sub,
-        "name": f"{person['given_name']} {person['family_name']}",
-        "given_name": person["given_name"],
-        "family_name": person["family_name"],
-        "email": f"user{sub}@example.fi",
-        "lti_roles": list(roles),
-        "lti_launch_presentation": {"locale": locale, "document_target": "iframe"},
-        "lti_context": {"id": course, "label": f"C{course}", "title": f"Course {course}", "type": ["CourseSection"]},
-    }
-    response = platform.launch(client, overrides)
-    assert response.status_code == 303, response.get_data(as_text=True)[:800]
-    token = parse_qs(urlsplit(response.headers["Location"]).query)["s"][0]
-    return Viewer(client, token)
+    return content_launch(app, platform, roles, sub=sub, course=course, locale=locale,
+                          given=person["given_name"], family=person["family_name"],
+                          email=f"user{sub}@example.fi")
 
 
 def facilitator(app, platform, **kwargs) -> Viewer:

@@ -2,14 +2,13 @@
 their own client), registrations in two organisations, one published pair, two sparring groups."""
 from dataclasses import dataclass, field
 from datetime import date
-from urllib.parse import parse_qs, urlsplit
 
 from app.extensions import db
 from app.matching.models import PUBLISHED, GroupMember, MentoringGroup
 from app.people.models import Course, User
 from app.programme.models import Organisation, Programme, Registration
 from app.sparring.models import SparringGroup, SparringMember
-from tests.content.web import Viewer
+from tests.content.web import Viewer, launch
 from tests.lti_double import INSTRUCTOR, LEARNER
 
 PEOPLE = {
@@ -24,21 +23,8 @@ PEOPLE = {
 
 def launch_as(app, platform, sub: str, roles=(LEARNER,), *, given="Testi", family="Henkilö", email=None,
               course="2", locale="fi") -> Viewer:
-    client = app.test_client()
-    overrides = {
-        "sub": sub,
-        "name": f"{given} {family}",
-        "given_name": given,
-        "family_name": family,
-        "email": email or f"{sub}@example.fi",
-        "lti_roles": list(roles),
-        "lti_launch_presentation": {"locale": locale, "document_target": "iframe"},
-        "lti_context": {"id": course, "label": f"C{course}", "title": f"Course {course}", "type": ["CourseSection"]},
-    }
-    response = platform.launch(client, overrides)
-    assert response.status_code == 303, response.get_data(as_text=True)[:800]
-    token = parse_qs(urlsplit(response.headers["Location"]).query)["s"][0]
-    return Viewer(client, token)
+    return launch(app, platform, roles, sub=sub, course=course, locale=locale,
+                  given=given, family=family, email=email or f"{sub}@example.fi")
 
 
 @dataclass
