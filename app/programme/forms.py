@@ -16,9 +16,15 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from . import rules
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices (plain tuples are deprecated since WTForms 3.3)."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 LANGUAGE_LABELS = {"fi": _l("Finnish"), "sv": _l("Swedish"), "en": _l("English")}
 ROLE_WISH_LABELS = {
@@ -65,7 +71,7 @@ class ProgrammeForm(FlaskForm):
         validators=[InputRequired(_l("Give a whole number.")), NumberRange(1, 600, _l("Between %(min)s and %(max)s."))],
     )
     languages = SelectMultipleField(
-        _l("Languages offered"), choices=list(LANGUAGE_LABELS.items()), default=["fi", "sv", "en"],
+        _l("Languages offered"), choices=choices(LANGUAGE_LABELS.items()), default=["fi", "sv", "en"],
         validate_choice=False,  # rules.programme_problems says "Unknown language."
     )
     prefer_cross_organisation = BooleanField(_l("Prefer pairs across organisations"))
@@ -103,8 +109,8 @@ class RegistrationForm(FlaskForm):
     """Only what matching needs (no gender, age or other personal traits)."""
 
     # Choices are checked by rules.registration_problems, with messages of our own.
-    role_wish = RadioField(_l("The role you wish"), choices=list(ROLE_WISH_LABELS.items()), validate_choice=False)
-    forms = SelectMultipleField(_l("Forms of mentoring you accept"), choices=list(FORM_LABELS.items()),
+    role_wish = RadioField(_l("The role you wish"), choices=choices(ROLE_WISH_LABELS.items()), validate_choice=False)
+    forms = SelectMultipleField(_l("Forms of mentoring you accept"), choices=choices(FORM_LABELS.items()),
                                 validate_choice=False)
     organisation_id = SelectField(_l("Your organisation"), choices=[], validate_choice=False)
     unit = StringField(_l("Your unit or team"), validators=[Optional(), Length(max=255)])
@@ -115,7 +121,7 @@ class RegistrationForm(FlaskForm):
     meeting_preferences = TextAreaField(_l("Meeting preferences"), validators=[Optional(), Length(max=1000)])
     capacity = RadioField(
         _l("As a mentor, how many aktoris can you take?"),
-        choices=[("1", _l("One aktori")), ("2", _l("Two aktoris (group mentoring)"))],
+        choices=choices([("1", _l("One aktori")), ("2", _l("Two aktoris (group mentoring)"))]),
         default="1",
         validate_choice=False,
     )

@@ -23,6 +23,7 @@ from .forms import (
     ProgrammeForm,
     RegistrationForm,
     attach,
+    choices,
 )
 from .models import Organisation, Programme, Registration, Theme
 
@@ -315,14 +316,16 @@ def registrations(programme_id):
 def _registration_form(programme, people, registration) -> RegistrationForm:
     form = RegistrationForm(obj=None if request.method == "POST" else registration)
     lang = locale()
-    form.organisation_id.choices = [("", gettext("Choose…"))] + [(str(o.id), o.name(lang)) for o in programme.organisations]
-    theme_choices = [(t.code, t.name(lang)) for t in programme.themes]
+    form.organisation_id.choices = choices(
+        [("", gettext("Choose…"))] + [(str(o.id), o.name(lang)) for o in programme.organisations]
+    )
+    theme_choices = choices((t.code, t.name(lang)) for t in programme.themes)
     form.themes_offered.choices = theme_choices
     form.themes_wanted.choices = theme_choices
-    form.languages.choices = [(c, LANGUAGE_LABELS[c]) for c in programme.languages if c in LANGUAGE_LABELS]
+    form.languages.choices = choices((c, LANGUAGE_LABELS[c]) for c in programme.languages if c in LANGUAGE_LABELS)
     people_choices = [(str(u.id), u.display_name) for u in people]
-    form.counterpart_user_id.choices = [("", gettext("No one"))] + people_choices
-    form.must_not_pair.choices = people_choices
+    form.counterpart_user_id.choices = choices([("", gettext("No one"))] + people_choices)
+    form.must_not_pair.choices = choices(people_choices)
     if request.method != "POST":
         if registration is None:
             form.forms.data = list(rules.FORMS)
