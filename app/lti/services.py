@@ -6,7 +6,7 @@ and deep-linked target per link, so the delivery worker and roster sync can run 
 launch in progress.
 """
 from ..extensions import db
-from ..upsert import insert
+from ..upsert import insert, upsert
 from .models import CourseServices, Platform, ResourceLink, utcnow
 
 AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
@@ -16,6 +16,9 @@ CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 
 def _url(value) -> str | None:
     return value[:1024] if isinstance(value, str) and value.startswith(("https://", "http://")) else None
+
+
+_LINK_DETAILS = ("title", "lineitem_url", "target", "updated_at")
 
 
 def record_services(claims: dict, platform: Platform, course_id: int | None) -> None:
@@ -46,14 +49,14 @@ def record_services(claims: dict, platform: Platform, course_id: int | None) -> 
         return
     custom = claims.get(CLAIM + "custom") if isinstance(claims.get(CLAIM + "custom"), dict) else {}
     target = custom.get("target")
-    link_values = {
-        "title": str(link.get("title") or "")[:255] or None,
-        "lineitem_url": _url(ags.get("lineitem")),
-        "target": str(target)[:255] if isinstance(target, str) and target else None,
-        "updated_at": now,
-    }
     db.session.execute(
-        insert(ResourceLink)
-        .values(course_id=course_id, resource_link_id=str(link["id"])[:255], **link_values)
-        .on_conflict_do_update(index_elements=["course_id", "resource_link_id"], set_=link_values)
+        upsert(ResourceLink, ("course_id", "resource_link_id"), _LINK_DETAILS),
+        {
+            "course_id": course_id,
+            "resource_link_id": str(link["id"])[:255],
+            "title": str(link.get("title") or "")[:255] or None,
+            "lineitem_url": _url(ags.get("lineitem")),
+            "target": str(target)[:255] if isinstance(target, str) and target else None,
+            "updated_at": now,
+        },
     )

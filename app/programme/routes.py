@@ -3,7 +3,7 @@
 Who sees what: staff see only their own course's programmes (another course's are 404);
 participants see and edit only their own registration, until their match is published.
 """
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, has_request_context, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, gettext
 
 from ..admin.audit import record
@@ -49,7 +49,13 @@ def current_programme(course_id: int | None) -> Programme | None:
     """The course's latest programme (a course can hold successive cohorts)."""
     if course_id is None:
         return None
-    return db.session.scalar(_LATEST_PROGRAMME, {"course_id": course_id})
+    if not has_request_context():
+        return db.session.scalar(_LATEST_PROGRAMME, {"course_id": course_id})
+    # Several parts of one page ask (the home page's cards): one query per request.
+    cached = g.setdefault("latest_programmes", {})
+    if course_id not in cached:
+        cached[course_id] = db.session.scalar(_LATEST_PROGRAMME, {"course_id": course_id})
+    return cached[course_id]
 
 
 def current_programme_or_404() -> Programme:
