@@ -69,35 +69,24 @@ def create_app(config: dict | None = None) -> Flask:
 
     advantage.init_app(app)
 
-    from . import security, web
-    from .lti.routes import bp as lti_bp
-    from .programme.routes import bp as programme_bp
-    from . import content
-    from .content.routes import bp as content_bp
-
-    app.register_blueprint(lti_bp)
-    app.register_blueprint(programme_bp)
-    app.register_blueprint(content_bp)
-    from .matching.routes import bp as matching_bp
-
-    app.register_blueprint(matching_bp)
-    from .mentoring import journal as mentoring_journal
-    from .mentoring.routes import bp as mentoring_bp
-
-    app.register_blueprint(mentoring_bp)
-    mentoring_journal.init_app(app)
+    from . import content, security, web
     from .admin.public import bp as privacy_bp
     from .admin.routes import bp as admin_bp
-
-    app.register_blueprint(privacy_bp)
-    app.register_blueprint(admin_bp)
     from .calendar.routes import bp as calendar_bp
+    from .content.routes import bp as content_bp
     from .events.routes import bp as events_bp
+    from .lti.routes import bp as lti_bp
+    from .matching.routes import bp as matching_bp
+    from .mentoring import journal as mentoring_journal
+    from .mentoring.routes import bp as mentoring_bp
+    from .programme.routes import bp as programme_bp
     from .sparring.routes import bp as sparring_bp
 
-    app.register_blueprint(sparring_bp)
-    app.register_blueprint(events_bp)
-    app.register_blueprint(calendar_bp)
+    # One blueprint per area of the product.
+    for blueprint in (lti_bp, programme_bp, content_bp, matching_bp, mentoring_bp, sparring_bp,
+                      events_bp, calendar_bp, privacy_bp, admin_bp):
+        app.register_blueprint(blueprint)
+    mentoring_journal.init_app(app)
     content.init_app(app)
     web.init_app(app)
     security.init_app(app)
