@@ -6,6 +6,7 @@ same transaction as each meeting change and sends to the gradebook, so the repor
 gradebook cannot disagree.
 """
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import and_, case, extract, func, select
 from sqlalchemy.orm import aliased
@@ -171,8 +172,25 @@ def participant_rows(programme: Programme, filters: Filters, *, limit: int | Non
     ]
 
 
+def _plus_hours(column, hours: int):
+    if db.session.get_bind().dialect.name == "sqlite":
+        return func.datetime(column, f"+{hours} hours")
+    return column + timedelta(hours=hours)
+
+
+def _helsinki_month_time(utc_column):
+    """A time in the same Helsinki month as ``utc_column`` (naive UTC), in SQL.
+
+    Finnish summer time runs from the last Sunday of March to the last Sunday of October, so at
+    every month boundary Helsinki is UTC+3 for April to October and UTC+2 for November to March:
+    if shifting by three hours lands in April–October that is the month, else shifting by two is.
+    """
+    summer, winter = _plus_hours(utc_column, 3), _plus_hours(utc_column, 2)
+    return case((extract("month", summer).between(4, 10), summer), else_=winter)
+
+
 def counted_by_month(programme: Programme, filters: Filters) -> dict[tuple[int, int], int]:
-    """Counted meetings of the filtered participants by the (UTC) month they were held: each
+    """Counted meetings of the filtered participants by the Helsinki month they were held: each
     counted meeting once per attendee, so the months add up to the report's total.
 
     One pass over the programme's attestations grouped by meeting: a meeting counts when it has
@@ -190,7 +208,8 @@ def counted_by_month(programme: Programme, filters: Filters) -> dict[tuple[int, 
         .having(func.count() >= 2, unconfirmed == 0)
         .subquery()
     )
-    year, month = extract("year", per_meeting.c.starts_at), extract("month", per_meeting.c.starts_at)
+    local = _helsinki_month_time(per_meeting.c.starts_at)
+    year, month = extract("year", local), extract("month", local)
     result = db.session.execute(select(year, month, func.sum(per_meeting.c.shown)).group_by(year, month))
     return {(int(y), int(m)): int(n) for y, m, n in result if n}
 

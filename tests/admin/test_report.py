@@ -1,6 +1,7 @@
 """The completion report equals a direct computation over the seeded data, and the scores the
 gradebook is sent; its query count does not grow with the number of participants."""
 from collections import Counter
+from datetime import datetime
 
 import pytest
 from sqlalchemy import event
@@ -94,6 +95,36 @@ def test_months_add_up_to_the_counted_total(seeded):
     assert months[(2026, 2)] == 9
     series = rules.month_series(programme.kickoff, programme.closing, months)
     assert series[0][0].month == 1 and series[-1][0].month == 11 and len(series) == 11
+
+
+@pytest.mark.parametrize("utc, month", [
+    (datetime(2026, 2, 28, 21, 30), (2026, 2)),  # 23:30 in Helsinki (UTC+2)
+    (datetime(2026, 2, 28, 22, 30), (2026, 3)),  # 00:30 on 1 March
+    (datetime(2026, 3, 31, 20, 30), (2026, 3)),  # 23:30, summer time (UTC+3)
+    (datetime(2026, 3, 31, 21, 30), (2026, 4)),  # 00:30 on 1 April
+    (datetime(2026, 10, 31, 21, 30), (2026, 10)),  # 23:30, winter time again
+    (datetime(2026, 10, 31, 22, 30), (2026, 11)),  # 00:30 on 1 November
+])
+def test_months_are_helsinki_months(seeded, utc, month):
+    programme = seeded.programme
+    before = report.counted_by_month(programme, report.Filters())
+    # A counted February meeting moved to the boundary moves its count to the Helsinki month.
+    for meeting in db.session.scalars(db.select(Meeting).order_by(Meeting.id)):
+        if meeting.starts_at.month != 2 or meeting.starts_at.day > 20:
+            continue
+        meeting.starts_at = utc
+        db.session.flush()
+        after = report.counted_by_month(programme, report.Filters())
+        moved = before[(2026, 2)] - after.get((2026, 2), 0)
+        if month == (2026, 2):
+            if after == before:
+                continue  # an uncounted meeting, or one that stayed in February: try the next
+            pytest.fail(f"a meeting at {utc} UTC left February: {before} -> {after}")
+        if moved:
+            assert after[month] - before.get(month, 0) == moved
+            return
+    if month != (2026, 2):
+        pytest.fail("no counted February meeting in the seed")
 
 
 def test_report_numbers_equal_the_scores_sent_to_the_gradebook(seeded):
