@@ -108,10 +108,14 @@ def home():
     card = None
     if programme is not None and g.role == PARTICIPANT:
         registration = services.registration_of(programme, g.user.id)
+        open_now = services.window_open(programme)
+        if registration is None and open_now and request.args.get("launched"):
+            # Straight from a launch to the form for someone who has not registered yet.
+            return redirect(url_for("programme.register"))
         card = {
             "registration": registration if registration and registration.active else None,
             "group": matching.published_group_of(programme, g.user.id),
-            "open": services.window_open(programme),
+            "open": open_now,
         }
     return render_template(
         "programme/home.html",

@@ -120,6 +120,21 @@ def test_withdraw_and_register_again(app, platform, pid):
     assert registration(app, pid, "5").withdrawn_at is None
 
 
+def test_a_launch_opens_the_form_until_registered(app, platform, pid):
+    aino = launch(app, platform)
+    first = aino.client.get(f"/home?s={aino.token}&launched=1")
+    assert first.status_code == 302 and first.headers["Location"].startswith("/register?")
+    assert aino.client.get(f"/home?s={aino.token}").status_code == 200  # the home page itself stays reachable
+    post(aino, "/register", register_data(app, pid))
+    again = launch(app, platform)
+    assert again.client.get(f"/home?s={again.token}&launched=1").status_code == 200
+
+
+def test_a_launch_marks_its_arrival_on_the_home_page(app, platform):
+    response = platform.launch(app.test_client())
+    assert response.status_code == 303 and "launched=1" in response.headers["Location"]
+
+
 def test_window_closed_for_new_registrations(app, platform, pid):
     with app.app_context():
         programme = db.session.get(Programme, pid)
