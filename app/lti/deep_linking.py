@@ -64,6 +64,7 @@ def offered_items(course_id: int, lang: str) -> list[dict]:
     """What this course can place: "My mentoring" (graded), each onboarding module, the tips
     and tools section, each sparring group's space. Each item is a deep-linking content item."""
     from ..content import get_library
+    from ..mentoring.services import resource_id
     from ..programme.routes import current_programme
 
     programme = current_programme(course_id)
@@ -78,7 +79,7 @@ def offered_items(course_id: int, lang: str) -> list[dict]:
                 "lineItem": {
                     "label": title,
                     "scoreMaximum": programme.required_meetings,
-                    "resourceId": f"mentoring:{programme.id}",
+                    "resourceId": resource_id(programme),
                 },
             }
         )
