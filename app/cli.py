@@ -3,11 +3,11 @@ import json
 import time
 
 import click
-from flask import current_app
+from flask import current_app, url_for
 from flask.cli import AppGroup
 
 from .extensions import db
-from .lti.models import Deployment, Platform
+from .lti.models import Deployment, Platform, utcnow
 from .lti.rules import platform_url_problem
 
 lti_cli = AppGroup("lti", help="LTI platform registrations and the tool's keys.")
@@ -35,13 +35,18 @@ def check_platform_url(name: str, url: str, app_env: str) -> None:
 @click.option("--auth-url", required=True, help="OIDC authentication request URL.")
 @click.option("--token-url", required=True, help="OAuth2 access token URL.")
 @click.option("--jwks-url", required=True, help="The platform's public keyset URL.")
-@click.option("--audience", default=None, help="Token audience, if not the token URL.")
+@click.option("--audience", default=None, help="Token audience, if not the token URL (on the token URL's own site).")
 @click.option("--name", default=None, help="A name to show for the platform.")
 def platform_add(issuer, client_id, deployment_ids, auth_url, token_url, jwks_url, audience, name):
-    """Register a platform, or add deployments to an existing registration."""
+    """Register a platform, or add deployments to an existing registration (approved: the
+    operator typed it)."""
+    from .lti.tokens import assertion_audience
+
     app_env = current_app.config["APP_ENV"]
     for option, value in (("--issuer", issuer), ("--auth-url", auth_url), ("--token-url", token_url), ("--jwks-url", jwks_url)):
         check_platform_url(option, value, app_env)
+    if audience and assertion_audience(token_url, audience) != audience:
+        raise click.BadParameter(f"{audience!r} is not on the token URL's site; the client assertion is only ever addressed there.", param_hint="--audience")
     platform = db.session.scalar(db.select(Platform).filter_by(issuer=issuer, client_id=client_id))
     created = platform is None
     if created:
@@ -52,6 +57,7 @@ def platform_add(issuer, client_id, deployment_ids, auth_url, token_url, jwks_ur
     platform.key_set_url = jwks_url
     platform.auth_audience = audience
     platform.name = name or platform.name
+    platform.approved_at = platform.approved_at or utcnow()
     known = {d.deployment_id for d in platform.deployments}
     for deployment_id in deployment_ids:
         if deployment_id not in known:
@@ -65,16 +71,20 @@ def platform_add(issuer, client_id, deployment_ids, auth_url, token_url, jwks_ur
 @platform_cli.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def platform_list(as_json):
-    """List registered platforms and their deployments."""
+    """List registered platforms, their state (approved or pending) and deployments."""
     rows = db.session.scalars(db.select(Platform).order_by(Platform.issuer, Platform.client_id)).all()
     data = [
         {
             "issuer": p.issuer,
             "client_id": p.client_id,
+            "state": p.state,
+            "registered_at": p.created_at.isoformat(timespec="seconds") + "Z",
+            "approved_at": p.approved_at.isoformat(timespec="seconds") + "Z" if p.approved_at else None,
             "deployments": sorted(d.deployment_id for d in p.deployments),
             "auth_url": p.auth_login_url,
             "token_url": p.auth_token_url,
             "jwks_url": p.key_set_url,
+            "token_audience": p.auth_audience,
         }
         for p in rows
     ]
@@ -84,8 +94,67 @@ def platform_list(as_json):
     if not data:
         click.echo("No platforms registered. Add one with: flask --app app lti platform add --help")
     for p in data:
-        click.echo(f"{p['issuer']}  client id {p['client_id']}  deployments {', '.join(p['deployments'])}")
+        click.echo(f"{p['issuer']}  client id {p['client_id']}  {p['state']}  deployments {', '.join(p['deployments'])}")
         click.echo(f"  auth {p['auth_url']}\n  token {p['token_url']}\n  jwks {p['jwks_url']}")
+        if p["state"] == "pending":
+            click.echo(f"  approve with: flask --app app lti platform approve {p['issuer']} --client-id {p['client_id']}")
+
+
+@platform_cli.command("approve")
+@click.argument("issuer")
+@click.option("--client-id", default=None, help="Which registration of the issuer; needed when it has several pending.")
+def platform_approve(issuer, client_id):
+    """Approve a dynamically registered platform: until then it can neither launch nor get tokens.
+
+    Check the addresses `lti platform list` shows before approving."""
+    from .admin.audit import record
+
+    query = db.select(Platform).filter_by(issuer=issuer)
+    query = query.filter_by(client_id=client_id) if client_id else query.where(Platform.approved_at.is_(None))
+    found = db.session.scalars(query.order_by(Platform.client_id)).all()
+    if not found:
+        what = f"client id {client_id} of {issuer}" if client_id else f"pending registration of {issuer}"
+        raise click.ClickException(f"No {what}. See: flask --app app lti platform list")
+    if len(found) > 1:
+        raise click.ClickException(
+            f"{issuer} has {len(found)} pending registrations; choose one with --client-id: "
+            + ", ".join(p.client_id for p in found)
+        )
+    platform = found[0]
+    if platform.approved_at is not None:
+        click.echo(f"Platform {issuer} (client id {platform.client_id}) was already approved.")
+        return
+    platform.approved_at = utcnow()
+    record("lti.platform_approved", target=f"platform:{platform.id}", details={"client_id": platform.client_id})
+    db.session.commit()
+    click.echo(f"Approved platform {issuer} (client id {platform.client_id}); it may launch the tool now.")
+
+
+@lti_cli.command("registration-url")
+@click.option("--expires", default="7d", show_default=True, help="How long the URL stays valid: e.g. 7d, 12h, 30m (at most 90d).")
+def registration_url(expires):
+    """Print a one-time dynamic registration URL to paste into Moodle's "Tool URL".
+
+    The platform it registers stays pending until `lti platform approve`."""
+    from .admin.audit import record
+    from .lti.registration import issue_registration_url, parse_lifetime
+
+    try:
+        lifetime = parse_lifetime(expires)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--expires") from None
+    base = current_app.config["TOOL_URL"]
+    if not base:
+        raise click.ClickException("Set TOOL_URL to the tool's public address, e.g. TOOL_URL=https://mentorointi.example.fi")
+    secret, grant = issue_registration_url(lifetime)
+    db.session.flush()
+    record("lti.registration_url_issued", target=f"registration_url:{grant.id}", details={"expires_at": grant.expires_at.isoformat(timespec="seconds")})
+    db.session.commit()
+    with current_app.test_request_context():
+        path = url_for("lti_advantage.dynamic_registration", secret=secret)
+    click.echo(base + path)
+    click.echo(f"Valid once, until {grant.expires_at.isoformat(timespec='minutes')} UTC. The platform it registers stays pending until:", err=True)
+    click.echo("  flask --app app lti platform approve ISSUER --client-id CLIENT_ID", err=True)
 
 
 @keys_cli.command("show")

@@ -14,7 +14,7 @@ from flask.cli import AppGroup
 
 from .cli import check_platform_url
 from .extensions import db
-from .lti.models import Deployment, Platform
+from .lti.models import Deployment, Platform, utcnow
 from .mentoring.demo import seed_pair
 from .matching.demo import seed_registrations
 from .people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT, Course, Enrolment, User
@@ -65,6 +65,7 @@ def seed_demo(platform_url: str | None = None) -> dict:
     platform.auth_login_url = s["auth_login_url"]
     platform.auth_token_url = s["auth_token_url"]
     platform.key_set_url = s["key_set_url"]
+    platform.approved_at = platform.approved_at or utcnow()  # the developer's own platform
     if s["deployment_id"] not in {d.deployment_id for d in platform.deployments}:
         platform.deployments.append(Deployment(deployment_id=s["deployment_id"]))
 

@@ -72,7 +72,7 @@ class PlatformDouble:
 
     def register(self, app):
         from app.extensions import db
-        from app.lti.models import Deployment, Platform
+        from app.lti.models import Deployment, Platform, utcnow
 
         with app.app_context():
             platform = Platform(
@@ -81,6 +81,7 @@ class PlatformDouble:
                 auth_login_url=self.issuer + "/auth",
                 auth_token_url=self.issuer + "/token",
                 key_set_url=self.issuer + "/jwks",
+                approved_at=utcnow(),  # as the operator's `lti platform add` makes it
             )
             platform.deployments.append(Deployment(deployment_id=self.deployment_id))
             db.session.add(platform)

@@ -7,6 +7,7 @@ REASONS = {
     "login_unknown_issuer": (400, _l("This learning platform (%(issuer)s) is not registered with the tool.")),
     "login_unknown_client": (400, _l("The client id “%(client_id)s” is not registered for this learning platform.")),
     "login_unknown_deployment": (400, _l("The deployment “%(deployment_id)s” is not registered for this learning platform.")),
+    "platform_pending": (403, _l("This learning platform's registration with the tool (%(issuer)s) is waiting for the tool operator's approval. Launches work once the operator has approved it.")),
     # the launch message itself
     "too_large": (413, _l("The request is too large to be a launch.")),
     "missing_id_token": (400, _l("The launch carries no id_token.")),

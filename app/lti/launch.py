@@ -86,6 +86,7 @@ class PlatformRecord:
     auth_token_url: str
     key_set_url: str
     auth_audience: str | None
+    approved: bool
     deployment_ids: frozenset[str]
 
 
@@ -95,7 +96,7 @@ def _platform_query(by_client_id: bool):
         db.select(
             platform.c.id, platform.c.issuer, platform.c.client_id, platform.c.auth_login_url,
             platform.c.auth_token_url, platform.c.key_set_url, platform.c.auth_audience,
-            deployment.c.deployment_id,
+            platform.c.approved_at.is_not(None).label("approved"), deployment.c.deployment_id,
         )
         .select_from(platform.outerjoin(deployment, deployment.c.platform_id == platform.c.id))
         .where(platform.c.issuer == db.bindparam("iss"))
@@ -119,7 +120,7 @@ def platform_records(iss: str, client_id: str | None = None) -> list[PlatformRec
     found: dict[int, tuple] = {}
     deployments: dict[int, set] = {}
     for row in rows:
-        found.setdefault(row.id, row[:7])
+        found.setdefault(row.id, row[:8])
         ids = deployments.setdefault(row.id, set())
         if row.deployment_id is not None:
             ids.add(row.deployment_id)
@@ -213,6 +214,8 @@ def begin_login(tool_conf: DbToolConf, launch_url: str, params: dict | None = No
         if db.session.scalar(db.select(Platform.id).where(Platform.issuer == iss).limit(1)):
             raise LaunchError("login_unknown_client", client_id=client_id or "")
         raise LaunchError("login_unknown_issuer", issuer=iss)
+    if not platform.approved:
+        raise LaunchError("platform_pending", issuer=iss)
     deployment_id = params.get("lti_deployment_id")
     if deployment_id and deployment_id not in platform.deployment_ids:
         raise LaunchError("login_unknown_deployment", deployment_id=deployment_id)
@@ -322,6 +325,9 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         platform = next((p for p in candidates if p.client_id == wanted), None)
         if platform is None:
             raise LaunchError("wrong_aud")
+        # Before the signature check: a pending platform's keys are not even fetched.
+        if not platform.approved:
+            raise LaunchError("platform_pending", issuer=iss)
         self._platform = platform
         self._registration = self._tool_config.registration(platform)
         return self

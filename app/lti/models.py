@@ -23,10 +23,35 @@ class Platform(db.Model):
     auth_audience = db.Column(db.String(1024))
     name = db.Column(db.String(255))
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    # None while a dynamic registration waits for the operator (``lti platform approve``): a
+    # pending platform can neither launch nor get a token. Unset unless someone approves it.
+    approved_at = db.Column(db.DateTime)
 
     deployments = db.relationship(
         "Deployment", back_populates="platform", cascade="all, delete-orphan", lazy="selectin"
     )
+
+
+    @property
+    def state(self) -> str:
+        return "approved" if self.approved_at is not None else "pending"
+
+
+class RegistrationUrl(db.Model):
+    """A one-time dynamic registration URL issued by the operator (``lti registration-url``).
+
+    Only a SHA-256 of the secret is stored; ``used_at`` and ``platform_id`` are set in the
+    transaction that stores the registration it allowed.
+    """
+
+    __tablename__ = "lti_registration_url"
+
+    id = db.Column(db.Integer, primary_key=True)
+    secret_hash = db.Column(db.String(64), nullable=False, unique=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    expires_at = db.Column(db.DateTime, nullable=False)
+    used_at = db.Column(db.DateTime)
+    platform_id = db.Column(db.Integer, db.ForeignKey("lti_platform.id"))
 
 
 class Deployment(db.Model):

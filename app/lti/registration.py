@@ -1,21 +1,36 @@
-"""LTI Dynamic Registration 1.0 (Moodle 4.x: "Add LTI Advantage" by tool URL).
+"""LTI Dynamic Registration 1.0 (Moodle 4.x: "Add LTI Advantage" by tool URL), allowed only
+through a one-time URL that the tool's operator issued.
 
-``GET /lti/register?openid_configuration=…&registration_token=…``: fetch the platform's OpenID
-configuration, check that its issuer and endpoints are HTTPS (plain http only on loopback with
-APP_ENV=development) and belong together, post the tool's registration, store the client id and
-deployment the platform returns, and close with the ``org.imsglobal.lti.close`` postMessage.
+``flask --app app lti registration-url`` prints ``<TOOL_URL>/lti/register/<secret>``; the
+operator gives it to the platform's administrator, who pastes it as Moodle's "Tool URL".
+``GET /lti/register/<secret>?openid_configuration=…&registration_token=…``: check the secret
+before anything else, fetch the platform's OpenID configuration (no redirects, a total deadline,
+a size cap), check that its issuer and endpoints are on one origin, HTTPS (plain http only on
+loopback with APP_ENV=development) and without userinfo, post the tool's registration, store the
+client id and deployment the platform returns as a **pending** platform, consume the secret, and
+close with the ``org.imsglobal.lti.close`` postMessage. A pending platform can neither launch nor
+get a token until the operator runs ``flask --app app lti platform approve``.
+
+Remote answers are never shown: the page names a reason code in the reader's language, the log
+keeps a short excerpt.
 """
+import hashlib
+import json
 import logging
+import re
+import secrets
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import requests
 from flask import current_app, render_template, request
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from .deep_linking import bp
-from .models import Deployment, Platform
+from .models import Deployment, Platform, RegistrationUrl, utcnow
 from .rules import platform_url_problem, same_origin
+from .tokens import assertion_audience
 
 log = logging.getLogger(__name__)
 
@@ -31,53 +46,189 @@ SCOPES = (
 # The tool's name as the platform shows it, in each of the tool's languages.
 NAMES = {"fi": "Tulanet-mentorointi", "sv": "Tulanet-mentorskap", "en": "Tulanet mentoring"}
 ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint")
-TIMEOUT = 10
+DEADLINE_SECONDS = 10  # for each whole exchange, not per read
+MAX_ANSWER_BYTES = 256 * 1024  # Moodle's configuration and registration answers are a few kB
+EXCERPT = 200  # characters of a remote answer kept in the log
+
+# Registration URLs live days, not months: an unused one is a standing invitation.
+MAX_LIFETIME = timedelta(days=90)
+_LIFETIME = re.compile(r"^\s*(\d{1,6})\s*([dhm])\s*$")
+_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+# Why a registration did not happen: (HTTP status, reason in the reader's language).
+REASONS = {
+    "no_secret": (403, _l("Registering the tool needs a registration URL from the tool's operator. Ask the operator for one and paste it whole into the learning platform's “Tool URL” field.")),
+    "unknown_secret": (403, _l("This registration URL is not valid. Ask the tool's operator for a new one.")),
+    "expired_secret": (410, _l("This registration URL has expired. Ask the tool's operator for a new one.")),
+    "used_secret": (410, _l("This registration URL has already been used. Ask the tool's operator for a new one.")),
+    "missing_configuration": (400, _l("Open this address from the learning platform's tool registration: the openid_configuration parameter is missing.")),
+    "plain_http": (400, _l("The platform's %(name)s is plain http, which is allowed only for the platform on this machine during development.")),
+    "not_https": (400, _l("The platform's %(name)s is not an https:// address.")),
+    "userinfo": (400, _l("The platform's %(name)s contains a user name or password, which the tool does not accept.")),
+    "unreachable": (502, _l("The learning platform could not be reached.")),
+    "timeout": (504, _l("The learning platform did not answer in time.")),
+    "redirect": (502, _l("The learning platform answered with a redirect; the tool follows no redirects during registration.")),
+    "too_large": (502, _l("The learning platform's answer was too large.")),
+    "config_status": (502, _l("The platform answered %(status)s when its configuration was fetched.")),
+    "config_not_json": (502, _l("The platform's configuration is not a JSON object.")),
+    "config_missing": (502, _l("The platform's configuration lacks %(fields)s.")),
+    "config_inconsistent": (502, _l("The platform's configuration is inconsistent: its issuer, its configuration address and its endpoints are not all on one site.")),
+    "config_alg": (502, _l("The platform does not sign with RS256, which this tool requires.")),
+    "config_lti_block": (502, _l("The platform's LTI configuration block is malformed.")),
+    "registration_refused": (502, _l("The platform refused the registration (%(status)s).")),
+    "registration_malformed": (502, _l("The platform's answer to the registration is not the JSON the standard requires.")),
+    "registration_no_client_id": (502, _l("The platform's answer to the registration has no client id.")),
+}
+# Which exchange an outbound failure happened in (the same failure reads differently in each).
+STEPS = {
+    "configuration": _l("Reading the platform's configuration failed."),
+    "registration": _l("Sending the registration to the platform failed."),
+}
 
 
 class RegistrationError(Exception):
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.message, self.status = message, status
+    """A refused registration. ``code`` picks the reason (``REASONS``); ``step`` names the
+    outbound exchange it happened in; ``excerpt`` (remote text) goes to the log only."""
+
+    def __init__(self, code: str, step: str | None = None, excerpt: str | None = None, **params):
+        super().__init__(code)
+        self.code, self.step, self.params = code, step, params
+        self.excerpt = excerpt[:EXCERPT] if excerpt else None
+        self.status = REASONS[code][0]
+
+    @property
+    def message(self) -> str:
+        reason = str(REASONS[self.code][1]) % self.params if self.params else str(REASONS[self.code][1])
+        return f"{STEPS[self.step]} {reason}" if self.step else reason
 
 
-def _check_url(name: str, url) -> str:
-    problem = platform_url_problem(url, current_app.config["APP_ENV"])
-    if problem == "plain_http":
-        raise RegistrationError(_("The platform's %(name)s (%(url)s) is plain http, which is allowed only for the platform on this machine during development.", name=name, url=url))
+# --- the one-time registration URL ---
+
+
+def secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def parse_lifetime(text: str) -> timedelta:
+    """``7d``, ``12h`` or ``30m`` as a timedelta; ValueError for anything else or over 90 days."""
+    match = _LIFETIME.match(text or "")
+    if not match:
+        raise ValueError("a number followed by d, h or m, e.g. 7d")
+    lifetime = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    if not timedelta(0) < lifetime <= MAX_LIFETIME:
+        raise ValueError("more than 0 and at most 90 days")
+    return lifetime
+
+
+def grant_problem(grant: RegistrationUrl | None, now: datetime) -> str | None:
+    """Why a registration URL allows no registration (a ``REASONS`` code), or None."""
+    if grant is None:
+        return "unknown_secret"
+    if grant.used_at is not None:
+        return "used_secret"
+    if grant.expires_at <= now:
+        return "expired_secret"
+    return None
+
+
+def issue_registration_url(lifetime: timedelta) -> tuple[str, RegistrationUrl]:
+    """A new one-time secret and its row (added to the session, not committed)."""
+    secret = secrets.token_urlsafe(32)
+    now = utcnow()
+    grant = RegistrationUrl(secret_hash=secret_hash(secret), created_at=now, expires_at=now + lifetime)
+    db.session.add(grant)
+    return secret, grant
+
+
+def _grant(secret: str | None) -> RegistrationUrl:
+    if not secret:
+        raise RegistrationError("no_secret")
+    grant = db.session.scalar(db.select(RegistrationUrl).filter_by(secret_hash=secret_hash(secret)))
+    problem = grant_problem(grant, utcnow())
     if problem:
-        raise RegistrationError(_("The platform's %(name)s is not an https:// address: %(url)s", name=name, url=str(url)[:300]))
+        raise RegistrationError(problem)
+    return grant
+
+
+def _consume(grant: RegistrationUrl, platform: Platform) -> None:
+    """Mark the URL used in the registration's transaction; of two concurrent registrations with
+    one URL only one update matches, so only one platform is stored."""
+    now = utcnow()
+    used = db.session.execute(
+        db.update(RegistrationUrl)
+        .where(RegistrationUrl.id == grant.id, RegistrationUrl.used_at.is_(None), RegistrationUrl.expires_at > now)
+        .values(used_at=now, platform_id=platform.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if used != 1:
+        raise RegistrationError("used_secret")
+
+
+# --- the platform's configuration and the registration itself ---
+
+
+def _exchange(step: str, method: str, url: str, **kwargs) -> tuple[int, bytes]:
+    """One outbound exchange: (status, body). No redirects, a total deadline, a size cap."""
+    try:
+        response = requests.request(method, url, allow_redirects=False, timeout=DEADLINE_SECONDS, **kwargs)
+    except requests.Timeout:
+        raise RegistrationError("timeout", step) from None
+    except requests.RequestException:
+        raise RegistrationError("unreachable", step) from None
+    if response.is_redirect:
+        raise RegistrationError("redirect", step)
+    return response.status_code, response.content
+
+
+def check_url(name: str, url) -> str:
+    """A platform URL the tool may call or store: no userinfo, HTTPS (plain http only to loopback
+    in development). ``name`` is the configuration field, for the reason shown."""
+    try:
+        userinfo = isinstance(url, str) and "@" in urlsplit(url).netloc
+    except ValueError:
+        raise RegistrationError("not_https", name=name) from None
+    if userinfo:
+        raise RegistrationError("userinfo", name=name)
+    problem = platform_url_problem(url, current_app.config["APP_ENV"])
+    if problem:
+        raise RegistrationError(problem, name=name)
     return url
+
+
+def _json(step: str, body: bytes):
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise RegistrationError("config_not_json" if step == "configuration" else "registration_malformed", excerpt=_text(body)) from None
+
+
+def _text(body: bytes) -> str:
+    return body[:EXCERPT].decode("utf-8", "replace")
 
 
 def fetch_configuration(url: str) -> dict:
     """The platform's OpenID configuration, checked for what registration and launches need."""
-    _check_url("openid_configuration", url)
-    try:
-        response = requests.get(url, timeout=TIMEOUT, headers={"Accept": "application/json"})
-    except requests.RequestException as exc:
-        raise RegistrationError(_("The platform's configuration could not be fetched from %(url)s.", url=url), 502) from exc
-    if response.status_code != 200:
-        raise RegistrationError(_("The platform answered %(status)s when its configuration was fetched.", status=response.status_code), 502)
-    try:
-        config = response.json()
-    except ValueError:
-        config = None
+    check_url("openid_configuration", url)
+    status, body = _exchange("configuration", "GET", url, headers={"Accept": "application/json"})
+    if status != 200:
+        raise RegistrationError("config_status", excerpt=_text(body), status=status)
+    config = _json("configuration", body)
     if not isinstance(config, dict):
-        raise RegistrationError(_("The platform's configuration is not a JSON object."), 502)
+        raise RegistrationError("config_not_json", excerpt=_text(body))
     missing = [k for k in ("issuer", *ENDPOINTS) if not isinstance(config.get(k), str) or not config.get(k)]
     if missing:
-        raise RegistrationError(_("The platform's configuration lacks %(fields)s.", fields=", ".join(missing)), 502)
-    issuer = _check_url("issuer", config["issuer"])
+        raise RegistrationError("config_missing", fields=", ".join(missing))
+    issuer = check_url("issuer", config["issuer"])
     for name in ENDPOINTS:
-        _check_url(name, config[name])
-    # The configuration must come from the issuer's own site, and so must its endpoints:
+        check_url(name, config[name])
+    # The configuration must come from the issuer's own origin, and so must its endpoints:
     # anything else could hand launches of this platform to someone else's keys.
-    if not url.startswith(issuer.rstrip("/")) or not all(same_origin(issuer, config[n]) for n in ENDPOINTS):
-        raise RegistrationError(_("The platform's configuration is inconsistent: its issuer %(issuer)s and its addresses are on different sites.", issuer=issuer), 502)
+    if not all(same_origin(issuer, u) for u in (url, *(config[n] for n in ENDPOINTS))):
+        raise RegistrationError("config_inconsistent")
     if "RS256" not in (config.get("id_token_signing_alg_values_supported") or ["RS256"]):
-        raise RegistrationError(_("The platform does not sign with RS256, which this tool requires."), 502)
+        raise RegistrationError("config_alg")
     if not isinstance(config.get(PLATFORM_CONFIGURATION, {}), dict):
-        raise RegistrationError(_("The platform's LTI configuration block is malformed."), 502)
+        raise RegistrationError("config_lti_block")
     return config
 
 
@@ -119,57 +270,63 @@ def tool_registration(config: dict) -> dict:
     return registration
 
 
-def register(config: dict, registration_token: str | None) -> Platform:
+def register(config: dict, registration_token: str | None, grant: RegistrationUrl) -> Platform:
+    """Post the tool's registration and store the answer as a pending platform, consuming ``grant``."""
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
     if registration_token:
         headers["Authorization"] = f"Bearer {registration_token}"
+    status, body = _exchange("registration", "POST", config["registration_endpoint"], json=tool_registration(config), headers=headers)
+    if status not in (200, 201):
+        raise RegistrationError("registration_refused", excerpt=_text(body), status=status)
+    answer = _json("registration", body)
     try:
-        response = requests.post(config["registration_endpoint"], json=tool_registration(config), headers=headers, timeout=TIMEOUT)
-    except requests.RequestException as exc:
-        raise RegistrationError(_("The platform's registration address could not be reached."), 502) from exc
-    if response.status_code not in (200, 201):
-        try:
-            reason = response.json().get("error_description") or response.json().get("error")
-        except (ValueError, AttributeError):
-            reason = response.text[:300]
-        raise RegistrationError(_("The platform refused the registration (%(status)s): %(reason)s", status=response.status_code, reason=reason or "–"), 502)
-    try:
-        answer = response.json()
         client_id = answer["client_id"]
         tool_config = answer.get(TOOL_CONFIGURATION) or {}
         deployment_id = tool_config.get("deployment_id")
-    except (ValueError, KeyError, TypeError, AttributeError):
-        raise RegistrationError(_("The platform's answer to the registration is not the JSON the standard requires."), 502) from None
-    if not isinstance(client_id, str) or not client_id or (deployment_id is not None and not isinstance(deployment_id, (str, int))):
-        raise RegistrationError(_("The platform's answer to the registration has no client id."), 502)
+    except (KeyError, TypeError, AttributeError):
+        raise RegistrationError("registration_malformed", excerpt=_text(body)) from None
+    if not isinstance(client_id, str) or not client_id or len(client_id) > 255 or (deployment_id is not None and not isinstance(deployment_id, (str, int))):
+        raise RegistrationError("registration_no_client_id", excerpt=_text(body))
     platform = db.session.scalar(db.select(Platform).filter_by(issuer=config["issuer"], client_id=client_id))
     if platform is None:
         platform = Platform(issuer=config["issuer"], client_id=client_id)
         db.session.add(platform)
+    # A registration names new endpoints: whoever approved the old ones has not seen these.
+    platform.approved_at = None
     platform.auth_login_url = config["authorization_endpoint"]
     platform.auth_token_url = config["token_endpoint"]
     platform.key_set_url = config["jwks_uri"]
-    platform.auth_audience = config.get("authorization_server") or None
+    # The platform may not choose where the tool's signed assertion is valid: an
+    # authorization_server on another origin than the token endpoint is ignored.
+    audience = config.get("authorization_server")
+    platform.auth_audience = audience if isinstance(audience, str) and assertion_audience(config["token_endpoint"], audience) == audience else None
     platform_block = config.get(PLATFORM_CONFIGURATION) or {}
     platform.name = str(platform_block.get("product_family_code") or urlsplit(config["issuer"]).hostname)[:255]
     if deployment_id is not None and str(deployment_id) not in {d.deployment_id for d in platform.deployments}:
-        platform.deployments.append(Deployment(deployment_id=str(deployment_id)))
+        platform.deployments.append(Deployment(deployment_id=str(deployment_id)[:255]))
+    db.session.flush()
+    _consume(grant, platform)
     db.session.commit()
     return platform
 
 
-@bp.get("/register")
-def dynamic_registration():
-    configuration_url = request.args.get("openid_configuration")
+@bp.get("/register", defaults={"secret": None})
+@bp.get("/register/<secret>")
+def dynamic_registration(secret):
     try:
+        # The secret first: without it the tool sends nothing anywhere.
+        grant = _grant(secret)
+        configuration_url = request.args.get("openid_configuration")
         if not configuration_url:
-            raise RegistrationError(_("Open this address from the learning platform's tool registration: the openid_configuration parameter is missing."))
+            raise RegistrationError("missing_configuration")
         config = fetch_configuration(configuration_url)
-        platform = register(config, request.args.get("registration_token"))
+        platform = register(config, request.args.get("registration_token"), grant)
     except RegistrationError as error:
         db.session.rollback()
-        log.warning("dynamic registration refused: %s", error.message)
-        return render_template("lti/register_error.html", message=error.message), error.status
-    current_app.extensions.pop("frame_ancestors", None)  # let the new platform frame the tool now
-    log.info("dynamic registration done", extra={"issuer": platform.issuer, "client_id": platform.client_id})
+        log.warning(
+            "dynamic registration refused: %s", error.code,
+            extra={"reason": error.code, "step": error.step, "status": error.status, "excerpt": error.excerpt},
+        )
+        return render_template("lti/register_error.html", error=error), error.status
+    log.info("dynamic registration stored, pending approval", extra={"issuer": platform.issuer, "client_id": platform.client_id})
     return render_template("lti/registered.html", platform=platform)

@@ -11,6 +11,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import jwt
 import requests
@@ -21,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from ..extensions import db
 from ..upsert import insert
 from .models import AccessToken, Platform, utcnow
+from .rules import same_origin
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 EXPIRY_MARGIN = timedelta(seconds=30)  # never use a token that may expire in flight
@@ -29,6 +31,7 @@ EXPIRY_MARGIN = timedelta(seconds=30)  # never use a token that may expire in fl
 # Why a service call failed, in words for administrators (stored as a code with its parameters
 # and rendered in the reader's language).
 REASONS = {
+    "platform_pending": _l("The platform's registration waits for the tool operator's approval (flask lti platform approve); nothing is sent to it until then."),
     "token_unreachable": _l("The platform's token endpoint could not be reached (%(error)s)."),
     "token_refused": _l("The platform refused an access token (%(status)s): %(reason)s"),
     "token_malformed": _l("The platform's token answer is not the JSON OAuth2 requires."),
@@ -86,6 +89,18 @@ class ServiceError(Exception):
         return json.dumps({"code": self.code, "params": self.params}, ensure_ascii=False)
 
 
+def assertion_audience(token_url: str, audience: str | None) -> str:
+    """Where the client assertion is valid: the stored token URL, or a stored audience on the
+    same origin. Never another site: an assertion valid there could be replayed there to buy a
+    token for this tool's client id."""
+    try:
+        if audience and "@" not in urlsplit(audience).netloc and same_origin(audience, token_url):
+            return audience
+    except ValueError:  # not a URL at all
+        pass
+    return token_url
+
+
 @dataclass(frozen=True)
 class Token:
     value: str
@@ -109,6 +124,9 @@ class TokenService:
     def token(self, platform: Platform, scopes, stale: str | None = None) -> Token:
         """A valid token for ``scopes``. ``stale``: a token the platform refused (401); any
         other cached token is used if there is one, else a new one is requested."""
+        # The one place every service call gets its token: a pending platform gets none.
+        if platform.approved_at is None:
+            raise ServiceError("platform_pending")
         key = self._key(platform, scopes)
         now = utcnow()
         cached = self._memory.get(key)
@@ -131,7 +149,7 @@ class TokenService:
         claims = {
             "iss": platform.client_id,
             "sub": platform.client_id,
-            "aud": platform.auth_audience or platform.auth_token_url,
+            "aud": assertion_audience(platform.auth_token_url, platform.auth_audience),
             "iat": now,
             "exp": now + 300,
             "jti": uuid.uuid4().hex,
