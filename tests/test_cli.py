@@ -24,14 +24,18 @@ def test_add_and_list(app):
     again = runner.invoke(args=second)
     assert "Updated" in again.output and "1, 2" in again.output
     listed = json.loads(runner.invoke(args=["lti", "platform", "list", "--json"]).output)
+    # The operator typed it: approved at once.
+    assert listed[0].pop("registered_at") and listed[0].pop("approved_at")
     assert listed == [
         {
             "issuer": "https://moodle.example.fi",
             "client_id": "abc123",
+            "state": "approved",
             "deployments": ["1", "2"],
             "auth_url": "https://moodle.example.fi/mod/lti/auth.php",
             "token_url": "https://moodle.example.fi/mod/lti/token.php",
             "jwks_url": "https://moodle.example.fi/mod/lti/certs.php",
+            "token_audience": None,
         }
     ]
 

@@ -2,8 +2,9 @@
 mod/lti/openid-registration.php, and the "Manage tools" page where a registered tool waits,
 pending, until an administrator activates it).
 
-``/admin/tools?tool_url=…`` starts a registration: it opens the tool's registration URL in an
-iframe with ``openid_configuration`` and a short-lived ``registration_token``. Registrations are
+``/admin/tools?tool_url=…`` starts a registration: it opens the tool's registration URL (the
+one-time ``…/lti/register/<secret>`` the tool's operator issued, pasted as in Moodle's "Tool URL")
+in an iframe with ``openid_configuration`` and a short-lived ``registration_token``. Registrations are
 kept in this process's memory. ``/dev/control`` can make the configuration malformed or the
 registration refused, for tests.
 """

@@ -26,7 +26,7 @@ def test_deep_linking_in_the_iframe_and_axe(tmp_path, live):
         assert_no_axe_violations(context, f"{tool_url}/lti/roster?s={token}")
         # The picker after use says its deep-linking request is spent (400), accessibly.
         assert_no_axe_violations(context, picker_url, status=400)
-        assert_no_axe_violations(context, f"{tool_url}/lti/register", status=400)
+        assert_no_axe_violations(context, f"{tool_url}/lti/register", status=403)
         # The platform's own new pages too.
         assert_no_axe_violations(context, f"{platform_url}/gradebook")
         assert_no_axe_violations(context, f"{platform_url}/admin/tools")
