@@ -4,9 +4,10 @@ through a one-time URL that the tool's operator issued.
 ``flask --app app lti registration-url`` prints ``<TOOL_URL>/lti/register/<secret>``; the
 operator gives it to the platform's administrator, who pastes it as Moodle's "Tool URL".
 ``GET /lti/register/<secret>?openid_configuration=…&registration_token=…``: check the secret
-before anything else, fetch the platform's OpenID configuration (no redirects, a total deadline,
-a size cap), check that its issuer and endpoints are on one origin, HTTPS (plain http only on
-loopback with APP_ENV=development) and without userinfo, post the tool's registration, store the
+before anything else, fetch the platform's OpenID configuration through ``outbound.fetch`` (no
+redirects, a total deadline, a size cap), check that its issuer and endpoints are on the
+configuration's own origin, HTTPS (plain http only on loopback with APP_ENV=development), without
+userinfo and in production on public addresses, post the tool's registration, store the
 client id and deployment the platform returns as a **pending** platform, consume the secret, and
 close with the ``org.imsglobal.lti.close`` postMessage. A pending platform can neither launch nor
 get a token until the operator runs ``flask --app app lti platform approve``.
@@ -22,14 +23,13 @@ import secrets
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-import requests
 from flask import current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
+from . import outbound
 from .deep_linking import bp
 from .models import Deployment, Platform, RegistrationUrl, utcnow
-from .rules import platform_url_problem, same_origin
 from .tokens import assertion_audience
 
 log = logging.getLogger(__name__)
@@ -46,9 +46,6 @@ SCOPES = (
 # The tool's name as the platform shows it, in each of the tool's languages.
 NAMES = {"fi": "Tulanet-mentorointi", "sv": "Tulanet-mentorskap", "en": "Tulanet mentoring"}
 ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint")
-DEADLINE_SECONDS = 10  # for each whole exchange, not per read
-MAX_ANSWER_BYTES = 256 * 1024  # Moodle's configuration and registration answers are a few kB
-EXCERPT = 200  # characters of a remote answer kept in the log
 
 # Registration URLs live days, not months: an unused one is a standing invitation.
 MAX_LIFETIME = timedelta(days=90)
@@ -62,13 +59,11 @@ REASONS = {
     "expired_secret": (410, _l("This registration URL has expired. Ask the tool's operator for a new one.")),
     "used_secret": (410, _l("This registration URL has already been used. Ask the tool's operator for a new one.")),
     "missing_configuration": (400, _l("Open this address from the learning platform's tool registration: the openid_configuration parameter is missing.")),
-    "plain_http": (400, _l("The platform's %(name)s is plain http, which is allowed only for the platform on this machine during development.")),
+    # A URL in the configuration (``name``: its field), as app/lti/outbound.py judges it.
+    "bad_url": (400, _l("The platform's %(name)s is not a valid web address.")),
     "not_https": (400, _l("The platform's %(name)s is not an https:// address.")),
     "userinfo": (400, _l("The platform's %(name)s contains a user name or password, which the tool does not accept.")),
-    "unreachable": (502, _l("The learning platform could not be reached.")),
-    "timeout": (504, _l("The learning platform did not answer in time.")),
-    "redirect": (502, _l("The learning platform answered with a redirect; the tool follows no redirects during registration.")),
-    "too_large": (502, _l("The learning platform's answer was too large.")),
+    "private_address": (400, _l("The platform's %(name)s leads to a local or private network address, which the tool does not call.")),
     "config_status": (502, _l("The platform answered %(status)s when its configuration was fetched.")),
     "config_not_json": (502, _l("The platform's configuration is not a JSON object.")),
     "config_missing": (502, _l("The platform's configuration lacks %(fields)s.")),
@@ -79,7 +74,7 @@ REASONS = {
     "registration_malformed": (502, _l("The platform's answer to the registration is not the JSON the standard requires.")),
     "registration_no_client_id": (502, _l("The platform's answer to the registration has no client id.")),
 }
-# Which exchange an outbound failure happened in (the same failure reads differently in each).
+# Which exchange an outbound failure happened in; the failure itself reads as outbound.REASONS.
 STEPS = {
     "configuration": _l("Reading the platform's configuration failed."),
     "registration": _l("Sending the registration to the platform failed."),
@@ -87,19 +82,20 @@ STEPS = {
 
 
 class RegistrationError(Exception):
-    """A refused registration. ``code`` picks the reason (``REASONS``); ``step`` names the
-    outbound exchange it happened in; ``excerpt`` (remote text) goes to the log only."""
+    """A refused registration. ``code`` picks the reason (``REASONS``, or ``outbound.REASONS``
+    for a failed exchange, named by ``step``); ``excerpt`` (remote text) goes to the log only."""
 
     def __init__(self, code: str, step: str | None = None, excerpt: str | None = None, **params):
         super().__init__(code)
-        self.code, self.step, self.params = code, step, params
-        self.excerpt = excerpt[:EXCERPT] if excerpt else None
-        self.status = REASONS[code][0]
+        self.code, self.step, self.params, self.excerpt = code, step, params, excerpt
+        self.status = REASONS[code][0] if code in REASONS else 502
 
     @property
     def message(self) -> str:
-        reason = str(REASONS[self.code][1]) % self.params if self.params else str(REASONS[self.code][1])
-        return f"{STEPS[self.step]} {reason}" if self.step else reason
+        if self.code not in REASONS:
+            return f"{STEPS[self.step]} {outbound.describe(self.code, self.params)}"
+        reason = REASONS[self.code][1]
+        return str(reason) % self.params if self.params else str(reason)
 
 
 # --- the one-time registration URL ---
@@ -167,64 +163,53 @@ def _consume(grant: RegistrationUrl, platform: Platform) -> None:
 # --- the platform's configuration and the registration itself ---
 
 
-def _exchange(step: str, method: str, url: str, **kwargs) -> tuple[int, bytes]:
-    """One outbound exchange: (status, body). No redirects, a total deadline, a size cap."""
+def _exchange(step: str, method: str, url: str, origin: str, **kwargs) -> tuple[int, bytes]:
+    """One outbound exchange with ``origin`` (no redirects, a total deadline, a size cap):
+    (status, body)."""
     try:
-        response = requests.request(method, url, allow_redirects=False, timeout=DEADLINE_SECONDS, **kwargs)
-    except requests.Timeout:
-        raise RegistrationError("timeout", step) from None
-    except requests.RequestException:
-        raise RegistrationError("unreachable", step) from None
-    if response.is_redirect:
-        raise RegistrationError("redirect", step)
+        response = outbound.fetch(method, url, origins={origin}, **kwargs)
+    except outbound.OutboundRefused as refusal:
+        raise RegistrationError(refusal.code, step, **refusal.params) from None
     return response.status_code, response.content
 
 
-def check_url(name: str, url) -> str:
-    """A platform URL the tool may call or store: no userinfo, HTTPS (plain http only to loopback
-    in development). ``name`` is the configuration field, for the reason shown."""
+def check_url(name: str, url, origin: str) -> str:
+    """A URL of the configuration (field ``name``) that must be on ``origin``: no userinfo,
+    HTTPS (plain http only to loopback in development), in production no private address."""
     try:
-        userinfo = isinstance(url, str) and "@" in urlsplit(url).netloc
-    except ValueError:
-        raise RegistrationError("not_https", name=name) from None
-    if userinfo:
-        raise RegistrationError("userinfo", name=name)
-    problem = platform_url_problem(url, current_app.config["APP_ENV"])
-    if problem:
-        raise RegistrationError(problem, name=name)
-    return url
+        return outbound.check_url(url, {origin}, production=outbound.production())
+    except outbound.OutboundRefused as refusal:
+        if refusal.code == "foreign_origin":
+            raise RegistrationError("config_inconsistent") from None
+        if refusal.code in REASONS:
+            raise RegistrationError(refusal.code, name=name) from None
+        raise RegistrationError(refusal.code, "configuration", **refusal.params) from None
 
 
-def _json(step: str, body: bytes):
+def _json(code: str, body: bytes):
     try:
         return json.loads(body)
     except ValueError:
-        raise RegistrationError("config_not_json" if step == "configuration" else "registration_malformed", excerpt=_text(body)) from None
-
-
-def _text(body: bytes) -> str:
-    return body[:EXCERPT].decode("utf-8", "replace")
+        raise RegistrationError(code, excerpt=outbound.excerpt(body)) from None
 
 
 def fetch_configuration(url: str) -> dict:
     """The platform's OpenID configuration, checked for what registration and launches need."""
-    check_url("openid_configuration", url)
-    status, body = _exchange("configuration", "GET", url, headers={"Accept": "application/json"})
+    own = outbound.origin(url) if isinstance(url, str) else None
+    check_url("openid_configuration", url, own)
+    status, body = _exchange("configuration", "GET", url, own, headers={"Accept": "application/json"})
     if status != 200:
-        raise RegistrationError("config_status", excerpt=_text(body), status=status)
-    config = _json("configuration", body)
+        raise RegistrationError("config_status", excerpt=outbound.excerpt(body), status=status)
+    config = _json("config_not_json", body)
     if not isinstance(config, dict):
-        raise RegistrationError("config_not_json", excerpt=_text(body))
+        raise RegistrationError("config_not_json", excerpt=outbound.excerpt(body))
     missing = [k for k in ("issuer", *ENDPOINTS) if not isinstance(config.get(k), str) or not config.get(k)]
     if missing:
         raise RegistrationError("config_missing", fields=", ".join(missing))
-    issuer = check_url("issuer", config["issuer"])
-    for name in ENDPOINTS:
-        check_url(name, config[name])
     # The configuration must come from the issuer's own origin, and so must its endpoints:
     # anything else could hand launches of this platform to someone else's keys.
-    if not all(same_origin(issuer, u) for u in (url, *(config[n] for n in ENDPOINTS))):
-        raise RegistrationError("config_inconsistent")
+    for name in ("issuer", *ENDPOINTS):
+        check_url(name, config[name], own)
     if "RS256" not in (config.get("id_token_signing_alg_values_supported") or ["RS256"]):
         raise RegistrationError("config_alg")
     if not isinstance(config.get(PLATFORM_CONFIGURATION, {}), dict):
@@ -275,18 +260,21 @@ def register(config: dict, registration_token: str | None, grant: RegistrationUr
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
     if registration_token:
         headers["Authorization"] = f"Bearer {registration_token}"
-    status, body = _exchange("registration", "POST", config["registration_endpoint"], json=tool_registration(config), headers=headers)
+    status, body = _exchange(
+        "registration", "POST", config["registration_endpoint"], outbound.origin(config["issuer"]),
+        json=tool_registration(config), headers=headers,
+    )
     if status not in (200, 201):
-        raise RegistrationError("registration_refused", excerpt=_text(body), status=status)
-    answer = _json("registration", body)
+        raise RegistrationError("registration_refused", excerpt=outbound.excerpt(body), status=status)
+    answer = _json("registration_malformed", body)
     try:
         client_id = answer["client_id"]
         tool_config = answer.get(TOOL_CONFIGURATION) or {}
         deployment_id = tool_config.get("deployment_id")
     except (KeyError, TypeError, AttributeError):
-        raise RegistrationError("registration_malformed", excerpt=_text(body)) from None
+        raise RegistrationError("registration_malformed", excerpt=outbound.excerpt(body)) from None
     if not isinstance(client_id, str) or not client_id or len(client_id) > 255 or (deployment_id is not None and not isinstance(deployment_id, (str, int))):
-        raise RegistrationError("registration_no_client_id", excerpt=_text(body))
+        raise RegistrationError("registration_no_client_id", excerpt=outbound.excerpt(body))
     platform = db.session.scalar(db.select(Platform).filter_by(issuer=config["issuer"], client_id=client_id))
     if platform is None:
         platform = Platform(issuer=config["issuer"], client_id=client_id)
