@@ -33,6 +33,8 @@ ACTION_LABELS = {
     "feedback.answered": _l("Accessibility feedback answered"),
     "gradebook.resent": _l("Gradebook scores resent"),
     "lti.keys_rotated": _l("Signing key rotated"),
+    "lti.platform_approved": _l("Learning platform's registration approved"),
+    "lti.registration_url_issued": _l("Registration URL for a learning platform issued"),
     "matching.compute": _l("Match suggestions computed"),
     "matching.delete": _l("Draft match removed"),
     "matching.edit": _l("Match edited"),

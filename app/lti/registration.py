@@ -316,5 +316,7 @@ def dynamic_registration(secret):
             extra={"reason": error.code, "step": error.step, "status": error.status, "excerpt": error.excerpt},
         )
         return render_template("lti/register_error.html", error=error), error.status
+    # The page answering this registration is framed by the platform's window: let its origin in.
+    current_app.extensions.pop("frame_ancestors", None)
     log.info("dynamic registration stored, pending approval", extra={"issuer": platform.issuer, "client_id": platform.client_id})
     return render_template("lti/registered.html", platform=platform)
