@@ -79,6 +79,7 @@ STEPS = {
     "configuration": _l("Reading the platform's configuration failed."),
     "registration": _l("Sending the registration to the platform failed."),
 }
+STEP_URLS = {"configuration": "openid_configuration", "registration": "registration_endpoint"}
 
 
 class RegistrationError(Exception):
@@ -169,7 +170,8 @@ def _exchange(step: str, method: str, url: str, origin: str, **kwargs) -> tuple[
     try:
         response = outbound.fetch(method, url, origins={origin}, **kwargs)
     except outbound.OutboundRefused as refusal:
-        raise RegistrationError(refusal.code, step, **refusal.params) from None
+        # ``name`` for a refusal of the address itself, e.g. a private one found on connecting.
+        raise RegistrationError(refusal.code, step, name=STEP_URLS[step], **refusal.params) from None
     return response.status_code, response.content
 
 
@@ -210,8 +212,11 @@ def fetch_configuration(url: str) -> dict:
     # anything else could hand launches of this platform to someone else's keys.
     for name in ("issuer", *ENDPOINTS):
         check_url(name, config[name], own)
-    if "RS256" not in (config.get("id_token_signing_alg_values_supported") or ["RS256"]):
+    algorithms = config.get("id_token_signing_alg_values_supported")
+    if algorithms is not None and (not isinstance(algorithms, list) or "RS256" not in algorithms):
         raise RegistrationError("config_alg")
+    if not isinstance(config.get("scopes_supported", []), list):
+        raise RegistrationError("config_missing", fields="scopes_supported")
     if not isinstance(config.get(PLATFORM_CONFIGURATION, {}), dict):
         raise RegistrationError("config_lti_block")
     return config
@@ -222,7 +227,7 @@ def tool_registration(config: dict) -> dict:
     from .routes import tool_url
 
     launch = tool_url("lti.launch")
-    supported = set(config.get("scopes_supported") or SCOPES)
+    supported = {s for s in config.get("scopes_supported") or SCOPES if isinstance(s, str)}
     registration = {
         "application_type": "web",
         "response_types": ["id_token"],

@@ -299,6 +299,23 @@ def test_an_endpoint_on_another_origin_is_refused(app, client, rogue):
     assert _platforms(app) == []
 
 
+@pytest.mark.parametrize(
+    "field, value, code",
+    [
+        ("id_token_signing_alg_values_supported", 5, "config_alg"),
+        ("id_token_signing_alg_values_supported", ["HS256"], "config_alg"),
+        ("scopes_supported", {"a": 1}, "config_missing"),
+        ("token_endpoint", ["http://127.0.0.1/token"], "config_missing"),
+        ("https://purl.imsglobal.org/spec/lti-platform-configuration", "moodle", "config_lti_block"),
+    ],
+)
+def test_a_malformed_configuration_is_a_clear_refusal(app, client, rogue, field, value, code):
+    rogue.overrides[field] = value
+    page = _register(client, _secret(app), rogue)
+    assert page.status_code == 502 and code in _text(page)
+    assert _platforms(app) == []
+
+
 def test_a_redirecting_configuration_url_is_not_followed(app, client, rogue):
     rogue.routes["/moved"] = lambda request: Response("", status=302, headers={"Location": rogue.config_url})
     page = client.get(f"/lti/register/{_secret(app)}", query_string={"openid_configuration": rogue.issuer + "/moved", "lang": "en"})
