@@ -11,7 +11,6 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import jwt
 import requests
@@ -21,8 +20,8 @@ from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..upsert import insert
+from . import outbound
 from .models import AccessToken, Platform, utcnow
-from .rules import same_origin
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 EXPIRY_MARGIN = timedelta(seconds=30)  # never use a token that may expire in flight
@@ -93,11 +92,9 @@ def assertion_audience(token_url: str, audience: str | None) -> str:
     """Where the client assertion is valid: the stored token URL, or a stored audience on the
     same origin. Never another site: an assertion valid there could be replayed there to buy a
     token for this tool's client id."""
-    try:
-        if audience and "@" not in urlsplit(audience).netloc and same_origin(audience, token_url):
-            return audience
-    except ValueError:  # not a URL at all
-        pass
+    own = outbound.origin(token_url)
+    if audience and "@" not in audience and own and outbound.origin(audience) == own:
+        return audience
     return token_url
 
 
