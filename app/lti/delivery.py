@@ -32,6 +32,7 @@ from .models import (
     ScoreOutbox,
     utcnow,
 )
+from .outbound import OutboundRefused, excerpt, fetch, platform_origins
 from .rules import backoff_seconds, is_retryable, iso_timestamp, parse_retry_after, send_timestamp, service_url
 from .tokens import ServiceError, TokenService, require_scope
 
@@ -282,9 +283,11 @@ class Worker:
         return item
 
     def _call(self, services: CourseServices, method: str, url: str, scope: str, *, json=None, content_type=None, accept=None):
-        """One service request with the shared token; a 401 refreshes the token once."""
+        """One service request with the shared token; a 401 refreshes the token once. Only to
+        the platform's own origins (``outbound.fetch``): the token goes nowhere else."""
         token = self.tokens.token(services.platform, AGS_SCOPES)
         require_scope(token, scope)
+        origins = platform_origins(services.platform)
         for attempt in (1, 2):
             headers = {"Authorization": f"Bearer {token.value}"}
             if content_type:
@@ -292,10 +295,13 @@ class Worker:
             if accept:
                 headers["Accept"] = accept
             try:
-                response = self.http.request(method, url, json=json, headers=headers, timeout=self.timeout)
-            except requests.RequestException as exc:
-                raise ServiceError("unreachable", error=exc.__class__.__name__) from exc
+                response = fetch(method, url, origins=origins, json=json, headers=headers, session=self.http)
+            except OutboundRefused as refusal:
+                raise ServiceError.refused(refusal) from refusal
             if response.status_code != 401 or attempt == 2:
+                if response.status_code >= 400 and response.status_code != 409:  # 409: already held
+                    # The platform's words go to the log only, never into the stored reason.
+                    log.warning("gradebook call refused (%s): %s %s: %s", response.status_code, method, url.partition("?")[0], excerpt(response))
                 return response
             token = self.tokens.token(services.platform, AGS_SCOPES, stale=token.value)
         return response

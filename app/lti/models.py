@@ -96,6 +96,11 @@ class CourseServices(db.Model):
     ags_scopes = db.Column(db.JSON, nullable=False, default=list)
     memberships_url = db.Column(db.String(1024))
     roster_synced_at = db.Column(db.DateTime)
+    # The roster sync's lease (one sync per course at a time, claimed by a conditional update)
+    # and when a sync last began, successful or not (a launch starts none soon after one).
+    roster_locked_by = db.Column(db.String(64))
+    roster_lock_until = db.Column(db.DateTime)
+    roster_attempted_at = db.Column(db.DateTime)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
     platform = db.relationship("Platform")

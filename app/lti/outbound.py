@@ -131,10 +131,11 @@ def _public(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-def check_url(url, origins, *, production: bool) -> str:
+def check_url(url, origins, *, production: bool, resolve: bool = True) -> str:
     """The URL to send to, as parsed, or ``OutboundRefused``: malformed, userinfo, not https
     (plain http to loopback only in development), not on one of ``origins``, or in production
-    a host resolving to a non-public address."""
+    a host resolving to a non-public address (``resolve=False`` leaves that to ``fetch``, for a
+    URL that is only stored now)."""
     if not isinstance(url, str) or any(ord(c) <= 32 or ord(c) == 127 for c in url):
         raise OutboundRefused("bad_url")
     try:
@@ -150,7 +151,7 @@ def check_url(url, origins, *, production: bool) -> str:
         raise OutboundRefused("not_https")
     if origin(url) not in origins:
         raise OutboundRefused("foreign_origin")
-    if production:
+    if production and resolve:
         try:
             addresses = {info[4][0] for info in socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP)}
         except (OSError, UnicodeError):

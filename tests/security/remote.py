@@ -71,7 +71,11 @@ class Remote:
         or in a header before the body): without a total deadline, a client reads it all."""
 
         def answer(h):
-            h.send_response(200)
+            h.close_connection = True
+            body = json.dumps({"keys": [], "pad": "x" * max(0, size - 22)}).encode()
+            head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n" % len(body)
+            h.wfile.write(head)
+            h.wfile.flush()
             if in_headers:
                 h.wfile.write(b"X-Slow: ")
                 for _ in range(size):
@@ -79,10 +83,7 @@ class Remote:
                     h.wfile.flush()
                     time.sleep(interval)
                 h.wfile.write(b"\r\n")
-            h.send_header("Content-Type", "application/json")
-            body = json.dumps({"keys": [], "pad": "x" * max(0, size - 22)}).encode()
-            h.send_header("Content-Length", str(len(body)))
-            h.end_headers()
+            h.wfile.write(b"\r\n")
             h.wfile.flush()
             for i in range(len(body)):
                 h.wfile.write(body[i : i + 1])
