@@ -185,9 +185,7 @@ def _new_values(change: MeetingChange) -> str:
     )
 
 
-def _person(user_id: int | None, user) -> str:
-    if g.get("user") is not None and user_id == g.user.id:
-        return gettext("You")
+def _person(user) -> str:
     return user.display_name if user is not None else gettext("A member")
 
 
@@ -200,8 +198,8 @@ def change_text(change: MeetingChange) -> str:
             return gettext("A facilitator removed the meeting of %(date)s. Reason: %(reason)s", date=day, reason=change.reason)
         return gettext("A facilitator corrected the meeting of %(date)s to %(new)s. Reason: %(reason)s",
                        date=day, new=_new_values(change), reason=change.reason)
-    proposer = _person(change.proposed_by_id, change.proposed_by)
-    decider = _person(change.decided_by_id, change.decided_by)
+    proposer = _person(change.proposed_by)
+    decider = _person(change.decided_by)
     if change.status == rules.CHANGE_PENDING:
         if delete:
             return gettext("%(name)s proposed to remove the meeting of %(date)s. It counts as before until everyone else confirms the removal.", name=proposer, date=day)
