@@ -552,12 +552,13 @@ def edit_meeting(group_id: int, meeting_id: int):
     meeting = _meeting(group, meeting_id)
     if group.status != PUBLISHED:
         abort(409)
-    actions = services.actions_for(meeting, g.user.id, services.pending_change(meeting))
+    change = services.pending_change(meeting)
+    actions = services.actions_for(meeting, g.user.id, change)
     if actions.edit:
         purpose = "edit"
     elif actions.propose:
         purpose = "propose"
-    elif g.user.id in meeting.attendee_ids() and services.pending_change(meeting) is not None:
+    elif change is not None and g.user.id in meeting.attendee_ids():
         abort(409)  # one proposal at a time
     else:
         abort(403)
@@ -660,16 +661,10 @@ def withdraw_change(group_id: int, change_id: int):
 # --------------------------------------------------------------------------------------------
 
 
-def _staff_group(group_id: int) -> MentoringGroup:
-    if g.role not in STAFF:
-        abort(403)
-    return _group(group_id)
-
-
 @bp.route("/groups/<int:group_id>/meetings/<int:meeting_id>/override", methods=["GET", "POST"])
 @login_required(*STAFF)
 def override_meeting(group_id: int, meeting_id: int):
-    group = _staff_group(group_id)
+    group = _group(group_id)
     meeting = _meeting(group, meeting_id)
     if request.method == "POST":
         return _save_meeting(group, meeting, "override")
@@ -679,7 +674,7 @@ def override_meeting(group_id: int, meeting_id: int):
 @bp.post("/groups/<int:group_id>/meetings/<int:meeting_id>/override/delete")
 @login_required(*STAFF)
 def override_delete(group_id: int, meeting_id: int):
-    group = _staff_group(group_id)
+    group = _group(group_id)
     meeting = _meeting(group, meeting_id)
     try:
         services.facilitator_delete(meeting, g.user.id, request.form.get("reason", ""))

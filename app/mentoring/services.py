@@ -1,6 +1,6 @@
 """Changes to a pair's agreement, meetings, checklists and status, each in the caller's
-transaction (the caller flushes nothing away: routes commit), and the gradebook score that
-follows a change in counted meetings or in the required number N.
+transaction (services flush, routes commit), and the gradebook score that follows a change in
+counted meetings or in the required number N.
 
 A meeting that counts changes only with the other side: members propose a correction or removal
 (``propose_correction``, ``propose_deletion``), the others confirm or decline it, and only a
