@@ -65,6 +65,16 @@ def test_a_facilitators_change_needs_a_reason():
     assert rules.override_problem("Kirjattu väärälle parille") is None
 
 
+def test_a_proposal_waiting_for_me_is_an_urgent_reminder_while_the_pair_is_active():
+    from datetime import date
+
+    from tests.mentoring.test_rules import facts
+
+    [reminder] = rules.reminders(facts(changes_awaiting_me=2), date(2022, 9, 10))
+    assert (reminder.code, reminder.params, reminder.urgent) == ("answer_changes", {"count": 2}, True)
+    assert rules.reminders(facts(changes_awaiting_me=2, active=False), date(2022, 9, 10)) == []
+
+
 def test_overlapping_spans():
     ten = datetime(2022, 9, 1, 7, 0)
     taken = [(ten, 60)]
