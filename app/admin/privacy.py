@@ -231,7 +231,7 @@ def purge_programme(programme) -> dict[str, int]:
     """Delete a finished programme's personal data in the caller's transaction; returns rows
     per table. The programme, its organisations, themes and events stay (they name no one).
     Participants with no registration left in any programme are then erased as people."""
-    from ..events.models import Attendance, ProgrammeEvent
+    from ..events.models import Attendance, AttendanceScore, ProgrammeEvent
     from ..matching.models import GroupMember, MentoringGroup
     from ..mentoring.models import (
         Agreement, AgreementAcceptance, AgreementVersion, ChecklistTick, JournalEntry, Meeting,
@@ -271,6 +271,7 @@ def purge_programme(programme) -> dict[str, int]:
         (SparringMember, SparringMember.group_id.in_(sparring)),
         (SparringGroup, SparringGroup.programme_id == pid),
         (Attendance, Attendance.event_id.in_(events)),
+        (AttendanceScore, AttendanceScore.programme_id == pid),
         (JournalEntry, JournalEntry.programme_id == pid),
         (MeetingCount, MeetingCount.programme_id == pid),
         (Registration, Registration.programme_id == pid),

@@ -52,3 +52,18 @@ class Attendance(db.Model):
 
     event = db.relationship("ProgrammeEvent")
     user = db.relationship("User", foreign_keys=[user_id])
+
+
+class AttendanceScore(db.Model):
+    """A participant's "Programme events" score as last queued for the gradebook: events
+    attended of events held. Recomputing compares against it, so only changed scores are sent."""
+
+    __tablename__ = "event_attendance_score"
+    __table_args__ = (db.UniqueConstraint("programme_id", "user_id"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    programme_id = db.Column(db.Integer, db.ForeignKey("programme.id"), nullable=False, index=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=False, index=True)
+    attended = db.Column(db.Integer, nullable=False)
+    held = db.Column(db.Integer, nullable=False)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow)

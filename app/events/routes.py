@@ -6,9 +6,9 @@
   meeting platform's attendance report (CSV of e-mail addresses) through a preview that lists
   the rows it could not use. Recording is idempotent: a person is recorded once per event however
   often a report is imported. Every change is audited.
-* Each change of a participant's attendance queues a score for a second gradebook column,
-  "Ohjelman tilaisuudet" (programme events): events attended of the events held so far, through
-  the gradebook delivery service (:func:`app.lti.gradebook.publish_score`).
+* Each change of attendance, and each event added, edited or cancelled, recomputes the second
+  gradebook column, "Ohjelman tilaisuudet" (programme events: events attended of the events held
+  so far), and queues the scores that changed (``services.recompute_attendance_scores``).
 """
 from __future__ import annotations
 
@@ -23,22 +23,19 @@ from flask_babel import ngettext
 from ..admin.audit import record
 from ..auth import STAFF, login_required
 from ..extensions import db
-from ..lti.gradebook import publish_score
 from ..lti.models import utcnow
 from ..mentoring.rules import NonexistentTime, helsinki_to_utc, utc_to_helsinki
-from ..people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT, Enrolment, User
-from ..programme.models import Programme, Registration
+from ..people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT, User
+from ..programme.models import Registration
 from ..programme.routes import current_programme, current_programme_or_404 as _programme
 from ..upsert import insert
 from . import rules
 from .models import ADDED_KINDS, Attendance, ProgrammeEvent
-from .services import KIND_NAMES, ensure_programme_events, event_title, programme_events
+from .services import KIND_NAMES, ensure_programme_events, event_title, programme_events, recompute_attendance_scores
 
 bp = Blueprint("events", __name__, url_prefix="/events", template_folder="templates")
 
 MEMBERS = (PARTICIPANT, FACILITATOR, ADMINISTRATOR)
-
-GRADEBOOK_RESOURCE = "events:{programme_id}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -188,6 +185,7 @@ def create():
     db.session.add(event)
     db.session.flush()
     record("events.created", target=f"programme_event:{event.id}", details={"kind": kind})
+    recompute_attendance_scores(programme)  # an event already held changes everyone's maximum
     db.session.commit()
     flash(_("The event was added."))
     return redirect(url_for("events.index", _anchor=f"event-{event.id}"), code=303)
@@ -213,6 +211,7 @@ def edit(event_id: int):
                 event.cancelled_at = utcnow()
             record("events.updated", target=f"programme_event:{event.id}",
                    details={"cancelled": event.cancelled_at is not None})
+            recompute_attendance_scores(event.programme)  # cancelled or moved across "now"
             db.session.commit()
             flash(_("The event was saved."))
             return redirect(url_for("events.index", _anchor=f"event-{event.id}"), code=303)
@@ -266,40 +265,6 @@ def _attendance_page(event, errors=None, preview=None, report_text="", status=20
     ), status
 
 
-def _publish_attendance(programme: Programme, user_ids: set[int]) -> None:
-    """Queue each changed participant's "Programme events" score: attended of held events."""
-    if not user_ids:
-        return
-    now = utcnow()
-    held = [e.id for e in programme_events(programme.id) if e.starts_at <= now]
-    total = len(held)
-    if total == 0:
-        return
-    attended = dict(
-        db.session.execute(
-            db.select(Attendance.user_id, db.func.count(Attendance.id))
-            .where(Attendance.event_id.in_(held), Attendance.user_id.in_(user_ids))
-            .group_by(Attendance.user_id)
-        ).all()
-    )
-    enrolments = db.session.scalars(
-        db.select(Enrolment).where(Enrolment.course_id == programme.course_id, Enrolment.user_id.in_(user_ids),
-                                   Enrolment.role == PARTICIPANT)
-    )
-    for enrolment in enrolments:
-        given, maximum, progress = rules.attendance_score(attended.get(enrolment.user_id, 0), total)
-        publish_score(
-            enrolment,
-            GRADEBOOK_RESOURCE.format(programme_id=programme.id),
-            given,
-            maximum,
-            progress,
-            "FullyGraded",
-            _("Attended %(n)s of %(total)s programme events.", n=given, total=maximum),
-            label="Ohjelman tilaisuudet",
-        )
-
-
 @bp.post("/<int:event_id>/attendance")
 @login_required(*STAFF)
 def save_attendance(event_id: int):
@@ -324,7 +289,7 @@ def save_attendance(event_id: int):
         db.session.flush()
         record("events.attendance_recorded", target=f"programme_event:{event.id}",
                details={"added": sorted(added), "removed": sorted(removed), "source": "list"})
-        _publish_attendance(event.programme, added | removed)
+        recompute_attendance_scores(event.programme)
     db.session.commit()
     flash(_("Attendance saved: %(added)s added, %(removed)s removed.", added=len(added), removed=len(removed)))
     return redirect(url_for("events.attendance", event_id=event.id), code=303)
@@ -375,7 +340,7 @@ def import_attendance(event_id: int):
         record("events.attendance_imported", target=f"programme_event:{event.id}",
                details={"added": sorted(new), "unknown_rows": len(matched.unknown),
                         "malformed_rows": len(matched.malformed)})
-        _publish_attendance(event.programme, new)
+        recompute_attendance_scores(event.programme)
     db.session.commit()
     flash(ngettext("%(num)s attendance recorded from the report.", "%(num)s attendances recorded from the report.",
                    len(new)))

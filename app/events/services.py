@@ -1,13 +1,22 @@
-"""The programme's events as other parts of the tool use them (pages, calendar, demo)."""
+"""The programme's events as other parts of the tool use them (pages, calendar, demo), and the
+"Programme events" gradebook score that follows any change in events or attendance."""
 from datetime import time
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..lti.gradebook import publish_score
+from ..lti.models import utcnow
 from ..mentoring.rules import helsinki_to_utc, utc_to_helsinki
-from ..programme.models import Programme
-from .models import CLOSING, KICKOFF, LECTURE, MIDPOINT, OTHER, PEER_MEETING, ProgrammeEvent
+from ..people.models import PARTICIPANT, Enrolment
+from ..programme.models import Programme, Registration
+from . import rules
+from .models import CLOSING, KICKOFF, LECTURE, MIDPOINT, OTHER, PEER_MEETING, Attendance, AttendanceScore, ProgrammeEvent
+
+GRADEBOOK_RESOURCE = "events:{programme_id}"
+GRADEBOOK_LABEL = "Ohjelman tilaisuudet"
 
 KIND_NAMES = {
     KICKOFF: _l("Kickoff"),
@@ -65,3 +74,66 @@ def programme_events(programme_id: int) -> list[ProgrammeEvent]:
 
 def event_title(event: ProgrammeEvent) -> str:
     return event.title or str(KIND_NAMES.get(event.kind, event.kind))
+
+
+def recompute_attendance_scores(programme: Programme) -> set[int]:
+    """Recompute every participant's "Programme events" score (events attended of the events
+    held so far) and queue those that differ from the score last queued: after attendance is
+    ticked or imported, an event is added, moved or cancelled. Covers attendance recorded before
+    any score was sent for it. In the caller's transaction; returns whose score was queued."""
+    db.session.flush()
+    now = utcnow()
+    held = [e.id for e in programme_events(programme.id) if e.starts_at <= now]
+    in_programme = db.select(ProgrammeEvent.id).where(ProgrammeEvent.programme_id == programme.id)
+    stored = {
+        row.user_id: row
+        for row in db.session.scalars(db.select(AttendanceScore).where(AttendanceScore.programme_id == programme.id))
+    }
+    people = set(stored)
+    people |= set(db.session.scalars(db.select(Attendance.user_id).where(Attendance.event_id.in_(in_programme))))
+    people |= set(
+        db.session.scalars(
+            db.select(Registration.user_id).where(
+                Registration.programme_id == programme.id, Registration.withdrawn_at.is_(None)
+            )
+        )
+    )
+    if not held or not people:
+        return set()  # nothing held yet: no score has a maximum
+    attended = dict(
+        db.session.execute(
+            db.select(Attendance.user_id, db.func.count(Attendance.id))
+            .where(Attendance.event_id.in_(held), Attendance.user_id.in_(people))
+            .group_by(Attendance.user_id)
+        ).all()
+    )
+    enrolments = db.session.scalars(
+        db.select(Enrolment).where(
+            Enrolment.course_id == programme.course_id, Enrolment.user_id.in_(people), Enrolment.role == PARTICIPANT
+        )
+    )
+    queued = set()
+    for enrolment in enrolments:
+        user_id = enrolment.user_id
+        given, maximum, progress = rules.attendance_score(attended.get(user_id, 0), len(held))
+        row = stored.get(user_id)
+        if row is None:
+            if given == 0:
+                continue  # nothing was ever sent and nothing was attended
+            row = AttendanceScore(programme_id=programme.id, user_id=user_id, attended=-1, held=-1)
+            db.session.add(row)
+        if (row.attended, row.held) == (given, maximum):
+            continue
+        row.attended, row.held, row.updated_at = given, maximum, now
+        publish_score(
+            enrolment,
+            GRADEBOOK_RESOURCE.format(programme_id=programme.id),
+            given,
+            maximum,
+            progress,
+            "FullyGraded",
+            _("Attended %(n)s of %(total)s programme events.", n=given, total=maximum),
+            label=GRADEBOOK_LABEL,
+        )
+        queued.add(user_id)
+    return queued

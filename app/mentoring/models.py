@@ -110,7 +110,9 @@ class Meeting(db.Model):
     there and their answer). A meeting counts for its attendees once all have confirmed
     (``state`` is ``rules.COUNTED``). Nothing about what was discussed is stored.
 
-    One group cannot have two meetings starting at the same moment (unique constraint).
+    One group cannot have two meetings starting at the same moment (unique constraint; the
+    services also refuse overlapping spans). Once a meeting counts, members change it only
+    through a ``MeetingChange`` that the other attendees confirm.
     """
 
     __tablename__ = "mentoring_meeting"
@@ -180,9 +182,74 @@ class MeetingAttestation(db.Model):
     user = db.relationship("User")
 
 
+class MeetingChange(db.Model):
+    """A change of a counted meeting: a member's proposal (``kind`` delete or correct, the
+    proposed values, who confirmed it so far) that applies once everyone it touches confirmed
+    it, or a facilitator's change with its ``reason``, applied at once (status ``facilitator``).
+
+    The row outlives a deleted meeting (``meeting_id`` becomes NULL), so the members still read
+    what happened to "the meeting of 3.10." (``meeting_starts_at``). One pending change per
+    meeting (partial unique index). ``confirmed_ids`` and ``attendee_ids`` are JSON lists of
+    user ids.
+    """
+
+    __tablename__ = "mentoring_meeting_change"
+    __table_args__ = (
+        db.CheckConstraint("kind IN ('delete', 'correct')", name="kind_known"),
+        db.CheckConstraint(
+            "status IN ('pending', 'applied', 'declined', 'withdrawn', 'superseded', 'facilitator')",
+            name="status_known",
+        ),
+        db.Index(
+            "uq_mentoring_meeting_change_one_pending", "meeting_id", unique=True,
+            sqlite_where=db.text("status = 'pending'"), postgresql_where=db.text("status = 'pending'"),
+        ),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    group_id = db.Column(
+        db.Integer, db.ForeignKey("mentoring_group.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    meeting_id = db.Column(db.Integer, db.ForeignKey("mentoring_meeting.id", ondelete="SET NULL"), nullable=True)
+    meeting_starts_at = db.Column(db.DateTime, nullable=False)  # the meeting's start when the change was made
+    kind = db.Column(db.String(16), nullable=False)
+    starts_at = db.Column(db.DateTime)  # a correction's values
+    duration_minutes = db.Column(db.Integer)
+    mode = db.Column(db.String(16))
+    attendee_ids = db.Column(db.JSON)
+    proposed_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=True)
+    reason = db.Column(db.Text)  # a facilitator's stated reason
+    status = db.Column(db.String(16), nullable=False, default=rules.CHANGE_PENDING)
+    confirmers = db.Column(db.JSON, nullable=False, default=list)  # who must confirm it
+    confirmed_ids = db.Column(db.JSON, nullable=False, default=list)
+    decided_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    decided_at = db.Column(db.DateTime)
+
+    meeting = db.relationship("Meeting")
+    proposed_by = db.relationship("User", foreign_keys=[proposed_by_id])
+    decided_by = db.relationship("User", foreign_keys=[decided_by_id])
+
+    @property
+    def pending(self) -> bool:
+        return self.status == rules.CHANGE_PENDING
+
+    def as_rule(self) -> rules.PendingChange:
+        return rules.PendingChange(self.proposed_by_id, frozenset(self.confirmers), frozenset(self.confirmed_ids))
+
+    @property
+    def local_meeting_start(self):
+        return rules.utc_to_helsinki(self.meeting_starts_at)
+
+    @property
+    def local_start(self):
+        return rules.utc_to_helsinki(self.starts_at) if self.starts_at else None
+
+
 class MeetingCount(db.Model):
-    """A participant's counted meetings in a programme, as last sent to the gradebook.
-    Kept in the same transaction as the meeting change, so reports read one row per person."""
+    """A participant's counted meetings in a programme, as last sent to the gradebook, with the
+    required number (N) that score used. Kept in the same transaction as the change, so reports
+    read one row per person, and a change of N re-sends exactly the scores it changes."""
 
     __tablename__ = "mentoring_meeting_count"
     __table_args__ = (db.UniqueConstraint("programme_id", "user_id"),)
@@ -191,6 +258,7 @@ class MeetingCount(db.Model):
     programme_id = db.Column(db.Integer, db.ForeignKey("programme.id"), nullable=False, index=True)
     user_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=False, index=True)
     counted = db.Column(db.Integer, nullable=False, default=0)
+    required = db.Column(db.Integer)  # N of the last score sent; NULL: none sent yet
     completed_at = db.Column(db.DateTime)  # when ``counted`` first reached the required number
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 

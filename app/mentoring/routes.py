@@ -7,12 +7,15 @@ Who sees what:
   meeting id or journal entry id is 404, whatever it belongs to;
 * facilitators and administrators see their own course's pairs: members, meeting dates,
   durations and states, counts and at-risk flags; never the agreement text, dispute reasons or
-  anything of the journal;
+  anything of the journal; they may correct or remove a meeting at once, with a reason that the
+  members see;
+* a meeting that counts changes only when the other attendees confirm the change
+  (``rules.meeting_actions`` decides who may do what; the page shows exactly that);
 * the journal is its author's alone.
 """
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 
 from babel.dates import format_date, format_time
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
@@ -29,7 +32,7 @@ from ..matching.rules import FORM_LABELS, ROLE_LABELS, Form, Role
 from ..people.models import PARTICIPANT
 from ..programme.routes import current_programme, current_programme_or_404 as _programme
 from . import journal, rules, services
-from .models import AGREEMENT_SECTIONS, JournalEntry, Meeting, MeetingCount
+from .models import AGREEMENT_SECTIONS, JournalEntry, Meeting, MeetingChange, MeetingCount
 from .services import MeetingInput, Refused
 
 bp = Blueprint("mentoring", __name__, url_prefix="/mentoring", template_folder="templates")
@@ -79,6 +82,7 @@ PROBLEMS = {
     "in_future": _l("The meeting is in the future. Log a meeting after it has taken place."),
     "outside_programme": _l("The date is outside the programme (%(start)s – %(end)s)."),
     "duplicate": _l("A meeting of your pair or group starting at this time is already logged."),
+    "overlap": _l("This meeting overlaps another meeting of your pair or group (%(start)s). Check the date, the start time and the length."),
     "duration_missing": _l("Enter the length of the meeting in minutes."),
     "duration_not_positive": _l("The length must be more than zero minutes."),
     "duration_absurd": _l("The length cannot be more than %(max)s minutes. Check the number."),
@@ -95,6 +99,11 @@ REFUSALS = {
     "reason_missing": _l("Write a short reason."),
     "reason_too_long": _l("The reason can be at most %(max)s characters."),
     "logger_cannot_dispute": _l("You logged this meeting: correct or remove it instead."),
+    "meeting_counted": _l("This meeting already counts. To correct or remove it, propose the change: it takes effect once the other attendees confirm it."),
+    "change_pending": _l("A proposed change of this meeting already waits for answers."),
+    "change_decided": _l("This proposal has already been decided or withdrawn."),
+    "not_confirmer": _l("This proposal does not wait for your answer."),
+    "change_conflict": _l("The meeting could not be changed: another meeting of your pair or group starts at that time."),
     "agreement_conflict": _l("Another member saved a newer version (version %(number)s) while you were working. Nothing was lost: your text is kept below. Read the newer version, then save again or accept it."),
     "agreement_missing": _l("There is no agreement to accept yet."),
     "agreement_empty": _l("Write at least one section of the agreement."),
@@ -105,6 +114,11 @@ REFUSALS = {
 REMINDERS = {
     "confirm_meetings": lambda p: ngettext(
         "%(num)s meeting waits for your confirmation.", "%(num)s meetings wait for your confirmation.", p["count"]
+    ),
+    "answer_changes": lambda p: ngettext(
+        "A proposed change of a counted meeting waits for your answer.",
+        "%(num)s proposed changes of counted meetings wait for your answer.",
+        p["count"],
     ),
     "correct_disputed": lambda p: ngettext(
         "A meeting you logged was disputed: correct it or remove it.",
@@ -122,8 +136,27 @@ FLAGS = {
 }
 
 
+# How a refusal answers: a request that may not be made (403), one the state no longer allows (409),
+# or input to fix (422).
+REFUSAL_STATUS = {
+    "group_ended": 409, "meeting_counted": 409, "change_pending": 409, "change_decided": 409,
+    "change_conflict": 409, "reason_missing": 422, "reason_too_long": 422,
+}
+
+
+def refusal_status(refused: Refused) -> int:
+    return REFUSAL_STATUS.get(refused.code, 403)
+
+
+def _param(value):
+    if isinstance(value, datetime):  # naive UTC: a meeting's start
+        local = rules.utc_to_helsinki(value)
+        return f"{_date(local.date())} {format_time(local.time(), 'short', locale=str(get_locale()))}"
+    return _date(value) if isinstance(value, date) else value
+
+
 def problem_text(problem) -> str:
-    params = {k: _date(v) if isinstance(v, date) else v for k, v in problem.params.items()}
+    params = {k: _param(v) for k, v in problem.params.items()}
     return PROBLEMS[problem.code] % params if params else str(PROBLEMS[problem.code])
 
 
@@ -139,6 +172,49 @@ def _date(value: date) -> str:
 def _when(meeting: Meeting) -> str:
     local = meeting.local_start
     return f"{format_date(local.date(), 'full', locale=str(get_locale()))} {format_time(local.time(), 'short', locale=str(get_locale()))}"
+
+
+def _new_values(change: MeetingChange) -> str:
+    local = change.local_start
+    return gettext(
+        "%(date)s %(time)s, %(minutes)s min, %(mode)s",
+        date=_date(local.date()),
+        time=format_time(local.time(), "short", locale=str(get_locale())),
+        minutes=change.duration_minutes,
+        mode=MODE_NAMES.get(change.mode, change.mode),
+    )
+
+
+def _person(user) -> str:
+    return user.display_name if user is not None else gettext("A member")
+
+
+def change_text(change: MeetingChange) -> str:
+    """One sentence for the members (and facilitators) about a change of a counted meeting."""
+    day = _date(change.local_meeting_start.date())
+    delete = change.kind == rules.DELETE
+    if change.status == rules.CHANGE_OVERRIDE:
+        if delete:
+            return gettext("A facilitator removed the meeting of %(date)s. Reason: %(reason)s", date=day, reason=change.reason)
+        return gettext("A facilitator corrected the meeting of %(date)s to %(new)s. Reason: %(reason)s",
+                       date=day, new=_new_values(change), reason=change.reason)
+    proposer = _person(change.proposed_by)
+    decider = _person(change.decided_by)
+    if change.status == rules.CHANGE_PENDING:
+        if delete:
+            return gettext("%(name)s proposed to remove the meeting of %(date)s. It counts as before until everyone else confirms the removal.", name=proposer, date=day)
+        return gettext("%(name)s proposed to correct the meeting of %(date)s to %(new)s. It counts as before until everyone the correction concerns confirms it.", name=proposer, date=day, new=_new_values(change))
+    if change.status == rules.CHANGE_APPLIED:
+        if delete:
+            return gettext("Everyone confirmed: the meeting of %(date)s was removed.", date=day)
+        return gettext("Everyone confirmed: the meeting of %(date)s was corrected to %(new)s.", date=day, new=_new_values(change))
+    if change.status == rules.CHANGE_DECLINED:
+        if delete:
+            return gettext("%(name)s declined the proposal of %(proposer)s to remove the meeting of %(date)s. The meeting stays as it was.", name=decider, proposer=proposer, date=day)
+        return gettext("%(name)s declined the proposal of %(proposer)s to correct the meeting of %(date)s. The meeting stays as it was.", name=decider, proposer=proposer, date=day)
+    if change.status == rules.CHANGE_WITHDRAWN:
+        return gettext("%(name)s withdrew the proposal to change the meeting of %(date)s.", name=proposer, date=day)
+    return gettext("The proposal to change the meeting of %(date)s was set aside: a facilitator changed the meeting.", date=day)
 
 
 @bp.app_context_processor
@@ -161,6 +237,7 @@ def _labels():
         "long_date": _date,
         "flag_names": FLAGS,
         "rules": rules,
+        "change_text": change_text,
     }
 
 
@@ -255,6 +332,11 @@ def _group_page(group: MentoringGroup, others=(), status: int = 200, **extra):
     programme = group.programme
     meetings = services.group_meetings(group.id)
     facts = services.pair_facts(group, g.user.id, meetings)
+    changes = services.group_changes(group.id)
+    pending = {c.meeting_id: c for c in changes if c.pending}
+    # What this member may do with each meeting and each pending change (rules.meeting_actions).
+    actions = {m.id: services.actions_for(m, g.user.id, pending.get(m.id)) for m in meetings}
+    change_actions = {c.id: actions[c.meeting_id] for c in pending.values() if c.meeting_id in actions}
     agreement = services.agreement_of(group)
     library = get_library()
     ticks = services.ticked_items(group.id)
@@ -272,6 +354,10 @@ def _group_page(group: MentoringGroup, others=(), status: int = 200, **extra):
         programme=programme,
         meetings=meetings,
         facts=facts,
+        changes=changes,
+        pending=pending,
+        actions=actions,
+        change_actions=change_actions,
         agreement=agreement,
         reminders=[REMINDERS[r.code](r.params) for r in rules.reminders(facts, today)],
         checklists=checklists,
@@ -296,7 +382,7 @@ def _overview(programme):
     return render_template("mentoring/overview.html", programme=programme, rows=rows, counts=counts)
 
 
-def _staff_group_page(group: MentoringGroup, status: int = 200, error: str | None = None):
+def _staff_group_page(group: MentoringGroup, status: int = 200, error: str | None = None, **extra):
     meetings = services.group_meetings(group.id)
     counts = services.counted_for(group.programme_id, services.member_ids(group))
     facts = services.pair_facts(group, None, meetings)
@@ -308,7 +394,9 @@ def _staff_group_page(group: MentoringGroup, status: int = 200, error: str | Non
         counts=counts,
         facts=facts,
         flags=rules.at_risk(facts, services.helsinki_today()),
+        changes=services.group_changes(group.id),
         error=error,
+        **extra,
     ), status
 
 
@@ -365,17 +453,13 @@ def _parse_meeting_form(group: MentoringGroup) -> tuple[MeetingInput, dict]:
     return MeetingInput(day, at, duration, form.get("mode") or None, attendees), errors
 
 
-def _meeting_form(group, meeting=None, values=None, errors=None, status=200):
+def _meeting_form(group, meeting=None, values=None, errors=None, status=200, purpose=None):
+    """The meeting form; ``purpose``: ``log``, ``edit`` (the logger, not yet counted),
+    ``propose`` (a counted meeting: the others confirm) or ``override`` (a facilitator)."""
+    purpose = purpose or ("log" if meeting is None else "edit")
     if values is None:
         if meeting is not None:
-            local = meeting.local_start
-            values = {
-                "date": local.date().isoformat(),
-                "time": local.strftime("%H:%M"),
-                "duration": str(meeting.duration_minutes),
-                "mode": meeting.mode,
-                "attendees": [str(a) for a in meeting.attendee_ids()],
-            }
+            values = _meeting_form_values(meeting)
         else:
             values = {
                 "date": services.helsinki_today().isoformat(),
@@ -391,7 +475,19 @@ def _meeting_form(group, meeting=None, values=None, errors=None, status=200):
         meeting=meeting,
         values=values,
         errors=errors or {},
+        purpose=purpose,
     ), status
+
+
+def _meeting_form_values(meeting: Meeting) -> dict:
+    local = meeting.local_start
+    return {
+        "date": local.date().isoformat(),
+        "time": local.strftime("%H:%M"),
+        "duration": str(meeting.duration_minutes),
+        "mode": meeting.mode,
+        "attendees": [str(a) for a in meeting.attendee_ids()],
+    }
 
 
 def _form_values():
@@ -401,28 +497,39 @@ def _form_values():
         "duration": request.form.get("duration", ""),
         "mode": request.form.get("mode", ""),
         "attendees": request.form.getlist("attendees"),
+        "reason": request.form.get("reason", ""),
     }
 
 
-def _save_meeting(group, meeting=None):
+def _save_meeting(group, meeting=None, purpose="log"):
     data, errors = _parse_meeting_form(group)
     try:
-        if meeting is None:
+        if purpose == "log":
             saved, check = services.log_meeting(group, g.user.id, data)
-        else:
+        elif purpose == "edit":
             saved, check = services.correct_meeting(meeting, g.user.id, data)
+        elif purpose == "propose":
+            saved, check = services.propose_correction(meeting, g.user.id, data)
+        else:
+            saved, check = services.facilitator_correct(meeting, g.user.id, data, request.form.get("reason", ""))
     except Refused as refused:
         db.session.rollback()
-        if refused.code == "not_logger":
+        status = refusal_status(refused)
+        if status == 403:
             abort(403)
-        return _meeting_form(group, meeting, _form_values(), {"form": [refusal_text(refused)]}, status=409)
+        field = "reason" if refused.code.startswith("reason") else "form"
+        return _meeting_form(group, meeting, _form_values(), {field: [refusal_text(refused)]}, status, purpose)
     if errors or saved is None:
         db.session.rollback()
         for problem in check.problems:
             if problem.field not in errors:  # a parse error already explains that field
                 errors.setdefault(problem.field, []).append(problem_text(problem))
-        return _meeting_form(group, meeting, _form_values(), errors, status=422)
+        return _meeting_form(group, meeting, _form_values(), errors, 422, purpose)
     db.session.commit()
+    if purpose == "override":
+        return _back(group, "changes")
+    if purpose == "propose":
+        return _back(group, f"change-{saved.id}")
     noted = "duration" if check.notes else None
     return _back(group, f"meeting-{saved.id}", noted=noted)
 
@@ -443,13 +550,21 @@ def new_meeting(group_id: int):
 def edit_meeting(group_id: int, meeting_id: int):
     group = _member_group(group_id)
     meeting = _meeting(group, meeting_id)
-    if meeting.logged_by_id != g.user.id:
-        abort(403)
     if group.status != PUBLISHED:
         abort(409)
+    change = services.pending_change(meeting)
+    actions = services.actions_for(meeting, g.user.id, change)
+    if actions.edit:
+        purpose = "edit"
+    elif actions.propose:
+        purpose = "propose"
+    elif change is not None and g.user.id in meeting.attendee_ids():
+        abort(409)  # one proposal at a time
+    else:
+        abort(403)
     if request.method == "POST":
-        return _save_meeting(group, meeting)
-    return _meeting_form(group, meeting)
+        return _save_meeting(group, meeting, purpose)
+    return _meeting_form(group, meeting, purpose=purpose)
 
 
 @bp.post("/groups/<int:group_id>/meetings/<int:meeting_id>/confirm")
@@ -461,8 +576,7 @@ def confirm_meeting(group_id: int, meeting_id: int):
         services.confirm_meeting(meeting, g.user.id)
     except Refused as refused:
         db.session.rollback()
-        return _group_page(group, status=409 if refused.code == "group_ended" else 403,
-                           meeting_error=(meeting.id, refusal_text(refused)))
+        return _group_page(group, status=refusal_status(refused), meeting_error=(meeting.id, refusal_text(refused)))
     db.session.commit()
     return _back(group, f"meeting-{meeting.id}")
 
@@ -476,8 +590,7 @@ def dispute_meeting(group_id: int, meeting_id: int):
         services.dispute_meeting(meeting, g.user.id, request.form.get("reason", ""))
     except Refused as refused:
         db.session.rollback()
-        status = {"reason_missing": 422, "reason_too_long": 422, "group_ended": 409}.get(refused.code, 403)
-        return _group_page(group, status=status, meeting_error=(meeting.id, refusal_text(refused)),
+        return _group_page(group, status=refusal_status(refused), meeting_error=(meeting.id, refusal_text(refused)),
                            reason=request.form.get("reason", ""))
     db.session.commit()
     return _back(group, f"meeting-{meeting.id}")
@@ -488,14 +601,90 @@ def dispute_meeting(group_id: int, meeting_id: int):
 def delete_meeting(group_id: int, meeting_id: int):
     group = _member_group(group_id)
     meeting = _meeting(group, meeting_id)
+    counted = meeting.state == rules.COUNTED
     try:
-        services.delete_meeting(meeting, g.user.id)
+        if counted:
+            change = services.propose_deletion(meeting, g.user.id)
+        else:
+            services.delete_meeting(meeting, g.user.id)
     except Refused as refused:
         db.session.rollback()
-        return _group_page(group, status=409 if refused.code == "group_ended" else 403,
-                           meeting_error=(meeting.id, refusal_text(refused)))
+        return _group_page(group, status=refusal_status(refused), meeting_error=(meeting.id, refusal_text(refused)))
     db.session.commit()
-    return _back(group, "meetings")
+    return _back(group, f"change-{change.id}" if counted else "meetings")
+
+
+# --------------------------------------------------------------------------------------------
+# Proposed changes of counted meetings: confirm, decline, withdraw
+# --------------------------------------------------------------------------------------------
+
+
+def _change(group: MentoringGroup, change_id: int) -> MeetingChange:
+    change = db.session.get(MeetingChange, change_id)
+    if change is None or change.group_id != group.id:
+        abort(404)
+    return change
+
+
+def _answer_change(group_id: int, change_id: int, answer):
+    group = _member_group(group_id)
+    change = _change(group, change_id)
+    try:
+        answer(change, g.user.id)
+    except Refused as refused:
+        db.session.rollback()
+        return _group_page(group, status=refusal_status(refused), change_error=(change.id, refusal_text(refused)))
+    db.session.commit()
+    return _back(group, "changes")
+
+
+@bp.post("/groups/<int:group_id>/changes/<int:change_id>/confirm")
+@login_required(PARTICIPANT)
+def confirm_change(group_id: int, change_id: int):
+    return _answer_change(group_id, change_id, services.confirm_change)
+
+
+@bp.post("/groups/<int:group_id>/changes/<int:change_id>/decline")
+@login_required(PARTICIPANT)
+def decline_change(group_id: int, change_id: int):
+    return _answer_change(group_id, change_id, services.decline_change)
+
+
+@bp.post("/groups/<int:group_id>/changes/<int:change_id>/withdraw")
+@login_required(PARTICIPANT)
+def withdraw_change(group_id: int, change_id: int):
+    return _answer_change(group_id, change_id, services.withdraw_change)
+
+
+# --------------------------------------------------------------------------------------------
+# A facilitator's change of a meeting: at once, with a reason the members see
+# --------------------------------------------------------------------------------------------
+
+
+@bp.route("/groups/<int:group_id>/meetings/<int:meeting_id>/override", methods=["GET", "POST"])
+@login_required(*STAFF)
+def override_meeting(group_id: int, meeting_id: int):
+    group = _group(group_id)
+    meeting = _meeting(group, meeting_id)
+    if request.method == "POST":
+        return _save_meeting(group, meeting, "override")
+    return _meeting_form(group, meeting, purpose="override")
+
+
+@bp.post("/groups/<int:group_id>/meetings/<int:meeting_id>/override/delete")
+@login_required(*STAFF)
+def override_delete(group_id: int, meeting_id: int):
+    group = _group(group_id)
+    meeting = _meeting(group, meeting_id)
+    try:
+        services.facilitator_delete(meeting, g.user.id, request.form.get("reason", ""))
+    except Refused as refused:
+        db.session.rollback()
+        values = _meeting_form_values(meeting) | {"delete_reason": request.form.get("reason", "")}
+        return _meeting_form(group, meeting, values, {"delete_reason": [refusal_text(refused)]},
+                             refusal_status(refused), "override")
+    db.session.commit()
+    return _back(group, "changes")
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The mentoring rules as pure functions: which meetings count, the gradebook score, what a
-logged meeting may look like, Helsinki wall-clock times, and what waits for a member.
+logged meeting may look like, who may change a meeting and how, Helsinki wall-clock times, and
+what waits for a member.
 
 No database, no request, no clock: callers pass ``now`` and ``today``. The web layer turns the
 problem and reminder codes returned here into words.
@@ -148,17 +149,18 @@ def check_meeting(
     mode: str | None,
     attendee_ids: Iterable[int],
     member_ids: Iterable[int],
-    logger_id: int,
+    logger_id: int | None,
     kickoff: date,
     closing: date,
     min_minutes: int,
     max_minutes: int,
     now: datetime,
-    taken_starts: Iterable[datetime] = (),
+    taken: Iterable[tuple[datetime, int]] = (),
 ) -> MeetingCheck:
-    """Check a meeting as logged or corrected. ``now`` is naive UTC; ``taken_starts`` are the
-    starts (naive UTC) of the group's other meetings, since the same members cannot meet twice
-    at the same moment."""
+    """Check a meeting as logged or corrected. ``now`` is naive UTC; ``taken`` are the (start,
+    minutes) spans of the group's other meetings and of their pending corrections, since the same
+    members cannot be in two meetings at once. ``logger_id`` None: a facilitator's correction,
+    which need not include its author."""
     problems: list[Problem] = []
     notes: list[Problem] = []
     starts_at = None
@@ -176,8 +178,10 @@ def check_meeting(
             problems.append(Problem("date", "in_future"))
         elif day < kickoff or day > closing:
             problems.append(Problem("date", "outside_programme", {"start": kickoff, "end": closing}))
-        elif starts_at in set(taken_starts):
-            problems.append(Problem("time", "duplicate"))
+        else:
+            clash = overlapping(starts_at, duration_minutes if (duration_minutes or 0) > 0 else 1, taken)
+            if clash is not None:
+                problems.append(Problem("time", "duplicate" if clash == starts_at else "overlap", {"start": clash}))
     if duration_minutes is None:
         problems.append(Problem("duration", "duration_missing"))
     elif duration_minutes <= 0:
@@ -192,15 +196,121 @@ def check_meeting(
     members = set(member_ids)
     if not attendees <= members:
         problems.append(Problem("attendees", "attendee_not_member"))
-    elif logger_id not in attendees:
+    elif logger_id is not None and logger_id not in attendees:
         problems.append(Problem("attendees", "logger_absent"))
     elif len(attendees) < 2:
         problems.append(Problem("attendees", "too_few_attendees"))
     return MeetingCheck(starts_at, tuple(problems), tuple(notes))
 
 
+def overlapping(starts_at: datetime, minutes: int, taken: Iterable[tuple[datetime, int]]) -> datetime | None:
+    """The start of the first span in ``taken`` that shares time with this one (a meeting ending
+    at 10:00 and one starting at 10:00 do not overlap), or None."""
+    ends_at = starts_at + timedelta(minutes=minutes)
+    for other_start, other_minutes in sorted(taken):
+        if other_start < ends_at and starts_at < other_start + timedelta(minutes=other_minutes):
+            return other_start
+    return None
+
+
 def outside_bounds(duration_minutes: int, min_minutes: int, max_minutes: int) -> bool:
     return not min_minutes <= duration_minutes <= max_minutes
+
+
+# --------------------------------------------------------------------------------------------
+# Changing a meeting: who may do what
+# --------------------------------------------------------------------------------------------
+
+# A change to a counted meeting is proposed and waits for the other attendees; a facilitator's
+# change applies at once, with a reason.
+DELETE = "delete"
+CORRECT = "correct"
+CHANGE_KINDS = (DELETE, CORRECT)
+CHANGE_PENDING = "pending"
+CHANGE_APPLIED = "applied"  # every other attendee confirmed it
+CHANGE_DECLINED = "declined"  # an attendee declined: the meeting stays as it was
+CHANGE_WITHDRAWN = "withdrawn"  # its proposer took it back
+CHANGE_SUPERSEDED = "superseded"  # a facilitator changed the meeting meanwhile
+CHANGE_OVERRIDE = "facilitator"  # a facilitator's own change, applied at once
+CHANGE_STATUSES = (CHANGE_PENDING, CHANGE_APPLIED, CHANGE_DECLINED, CHANGE_WITHDRAWN, CHANGE_SUPERSEDED, CHANGE_OVERRIDE)
+OVERRIDE_REASON_MAX = 1000
+
+
+@dataclass(frozen=True)
+class PendingChange:
+    """A proposed change of a counted meeting, as the permission rules need it."""
+
+    proposer_id: int
+    confirmers: frozenset[int]  # who must confirm it (see ``change_confirmers``)
+    confirmed: frozenset[int]  # who already did
+
+
+def change_confirmers(attendees: Iterable[int], new_attendees: Iterable[int], proposer_id: int) -> frozenset[int]:
+    """Everyone whose count the change touches, except its proposer: the meeting's attendees
+    (their count would drop) and, for a correction, anyone it adds (their attendance is
+    attested by confirming)."""
+    return frozenset(set(attendees) | set(new_attendees)) - {proposer_id}
+
+
+def change_agreed(change: PendingChange) -> bool:
+    """A proposed change applies once every confirmer has confirmed it."""
+    return change.confirmers <= change.confirmed
+
+
+@dataclass(frozen=True)
+class MeetingActions:
+    """What one member may do with one meeting. Decided here, shown by the template and
+    enforced by the services, so the page never offers what the server would refuse."""
+
+    confirm: bool = False  # confirm their attendance
+    dispute: bool = False
+    edit: bool = False  # correct it directly (not yet counted; its logger)
+    delete: bool = False  # remove it directly (not yet counted; its logger)
+    propose: bool = False  # propose a correction or removal (counted; any attendee)
+    confirm_change: bool = False
+    decline_change: bool = False
+    withdraw_change: bool = False
+
+
+def meeting_actions(
+    viewer_id: int, *, logger_id: int | None, answers: Mapping[int, str], change: PendingChange | None, active: bool
+) -> MeetingActions:
+    """What ``viewer_id`` may do with a meeting (``answers``: its attendees' answers; ``change``:
+    its pending proposal, if any).
+
+    A meeting that does not count yet is its logger's to correct or remove, and the others'
+    to confirm or dispute. Once it counts, nobody changes it alone: any attendee may propose a
+    correction or removal, which waits for everyone else it touches, one proposal at a time; its
+    proposer may withdraw it. An ended pair's meetings are read-only."""
+    if not active:
+        return MeetingActions()
+    if change is not None:
+        waiting_for_me = viewer_id in change.confirmers and viewer_id not in change.confirmed
+        return MeetingActions(
+            confirm_change=waiting_for_me,
+            decline_change=waiting_for_me,
+            withdraw_change=viewer_id == change.proposer_id,
+        )
+    if viewer_id not in answers:
+        return MeetingActions()
+    if meeting_state(answers) == COUNTED:
+        return MeetingActions(propose=True)
+    logger = viewer_id == logger_id
+    return MeetingActions(
+        confirm=not logger and answers[viewer_id] != CONFIRMED,
+        dispute=not logger,
+        edit=logger,
+        delete=logger,
+    )
+
+
+def override_problem(reason: str) -> str | None:
+    """A facilitator's change needs a stated reason, kept with the change and shown to members."""
+    if not reason:
+        return "reason_missing"
+    if len(reason) > OVERRIDE_REASON_MAX:
+        return "reason_too_long"
+    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -243,6 +353,7 @@ class PairFacts:
     counted_for_me: int
     required: int
     closing: date
+    changes_awaiting_me: int = 0  # proposed changes of counted meetings that wait for my answer
 
 
 def reminders(facts: PairFacts, today: date) -> list[Reminder]:
@@ -250,6 +361,8 @@ def reminders(facts: PairFacts, today: date) -> list[Reminder]:
     out: list[Reminder] = []
     if facts.awaiting_me:
         out.append(Reminder("confirm_meetings", {"count": facts.awaiting_me}, urgent=True))
+    if facts.changes_awaiting_me and facts.active:  # an ended pair's meetings no longer change
+        out.append(Reminder("answer_changes", {"count": facts.changes_awaiting_me}, urgent=True))
     if facts.disputed_mine:
         out.append(Reminder("correct_disputed", {"count": facts.disputed_mine}, urgent=True))
     if not facts.active:

@@ -1,6 +1,11 @@
 """Changes to a pair's agreement, meetings, checklists and status, each in the caller's
-transaction (the caller commits), and the gradebook score that follows a change in counted
-meetings.
+transaction (services flush, routes commit), and the gradebook score that follows a change in
+counted meetings or in the required number N.
+
+A meeting that counts changes only with the other side: members propose a correction or removal
+(``propose_correction``, ``propose_deletion``), the others confirm or decline it, and only a
+facilitator changes it at once, with a reason (``facilitator_correct``, ``facilitator_delete``).
+Who may do what is decided by ``rules.meeting_actions``; every step is audited.
 
 Concurrency: every change to a group's meetings first locks the group's row
 (``SELECT … FOR UPDATE`` on PostgreSQL), then writes, then recounts. Two members confirming at
@@ -23,6 +28,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from ..admin.audit import record
 from ..extensions import db
 from ..i18n import normalise_locale
 from ..lti.gradebook import publish_score
@@ -40,6 +46,7 @@ from .models import (
     ChecklistTick,
     Meeting,
     MeetingAttestation,
+    MeetingChange,
     MeetingCount,
 )
 
@@ -123,11 +130,25 @@ def _require_active(group: MentoringGroup) -> None:
         raise Refused("group_ended")
 
 
-def _check(group: MentoringGroup, user_id: int, data: MeetingInput, exclude_id: int | None = None):
-    programme = group.programme
-    taken = db.session.scalars(
-        db.select(Meeting.starts_at).where(Meeting.group_id == group.id, Meeting.id != (exclude_id or -1))
+def _taken(group: MentoringGroup, exclude_id: int | None) -> list[tuple]:
+    """(start, minutes) of the group's other meetings and of their pending corrections."""
+    other = Meeting.id != (exclude_id or -1)
+    spans = db.session.execute(
+        db.select(Meeting.starts_at, Meeting.duration_minutes).where(Meeting.group_id == group.id, other)
     ).all()
+    spans += db.session.execute(
+        db.select(MeetingChange.starts_at, MeetingChange.duration_minutes).where(
+            MeetingChange.group_id == group.id,
+            MeetingChange.status == rules.CHANGE_PENDING,
+            MeetingChange.kind == rules.CORRECT,
+            MeetingChange.meeting_id != (exclude_id or -1),
+        )
+    ).all()
+    return [tuple(span) for span in spans]
+
+
+def _check(group: MentoringGroup, user_id: int | None, data: MeetingInput, exclude_id: int | None = None):
+    programme = group.programme
     return rules.check_meeting(
         day=data.day,
         at=data.at,
@@ -141,7 +162,7 @@ def _check(group: MentoringGroup, user_id: int, data: MeetingInput, exclude_id: 
         min_minutes=programme.min_meeting_minutes,
         max_minutes=programme.max_meeting_minutes,
         now=utcnow(),
-        taken_starts=taken,
+        taken=_taken(group, exclude_id),
     )
 
 
@@ -178,12 +199,10 @@ def log_meeting(group: MentoringGroup, user_id: int, data: MeetingInput):
 
 
 def correct_meeting(meeting: Meeting, user_id: int, data: MeetingInput):
-    """The logger corrects a meeting: everyone else is asked again."""
+    """The logger corrects a meeting that does not count yet: everyone else is asked again."""
     group = meeting.group
-    _require_active(group)
-    if meeting.logged_by_id != user_id:
-        raise Refused("not_logger")
     lock_group(group.id)
+    _allow(meeting, user_id, "edit")
     check = _check(group, user_id, data, exclude_id=meeting.id)
     if not check.ok:
         return None, check
@@ -209,6 +228,50 @@ def correct_meeting(meeting: Meeting, user_id: int, data: MeetingInput):
         return None, rules.MeetingCheck(check.starts_at, (rules.Problem("time", "duplicate"),), ())
     recount(group.programme, before | wanted)
     return meeting, check
+
+
+def pending_change(meeting: Meeting) -> MeetingChange | None:
+    return db.session.scalar(
+        db.select(MeetingChange).where(
+            MeetingChange.meeting_id == meeting.id, MeetingChange.status == rules.CHANGE_PENDING
+        )
+    )
+
+
+def actions_for(meeting: Meeting, user_id: int, change: MeetingChange | None = None) -> rules.MeetingActions:
+    """What this member may do with the meeting (``change``: its pending change, if known)."""
+    return rules.meeting_actions(
+        user_id,
+        logger_id=meeting.logged_by_id,
+        answers=meeting.answers(),
+        change=change.as_rule() if change is not None else None,
+        active=meeting.group.status == PUBLISHED,
+    )
+
+
+def _allow(meeting: Meeting, user_id: int, action: str) -> MeetingChange | None:
+    """Refuse, with the most telling reason, what ``rules.meeting_actions`` does not allow.
+    Call with the group locked. Returns the meeting's pending change."""
+    _require_active(meeting.group)
+    db.session.refresh(meeting)
+    change = pending_change(meeting)
+    if getattr(actions_for(meeting, user_id, change), action):
+        return change
+    if action in ("confirm_change", "decline_change", "withdraw_change"):
+        raise Refused("change_decided" if change is None else "not_confirmer")
+    answers = meeting.answers()
+    if user_id not in answers:
+        raise Refused("not_attendee")
+    if change is not None:
+        raise Refused("change_pending")
+    counted = rules.meeting_state(answers) == rules.COUNTED
+    if counted and action != "confirm":
+        raise Refused("meeting_counted")
+    if action == "dispute":
+        raise Refused("logger_cannot_dispute")
+    if action in ("edit", "delete"):
+        raise Refused("not_logger")
+    raise Refused("not_attendee")
 
 
 def _my_attestation(meeting: Meeting, user_id: int) -> MeetingAttestation:
@@ -238,18 +301,15 @@ def confirm_meeting(meeting: Meeting, user_id: int) -> bool:
 
 
 def dispute_meeting(meeting: Meeting, user_id: int, reason: str) -> bool:
-    """Dispute a meeting with a short reason; it stops counting for everyone until the logger
-    corrects it and all confirm again."""
+    """Dispute a meeting that does not count yet, with a short reason; the logger corrects it
+    and all confirm again. A counted meeting is not disputed: its change is proposed."""
     reason = " ".join((reason or "").split())
     if not reason:
         raise Refused("reason_missing")
     if len(reason) > rules.DISPUTE_REASON_MAX:
         raise Refused("reason_too_long", max=rules.DISPUTE_REASON_MAX)
-    _require_active(meeting.group)
-    if meeting.logged_by_id == user_id:
-        raise Refused("logger_cannot_dispute")
     lock_group(meeting.group_id)
-    db.session.refresh(meeting)
+    _allow(meeting, user_id, "dispute")
     attestation = _my_attestation(meeting, user_id)
     if attestation.status == rules.DISPUTED and attestation.reason == reason:
         return False
@@ -262,16 +322,231 @@ def dispute_meeting(meeting: Meeting, user_id: int, reason: str) -> bool:
 
 
 def delete_meeting(meeting: Meeting, user_id: int) -> None:
-    """The logger removes a meeting logged by mistake."""
-    _require_active(meeting.group)
-    if meeting.logged_by_id != user_id:
-        raise Refused("not_logger")
+    """The logger removes a meeting logged by mistake, before it counts."""
     lock_group(meeting.group_id)
+    _allow(meeting, user_id, "delete")
+    _remove(meeting)
+
+
+def _remove(meeting: Meeting) -> None:
     attendees = meeting.attendee_ids()
     programme = meeting.group.programme
     db.session.delete(meeting)
     db.session.flush()
     recount(programme, attendees)
+
+
+# --------------------------------------------------------------------------------------------
+# Changing a counted meeting: proposed by a member, confirmed by the others; or a facilitator's
+# --------------------------------------------------------------------------------------------
+
+
+def _audit_change(action: str, change: MeetingChange, actor_id: int) -> None:
+    # Ids and codes only: a facilitator's reason stays on the change, not in the log.
+    db.session.flush()
+    group = db.session.get(MentoringGroup, change.group_id)
+    record(
+        action,
+        actor=actor_id,
+        course=group.programme.course_id,
+        target=f"mentoring_meeting_change:{change.id}",
+        details={"meeting_id": change.meeting_id, "group_id": change.group_id, "kind": change.kind,
+                 "status": change.status},
+    )
+
+
+def _new_change(meeting: Meeting, user_id: int, kind: str, values: dict | None = None, **fields) -> MeetingChange:
+    values = values or {}
+    change = MeetingChange(
+        group_id=meeting.group_id,
+        meeting_id=meeting.id,
+        meeting_starts_at=meeting.starts_at,
+        kind=kind,
+        proposed_by_id=user_id,
+        confirmers=sorted(rules.change_confirmers(meeting.attendee_ids(), values.get("attendee_ids", ()), user_id)),
+        confirmed_ids=[],
+        **values,
+        **fields,
+    )
+    db.session.add(change)
+    return change
+
+
+def propose_deletion(meeting: Meeting, user_id: int) -> MeetingChange:
+    """An attendee proposes to remove a counted meeting; it stays counted until everyone else
+    confirms the removal."""
+    lock_group(meeting.group_id)
+    _allow(meeting, user_id, "propose")
+    change = _new_change(meeting, user_id, rules.DELETE)
+    if not _flushed():
+        raise Refused("change_pending")  # another proposal won a parallel request
+    _audit_change("mentoring.change_proposed", change, user_id)
+    return change
+
+
+def propose_correction(meeting: Meeting, user_id: int, data: MeetingInput):
+    """An attendee proposes new values for a counted meeting; the meeting keeps its values and
+    counts as it is until everyone the correction touches confirms. Returns (change or None,
+    check)."""
+    group = meeting.group
+    lock_group(group.id)
+    _allow(meeting, user_id, "propose")
+    check = _check(group, user_id, data, exclude_id=meeting.id)
+    if not check.ok:
+        return None, check
+    change = _new_change(meeting, user_id, rules.CORRECT, _values(check, data))
+    if not _flushed():
+        raise Refused("change_pending")
+    _audit_change("mentoring.change_proposed", change, user_id)
+    return change, check
+
+
+def _values(check: rules.MeetingCheck, data: MeetingInput) -> dict:
+    return {
+        "starts_at": check.starts_at,
+        "duration_minutes": data.duration_minutes,
+        "mode": data.mode,
+        "attendee_ids": sorted(set(data.attendee_ids)),
+    }
+
+
+def _change_of(change: MeetingChange, user_id: int, action: str) -> Meeting:
+    """Lock, reload and check a pending change; returns its meeting."""
+    lock_group(change.group_id)
+    db.session.refresh(change)
+    meeting = change.meeting
+    if change.status != rules.CHANGE_PENDING or meeting is None:
+        _require_active(db.session.get(MentoringGroup, change.group_id))
+        raise Refused("change_decided")
+    _allow(meeting, user_id, action)
+    return meeting
+
+
+def confirm_change(change: MeetingChange, user_id: int) -> bool:
+    """Confirm a proposed change; the last confirmation applies it. Returns True if applied."""
+    meeting = _change_of(change, user_id, "confirm_change")
+    change.confirmed_ids = sorted(set(change.confirmed_ids) | {user_id})
+    agreed = rules.change_agreed(change.as_rule())
+    if agreed:
+        change.status = rules.CHANGE_APPLIED
+        change.decided_by_id = user_id
+        change.decided_at = utcnow()
+    _audit_change("mentoring.change_confirmed", change, user_id)  # its status tells whether it applied
+    if agreed:
+        _apply(change, meeting, agreed=True)
+    return agreed
+
+
+def decline_change(change: MeetingChange, user_id: int) -> None:
+    """Decline a proposed change: the meeting stays as it was; the proposer is told."""
+    _change_of(change, user_id, "decline_change")
+    change.status = rules.CHANGE_DECLINED
+    change.decided_by_id = user_id
+    change.decided_at = utcnow()
+    db.session.flush()
+    _audit_change("mentoring.change_declined", change, user_id)
+
+
+def withdraw_change(change: MeetingChange, user_id: int) -> None:
+    """The proposer takes their proposal back."""
+    _change_of(change, user_id, "withdraw_change")
+    change.status = rules.CHANGE_WITHDRAWN
+    change.decided_by_id = user_id
+    change.decided_at = utcnow()
+    db.session.flush()
+    _audit_change("mentoring.change_withdrawn", change, user_id)
+
+
+def _apply(change: MeetingChange, meeting: Meeting, *, agreed: bool) -> None:
+    """Carry out a change. An agreed correction counts at once for everyone it names (all of
+    them confirmed it); a facilitator's keeps the answers of the attendees who remain and asks
+    anyone it adds."""
+    programme = meeting.group.programme
+    if change.kind == rules.DELETE:
+        change.meeting = None  # the change stays, telling the members what happened
+        db.session.flush()
+        _remove(meeting)
+        return
+    before = meeting.attendee_ids()
+    wanted = set(change.attendee_ids)
+    now = utcnow()
+    meeting.starts_at = change.starts_at
+    meeting.duration_minutes = change.duration_minutes
+    meeting.mode = change.mode
+    meeting.revision += 1
+    for attestation in list(meeting.attestations):
+        if attestation.user_id not in wanted:
+            meeting.attestations.remove(attestation)
+    for attendee in sorted(wanted - before):
+        meeting.attestations.append(
+            MeetingAttestation(
+                user_id=attendee,
+                status=rules.CONFIRMED if agreed else rules.PENDING,
+                answered_at=now if agreed else None,
+            )
+        )
+    if not _flushed():
+        raise Refused("change_conflict")
+    recount(programme, before | wanted)
+
+
+def _override(meeting: Meeting, staff_id: int, reason: str, kind: str, values: dict | None = None) -> MeetingChange:
+    superseded = pending_change(meeting)
+    now = utcnow()
+    if superseded is not None:
+        superseded.status = rules.CHANGE_SUPERSEDED
+        superseded.decided_by_id = staff_id
+        superseded.decided_at = now
+        db.session.flush()  # frees the one-pending slot
+    change = _new_change(
+        meeting, staff_id, kind, values, reason=reason, status=rules.CHANGE_OVERRIDE,
+        decided_by_id=staff_id, decided_at=now,
+    )
+    change.confirmers = []
+    db.session.flush()
+    _audit_change("mentoring.meeting_changed_by_facilitator", change, staff_id)
+    _apply(change, meeting, agreed=False)
+    return change
+
+
+def _override_reason(reason: str) -> str:
+    reason = " ".join((reason or "").split())
+    problem = rules.override_problem(reason)
+    if problem:
+        raise Refused(problem, max=rules.OVERRIDE_REASON_MAX)
+    return reason
+
+
+def facilitator_delete(meeting: Meeting, staff_id: int, reason: str) -> MeetingChange:
+    """A facilitator removes a meeting at once, with a reason the members see."""
+    reason = _override_reason(reason)
+    lock_group(meeting.group_id)
+    db.session.refresh(meeting)
+    return _override(meeting, staff_id, reason, rules.DELETE)
+
+
+def facilitator_correct(meeting: Meeting, staff_id: int, data: MeetingInput, reason: str):
+    """A facilitator corrects a meeting at once, with a reason the members see. Returns
+    (change or None, check)."""
+    reason = _override_reason(reason)
+    group = meeting.group
+    lock_group(group.id)
+    db.session.refresh(meeting)
+    check = _check(group, None, data, exclude_id=meeting.id)
+    if not check.ok:
+        return None, check
+    return _override(meeting, staff_id, reason, rules.CORRECT, _values(check, data)), check
+
+
+def group_changes(group_id: int) -> list[MeetingChange]:
+    """The group's changes of counted meetings, newest first."""
+    return list(
+        db.session.scalars(
+            db.select(MeetingChange)
+            .where(MeetingChange.group_id == group_id)
+            .order_by(MeetingChange.created_at.desc(), MeetingChange.id.desc())
+        )
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -298,8 +573,9 @@ def counted_for(programme_id: int, user_ids) -> dict[int, int]:
     return {uid: counts.get(uid, 0) for uid in user_ids}
 
 
-def recount(programme: Programme, user_ids) -> dict[int, int]:
-    """Recount these people's meetings; store and publish every count that changed."""
+def recount(programme: Programme, user_ids) -> set[int]:
+    """Recount these people's meetings; store every changed count and queue every changed score
+    (counted meetings, or N since the last score). Returns whose score was queued."""
     db.session.flush()
     counts = counted_for(programme.id, user_ids)
     rows = {
@@ -311,6 +587,8 @@ def recount(programme: Programme, user_ids) -> dict[int, int]:
         )
     }
     now = utcnow()
+    required = programme.required_meetings
+    queued = set()
     for user_id, counted in sorted(counts.items()):
         row = rows.get(user_id)
         if row is None:
@@ -318,16 +596,34 @@ def recount(programme: Programme, user_ids) -> dict[int, int]:
                 continue  # nothing was ever sent and nothing changed
             row = MeetingCount(programme_id=programme.id, user_id=user_id, counted=0)
             db.session.add(row)
-        if row.counted == counted and row.id is not None:
-            continue
-        before = rules.completion_score(row.counted, programme.required_meetings)
-        score = rules.completion_score(counted, programme.required_meetings)
-        row.counted = counted
-        row.updated_at = now
+        before = rules.completion_score(row.counted, row.required) if row.required else None
+        score = rules.completion_score(counted, required)
+        if row.counted != counted:
+            row.counted = counted
+            row.updated_at = now
         row.completed_at = (row.completed_at or now) if score.completed else None
-        if score != before or row.id is None:
-            _publish(programme, user_id, score)  # beyond N the gradebook has nothing new to learn
-    return counts
+        if score != before:  # beyond N the gradebook has nothing new to learn
+            row.required = required
+            _publish(programme, user_id, score)
+            queued.add(user_id)
+    return queued
+
+
+def recount_programme(programme: Programme) -> set[int]:
+    """Recount everyone of the programme who has a count or attended a logged meeting, e.g.
+    after N changed; queues only the scores that change. Returns whose score was queued."""
+    people = set(
+        db.session.scalars(db.select(MeetingCount.user_id).where(MeetingCount.programme_id == programme.id))
+    )
+    people |= set(
+        db.session.scalars(
+            db.select(MeetingAttestation.user_id)
+            .join(Meeting, Meeting.id == MeetingAttestation.meeting_id)
+            .join(MentoringGroup, MentoringGroup.id == Meeting.group_id)
+            .where(MentoringGroup.programme_id == programme.id)
+        )
+    )
+    return recount(programme, people) if people else set()
 
 
 @lru_cache(maxsize=8)
@@ -526,8 +822,17 @@ def pair_facts(
     live = [m for m in meetings if m.state != rules.DISPUTED]
     counted = [m for m in meetings if m.state == rules.COUNTED]
     counted_for_me = 0
+    changes_awaiting_me = 0
     if user_id is not None:
         counted_for_me = counted_for(programme.id, [user_id])[user_id]
+        pending = db.session.scalars(
+            db.select(MeetingChange).where(
+                MeetingChange.group_id == group.id, MeetingChange.status == rules.CHANGE_PENDING
+            )
+        )
+        changes_awaiting_me = sum(
+            1 for c in pending if user_id in c.confirmers and user_id not in c.confirmed_ids
+        )
     return rules.PairFacts(
         active=group.status == PUBLISHED,
         published_on=group.published_at.date() if group.published_at else None,
@@ -542,6 +847,7 @@ def pair_facts(
         counted_for_me=counted_for_me,
         required=programme.required_meetings,
         closing=programme.closing,
+        changes_awaiting_me=changes_awaiting_me,
     )
 
 

@@ -12,6 +12,7 @@ from ..extensions import db
 from ..lti.models import utcnow
 from ..matching import rules as matching_rules
 from ..matching import services as matching
+from ..mentoring import services as mentoring
 from ..people.models import PARTICIPANT
 from . import rules, services
 from .forms import (
@@ -171,9 +172,16 @@ def edit_programme(programme_id):
     programme = staff_programme(programme_id)
     form = ProgrammeForm(obj=programme)
     if form.validate_on_submit():
+        required_before = programme.required_meetings
         for name in PROGRAMME_FIELDS:
             setattr(programme, name, getattr(form, name).data)
-        record("programme.update", target=f"programme:{programme.id}")
+        details = {}
+        if programme.required_meetings != required_before:
+            # Every mentoring score is counted meetings over N: re-send those that change.
+            rescored = mentoring.recount_programme(programme)
+            details = {"required_meetings": [required_before, programme.required_meetings],
+                       "scores_queued": len(rescored)}
+        record("programme.update", target=f"programme:{programme.id}", details=details)
         db.session.commit()
         return redirect(url_for("programme.edit_programme", programme_id=programme.id, saved=1), 303)
     return render_template(

@@ -1,7 +1,11 @@
 """My mentoring in a real browser inside the development platform's cross-site iframe: the demo
 pair's aktori opens it from the home page, confirms nothing is lost on a refused meeting, logs a
-meeting; axe-core finds no violation on My mentoring, the agreement, its edit form, the meeting
-form (also with errors), the journal and the facilitator's progress view."""
+meeting; axe-core finds no violation on My mentoring (also showing the mentor's proposed change
+of a counted meeting, with its confirm and decline buttons), the agreement, its edit form, the
+meeting form (also with errors), the proposal form, the journal, the facilitator's progress view
+and the facilitator's correct-or-remove form."""
+from datetime import date, time
+
 import pytest
 
 from tests.browser import assert_no_axe_violations, axe_violations, chromium, describe, launch_in_iframe, tool_frame
@@ -9,14 +13,40 @@ from tests.browser import assert_no_axe_violations, axe_violations, chromium, de
 pytestmark = pytest.mark.browser
 
 
+def _mentor_proposes_a_correction(tool) -> tuple[int, int, int]:
+    """Sanna proposes to shorten the demo pair's counted meeting of 23.8.2022; returns (group id,
+    that meeting's id, the id of another counted meeting, which has no proposal)."""
+    from app.extensions import db
+    from app.mentoring import services
+    from app.mentoring.demo import MENTOR
+    from app.mentoring.models import Meeting
+    from app.people.models import User
+
+    with tool.app_context():
+        sanna = db.session.scalar(db.select(User).filter_by(subject=MENTOR))
+        meetings = {m.local_start.date(): m for m in db.session.scalars(db.select(Meeting))
+                    if sanna.id in m.attendee_ids()}
+        meeting, other = meetings[date(2022, 8, 23)], meetings[date(2022, 6, 14)]
+        data = services.MeetingInput(date(2022, 8, 23), time(13, 0), 70, "phone", sorted(meeting.attendee_ids()))
+        change, check = services.propose_correction(meeting, sanna.id, data)
+        assert change is not None, check.problems
+        db.session.commit()
+        return meeting.group_id, meeting.id, other.id
+
+
 def test_my_mentoring_in_the_iframe_and_axe(tmp_path, live):
     tool_url, platform_url = live["tool_url"], live["platform_url"]
+    group_id, counted_meeting, other_counted = _mentor_proposes_a_correction(live["tool"])
     with chromium(tmp_path / "profile") as context:
         page, frame = launch_in_iframe(context, platform_url, "Kaisa Järvinen", "Tervetuloa, Kaisa")
         frame.get_by_role("heading", name="Oma mentorointi").wait_for()
         frame.get_by_role("link", name="Avaa Oma mentorointi").click()
         frame.get_by_role("heading", level=1, name="Oma mentorointi").wait_for()
         assert "Sanna Mäkinen" in frame.locator("main").inner_text()
+        frame.get_by_role("heading", name="Laskettujen tapaamisten muutokset").wait_for()
+        assert "Sanna Mäkinen ehdotti tapaamisen" in frame.locator("#changes").inner_text()
+        frame.get_by_role("button", name="Vahvista muutos").wait_for()
+        frame.get_by_role("button", name="Hylkää: tapaaminen pysyy ennallaan").wait_for()
         group_url = tool_frame(page, tool_url).url
         token = group_url.split("s=")[1].split("&")[0]
 
@@ -45,6 +75,7 @@ def test_my_mentoring_in_the_iframe_and_axe(tmp_path, live):
             agreement_url,
             form_url,
             f"{tool_url}/mentoring/groups/{group_url.split('/groups/')[1].split('?')[0]}/agreement/edit?s={token}",
+            f"{tool_url}/mentoring/groups/{group_id}/meetings/{other_counted}/edit?s={token}",
             f"{tool_url}/mentoring/journal?s={token}",
             f"{tool_url}/mentoring/journal/new?prompt=midpoint&s={token}",
             f"{tool_url}/material/tools/first-meeting?s={token}",
@@ -67,3 +98,6 @@ def test_my_mentoring_in_the_iframe_and_axe(tmp_path, live):
         page, frame = launch_in_iframe(context, platform_url, "Helena Saarinen", "Tervetuloa, Helena")
         staff_token = tool_frame(page, tool_url).url.split("s=")[1].split("&")[0]
         assert_no_axe_violations(context, f"{tool_url}/mentoring?s={staff_token}")
+        assert_no_axe_violations(context, f"{tool_url}/mentoring/groups/{group_id}?s={staff_token}")
+        assert_no_axe_violations(
+            context, f"{tool_url}/mentoring/groups/{group_id}/meetings/{counted_meeting}/override?s={staff_token}")

@@ -1,6 +1,7 @@
 """End to end through the development platform: a peer pair logs and confirms six meetings over
 HTTP, the gradebook worker delivers, and both members' scores stand in the platform's gradebook
-as 6/6, Completed and FullyGraded; a later dispute lowers both again."""
+as 6/6, Completed and FullyGraded; a removal one proposes and the other confirms lowers both
+again."""
 import re
 import time
 
@@ -103,10 +104,12 @@ def test_six_confirmed_meetings_reach_the_platform_gradebook(live):
         assert g["grade"] is not None and abs(g["grade"] / _item_maximum(live) - 1.0) < 1e-9  # 6/6
         assert g["comment"] == "6/6 träffar bekräftade"
 
-    # Maria disputes the first meeting: both fall back to 5/6, in progress.
+    # Maria proposes to remove the first meeting and Johan confirms: both fall back to 5/6.
     first = _meeting_ids(live["tool"], group)[0]
-    response = maria.post(f"/mentoring/groups/{group}/meetings/{first}/dispute", {"reason": "Vi träffades inte den dagen"})
+    response = maria.post(f"/mentoring/groups/{group}/meetings/{first}/delete", {})
     assert response.status_code == 303
+    change = re.search(r"#change-(\d+)", response.headers["Location"]).group(1)
+    assert johan.post(f"/mentoring/groups/{group}/changes/{change}/confirm", {}).status_code == 303
 
     def lowered(grades):
         return len(grades) == 2 and all(g["activityProgress"] == "InProgress" for g in grades.values())

@@ -95,7 +95,7 @@ def check(**overrides):
         day=date(2022, 9, 1), at=time(14, 0), duration_minutes=60, mode="video",
         attendee_ids=[MENTOR, AKTORI], member_ids=[MENTOR, AKTORI], logger_id=MENTOR,
         kickoff=date(2022, 5, 5), closing=date(2023, 3, 30), min_minutes=45, max_minutes=75,
-        now=datetime(2022, 10, 1, 12, 0), taken_starts=(),
+        now=datetime(2022, 10, 1, 12, 0), taken=(),
     )
     values.update(overrides)
     return rules.check_meeting(**values)
@@ -118,7 +118,7 @@ def test_a_good_meeting_passes():
         ({"day": date(2022, 10, 1), "at": time(16, 0)}, "in_future"),  # later today (13:00 UTC = 16:00)
         ({"day": date(2022, 5, 4)}, "outside_programme"),
         ({"day": date(2023, 3, 31), "now": datetime(2023, 6, 1)}, "outside_programme"),
-        ({"taken_starts": [datetime(2022, 9, 1, 11, 0)]}, "duplicate"),
+        ({"taken": [(datetime(2022, 9, 1, 11, 0), 60)]}, "duplicate"),
         ({"duration_minutes": 0}, "duration_not_positive"),
         ({"duration_minutes": -30}, "duration_not_positive"),
         ({"duration_minutes": 60 * 24}, "duration_absurd"),
