@@ -1,43 +1,80 @@
-"""Response headers: framing only by registered platforms, no sniffing, no token in referrers."""
-import time
+"""Response headers and request guards that every page shares.
+
+Framing: only the platform a session came from may frame the tool (its origins are stored in
+the session at launch), so the header stays the same size however many platforms are
+registered; outside a session only the tool itself may. The launch's own answers (its refusal
+pages, "open in a new window") are framed by the launching platform once it is known.
+
+NUL characters: no database column stores them (PostgreSQL refuses them in text), so a request
+carrying one anywhere in its query, form or JSON is refused with a 400 before any view runs.
+"""
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import g, request, session
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import BadRequest
 
-from .extensions import db
-from .lti.models import Platform
+NUL = "\x00"
+NUL_MESSAGE = _l("The request contains a NUL character, which this tool does not accept. "
+                 "Remove it (it often comes with text copied from another program) and try again.")
 
-_CACHE_SECONDS = 30
 
-
-def _origin(url: str) -> str | None:
-    parts = urlsplit(url)
-    if parts.scheme in ("http", "https") and parts.netloc:
+def _origin(url) -> str | None:
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts and parts.scheme in ("http", "https") and parts.hostname and not (parts.username or parts.password):
         return f"{parts.scheme}://{parts.netloc}"
     return None
 
 
+def platform_origins(*urls: str) -> list[str]:
+    """The distinct web origins of one platform's URLs (its issuer and login page)."""
+    return sorted({o for o in map(_origin, urls) if o})
+
+
+def allow_framing_by(origins: list[str]) -> None:
+    """Let this response (outside a session) be framed by these origins: a launch's answers."""
+    g.frame_origins = origins
+
+
 def frame_ancestors() -> str:
-    """The registered platforms' origins, re-read from the database at most every 30 s."""
-    cached = current_app.extensions.get("frame_ancestors")
-    now = time.monotonic()
-    if cached and cached[0] > now:
-        return cached[1]
-    origins = set()
-    for issuer, login_url in db.session.execute(
-        db.select(Platform.issuer, Platform.auth_login_url)
-    ):
-        origins.update(o for o in (_origin(issuer), _origin(login_url)) if o)
-    value = " ".join(["'self'", *sorted(origins)])
-    current_app.extensions["frame_ancestors"] = (now + _CACHE_SECONDS, value)
-    return value
+    origins = session.get("frame_origins") or g.get("frame_origins")
+    return " ".join(["'self'", *(origins or [])])
+
+
+def contains_nul(value) -> bool:
+    """Whether a NUL is anywhere in a string, or in the keys and values of parsed JSON."""
+    if isinstance(value, str):
+        return NUL in value
+    if isinstance(value, dict):
+        return any(contains_nul(k) or contains_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(contains_nul(v) for v in value)
+    return False
+
+
+class NulCharacter(BadRequest):
+    description = NUL_MESSAGE
+
+
+def refuse_nul_characters() -> None:
+    for values in (request.args, request.form, request.view_args or {}):
+        for key, value in values.items(multi=True) if hasattr(values, "getlist") else values.items():
+            if contains_nul(key) or contains_nul(value):
+                raise NulCharacter()
+    for upload in request.files.values():
+        if contains_nul(upload.filename):
+            raise NulCharacter()
+    if request.is_json and contains_nul(request.get_json(silent=True)):
+        raise NulCharacter()
 
 
 def init_app(app):
+    app.before_request(refuse_nul_characters)
+
     @app.after_request
     def headers(response):
         if response.mimetype == "text/html":
-            # Forms may post back to a platform (deep-linking responses); only platforms frame us.
+            # Forms may post back to the platform (deep-linking responses); only it frames us.
             ancestors = frame_ancestors()
             response.headers["Content-Security-Policy"] = (
                 "default-src 'self'; img-src 'self' data:; style-src 'self'; "
