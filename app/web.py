@@ -60,7 +60,7 @@ def safe_next(target: str | None) -> str | None:
     if "\\" in cleaned or _CONTROL.search(cleaned):
         return None
     parts = urlsplit(cleaned)
-    if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
+    if parts.scheme or parts.netloc or not cleaned.startswith("/") or cleaned.startswith("//"):
         return None
     return cleaned
 
