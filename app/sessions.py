@@ -164,10 +164,17 @@ def start_session(session, user_id: int, course_id: int | None, role: str, data:
     return token
 
 
+# Ending a session expires its row rather than deleting it: a page of the ended session then
+# still shows "session ended" inside the platform's frame (the row names the platform's origin).
+# ``flask lti purge`` deletes it with the other expired sessions.
+
+
 def end_session(session) -> None:
-    """Logout: the session's row goes (in the caller's transaction) and this request forgets it."""
+    """Logout: the session ends (in the caller's transaction) and this request forgets it."""
     if session.token:
-        db.session.execute(db.delete(WebSession).where(WebSession.id == _hash(session.token)))
+        db.session.execute(
+            db.update(WebSession).where(WebSession.id == _hash(session.token)).values(expires_at=utcnow())
+        )
     session.clear()
     session.token = None
     session.user = session.course = session.role = None
@@ -176,9 +183,12 @@ def end_session(session) -> None:
 
 def end_sessions_with_other_role(user_id: int, course_id: int | None, role: str) -> int:
     """A relaunch gave the person ``role`` in the course: their sessions with any other end."""
+    now = utcnow()
     course = WebSession.course_id.is_(None) if course_id is None else WebSession.course_id == course_id
     return db.session.execute(
-        db.delete(WebSession).where(WebSession.user_id == user_id, course, WebSession.role != role)
+        db.update(WebSession)
+        .where(WebSession.user_id == user_id, course, WebSession.role != role, WebSession.expires_at > now)
+        .values(expires_at=now)
     ).rowcount
 
 
