@@ -78,3 +78,12 @@ def test_launch_claims(app, client, platform, claims):
 def test_contains_nul():
     assert contains_nul("a\x00") and contains_nul({"a\x00": 1}) and contains_nul([1, ["\x00"]])
     assert not contains_nul({"a": [1, None, True, "b"]}) and not contains_nul(0)
+
+
+def test_uploaded_file_names(app, platform):
+    import io
+
+    admin = launch(app, platform, (INSTITUTION_ADMIN,), sub="1")
+    response = admin.client.post("/events/1/attendance/import", query_string={"s": admin.token},
+                                 data={"csrf_token": csrf(admin), "report": (io.BytesIO(b"email\n"), "osallistujat\x00.csv")})
+    assert refused(response)
