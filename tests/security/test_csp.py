@@ -101,3 +101,11 @@ def test_the_logged_out_and_session_ended_pages_show_inside_the_platform(app, pl
         db.session.commit()
     response = expired.get("/home")
     assert response.status_code == 401 and ancestors(response) == ["'self'", platform.issuer]
+
+
+def test_the_open_in_a_new_window_page_shows_inside_the_platform(app, platform, client):
+    auth = platform.login(client)
+    without_cookies = app.test_client()  # the browser kept no state cookie
+    response = platform.launch(without_cookies, login=auth)
+    assert response.status_code == 401 and "/lti/relaunch" in response.get_data(as_text=True)
+    assert ancestors(response) == ["'self'", platform.issuer]
