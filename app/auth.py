@@ -3,31 +3,14 @@ from functools import wraps
 
 from flask import abort, g, session
 
-from .extensions import db
-from .people.models import ADMINISTRATOR, FACILITATOR, Course, User
-
-
-# One query per request for both (built once: every request runs it).
-_USER_AND_COURSE = (
-    db.select(User, Course)
-    .join(Course, Course.id == db.bindparam("course_id"))
-    .where(User.id == db.bindparam("user_id"))
-)
+from .people.models import ADMINISTRATOR, FACILITATOR
 
 
 def load_current_user() -> None:
-    g.user = g.course = None
-    g.role = None
-    user_id = session.get("user_id")
-    if user_id:
-        course_id = session.get("course_id")
-        if course_id:
-            row = db.session.execute(_USER_AND_COURSE, {"user_id": user_id, "course_id": course_id}).first()
-            g.user, g.course = row if row else (None, None)
-        else:
-            g.user = db.session.get(User, user_id)
-        g.role = session.get("role")
-        g.launch_locale = session.get("launch_locale")
+    """The session's person, course and current role, loaded with the session in one query
+    (``sessions.TokenSessionInterface.open_session``)."""
+    g.user, g.course, g.role = session.user, session.course, session.role
+    g.launch_locale = session.get("launch_locale") if g.user else None
 
 
 def login_required(*roles: str):

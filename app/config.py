@@ -63,10 +63,12 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SECRET_KEY": secret_key,
         "JOURNAL_KEY": journal_key,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Bound parameters (names, free text) never go into error messages and logs.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         # Launch bodies are a few kB; anything near this is an attack or a mistake.
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 256 * 1024)),
         "SESSION_LIFETIME_SECONDS": int(env.get("SESSION_LIFETIME_SECONDS", 8 * 3600)),
+        "SESSION_ABSOLUTE_SECONDS": int(env.get("SESSION_ABSOLUTE_SECONDS", 12 * 3600)),
         "LTI_KEY_DIR": env.get("LTI_KEY_DIR") or str(Path(instance_path) / "keys"),
         "LTI_KEY_GRACE_SECONDS": int(env.get("LTI_KEY_GRACE_SECONDS", 7 * 24 * 3600)),
         "LTI_CLOCK_LEEWAY_SECONDS": int(env.get("LTI_CLOCK_LEEWAY_SECONDS", 60)),
@@ -89,6 +91,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # SQLite: NullPool avoids sharing connections across threads of the dev server.
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            "connect_args": {"timeout": 30, "check_same_thread": False}
+            "connect_args": {"timeout": 30, "check_same_thread": False},
+            "hide_parameters": True,
         }
     return config

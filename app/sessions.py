@@ -6,18 +6,26 @@ cookie back. After a launch the tool therefore hands the browser a short-lived r
 their action URL, so the session follows the user without cookies. The session data lives in
 the database, so any worker can serve any request. Only a hash of the token is stored.
 ``Referrer-Policy: same-origin`` keeps the token from leaking to other sites.
+
+A session ends when it has been idle too long (``SESSION_LIFETIME_SECONDS``, renewed on every
+write), when it is older than ``SESSION_ABSOLUTE_SECONDS`` whatever its use, at logout, when a
+relaunch gives the person another role in the course, when their enrolment becomes inactive (the
+roster), and when they are erased. The role of every request is the enrolment's current one, read
+in the same query that finds the session.
 """
 import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import g, request
+from flask import current_app, g, request
 from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .extensions import db
 from .lti.models import utcnow
+from .people.models import Course, Enrolment, User
+from .security import allow_framing_by
 
 TOKEN_PARAM = "s"
 TOKEN_HEADER = "X-Session-Token"
@@ -28,6 +36,10 @@ class WebSession(db.Model):
 
     id = db.Column(db.String(64), primary_key=True)  # sha256 of the token
     user_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=False, index=True)
+    # The launch's course (None for a launch without one) and the role it gave: a relaunch with
+    # another role ends the sessions of the old one.
+    course_id = db.Column(db.Integer, db.ForeignKey("course.id"), index=True)
+    role = db.Column(db.String(32), nullable=False)
     data = db.Column(db.JSON, nullable=False, default=dict)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     expires_at = db.Column(db.DateTime, nullable=False, index=True)
@@ -38,12 +50,15 @@ def _hash(token: str) -> str:
 
 
 class TokenSession(CallbackDict, SessionMixin):
-    def __init__(self, initial=None, token: str | None = None):
+    def __init__(self, initial=None, token: str | None = None, created_at=None, user=None, course=None, role=None):
         def on_update(self):
             self.modified = True
 
         super().__init__(initial, on_update)
         self.token = token
+        self.created_at = created_at
+        # Who the session belongs to, loaded with it (see ``auth.load_current_user``).
+        self.user, self.course, self.role = user, course, role
         self.modified = False
 
 
@@ -60,10 +75,28 @@ def request_token() -> str | None:
     return token if token and len(token) <= 128 else None
 
 
-# Built once: every request runs this statement.
-_SESSION_BY_ID = db.select(WebSession.data, WebSession.expires_at).where(
-    WebSession.id == db.bindparam("id")
+# Built once: every request runs this statement. The session, its person and course, and the
+# enrolment's current role and state in one query.
+_SESSION_BY_ID = (
+    db.select(
+        WebSession.data, WebSession.created_at, WebSession.expires_at, WebSession.course_id,
+        WebSession.role, User, Course, Enrolment.role.label("enrolment_role"), Enrolment.active,
+    )
+    .join(User, User.id == WebSession.user_id)
+    .outerjoin(Course, Course.id == WebSession.course_id)
+    .outerjoin(Enrolment, (Enrolment.course_id == WebSession.course_id) & (Enrolment.user_id == WebSession.user_id))
+    .where(WebSession.id == db.bindparam("id"))
 )
+
+
+def session_alive(created_at, expires_at, now, absolute_seconds: int) -> bool:
+    """Neither idle past its expiry nor older than the absolute lifetime."""
+    return expires_at > now and created_at + timedelta(seconds=absolute_seconds) > now
+
+
+def next_expiry(created_at, now, idle_seconds: int, absolute_seconds: int):
+    """Idle expiry slides forward with use, but never past the absolute lifetime."""
+    return min(now + timedelta(seconds=idle_seconds), created_at + timedelta(seconds=absolute_seconds))
 
 
 class TokenSessionInterface(SessionInterface):
@@ -71,19 +104,31 @@ class TokenSessionInterface(SessionInterface):
         token = request_token()
         if token:
             row = db.session.execute(_SESSION_BY_ID, {"id": _hash(token)}).first()
-            if row is not None and row.expires_at > utcnow():
+            if row is None:
+                return TokenSession()
+            if row.course_id is None:
+                role = row.role
+            elif row.active:  # the course's enrolment as it is now, not as it was at launch
+                role = row.enrolment_role
+            else:  # left the course (roster), or no enrolment any more: no session
+                role = None
+            if role and session_alive(row.created_at, row.expires_at, utcnow(), app.config["SESSION_ABSOLUTE_SECONDS"]):
                 g.session_token = token
-                return TokenSession(row.data, token=token)
+                return TokenSession(row.data, token=token, created_at=row.created_at,
+                                    user=row.User, course=row.Course, role=role)
+            # The "session has ended" page still shows inside the platform's frame.
+            allow_framing_by(row.data.get("frame_origins"))
         return TokenSession()
 
     def save_session(self, app, session, response):
         # Anonymous visitors get no stored session: only start_session() creates one.
         if session.token and session.modified:
-            lifetime = timedelta(seconds=app.config["SESSION_LIFETIME_SECONDS"])
+            expires_at = next_expiry(session.created_at, utcnow(), app.config["SESSION_LIFETIME_SECONDS"],
+                                     app.config["SESSION_ABSOLUTE_SECONDS"])
             db.session.execute(
                 db.update(WebSession)
                 .where(WebSession.id == _hash(session.token))
-                .values(data=dict(session), expires_at=utcnow() + lifetime)
+                .values(data=dict(session), expires_at=expires_at)
             )
             db.session.commit()
 
@@ -91,28 +136,60 @@ class TokenSessionInterface(SessionInterface):
 _INSERT_SESSION = db.insert(WebSession.__table__)
 
 
-def start_session(session, user_id: int, data: dict, lifetime_seconds: int) -> str:
+def start_session(session, user_id: int, course_id: int | None, role: str, data: dict) -> str:
     """Begin a new session for a launch (in the caller's transaction); returns its token."""
     token = secrets.token_urlsafe(32)
     # Seeded here so the first page's CSRF token does not cost a session write.
     data = {"csrf_token": secrets.token_hex(20), **data}
+    now = utcnow()
     session.clear()
     session.update(data)
     session.token = token
+    session.created_at = now
     session.modified = False
-    now = utcnow()
+    config = current_app.config
     db.session.execute(
         _INSERT_SESSION,
         {
             "id": _hash(token),
             "user_id": user_id,
+            "course_id": course_id,
+            "role": role,
             "data": dict(data),
             "created_at": now,
-            "expires_at": now + timedelta(seconds=lifetime_seconds),
+            "expires_at": next_expiry(now, now, config["SESSION_LIFETIME_SECONDS"], config["SESSION_ABSOLUTE_SECONDS"]),
         },
     )
     g.session_token = token
     return token
+
+
+# Ending a session expires its row rather than deleting it: a page of the ended session then
+# still shows "session ended" inside the platform's frame (the row names the platform's origin).
+# ``flask lti purge`` deletes it with the other expired sessions.
+
+
+def end_session(session) -> None:
+    """Logout: the session ends (in the caller's transaction) and this request forgets it."""
+    if session.token:
+        db.session.execute(
+            db.update(WebSession).where(WebSession.id == _hash(session.token)).values(expires_at=utcnow())
+        )
+    session.clear()
+    session.token = None
+    session.user = session.course = session.role = None
+    g.pop("session_token", None)
+
+
+def end_sessions_with_other_role(user_id: int, course_id: int | None, role: str) -> int:
+    """A relaunch gave the person ``role`` in the course: their sessions with any other end."""
+    now = utcnow()
+    course = WebSession.course_id.is_(None) if course_id is None else WebSession.course_id == course_id
+    return db.session.execute(
+        db.update(WebSession)
+        .where(WebSession.user_id == user_id, course, WebSession.role != role, WebSession.expires_at > now)
+        .values(expires_at=now)
+    ).rowcount
 
 
 def end_sessions_before(cutoff) -> int:

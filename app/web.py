@@ -1,16 +1,19 @@
 """Request plumbing shared by every blueprint: session token in URLs, locale, error pages."""
 import logging
-from urllib.parse import urlencode
+import re
+from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import default_exceptions
 
 from .auth import load_current_user, login_required
 from .extensions import db
 from .i18n import LANGUAGE_NAMES, normalise_locale
-from .sessions import TOKEN_PARAM
+from .security import allow_framing_by
+from .sessions import TOKEN_PARAM, end_session
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,25 @@ ERROR_TITLES = {
 bp = Blueprint("core", __name__)
 
 
+# Browsers drop tabs and newlines anywhere in a URL, and C0 controls and spaces around it.
+_URL_IGNORED = re.compile(r"[\t\n\r]")
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` if it is a path of this tool (``/…``, not ``//…``), as a browser would read
+    it; otherwise None. Never an open redirect."""
+    cleaned = _URL_IGNORED.sub("", target or "").strip(_C0_AND_SPACE)
+    # Browsers read a backslash as a slash ("/\\host" is "//host"); controls have no place here.
+    if "\\" in cleaned or _CONTROL.search(cleaned):
+        return None
+    parts = urlsplit(cleaned)
+    if parts.scheme or parts.netloc or not cleaned.startswith("/") or cleaned.startswith("//"):
+        return None
+    return cleaned
+
+
 @bp.post("/locale")
 @login_required()
 def set_locale():
@@ -51,11 +73,19 @@ def set_locale():
     if chosen is None:
         abort(400)
     session["locale"] = chosen
-    target = request.form.get("next", "")
-    # Only paths inside this tool: never an open redirect.
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("programme.home")
+    target = safe_next(request.form.get("next")) or url_for("programme.home")
     return redirect(_with_token(target), code=303)
+
+
+@bp.post("/logout")
+def logout():
+    """End the tool's session (CSRF-protected; the platform's own session is not ours to end)."""
+    get_locale()  # in the session's language, chosen before the session goes
+    allow_framing_by(session.get("frame_origins"))  # the page still shows in the platform's frame
+    end_session(session)
+    db.session.commit()
+    g.user = g.course = g.role = None
+    return render_template("logged_out.html")
 
 
 def _with_token(path: str) -> str:
@@ -95,6 +125,7 @@ def init_app(app):
         }
 
     def render_error(status: int, message=None):
+        """The error page; ``message`` replaces the status's generic explanation."""
         db.session.rollback()
         return (
             render_template(
@@ -106,8 +137,13 @@ def init_app(app):
             status,
         )
 
+    def specific_message(error):
+        """A description given to ``abort()`` or by a dedicated exception, not werkzeug's default."""
+        default = default_exceptions[error.code].description
+        return error.description if error.description != default else None
+
     for status in (400, 401, 403, 404, 405, 413):
-        app.register_error_handler(status, lambda e, status=status: render_error(status))
+        app.register_error_handler(status, lambda e, status=status: render_error(status, specific_message(e)))
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -189,8 +189,8 @@ def run(url: str) -> None:
         with app.test_request_context("/"):
             from flask import session
 
-            token = start_session(session, admin_user.id, {"user_id": admin_user.id, "course_id": course.id,
-                                                           "role": "administrator", "launch_locale": "fi"}, 3600)
+            token = start_session(session, admin_user.id, course.id, "administrator",
+                                  {"user_id": admin_user.id, "course_id": course.id, "launch_locale": "fi"})
             db.session.commit()
         big_id, small_id, engine = big.id, small.id, db.engine
 

@@ -15,6 +15,8 @@ LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
         (["Instructor"], "facilitator"),
         ([LIS + "membership/Instructor#TeachingAssistant"], "facilitator"),
         (["TeachingAssistant"], "facilitator"),
+        ([LIS + "membership#TeachingAssistant"], "facilitator"),
+        ([LIS + "membership/Learner#TeachingAssistant"], "guest"),  # only under Instructor (tests/security)
         ([LIS + "institution/person#Administrator"], "administrator"),
         ([LIS + "system/person#Administrator"], "administrator"),
         ([LIS + "institution/person#Administrator", LIS + "membership#Instructor"], "administrator"),

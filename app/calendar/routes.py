@@ -5,7 +5,8 @@ their pair's logged meetings; a facilitator's holds the events and the sessions 
 the course's programme.
 
 The feed is fetched by calendar applications without a session, so its URL carries a secret:
-32 random bytes, of which only the SHA-256 is stored. Revoking (or replacing) the URL makes the
+32 random bytes, of which only the SHA-256 is stored. The secret goes in the query string
+(``/calendar/feed.ics?token=…``), which access logs leave out, never in the path. Revoking (or replacing) the URL makes the
 old one answer 404 at once. The feed also answers 404 once the person has left the course.
 """
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -165,10 +166,11 @@ def revoke_feed():
     return redirect(url_for("calendar.page"), code=303)
 
 
-@bp.get("/feed/<token>.ics")
-def feed(token: str):
+@bp.get("/feed.ics")
+def feed():
     """The feed, authenticated by its secret alone (no session, no cookies)."""
-    if len(token) > 128:
+    token = request.args.get("token", "")
+    if not token or len(token) > 128:
         abort(404)
     row = db.session.scalar(
         db.select(CalendarFeed).where(CalendarFeed.token_hash == _hash(token), CalendarFeed.revoked_at.is_(None))

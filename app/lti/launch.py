@@ -26,6 +26,7 @@ from pylti1p3.registration import Registration
 from pylti1p3.tool_config.abstract import ToolConfAbstract
 
 from ..extensions import db
+from ..security import contains_nul
 from ..upsert import insert_new
 from .errors import LaunchError
 from .models import Deployment, Platform, UsedNonce, utcnow
@@ -304,6 +305,12 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             raise LaunchError("bad_alg", alg=str(header.get("alg")))
         if not header.get("kid"):
             raise LaunchError("missing_kid")
+        if not isinstance(header["kid"], str):  # an object or list would reach the key lookup
+            raise LaunchError("bad_kid")
+        # No column stores a NUL (PostgreSQL refuses it): a claim with one is refused whole.
+        claim = next((name for name, value in self._jwt["body"].items() if contains_nul(name) or contains_nul(value)), None)
+        if claim is not None:
+            raise LaunchError("nul_in_claim", claim=claim.replace("\x00", "\\0")[:100])
         return self
 
     def validate_registration(self):

@@ -23,10 +23,11 @@ import secrets
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
+from ..security import allow_framing_by, platform_origins
 from . import outbound
 from .deep_linking import bp
 from .models import Deployment, Platform, RegistrationUrl, utcnow
@@ -320,8 +321,10 @@ def dynamic_registration(secret):
             "dynamic registration refused: %s", error.code,
             extra={"reason": error.code, "step": error.step, "status": error.status, "excerpt": error.excerpt},
         )
+        # Moodle shows this answer in its own frame; the page holds nothing to act on.
+        allow_framing_by(platform_origins(request.args.get("openid_configuration") or ""))
         return render_template("lti/register_error.html", error=error), error.status
     # The page answering this registration is framed by the platform's window: let its origin in.
-    current_app.extensions.pop("frame_ancestors", None)
+    allow_framing_by(platform_origins(platform.issuer, platform.auth_login_url))
     log.info("dynamic registration stored, pending approval", extra={"issuer": platform.issuer, "client_id": platform.client_id})
     return render_template("lti/registered.html", platform=platform)

@@ -2,7 +2,10 @@
 
 Launches carry full role URIs; Moodle's membership service answers with short names
 (``Learner``, ``Instructor``): both map the same way. ``membership#Mentor`` is LTI's
-parent/observer role, not a mentor of this programme.
+parent/observer role, not a mentor of this programme. A sub-role grants what its principal role
+grants, except that a teaching assistant is staff only as the context role itself
+(``membership#TeachingAssistant``, ``TeachingAssistant``) or under Instructor
+(``membership/Instructor#TeachingAssistant``): under any other principal it grants nothing.
 """
 from ..people.models import ADMINISTRATOR, FACILITATOR, GUEST, PARTICIPANT
 
@@ -11,7 +14,7 @@ ADMIN_SCOPES = ("institution/person", "system/person")
 
 
 def _parse(role: str) -> tuple[str, str, str | None]:
-    """Return (scope, role name, sub-role) for a full URI or a short name."""
+    """Return (scope, principal role name, sub-role or None) for a full URI or a short name."""
     if role.startswith(LIS):
         path, _, name = role[len(LIS):].partition("#")
         scope, _, principal = path.partition("/")
@@ -33,8 +36,8 @@ def tool_role(lti_roles: list[str] | None) -> str:
         if not isinstance(raw, str):
             continue
         scope, name, sub = _parse(raw.strip())
-        if sub == "TeachingAssistant":
-            name = "TeachingAssistant"
+        if sub == "TeachingAssistant" and name != "Instructor":
+            continue  # e.g. membership/Learner#TeachingAssistant: not staff, and not a learner either
         if name == "Administrator" and scope in ADMIN_SCOPES:
             found.add(ADMINISTRATOR)
         elif scope == "membership" and name in ("Instructor", "TeachingAssistant", "Administrator"):

@@ -17,7 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import csrf, db
 from ..i18n import normalise_locale
 from ..people.services import LaunchIdentity, record_launch
-from ..sessions import start_session
+from ..security import allow_framing_by, platform_origins
+from ..sessions import end_sessions_with_other_role, start_session
 from .errors import LaunchError
 from .launch import (
     CLAIM,
@@ -101,6 +102,10 @@ def identity_from_claims(claims: dict, issuer: str) -> LaunchIdentity:
     )
 
 
+def _frame_origins(launch: ToolMessageLaunch) -> list[str]:
+    return platform_origins(launch.platform.issuer, launch.platform.auth_login_url) if launch.platform else []
+
+
 def _session_data(launch: ToolMessageLaunch, identity: LaunchIdentity, user_id: int, course_id: int | None) -> dict:
     claims = launch.claims
     link = _object(claims, "resource_link")
@@ -108,8 +113,9 @@ def _session_data(launch: ToolMessageLaunch, identity: LaunchIdentity, user_id: 
     return {
         "user_id": user_id,
         "course_id": course_id,
-        "role": identity.role,
         "launch_locale": identity.locale,
+        # Only the launching platform may frame the tool during this session.
+        "frame_origins": _frame_origins(launch),
         "lti": {
             "platform_id": launch.platform.id,
             "message_type": claims.get(CLAIM + "message_type"),
@@ -134,16 +140,18 @@ def launch():
             identity = identity_from_claims(message.claims, message.platform.issuer)
             user_id, course_id = record_launch(identity)
             record_services(message.claims, message.platform, course_id)
+            end_sessions_with_other_role(user_id, course_id, identity.role)
             start_session(
-                session,
-                user_id,
-                _session_data(message, identity, user_id, course_id),
-                current_app.config["SESSION_LIFETIME_SECONDS"],
+                session, user_id, course_id, identity.role, _session_data(message, identity, user_id, course_id)
             )
             db.session.commit()
             break
+        except LaunchError:
+            allow_framing_by(_frame_origins(message))  # the refusal shows in the platform's frame
+            raise
         except CookiesBlocked as blocked:
             db.session.rollback()
+            allow_framing_by(_frame_origins(message))
             log.info("launch needs a new window: state cookie missing")
             return render_template(
                 "lti/new_window.html",

@@ -4,6 +4,7 @@ stored, and a revoked URL answers 404."""
 import hashlib
 import re
 from datetime import date, datetime, time
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
@@ -92,7 +93,9 @@ def test_feed_parses_back_with_helsinki_times_across_dst(world):
 def test_only_the_hash_is_stored_and_revoking_gives_404(world):
     aino = world.viewers["p1"]
     url = feed_url(world, aino)
-    token = url.rsplit("/", 1)[1].removesuffix(".ics")
+    parts = urlsplit(url)
+    assert parts.path == "/calendar/feed.ics"  # the secret is never in the path (access logs keep paths)
+    token = parse_qs(parts.query)["token"][0]
     path = url.split("localhost", 1)[-1]
     with world.app.app_context():
         row = db.session.scalar(db.select(CalendarFeed))
@@ -104,8 +107,9 @@ def test_only_the_hash_is_stored_and_revoking_gives_404(world):
                               query_string={"s": aino.token})
     assert revoke.status_code == 303
     assert anonymous.get(path).status_code == 404
-    # A wrong or guessed token is 404 as well.
+    # A wrong or guessed token is 404 as well, and so is the old form with the secret in the path.
     assert anonymous.get(path.replace(token[:6], "AAAAAA")).status_code == 404
+    assert anonymous.get(f"/calendar/feed/{token}.ics").status_code == 404
 
 
 def test_a_new_address_replaces_the_old(world):

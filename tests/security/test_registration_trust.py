@@ -394,3 +394,19 @@ def test_platform_add_with_a_foreign_audience_is_refused(app):
     assert app.test_cli_runner().invoke(args=args).exit_code == 0
     [platform] = _platforms(app)
     assert platform.state == "approved" and urlsplit(platform.auth_token_url).hostname == "moodle.example.fi"
+
+
+def test_the_registration_answer_is_framed_by_the_registering_platform_only(app, client, rogue):
+    # Moodle shows the registration's answer in its own frame: a page it cannot frame stays blank.
+    page = _register(client, _secret(app), rogue)
+    assert page.status_code == 200
+    assert page.headers["Content-Security-Policy"].endswith(f"frame-ancestors 'self' {rogue.issuer}")
+    refused = _register(client, "made-up-secret", rogue)
+    assert refused.headers["Content-Security-Policy"].endswith(f"frame-ancestors 'self' {rogue.issuer}")
+
+
+def test_a_configuration_url_cannot_write_into_the_policy(client):
+    page = client.get("/lti/register/x", query_string={"openid_configuration": "http://a.example;script-src *"})
+    assert page.status_code == 403
+    policy = page.headers["Content-Security-Policy"]
+    assert "script-src *" not in policy and policy.endswith("frame-ancestors 'self'")
