@@ -96,7 +96,7 @@ def test_another_origin_is_refused(url):
     _refused(code, check_url, url, ORIGINS, production=False)
 
 
-@pytest.mark.parametrize("url", [None, 42, "", "moodle.example/x", "javascript:alert(1)", "https:///x", "https://moodle.example\t/x", "https://moodle.example/x\n", "https://[::1/x"])
+@pytest.mark.parametrize("url", [None, 42, "", "moodle.example/x", "javascript:alert(1)", "https:///x", "https://moodle.example\t/x", "https://moodle.example/x\n", "https://[::1/x", "https://moodle.example\\@evil.example/", "https://evil.example\\.moodle.example/"])
 def test_malformed_urls_are_refused(url):
     _refused("bad_url", check_url, url, ORIGINS, production=False)
 
