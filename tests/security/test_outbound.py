@@ -265,6 +265,8 @@ class World:
 
 @pytest.fixture
 def world(app, remote, other):
+    import threading
+
     from tests.lti_double import PlatformDouble
 
     double = PlatformDouble()
@@ -274,6 +276,10 @@ def world(app, remote, other):
     double.register(app)
     with app.app_context():
         yield World(app, double, remote, other)
+    # A launch's background sync must not outlive the test (its database is cleaned next).
+    for thread in threading.enumerate():
+        if thread.name.startswith("roster-sync-"):
+            thread.join(30)
     double.close()
 
 
