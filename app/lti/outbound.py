@@ -136,7 +136,9 @@ def check_url(url, origins, *, production: bool, resolve: bool = True) -> str:
     (plain http to loopback only in development), not on one of ``origins``, or in production
     a host resolving to a non-public address (``resolve=False`` leaves that to ``fetch``, for a
     URL that is only stored now)."""
-    if not isinstance(url, str) or any(ord(c) <= 32 or ord(c) == 127 for c in url):
+    # Whitespace, control characters and backslashes are where URL parsers disagree (browsers
+    # read "\\" as "/"): a URL with any of them is not one a platform needs to give.
+    if not isinstance(url, str) or any(ord(c) <= 32 or ord(c) == 127 or c == "\\" for c in url):
         raise OutboundRefused("bad_url")
     try:
         parts = urlsplit(url)

@@ -20,6 +20,7 @@ from datetime import timedelta
 from urllib.parse import urlencode, urljoin
 
 from sqlalchemy import or_
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from ..people.models import Enrolment, User
@@ -234,6 +235,11 @@ def sync_after_launch(app, course_id: int) -> threading.Thread | None:
     owner = _owner()
     try:
         claimed = claim(course_id, owner, launch=True)
+    except SQLAlchemyError:
+        # The launch itself has succeeded; a sync that could not be claimed waits for the next.
+        db.session.rollback()
+        log.warning("roster sync after launch not claimed", exc_info=True)
+        claimed = False
     except BaseException:
         _launch_syncs.release()
         raise
@@ -248,6 +254,8 @@ def sync_after_launch(app, course_id: int) -> threading.Thread | None:
                     sync_roster(course_id, app.extensions["lti_tokens"], claimed_by=owner)
                 except ServiceError as error:
                     log.warning("roster sync after launch failed: %s", error)
+                except Exception:  # nobody waits for this thread: say what happened
+                    log.exception("roster sync after launch crashed")
                 finally:
                     db.session.remove()
         finally:

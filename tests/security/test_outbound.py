@@ -96,7 +96,7 @@ def test_another_origin_is_refused(url):
     _refused(code, check_url, url, ORIGINS, production=False)
 
 
-@pytest.mark.parametrize("url", [None, 42, "", "moodle.example/x", "javascript:alert(1)", "https:///x", "https://moodle.example\t/x", "https://moodle.example/x\n", "https://[::1/x"])
+@pytest.mark.parametrize("url", [None, 42, "", "moodle.example/x", "javascript:alert(1)", "https:///x", "https://moodle.example\t/x", "https://moodle.example/x\n", "https://[::1/x", "https://moodle.example\\@evil.example/", "https://evil.example\\.moodle.example/"])
 def test_malformed_urls_are_refused(url):
     _refused("bad_url", check_url, url, ORIGINS, production=False)
 
@@ -265,6 +265,8 @@ class World:
 
 @pytest.fixture
 def world(app, remote, other):
+    import threading
+
     from tests.lti_double import PlatformDouble
 
     double = PlatformDouble()
@@ -274,6 +276,10 @@ def world(app, remote, other):
     double.register(app)
     with app.app_context():
         yield World(app, double, remote, other)
+    # A launch's background sync must not outlive the test (its database is cleaned next).
+    for thread in threading.enumerate():
+        if thread.name.startswith("roster-sync-"):
+            thread.join(30)
     double.close()
 
 
