@@ -28,7 +28,8 @@ from ..lti.models import utcnow
 from ..mentoring.rules import NonexistentTime, helsinki_to_utc, utc_to_helsinki
 from ..people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT, Enrolment, User
 from ..programme.models import Programme, Registration
-from ..programme.routes import current_programme, current_programme_or_404 as _programme
+from ..programme.routes import current_programme, current_programme_or_404 as _programme, outside_programme
+from ..programme.rules import web_link
 from ..upsert import insert
 from . import rules
 from .models import ADDED_KINDS, Attendance, ProgrammeEvent
@@ -87,7 +88,10 @@ def _registered(programme_id: int) -> list[tuple[Registration, User]]:
 
 
 def ends(moment: datetime, minutes: int) -> datetime:
-    return moment + timedelta(minutes=minutes)
+    try:
+        return moment + timedelta(minutes=minutes)
+    except OverflowError:  # an event stored before dates were bounded, at the end of year 9999
+        return datetime.max
 
 
 @bp.context_processor
@@ -140,13 +144,17 @@ def _index_page(programme, errors=None, form=None, status=200):
     ), status
 
 
-def _event_fields(form, errors: dict, *, fixed_day: date | None = None) -> dict:
+def _event_fields(programme, form, errors: dict, *, fixed_day: date | None = None) -> dict:
     """Validated fields of the event form; ``fixed_day``: the programme's date for its own events."""
     values = {}
     try:
         day = fixed_day or date.fromisoformat(form.get("date", "").strip())
         at = time.fromisoformat(form.get("time", "").strip())
-        values["starts_at"] = helsinki_to_utc(day, at)
+        refusal = None if fixed_day else outside_programme(programme, day)
+        if refusal:
+            errors["when"] = refusal
+        else:
+            values["starts_at"] = helsinki_to_utc(day, at)
     except NonexistentTime:
         errors["when"] = _("That time does not exist in Finland: clocks skip from 03:00 to 04:00 that night.")
     except ValueError:
@@ -160,7 +168,7 @@ def _event_fields(form, errors: dict, *, fixed_day: date | None = None) -> dict:
     values["duration_minutes"] = minutes
     values["location"] = form.get("location", "").strip()[:255]
     url = form.get("url", "").strip()
-    if url and (not url.lower().startswith(("https://", "http://")) or len(url) > 1024 or " " in url):
+    if url and not web_link(url):
         errors["url"] = _("The link must be a web address starting with https://.")
     values["url"] = url
     values["description"] = form.get("description", "").strip()[:5000]
@@ -181,7 +189,7 @@ def create():
         errors["title"] = _("Give the event a title.")
     elif len(title) > 255:
         errors["title"] = _("The title can be at most %(n)s characters.", n=255)
-    values = _event_fields(form, errors)
+    values = _event_fields(programme, form, errors)
     if errors:
         return _index_page(programme, errors=errors, form=form.to_dict(), status=400)
     event = ProgrammeEvent(programme_id=programme.id, kind=kind, title=title, **values)
@@ -201,7 +209,7 @@ def edit(event_id: int):
     form = request.form if request.method == "POST" else {}
     if request.method == "POST":
         fixed = utc_to_helsinki(event.starts_at).date() if event.slot else None
-        values = _event_fields(request.form, errors, fixed_day=fixed)
+        values = _event_fields(event.programme, request.form, errors, fixed_day=fixed)
         title = request.form.get("title", "").strip()
         if not event.slot and not title:
             errors["title"] = _("Give the event a title.")
