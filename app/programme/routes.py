@@ -413,8 +413,7 @@ def register():
         )
         if attach(form, problems) and not missing and not ambiguous:
             if registration is None:
-                registration = Registration(programme_id=programme.id, user_id=g.user.id)
-                db.session.add(registration)
+                registration = services.first_registration(programme, g.user.id)
             registration.withdrawn_at = None
             for name in ("role_wish", "forms", "organisation_id", "unit", "themes_offered", "themes_wanted", "goals",
                          "languages", "capacity", "counterpart_user_id", "must_not_pair"):
