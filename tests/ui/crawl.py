@@ -33,9 +33,16 @@ class PageParser(HTMLParser):
         self.forms: list[Form] = []
         self._select: tuple[str, list[str], list[str]] | None = None  # name, options, selected
         self._textarea: str | None = None
+        self.title = ""
+        self.title_tags: list[str] = []  # markup inside <title>, which a browser shows as text
+        self._in_title = False
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
+        if self._in_title:
+            self.title_tags.append(tag)
+        if tag == "title":
+            self._in_title = True
         form = self.forms[-1] if self.forms else None
         if tag == "a" and attrs.get("href"):
             self.links.append(attrs["href"])
@@ -62,11 +69,15 @@ class PageParser(HTMLParser):
             form.fields.append((attrs["name"], ""))
 
     def handle_data(self, data):
+        if self._in_title:
+            self.title += data
         if self._textarea is not None and self.forms:
             name, value = self.forms[-1].fields[-1]
             self.forms[-1].fields[-1] = (name, value + data)
 
     def handle_endtag(self, tag):
+        if tag == "title":
+            self._in_title = False
         if tag == "select" and self._select is not None:
             name, options, selected = self._select
             chosen = selected[:1] or options[:1]

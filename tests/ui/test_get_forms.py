@@ -48,3 +48,11 @@ def test_every_get_form_in_the_tool_is_the_macro():
             if 'method="post"' not in match.group(0).lower():
                 offenders.append(f"{template.relative_to(APP)}: {match.group(0)}")
     assert offenders == [], "use get_form from _forms.html for GET forms"
+
+
+@pytest.mark.parametrize("launch", [facilitator, administrator], ids=["facilitator", "administrator"])
+def test_every_page_title_is_plain_text(app, platform, seeded, launch):
+    # A tag pasted into a title block shows as text in the browser's tab and in screen readers.
+    pages = walk(launch(app, platform))
+    assert {key: page.title_tags for key, page in pages.items() if page.title_tags} == {}
+    assert all(page.title.strip() for page in pages.values())
