@@ -54,6 +54,9 @@ def test_event_and_session_dates_within_the_programme(world):
         session = world.post(staff, f"/sparring/groups/{group}/sessions",
                              {"date": day, "time": "10:00", "duration": "60"})
         assert session.status_code == 400 and WITHIN in text(session.get_data(as_text=True)), day
+    # The error summary at the top links to the field.
+    assert '<a href="#event-date">' + WITHIN in event.get_data(as_text=True)
+    assert '<a href="#session-date">' + WITHIN in session.get_data(as_text=True)
     # An added event moved outside the programme is refused too.
     assert world.post(staff, "/events/", {"kind": "lecture", "title": "Luento", "date": "2022-12-01",
                                           "time": "10:00", "duration": "60"}, csrf_from="/events/").status_code == 303
