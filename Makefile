@@ -7,6 +7,9 @@ PLATFORM_PORT ?= 5001
 export FLASK_APP := app
 # Access logs without query strings: session tokens travel in URLs and must not land in logs.
 ACCESS_LOG := --access-logfile - --access-logformat '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+# Threads, not sync workers: a browser's idle pre-opened connections would each hold a whole
+# sync worker until its timeout, and every other request would wait (tests/ui/test_demo_serving.py).
+SERVE := --worker-class gthread --threads 4
 
 .PHONY: install demo test test-postgres browser translations bench clean
 
@@ -45,9 +48,9 @@ demo: install
 	@echo
 	@trap 'kill 0' INT TERM EXIT; \
 	DEVPLATFORM_URL=http://127.0.0.1:$(PLATFORM_PORT) TOOL_URL=http://localhost:$(TOOL_PORT) \
-	  $(BIN)/gunicorn --workers 1 --bind 127.0.0.1:$(PLATFORM_PORT) $(ACCESS_LOG) 'app.devplatform:create_app()' & \
+	  $(BIN)/gunicorn --workers 1 $(SERVE) --bind 127.0.0.1:$(PLATFORM_PORT) $(ACCESS_LOG) 'app.devplatform:create_app()' & \
 	TOOL_URL=http://localhost:$(TOOL_PORT) \
-	  $(BIN)/gunicorn --workers 2 --bind localhost:$(TOOL_PORT) $(ACCESS_LOG) 'app:create_app()' & \
+	  $(BIN)/gunicorn --workers 2 $(SERVE) --bind localhost:$(TOOL_PORT) $(ACCESS_LOG) 'app:create_app()' & \
 	wait
 
 translations: $(VENV)/.installed

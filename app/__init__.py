@@ -43,6 +43,9 @@ def _tune_sqlite(app: Flask) -> None:
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None)
+    from .ids import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route: ids beyond the database's range are 404
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(load_config(app.instance_path, config))
     _configure_logging(app)

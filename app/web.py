@@ -109,6 +109,7 @@ def init_app(app):
             values[TOKEN_PARAM] = token
 
     app.before_request(load_current_user)
+    app.jinja_env.globals["token_param"] = TOKEN_PARAM  # for the GET form macro (templates/_forms.html)
 
     @app.context_processor
     def template_globals():

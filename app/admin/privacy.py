@@ -11,7 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, String, Text, cast, delete, or_, select, update
 
 from ..extensions import db
-from ..people.models import User
+from ..people.models import ERASED_SUBJECT_PREFIX, User
 
 # Columns that say "this row is this person's": their registration, journal, membership, post…
 OWNER_COLUMNS = ("user_id", "author_id")
@@ -218,7 +218,7 @@ def erase_person(user: User) -> dict[str, int]:
     counts["texts_scrubbed"] = scrub_texts(terms)
     user.name = user.given_name = user.family_name = user.email = user.picture = user.locale = None
     # A fresh subject: a later launch by the same Moodle account starts a new, empty record.
-    user.subject = f"erased:{secrets.token_hex(8)}"
+    user.subject = f"{ERASED_SUBJECT_PREFIX}{secrets.token_hex(8)}"
     return {k: v for k, v in counts.items() if v}
 
 

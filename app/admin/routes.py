@@ -12,11 +12,13 @@ from flask_babel import lazy_gettext as _l
 
 from ..auth import STAFF, login_required
 from ..extensions import db
+from ..ids import db_int
 from ..lti import gradebook as gradebook_service
 from ..lti.models import utcnow
 from ..mentoring.rules import helsinki_to_utc
 from ..people.models import ADMINISTRATOR, Enrolment, User
 from ..programme.models import FORMS, Programme
+from ..programme.rules import EARLIEST_DAY, LATEST_DAY, sane_day
 from . import exports, privacy, report, rules
 from .audit import record
 from .models import AccessibilityFeedback, AuditEntry
@@ -126,10 +128,14 @@ def _parse_day(value: str | None, field: str, errors: dict) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         errors[field] = _l("Give the date as YYYY-MM-DD, for example 2026-03-31.")
         return None
+    if not sane_day(day):
+        errors[field] = _l("Give a date between %(first)s and %(last)s.", first=EARLIEST_DAY.year, last=LATEST_DAY.year)
+        return None
+    return day
 
 
 @bp.get("/audit")
@@ -141,7 +147,7 @@ def audit_log():
     actor = request.args.get("actor", "").strip()
     since = _parse_day(request.args.get("since"), "since", errors)
     until = _parse_day(request.args.get("until"), "until", errors)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = max(request.args.get("page", 1, type=db_int) or 1, 1)
     query = db.select(AuditEntry, User).outerjoin(User, AuditEntry.actor_id == User.id).where(scope)
     if action:
         query = query.where(AuditEntry.action == action)
@@ -219,13 +225,13 @@ def _report_context() -> dict:
     programmes = db.session.scalars(
         db.select(Programme).where(Programme.course_id == _course_id()).order_by(Programme.kickoff.desc())
     ).all()
-    chosen = request.args.get("programme", type=int)
+    chosen = request.args.get("programme", type=db_int)
     programme = next((p for p in programmes if p.id == chosen), None) if chosen else (programmes[0] if programmes else None)
     if chosen and programme is None:
         abort(404)  # another course's programme, or none
     errors = {}
     organisations = report.organisations(programme) if programme else []
-    org_id = request.args.get("organisation", type=int)
+    org_id = request.args.get("organisation", type=db_int)
     if request.args.get("organisation") and org_id not in {o.id for o in organisations}:
         errors["organisation"] = _l("That organisation is not in this programme.")
         org_id = None
@@ -261,7 +267,7 @@ def report_page():
         return render_template("admin/report.html", **ctx, role_labels=exports.ROLE_LABELS,
                                form_labels=exports.FORM_LABELS, forms=FORMS, roles=report.ROLES)
     filters = ctx["filters"]
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = max(request.args.get("page", 1, type=db_int) or 1, 1)
     summaries, total = rules.summarise(report.summary_cells(programme, filters), programme.required_meetings)
     by_id = {o.id: o for o in ctx["organisations"]}
     ordered = [(by_id.get(org_id), summaries[org_id]) for org_id in
@@ -339,7 +345,7 @@ def report_export(fmt: str):
 def gradebook():
     summary = gradebook_service.course_summary(g.course.id) if g.course else None
     return render_template("admin/gradebook.html", summary=summary,
-                           resent=request.args.get("resent", type=int))
+                           resent=request.args.get("resent", type=db_int))
 
 
 @bp.post("/gradebook/resend")

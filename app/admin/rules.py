@@ -50,9 +50,12 @@ def feedback_overdue(created_at: datetime, now: datetime) -> bool:
 
 
 def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later, clamped to the month's last day (31 Jan + 1 = 28/29 Feb)."""
+    """The same day ``months`` later, clamped to the month's last day (31 Jan + 1 = 28/29 Feb);
+    beyond year 9999, the last day there is."""
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
+    if year > date.max.year:  # a closing date stored before dates were bounded: never due
+        return date.max
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 

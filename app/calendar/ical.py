@@ -43,7 +43,10 @@ def build(items: list[Item], name: str, stamp: datetime) -> bytes:
         event.add("uid", item.uid)
         event.add("dtstamp", _utc(stamp))
         event.add("dtstart", _utc(item.starts_at))
-        event.add("dtend", _utc(item.starts_at + timedelta(minutes=item.minutes)))
+        try:
+            event.add("dtend", _utc(item.starts_at + timedelta(minutes=item.minutes)))
+        except OverflowError:  # at the end of year 9999 (stored before dates were bounded)
+            event.add("duration", timedelta(minutes=item.minutes))
         event.add("summary", item.title)
         if item.location:
             event.add("location", item.location)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -122,14 +122,27 @@ def page():
         upcoming=[i for i in items if i.starts_at >= now],
         past=[i for i in items if i.starts_at < now],
         feed=_active_feed(g.user.id, g.course.id) if g.course else None,
-        new_url=None,
+        new_url=session.pop(NEW_URL_KEY, None),
     )
+
+
+# A new address waits in the (server-side) session for the page that shows it once, so that the
+# creation answers with a redirect and a reload creates nothing.
+NEW_URL_KEY = "calendar_new_url"
+
+
+@bp.get("/feed")
+@bp.get("/feed/revoke")
+@login_required(*MEMBERS)
+def feed_forms():
+    """The forms' addresses opened as pages (a reload, a bookmark) lead to the calendar page."""
+    return redirect(url_for("calendar.page", _anchor="feed-heading"), code=303)
 
 
 @bp.post("/feed")
 @login_required(*MEMBERS)
 def create_feed():
-    """A new secret URL (any earlier one stops working). It is shown once, on this response."""
+    """A new secret URL (any earlier one stops working). It is shown once, on the next page."""
     if g.course is None:
         abort(404)
     now = utcnow()
@@ -140,17 +153,8 @@ def create_feed():
     db.session.add(CalendarFeed(user_id=g.user.id, course_id=g.course.id, token_hash=_hash(token)))
     db.session.commit()
     # Built without the session token: the feed is reached outside any session.
-    url = tool_url("calendar.feed", token=token, **{TOKEN_PARAM: None})
-    programme = current_programme(g.course.id)
-    items = items_for(g.user, g.role, programme) if programme else []
-    return render_template(
-        "calendar/page.html",
-        programme=programme,
-        upcoming=[i for i in items if i.starts_at >= now],
-        past=[i for i in items if i.starts_at < now],
-        feed=_active_feed(g.user.id, g.course.id),
-        new_url=url,
-    )
+    session[NEW_URL_KEY] = tool_url("calendar.feed", token=token, **{TOKEN_PARAM: None})
+    return redirect(url_for("calendar.page", _anchor="feed-heading"), code=303)
 
 
 @bp.post("/feed/revoke")

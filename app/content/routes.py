@@ -21,7 +21,6 @@ from sqlalchemy.exc import IntegrityError
 from ..auth import STAFF, login_required
 from ..extensions import db
 from ..people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT, Enrolment
-from ..sessions import TOKEN_PARAM
 from . import get_library
 from .library import DEFAULT_LANGUAGE, LANGUAGES, Module, search_modules
 from ..mentoring.journal import PROMPTS as JOURNAL_PROMPTS
@@ -167,7 +166,6 @@ def _toc_tree(entries) -> list[TocNode]:
 @bp.context_processor
 def _content_globals():
     return {
-        "token_param": TOKEN_PARAM,
         "audience_tags": AUDIENCE_TAGS,
         "language_in": LANGUAGE_IN,
     }

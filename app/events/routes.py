@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from babel.dates import format_date, format_time
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -27,7 +27,8 @@ from ..lti.models import utcnow
 from ..mentoring.rules import NonexistentTime, helsinki_to_utc, utc_to_helsinki
 from ..people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT, User
 from ..programme.models import Registration
-from ..programme.routes import current_programme, current_programme_or_404 as _programme
+from ..programme.routes import current_programme, current_programme_or_404 as _programme, outside_programme
+from ..programme.rules import web_link
 from ..upsert import insert
 from . import rules
 from .models import ADDED_KINDS, Attendance, ProgrammeEvent
@@ -84,7 +85,10 @@ def _registered(programme_id: int) -> list[tuple[Registration, User]]:
 
 
 def ends(moment: datetime, minutes: int) -> datetime:
-    return moment + timedelta(minutes=minutes)
+    try:
+        return moment + timedelta(minutes=minutes)
+    except OverflowError:  # an event stored before dates were bounded, at the end of year 9999
+        return datetime.max
 
 
 @bp.context_processor
@@ -99,7 +103,11 @@ def index():
     if programme is None:
         return render_template("sparring/no_programme.html", title=_("Programme events"))
     ensure_programme_events(programme)
-    events = programme_events(programme.id)
+    return _index_page(programme)
+
+
+def _index_page(programme, errors=None, form=None, status=200):
+    """The events page; after a refused "add event" too, so its counts stay right."""
     mine: set[int] = set()
     counts: dict[int, int] = {}
     if g.role in STAFF:
@@ -119,16 +127,12 @@ def index():
                 .where(ProgrammeEvent.programme_id == programme.id, Attendance.user_id == g.user.id)
             )
         )
-    return _index_page(programme, events, mine, counts)
-
-
-def _index_page(programme, events, mine=frozenset(), counts=None, errors=None, form=None, status=200):
     return render_template(
         "events/index.html",
         programme=programme,
-        events=events,
+        events=programme_events(programme.id),
         mine=mine,
-        counts=counts or {},
+        counts=counts,
         now=utcnow(),
         is_staff=g.role in STAFF,
         added_kinds=ADDED_KINDS,
@@ -137,13 +141,17 @@ def _index_page(programme, events, mine=frozenset(), counts=None, errors=None, f
     ), status
 
 
-def _event_fields(form, errors: dict, *, fixed_day: date | None = None) -> dict:
+def _event_fields(programme, form, errors: dict, *, fixed_day: date | None = None) -> dict:
     """Validated fields of the event form; ``fixed_day``: the programme's date for its own events."""
     values = {}
     try:
         day = fixed_day or date.fromisoformat(form.get("date", "").strip())
         at = time.fromisoformat(form.get("time", "").strip())
-        values["starts_at"] = helsinki_to_utc(day, at)
+        refusal = None if fixed_day else outside_programme(programme, day)
+        if refusal:
+            errors["when"] = refusal
+        else:
+            values["starts_at"] = helsinki_to_utc(day, at)
     except NonexistentTime:
         errors["when"] = _("That time does not exist in Finland: clocks skip from 03:00 to 04:00 that night.")
     except ValueError:
@@ -157,7 +165,7 @@ def _event_fields(form, errors: dict, *, fixed_day: date | None = None) -> dict:
     values["duration_minutes"] = minutes
     values["location"] = form.get("location", "").strip()[:255]
     url = form.get("url", "").strip()
-    if url and (not url.lower().startswith(("https://", "http://")) or len(url) > 1024 or " " in url):
+    if url and not web_link(url):
         errors["url"] = _("The link must be a web address starting with https://.")
     values["url"] = url
     values["description"] = form.get("description", "").strip()[:5000]
@@ -178,9 +186,9 @@ def create():
         errors["title"] = _("Give the event a title.")
     elif len(title) > 255:
         errors["title"] = _("The title can be at most %(n)s characters.", n=255)
-    values = _event_fields(form, errors)
+    values = _event_fields(programme, form, errors)
     if errors:
-        return _index_page(programme, programme_events(programme.id), errors=errors, form=form.to_dict(), status=400)
+        return _index_page(programme, errors=errors, form=form.to_dict(), status=400)
     event = ProgrammeEvent(programme_id=programme.id, kind=kind, title=title, **values)
     db.session.add(event)
     db.session.flush()
@@ -199,7 +207,7 @@ def edit(event_id: int):
     form = request.form if request.method == "POST" else {}
     if request.method == "POST":
         fixed = utc_to_helsinki(event.starts_at).date() if event.slot else None
-        values = _event_fields(request.form, errors, fixed_day=fixed)
+        values = _event_fields(event.programme, request.form, errors, fixed_day=fixed)
         title = request.form.get("title", "").strip()
         if not event.slot and not title:
             errors["title"] = _("Give the event a title.")
@@ -295,10 +303,47 @@ def save_attendance(event_id: int):
     return redirect(url_for("events.attendance", event_id=event.id), code=303)
 
 
+# The report being previewed, kept in the (server-side) session so that the preview is a page of
+# its own: step 1 redirects to it, and reloading it posts nothing.
+PREVIEW_KEY = "attendance_preview"
+
+
+def _matched_report(event: ProgrammeEvent, text: str):
+    """The report matched to the event's registered participants, and those not yet recorded."""
+    people = {
+        rules.normalise_email(user.email): user.id
+        for _registration, user in _registered(event.programme_id)
+        if user.email
+    }
+    matched = rules.match_report(rules.parse_report(text), people)
+    recorded = _attendance(event)
+    return matched, recorded, {uid for uid in matched.matched if uid not in recorded}
+
+
+@bp.get("/<int:event_id>/attendance/import")
+@login_required(*STAFF)
+def attendance_preview(event_id: int):
+    event = _event(event_id)
+    kept = session.get(PREVIEW_KEY) or {}
+    if kept.get("event_id") != event.id:
+        return redirect(url_for("events.attendance", event_id=event.id), code=303)
+    text = kept["report_text"]
+    matched, recorded, new = _matched_report(event, text)
+    users = {u.id: u for _r, u in _registered(event.programme_id)}
+    preview = {
+        "new": [users[uid] for uid in sorted(new, key=lambda i: users[i].display_name)],
+        "already": [users[uid] for uid in matched.matched if uid in recorded],
+        "unknown": matched.unknown,
+        "malformed": matched.malformed,
+        "duplicates": matched.duplicates,
+    }
+    return _attendance_page(event, preview=preview, report_text=text)
+
+
 @bp.post("/<int:event_id>/attendance/import")
 @login_required(*STAFF)
 def import_attendance(event_id: int):
-    """Step 1 (a file or pasted text): a preview. Step 2 (``confirm``): the matched rows applied."""
+    """Step 1 (a file or pasted text): to the preview. Step 2 (``confirm``): the matched rows applied."""
     event = _event(event_id)
     upload = request.files.get("report")
     if upload is not None and upload.filename:
@@ -312,28 +357,14 @@ def import_attendance(event_id: int):
         return _attendance_page(event, {"report": _("Choose the attendance report file, or paste its rows.")},
                                 status=400)
     try:
-        parsed = rules.parse_report(text)
+        matched, _recorded, new = _matched_report(event, text)
     except rules.ReportError:
         return _attendance_page(event, {"report": _("The file could not be read as an attendance report (CSV).")},
                                 status=400)
-    people = {
-        rules.normalise_email(user.email): user.id
-        for _registration, user in _registered(event.programme_id)
-        if user.email
-    }
-    matched = rules.match_report(parsed, people)
-    recorded = _attendance(event)
-    new = {uid for uid in matched.matched if uid not in recorded}
     if request.form.get("confirm") != "1":
-        users = {u.id: u for _r, u in _registered(event.programme_id)}
-        preview = {
-            "new": [users[uid] for uid in sorted(new, key=lambda i: users[i].display_name)],
-            "already": [users[uid] for uid in matched.matched if uid in recorded],
-            "unknown": matched.unknown,
-            "malformed": matched.malformed,
-            "duplicates": matched.duplicates,
-        }
-        return _attendance_page(event, preview=preview, report_text=text)
+        session[PREVIEW_KEY] = {"event_id": event.id, "report_text": text}
+        return redirect(url_for("events.attendance_preview", event_id=event.id, _anchor="preview-heading"), code=303)
+    session.pop(PREVIEW_KEY, None)
     new = _record(event, new, "csv")
     if new:
         db.session.flush()

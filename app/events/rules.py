@@ -86,7 +86,10 @@ def _delimiter(text: str) -> str:
 def parse_report(text: str) -> ParsedReport:
     if "\x00" in text:
         raise ReportError("binary")
-    rows = list(csv.reader(io.StringIO(text), delimiter=_delimiter(text)))
+    try:
+        rows = list(csv.reader(io.StringIO(text), delimiter=_delimiter(text)))
+    except csv.Error as error:  # e.g. a cell over the csv module's field limit (128 KiB)
+        raise ReportError("unreadable") from error
     if len(rows) > MAX_ROWS:
         raise ReportError("too many rows")
     report = ParsedReport()

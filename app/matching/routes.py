@@ -9,6 +9,7 @@ from flask_babel import gettext
 
 from ..auth import STAFF, login_required
 from ..extensions import db
+from ..ids import db_int
 from ..people.models import PARTICIPANT
 from ..programme.forms import LANGUAGE_LABELS
 from ..programme.routes import current_programme, locale, staff_programme
@@ -66,7 +67,7 @@ def index(programme_id):
     state = services.matching_state(programme)
     return render_template(
         "matching/index.html", programme=programme, state=state, say=_say(programme),
-        done=request.args.get("done"), count=request.args.get("count", type=int),
+        done=request.args.get("done"), count=request.args.get("count", type=db_int),
     )
 
 
@@ -85,7 +86,7 @@ def publish(programme_id):
     programme = staff_programme(programme_id)
     drafts = services.groups(programme, DRAFT)
     if request.form.get("all") != "1":
-        chosen = set(request.form.getlist("group_id", type=int))
+        chosen = set(request.form.getlist("group_id", type=db_int))
         drafts = [d for d in drafts if d.id in chosen]
         if not drafts:
             return _back(programme, "drafts", done="none_selected")
@@ -146,7 +147,7 @@ def swap(programme_id, group_id, member_id):
     if request.method == "GET":
         others = [(d, m) for d in services.groups(programme, DRAFT) if d.id != group.id for m in d.members]
         return render_template("matching/swap.html", programme=programme, group=group, member=first, others=others)
-    other = db.session.get(GroupMember, request.form.get("other", type=int) or 0)
+    other = db.session.get(GroupMember, request.form.get("other", type=db_int) or 0)
     if other is None or services.group_in(programme, other.group_id) is None or other.group_id == group.id:
         return _back(programme, f"group-{group.id}", done="swap_unchosen")
     try:

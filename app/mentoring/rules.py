@@ -113,7 +113,10 @@ def helsinki_to_utc(day: date, at: time) -> datetime:
 
 def utc_to_helsinki(naive_utc: datetime) -> datetime:
     """The aware Helsinki time of a stored naive UTC datetime."""
-    return naive_utc.replace(tzinfo=timezone.utc).astimezone(HELSINKI)
+    try:
+        return naive_utc.replace(tzinfo=timezone.utc).astimezone(HELSINKI)
+    except OverflowError:  # within hours of year 9999 (no form takes such a date, old rows may hold one)
+        return naive_utc.replace(tzinfo=HELSINKI)
 
 
 # --------------------------------------------------------------------------------------------

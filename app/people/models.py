@@ -1,4 +1,6 @@
 """People and courses as the tool knows them from launches and the course roster."""
+from flask_babel import gettext
+
 from ..extensions import db
 from ..lti.models import utcnow
 
@@ -6,6 +8,7 @@ PARTICIPANT = "participant"
 FACILITATOR = "facilitator"
 ADMINISTRATOR = "administrator"
 GUEST = "guest"  # a launch whose roles give no access (observers, unknown or no roles)
+ERASED_SUBJECT_PREFIX = "erased:"  # an erased person's account (app.admin.privacy.erase_person)
 
 
 class User(db.Model):
@@ -25,7 +28,14 @@ class User(db.Model):
     last_launch_at = db.Column(db.DateTime)
 
     @property
+    def erased(self) -> bool:
+        return self.subject.startswith(ERASED_SUBJECT_PREFIX)
+
+    @property
     def display_name(self) -> str:
+        """The person's name wherever one is shown; an erased person's in the reader's language."""
+        if self.erased:
+            return gettext("[erased]")
         full = " ".join(p for p in (self.given_name, self.family_name) if p)
         return self.name or full or self.email or ""
 

@@ -3,6 +3,7 @@
 Who sees what: staff see only their own course's programmes (another course's are 404);
 participants see and edit only their own registration, until their match is published.
 """
+from babel.dates import format_date
 from flask import Blueprint, abort, g, has_request_context, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, gettext
 
@@ -90,6 +91,16 @@ def programme_labels():
         "form_short": {str(k): v for k, v in matching_rules.FORM_LABELS.items()},
         "locale_code": locale,
     }
+
+
+def outside_programme(programme: Programme, day) -> str | None:
+    """Why an event or session cannot be on ``day`` (None when it can), in the page's language."""
+    if rules.within_programme(day, programme.registration_opens, programme.kickoff, programme.closing):
+        return None
+    first, last = rules.programme_days(programme.registration_opens, programme.kickoff, programme.closing)
+    return gettext("Choose a date within the programme, from %(first)s to %(last)s.",
+                   first=format_date(first, "medium", locale=get_locale()),
+                   last=format_date(last, "medium", locale=get_locale()))
 
 
 @bp.app_template_filter("labels")
@@ -410,8 +421,7 @@ def register():
         )
         if attach(form, problems) and not missing and not ambiguous:
             if registration is None:
-                registration = Registration(programme_id=programme.id, user_id=g.user.id)
-                db.session.add(registration)
+                registration = services.first_registration(programme, g.user.id)
             registration.withdrawn_at = None
             for name in ("role_wish", "forms", "organisation_id", "unit", "themes_offered", "themes_wanted", "goals",
                          "languages", "capacity", "counterpart_user_id", "must_not_pair"):

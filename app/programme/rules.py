@@ -65,6 +65,40 @@ FORMS = ("traditional", "reverse", "group", "peer")
 MENTORING_FORMS = frozenset({"traditional", "reverse", "group"})
 
 # --------------------------------------------------------------------------------------------------
+# Dates
+
+#: Every date the tool takes lies in these years: a mistyped year (0001, 9999) would otherwise
+#: reach times that cannot be converted between time zones or have an end time.
+EARLIEST_DAY = date(2000, 1, 1)
+LATEST_DAY = date(2100, 12, 31)
+
+
+def sane_day(day: date) -> bool:
+    return EARLIEST_DAY <= day <= LATEST_DAY
+
+
+def programme_days(registration_opens: date | None, kickoff: date, closing: date) -> tuple[date, date]:
+    """The first and last day a programme's events, sessions and meetings may fall on: from the
+    opening of registration (info sessions) or the kickoff to the closing event."""
+    return min(registration_opens or kickoff, kickoff), closing
+
+
+def within_programme(day: date, registration_opens: date | None, kickoff: date, closing: date) -> bool:
+    first, last = programme_days(registration_opens, kickoff, closing)
+    return first <= day <= last
+
+
+#: A link to a meeting or material: a web address, no spaces or control characters (a CR/LF
+#: would break the calendar feed's lines).
+LINK_MAX = 1024
+
+
+def web_link(value: str) -> bool:
+    return (value.lower().startswith(("https://", "http://")) and len(value) <= LINK_MAX
+            and not any(c.isspace() or not c.isprintable() for c in value))
+
+
+# --------------------------------------------------------------------------------------------------
 # Programme settings
 
 
@@ -87,6 +121,15 @@ def programme_problems(
     and the minimum duration is not above the maximum; at least one offered language.
     """
     problems: list[Problem] = []
+    dates = (("registration_opens", registration_opens), ("registration_closes", registration_closes),
+             ("kickoff", kickoff), ("midpoint", midpoint), ("closing", closing))
+    for name, value in dates:
+        if value and not sane_day(value):
+            problems.append((name, N_("Give a date between %(first)s and %(last)s."),
+                             {"first": EARLIEST_DAY.year, "last": LATEST_DAY.year}))
+    # The order of a date typed wrong says nothing: leave it out of the checks below.
+    registration_opens, registration_closes, kickoff, midpoint, closing = (
+        value if value and sane_day(value) else None for _name, value in dates)
     if registration_opens and registration_closes and registration_closes < registration_opens:
         problems.append(("registration_closes", N_("Registration cannot close before it opens."), {}))
     if registration_closes and kickoff and registration_closes > kickoff:

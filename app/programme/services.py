@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from ..extensions import db
 from ..people.models import PARTICIPANT, Enrolment, User
+from ..upsert import insert
 from . import rules
 from .models import Organisation, Programme, Registration, Theme
 
@@ -53,6 +54,17 @@ def roster(course_id: int) -> list[User]:
 
 def registration_of(programme: Programme, user_id: int) -> Registration | None:
     return db.session.scalar(db.select(Registration).filter_by(programme_id=programme.id, user_id=user_id))
+
+
+def first_registration(programme: Programme, user_id: int) -> Registration:
+    """The person's registration row, created if missing. Two first submissions at once (a double
+    click) both get here: one inserts, the other waits for it and then finds its row, instead
+    of failing on the unique constraint."""
+    db.session.execute(
+        insert(Registration).values(programme_id=programme.id, user_id=user_id)
+        .on_conflict_do_nothing(index_elements=["programme_id", "user_id"])
+    )
+    return registration_of(programme, user_id)
 
 
 def themes_in_use(programme: Programme) -> dict[str, int]:

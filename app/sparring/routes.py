@@ -34,7 +34,8 @@ from ..matching.models import ENDED, GroupMember, MentoringGroup
 from ..mentoring.rules import NonexistentTime, helsinki_to_utc
 from ..people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT, Enrolment, User
 from ..programme.models import Registration
-from ..programme.routes import current_programme, current_programme_or_404 as _programme
+from ..programme.routes import current_programme, current_programme_or_404 as _programme, outside_programme
+from ..programme.rules import web_link
 from . import rules
 from .markdown import render as render_markdown
 from .models import (
@@ -57,7 +58,6 @@ MEMBERS = (PARTICIPANT, FACILITATOR, ADMINISTRATOR)
 TITLE_MAX = 200
 BODY_MAX = 20_000
 NAME_MAX = 255
-URL_MAX = 1024
 EDIT_MINUTES = int(rules.EDIT_WINDOW.total_seconds() // 60)
 
 AUDIENCE_NAMES = {MENTORS: _l("Mentors' sparring group"), AKTORIS: _l("Aktoris' sparring group")}
@@ -564,12 +564,16 @@ def _space_page(group: SparringGroup, errors: dict | None = None, form: dict | N
     ), status
 
 
-def _parse_local(day: str, at: str, errors: dict, key: str) -> datetime | None:
+def _parse_local(programme, day: str, at: str, errors: dict, key: str) -> datetime | None:
     try:
         parsed_day = date.fromisoformat(day.strip())
         parsed_time = time.fromisoformat(at.strip())
     except ValueError:
         errors[key] = _("Give the date as YYYY-MM-DD and the time as HH:MM.")
+        return None
+    refusal = outside_programme(programme, parsed_day)
+    if refusal:
+        errors[key] = refusal
         return None
     try:
         return helsinki_to_utc(parsed_day, parsed_time)
@@ -591,7 +595,7 @@ def _parse_minutes(value: str, errors: dict, key: str) -> int | None:
 
 def _parse_url(value: str, errors: dict, key: str) -> str:
     value = value.strip()
-    if value and (not value.lower().startswith(("https://", "http://")) or len(value) > URL_MAX or " " in value):
+    if value and not web_link(value):
         errors[key] = _("The link must be a web address starting with https://.")
     return value
 
@@ -602,7 +606,7 @@ def add_session(group_id: int):
     group = _writable(_staff_group(group_id))
     form = request.form
     errors: dict = {}
-    starts_at = _parse_local(form.get("date", ""), form.get("time", ""), errors, "session_when")
+    starts_at = _parse_local(group.programme, form.get("date", ""), form.get("time", ""), errors, "session_when")
     minutes = _parse_minutes(form.get("duration", ""), errors, "session_duration")
     url = _parse_url(form.get("video_url", ""), errors, "session_url")
     agenda = form.get("agenda", "").strip()

@@ -38,6 +38,21 @@ def test_admin_pages_in_the_iframe_and_axe(tmp_path, live):
         frame.get_by_text("2 pistemerkintää jonossa uudelleen.").wait_for()
         token = tool_frame(page, tool_url).url.split("s=")[1].split("&")[0]
 
+        # GET forms keep the session inside the iframe without cookies: search, show, filter.
+        inner = tool_frame(page, tool_url)
+        inner.goto(f"{tool_url}/admin/people?s={token}")
+        inner.get_by_label("Nimi tai sähköposti").fill("Maija")
+        inner.get_by_role("button", name="Hae").click()
+        inner.get_by_role("link", name="Maija Mentori").click()
+        inner.get_by_role("button", name="Poista", exact=True).wait_for()
+        for path, button, heading in (("/admin/report", "Näytä", "Suoritusraportti"),
+                                      ("/admin/audit", "Rajaa", "Tapahtumaloki")):
+            inner.goto(f"{tool_url}{path}?s={token}")
+            with inner.expect_navigation():
+                inner.get_by_role("button", name=button).click()
+            assert "s=" in inner.url, path
+            inner.get_by_role("heading", level=1, name=heading).wait_for(timeout=5000)
+
         report = context.new_page()
         report.goto(f"{tool_url}/admin/report?s={token}&programme={programme_id}")
         with report.expect_download() as download:

@@ -233,6 +233,15 @@ def test_course_page_offers_a_launch_per_person(client):
         assert f">{heading}</h2>" in html
 
 
+def test_every_page_title_is_plain_text(client):
+    # Markup inside <title> is shown literally in the browser's tab and read by screen readers.
+    for path in ("/", "/course?user=7", "/gradebook", "/admin/tools"):
+        html = client.get(path).get_data(as_text=True)
+        title = re.search(r"<title>(.*?)</title>", html, flags=re.S).group(1)
+        assert "<" not in title and title.endswith("– Tulanet Moodle (kehitysalusta)"), (path, title)
+    assert "<title>Tulanet-mentorointi 2022–2023 – " in client.get("/").get_data(as_text=True)
+
+
 def test_course_embeds_the_launch_in_an_iframe(client):
     response = client.get("/course", query_string={"user": "7", "locale": "sv"})
     assert response.status_code == 200

@@ -38,8 +38,8 @@ def test_times_across_dst():
 
 def feed_url(world, viewer) -> str:
     response = viewer.client.post("/calendar/feed", data={"csrf_token": viewer.csrf("/calendar/")},
-                                  query_string={"s": viewer.token})
-    assert response.status_code == 200
+                                  query_string={"s": viewer.token}, follow_redirects=True)
+    assert response.status_code == 200 and response.request.method == "GET"
     url = re.search(r'id="feed-url" class="wide" readonly value="([^"]+)"', response.get_data(as_text=True)).group(1)
     assert "s=" not in url  # never the session token
     assert f'href="webcal://{url.split("://", 1)[1]}"' in response.get_data(as_text=True)

@@ -73,6 +73,22 @@ def test_space_thread_and_attendance_pages(tmp_path, live):
             assert_no_axe_violations(context, f"{tool_url}{path}?s={token}")
         assert_no_axe_violations(context, f"{tool_url}/events/{kickoff_id}/attendance?s={token}&lang=en")
 
+        # A refused new event: the summary at the top takes focus and links to the field.
+        check = context.new_page()
+        check.goto(f"{tool_url}/events/?s={token}")
+        check.locator("#event-title").fill("Luento")
+        check.locator("#event-date").fill("2035-01-01")
+        check.locator("#event-time").fill("10:00")
+        check.locator("form[action*='/events/'] button[type=submit]").click()
+        check.locator("#error-summary").wait_for()
+        assert check.evaluate("document.activeElement.id") == "error-summary"
+        assert "ohjelman ajalta" in check.locator("#error-summary").inner_text()
+        violations = axe_violations(check)
+        assert not violations, describe(violations)
+        check.locator("#error-summary a").first.click()
+        assert check.evaluate("document.activeElement.id") == "event-date"
+        check.close()
+
         # The import preview: matched, unknown and malformed rows.
         check = context.new_page()
         check.goto(f"{tool_url}/events/{kickoff_id}/attendance?s={token}")

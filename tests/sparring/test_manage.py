@@ -1,10 +1,11 @@
 """Facilitators run the groups: create, place with the helper, add, move, archive; edits within
 the window; soft deletes hidden from everyone and audited."""
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 from app.admin.models import AuditEntry
 from app.extensions import db
+from app.programme.models import Programme
 from app.sparring.models import SparringGroup, SparringMember, SparringPost
 from tests.sparring.test_access import start_thread
 
@@ -128,6 +129,9 @@ def test_facilitator_soft_deletes_and_it_is_audited(world):
 
 def test_sessions_and_materials(world):
     a = world.groups["A"]
+    with world.app.app_context():  # a running programme, so the session is still coming up
+        db.session.get(Programme, world.programme_id).closing = date(2099, 12, 31)
+        db.session.commit()
     bad = world.post(world.staff, f"/sparring/groups/{a}/sessions",
                      {"date": "2099-13-01", "time": "10:00", "duration": "0", "video_url": "javascript:x"})
     assert bad.status_code == 400 and bad.get_data(as_text=True).count('class="error-message"') == 3
