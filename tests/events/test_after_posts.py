@@ -48,7 +48,7 @@ def test_a_new_calendar_address_is_shown_once_after_a_redirect(world):
     assert created.status_code == 303
     page = viewer.client.get(created.location).get_data(as_text=True)
     url = re.search(r'id="feed-url" class="wide" readonly value="([^"]+)"', page).group(1)
-    assert "/calendar/feed/" in url
+    assert "/calendar/feed.ics?token=" in url
     reloaded = viewer.page("/calendar/")
     assert 'id="feed-url"' not in reloaded and "Sinulla on voimassa oleva kalenteriosoite" in reloaded
     with world.app.app_context():

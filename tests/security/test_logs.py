@@ -27,6 +27,8 @@ def test_the_feed_secret_is_in_the_query_string_not_the_path(app, platform):
         db.session.commit()
     response = viewer.client.post("/calendar/feed", query_string={"s": viewer.token},
                                   data={"csrf_token": csrf(viewer, "/calendar/")})
+    assert response.status_code == 303  # the new address is shown on the page after the redirect
+    response = viewer.client.get(response.location)
     url = re.search(r'id="feed-url" class="wide" readonly value="([^"]+)"', response.get_data(as_text=True)).group(1)
     parts = urlsplit(url.replace("&amp;", "&"))
     token = parse_qs(parts.query)["token"][0]
