@@ -13,11 +13,11 @@ from sqlalchemy import func
 from ..extensions import db
 from ..people.models import Enrolment, User
 from ..upsert import insert
-from .models import DELIVERED, FAILED, PENDING, SUPERSEDED, ScoreKey, ScoreOutbox, utcnow
+from .models import DELIVERED, FAILED, PENDING, SUPERSEDED, TOOL_ITEM, ResourceLink, ScoreKey, ScoreOutbox, utcnow
 from .rules import ScoreRejected, check_score
 from .tokens import stored_reason
 
-__all__ = ["publish_score", "course_summary", "resend", "ScoreRejected", "SyncSummary", "FailedScore"]
+__all__ = ["publish_score", "sync_targets", "target_links", "course_summary", "placements", "resend", "ScoreRejected", "SyncSummary", "FailedScore", "Placement"]
 
 
 def publish_score(
@@ -33,50 +33,103 @@ def publish_score(
 ) -> ScoreOutbox:
     """Queue a score for ``participant`` (an Enrolment) on the tool's graded ``resource``.
 
-    ``resource`` is a stable id of what is graded, e.g. ``f"mentoring:{programme.id}"``; its line
-    item is found or created on the platform at delivery, labelled ``label`` when created.
+    ``resource`` is a stable id of what is graded, e.g. ``f"mentoring:{programme.id}"``. The
+    score goes to the line item of every graded placement of that resource in the course
+    (``ResourceLink.resource``); a course without one gets a line item the tool creates at
+    delivery (with ``resourceId`` and ``tag``), labelled ``label``.
     ``activity_progress`` is one of Initialized, Started, InProgress, Submitted, Completed;
     ``grading_progress`` one of FullyGraded, Pending, PendingManual, Failed, NotReady (Moodle
     stores a grade only for FullyGraded). The time of the call (UTC) is the score's timestamp.
 
-    Adds the row to ``db.session`` without committing; raises ``ScoreRejected`` (a ValueError)
-    for a score no platform would accept. Only the latest pending score of a participant for a
-    resource is sent: earlier pending ones are superseded.
+    Adds the rows to ``db.session`` without committing and returns the first; raises
+    ``ScoreRejected`` (a ValueError) for a score no platform would accept. Only the latest
+    pending score of a participant for a line item is sent: earlier pending ones are superseded.
     """
     check_score(score_given, score_maximum, activity_progress, grading_progress)
     if not resource or len(resource) > 255:
         raise ScoreRejected("resource must be a non-empty id of at most 255 characters")
     if participant.id is None:
         db.session.flush()
-    now = utcnow()
+    score = {
+        "enrolment_id": participant.id,
+        "label": label,
+        "score_given": float(score_given),
+        "score_maximum": float(score_maximum),
+        "activity_progress": activity_progress,
+        "grading_progress": grading_progress,
+        "comment": comment,
+        "created_at": utcnow(),
+    }
+    rows = [
+        _queue(participant.course_id, participant.user_id, resource, link_id, score)
+        for link_id in target_links(participant.course_id, resource)
+    ]
+    return rows[0]
+
+
+def target_links(course_id: int, resource: str) -> list[int]:
+    """Where a course's scores for ``resource`` go: the ids of its graded placements, or
+    ``[TOOL_ITEM]`` (the tool's own line item) when it has none."""
+    links = db.session.scalars(
+        db.select(ResourceLink.id).where(ResourceLink.course_id == course_id, ResourceLink.resource == resource).order_by(ResourceLink.id)
+    ).all()
+    return list(links) or [TOOL_ITEM]
+
+
+def _queue(course_id: int, user_id: int, resource: str, link_id: int, score: dict) -> ScoreOutbox:
     db.session.execute(
         insert(ScoreKey)
-        .values(course_id=participant.course_id, user_id=participant.user_id, resource=resource)
-        .on_conflict_do_nothing(index_elements=["course_id", "user_id", "resource"])
+        .values(course_id=course_id, user_id=user_id, resource=resource, link_id=link_id)
+        .on_conflict_do_nothing(index_elements=["course_id", "user_id", "resource", "link_id"])
     )
     key_id = db.session.scalar(
-        db.select(ScoreKey.id).filter_by(
-            course_id=participant.course_id, user_id=participant.user_id, resource=resource
-        )
+        db.select(ScoreKey.id).filter_by(course_id=course_id, user_id=user_id, resource=resource, link_id=link_id)
     )
     row = ScoreOutbox(
         key_id=key_id,
-        course_id=participant.course_id,
-        enrolment_id=participant.id,
+        course_id=course_id,
         resource=resource,
-        label=label,
-        score_given=float(score_given),
-        score_maximum=float(score_maximum),
-        activity_progress=activity_progress,
-        grading_progress=grading_progress,
-        comment=comment,
-        created_at=now,
         status=PENDING,
         attempts=0,
-        next_attempt_at=now,
+        next_attempt_at=utcnow(),
+        **score,
     )
     db.session.add(row)
     return row
+
+
+def sync_targets(course_id: int, resource: str, user_id: int | None = None) -> int:
+    """Queue each participant's current score for ``resource`` (the latest given, whatever
+    became of it) to every current target that has not got it or a later one: called when a
+    placement appears or goes, so that it holds the current scores. ``user_id``: only that
+    person. Returns how many scores were queued; the caller commits."""
+    targets = target_links(course_id, resource)
+    query = (
+        db.select(ScoreOutbox, ScoreKey.user_id, ScoreKey.link_id)
+        .join(ScoreKey, ScoreKey.id == ScoreOutbox.key_id)
+        .where(ScoreKey.course_id == course_id, ScoreKey.resource == resource)
+    )
+    if user_id is not None:
+        query = query.where(ScoreKey.user_id == user_id)
+    latest: dict[int, ScoreOutbox] = {}
+    held: dict[tuple, datetime] = {}
+    for row, uid, link_id in db.session.execute(query).all():
+        if uid not in latest or (row.created_at, row.id) > (latest[uid].created_at, latest[uid].id):
+            latest[uid] = row
+        if (uid, link_id) not in held or row.created_at > held[(uid, link_id)]:
+            held[(uid, link_id)] = row.created_at
+    queued = 0
+    for uid, row in latest.items():
+        score = {column: getattr(row, column) for column in SCORE_COLUMNS}
+        for link_id in targets:
+            if (uid, link_id) in held and held[(uid, link_id)] >= row.created_at:
+                continue
+            _queue(course_id, uid, resource, link_id, score)
+            queued += 1
+    return queued
+
+
+SCORE_COLUMNS = ("enrolment_id", "label", "score_given", "score_maximum", "activity_progress", "grading_progress", "comment", "created_at")
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ launch in progress.
 from ..extensions import db
 from ..upsert import insert, upsert
 from .models import CourseServices, Platform, ResourceLink, utcnow
+from .placements import link_launched
 
 AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
@@ -60,3 +61,5 @@ def record_services(claims: dict, platform: Platform, course_id: int | None) -> 
             "updated_at": now,
         },
     )
+    # The placement's line item receives scores from its first launch on (app/lti/placements.py).
+    link_launched(course_id, str(link["id"])[:255])
