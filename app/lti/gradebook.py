@@ -13,11 +13,11 @@ from sqlalchemy import func
 from ..extensions import db
 from ..people.models import Enrolment, User
 from ..upsert import insert
-from .models import DELIVERED, FAILED, PENDING, SUPERSEDED, TOOL_ITEM, ResourceLink, ScoreKey, ScoreOutbox, utcnow
-from .rules import ScoreRejected, check_score
+from .models import DELIVERED, FAILED, PENDING, SUPERSEDED, TOOL_ITEM, LineItem, ResourceLink, ScoreKey, ScoreOutbox, utcnow
+from .rules import UNGRADED_KINDS, ScoreRejected, check_score, parse_target
 from .tokens import stored_reason
 
-__all__ = ["publish_score", "sync_targets", "target_links", "course_summary", "placements", "resend", "ScoreRejected", "SyncSummary", "FailedScore", "Placement"]
+__all__ = ["publish_score", "sync_targets", "target_links", "course_summary", "placements", "resend", "ScoreRejected", "SyncSummary", "FailedScore", "Placement", "LastDelivery"]
 
 
 def publish_score(
@@ -216,3 +216,66 @@ def resend(course_id: int, row_id: int | None = None) -> int:
         query.values(status=PENDING, attempts=0, next_attempt_at=now, finished_at=None),
         execution_options={"synchronize_session": False},
     ).rowcount
+
+
+@dataclass(frozen=True)
+class LastDelivery:
+    status: str  # pending (tried, waiting to try again), delivered or failed
+    at: datetime  # when it was delivered or refused, else when it was last tried
+    attempts: int
+    status_code: int | None
+    reason: str  # in words, in the reader's language
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A line item the tool writes (or wrote) to: a placed activity's own, or the tool's."""
+
+    link_id: int | None  # the ResourceLink; None for a line item the tool created
+    title: str | None
+    kind: str  # mentoring, hand (added by hand), content, tools, sparring, or tool_item
+    target: str | None
+    resource: str | None  # the tool resource it receives now, None when it receives nothing
+    choice: bool | None  # a facilitator's switch (None: the rule decides)
+    line_item: str | None
+    waiting: int
+    last: LastDelivery | None
+
+
+def placements(course_id: int) -> list[Placement]:
+    """Every placed activity of the course and every line item the tool created, with what
+    each receives, its line item and its last delivery: the facilitators' gradebook view."""
+    result = []
+    links = db.session.scalars(db.select(ResourceLink).where(ResourceLink.course_id == course_id).order_by(ResourceLink.id)).all()
+    for link in links:
+        parsed = parse_target(link.target)
+        kind = parsed[0] if parsed is not None and parsed[0] in UNGRADED_KINDS + ("mentoring",) else "hand"
+        keys = db.select(ScoreKey.id).where(ScoreKey.course_id == course_id, ScoreKey.link_id == link.id)
+        result.append(Placement(link.id, link.title, kind, link.target, link.resource, link.graded, link.lineitem_url, *_deliveries(keys)))
+    for item in db.session.scalars(db.select(LineItem).where(LineItem.course_id == course_id).order_by(LineItem.id)):
+        keys = db.select(ScoreKey.id).where(ScoreKey.course_id == course_id, ScoreKey.resource == item.resource, ScoreKey.link_id == TOOL_ITEM)
+        in_use = item.resource if target_links(course_id, item.resource) == [TOOL_ITEM] else None
+        result.append(Placement(None, item.label, "tool_item", None, in_use, None, item.url, *_deliveries(keys)))
+    return result
+
+
+def _deliveries(keys) -> tuple[int, LastDelivery | None]:
+    waiting = db.session.scalar(
+        db.select(func.count()).select_from(ScoreOutbox).where(ScoreOutbox.key_id.in_(keys), ScoreOutbox.status == PENDING)
+    )
+    row = db.session.scalar(
+        db.select(ScoreOutbox)
+        .where(ScoreOutbox.key_id.in_(keys), ScoreOutbox.attempts > 0)
+        .order_by(ScoreOutbox.id.desc())
+        .limit(1)
+    )
+    if row is None:
+        return waiting, None
+    last = LastDelivery(
+        status=row.status,
+        at=row.finished_at or row.next_attempt_at,
+        attempts=row.attempts,
+        status_code=row.last_status,
+        reason=stored_reason(row.last_error),
+    )
+    return waiting, last

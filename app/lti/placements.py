@@ -48,3 +48,16 @@ def switch(link: ResourceLink, graded: bool) -> bool:
     True when the placement now receives, or stops receiving, scores."""
     link.graded = graded
     return refresh(link)
+
+
+def course_link(course_id: int, link_id: int) -> ResourceLink | None:
+    """A placed link of this course by its id; None for another course's."""
+    link = db.session.get(ResourceLink, link_id)
+    return link if link is not None and link.course_id == course_id else None
+
+
+def launched_link_id(course_id: int, resource_link_id: str | None) -> int | None:
+    """The id of the link the viewer launched the tool from, to mark it on the page."""
+    if not resource_link_id:
+        return None
+    return db.session.scalar(db.select(ResourceLink.id).filter_by(course_id=course_id, resource_link_id=resource_link_id))
