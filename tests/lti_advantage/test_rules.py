@@ -5,14 +5,14 @@ import pytest
 
 from app.lti.rules import (
     ScoreRejected,
-    placement_graded,
-    placement_switch_refusal,
-    resource_tag,
     backoff_seconds,
     check_score,
     is_retryable,
     iso_timestamp,
     parse_retry_after,
+    placement_graded,
+    placement_switch_refusal,
+    resource_tag,
     send_timestamp,
     service_url,
 )
