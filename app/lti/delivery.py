@@ -58,6 +58,10 @@ LINEITEMS_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
 SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
 
 
+class Rerouted(Exception):
+    """The score's line item turned out to be a placement's: its scores were queued there."""
+
+
 @dataclass
 class Job:
     """One key's score to send, planned from the database and carried without a session."""
@@ -190,6 +194,9 @@ class Worker:
             for link in db.session.scalars(db.select(ResourceLink).where(ResourceLink.id.in_({k.link_id for k in keys} - {TOOL_ITEM})))
         }
         self._load_services({k.course_id for k in keys})
+        # A course whose token or line item failed in this batch: its other keys fail the same
+        # way without asking the platform again (each key still records its own outcome).
+        self._broken: dict = {}
         self._tool_items = {
             (item.course_id, item.resource): item.url
             for item in db.session.scalars(
@@ -278,17 +285,19 @@ class Worker:
     def _deliver(self, job: Job) -> None:
         """Send one key's score with no transaction open, then record the outcome in its own."""
         services = self._services[job.course_id]
-        outcome: ServiceError | bool
+        outcome: ServiceError | bool | None
         try:
             # The token comes from memory, the database (a read, closed here) or the platform:
             # get it before the score so that no request goes out inside a transaction.
-            self.tokens.token(services.platform, AGS_SCOPES)
+            self._unless_broken(job.course_id, lambda: self.tokens.token(services.platform, AGS_SCOPES))
             db.session.commit()
-            url = job.url or self._tool_line_item(services, job)
+            url = job.url or self._unless_broken((job.course_id, job.resource), lambda: self._tool_line_item(services, job))
             outcome = self._post(services, url, job)
         except ServiceError as error:
             db.session.rollback()
             outcome = error
+        except Rerouted:
+            outcome = None
         except Exception as exc:
             db.session.rollback()
             log.exception("gradebook delivery of one score crashed", extra={"key_id": job.key_id})
@@ -301,37 +310,61 @@ class Worker:
             db.session.rollback()
             log.exception("gradebook delivery could not record an outcome", extra={"key_id": job.key_id})
 
-    def _record(self, job: Job, outcome: "ServiceError | bool") -> None:
-        row = db.session.get(ScoreOutbox, job.row_id)
-        key = db.session.get(ScoreKey, job.key_id)
-        row.attempts = job.attempts
-        row.sent_timestamp = job.timestamp
-        if isinstance(outcome, ServiceError):
-            self._fail(row, outcome)
+    def _unless_broken(self, what, call):
+        if what in self._broken:
+            raise self._broken[what]
+        try:
+            return call()
+        except ServiceError as error:
+            self._broken[what] = error
+            raise
+
+    def _record(self, job: Job, outcome: "ServiceError | bool | None") -> None:
+        """Store one key's outcome and release its lease (statements by id: the record is two
+        updates). ``outcome``: True for a 409, False for stored, None for rerouted, or the failure."""
+        now = utcnow()
+        key = {"locked_by": None, "locked_until": None}
+        if outcome is None:
+            row = {"status": SUPERSEDED, "finished_at": now}
+            self.stats["superseded"] += 1
+        elif isinstance(outcome, ServiceError):
+            row = {"attempts": job.attempts, "sent_timestamp": job.timestamp, **self._failure(job.attempts, outcome)}
             if outcome.code == "line_item_gone" and job.link_id == TOOL_ITEM:
                 # The tool's line item was deleted in the platform: find or create it again.
                 self._tool_items.pop((job.course_id, job.resource), None)
                 db.session.execute(db.delete(LineItem).filter_by(course_id=job.course_id, resource=job.resource))
         else:
-            row.last_status = 409 if outcome else 200
-            row.last_error = ServiceError("already_held", 409).stored() if outcome else None
-            self._finish(row, DELIVERED, utcnow())
-            key.last_timestamp = job.timestamp
-            key.last_given_at = job.given_at
-        if key.locked_by == self.id:
-            self._release(key)
+            row = {
+                "attempts": job.attempts,
+                "sent_timestamp": job.timestamp,
+                "last_status": 409 if outcome else 200,
+                "last_error": ServiceError("already_held", 409).stored() if outcome else None,
+                "status": DELIVERED,
+                "finished_at": now,
+            }
+            key.update(last_timestamp=job.timestamp, last_given_at=job.given_at)
+            self.stats["delivered"] += 1
+        db.session.execute(db.update(ScoreOutbox).where(ScoreOutbox.id == job.row_id).values(**row), execution_options={"synchronize_session": False})
+        db.session.execute(
+            db.update(ScoreKey).where(ScoreKey.id == job.key_id, ScoreKey.locked_by == self.id).values(**key),
+            execution_options={"synchronize_session": False},
+        )
 
     def _fail(self, row: ScoreOutbox, error: ServiceError) -> None:
-        row.last_status = error.status
-        row.last_error = error.stored()
+        for column, value in self._failure(row.attempts, error).items():
+            setattr(row, column, value)
+
+    def _failure(self, attempts: int, error: ServiceError) -> dict:
+        """A failed attempt's columns: retried after a backoff, or failed for good."""
+        values = {"last_status": error.status, "last_error": error.stored()}
         if error.retryable:
             self.stats["retries"] += 1
-            delay = backoff_seconds(row.attempts, error.retry_after, **self._base())
-            row.next_attempt_at = utcnow() + timedelta(seconds=delay)
+            delay = backoff_seconds(attempts, error.retry_after, **self._base())
+            values["next_attempt_at"] = utcnow() + timedelta(seconds=delay)
         else:
             self.stats["failed"] += 1
-            row.status = FAILED
-            row.finished_at = utcnow()
+            values.update(status=FAILED, finished_at=utcnow())
+        return values
 
     @staticmethod
     def _release(key: ScoreKey) -> None:
@@ -387,7 +420,20 @@ class Worker:
         if url is None and owner != self.id:
             raise ServiceError("line_item_pending")  # another worker is creating it: try again soon
         if url is None:
-            data = self._find_or_create_line_item(services, job)
+            try:
+                found, placed = self._find_line_item(services, job)
+                if found is None and placed and self._adopt(job, placed):
+                    raise Rerouted()
+                data = found or self._create_line_item(services, job)
+            except ServiceError:
+                # Give the claim up with the failure, so the next attempt, by any worker, claims it.
+                db.session.rollback()
+                db.session.execute(
+                    db.update(LineItem).where(*match, LineItem.claimed_by == self.id).values(claimed_by=None, claimed_until=None),
+                    execution_options={"synchronize_session": False},
+                )
+                db.session.commit()
+                raise
             db.session.execute(
                 db.update(LineItem)
                 .where(*match, LineItem.claimed_by == self.id)
@@ -399,24 +445,43 @@ class Worker:
         self._tool_items[where] = url
         return url
 
-    def _find_or_create_line_item(self, services: CourseServices, job: Job) -> dict:
-        """Look for the tool's item (by ``resourceId`` and ``tag``, so that a worker that died
-        after creating it is not repeated), else create it; no transaction is open."""
-        tag = resource_tag(job.resource)
+    def _find_line_item(self, services: CourseServices, job: Job) -> tuple[dict | None, list[dict]]:
+        """Look for the tool's own item (``resourceId`` and ``tag``: a worker that died after
+        creating it is not repeated) and for items of placed activities with this resource id
+        ("My mentoring" placed by deep linking but not launched yet); no transaction is open."""
         url = services.lineitems_url
-        query = "resource_id=" + requests.utils.quote(job.resource, safe="") + "&tag=" + requests.utils.quote(tag, safe="")
+        query = "resource_id=" + requests.utils.quote(job.resource, safe="")
         found = self._call(services, "GET", url + ("&" if "?" in url else "?") + query, SCOPE_LINEITEM, accept=LINEITEMS_TYPE)
         self._raise_for(found, "line_item_search")
-        items = _json(found, "line_item_search", list)
-        existing = [i for i in items if isinstance(i, dict) and i.get("resourceId") == job.resource and i.get("tag") == tag and _is_url(i.get("id"))]
-        if existing:
-            return existing[0]
+        tag = resource_tag(job.resource)
+        items = [i for i in _json(found, "line_item_search", list) if isinstance(i, dict) and i.get("resourceId") == job.resource and _is_url(i.get("id"))]
+        own = [i for i in items if i.get("tag") == tag and not i.get("resourceLinkId")]
+        placed = [i for i in items if i.get("resourceLinkId") and not i.get("tag")]
+        return (own[0] if own else None), placed
+
+    def _adopt(self, job: Job, placed: list[dict]) -> bool:
+        """Record placed activities the search found as the course's placements (their current
+        scores are queued to them) and give up the claim; False when none of them is graded."""
+        from .placements import adopt
+
+        adopted = adopt(job.course_id, job.resource, [(str(i["resourceLinkId"])[:255], i["id"][:1024], i.get("label")) for i in placed])
+        if adopted:
+            db.session.execute(
+                db.delete(LineItem).where(
+                    LineItem.course_id == job.course_id, LineItem.resource == job.resource, LineItem.url.is_(None), LineItem.claimed_by == self.id
+                )
+            )
+        db.session.commit()
+        return adopted
+
+    def _create_line_item(self, services: CourseServices, job: Job) -> dict:
+        """Create the tool's own line item, with ``resourceId`` and ``tag``; no transaction is open."""
         created = self._call(
             services,
             "POST",
-            url,
+            services.lineitems_url,
             SCOPE_LINEITEM,
-            json={"label": job.label or job.resource, "scoreMaximum": job.score_maximum, "resourceId": job.resource, "tag": tag},
+            json={"label": job.label or job.resource, "scoreMaximum": job.score_maximum, "resourceId": job.resource, "tag": resource_tag(job.resource)},
             content_type=LINEITEM_TYPE,
         )
         self._raise_for(created, "line_item_creation")

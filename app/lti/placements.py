@@ -43,6 +43,22 @@ def link_launched(course_id: int, resource_link_id: str) -> None:
         refresh(link)
 
 
+def adopt(course_id: int, resource: str, items: list[tuple[str, str, str | None]]) -> bool:
+    """Placed activities the platform's line-item search found for ``resource`` (resource link
+    id, line item URL, label): "My mentoring" placed by deep linking whose first launch has not
+    happened yet. Recorded as links and made placements; True when the resource now has one.
+    The caller commits."""
+    if resource != mentoring_resource(course_id):
+        return False  # another cohort's activity: its placement is not this programme's
+    for link_id, url, title in items:
+        link = db.session.scalar(db.select(ResourceLink).filter_by(course_id=course_id, resource_link_id=link_id))
+        if link is None:
+            link = ResourceLink(course_id=course_id, resource_link_id=link_id, title=title, lineitem_url=url, target="mentoring", updated_at=utcnow())
+            db.session.add(link)
+        refresh(link)
+    return db.session.scalar(db.select(ResourceLink.id).filter_by(course_id=course_id, resource=resource).limit(1)) is not None
+
+
 def switch(link: ResourceLink, graded: bool) -> bool:
     """A facilitator's choice for one placement (permission and audit are the caller's).
     True when the placement now receives, or stops receiving, scores."""

@@ -191,3 +191,20 @@ def test_a_facilitator_switches_a_placement_off_and_on_audited(ags):
     db.session.commit()
     assert facilitator.post(f"/admin/gradebook/placements/{module.id}", {"graded": "on"}).status_code == 400
     assert facilitator.post("/admin/gradebook/placements/999999", {"graded": "on"}).status_code == 404
+
+
+def test_my_mentoring_placed_but_not_yet_launched_is_found_and_receives_the_scores(ags, raw_agent):
+    (link,) = _place(ags, "mentoring")
+    publish_score(ags.enrolment("5"), _resource(), 2, 6, "InProgress", "FullyGraded", label="Mentorointi")
+    publish_score(ags.enrolment("6"), _resource(), 5, 6, "InProgress", "FullyGraded", label="Mentorointi")
+    db.session.commit()
+    _deliver(ags)
+    (item,) = [i for i in ags.state.line_items.values() if i["resourceLinkId"] == link]
+    assert ags.grade("5", item["id"])["grade"] == 2 and ags.grade("6", item["id"])["grade"] == 5
+    assert _tool_made(ags) == [] and db.session.scalar(db.select(db.func.count()).select_from(LineItem)) == 0
+    stored = db.session.scalar(db.select(ResourceLink).filter_by(resource_link_id=link))
+    assert (stored.target, stored.resource) == ("mentoring", _resource())
+    # Its first launch later changes nothing: it already is a placement.
+    ags.launch("5", resource_link_id=link)
+    db.session.rollback()
+    assert db.session.scalar(db.select(db.func.count()).select_from(ScoreOutbox).where(ScoreOutbox.status == "pending")) == 0
