@@ -183,6 +183,7 @@ def test_a_facilitator_switches_a_placement_off_and_on_audited(ags):
     assert ags.grade("5", item)["grade"] == 4
     page = facilitator.get("/admin/gradebook/placements").text
     assert f'data-placement="{link.id}" data-receives="yes"' in page and 'data-placement="tool" data-receives="no"' in page
+    assert "Levererad" in page and "Skrivs inte längre" in page  # the last delivery in words, in Swedish here
     entries = db.session.scalars(db.select(AuditEntry).filter_by(action="gradebook.placement_switched").order_by(AuditEntry.id)).all()
     assert [e.details["graded"] for e in entries] == [False, True] and entries[0].target == f"resource_link:{link.id}"
     # A deep-linked module can never be switched on.
