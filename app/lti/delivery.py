@@ -283,7 +283,8 @@ class Worker:
             db.select(CourseServices).where(CourseServices.course_id.in_(course_ids)).options(selectinload(CourseServices.platform))
         ).all()
         for services in found:
-            db.session.expunge(services.platform)
+            if services.platform in db.session:  # courses of one platform share its row
+                db.session.expunge(services.platform)
             db.session.expunge(services)
             self._services[services.course_id] = services
 

@@ -82,15 +82,17 @@ class FakePlatform:
         self.server.server_close()
 
 
-def _course_on(fake: FakePlatform, learners: int) -> list[Enrolment]:
-    platform = Platform(issuer=fake.url, client_id="tool", auth_login_url=fake.url + "/auth", auth_token_url=fake.url + "/token", key_set_url=fake.url + "/jwks")
-    course = Course(issuer=fake.url, deployment_id="1", context_id="c1", title=fake.mode)
+def _course_on(fake: FakePlatform, learners: int, context_id: str = "c1") -> list[Enrolment]:
+    platform = db.session.scalar(db.select(Platform).filter_by(issuer=fake.url))
+    if platform is None:
+        platform = Platform(issuer=fake.url, client_id="tool", auth_login_url=fake.url + "/auth", auth_token_url=fake.url + "/token", key_set_url=fake.url + "/jwks")
+    course = Course(issuer=fake.url, deployment_id="1", context_id=context_id, title=fake.mode)
     db.session.add_all([platform, course])
     db.session.flush()
     db.session.add(CourseServices(course_id=course.id, platform_id=platform.id, lineitems_url=fake.url + "/lineitems", ags_scopes=SCOPES.split()))
     enrolments = []
     for n in range(learners):
-        user = User(issuer=fake.url, subject=f"{fake.mode}-{n}", name=f"{fake.mode} {n}")
+        user = User(issuer=fake.url, subject=f"{fake.mode}-{context_id}-{n}", name=f"{fake.mode} {n}")
         db.session.add(user)
         db.session.flush()
         enrolments.append(Enrolment(course_id=course.id, user_id=user.id, role="participant", lti_roles=[]))
@@ -109,9 +111,10 @@ def fakes(live):
 
 def test_a_bad_and_a_hanging_platform_hold_back_no_other_course(ags, fakes):
     johan = Member(ags.live, JOHAN)  # launched before the worker starts, to save a journal entry
-    # One batch, in key order: the HTML platform's keys, the hanging one's, then the healthy course's.
-    for mode in ("html", "hang"):
-        for enrolment in _course_on(fakes[mode], 3):
+    # One batch, in key order: the HTML platform's keys (two courses), the hanging one's, then the
+    # healthy course's.
+    for mode, context_id in (("html", "c1"), ("html", "c2"), ("hang", "c1")):
+        for enrolment in _course_on(fakes[mode], 3, context_id):
             publish_score(enrolment, "mentoring:1", 2, 6, "InProgress", "FullyGraded", label="Mentorointi")
     healthy = [ags.enrolment(s) for s in ("5", "6", "7")]
     for enrolment in healthy:
@@ -142,7 +145,7 @@ def test_a_bad_and_a_hanging_platform_hold_back_no_other_course(ags, fakes):
         fakes["hang"].release.set()
         thread.join(60)
     assert fakes["hang"].writes == ["ok"]
-    assert claimed == [9]
+    assert claimed == [12]
 
     db.session.rollback()
     # The healthy course: delivered in this first pass.
@@ -154,14 +157,14 @@ def test_a_bad_and_a_hanging_platform_hold_back_no_other_course(ags, fakes):
     rows = db.session.execute(
         db.select(ScoreOutbox, ScoreKey).join(ScoreKey, ScoreKey.id == ScoreOutbox.key_id).join(Course, Course.id == ScoreKey.course_id).where(Course.title == "html")
     ).all()
-    assert len(rows) == 3
+    assert len(rows) == 6
     for row, key in rows:
         assert row.status == "pending" and row.attempts == 1 and row.last_status == 200
         assert '"code": "line_item_search_malformed"' in row.last_error and "text/html" in row.last_error
         assert key.locked_by is None and key.locked_until is None
     # Its line item claim was given up with the failure: the next attempt, by any worker, claims it.
-    (item,) = db.session.scalars(db.select(LineItem).join(Course, Course.id == LineItem.course_id).where(Course.title == "html")).all()
-    assert item.url is None and item.claimed_by is None
+    items = db.session.scalars(db.select(LineItem).join(Course, Course.id == LineItem.course_id).where(Course.title == "html")).all()
+    assert len(items) == 2 and all(i.url is None and i.claimed_by is None for i in items)
 
 
 def test_an_html_page_answered_to_a_score_is_a_retryable_failure_of_that_key(ags):
