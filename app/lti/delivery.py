@@ -201,6 +201,7 @@ class Worker:
         # A course whose token or line item failed in this batch: its other keys fail the same
         # way without asking the platform again, and are recorded together at the end.
         self._broken: dict = {}
+        self._next_attempt: dict = {}  # when the key that broke it is tried again
         self._unsent: list[tuple[Job, ServiceError]] = []
         self._tool_items = {
             (item.course_id, item.resource): item.url
@@ -322,12 +323,24 @@ class Worker:
 
     def _record_unsent(self) -> None:
         """The keys that failed without a call of their own: nothing of theirs reached the
-        platform, so one transaction records them all (if it fails, their leases expire)."""
-        if not self._unsent:
+        platform, so one transaction records them all (if it fails, their leases expire). The
+        course's keys outside the batch, which wait on the same token or grade column, wait as
+        long as the key that failed: they would only fail the same way."""
+        if not self._unsent and not self._next_attempt:
             return
         try:
             for job, error in self._unsent:
                 self._record(job, error)
+            for what, when in self._next_attempt.items():
+                keys = db.select(ScoreKey.id).where(ScoreKey.course_id == (what if isinstance(what, int) else what[0]))
+                if not isinstance(what, int):
+                    keys = keys.where(ScoreKey.resource == what[1], ScoreKey.link_id == TOOL_ITEM)
+                db.session.execute(
+                    db.update(ScoreOutbox)
+                    .where(ScoreOutbox.key_id.in_(keys), ScoreOutbox.status == PENDING, ScoreOutbox.next_attempt_at < when)
+                    .values(next_attempt_at=when),
+                    execution_options={"synchronize_session": False},
+                )
             db.session.commit()
         except Exception:
             db.session.rollback()
@@ -357,6 +370,9 @@ class Worker:
             self.stats["superseded"] += 1
         elif isinstance(outcome, ServiceError):
             row = {"attempts": job.attempts, "sent_timestamp": job.timestamp, **self._failure(job.attempts, outcome)}
+            for what in (job.course_id, (job.course_id, job.resource)):
+                if self._broken.get(what) is outcome and outcome.retryable and outcome.code != "line_item_pending":
+                    self._next_attempt.setdefault(what, row["next_attempt_at"])
             if outcome.code == "line_item_gone" and job.link_id == TOOL_ITEM:
                 # The tool's line item was deleted in the platform: find or create it again.
                 self._tool_items.pop((job.course_id, job.resource), None)
