@@ -435,7 +435,7 @@ class Worker:
         # AGS answers a score with no body or JSON; a page in its place (a login or maintenance
         # page answered with 200) means the score did not reach the gradebook.
         if response.content and not _is_json(response):
-            raise ServiceError("score_malformed", response.status_code, problem=_media_type(response) or "–")
+            raise ServiceError("score_malformed", response.status_code, problem=_not_json(response))
         return False
 
     # --- the tool's own line item: claim → commit → call → record ---
@@ -585,14 +585,19 @@ def _json(response, what: str, kind: type):
     """The answer's JSON of the ``kind`` AGS promises, or a retryable ``<what>_malformed``
     failure naming the problem (an HTML page answered with 200, not JSON, the wrong shape)."""
     if not _is_json(response):
-        raise ServiceError(f"{what}_malformed", response.status_code, problem=_media_type(response) or "–")
+        raise ServiceError(f"{what}_malformed", response.status_code, problem=_not_json(response))
     try:
         data = response.json()
     except ValueError:
         raise ServiceError(f"{what}_malformed", response.status_code, problem="JSON") from None
     if not isinstance(data, kind):
-        raise ServiceError(f"{what}_malformed", response.status_code, problem=type(data).__name__)
+        raise ServiceError(f"{what}_malformed", response.status_code, problem="JSON")
     return data
+
+
+def _not_json(response) -> str:
+    """What a non-JSON answer is, in a fixed word: the platform's own text is never stored."""
+    return "text/html" if _media_type(response) == "text/html" else "Content-Type"
 
 
 def _is_url(value) -> bool:
