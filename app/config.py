@@ -71,6 +71,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "LTI_KEY_GRACE_SECONDS": int(env.get("LTI_KEY_GRACE_SECONDS", 7 * 24 * 3600)),
         "LTI_CLOCK_LEEWAY_SECONDS": int(env.get("LTI_CLOCK_LEEWAY_SECONDS", 60)),
         "LTI_JWKS_DEFAULT_MAX_AGE": int(env.get("LTI_JWKS_DEFAULT_MAX_AGE", 300)),
+        # Every request to a platform (app/lti/outbound.py): one deadline for the whole exchange
+        # and a cap on the answer's size.
+        "OUTBOUND_DEADLINE_SECONDS": float(env.get("OUTBOUND_DEADLINE_SECONDS", 10)),
+        "OUTBOUND_MAX_BYTES": int(env.get("OUTBOUND_MAX_BYTES", 2 * 1024 * 1024)),
         # Public base URL of the tool (behind a proxy); derived from the request if empty.
         "TOOL_URL": env.get("TOOL_URL", "").rstrip("/"),
         "TOOL_NAME": env.get("TOOL_NAME", "Tulanet-mentorointi"),

@@ -1,9 +1,19 @@
 """The platform JWKS cache: honours Cache-Control, refetches once on an unknown kid."""
 import pytest
+from flask import Flask
 
 from app.lti.errors import LaunchError
 from app.lti.platform_keys import PlatformKeyCache
 from tests.lti_double import PlatformDouble, RsaKey
+
+
+@pytest.fixture(autouse=True)
+def development():
+    """The double serves plain http on loopback, which only a development app fetches from."""
+    app = Flask(__name__)
+    app.config["APP_ENV"] = "development"
+    with app.app_context():
+        yield
 
 
 @pytest.fixture

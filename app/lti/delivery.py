@@ -44,6 +44,7 @@ from .models import (
     ScoreOutbox,
     utcnow,
 )
+from .outbound import OutboundRefused, excerpt, fetch, platform_origins
 from .rules import backoff_seconds, is_retryable, iso_timestamp, parse_retry_after, resource_tag, send_timestamp, service_url
 from .tokens import ServiceError, TokenService, require_scope
 
@@ -472,10 +473,7 @@ class Worker:
             except ServiceError:
                 # Give the claim up with the failure, so the next attempt, by any worker, claims it.
                 db.session.rollback()
-                db.session.execute(
-                    db.update(LineItem).where(*match, LineItem.claimed_by == self.id).values(claimed_by=None, claimed_until=None),
-                    execution_options={"synchronize_session": False},
-                )
+                db.session.execute(db.delete(LineItem).where(*match, LineItem.claimed_by == self.id, LineItem.url.is_(None)))
                 db.session.commit()
                 raise
             db.session.execute(
@@ -535,9 +533,11 @@ class Worker:
         return data
 
     def _call(self, services: CourseServices, method: str, url: str, scope: str, *, json=None, content_type=None, accept=None):
-        """One service request with the shared token; a 401 refreshes the token once."""
+        """One service request with the shared token; a 401 refreshes the token once. Only to
+        the platform's own origins (``outbound.fetch``): the token goes nowhere else."""
         token = self.tokens.token(services.platform, AGS_SCOPES)
         require_scope(token, scope)
+        origins = platform_origins(services.platform)
         for attempt in (1, 2):
             headers = {"Authorization": f"Bearer {token.value}"}
             if content_type:
@@ -545,10 +545,13 @@ class Worker:
             if accept:
                 headers["Accept"] = accept
             try:
-                response = self.http.request(method, url, json=json, headers=headers, timeout=self.timeout)
-            except requests.RequestException as exc:
-                raise ServiceError("unreachable", error=exc.__class__.__name__) from exc
+                response = fetch(method, url, origins=origins, json=json, headers=headers, session=self.http)
+            except OutboundRefused as refusal:
+                raise ServiceError.refused(refusal) from refusal
             if response.status_code != 401 or attempt == 2:
+                if response.status_code >= 400 and response.status_code != 409:  # 409: already held
+                    # The platform's words go to the log only, never into the stored reason.
+                    log.warning("gradebook call refused (%s): %s %s: %s", response.status_code, method, url.partition("?")[0], excerpt(response))
                 return response
             token = self.tokens.token(services.platform, AGS_SCOPES, stale=token.value)
         return response
@@ -568,8 +571,6 @@ class Worker:
             retry_after=retry_after,
             reason=reason or "–",
         )
-
-
 
 
 def _media_type(response) -> str:

@@ -142,7 +142,7 @@ class FailedScore:
     given_at: datetime
     attempts: int
     status_code: int | None
-    reason: str  # in words, in the reader's language, with the platform's own words if any
+    reason: str  # in words, in the reader's language (never the platform's own words)
 
 
 @dataclass(frozen=True)

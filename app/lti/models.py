@@ -71,6 +71,11 @@ class CourseServices(db.Model):
     ags_scopes = db.Column(db.JSON, nullable=False, default=list)
     memberships_url = db.Column(db.String(1024))
     roster_synced_at = db.Column(db.DateTime)
+    # The roster sync's lease (one sync per course at a time, claimed by a conditional update)
+    # and when a sync last began, successful or not (a launch starts none soon after one).
+    roster_locked_by = db.Column(db.String(64))
+    roster_lock_until = db.Column(db.DateTime)
+    roster_attempted_at = db.Column(db.DateTime)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
     platform = db.relationship("Platform")
@@ -109,7 +114,8 @@ class LineItem(db.Model):
 
     Creation is claim → commit → call → record: a worker inserts the row without ``url`` and
     with its claim (the unique constraint lets one worker win), calls the platform with no
-    transaction open, then records the URL. A claim that expired is taken over.
+    transaction open, then records the URL; a failed call deletes the claim. A claim whose
+    worker died is taken over when it expires.
     """
 
     __tablename__ = "lti_line_item"

@@ -4,19 +4,35 @@ The AGS endpoint claim (``lineitems``, ``lineitem``, ``scope``) and the NRPS cla
 (``context_memberships_url``) are stored per course, and each resource link's single line item
 and deep-linked target per link, so the delivery worker and roster sync can run without a
 launch in progress.
+
+A service URL is stored only if it is on one of the platform's own origins (``outbound``): the
+tool's access tokens go nowhere else. A refused URL is logged with the reason and left out.
 """
+import logging
+
 from ..extensions import db
 from ..upsert import insert, upsert
 from .models import CourseServices, Platform, ResourceLink, utcnow
+from .outbound import OutboundRefused, check_url, origin, platform_origins, production
 from .placements import link_launched
+
+log = logging.getLogger(__name__)
 
 AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 
 
-def _url(value) -> str | None:
-    return value[:1024] if isinstance(value, str) and value.startswith(("https://", "http://")) else None
+def _service_url(claim: str, value, origins) -> str | None:
+    """``value`` if it is a URL the tool may send the platform's tokens to, else None (logged)."""
+    if value is None:
+        return None
+    try:
+        url = check_url(value, origins, production=production(), resolve=False)
+    except OutboundRefused as refusal:
+        log.warning("service URL of the launch refused (%s): %s at %s", refusal.code, claim, origin(value) or "(malformed)")
+        return None
+    return url if len(url) <= 1024 else None
 
 
 _LINK_DETAILS = ("title", "lineitem_url", "target", "updated_at")
@@ -33,13 +49,16 @@ def record_services(claims: dict, platform: Platform, course_id: int | None) -> 
     ags = claims.get(AGS_CLAIM) if isinstance(claims.get(AGS_CLAIM), dict) else {}
     nrps = claims.get(NRPS_CLAIM) if isinstance(claims.get(NRPS_CLAIM), dict) else {}
     now = utcnow()
+    origins = platform_origins(platform)
     values = {"platform_id": platform.id, "updated_at": now}
-    if _url(ags.get("lineitems")):
-        values["lineitems_url"] = _url(ags["lineitems"])
+    lineitems = _service_url("lineitems", ags.get("lineitems"), origins)
+    if lineitems:
+        values["lineitems_url"] = lineitems
     if isinstance(ags.get("scope"), list):
         values["ags_scopes"] = [s for s in ags["scope"] if isinstance(s, str)]
-    if _url(nrps.get("context_memberships_url")):
-        values["memberships_url"] = _url(nrps["context_memberships_url"])
+    memberships = _service_url("context_memberships_url", nrps.get("context_memberships_url"), origins)
+    if memberships:
+        values["memberships_url"] = memberships
     db.session.execute(
         insert(CourseServices)
         .values(course_id=course_id, ags_scopes=values.get("ags_scopes", []), **{k: v for k, v in values.items() if k != "ags_scopes"})
@@ -56,7 +75,7 @@ def record_services(claims: dict, platform: Platform, course_id: int | None) -> 
             "course_id": course_id,
             "resource_link_id": str(link["id"])[:255],
             "title": str(link.get("title") or "")[:255] or None,
-            "lineitem_url": _url(ags.get("lineitem")),
+            "lineitem_url": _service_url("lineitem", ags.get("lineitem"), origins),
             "target": str(target)[:255] if isinstance(target, str) and target else None,
             "updated_at": now,
         },

@@ -6,6 +6,7 @@ per request. pylti1p3's own cache is keyed by issuer and scopes only, which woul
 registration's token to another registration of the same platform.
 """
 import json
+import logging
 import threading
 import time
 import uuid
@@ -20,25 +21,30 @@ from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..upsert import insert
+from . import outbound
 from .models import AccessToken, Platform, utcnow
+from .outbound import OutboundRefused, excerpt, fetch, platform_origins
+
+log = logging.getLogger(__name__)
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 EXPIRY_MARGIN = timedelta(seconds=30)  # never use a token that may expire in flight
 
 
 # Why a service call failed, in words for administrators (stored as a code with its parameters
-# and rendered in the reader's language).
+# and rendered in the reader's language). The platform's own words never appear here: they are
+# remote text, kept as a short excerpt in the logs only. Refusals of ``outbound.fetch`` use its
+# codes (``outbound.REASONS``), except that "unreachable" says which service.
 REASONS = {
     "token_unreachable": _l("The platform's token endpoint could not be reached (%(error)s)."),
-    "token_refused": _l("The platform refused an access token (%(status)s): %(reason)s"),
+    "token_refused": _l("The platform refused an access token (%(status)s)."),
     "token_malformed": _l("The platform's token answer is not the JSON OAuth2 requires."),
     "scope_not_granted": _l("The platform did not grant the scope %(scope)s; enable the service for this tool in the platform's tool settings."),
-    "unreachable": _l("The platform could not be reached (%(error)s)."),
     "no_gradebook": _l("The course has not been launched with gradebook services yet; the score waits for a launch that announces them."),
     "line_item_gone": _l("The platform no longer has the grade column (404); it will be created again."),
-    "score_refused": _l("The platform refused the score (%(status)s): %(reason)s"),
-    "line_item_search_refused": _l("The platform refused the search for the grade column (%(status)s): %(reason)s"),
-    "line_item_creation_refused": _l("The platform refused to create the grade column (%(status)s): %(reason)s"),
+    "score_refused": _l("The platform refused the score (%(status)s)."),
+    "line_item_search_refused": _l("The platform refused the search for the grade column (%(status)s)."),
+    "line_item_creation_refused": _l("The platform refused to create the grade column (%(status)s)."),
     "placement_gone": _l("The platform no longer has this activity's grade column (404): place the activity again, or switch its mentoring score off."),
     "score_malformed": _l("The platform's answer to the score is not what AGS promises (%(problem)s); the score is sent again later."),
     "line_item_search_malformed": _l("The platform's answer to the search for the grade column is not what AGS promises (%(problem)s); it is tried again later."),
@@ -47,9 +53,10 @@ REASONS = {
     "delivery_crashed": _l("The delivery of this score failed unexpectedly (%(error)s); it is tried again later."),
     "already_held": _l("The platform already held this score or a later one (409)."),
     "roster_unreachable": _l("The platform's roster could not be read (%(error)s)."),
-    "roster_refused": _l("The platform refused the roster (%(status)s): %(reason)s"),
+    "roster_refused": _l("The platform refused the roster (%(status)s)."),
     "roster_malformed": _l("The platform's roster is not a membership container."),
     "no_roster": _l("The course has not been launched with the roster service; launch it from the platform first."),
+    "roster_busy": _l("The roster is being read from the platform right now; try again in a moment."),
 }
 
 
@@ -57,7 +64,7 @@ def describe(code: str, params: dict | None = None) -> str:
     """A reason in the reader's language; in English outside a request (logs, commands)."""
     message = REASONS.get(code)
     if message is None:
-        return code
+        return outbound.describe(code, params)
     if not has_request_context():
         with force_locale("en"):
             return str(message) % params if params else str(message)
@@ -65,25 +72,36 @@ def describe(code: str, params: dict | None = None) -> str:
 
 
 def stored_reason(value: str | None) -> str:
-    """An outbox row's stored reason (``{"code": …, "params": …}``) in words."""
+    """An outbox row's stored reason (``{"code": …, "params": …}``) in words; nothing for
+    anything else (it could only be remote text)."""
     if not value:
         return ""
     try:
         data = json.loads(value)
         return describe(data["code"], data.get("params"))
     except (ValueError, KeyError, TypeError):
-        return value
+        return ""
 
 
 class ServiceError(Exception):
     """A service call failed. ``code`` picks the reason (``REASONS``), ``status`` is the HTTP
-    status (None for a network error), ``retryable`` says whether trying later may help."""
+    status (None for a network error), ``retryable`` says whether trying later may help.
+    A ``reason`` parameter (the platform's own words) is dropped: remote text is neither
+    stored nor shown; the code that received it logs an excerpt."""
 
     def __init__(self, code: str, status: int | None = None, retryable: bool = True, retry_after: float | None = None, **params):
         super().__init__(code)
+        params.pop("reason", None)
         self.code = code
         self.params = {"status": status, **params} if status is not None else params
         self.status, self.retryable, self.retry_after = status, retryable, retry_after
+
+    @classmethod
+    def refused(cls, refusal: OutboundRefused, unreachable: str = "unreachable") -> "ServiceError":
+        """The service error for a request ``outbound.fetch`` refused or could not finish;
+        ``unreachable`` names the service when the platform could not be reached."""
+        code = unreachable if refusal.code == "unreachable" else refusal.code
+        return cls(code, retryable=refusal.retryable, **refusal.params)
 
     def __str__(self) -> str:
         return describe(self.code, self.params)
@@ -100,10 +118,9 @@ class Token:
 
 
 class TokenService:
-    def __init__(self, keystore, http: requests.Session | None = None, timeout: float = 10):
+    def __init__(self, keystore, http: requests.Session | None = None):
         self.keystore = keystore
-        self.http = http or requests.Session()
-        self.timeout = timeout
+        self.http = http or outbound.session()  # shared by the service calls (connection reuse)
         self.requests_made = 0  # token requests this process sent (benchmarks report it)
         self._memory: dict[tuple, Token] = {}
         self._lock = threading.Lock()
@@ -153,18 +170,16 @@ class TokenService:
         }
         self.requests_made += 1
         try:
-            response = self.http.post(platform.auth_token_url, data=data, timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise ServiceError("token_unreachable", error=exc.__class__.__name__) from exc
+            response = fetch("POST", platform.auth_token_url, origins=platform_origins(platform), data=data, session=self.http)
+        except OutboundRefused as refusal:
+            error = ServiceError.refused(refusal, "token_unreachable")
+            error.retryable = True  # as for a refused token below: the platform's problem, not the score's
+            raise error from refusal
         if response.status_code != 200:
-            raise ServiceError(
-                "token_refused",
-                status=response.status_code,
-                reason=response.text[:200].strip() or "–",
-                # A refused token is a registration problem for the whole platform, not for one
-                # score: keep the scores and try again later rather than give them up.
-                retryable=True,
-            )
+            log.warning("token request refused (%s) by %s: %s", response.status_code, platform.issuer, excerpt(response))
+            # A refused token is a registration problem for the whole platform, not for one
+            # score: keep the scores and try again later rather than give them up.
+            raise ServiceError("token_refused", status=response.status_code, retryable=True)
         try:
             body = response.json()
             value = body["access_token"]

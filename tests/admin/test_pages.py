@@ -8,6 +8,7 @@ from openpyxl import load_workbook
 from app.admin.models import AccessibilityFeedback, AuditEntry
 from app.extensions import db
 from app.lti.models import FAILED, ScoreOutbox
+from app.lti.tokens import ServiceError
 from tests.admin.seed import AGREEMENT_PHRASE, JOURNAL_PHRASE, seed
 from tests.admin.web import administrator, facilitator, participant, post
 
@@ -110,11 +111,11 @@ def test_formula_like_names_are_not_formulas(app, platform, seeded):
 def test_gradebook_view_and_resend_are_audited(app, platform, seeded):
     rows = db.session.scalars(db.select(ScoreOutbox).order_by(ScoreOutbox.id)).all()
     for row in rows[:3]:
-        row.status, row.last_status, row.last_error, row.attempts = FAILED, 400, "User not enrolled", 1
+        row.status, row.last_status, row.last_error, row.attempts = FAILED, 400, ServiceError("score_refused", 400).stored(), 1
     db.session.commit()
     admin = administrator(app, platform)
     page = admin.page("/admin/gradebook")
-    assert 'data-count="failed">3<' in page and "User not enrolled" in page
+    assert 'data-count="failed">3<' in page and "Alusta hylkäsi pisteet (400)." in page
     response = post(admin, "/admin/gradebook/resend", {"score": rows[0].id}, "/admin/gradebook")
     assert response.status_code == 303
     assert 'data-count="failed">2<' in admin.page("/admin/gradebook")

@@ -4,6 +4,7 @@ import pytest
 from app.extensions import db
 from app.lti.gradebook import ScoreRejected, course_summary, publish_score, resend
 from app.lti.models import FAILED, ScoreKey, ScoreOutbox
+from app.lti.tokens import ServiceError
 from app.people.models import Course, Enrolment, User
 
 
@@ -56,7 +57,7 @@ def test_summary_and_resend_are_scoped_to_the_course(app):
         b = publish_score(mine, "events:1", 1, 3, "InProgress", "FullyGraded")
         c = publish_score(other, "mentoring:2", 1, 6, "InProgress", "FullyGraded")
         db.session.flush()
-        for row, reason in ((a, "The platform refused the score (400): user is not a learner"), (c, "nope")):
+        for row, reason in ((a, ServiceError("score_refused", 400).stored()), (c, "nope")):
             row.status, row.last_status, row.last_error = FAILED, 400, reason
         db.session.commit()
         summary = course_summary(mine.course_id)

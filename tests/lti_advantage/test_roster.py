@@ -71,7 +71,8 @@ def test_a_role_filtered_sync_speaks_only_for_that_role(ags):
 
 def test_a_staff_launch_syncs_and_facilitators_see_people_who_never_launched(ags):
     ags.platform_app.test_client().post("/dev/control", json={"generate_learners": 3})
-    db.session.execute(db.update(CourseServices).values(roster_synced_at=None))
+    # As if the last sync began more than five minutes ago.
+    db.session.execute(db.update(CourseServices).values(roster_synced_at=None, roster_attempted_at=None))
     db.session.commit()
     result = ags.launch("4")  # the launch starts a background sync
     deadline = time.monotonic() + 10
