@@ -3,7 +3,9 @@
 ``publish_score`` only queues: it adds an outbox row to the caller's database session, so the
 score commits (or rolls back) together with the change that caused it. The delivery worker
 (``app/lti/delivery.py``; ``flask --app app gradebook work``) sends queued scores to the
-platform. ``course_summary`` and ``resend`` serve the administrators' sync view.
+platform. Scores go to the course's graded placements (``target_links``; see
+``app/lti/placements.py``) or the tool's own line item. ``course_summary`` and ``resend`` serve
+the administrators' sync view, ``placements`` the facilitators' view of the grade items.
 """
 from dataclasses import dataclass
 from datetime import datetime
