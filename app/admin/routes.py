@@ -6,7 +6,7 @@ every administrator. Every action an administrator takes here writes an audit en
 """
 from datetime import date, time, timedelta
 
-from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -14,6 +14,8 @@ from ..auth import STAFF, login_required
 from ..extensions import db
 from ..ids import db_int
 from ..lti import gradebook as gradebook_service
+from ..lti import placements as placement_service
+from ..lti.rules import placement_switch_refusal
 from ..lti.models import utcnow
 from ..mentoring.rules import helsinki_to_utc
 from ..people.models import ADMINISTRATOR, Enrolment, User
@@ -34,6 +36,7 @@ ACTION_LABELS = {
     "events.updated": _l("Event changed"),
     "feedback.answered": _l("Accessibility feedback answered"),
     "gradebook.resent": _l("Gradebook scores resent"),
+    "gradebook.placement_switched": _l("An activity's mentoring score switched on or off"),
     "lti.keys_rotated": _l("Signing key rotated"),
     "lti.platform_approved": _l("Learning platform's registration approved"),
     "lti.registration_url_issued": _l("Registration URL for a learning platform issued"),
@@ -344,7 +347,8 @@ def report_export(fmt: str):
 @login_required(ADMINISTRATOR)
 def gradebook():
     summary = gradebook_service.course_summary(g.course.id) if g.course else None
-    return render_template("admin/gradebook.html", summary=summary,
+    return render_template("admin/gradebook.html", summary=summary, launched_link=None,
+                           placements=gradebook_service.placements(g.course.id) if g.course else [],
                            resent=request.args.get("resent", type=db_int))
 
 
@@ -365,6 +369,40 @@ def gradebook_resend():
            details={"scores": count, "all_failed": row_id is None})
     db.session.commit()
     return redirect(url_for("admin.gradebook", resent=count), code=303)
+
+
+@bp.get("/gradebook/placements")
+@login_required(*STAFF)
+def gradebook_placements():
+    """Facilitators' view: per placed activity, which line item the tool writes to and how the
+    last delivery went; a switch for each activity that may receive the mentoring score."""
+    if g.course is None:
+        abort(404)
+    rows = gradebook_service.placements(g.course.id)
+    return render_template(
+        "admin/placements.html",
+        placements=rows,
+        launched_link=placement_service.launched_link_id(g.course.id, (session.get("lti") or {}).get("resource_link_id")),
+        refusal=lambda p: placement_switch_refusal(g.role in STAFF, p.target, p.line_item),
+        switched=request.args.get("switched"),
+    )
+
+
+@bp.post("/gradebook/placements/<int:link_id>")
+@login_required(*STAFF)
+def gradebook_placement_switch(link_id: int):
+    link = placement_service.course_link(g.course.id, link_id) if g.course else None
+    if link is None:
+        abort(404)
+    choice = request.form.get("graded")
+    if choice not in ("on", "off"):
+        abort(400)
+    if placement_switch_refusal(g.role in STAFF, link.target, link.lineitem_url):
+        abort(400)  # the page offers no switch for a module, a space or an activity without a grade item
+    changed = placement_service.switch(link, choice == "on")
+    record("gradebook.placement_switched", target=f"resource_link:{link.id}", details={"graded": choice == "on", "changed": changed})
+    db.session.commit()
+    return redirect(url_for("admin.gradebook_placements", switched=choice), code=303)
 
 
 # --------------------------------------------------------------------------------------------

@@ -66,6 +66,7 @@ class Faults:
     retry_after: int | None = None  # seconds, sent with 429 and 503
     drop_rate: float = 0.0  # share of connections closed without an answer
     delay: float = 0.0  # seconds added to every answer
+    html_rate: float = 0.0  # share of service requests answered 200 with an HTML page (a login or maintenance page)
     apply_to_token: bool = True
 
 
@@ -81,7 +82,7 @@ class ServiceState:
     next_line_item: int = 1
     grades: dict = field(default_factory=dict)  # (line item id, user id) -> grade dict
     score_log: list = field(default_factory=list)  # every accepted score, in arrival order
-    counters: dict = field(default_factory=lambda: {"token_requests": 0, "score_posts": 0, "faults": 0, "drops": 0, "conflicts": 0, "membership_pages": 0})
+    counters: dict = field(default_factory=lambda: {"token_requests": 0, "score_posts": 0, "faults": 0, "drops": 0, "conflicts": 0, "membership_pages": 0, "html_pages": 0})
     extra_members: list = field(default_factory=lambda: list(ROSTER_ONLY))
     generated: int = 0
     removed: set = field(default_factory=set)
@@ -111,12 +112,21 @@ class ServiceError(Exception):
         self.status, self.message, self.headers = status, message, headers or {}
 
 
+class HtmlPage(Exception):
+    """Answer with a 200 HTML page instead of the service (a login or maintenance page)."""
+
+
 @bp.errorhandler(ServiceError)
 def service_error(error: ServiceError):
     response = jsonify({"status": error.status, "reason": error.message})
     response.status_code = error.status
     response.headers.update(error.headers)
     return response
+
+
+@bp.errorhandler(HtmlPage)
+def html_page(_error: HtmlPage):
+    return "<!DOCTYPE html><html><head><title>Huoltokatko</title></head><body><h1>Moodle on huoltotilassa</h1></body></html>", 200, {"Content-Type": "text/html; charset=utf-8"}
 
 
 def _inject_faults(is_token: bool = False) -> None:
@@ -128,7 +138,11 @@ def _inject_faults(is_token: bool = False) -> None:
     if faults.delay:
         time.sleep(faults.delay)
     with s.lock:
-        roll_drop, roll_fail = s.rng.random(), s.rng.random()
+        roll_drop, roll_fail, roll_html = s.rng.random(), s.rng.random(), s.rng.random()
+    if not is_token and roll_html < faults.html_rate:
+        with s.lock:
+            s.counters["html_pages"] += 1
+        raise HtmlPage()
     if roll_drop < faults.drop_rate:
         with s.lock:
             s.counters["drops"] += 1
@@ -491,7 +505,8 @@ def gradebook():
 
 @bp.route("/dev/control", methods=["GET", "POST"])
 def control():
-    """Read counters and the score log; switch faults, token lifetime, granted scopes, roster."""
+    """Read counters and the score log; switch faults, token lifetime, granted scopes, roster;
+    add an activity by hand (``{"add_activity": {"id": "hand-1", "title": …, "scoreMaximum": 100}}``)."""
     s = state()
     if request.method == "POST":
         body = request.get_json(force=True, silent=True) or {}
@@ -521,6 +536,8 @@ def control():
                     }
                     for n in range(int(body["generate_learners"]))
                 ]
+            if "add_activity" in body:
+                _add_activity(s, body["add_activity"])
             if "registration_fault" in body:
                 s.registration_fault = body["registration_fault"]
             for user_id in body.get("remove_members", []):
@@ -540,6 +557,26 @@ def control():
                 "faults": s.faults.__dict__,
             }
         )
+
+
+def _add_activity(s: ServiceState, activity: dict) -> None:
+    """An External tool activity a course designer adds by hand (no deep linking): with a grade
+    type of Point (Moodle's default) it gets its own grade item, bound to the link, without a
+    resourceId or tag; its launches carry no custom ``target``. Caller holds the lock."""
+    link_id = str(activity["id"])
+    s.placed_links[link_id] = {"id": link_id, "title": str(activity.get("title") or "Mentorointi")[:255], "url": None, "custom": {}, "client_id": None}
+    maximum = activity.get("scoreMaximum", 100)
+    if maximum:  # grade type None: no grade item, so no ``lineitem`` in the launch
+        s.line_items[s.next_line_item] = {
+            "id": s.next_line_item,
+            "label": s.placed_links[link_id]["title"],
+            "scoreMaximum": maximum,
+            "resourceId": None,
+            "tag": None,
+            "resourceLinkId": link_id,
+            "manual": False,
+        }
+        s.next_line_item += 1
 
 
 def ags_claim(course_id: str, link_id: str | None) -> dict:

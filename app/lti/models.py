@@ -110,11 +110,17 @@ class ResourceLink(db.Model):
     """A placed link (Moodle activity) of a course: its single line item, if any, and its target.
 
     ``target`` is what a deep-linked item asked to open (custom parameter ``target``), e.g.
-    ``mentoring`` or ``content:<module id>``.
+    ``mentoring`` or ``content:<module id>``; None for an activity added by hand.
+    ``graded`` is a facilitator's choice (None: the rule decides, ``rules.placement_graded``).
+    ``resource`` is the tool resource whose scores this placement's line item receives while it
+    is a graded placement (e.g. ``mentoring:3``), None otherwise: the delivery routes by it.
     """
 
     __tablename__ = "lti_resource_link"
-    __table_args__ = (db.UniqueConstraint("course_id", "resource_link_id"),)
+    __table_args__ = (
+        db.UniqueConstraint("course_id", "resource_link_id"),
+        db.Index("ix_lti_resource_link_course_resource", "course_id", "resource"),
+    )
 
     id = db.Column(db.Integer, primary_key=True)
     course_id = db.Column(db.Integer, db.ForeignKey("course.id"), nullable=False)
@@ -122,11 +128,20 @@ class ResourceLink(db.Model):
     title = db.Column(db.String(255))
     lineitem_url = db.Column(db.String(1024))
     target = db.Column(db.String(255))
+    graded = db.Column(db.Boolean)
+    resource = db.Column(db.String(255))
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
 
 class LineItem(db.Model):
-    """The platform's line item (grade column) that receives one tool resource's scores."""
+    """A line item (grade column) the tool created for one resource of a course: used only
+    while the course has no graded placement for that resource.
+
+    Creation is claim → commit → call → record: a worker inserts the row without ``url`` and
+    with its claim (the unique constraint lets one worker win), calls the platform with no
+    transaction open, then records the URL; a failed call deletes the claim. A claim whose
+    worker died is taken over when it expires.
+    """
 
     __tablename__ = "lti_line_item"
     __table_args__ = (db.UniqueConstraint("course_id", "resource"),)
@@ -134,9 +149,11 @@ class LineItem(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     course_id = db.Column(db.Integer, db.ForeignKey("course.id"), nullable=False)
     resource = db.Column(db.String(255), nullable=False)
-    url = db.Column(db.String(1024), nullable=False)
+    url = db.Column(db.String(1024))
     label = db.Column(db.String(255))
     score_maximum = db.Column(db.Float)
+    claimed_by = db.Column(db.String(64))
+    claimed_until = db.Column(db.DateTime)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
 
@@ -155,20 +172,27 @@ class AccessToken(db.Model):
     expires_at = db.Column(db.DateTime, nullable=False)
 
 
-class ScoreKey(db.Model):
-    """One (participant, resource) stream of scores: the unit a worker claims and delivers in order.
+TOOL_ITEM = 0  # ScoreKey.link_id of the tool's own line item for the resource
 
-    Claiming the key, not single rows, keeps two workers from sending scores of one participant
-    for one line item at once; ``last_timestamp`` makes every score sent strictly later.
+
+class ScoreKey(db.Model):
+    """One (participant, resource, line item) stream of scores: the unit a worker claims and
+    delivers in order.
+
+    ``link_id`` is the ResourceLink whose line item receives the scores, or ``TOOL_ITEM`` (0,
+    not NULL, so that the unique constraint holds on every database) for the tool's own line
+    item. Claiming the key, not single rows, keeps two workers from sending scores of one
+    participant to one line item at once; ``last_timestamp`` makes every score sent strictly later.
     """
 
     __tablename__ = "lti_score_key"
-    __table_args__ = (db.UniqueConstraint("course_id", "user_id", "resource"),)
+    __table_args__ = (db.UniqueConstraint("course_id", "user_id", "resource", "link_id"),)
 
     id = db.Column(db.Integer, primary_key=True)
     course_id = db.Column(db.Integer, db.ForeignKey("course.id"), nullable=False)
     user_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=False)
     resource = db.Column(db.String(255), nullable=False)
+    link_id = db.Column(db.Integer, nullable=False, default=TOOL_ITEM, server_default="0")
     last_timestamp = db.Column(db.DateTime)  # the timestamp sent with the last delivered score
     last_given_at = db.Column(db.DateTime)  # when that score was given (older ones are superseded)
     locked_by = db.Column(db.String(64))

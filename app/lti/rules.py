@@ -154,3 +154,43 @@ def platform_url_problem(url, app_env: str) -> str | None:
 def same_origin(a: str, b: str) -> bool:
     pa, pb = urlsplit(a), urlsplit(b)
     return (pa.scheme, pa.hostname, pa.port) == (pb.scheme, pb.hostname, pb.port)
+
+
+UNGRADED_KINDS = ("tools", "content", "sparring")  # deep-linked modules and spaces
+
+
+def placement_graded(target, lineitem_url: str | None, graded: bool | None) -> bool:
+    """Whether a placed link receives the programme's mentoring score in its own line item.
+
+    Only a link with a line item can (Moodle: one activity, one line item). A deep-linked
+    module, tips section or sparring space never does. Otherwise a facilitator's choice
+    (``graded``) decides; without one, "My mentoring" placed by deep linking and an activity
+    added by hand (no target, or one the tool does not know: it opens the home page) do.
+    """
+    if not lineitem_url:
+        return False
+    parsed = parse_target(target)
+    if parsed is not None and parsed[0] in UNGRADED_KINDS:
+        return False
+    return True if graded is None else graded
+
+
+def placement_switch_refusal(is_staff: bool, target, lineitem_url: str | None) -> str | None:
+    """Why a placement's mentoring score cannot be switched on or off by this person, or None:
+    ``not_staff`` (only facilitators and administrators), ``not_gradable`` (a module or space)
+    or ``no_line_item`` (the platform gave the activity no grade item)."""
+    if not is_staff:
+        return "not_staff"
+    parsed = parse_target(target)
+    if parsed is not None and parsed[0] in UNGRADED_KINDS:
+        return "not_gradable"
+    if not lineitem_url:
+        return "no_line_item"
+    return None
+
+
+def resource_tag(resource: str) -> str:
+    """The ``tag`` of a line item the tool creates for ``resource``: the kind of score
+    (``mentoring``, ``events``); with the ``resourceId`` (which names the programme) it finds the
+    item again and tells it apart from any other programme's or tool's."""
+    return resource.partition(":")[0]

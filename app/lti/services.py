@@ -14,6 +14,7 @@ from ..extensions import db
 from ..upsert import insert, upsert
 from .models import CourseServices, Platform, ResourceLink, utcnow
 from .outbound import OutboundRefused, check_url, origin, platform_origins, production
+from .placements import link_launched
 
 log = logging.getLogger(__name__)
 
@@ -79,3 +80,5 @@ def record_services(claims: dict, platform: Platform, course_id: int | None) -> 
             "updated_at": now,
         },
     )
+    # The placement's line item receives scores from its first launch on (app/lti/placements.py).
+    link_launched(course_id, str(link["id"])[:255])

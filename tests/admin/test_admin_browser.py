@@ -66,6 +66,7 @@ def test_admin_pages_in_the_iframe_and_axe(tmp_path, live):
             f"/admin/report?s={token}&programme={programme_id}",
             f"/admin/report?s={token}&programme={programme_id}&lang=sv",
             f"/admin/gradebook?s={token}",
+            f"/admin/gradebook/placements?s={token}",
             f"/admin/audit?s={token}",
             f"/admin/feedback?s={token}",
             f"/admin/people?s={token}&q=Maija",

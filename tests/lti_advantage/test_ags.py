@@ -36,7 +36,7 @@ def test_scores_arrive_in_the_platforms_gradebook(ags):
     assert _counts() == {"delivered": 2, "superseded": 1}
     # One line item, created with our label and resource id; a manual grade item in Moodle.
     (item,) = ags.state.line_items.values()
-    assert (item["label"], item["scoreMaximum"], item["resourceId"], item["manual"]) == ("Oma mentorointi", 6, "mentoring:1", True)
+    assert (item["label"], item["scoreMaximum"], item["resourceId"], item["tag"], item["manual"]) == ("Oma mentorointi", 6, "mentoring:1", "mentoring", True)
     assert db.session.scalar(db.select(LineItem.url)).endswith("/lineitems/1/lineitem?type_id=1")
     assert ags.grade("5")["grade"] == 3 and ags.grade("5")["comment"] == "kolme tapaamista"
     assert ags.grade("6")["grade"] == 6 and ags.grade("6")["activityProgress"] == "Completed"
@@ -48,12 +48,14 @@ def test_scores_arrive_in_the_platforms_gradebook(ags):
 
 
 def test_the_line_item_is_found_not_created_again(ags):
-    ags.state.line_items[1] = {"id": 1, "label": "Käsin", "scoreMaximum": 8, "resourceId": "mentoring:9", "tag": None, "resourceLinkId": None, "manual": True}
-    ags.state.next_line_item = 2
+    # Found by resourceId and tag: the item of another tool or programme is not taken.
+    ags.state.line_items[1] = {"id": 1, "label": "Muu", "scoreMaximum": 8, "resourceId": "mentoring:9", "tag": "other", "resourceLinkId": None, "manual": True}
+    ags.state.line_items[2] = {"id": 2, "label": "Käsin", "scoreMaximum": 8, "resourceId": "mentoring:9", "tag": "mentoring", "resourceLinkId": None, "manual": True}
+    ags.state.next_line_item = 3
     publish_score(ags.enrolment("5"), "mentoring:9", 4, 8, "InProgress", "FullyGraded")
     db.session.commit()
     ags.worker().run(until_empty=True)
-    assert len(ags.state.line_items) == 1 and ags.grade("5")["grade"] == 4
+    assert len(ags.state.line_items) == 2 and ags.grade("5", 2)["grade"] == 4 and ags.grade("5", 1) is None
 
 
 def test_moodle_keeps_no_grade_unless_fully_graded_and_rescales(ags):

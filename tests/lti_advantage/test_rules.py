@@ -10,6 +10,9 @@ from app.lti.rules import (
     is_retryable,
     iso_timestamp,
     parse_retry_after,
+    placement_graded,
+    placement_switch_refusal,
+    resource_tag,
     send_timestamp,
     service_url,
 )
@@ -77,3 +80,28 @@ def test_service_url_keeps_moodles_query():
     url = "https://moodle.example/mod/lti/services.php/2/lineitems/7/lineitem?type_id=3"
     assert service_url(url, "/scores") == "https://moodle.example/mod/lti/services.php/2/lineitems/7/lineitem/scores?type_id=3"
     assert service_url("https://x.example/li/1", "/results") == "https://x.example/li/1/results"
+
+
+def test_which_placements_receive_the_mentoring_score():
+    item = "https://moodle.example/mod/lti/services.php/2/lineitems/7/lineitem?type_id=1"
+    assert placement_graded("mentoring", item, None)  # My mentoring, deep-linked
+    assert placement_graded(None, item, None)  # added by hand: opens the home page
+    assert placement_graded("something-else", item, None)  # an unknown target opens the home page too
+    for module in ("content:m1", "tools", "sparring:3"):
+        assert not placement_graded(module, item, None) and not placement_graded(module, item, True)
+    assert not placement_graded("mentoring", None, True)  # no grade item, nothing to write to
+    assert not placement_graded(None, item, False) and not placement_graded("mentoring", item, False)
+    assert placement_graded(None, item, True)
+
+
+def test_who_may_switch_a_placement():
+    item = "https://moodle.example/lineitem"
+    assert placement_switch_refusal(True, None, item) is None
+    assert placement_switch_refusal(True, "mentoring", item) is None
+    assert placement_switch_refusal(False, None, item) == "not_staff"
+    assert placement_switch_refusal(True, "content:m1", item) == "not_gradable"
+    assert placement_switch_refusal(True, None, None) == "no_line_item"
+
+
+def test_a_tool_made_line_items_tag_names_the_kind_of_score():
+    assert resource_tag("mentoring:3") == "mentoring" and resource_tag("events:3") == "events"
