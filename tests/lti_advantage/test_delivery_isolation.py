@@ -14,7 +14,7 @@ from werkzeug.serving import make_server
 from app.devplatform.services import Faults
 from app.extensions import db
 from app.lti.gradebook import publish_score
-from app.lti.models import CourseServices, LineItem, Platform, ScoreKey, ScoreOutbox
+from app.lti.models import CourseServices, LineItem, Platform, ScoreKey, ScoreOutbox, utcnow
 from app.people.models import Course, Enrolment, User
 from tests.mentoring.test_gradebook_e2e import JOHAN, Member
 
@@ -85,7 +85,7 @@ class FakePlatform:
 def _course_on(fake: FakePlatform, learners: int, context_id: str = "c1") -> list[Enrolment]:
     platform = db.session.scalar(db.select(Platform).filter_by(issuer=fake.url))
     if platform is None:
-        platform = Platform(issuer=fake.url, client_id="tool", auth_login_url=fake.url + "/auth", auth_token_url=fake.url + "/token", key_set_url=fake.url + "/jwks")
+        platform = Platform(issuer=fake.url, client_id="tool", auth_login_url=fake.url + "/auth", auth_token_url=fake.url + "/token", key_set_url=fake.url + "/jwks", approved_at=utcnow())
     course = Course(issuer=fake.url, deployment_id="1", context_id=context_id, title=fake.mode)
     db.session.add_all([platform, course])
     db.session.flush()
