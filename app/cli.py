@@ -6,8 +6,9 @@ import click
 from flask import current_app, url_for
 from flask.cli import AppGroup
 
-from .extensions import db
-from .lti.models import Deployment, Platform, utcnow
+from app.core.db import db
+from .lti.models import Deployment, Platform
+from app.core.clock import utcnow
 from .lti.rules import platform_url_problem
 
 lti_cli = AppGroup("lti", help="LTI platform registrations and the tool's keys.")
@@ -189,8 +190,8 @@ def keys_rotate():
 def purge():
     """Delete expired sessions and used nonces (run daily, e.g. from cron)."""
     from .lti.launch import purge_used_nonces
-    from .lti.models import utcnow
-    from .sessions import end_sessions_before
+    from app.core.clock import utcnow
+    from app.core.sessions import end_sessions_before
 
     nonces = purge_used_nonces()
     sessions = end_sessions_before(utcnow())

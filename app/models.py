@@ -4,7 +4,7 @@ from .lti.models import AccessToken, CourseServices, LineItem, ResourceLink, Sco
 from .people.models import Course, Enrolment, User  # noqa: F401
 from .programme.models import Organisation, Programme, Registration, Theme  # noqa: F401
 from .matching.models import GroupMember, MentoringGroup  # noqa: F401
-from .sessions import WebSession  # noqa: F401
+from app.core.sessions import WebSession  # noqa: F401
 from .content.models import ContentReadMark  # noqa: F401
 from .admin.models import AccessibilityFeedback, AuditEntry  # noqa: F401
 from .sparring.models import SparringGroup, SparringMaterial, SparringMember, SparringPost, SparringSession, SparringThread  # noqa: F401

@@ -160,10 +160,10 @@ def run(url: str) -> None:
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.extensions import db
+    from app.core.db import db
     from app.people.models import Course, Enrolment, User
     from app.programme.models import Programme
-    from app.sessions import start_session
+    from app.core.sessions import start_session
 
     instance = tempfile.mkdtemp(prefix="bench-report-")
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING",

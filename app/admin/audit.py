@@ -5,7 +5,7 @@ addresses or free text typed by users: the log outlives erasures and is never re
 """
 from flask import g, has_app_context
 
-from ..extensions import db
+from app.core.db import db
 from .models import AuditEntry
 
 

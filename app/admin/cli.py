@@ -5,8 +5,8 @@ from datetime import date
 import click
 from flask.cli import AppGroup
 
-from ..extensions import db
-from ..lti.models import utcnow
+from app.core.db import db
+from app.core.clock import utcnow
 from . import privacy, rules
 from .audit import record
 

@@ -6,8 +6,8 @@ user row and every entry stays true and intact, so the log can stay append-only.
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from ..extensions import db
-from ..lti.models import utcnow
+from app.core.db import db
+from app.core.clock import utcnow
 
 
 class AuditEntry(db.Model):

@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from sqlalchemy import JSON, String, Text, cast, delete, or_, select, update
 
-from ..extensions import db
+from app.core.db import db
 from ..people.models import User
 
 # Columns that say "this row is this person's": their registration, journal, membership, post…

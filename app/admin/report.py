@@ -12,7 +12,7 @@ from sqlalchemy import and_, case, extract, func, select
 from sqlalchemy.orm import aliased
 
 from ..events.models import Attendance, ProgrammeEvent
-from ..extensions import db
+from app.core.db import db
 from ..matching.models import ENDED, PUBLISHED, GroupMember, MentoringGroup
 from ..mentoring import rules as mentoring_rules
 from ..mentoring.models import (

@@ -10,11 +10,11 @@ from flask import Blueprint, Response, abort, g, redirect, render_template, requ
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from ..auth import STAFF, login_required
-from ..extensions import db
+from app.core.auth import STAFF, login_required
+from app.core.db import db
 from ..lti import gradebook as gradebook_service
-from ..lti.models import utcnow
-from ..mentoring.rules import helsinki_to_utc
+from app.core.clock import utcnow
+from app.core.clock import helsinki_to_utc
 from ..people.models import ADMINISTRATOR, Enrolment, User
 from ..programme.models import FORMS, Programme
 from . import exports, privacy, report, rules

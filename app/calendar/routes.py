@@ -18,11 +18,11 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from ..auth import STAFF, login_required
+from app.core.auth import STAFF, login_required
 from ..events.services import ensure_programme_events, event_title, programme_events
-from ..extensions import db
-from ..i18n import normalise_locale
-from ..lti.models import utcnow
+from app.core.db import db
+from app.core.i18n import normalise_locale
+from app.core.clock import utcnow
 from ..lti.routes import tool_url
 from ..matching.models import ENDED, PUBLISHED, GroupMember, MentoringGroup
 from ..mentoring.models import Meeting
@@ -30,7 +30,7 @@ from ..people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT, Enrolment, 
 from ..programme.models import Programme
 from ..programme.routes import current_programme
 from ..sparring.models import SparringGroup, SparringMember, SparringSession
-from ..sessions import TOKEN_PARAM
+from app.core.sessions import TOKEN_PARAM
 from .ical import Item, build
 from .models import CalendarFeed
 

@@ -18,10 +18,10 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from ..auth import STAFF, login_required
-from ..extensions import db
+from app.core.auth import STAFF, login_required
+from app.core.db import db
 from ..people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT, Enrolment
-from ..sessions import TOKEN_PARAM
+from app.core.sessions import TOKEN_PARAM
 from . import get_library
 from .library import DEFAULT_LANGUAGE, LANGUAGES, Module, search_modules
 from ..mentoring.journal import PROMPTS as JOURNAL_PROMPTS

@@ -15,8 +15,8 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from ..auth import STAFF, login_required
-from ..extensions import db
+from app.core.auth import STAFF, login_required
+from app.core.db import db
 from ..people.models import Enrolment, User
 from .models import CourseServices, Platform
 from .rules import choose_items, parse_target

@@ -19,7 +19,7 @@ from datetime import timedelta
 import requests
 from sqlalchemy import func, or_
 
-from ..extensions import db
+from app.core.db import db
 from ..people.models import Enrolment, User
 from .models import (
     DELIVERED,
@@ -30,8 +30,8 @@ from .models import (
     LineItem,
     ScoreKey,
     ScoreOutbox,
-    utcnow,
 )
+from app.core.clock import utcnow
 from .outbound import OutboundRefused, excerpt, fetch, platform_origins
 from .rules import backoff_seconds, is_retryable, iso_timestamp, parse_retry_after, send_timestamp, service_url
 from .tokens import ServiceError, TokenService, require_scope

@@ -10,10 +10,11 @@ from datetime import datetime
 
 from sqlalchemy import func
 
-from ..extensions import db
+from app.core.db import db
 from ..people.models import Enrolment, User
-from ..upsert import insert
-from .models import DELIVERED, FAILED, PENDING, SUPERSEDED, ScoreKey, ScoreOutbox, utcnow
+from app.core.db import insert
+from .models import DELIVERED, FAILED, PENDING, SUPERSEDED, ScoreKey, ScoreOutbox
+from app.core.clock import utcnow
 from .rules import ScoreRejected, check_score
 from .tokens import stored_reason
 

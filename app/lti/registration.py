@@ -26,11 +26,12 @@ from urllib.parse import urlsplit
 from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 
-from ..extensions import db
-from ..security import allow_framing_by, platform_origins
+from app.core.db import db
+from app.core.security import allow_framing_by, platform_origins
 from . import outbound
 from .deep_linking import bp
-from .models import Deployment, Platform, RegistrationUrl, utcnow
+from .models import Deployment, Platform, RegistrationUrl
+from app.core.clock import utcnow
 from .tokens import assertion_audience
 
 log = logging.getLogger(__name__)

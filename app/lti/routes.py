@@ -14,11 +14,11 @@ from flask import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import csrf, db
-from ..i18n import normalise_locale
+from app.core.db import csrf, db
+from app.core.i18n import normalise_locale
 from ..people.services import LaunchIdentity, record_launch
-from ..security import allow_framing_by, platform_origins
-from ..sessions import end_sessions_with_other_role, start_session
+from app.core.security import allow_framing_by, platform_origins
+from app.core.sessions import end_sessions_with_other_role, start_session
 from .errors import LaunchError
 from .launch import (
     CLAIM,
@@ -28,7 +28,7 @@ from .launch import (
     begin_login,
     read_login_state,
 )
-from ..auth import STAFF
+from app.core.auth import STAFF
 from .deep_linking import deep_linking_settings, target_url
 from .roles import tool_role
 from .roster import sync_after_launch

@@ -3,8 +3,8 @@
 Participants only ever see published groups. A group records its form and each member's role;
 ``app.mentoring`` hangs the agreement, meetings and completion on it.
 """
-from ..extensions import db
-from ..lti.models import utcnow
+from app.core.db import db
+from app.core.clock import utcnow
 
 DRAFT = "draft"
 PUBLISHED = "published"

@@ -7,8 +7,8 @@ reach them.
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from ..auth import STAFF, login_required
-from ..extensions import db
+from app.core.auth import STAFF, login_required
+from app.core.db import db
 from ..people.models import PARTICIPANT
 from ..programme.forms import LANGUAGE_LABELS
 from ..programme.routes import current_programme, locale, staff_programme

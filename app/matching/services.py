@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..admin.audit import record
-from ..extensions import db
-from ..lti.models import utcnow
+from app.core.db import db
+from app.core.clock import utcnow
 from ..programme.models import Registration
 from . import rules
 from .models import DRAFT, ENDED, PUBLISHED, GroupMember, MentoringGroup

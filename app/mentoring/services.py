@@ -16,6 +16,7 @@ version number per agreement, one acceptance per member and version) back this u
 """
 from __future__ import annotations
 
+
 import logging
 import os
 from dataclasses import dataclass
@@ -29,10 +30,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..admin.audit import record
-from ..extensions import db
-from ..i18n import normalise_locale
+from app.core.db import db
+from app.core.i18n import normalise_locale
 from ..lti.gradebook import publish_score
-from ..lti.models import utcnow
+from app.core.clock import utcnow
 from ..matching.models import ENDED, PUBLISHED, GroupMember, MentoringGroup
 from ..people.models import Enrolment, User
 from ..programme.forms import LANGUAGE_LABELS
@@ -880,5 +881,3 @@ def group_meetings(group_id: int) -> list[Meeting]:
     )
 
 
-def helsinki_today() -> date:
-    return rules.utc_to_helsinki(utcnow()).date()

@@ -1,6 +1,6 @@
 """People and courses as the tool knows them from launches and the course roster."""
-from ..extensions import db
-from ..lti.models import utcnow
+from app.core.db import db
+from app.core.clock import utcnow
 
 PARTICIPANT = "participant"
 FACILITATOR = "facilitator"

@@ -7,9 +7,9 @@ from flask import Blueprint, abort, g, has_request_context, redirect, render_tem
 from flask_babel import get_locale, gettext
 
 from ..admin.audit import record
-from ..auth import STAFF, login_required
-from ..extensions import db
-from ..lti.models import utcnow
+from app.core.auth import STAFF, login_required
+from app.core.db import db
+from app.core.clock import utcnow
 from ..matching import rules as matching_rules
 from ..matching import services as matching
 from ..mentoring import services as mentoring

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from ..extensions import db
+from app.core.db import db
 from ..people.models import PARTICIPANT, Enrolment, User
 from . import rules
 from .models import Organisation, Programme, Registration, Theme

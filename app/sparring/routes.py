@@ -25,13 +25,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..admin.audit import record
-from ..auth import STAFF, login_required
+from app.core.auth import STAFF, login_required
 from ..content import get_library
 from ..content.library import DEFAULT_LANGUAGE, LANGUAGES
-from ..extensions import db
-from ..lti.models import utcnow
+from app.core.db import db
+from app.core.clock import utcnow
 from ..matching.models import ENDED, GroupMember, MentoringGroup
-from ..mentoring.rules import NonexistentTime, helsinki_to_utc
+from app.core.clock import NonexistentTime, helsinki_to_utc
 from ..people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT, Enrolment, User
 from ..programme.models import Registration
 from ..programme.routes import current_programme, current_programme_or_404 as _programme

@@ -7,7 +7,7 @@ from sqlalchemy.exc import DBAPIError
 
 from app.admin.audit import record
 from app.admin.models import AppendOnlyError, AuditEntry
-from app.extensions import db
+from app.core.db import db
 from app.people.models import Course, User
 
 

@@ -6,7 +6,7 @@ import pytest
 from openpyxl import load_workbook
 
 from app.admin.models import AccessibilityFeedback, AuditEntry
-from app.extensions import db
+from app.core.db import db
 from app.lti.models import FAILED, ScoreOutbox
 from app.lti.tokens import ServiceError
 from tests.admin.seed import AGREEMENT_PHRASE, JOURNAL_PHRASE, seed

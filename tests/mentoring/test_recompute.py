@@ -4,7 +4,7 @@ re-send exactly the "Programme events" scores that change, including attendance 
 any score was sent for it. Checked on the outbox rows themselves."""
 from datetime import date, timedelta
 
-from app.extensions import db
+from app.core.db import db
 from app.lti.models import ScoreOutbox
 from tests.mentoring.conftest import last_meeting_id, log, make_group, outbox
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.extensions import db
+from app.core.db import db
 from app.matching import services as matching
 from app.matching.models import MentoringGroup
 from app.people.models import User

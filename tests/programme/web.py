@@ -5,7 +5,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
-from app.extensions import db
+from app.core.db import db
 from app.people.models import Course
 from app.programme import services
 from app.programme.models import Registration

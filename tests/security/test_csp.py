@@ -3,9 +3,9 @@ not grow with the number of registered platforms; outside a session only the too
 the launch's own answers (refusals, the logged-out page) show inside the launching platform."""
 import re
 
-from app.extensions import db
+from app.core.db import db
 from app.lti.models import Platform
-from app.security import platform_origins
+from app.core.security import platform_origins
 from tests.content.web import launch
 from tests.lti_double import LEARNER
 from tests.security.helpers import csrf
@@ -92,8 +92,8 @@ def test_the_logged_out_and_session_ended_pages_show_inside_the_platform(app, pl
 
     from datetime import timedelta
 
-    from app.lti.models import utcnow
-    from app.sessions import WebSession, _hash
+    from app.core.clock import utcnow
+    from app.core.sessions import WebSession, _hash
 
     expired = launch(app, platform, (LEARNER,))
     with app.app_context():

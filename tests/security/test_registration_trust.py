@@ -16,8 +16,9 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from app.extensions import db
-from app.lti.models import Platform, RegistrationUrl, utcnow
+from app.core.db import db
+from app.lti.models import Platform, RegistrationUrl
+from app.core.clock import utcnow
 from app.lti.registration import grant_problem, issue_registration_url, parse_lifetime, secret_hash
 from app.lti.tokens import ServiceError, assertion_audience
 from tests.lti_double import RsaKey

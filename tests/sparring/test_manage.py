@@ -4,7 +4,7 @@ import re
 from datetime import timedelta
 
 from app.admin.models import AuditEntry
-from app.extensions import db
+from app.core.db import db
 from app.sparring.models import SparringGroup, SparringMember, SparringPost
 from tests.sparring.test_access import start_thread
 

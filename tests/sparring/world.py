@@ -3,7 +3,7 @@ their own client), registrations in two organisations, one published pair, two s
 from dataclasses import dataclass, field
 from datetime import date
 
-from app.extensions import db
+from app.core.db import db
 from app.matching.models import PUBLISHED, GroupMember, MentoringGroup
 from app.people.models import Course, User
 from app.programme.models import Organisation, Programme, Registration

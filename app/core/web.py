@@ -9,8 +9,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import default_exceptions
 
+from . import clock
 from .auth import load_current_user, login_required
-from .extensions import db
+from .db import db
 from .i18n import LANGUAGE_NAMES, normalise_locale
 from .security import allow_framing_by
 from .sessions import TOKEN_PARAM, end_session
@@ -109,6 +110,9 @@ def init_app(app):
             values[TOKEN_PARAM] = token
 
     app.before_request(load_current_user)
+
+    for name in ("local_datetime", "local_time", "local_iso_date", "local_iso_time"):
+        app.add_template_filter(getattr(clock, name), name)
 
     @app.context_processor
     def template_globals():

@@ -3,7 +3,7 @@ from functools import wraps
 
 from flask import abort, g, session
 
-from .people.models import ADMINISTRATOR, FACILITATOR
+from app.people.models import ADMINISTRATOR, FACILITATOR
 
 
 def load_current_user() -> None:
