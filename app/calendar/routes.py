@@ -28,7 +28,7 @@ from ..matching.models import ENDED, PUBLISHED, GroupMember, MentoringGroup
 from ..mentoring.models import Meeting
 from ..people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT, Enrolment, User
 from ..programme.models import Programme
-from ..programme.routes import current_programme
+from app.programme.services import current_programme
 from ..sparring.models import SparringGroup, SparringMember, SparringSession
 from app.core.sessions import TOKEN_PARAM
 from .ical import Item, build

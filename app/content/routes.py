@@ -14,16 +14,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from app.core.i18n import current_language
 from app.core.auth import STAFF, login_required
 from app.core.db import db
 from ..people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT, Enrolment
 from app.core.sessions import TOKEN_PARAM
 from . import get_library
-from .library import DEFAULT_LANGUAGE, LANGUAGES, Module, search_modules
+from .library import DEFAULT_LANGUAGE, Module, search_modules
 from ..mentoring.journal import PROMPTS as JOURNAL_PROMPTS
 from ..mentoring.routes import checklist_state
 from .models import ContentReadMark
@@ -63,11 +63,6 @@ SEARCH_LIMIT = 30
 # --------------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------------
-
-
-def _lang() -> str:
-    code = str(get_locale() or DEFAULT_LANGUAGE)
-    return code if code in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def _is_staff() -> bool:
@@ -181,7 +176,7 @@ def _content_globals():
 @bp.get("/")
 @login_required(*MEMBERS)
 def index():
-    lang = _lang()
+    lang = current_language()
     audience = _chosen_audience()
     library = get_library()
     sections = []
@@ -212,7 +207,7 @@ def index():
 @bp.get("/modules/<module_id>")
 @login_required(*MEMBERS)
 def module(module_id: str):
-    lang = _lang()
+    lang = current_language()
     module = _visible_module(module_id, lang)
     library = get_library()
     rendered = library.render(module, link_for=_link_for)
@@ -261,7 +256,7 @@ def mark_read(module_id: str):
 @bp.get("/search")
 @login_required(*MEMBERS)
 def search():
-    lang = _lang()
+    lang = current_language()
     query = " ".join(request.args.get("q", "").split())[:SEARCH_MAX_LENGTH]
     results = []
     if query:
@@ -281,7 +276,7 @@ def search():
 @bp.get("/questions")
 @login_required(*MEMBERS)
 def questions():
-    lang = _lang()
+    lang = current_language()
     bank = get_library().question_bank()
     phase = request.args.get("phase") or None
     theme = request.args.get("theme") or None
@@ -306,7 +301,7 @@ def questions():
 @bp.get("/tools/<checklist_id>")
 @login_required(*MEMBERS)
 def checklist(checklist_id: str):
-    lang = _lang()
+    lang = current_language()
     library = get_library()
     found = library.checklists().get(checklist_id)
     if found is None:

@@ -25,7 +25,7 @@ from app.core.clock import utcnow
 from app.core.clock import NonexistentTime, helsinki_to_utc, utc_to_helsinki
 from ..people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT, User
 from ..programme.models import Registration
-from ..programme.routes import current_programme, current_programme_or_404 as _programme
+from app.programme.services import current_programme, current_programme_or_404 as _programme
 from app.core.db import insert
 from . import rules
 from .models import ADDED_KINDS, Attendance, ProgrammeEvent

@@ -12,7 +12,7 @@ import uuid
 
 import jwt
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
+from app.core.i18n import current_language
 from flask_babel import gettext as _
 
 from app.core.auth import STAFF, login_required
@@ -65,7 +65,7 @@ def offered_items(course_id: int, lang: str) -> list[dict]:
     and tools section, each sparring group's space. Each item is a deep-linking content item."""
     from ..content import get_library
     from ..mentoring.services import resource_id
-    from ..programme.routes import current_programme
+    from app.programme.services import current_programme
 
     programme = current_programme(course_id)
     items = []
@@ -167,7 +167,7 @@ def deep_linking():
     settings = _settings()
     if g.course is None:  # a deep-linking launch always comes from a course
         abort(404)
-    items = offered_items(g.course.id, str(get_locale() or "fi"))
+    items = offered_items(g.course.id, current_language())
     accept_multiple = settings.get("accept_multiple", True) is not False
     error = None
     if request.method == "POST":

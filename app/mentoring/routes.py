@@ -32,7 +32,7 @@ from ..events.services import ensure_programme_events, event_title, programme_ev
 from ..matching.models import PUBLISHED, MentoringGroup
 from ..matching.rules import FORM_LABELS, ROLE_LABELS, Form, Role
 from ..people.models import PARTICIPANT
-from ..programme.routes import current_programme, current_programme_or_404 as _programme
+from app.programme.services import current_programme, current_programme_or_404 as _programme
 from . import journal, rules, services
 from .models import AGREEMENT_SECTIONS, JournalEntry, Meeting, MeetingChange, MeetingCount
 from .services import MeetingInput, Refused
