@@ -37,7 +37,7 @@ def fill(db, programme_id: int, course_id: int, pairs: int, meetings_per_pair: i
     """Bulk rows straight into the tables (the services would take minutes for 60,000 meetings);
     the per-person counts are computed by the same rule app.mentoring keeps them by."""
     from app.events.models import Attendance, ProgrammeEvent
-    from app.matching.models import GroupMember, MentoringGroup
+    from app.groups.models import GroupMember, MentoringGroup
     from app.mentoring.models import (
         Agreement, AgreementAcceptance, AgreementVersion, Meeting, MeetingAttestation, MeetingCount,
     )

@@ -18,9 +18,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from app.core.i18n import current_language
-from app.core.auth import STAFF, login_required
+from app.core.auth import MEMBERS, STAFF, login_required
 from app.core.db import db
-from ..people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT, Enrolment
+from ..people.models import PARTICIPANT, Enrolment
 from app.core.sessions import TOKEN_PARAM
 from . import get_library
 from .library import DEFAULT_LANGUAGE, Module, search_modules
@@ -30,7 +30,6 @@ from .models import ContentReadMark
 
 bp = Blueprint("content", __name__, url_prefix="/material", template_folder="templates")
 
-MEMBERS = (PARTICIPANT, FACILITATOR, ADMINISTRATOR)
 
 #: The audience filter: everything, or one group's own material first (then the general).
 AUDIENCE_FILTERS = {

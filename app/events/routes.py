@@ -19,11 +19,11 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from ..admin.audit import record
-from app.core.auth import STAFF, login_required
+from app.core.auth import MEMBERS, STAFF, login_required
 from app.core.db import db
 from app.core.clock import utcnow
 from app.core.clock import NonexistentTime, helsinki_to_utc, utc_to_helsinki
-from ..people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT, User
+from ..people.models import User
 from ..programme.models import Registration
 from app.programme.services import current_programme, current_programme_or_404 as _programme
 from app.core.db import insert
@@ -33,7 +33,6 @@ from .services import KIND_NAMES, ensure_programme_events, event_title, programm
 
 bp = Blueprint("events", __name__, url_prefix="/events", template_folder="templates")
 
-MEMBERS = (PARTICIPANT, FACILITATOR, ADMINISTRATOR)
 
 
 def _event(event_id: int) -> ProgrammeEvent:

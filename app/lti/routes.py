@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from app.core.db import csrf, db
 from app.core.i18n import normalise_locale
 from ..people.services import LaunchIdentity, record_launch
-from app.core.security import allow_framing_by, platform_origins
+from app.core.security import allow_framing_by, frame_origins
 from app.core.sessions import end_sessions_with_other_role, start_session
 from .errors import LaunchError
 from .launch import (
@@ -103,7 +103,7 @@ def identity_from_claims(claims: dict, issuer: str) -> LaunchIdentity:
 
 
 def _frame_origins(launch: ToolMessageLaunch) -> list[str]:
-    return platform_origins(launch.platform.issuer, launch.platform.auth_login_url) if launch.platform else []
+    return frame_origins(launch.platform.issuer, launch.platform.auth_login_url) if launch.platform else []
 
 
 def _session_data(launch: ToolMessageLaunch, identity: LaunchIdentity, user_id: int, course_id: int | None) -> dict:

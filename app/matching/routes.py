@@ -14,7 +14,7 @@ from ..programme.forms import LANGUAGE_LABELS
 from app.programme.services import current_programme, staff_programme
 from app.core.i18n import current_language
 from . import rules, services
-from .models import DRAFT, GroupMember
+from app.groups.models import DRAFT, GroupMember
 
 bp = Blueprint("matching", __name__, url_prefix="/matching", template_folder="templates")
 

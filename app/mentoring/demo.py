@@ -6,7 +6,7 @@ real services, so counts and gradebook scores are what members' own clicks would
 from datetime import date, datetime, time
 
 from app.core.db import db
-from ..matching.models import PUBLISHED, GroupMember, MentoringGroup
+from app.groups.models import PUBLISHED, GroupMember, MentoringGroup
 from ..people.models import User
 from ..programme.models import Programme, Registration
 from . import services

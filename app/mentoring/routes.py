@@ -25,11 +25,11 @@ from flask_babel import get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 from ..admin.audit import record
-from app.core.auth import STAFF, login_required
+from app.core.auth import MEMBERS, STAFF, login_required
 from ..content import get_library
 from app.core.db import db
 from ..events.services import ensure_programme_events, event_title, programme_events
-from ..matching.models import PUBLISHED, MentoringGroup
+from app.groups.models import PUBLISHED, MentoringGroup
 from ..matching.rules import FORM_LABELS, ROLE_LABELS, Form, Role
 from ..people.models import PARTICIPANT
 from app.programme.services import current_programme, current_programme_or_404 as _programme
@@ -39,7 +39,6 @@ from .services import MeetingInput, Refused
 
 bp = Blueprint("mentoring", __name__, url_prefix="/mentoring", template_folder="templates")
 
-MEMBERS = (PARTICIPANT,) + STAFF
 
 
 

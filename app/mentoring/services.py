@@ -34,7 +34,7 @@ from app.core.db import db
 from app.core.i18n import normalise_locale
 from ..lti.gradebook import publish_score
 from app.core.clock import utcnow
-from ..matching.models import ENDED, PUBLISHED, GroupMember, MentoringGroup
+from app.groups.models import ENDED, PUBLISHED, GroupMember, MentoringGroup
 from ..people.models import Enrolment, User
 from ..programme.forms import LANGUAGE_LABELS
 from ..programme.models import Programme
@@ -86,7 +86,7 @@ def member_groups(user_id: int, programme_id: int) -> list[MentoringGroup]:
         .where(
             GroupMember.user_id == user_id,
             MentoringGroup.programme_id == programme_id,
-            MentoringGroup.status.in_((PUBLISHED, ENDED)),
+            MentoringGroup.visible_to_participants,
         )
     ).all()
     return sorted(groups, key=lambda g: (g.status != PUBLISHED, -(g.published_at or g.created_at).timestamp()))
@@ -857,7 +857,7 @@ def programme_pairs(programme_id: int):
     agreement, in a fixed number of queries whatever the cohort's size."""
     groups = db.session.scalars(
         db.select(MentoringGroup)
-        .where(MentoringGroup.programme_id == programme_id, MentoringGroup.status.in_((PUBLISHED, ENDED)))
+        .where(MentoringGroup.programme_id == programme_id, MentoringGroup.visible_to_participants)
         .options(selectinload(MentoringGroup.members).joinedload(GroupMember.user))
         .order_by(MentoringGroup.id)
     ).all()

@@ -25,14 +25,14 @@ from sqlalchemy.orm import selectinload
 
 from ..admin.audit import record
 from app.core.i18n import current_language
-from app.core.auth import STAFF, login_required
+from app.core.auth import MEMBERS, STAFF, login_required
 from ..content import get_library
 from ..content.library import DEFAULT_LANGUAGE
 from app.core.db import db
 from app.core.clock import utcnow
-from ..matching.models import ENDED, GroupMember, MentoringGroup
+from app.groups.models import ENDED, GroupMember, MentoringGroup
 from app.core.clock import NonexistentTime, helsinki_to_utc
-from ..people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT, Enrolment, User
+from ..people.models import Enrolment, User
 from ..programme.models import Registration
 from app.programme.services import current_programme, current_programme_or_404 as _programme
 from . import rules
@@ -53,7 +53,6 @@ from .models import (
 
 bp = Blueprint("sparring", __name__, url_prefix="/sparring", template_folder="templates")
 
-MEMBERS = (PARTICIPANT, FACILITATOR, ADMINISTRATOR)
 TITLE_MAX = 200
 BODY_MAX = 20_000
 NAME_MAX = 255

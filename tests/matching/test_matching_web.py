@@ -10,7 +10,7 @@ import pytest
 
 from app.admin.models import AuditEntry
 from app.core.db import db
-from app.matching.models import DRAFT, PUBLISHED, GroupMember, MentoringGroup
+from app.groups.models import DRAFT, PUBLISHED, GroupMember, MentoringGroup
 from app.people.models import User
 from app.programme.models import Programme, Registration
 from tests.programme.web import facilitator, launch, make_programme, post, text

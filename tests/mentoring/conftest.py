@@ -94,7 +94,7 @@ def make_group(app, programme_id, members, form="traditional", status="published
     """members: [(Person, role)]; returns the group id."""
     from app.core.db import db
     from app.core.clock import utcnow
-    from app.matching.models import GroupMember, MentoringGroup
+    from app.groups.models import GroupMember, MentoringGroup
 
     with app.app_context():
         group = MentoringGroup(programme_id=programme_id, form=form, status=status, reasons=[],

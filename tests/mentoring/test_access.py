@@ -74,7 +74,7 @@ def test_another_pairs_ids_are_not_found(app, people, world):
 
 def test_nothing_of_the_other_pair_changed(app, people, world):
     from app.core.db import db
-    from app.matching.models import MentoringGroup
+    from app.groups.models import MentoringGroup
     from app.mentoring import journal
     from app.mentoring.models import AgreementVersion, JournalEntry, Meeting
 

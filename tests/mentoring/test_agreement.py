@@ -19,7 +19,7 @@ def _registration(app, programme, person, goals, languages=("fi",), prefs=""):
 
 def _group_with_registrations(app, programme, members, form):
     from app.core.db import db
-    from app.matching.models import GroupMember
+    from app.groups.models import GroupMember
 
     group = make_group(app, programme, [(p, role) for p, role, _ in members], form=form)
     with app.app_context():

@@ -11,7 +11,7 @@ ROUNDS = 6
 
 def _log_meetings(app, group, logger, attendees, rounds):
     from app.core.db import db
-    from app.matching.models import MentoringGroup
+    from app.groups.models import MentoringGroup
     from app.mentoring import services
 
     ids = []
@@ -108,7 +108,7 @@ def test_the_same_member_confirming_twice_at_once(app, people, pair):
 
 def test_two_members_logging_the_same_meeting_at_once(app, people, pair):
     from app.core.db import db
-    from app.matching.models import MentoringGroup
+    from app.groups.models import MentoringGroup
     from app.mentoring import services
     from app.mentoring.models import Meeting
 

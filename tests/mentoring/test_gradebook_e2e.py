@@ -15,7 +15,7 @@ JOHAN, MARIA = "8", "11"  # people.json: two Swedish-speaking peers, free in the
 def _make_pair(tool):
     from app.core.db import db
     from app.core.clock import utcnow
-    from app.matching.models import GroupMember, MentoringGroup
+    from app.groups.models import GroupMember, MentoringGroup
     from app.people.models import User
     from app.programme.models import Programme
 

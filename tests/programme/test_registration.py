@@ -8,7 +8,7 @@ import pytest
 from app.core.clock import helsinki_today
 from app.core.db import db
 from app.matching import services as matching
-from app.matching.models import MentoringGroup
+from app.groups.models import MentoringGroup
 from app.people.models import User
 from app.programme.models import Programme, Registration
 from tests.lti_double import INSTRUCTOR
