@@ -108,7 +108,7 @@ def platform_approve(issuer, client_id):
     """Approve a dynamically registered platform: until then it can neither launch nor get tokens.
 
     Check the addresses `lti platform list` shows before approving."""
-    from .admin.audit import record
+    from app.core.audit import record
 
     query = db.select(Platform).filter_by(issuer=issuer)
     query = query.filter_by(client_id=client_id) if client_id else query.where(Platform.approved_at.is_(None))
@@ -137,7 +137,7 @@ def registration_url(expires):
     """Print a one-time dynamic registration URL to paste into Moodle's "Tool URL".
 
     The platform it registers stays pending until `lti platform approve`."""
-    from .admin.audit import record
+    from app.core.audit import record
     from .lti.registration import issue_registration_url, parse_lifetime
 
     try:
@@ -175,7 +175,7 @@ def keys_show():
 @keys_cli.command("rotate")
 def keys_rotate():
     """Make a new signing key; the previous one stays in the JWKS for the grace period."""
-    from .admin.audit import record
+    from app.core.audit import record
 
     store = current_app.extensions["lti_keys"]
     old, new = store.rotate()

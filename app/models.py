@@ -6,7 +6,8 @@ from .programme.models import Organisation, Programme, Registration, Theme  # no
 from .groups.models import GroupMember, MentoringGroup  # noqa: F401
 from .core.sessions import WebSession  # noqa: F401
 from .content.models import ContentReadMark  # noqa: F401
-from .admin.models import AccessibilityFeedback, AuditEntry  # noqa: F401
+from .admin.models import AccessibilityFeedback  # noqa: F401
+from .core.audit import AuditEntry  # noqa: F401
 from .sparring.models import SparringGroup, SparringMaterial, SparringMember, SparringPost, SparringSession, SparringThread  # noqa: F401
 from .events.models import Attendance, ProgrammeEvent  # noqa: F401
 from .calendar.models import CalendarFeed  # noqa: F401

@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 from app.core.db import db
 from app.core.clock import utcnow
 from . import privacy, rules
-from .audit import record
+from app.core.audit import record
 
 privacy_cli = AppGroup("privacy", help="Personal data: purge finished programmes after retention.")
 

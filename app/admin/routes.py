@@ -18,8 +18,9 @@ from app.core.clock import helsinki_to_utc
 from ..people.models import ADMINISTRATOR, Enrolment, User
 from ..programme.models import FORMS, Programme
 from . import exports, privacy, report, rules
-from .audit import record
-from .models import AccessibilityFeedback, AuditEntry
+from app.core.audit import record
+from .models import AccessibilityFeedback
+from app.core.audit import AuditEntry
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 

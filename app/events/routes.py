@@ -18,7 +18,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from ..admin.audit import record
+from app.core.audit import record
 from app.core.auth import MEMBERS, STAFF, login_required
 from app.core.db import db
 from app.core.clock import utcnow

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..admin.audit import record
+from app.core.audit import record
 from app.core.db import db
 from app.core.clock import utcnow
 from ..programme.models import Registration

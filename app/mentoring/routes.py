@@ -24,7 +24,7 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 from flask_babel import get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
-from ..admin.audit import record
+from app.core.audit import record
 from app.core.auth import MEMBERS, STAFF, login_required
 from ..content import get_library
 from app.core.db import db

@@ -29,7 +29,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from ..admin.audit import record
+from app.core.audit import record
 from app.core.db import db
 from app.core.i18n import normalise_locale
 from ..lti.gradebook import publish_score

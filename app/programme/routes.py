@@ -6,7 +6,7 @@ participants see and edit only their own registration, until their match is publ
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 
-from ..admin.audit import record
+from app.core.audit import record
 from app.core.i18n import current_language
 from app.core.auth import STAFF, login_required
 from app.core.db import db

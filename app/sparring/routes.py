@@ -23,7 +23,7 @@ from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from ..admin.audit import record
+from app.core.audit import record
 from app.core.i18n import current_language
 from app.core.auth import MEMBERS, STAFF, login_required
 from ..content import get_library

@@ -4,7 +4,7 @@ import html
 import io
 import re
 
-from app.admin.models import AuditEntry
+from app.core.audit import AuditEntry
 from app.events.models import Attendance, ProgrammeEvent
 from app.events.rules import match_report, parse_report
 from app.core.db import db

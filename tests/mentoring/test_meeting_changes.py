@@ -38,7 +38,7 @@ def _counts(app):
 
 
 def _audit(app):
-    from app.admin.models import AuditEntry
+    from app.core.audit import AuditEntry
     from app.core.db import db
 
     with app.app_context():
@@ -180,7 +180,7 @@ def test_the_facilitator_changes_a_meeting_at_once_only_with_a_reason(app, peopl
         assert "syrjään" in page  # the member's pending proposal was set aside
     assert _audit(app)[-1] == ("mentoring.meeting_changed_by_facilitator", staff.user_id, "facilitator")
     # The reason is kept on the change, never in the audit log.
-    from app.admin.models import AuditEntry
+    from app.core.audit import AuditEntry
     from app.core.db import db
     from app.mentoring.models import MeetingChange
 

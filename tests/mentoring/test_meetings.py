@@ -183,7 +183,7 @@ def test_facilitator_ends_a_pair(app, people, pair):
     response = people["staff"].post(f"/mentoring/groups/{pair}/end", {"reason": "Aktori pyysi uutta mentoria"})
     assert response.status_code == 303
     assert "päättyi" in text(people["aktori"].page("/mentoring"))
-    from app.admin.models import AuditEntry
+    from app.core.audit import AuditEntry
     from app.core.db import db
 
     with app.app_context():

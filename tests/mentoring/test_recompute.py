@@ -63,7 +63,7 @@ def test_changing_n_resends_only_the_scores_it_changes(app, people, programme, p
     _confirmed_meetings(app, people, pair, 1, start=60)
     assert [s[1:3] for s in outbox(app)[sent + 4:]] == [(5, 8), (5, 8)]
 
-    from app.admin.models import AuditEntry
+    from app.core.audit import AuditEntry
 
     with app.app_context():
         entries = list(db.session.scalars(db.select(AuditEntry).filter_by(action="programme.update")

@@ -380,7 +380,7 @@ def test_approve_and_list(app, client, rogue):
     assert _approve(app, rogue.issuer).exit_code == 0  # the one left pending
     assert "already approved" in _approve(app, rogue.issuer, "--client-id", "second-client").output
     with app.app_context():
-        from app.admin.models import AuditEntry
+        from app.core.audit import AuditEntry
 
         actions = db.session.scalars(db.select(AuditEntry.action).order_by(AuditEntry.id)).all()
     assert actions == ["lti.platform_approved", "lti.platform_approved"]

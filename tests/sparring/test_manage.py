@@ -3,7 +3,7 @@ the window; soft deletes hidden from everyone and audited."""
 import re
 from datetime import timedelta
 
-from app.admin.models import AuditEntry
+from app.core.audit import AuditEntry
 from app.core.db import db
 from app.sparring.models import SparringGroup, SparringMember, SparringPost
 from tests.sparring.test_access import start_thread
