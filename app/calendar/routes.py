@@ -23,7 +23,7 @@ from ..events.services import ensure_programme_events, event_title, programme_ev
 from app.core.db import db
 from app.core.i18n import normalise_locale
 from app.core.clock import utcnow
-from ..lti.routes import tool_url
+from app.core.web import tool_url
 from app.groups.models import GroupMember, MentoringGroup
 from ..mentoring.models import Meeting
 from ..people.models import Enrolment, User

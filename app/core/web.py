@@ -3,7 +3,7 @@ import logging
 import re
 from urllib.parse import urlencode, urlsplit
 
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -87,6 +87,14 @@ def logout():
     db.session.commit()
     g.user = g.course = g.role = None
     return render_template("logged_out.html")
+
+
+def tool_url(endpoint: str, **values) -> str:
+    """An absolute URL of this tool: under ``TOOL_URL`` when set (behind a proxy), else the request's."""
+    base = current_app.config["TOOL_URL"]
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
 
 
 def _with_token(path: str) -> str:

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 
 from app.core.auth import STAFF, login_required
 from app.core.db import db
+from app.core.web import tool_url
 from ..people.models import Enrolment, User
 from .models import CourseServices, Platform
 from .rules import choose_items, parse_target
@@ -178,8 +179,6 @@ def deep_linking():
         else:
             chosen, code = choose_items(request.form.getlist("item"), [i["key"] for i in items], accept_multiple)
         if code is None:
-            from .routes import tool_url
-
             by_key = {i["key"]: i for i in items}
             content = [_content_item(by_key[k], tool_url("lti.launch")) for k in chosen]
             token = response_jwt(platform, lti["deployment_id"], settings, content, _("%(count)s activities added.", count=len(content)) if content else None)

@@ -28,6 +28,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.core.db import db
 from app.core.security import allow_framing_by, frame_origins
+from app.core.web import tool_url
 from . import outbound
 from .deep_linking import bp
 from .models import Deployment, Platform, RegistrationUrl
@@ -226,8 +227,6 @@ def fetch_configuration(url: str) -> dict:
 
 def tool_registration(config: dict) -> dict:
     """What the tool asks the platform to register (the OpenID client metadata with LTI's block)."""
-    from .routes import tool_url
-
     launch = tool_url("lti.launch")
     supported = {s for s in config.get("scopes_supported") or SCOPES if isinstance(s, str)}
     registration = {

@@ -18,6 +18,7 @@ from app.core.db import csrf, db
 from app.core.i18n import normalise_locale
 from ..people.services import LaunchIdentity, record_launch
 from app.core.security import allow_framing_by, frame_origins
+from app.core.web import tool_url
 from app.core.sessions import end_sessions_with_other_role, start_session
 from .errors import LaunchError
 from .launch import (
@@ -37,13 +38,6 @@ from .services import record_services
 bp = Blueprint("lti", __name__, url_prefix="/lti", template_folder="templates")
 csrf.exempt(bp)  # cross-site posts from the platform, protected by state and nonce instead
 log = logging.getLogger(__name__)
-
-
-def tool_url(endpoint: str, **values) -> str:
-    base = current_app.config["TOOL_URL"]
-    if base:
-        return base + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
 
 
 def _tool_conf() -> DbToolConf:
