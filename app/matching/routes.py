@@ -10,7 +10,7 @@ from flask_babel import gettext
 from app.core.auth import STAFF, login_required
 from app.core.db import db
 from ..people.models import PARTICIPANT
-from ..programme.forms import LANGUAGE_LABELS
+from app.core.labels import LANGUAGE_LABELS
 from app.programme.services import current_programme, staff_programme
 from app.core.i18n import current_language
 from . import rules, services

@@ -36,7 +36,7 @@ from ..lti.gradebook import publish_score
 from app.core.clock import utcnow
 from app.groups.models import ENDED, PUBLISHED, GroupMember, MentoringGroup
 from ..people.models import Enrolment, User
-from ..programme.forms import LANGUAGE_LABELS
+from app.core.labels import LANGUAGE_LABELS
 from ..programme.models import Programme
 from . import rules
 from .models import (

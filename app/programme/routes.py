@@ -17,17 +17,8 @@ from ..mentoring import services as mentoring
 from ..people.models import PARTICIPANT
 from . import rules, services
 from .services import current_programme, staff_programme
-from .forms import (
-    FORM_LABELS,
-    LANGUAGE_LABELS,
-    ROLE_WISH_LABELS,
-    NamedForm,
-    OrganisationForm,
-    ProgrammeForm,
-    RegistrationForm,
-    attach,
-    choices,
-)
+from app.core.labels import FORM_LABELS, LANGUAGE_LABELS, ROLE_WISH_LABELS
+from .forms import NamedForm, OrganisationForm, ProgrammeForm, RegistrationForm, attach, choices
 from .models import Organisation, Programme, Registration, Theme
 
 bp = Blueprint("programme", __name__, template_folder="templates")
