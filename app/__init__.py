@@ -5,9 +5,9 @@ import os
 from flask import Flask
 from pythonjsonlogger.json import JsonFormatter
 
-from . import i18n
+from app.core import i18n
 from .config import load_config
-from .extensions import babel, csrf, db, migrate
+from app.core.db import babel, csrf, db, migrate
 
 
 def _configure_logging(app: Flask) -> None:
@@ -61,7 +61,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from .lti.keys import KeyStore
     from .lti.platform_keys import PlatformKeyCache
-    from .sessions import TokenSessionInterface
+    from app.core.sessions import TokenSessionInterface
 
     app.session_interface = TokenSessionInterface()
     app.extensions["lti_keys"] = KeyStore(
@@ -72,7 +72,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     advantage.init_app(app)
 
-    from . import content, security, web
+    from . import content
+    from app.core import security, web
     from .admin.public import bp as privacy_bp
     from .admin.routes import bp as admin_bp
     from .calendar.routes import bp as calendar_bp

@@ -6,8 +6,9 @@ import click
 from flask import current_app, url_for
 from flask.cli import AppGroup
 
-from .extensions import db
-from .lti.models import Deployment, Platform, utcnow
+from app.core.db import db
+from .lti.models import Deployment, Platform
+from app.core.clock import utcnow
 from .lti.rules import platform_url_problem
 
 lti_cli = AppGroup("lti", help="LTI platform registrations and the tool's keys.")
@@ -107,7 +108,7 @@ def platform_approve(issuer, client_id):
     """Approve a dynamically registered platform: until then it can neither launch nor get tokens.
 
     Check the addresses `lti platform list` shows before approving."""
-    from .admin.audit import record
+    from app.core.audit import record
 
     query = db.select(Platform).filter_by(issuer=issuer)
     query = query.filter_by(client_id=client_id) if client_id else query.where(Platform.approved_at.is_(None))
@@ -136,7 +137,7 @@ def registration_url(expires):
     """Print a one-time dynamic registration URL to paste into Moodle's "Tool URL".
 
     The platform it registers stays pending until `lti platform approve`."""
-    from .admin.audit import record
+    from app.core.audit import record
     from .lti.registration import issue_registration_url, parse_lifetime
 
     try:
@@ -174,7 +175,7 @@ def keys_show():
 @keys_cli.command("rotate")
 def keys_rotate():
     """Make a new signing key; the previous one stays in the JWKS for the grace period."""
-    from .admin.audit import record
+    from app.core.audit import record
 
     store = current_app.extensions["lti_keys"]
     old, new = store.rotate()
@@ -189,8 +190,8 @@ def keys_rotate():
 def purge():
     """Delete expired sessions and used nonces (run daily, e.g. from cron)."""
     from .lti.launch import purge_used_nonces
-    from .lti.models import utcnow
-    from .sessions import end_sessions_before
+    from app.core.clock import utcnow
+    from app.core.sessions import end_sessions_before
 
     nonces = purge_used_nonces()
     sessions = end_sessions_before(utcnow())

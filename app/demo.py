@@ -13,8 +13,9 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from .cli import check_platform_url
-from .extensions import db
-from .lti.models import Deployment, Platform, utcnow
+from app.core.db import db
+from .lti.models import Deployment, Platform
+from app.core.clock import utcnow
 from .mentoring.demo import seed_pair
 from .matching.demo import seed_registrations
 from .people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT, Course, Enrolment, User

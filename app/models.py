@@ -3,10 +3,11 @@ from .lti.models import Deployment, Platform, UsedNonce  # noqa: F401
 from .lti.models import AccessToken, CourseServices, LineItem, ResourceLink, ScoreKey, ScoreOutbox  # noqa: F401
 from .people.models import Course, Enrolment, User  # noqa: F401
 from .programme.models import Organisation, Programme, Registration, Theme  # noqa: F401
-from .matching.models import GroupMember, MentoringGroup  # noqa: F401
-from .sessions import WebSession  # noqa: F401
+from .groups.models import GroupMember, MentoringGroup  # noqa: F401
+from .core.sessions import WebSession  # noqa: F401
 from .content.models import ContentReadMark  # noqa: F401
-from .admin.models import AccessibilityFeedback, AuditEntry  # noqa: F401
+from .admin.models import AccessibilityFeedback  # noqa: F401
+from .core.audit import AuditEntry  # noqa: F401
 from .sparring.models import SparringGroup, SparringMaterial, SparringMember, SparringPost, SparringSession, SparringThread  # noqa: F401
 from .events.models import Attendance, ProgrammeEvent  # noqa: F401
 from .calendar.models import CalendarFeed  # noqa: F401

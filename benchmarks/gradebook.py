@@ -55,7 +55,7 @@ def scratch_database(url: str | None, folder: Path):
 
 def queue_scores(tool, platform_url: str | list[str], subjects: list[str], resource: str) -> None:
     """One score per subject; ``platform_url`` may give each subject its own platform."""
-    from app.extensions import db
+    from app.core.db import db
     from app.lti.gradebook import publish_score
     from app.people.models import Course, Enrolment, User
 
@@ -204,7 +204,7 @@ def main():
             server.shutdown()
         if drop:
             with tool.app_context():
-                from app.extensions import db
+                from app.core.db import db
 
                 db.engine.dispose()
             drop()

@@ -37,7 +37,7 @@ def fill(db, programme_id: int, course_id: int, pairs: int, meetings_per_pair: i
     """Bulk rows straight into the tables (the services would take minutes for 60,000 meetings);
     the per-person counts are computed by the same rule app.mentoring keeps them by."""
     from app.events.models import Attendance, ProgrammeEvent
-    from app.matching.models import GroupMember, MentoringGroup
+    from app.groups.models import GroupMember, MentoringGroup
     from app.mentoring.models import (
         Agreement, AgreementAcceptance, AgreementVersion, Meeting, MeetingAttestation, MeetingCount,
     )
@@ -160,10 +160,10 @@ def run(url: str) -> None:
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.extensions import db
+    from app.core.db import db
     from app.people.models import Course, Enrolment, User
     from app.programme.models import Programme
-    from app.sessions import start_session
+    from app.core.sessions import start_session
 
     instance = tempfile.mkdtemp(prefix="bench-report-")
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING",

@@ -68,7 +68,7 @@ def _config(database_url, instance_dir, **extra):
 
 
 def _clean(app):
-    from app.extensions import db
+    from app.core.db import db
 
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
@@ -88,7 +88,7 @@ def app(_migrated, database_url, instance_dir):
     yield app
     _clean(app)
     with app.app_context():
-        from app.extensions import db
+        from app.core.db import db
 
         db.engine.dispose()
 

@@ -71,8 +71,9 @@ class PlatformDouble:
         return Response("not found", status=404)
 
     def register(self, app):
-        from app.extensions import db
-        from app.lti.models import Deployment, Platform, utcnow
+        from app.core.db import db
+        from app.lti.models import Deployment, Platform
+        from app.core.clock import utcnow
 
         with app.app_context():
             platform = Platform(

@@ -78,7 +78,7 @@ def test_missing_option_is_a_clear_error(app):
 
 
 def test_demo_seed_is_idempotent(app):
-    from app.extensions import db
+    from app.core.db import db
     from app.people.models import User
     from app.programme.models import Programme
 
@@ -125,10 +125,11 @@ def test_config_page_lists_the_registration_urls(client):
 def test_purge_deletes_only_what_has_expired(app):
     from datetime import timedelta
 
-    from app.extensions import db
-    from app.lti.models import UsedNonce, utcnow
+    from app.core.db import db
+    from app.lti.models import UsedNonce
+    from app.core.clock import utcnow
     from app.people.models import User
-    from app.sessions import WebSession
+    from app.core.sessions import WebSession
 
     with app.app_context():
         user = User(issuer="https://x", subject="1")

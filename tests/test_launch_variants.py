@@ -3,7 +3,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from app.extensions import db
+from app.core.db import db
 from app.people.models import Course, Enrolment, User
 from tests.lti_double import (
     INSTITUTION_ADMIN,

@@ -5,10 +5,10 @@ from datetime import date
 import click
 from flask.cli import AppGroup
 
-from ..extensions import db
-from ..lti.models import utcnow
+from app.core.db import db
+from app.core.clock import utcnow
 from . import privacy, rules
-from .audit import record
+from app.core.audit import record
 
 privacy_cli = AppGroup("privacy", help="Personal data: purge finished programmes after retention.")
 

@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from sqlalchemy import JSON, String, Text, cast, delete, or_, select, update
 
-from ..extensions import db
+from app.core.db import db
 from ..people.models import ERASED_SUBJECT_PREFIX, User
 
 # Columns that say "this row is this person's": their registration, journal, membership, post…
@@ -181,7 +181,7 @@ def erase_person(user: User) -> dict[str, int]:
     address are replaced in every other text.
     """
     from ..lti.models import ScoreKey, ScoreOutbox
-    from ..matching.models import GroupMember
+    from app.groups.models import GroupMember
     from ..mentoring.models import MeetingAttestation
     from ..people.models import Enrolment
     from ..programme.models import Registration
@@ -232,7 +232,7 @@ def purge_programme(programme) -> dict[str, int]:
     per table. The programme, its organisations, themes and events stay (they name no one).
     Participants with no registration left in any programme are then erased as people."""
     from ..events.models import Attendance, AttendanceScore, ProgrammeEvent
-    from ..matching.models import GroupMember, MentoringGroup
+    from app.groups.models import GroupMember, MentoringGroup
     from ..mentoring.models import (
         Agreement, AgreementAcceptance, AgreementVersion, ChecklistTick, JournalEntry, Meeting,
         MeetingAttestation, MeetingCount,

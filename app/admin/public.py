@@ -4,8 +4,8 @@ from flask import Blueprint, Response, g, redirect, render_template, request, ur
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from ..auth import login_required
-from ..extensions import csrf, db
+from app.core.auth import login_required
+from app.core.db import csrf, db
 from . import privacy, rules
 from .models import AccessibilityFeedback
 

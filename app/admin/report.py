@@ -12,8 +12,8 @@ from sqlalchemy import and_, case, extract, func, select
 from sqlalchemy.orm import aliased
 
 from ..events.models import Attendance, ProgrammeEvent
-from ..extensions import db
-from ..matching.models import ENDED, PUBLISHED, GroupMember, MentoringGroup
+from app.core.db import db
+from app.groups.models import GroupMember, MentoringGroup
 from ..mentoring import rules as mentoring_rules
 from ..mentoring.models import (
     Agreement,
@@ -83,7 +83,7 @@ def participants_subquery(programme: Programme, filters: Filters):
     latest = (  # a person rematched after an early end: their latest published group
         select(GroupMember.user_id, func.max(GroupMember.group_id).label("group_id"))
         .join(MentoringGroup, MentoringGroup.id == GroupMember.group_id)
-        .where(MentoringGroup.programme_id == pid, MentoringGroup.status.in_((PUBLISHED, ENDED)))
+        .where(MentoringGroup.programme_id == pid, MentoringGroup.visible_to_participants)
         .group_by(GroupMember.user_id)
         .subquery()
     )

@@ -10,20 +10,21 @@ from flask import Blueprint, Response, abort, g, redirect, render_template, requ
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from ..auth import STAFF, login_required
-from ..extensions import db
+from app.core.auth import STAFF, login_required
+from app.core.db import db
 from ..ids import db_int
 from ..lti import gradebook as gradebook_service
 from ..lti import placements as placement_service
 from ..lti.rules import placement_switch_refusal
-from ..lti.models import utcnow
-from ..mentoring.rules import helsinki_to_utc
+from app.core.clock import utcnow
+from app.core.clock import helsinki_to_utc
 from ..people.models import ADMINISTRATOR, Enrolment, User
 from ..programme.models import FORMS, Programme
 from ..programme.rules import EARLIEST_DAY, LATEST_DAY, sane_day
 from . import exports, privacy, report, rules
-from .audit import record
-from .models import AccessibilityFeedback, AuditEntry
+from app.core.audit import record
+from .models import AccessibilityFeedback
+from app.core.audit import AuditEntry
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 

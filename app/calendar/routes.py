@@ -18,25 +18,24 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from ..auth import STAFF, login_required
+from app.core.auth import MEMBERS, STAFF, login_required
 from ..events.services import ensure_programme_events, event_title, programme_events
-from ..extensions import db
-from ..i18n import normalise_locale
-from ..lti.models import utcnow
-from ..lti.routes import tool_url
-from ..matching.models import ENDED, PUBLISHED, GroupMember, MentoringGroup
+from app.core.db import db
+from app.core.i18n import normalise_locale
+from app.core.clock import utcnow
+from app.core.web import tool_url
+from app.groups.models import GroupMember, MentoringGroup
 from ..mentoring.models import Meeting
-from ..people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT, Enrolment, User
+from ..people.models import Enrolment, User
 from ..programme.models import Programme
-from ..programme.routes import current_programme
+from app.programme.services import current_programme
 from ..sparring.models import SparringGroup, SparringMember, SparringSession
-from ..sessions import TOKEN_PARAM
+from app.core.sessions import TOKEN_PARAM
 from .ical import Item, build
 from .models import CalendarFeed
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar", template_folder="templates")
 
-MEMBERS = (PARTICIPANT, FACILITATOR, ADMINISTRATOR)
 
 
 def _hash(token: str) -> str:
@@ -84,7 +83,7 @@ def items_for(user: User, role: str, programme: Programme) -> list[Item]:
         .where(
             GroupMember.user_id == user.id,
             MentoringGroup.programme_id == programme.id,
-            MentoringGroup.status.in_((PUBLISHED, ENDED)),
+            MentoringGroup.visible_to_participants,
         )
     )
     for meeting in meetings:

@@ -3,8 +3,8 @@
 Only counts ever leave this table for staff (how many participants of a course have read a
 module); no view shows who read what.
 """
-from ..extensions import db
-from ..lti.models import utcnow
+from app.core.db import db
+from app.core.clock import utcnow
 
 
 class ContentReadMark(db.Model):

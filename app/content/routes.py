@@ -14,22 +14,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from ..auth import STAFF, login_required
-from ..extensions import db
-from ..people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT, Enrolment
+from app.core.auth import MEMBERS, STAFF, login_required
+from app.core.db import db
+from app.core.i18n import current_language
+from ..people.models import PARTICIPANT, Enrolment
 from . import get_library
-from .library import DEFAULT_LANGUAGE, LANGUAGES, Module, search_modules
+from .library import DEFAULT_LANGUAGE, Module, search_modules
 from ..mentoring.journal import PROMPTS as JOURNAL_PROMPTS
 from ..mentoring.routes import checklist_state
 from .models import ContentReadMark
 
 bp = Blueprint("content", __name__, url_prefix="/material", template_folder="templates")
 
-MEMBERS = (PARTICIPANT, FACILITATOR, ADMINISTRATOR)
 
 #: The audience filter: everything, or one group's own material first (then the general).
 AUDIENCE_FILTERS = {
@@ -62,11 +61,6 @@ SEARCH_LIMIT = 30
 # --------------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------------
-
-
-def _lang() -> str:
-    code = str(get_locale() or DEFAULT_LANGUAGE)
-    return code if code in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def _is_staff() -> bool:
@@ -179,7 +173,7 @@ def _content_globals():
 @bp.get("/")
 @login_required(*MEMBERS)
 def index():
-    lang = _lang()
+    lang = current_language()
     audience = _chosen_audience()
     library = get_library()
     sections = []
@@ -210,7 +204,7 @@ def index():
 @bp.get("/modules/<module_id>")
 @login_required(*MEMBERS)
 def module(module_id: str):
-    lang = _lang()
+    lang = current_language()
     module = _visible_module(module_id, lang)
     library = get_library()
     rendered = library.render(module, link_for=_link_for)
@@ -259,7 +253,7 @@ def mark_read(module_id: str):
 @bp.get("/search")
 @login_required(*MEMBERS)
 def search():
-    lang = _lang()
+    lang = current_language()
     query = " ".join(request.args.get("q", "").split())[:SEARCH_MAX_LENGTH]
     results = []
     if query:
@@ -279,7 +273,7 @@ def search():
 @bp.get("/questions")
 @login_required(*MEMBERS)
 def questions():
-    lang = _lang()
+    lang = current_language()
     bank = get_library().question_bank()
     phase = request.args.get("phase") or None
     theme = request.args.get("theme") or None
@@ -304,7 +298,7 @@ def questions():
 @bp.get("/tools/<checklist_id>")
 @login_required(*MEMBERS)
 def checklist(checklist_id: str):
-    lang = _lang()
+    lang = current_language()
     library = get_library()
     found = library.checklists().get(checklist_id)
     if found is None:

@@ -1,6 +1,6 @@
 """Programme events and attendance."""
-from ..extensions import db
-from ..lti.models import utcnow
+from app.core.db import db
+from app.core.clock import utcnow
 
 KICKOFF = "kickoff"
 MIDPOINT = "midpoint"

@@ -14,56 +14,27 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from babel.dates import format_date, format_time
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from ..admin.audit import record
-from ..auth import STAFF, login_required
-from ..extensions import db
-from ..lti.models import utcnow
-from ..mentoring.rules import NonexistentTime, helsinki_to_utc, utc_to_helsinki
-from ..people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT, User
+from app.core.audit import record
+from app.core.auth import MEMBERS, STAFF, login_required
+from app.core.db import db
+from app.core.clock import utcnow
+from app.core.clock import NonexistentTime, helsinki_to_utc, utc_to_helsinki
+from ..people.models import User
 from ..programme.models import Registration
-from ..programme.routes import current_programme, current_programme_or_404 as _programme, outside_programme
+from app.programme.services import current_programme, current_programme_or_404 as _programme
+from ..programme.routes import outside_programme
 from ..programme.rules import web_link
-from ..upsert import insert
+from app.core.db import insert
 from . import rules
 from .models import ADDED_KINDS, Attendance, ProgrammeEvent
 from .services import KIND_NAMES, ensure_programme_events, event_title, programme_events, recompute_attendance_scores
 
 bp = Blueprint("events", __name__, url_prefix="/events", template_folder="templates")
 
-MEMBERS = (PARTICIPANT, FACILITATOR, ADMINISTRATOR)
-
-
-# --------------------------------------------------------------------------------------------
-# Template filters: naive UTC in, Helsinki time out, in the page's language
-# --------------------------------------------------------------------------------------------
-
-
-@bp.app_template_filter("local_datetime")
-def local_datetime(moment: datetime) -> str:
-    local = utc_to_helsinki(moment)
-    locale = get_locale()
-    return f"{format_date(local.date(), 'full', locale=locale)} {format_time(local, 'short', locale=locale)}"
-
-
-@bp.app_template_filter("local_time")
-def local_time(moment: datetime) -> str:
-    return format_time(utc_to_helsinki(moment), "short", locale=get_locale())
-
-
-@bp.app_template_filter("local_iso_date")
-def local_iso_date(moment: datetime) -> str:
-    return utc_to_helsinki(moment).date().isoformat()
-
-
-@bp.app_template_filter("local_iso_time")
-def local_iso_time(moment: datetime) -> str:
-    return utc_to_helsinki(moment).strftime("%H:%M")
 
 
 def _event(event_id: int) -> ProgrammeEvent:

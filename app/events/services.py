@@ -6,10 +6,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
+from app.core.db import db
 from ..lti.gradebook import publish_score
-from ..lti.models import utcnow
-from ..mentoring.rules import helsinki_to_utc, utc_to_helsinki
+from app.core.clock import utcnow
+from app.core.clock import helsinki_to_utc, utc_to_helsinki
 from ..people.models import PARTICIPANT, Enrolment
 from ..programme.models import Programme, Registration
 from . import rules

@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from ..extensions import db
+from app.core.db import db
 from .tokens import TokenService
 
 gradebook_cli = AppGroup("gradebook", help="Delivery of scores to the platforms' gradebooks (AGS).")

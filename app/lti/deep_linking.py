@@ -12,11 +12,12 @@ import uuid
 
 import jwt
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
+from app.core.i18n import current_language
 from flask_babel import gettext as _
 
-from ..auth import STAFF, login_required
-from ..extensions import db
+from app.core.auth import STAFF, login_required
+from app.core.db import db
+from app.core.web import tool_url
 from ..people.models import Enrolment, User
 from .models import CourseServices, Platform
 from .rules import choose_items, parse_target
@@ -65,7 +66,7 @@ def offered_items(course_id: int, lang: str) -> list[dict]:
     and tools section, each sparring group's space. Each item is a deep-linking content item."""
     from ..content import get_library
     from ..mentoring.services import resource_id
-    from ..programme.routes import current_programme
+    from app.programme.services import current_programme
 
     programme = current_programme(course_id)
     items = []
@@ -167,7 +168,7 @@ def deep_linking():
     settings = _settings()
     if g.course is None:  # a deep-linking launch always comes from a course
         abort(404)
-    items = offered_items(g.course.id, str(get_locale() or "fi"))
+    items = offered_items(g.course.id, current_language())
     accept_multiple = settings.get("accept_multiple", True) is not False
     error = None
     if request.method == "POST":
@@ -178,8 +179,6 @@ def deep_linking():
         else:
             chosen, code = choose_items(request.form.getlist("item"), [i["key"] for i in items], accept_multiple)
         if code is None:
-            from .routes import tool_url
-
             by_key = {i["key"]: i for i in items}
             content = [_content_item(by_key[k], tool_url("lti.launch")) for k in chosen]
             token = response_jwt(platform, lti["deployment_id"], settings, content, _("%(count)s activities added.", count=len(content)) if content else None)

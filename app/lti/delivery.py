@@ -27,9 +27,9 @@ import requests
 from sqlalchemy import func, or_, text
 from sqlalchemy.orm import selectinload
 
-from ..extensions import db
+from app.core.db import db
 from ..people.models import Enrolment, User
-from ..upsert import insert
+from app.core.db import insert
 from .gradebook import sync_targets, target_links
 from .models import (
     DELIVERED,
@@ -42,8 +42,8 @@ from .models import (
     ResourceLink,
     ScoreKey,
     ScoreOutbox,
-    utcnow,
 )
+from app.core.clock import utcnow
 from .outbound import OutboundRefused, excerpt, fetch, platform_origins
 from .rules import backoff_seconds, is_retryable, iso_timestamp, parse_retry_after, resource_tag, send_timestamp, service_url
 from .tokens import ServiceError, TokenService, require_scope

@@ -12,10 +12,21 @@ from datetime import datetime
 
 from sqlalchemy import func
 
-from ..extensions import db
+from app.core.db import db
 from ..people.models import Enrolment, User
-from ..upsert import insert
-from .models import DELIVERED, FAILED, PENDING, SUPERSEDED, TOOL_ITEM, LineItem, ResourceLink, ScoreKey, ScoreOutbox, utcnow
+from app.core.db import insert
+from .models import (
+    DELIVERED,
+    FAILED,
+    PENDING,
+    SUPERSEDED,
+    TOOL_ITEM,
+    LineItem,
+    ResourceLink,
+    ScoreKey,
+    ScoreOutbox,
+)
+from app.core.clock import utcnow
 from .rules import UNGRADED_KINDS, ScoreRejected, check_score, parse_target
 from .tokens import stored_reason
 

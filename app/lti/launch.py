@@ -25,11 +25,12 @@ from pylti1p3.exception import LtiException
 from pylti1p3.registration import Registration
 from pylti1p3.tool_config.abstract import ToolConfAbstract
 
-from ..extensions import db
-from ..security import contains_nul
-from ..upsert import insert_new
+from app.core.db import db
+from app.core.security import contains_nul
+from app.core.db import insert_new
 from .errors import LaunchError
-from .models import Deployment, Platform, UsedNonce, utcnow
+from .models import Deployment, Platform, UsedNonce
+from app.core.clock import utcnow
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 MESSAGE_TYPES = ("LtiResourceLinkRequest", "LtiDeepLinkingRequest")

@@ -1,11 +1,6 @@
 """Platform registrations and short-lived LTI protocol data, shared by all workers via the database."""
-from datetime import datetime, timezone
-
-from ..extensions import db
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+from app.core.clock import utcnow
+from app.core.db import db
 
 
 class Platform(db.Model):

@@ -7,16 +7,17 @@ receives while it is a graded placement (``rules.placement_graded``), and the de
 by it (``gradebook.target_links``). When a placement appears or goes, the current scores are
 queued to wherever the scores now go (``gradebook.sync_targets``).
 """
-from ..extensions import db
+from app.core.db import db
 from .gradebook import sync_targets
-from .models import ResourceLink, utcnow
+from .models import ResourceLink
+from app.core.clock import utcnow
 from .rules import placement_graded
 
 
 def mentoring_resource(course_id: int) -> str | None:
     """The resource of the course's current programme's mentoring score, if it has a programme."""
     from ..mentoring.services import resource_id
-    from ..programme.routes import current_programme
+    from app.programme.services import current_programme
 
     programme = current_programme(course_id)
     return resource_id(programme) if programme is not None else None

@@ -26,11 +26,13 @@ from urllib.parse import urlsplit
 from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 
-from ..extensions import db
-from ..security import allow_framing_by, platform_origins
+from app.core.db import db
+from app.core.security import allow_framing_by, frame_origins
+from app.core.web import tool_url
 from . import outbound
 from .deep_linking import bp
-from .models import Deployment, Platform, RegistrationUrl, utcnow
+from .models import Deployment, Platform, RegistrationUrl
+from app.core.clock import utcnow
 from .tokens import assertion_audience
 
 log = logging.getLogger(__name__)
@@ -225,8 +227,6 @@ def fetch_configuration(url: str) -> dict:
 
 def tool_registration(config: dict) -> dict:
     """What the tool asks the platform to register (the OpenID client metadata with LTI's block)."""
-    from .routes import tool_url
-
     launch = tool_url("lti.launch")
     supported = {s for s in config.get("scopes_supported") or SCOPES if isinstance(s, str)}
     registration = {
@@ -322,9 +322,9 @@ def dynamic_registration(secret):
             extra={"reason": error.code, "step": error.step, "status": error.status, "excerpt": error.excerpt},
         )
         # Moodle shows this answer in its own frame; the page holds nothing to act on.
-        allow_framing_by(platform_origins(request.args.get("openid_configuration") or ""))
+        allow_framing_by(frame_origins(request.args.get("openid_configuration") or ""))
         return render_template("lti/register_error.html", error=error), error.status
     # The page answering this registration is framed by the platform's window: let its origin in.
-    allow_framing_by(platform_origins(platform.issuer, platform.auth_login_url))
+    allow_framing_by(frame_origins(platform.issuer, platform.auth_login_url))
     log.info("dynamic registration stored, pending approval", extra={"issuer": platform.issuer, "client_id": platform.client_id})
     return render_template("lti/registered.html", platform=platform)

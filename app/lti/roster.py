@@ -22,10 +22,11 @@ from urllib.parse import urlencode, urljoin
 from sqlalchemy import or_
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..extensions import db
+from app.core.db import db
 from ..people.models import Enrolment, User
-from ..upsert import insert
-from .models import CourseServices, utcnow
+from app.core.db import insert
+from .models import CourseServices
+from app.core.clock import utcnow
 from .outbound import OutboundRefused, excerpt, fetch, platform_origins
 from .roles import tool_role
 from .rules import roster_role

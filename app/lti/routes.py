@@ -14,11 +14,12 @@ from flask import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import csrf, db
-from ..i18n import normalise_locale
+from app.core.db import csrf, db
+from app.core.i18n import normalise_locale
 from ..people.services import LaunchIdentity, record_launch
-from ..security import allow_framing_by, platform_origins
-from ..sessions import end_sessions_with_other_role, start_session
+from app.core.security import allow_framing_by, frame_origins
+from app.core.web import tool_url
+from app.core.sessions import end_sessions_with_other_role, start_session
 from .errors import LaunchError
 from .launch import (
     CLAIM,
@@ -28,7 +29,7 @@ from .launch import (
     begin_login,
     read_login_state,
 )
-from ..auth import STAFF
+from app.core.auth import STAFF
 from .deep_linking import deep_linking_settings, target_url
 from .roles import tool_role
 from .roster import sync_after_launch
@@ -37,13 +38,6 @@ from .services import record_services
 bp = Blueprint("lti", __name__, url_prefix="/lti", template_folder="templates")
 csrf.exempt(bp)  # cross-site posts from the platform, protected by state and nonce instead
 log = logging.getLogger(__name__)
-
-
-def tool_url(endpoint: str, **values) -> str:
-    base = current_app.config["TOOL_URL"]
-    if base:
-        return base + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
 
 
 def _tool_conf() -> DbToolConf:
@@ -103,7 +97,7 @@ def identity_from_claims(claims: dict, issuer: str) -> LaunchIdentity:
 
 
 def _frame_origins(launch: ToolMessageLaunch) -> list[str]:
-    return platform_origins(launch.platform.issuer, launch.platform.auth_login_url) if launch.platform else []
+    return frame_origins(launch.platform.issuer, launch.platform.auth_login_url) if launch.platform else []
 
 
 def _session_data(launch: ToolMessageLaunch, identity: LaunchIdentity, user_id: int, course_id: int | None) -> dict:

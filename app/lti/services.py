@@ -10,9 +10,10 @@ tool's access tokens go nowhere else. A refused URL is logged with the reason an
 """
 import logging
 
-from ..extensions import db
-from ..upsert import insert, upsert
-from .models import CourseServices, Platform, ResourceLink, utcnow
+from app.core.db import db
+from app.core.db import insert, upsert
+from .models import CourseServices, Platform, ResourceLink
+from app.core.clock import utcnow
 from .outbound import OutboundRefused, check_url, origin, platform_origins, production
 from .placements import link_launched
 

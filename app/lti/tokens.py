@@ -19,10 +19,11 @@ from flask import has_request_context
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from ..extensions import db
-from ..upsert import insert
+from app.core.db import db
+from app.core.db import insert
 from . import outbound
-from .models import AccessToken, Platform, utcnow
+from .models import AccessToken, Platform
+from app.core.clock import utcnow
 from .outbound import OutboundRefused, excerpt, fetch, platform_origins
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 
-from ..extensions import db
+from app.core.db import db
 from ..people.models import PARTICIPANT, Enrolment, User
 from ..programme.models import Registration
 from ..programme.services import seed_lists

@@ -7,14 +7,15 @@ reach them.
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from ..auth import STAFF, login_required
-from ..extensions import db
+from app.core.auth import STAFF, login_required
+from app.core.db import db
 from ..ids import db_int
 from ..people.models import PARTICIPANT
-from ..programme.forms import LANGUAGE_LABELS
-from ..programme.routes import current_programme, locale, staff_programme
+from app.core.labels import LANGUAGE_LABELS
+from app.programme.services import current_programme, staff_programme
+from app.core.i18n import current_language
 from . import rules, services
-from .models import DRAFT, GroupMember
+from app.groups.models import DRAFT, GroupMember
 
 bp = Blueprint("matching", __name__, url_prefix="/matching", template_folder="templates")
 
@@ -23,7 +24,7 @@ MEMBER_SLOTS = 3  # a group is at most one mentor and two aktoris
 
 def reason_texts(programme, reasons, *, participant: bool = False) -> list[str]:
     """Reasons as sentences in the viewer's language; participants get only their codes."""
-    lang = locale()
+    lang = current_language()
     themes = {t.code: t.name(lang) for t in programme.themes}
     organisations = {o.code: o.name(lang) for o in programme.organisations}
     texts = []
@@ -249,5 +250,5 @@ def mine():
     return render_template(
         "matching/mine.html", programme=programme, group=group, me=me, others=others,
         reasons=reason_texts(programme, services.reasons_of(group.reasons), participant=True),
-        themes={t.code: t.name(locale()) for t in programme.themes},
+        themes={t.code: t.name(current_language()) for t in programme.themes},
     )

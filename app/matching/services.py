@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..admin.audit import record
-from ..extensions import db
-from ..lti.models import utcnow
+from app.core.audit import record
+from app.core.db import db
+from app.core.clock import utcnow
 from ..programme.models import Registration
 from . import rules
-from .models import DRAFT, ENDED, PUBLISHED, GroupMember, MentoringGroup
+from app.groups.models import DRAFT, PUBLISHED, GroupMember, MentoringGroup
 
 
 class MatchingError(Exception):
@@ -111,7 +111,7 @@ def published_group_of(programme, user_id: int) -> MentoringGroup | None:
         .join(GroupMember)
         .where(
             MentoringGroup.programme_id == programme.id,
-            MentoringGroup.status.in_((PUBLISHED, ENDED)),
+            MentoringGroup.visible_to_participants,
             GroupMember.user_id == user_id,
         )
         .order_by(MentoringGroup.published_at.desc())

@@ -5,8 +5,8 @@ real services, so counts and gradebook scores are what members' own clicks would
 """
 from datetime import date, datetime, time
 
-from ..extensions import db
-from ..matching.models import PUBLISHED, GroupMember, MentoringGroup
+from app.core.db import db
+from app.groups.models import PUBLISHED, GroupMember, MentoringGroup
 from ..people.models import User
 from ..programme.models import Programme, Registration
 from . import services

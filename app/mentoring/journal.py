@@ -11,7 +11,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from ..extensions import db
+from app.core.db import db
 from .models import JournalEntry
 
 BODY_MAX = 20_000

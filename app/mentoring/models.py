@@ -3,13 +3,14 @@ attendee's answer, its ticks on the shared checklists; per participant, the coun
 last sent to the gradebook and the private journal.
 
 Every table hangs on ``mentoring_group`` (app.matching) and is scoped through it to a programme
-and a course. Times are naive UTC (``lti.models.utcnow``); meetings are entered and shown in
-Europe/Helsinki (``rules.helsinki_to_utc`` / ``rules.utc_to_helsinki``).
+and a course. Times are naive UTC (``core.clock.utcnow``); meetings are entered and shown in
+Europe/Helsinki (``clock.helsinki_to_utc`` / ``clock.utc_to_helsinki``).
 """
+from app.core import clock
 from datetime import timedelta
 
-from ..extensions import db
-from ..lti.models import utcnow
+from app.core.db import db
+from app.core.clock import utcnow
 from . import rules
 
 
@@ -149,7 +150,7 @@ class Meeting(db.Model):
 
     @property
     def local_start(self):
-        return rules.utc_to_helsinki(self.starts_at)
+        return clock.utc_to_helsinki(self.starts_at)
 
     def answers(self) -> dict[int, str]:
         return {a.user_id: a.status for a in self.attestations}
@@ -239,11 +240,11 @@ class MeetingChange(db.Model):
 
     @property
     def local_meeting_start(self):
-        return rules.utc_to_helsinki(self.meeting_starts_at)
+        return clock.utc_to_helsinki(self.meeting_starts_at)
 
     @property
     def local_start(self):
-        return rules.utc_to_helsinki(self.starts_at) if self.starts_at else None
+        return clock.utc_to_helsinki(self.starts_at) if self.starts_at else None
 
 
 class MeetingCount(db.Model):

@@ -15,6 +15,8 @@ Who sees what:
 """
 from __future__ import annotations
 
+from app.core import clock
+
 from datetime import date, datetime, time
 
 from babel.dates import format_date, format_time
@@ -22,22 +24,21 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 from flask_babel import get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
-from ..admin.audit import record
-from ..auth import STAFF, login_required
+from app.core.audit import record
+from app.core.auth import MEMBERS, STAFF, login_required
 from ..content import get_library
-from ..extensions import db
+from app.core.db import db
 from ..events.services import ensure_programme_events, event_title, programme_events
-from ..matching.models import PUBLISHED, MentoringGroup
+from app.groups.models import PUBLISHED, MentoringGroup
 from ..matching.rules import FORM_LABELS, ROLE_LABELS, Form, Role
 from ..people.models import PARTICIPANT
-from ..programme.routes import current_programme, current_programme_or_404 as _programme
+from app.programme.services import current_programme, current_programme_or_404 as _programme
 from . import journal, rules, services
 from .models import AGREEMENT_SECTIONS, JournalEntry, Meeting, MeetingChange, MeetingCount
 from .services import MeetingInput, Refused
 
 bp = Blueprint("mentoring", __name__, url_prefix="/mentoring", template_folder="templates")
 
-MEMBERS = (PARTICIPANT,) + STAFF
 
 
 
@@ -150,7 +151,7 @@ def refusal_status(refused: Refused) -> int:
 
 def _param(value):
     if isinstance(value, datetime):  # naive UTC: a meeting's start
-        local = rules.utc_to_helsinki(value)
+        local = clock.utc_to_helsinki(value)
         return f"{_date(local.date())} {format_time(local.time(), 'short', locale=str(get_locale()))}"
     return _date(value) if isinstance(value, date) else value
 
@@ -295,7 +296,7 @@ def _home_card():
     return {
         "group": group,
         "ended": group.status != PUBLISHED,
-        "reminders": [(r, REMINDERS[r.code](r.params)) for r in rules.reminders(facts, services.helsinki_today())],
+        "reminders": [(r, REMINDERS[r.code](r.params)) for r in rules.reminders(facts, clock.helsinki_today())],
         "counted": facts.counted_for_me,
         "required": facts.required,
     }
@@ -343,11 +344,11 @@ def _group_page(group: MentoringGroup, others=(), status: int = 200, **extra):
     checklists = [
         (c, sum(1 for item in c.items if item.id in ticks), len(c.items)) for c in library.checklists().values()
     ]
-    today = services.helsinki_today()
+    today = clock.helsinki_today()
     # The programme's events: kickoff, midpoint and closing (created from the set-up's dates if
     # the events area has not yet) and any lectures or peer meetings the facilitators added.
     ensure_programme_events(programme)
-    timeline = [(event_title(e), rules.utc_to_helsinki(e.starts_at).date()) for e in programme_events(programme.id)]
+    timeline = [(event_title(e), clock.utc_to_helsinki(e.starts_at).date()) for e in programme_events(programme.id)]
     return render_template(
         "mentoring/group.html",
         group=group,
@@ -374,7 +375,7 @@ def _overview(programme):
         row.user_id: row.counted
         for row in db.session.scalars(db.select(MeetingCount).where(MeetingCount.programme_id == programme.id))
     }
-    today = services.helsinki_today()
+    today = clock.helsinki_today()
     rows = []
     for group, meetings, agreement in services.programme_pairs(programme.id):
         facts = services.pair_facts(group, None, meetings, agreement)
@@ -393,7 +394,7 @@ def _staff_group_page(group: MentoringGroup, status: int = 200, error: str | Non
         meetings=meetings,
         counts=counts,
         facts=facts,
-        flags=rules.at_risk(facts, services.helsinki_today()),
+        flags=rules.at_risk(facts, clock.helsinki_today()),
         changes=services.group_changes(group.id),
         error=error,
         **extra,
@@ -462,7 +463,7 @@ def _meeting_form(group, meeting=None, values=None, errors=None, status=200, pur
             values = _meeting_form_values(meeting)
         else:
             values = {
-                "date": services.helsinki_today().isoformat(),
+                "date": clock.helsinki_today().isoformat(),
                 "time": "",
                 "duration": "60",
                 "mode": "video",

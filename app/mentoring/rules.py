@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from typing import Iterable, Mapping
-from zoneinfo import ZoneInfo
 
-HELSINKI = ZoneInfo("Europe/Helsinki")
+from app.core.clock import NonexistentTime, helsinki_to_utc
+
 
 # How a meeting was held. No field anywhere asks what was discussed.
 MODES = ("video", "phone", "in_person")
@@ -90,33 +90,6 @@ def completion_score(counted: int, required: int) -> Score:
     given = max(0, min(counted, required))
     progress = COMPLETED if given >= required else IN_PROGRESS
     return Score(given, required, progress, FULLY_GRADED)
-
-
-# --------------------------------------------------------------------------------------------
-# Time: entered and shown in Helsinki, stored as naive UTC
-# --------------------------------------------------------------------------------------------
-
-
-class NonexistentTime(ValueError):
-    """A wall-clock time skipped by the spring DST change (e.g. 03:30 on the last Sunday of March)."""
-
-
-def helsinki_to_utc(day: date, at: time) -> datetime:
-    """Naive UTC for a Helsinki date and time. An autumn time that occurs twice means the first
-    (summer-time) occurrence; a spring time that never occurs raises :class:`NonexistentTime`."""
-    local = datetime.combine(day, at).replace(tzinfo=HELSINKI)
-    utc = local.astimezone(timezone.utc)
-    if utc.astimezone(HELSINKI).replace(tzinfo=None) != local.replace(tzinfo=None):
-        raise NonexistentTime(f"{day} {at} does not exist in Europe/Helsinki")
-    return utc.replace(tzinfo=None)
-
-
-def utc_to_helsinki(naive_utc: datetime) -> datetime:
-    """The aware Helsinki time of a stored naive UTC datetime."""
-    try:
-        return naive_utc.replace(tzinfo=timezone.utc).astimezone(HELSINKI)
-    except OverflowError:  # within hours of year 9999 (no form takes such a date, old rows may hold one)
-        return naive_utc.replace(tzinfo=HELSINKI)
 
 
 # --------------------------------------------------------------------------------------------

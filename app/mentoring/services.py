@@ -16,6 +16,7 @@ version number per agreement, one acceptance per member and version) back this u
 """
 from __future__ import annotations
 
+
 import logging
 import os
 from dataclasses import dataclass
@@ -28,14 +29,14 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from ..admin.audit import record
-from ..extensions import db
-from ..i18n import normalise_locale
+from app.core.audit import record
+from app.core.db import db
+from app.core.i18n import normalise_locale
 from ..lti.gradebook import publish_score
-from ..lti.models import utcnow
-from ..matching.models import ENDED, PUBLISHED, GroupMember, MentoringGroup
+from app.core.clock import utcnow
+from app.groups.models import ENDED, PUBLISHED, GroupMember, MentoringGroup
 from ..people.models import Enrolment, User
-from ..programme.forms import LANGUAGE_LABELS
+from app.core.labels import LANGUAGE_LABELS
 from ..programme.models import Programme
 from . import rules
 from .models import (
@@ -85,7 +86,7 @@ def member_groups(user_id: int, programme_id: int) -> list[MentoringGroup]:
         .where(
             GroupMember.user_id == user_id,
             MentoringGroup.programme_id == programme_id,
-            MentoringGroup.status.in_((PUBLISHED, ENDED)),
+            MentoringGroup.visible_to_participants,
         )
     ).all()
     return sorted(groups, key=lambda g: (g.status != PUBLISHED, -(g.published_at or g.created_at).timestamp()))
@@ -856,7 +857,7 @@ def programme_pairs(programme_id: int):
     agreement, in a fixed number of queries whatever the cohort's size."""
     groups = db.session.scalars(
         db.select(MentoringGroup)
-        .where(MentoringGroup.programme_id == programme_id, MentoringGroup.status.in_((PUBLISHED, ENDED)))
+        .where(MentoringGroup.programme_id == programme_id, MentoringGroup.visible_to_participants)
         .options(selectinload(MentoringGroup.members).joinedload(GroupMember.user))
         .order_by(MentoringGroup.id)
     ).all()
@@ -880,5 +881,3 @@ def group_meetings(group_id: int) -> list[Meeting]:
     )
 
 
-def helsinki_today() -> date:
-    return rules.utc_to_helsinki(utcnow()).date()

@@ -1,8 +1,8 @@
 """People and courses as the tool knows them from launches and the course roster."""
 from flask_babel import gettext
 
-from ..extensions import db
-from ..lti.models import utcnow
+from app.core.db import db
+from app.core.clock import utcnow
 
 PARTICIPANT = "participant"
 FACILITATOR = "facilitator"

@@ -1,9 +1,9 @@
 """Record who launched, in which course and with what role (plain data in, rows out)."""
 from dataclasses import dataclass
 
-from ..extensions import db
-from ..lti.models import utcnow
-from ..upsert import upsert
+from app.core.db import db
+from app.core.clock import utcnow
+from app.core.db import upsert
 from .models import Course, Enrolment, User
 
 

@@ -19,26 +19,14 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from app.core.labels import FORM_LABELS, LANGUAGE_LABELS, ROLE_WISH_LABELS
+
 from . import rules
 
 
 def choices(pairs) -> list[SelectChoice]:
     """(value, label) pairs as WTForms choices (plain tuples are deprecated since WTForms 3.3)."""
     return [SelectChoice(value, label) for value, label in pairs]
-
-LANGUAGE_LABELS = {"fi": _l("Finnish"), "sv": _l("Swedish"), "en": _l("English")}
-ROLE_WISH_LABELS = {
-    "mentor": _l("Mentor: I guide a less experienced colleague"),
-    "aktori": _l("Aktori: I develop my skills with a more experienced colleague's support"),
-    "peer": _l("Peer: we support each other, each in our own area"),
-    "any": _l("Any role: whatever gives the best pairs"),
-}
-FORM_LABELS = {
-    "traditional": _l("Traditional mentoring"),
-    "reverse": _l("Reverse mentoring (the less experienced one mentors in their own strength)"),
-    "group": _l("Group mentoring (one mentor with two aktoris)"),
-    "peer": _l("Peer mentoring"),
-}
 
 
 def attach(form: FlaskForm, problems) -> bool:

@@ -3,8 +3,8 @@
 A course can hold successive programmes; everything a participant does belongs to one programme,
 so their history stays with it.
 """
-from ..extensions import db
-from ..lti.models import utcnow
+from app.core.db import db
+from app.core.clock import utcnow
 
 # Role wishes and forms of mentoring, in the programme's own words (values match app.matching.rules).
 ROLE_WISHES = ("mentor", "aktori", "peer", "any")

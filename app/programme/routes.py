@@ -4,29 +4,22 @@ Who sees what: staff see only their own course's programmes (another course's ar
 participants see and edit only their own registration, until their match is published.
 """
 from babel.dates import format_date
-from flask import Blueprint, abort, g, has_request_context, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, gettext
 
-from ..admin.audit import record
-from ..auth import STAFF, login_required
-from ..extensions import db
-from ..lti.models import utcnow
+from app.core.audit import record
+from app.core.i18n import current_language
+from app.core.auth import STAFF, login_required
+from app.core.db import db
+from app.core.clock import utcnow
 from ..matching import rules as matching_rules
 from ..matching import services as matching
 from ..mentoring import services as mentoring
 from ..people.models import PARTICIPANT
 from . import rules, services
-from .forms import (
-    FORM_LABELS,
-    LANGUAGE_LABELS,
-    ROLE_WISH_LABELS,
-    NamedForm,
-    OrganisationForm,
-    ProgrammeForm,
-    RegistrationForm,
-    attach,
-    choices,
-)
+from .services import current_programme, staff_programme
+from app.core.labels import FORM_LABELS, LANGUAGE_LABELS, ROLE_WISH_LABELS
+from .forms import NamedForm, OrganisationForm, ProgrammeForm, RegistrationForm, attach, choices
 from .models import Organisation, Programme, Registration, Theme
 
 bp = Blueprint("programme", __name__, template_folder="templates")
@@ -38,48 +31,6 @@ PROGRAMME_FIELDS = (
 )
 
 
-# Built once: the home page and most pages run it.
-_LATEST_PROGRAMME = (
-    db.select(Programme)
-    .where(Programme.course_id == db.bindparam("course_id"))
-    .order_by(Programme.kickoff.desc(), Programme.id.desc())
-    .limit(1)
-)
-
-
-def current_programme(course_id: int | None) -> Programme | None:
-    """The course's latest programme (a course can hold successive cohorts)."""
-    if course_id is None:
-        return None
-    if not has_request_context():
-        return db.session.scalar(_LATEST_PROGRAMME, {"course_id": course_id})
-    # Several parts of one page ask (the home page's cards): one query per request.
-    cached = g.setdefault("latest_programmes", {})
-    if course_id not in cached:
-        cached[course_id] = db.session.scalar(_LATEST_PROGRAMME, {"course_id": course_id})
-    return cached[course_id]
-
-
-def current_programme_or_404() -> Programme:
-    """The launched course's latest programme; "not found" when there is none."""
-    programme = current_programme(g.course.id if g.course else None)
-    if programme is None:
-        abort(404)
-    return programme
-
-
-def staff_programme(programme_id: int) -> Programme:
-    """A programme of the viewer's course; any other is "not found" (never "forbidden")."""
-    programme = db.session.get(Programme, programme_id)
-    if programme is None or g.course is None or programme.course_id != g.course.id:
-        abort(404)
-    return programme
-
-
-def locale() -> str:
-    return str(get_locale() or "fi")
-
-
 @bp.app_context_processor
 def programme_labels():
     return {
@@ -89,7 +40,7 @@ def programme_labels():
         # Short labels (message ids: templates translate them with _()).
         "role_short": {str(k): v for k, v in matching_rules.ROLE_LABELS.items()},
         "form_short": {str(k): v for k, v in matching_rules.FORM_LABELS.items()},
-        "locale_code": locale,
+        "locale_code": current_language,
     }
 
 
@@ -316,7 +267,7 @@ def delete_theme(programme_id, theme_id):
     used = services.themes_in_use(programme).get(theme.code, 0)
     if used:
         message = gettext("“%(name)s” cannot be removed: %(count)s registrations use it. Rename it instead.",
-                          name=theme.name(locale()), count=used)
+                          name=theme.name(current_language()), count=used)
         return _themes_page(programme, NamedForm(prefix="new", formdata=None), 409, message=message)
     db.session.delete(theme)
     record("programme.theme_remove", target=f"programme:{programme.id}", details={"code": theme.code})
@@ -334,7 +285,7 @@ def registrations(programme_id):
     ))
     registered = {r.user_id for r in rows}
     missing = [u for u in services.roster(programme.course_id) if u.id not in registered]
-    themes = {t.code: t.name(locale()) for t in programme.themes}
+    themes = {t.code: t.name(current_language()) for t in programme.themes}
     return render_template("programme/registrations.html", programme=programme, rows=rows, missing=missing, themes=themes)
 
 
@@ -344,7 +295,7 @@ def registrations(programme_id):
 
 def _registration_form(programme, people, registration) -> RegistrationForm:
     form = RegistrationForm(obj=None if request.method == "POST" else registration)
-    lang = locale()
+    lang = current_language()
     form.organisation_id.choices = choices(
         [("", gettext("Choose…"))] + [(str(o.id), o.name(lang)) for o in programme.organisations]
     )

@@ -1,21 +1,51 @@
 """Programme set-up and registration against the database (the rules are in ``rules``)."""
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from flask import abort, g, has_request_context
 
-from ..extensions import db
+from app.core.clock import helsinki_today
+from app.core.db import db
 from ..people.models import PARTICIPANT, Enrolment, User
-from ..upsert import insert
+from app.core.db import insert
 from . import rules
 from .models import Organisation, Programme, Registration, Theme
 
-# The programme's dates are Finnish calendar days.
-PROGRAMME_TIMEZONE = ZoneInfo("Europe/Helsinki")
+# Built once: the home page and most pages run it.
+_LATEST_PROGRAMME = (
+    db.select(Programme)
+    .where(Programme.course_id == db.bindparam("course_id"))
+    .order_by(Programme.kickoff.desc(), Programme.id.desc())
+    .limit(1)
+)
 
 
-def today() -> date:
-    return datetime.now(PROGRAMME_TIMEZONE).date()
+def current_programme(course_id: int | None) -> Programme | None:
+    """The course's latest programme (a course can hold successive cohorts)."""
+    if course_id is None:
+        return None
+    if not has_request_context():
+        return db.session.scalar(_LATEST_PROGRAMME, {"course_id": course_id})
+    # Several parts of one page ask (the home page's cards): one query per request.
+    cached = g.setdefault("latest_programmes", {})
+    if course_id not in cached:
+        cached[course_id] = db.session.scalar(_LATEST_PROGRAMME, {"course_id": course_id})
+    return cached[course_id]
+
+
+def current_programme_or_404() -> Programme:
+    """The launched course's latest programme; "not found" when there is none."""
+    programme = current_programme(g.course.id if g.course else None)
+    if programme is None:
+        abort(404)
+    return programme
+
+
+def staff_programme(programme_id: int) -> Programme:
+    """A programme of the viewer's course; any other is "not found" (never "forbidden")."""
+    programme = db.session.get(Programme, programme_id)
+    if programme is None or g.course is None or programme.course_id != g.course.id:
+        abort(404)
+    return programme
 
 
 def create_programme(course_id: int, **fields) -> Programme:
@@ -39,7 +69,7 @@ def seed_lists(programme: Programme) -> None:
 
 
 def window_open(programme: Programme) -> bool:
-    return rules.registration_open(programme.registration_opens, programme.registration_closes, today())
+    return rules.registration_open(programme.registration_opens, programme.registration_closes, helsinki_today())
 
 
 def roster(course_id: int) -> list[User]:

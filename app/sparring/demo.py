@@ -9,8 +9,8 @@ from datetime import date, time
 
 from ..events.models import LECTURE, Attendance, ProgrammeEvent
 from ..events.services import ensure_programme_events
-from ..extensions import db
-from ..mentoring.rules import helsinki_to_utc
+from app.core.db import db
+from app.core.clock import helsinki_to_utc
 from ..people.models import User
 from .models import (
     AKTORIS,

@@ -3,8 +3,8 @@
 Times are naive UTC in the database (as everywhere in the tool); pages show and take
 Europe/Helsinki times (``helsinki_to_utc``, ``utc_to_helsinki`` in :mod:`app.mentoring.rules`).
 """
-from ..extensions import db
-from ..lti.models import utcnow
+from app.core.db import db
+from app.core.clock import utcnow
 
 MENTORS = "mentors"
 AKTORIS = "aktoris"

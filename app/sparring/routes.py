@@ -17,24 +17,25 @@ from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from ..admin.audit import record
-from ..auth import STAFF, login_required
+from app.core.audit import record
+from app.core.i18n import current_language
+from app.core.auth import MEMBERS, STAFF, login_required
 from ..content import get_library
-from ..content.library import DEFAULT_LANGUAGE, LANGUAGES
-from ..extensions import db
-from ..lti.models import utcnow
-from ..matching.models import ENDED, GroupMember, MentoringGroup
-from ..mentoring.rules import NonexistentTime, helsinki_to_utc
-from ..people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT, Enrolment, User
+from ..content.library import DEFAULT_LANGUAGE
+from app.core.db import db
+from app.core.clock import utcnow
+from app.groups.models import ENDED, GroupMember, MentoringGroup
+from app.core.clock import NonexistentTime, helsinki_to_utc
+from ..people.models import Enrolment, User
 from ..programme.models import Registration
-from ..programme.routes import current_programme, current_programme_or_404 as _programme, outside_programme
+from app.programme.services import current_programme, current_programme_or_404 as _programme
+from ..programme.routes import outside_programme
 from ..programme.rules import web_link
 from . import rules
 from .markdown import render as render_markdown
@@ -54,7 +55,6 @@ from .models import (
 
 bp = Blueprint("sparring", __name__, url_prefix="/sparring", template_folder="templates")
 
-MEMBERS = (PARTICIPANT, FACILITATOR, ADMINISTRATOR)
 TITLE_MAX = 200
 BODY_MAX = 20_000
 NAME_MAX = 255
@@ -505,11 +505,6 @@ def archive(group_id: int):
 # --------------------------------------------------------------------------------------------
 
 
-def _lang() -> str:
-    code = str(get_locale() or DEFAULT_LANGUAGE)
-    return code if code in LANGUAGES else DEFAULT_LANGUAGE
-
-
 @bp.get("/groups/<int:group_id>")
 @login_required(*MEMBERS)
 def space(group_id: int):
@@ -535,7 +530,7 @@ def _space_page(group: SparringGroup, errors: dict | None = None, form: dict | N
             .order_by(SparringThread.created_at.desc(), SparringThread.id.desc())
         )
     )
-    lang = _lang()
+    lang = current_language()
     library = get_library()
     modules = {m.id: m for m in library.modules(lang)}
     counts = dict(

@@ -4,8 +4,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from app.events.models import Attendance, ProgrammeEvent
-from app.extensions import db
-from app.matching.models import PUBLISHED, GroupMember, MentoringGroup
+from app.core.db import db
+from app.groups.models import PUBLISHED, GroupMember, MentoringGroup
 from app.mentoring import journal, services
 from app.mentoring.models import JournalEntry
 from app.people.models import Course, Enrolment, User

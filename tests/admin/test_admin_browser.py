@@ -4,7 +4,7 @@ without cookies; axe-core finds no violation on any of the pages."""
 import pytest
 
 from app.admin.models import AccessibilityFeedback
-from app.extensions import db
+from app.core.db import db
 from app.lti.models import FAILED, ScoreOutbox
 from app.people.models import Course
 from tests.admin.seed import seed

@@ -5,9 +5,9 @@ from flask import g
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from app.admin.audit import record
-from app.admin.models import AppendOnlyError, AuditEntry
-from app.extensions import db
+from app.core.audit import record
+from app.core.audit import AppendOnlyError, AuditEntry
+from app.core.db import db
 from app.people.models import Course, User
 
 

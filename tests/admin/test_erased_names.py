@@ -6,7 +6,7 @@ import pytest
 from flask_babel import force_locale
 
 from app.admin import privacy
-from app.extensions import db
+from app.core.db import db
 from tests.admin.seed import seed
 from tests.admin.web import administrator, facilitator, participant
 

@@ -5,8 +5,9 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from app.admin.models import AccessibilityFeedback, AuditEntry
-from app.extensions import db
+from app.admin.models import AccessibilityFeedback
+from app.core.audit import AuditEntry
+from app.core.db import db
 from app.lti.models import FAILED, ScoreOutbox
 from app.lti.tokens import ServiceError
 from tests.admin.seed import AGREEMENT_PHRASE, JOURNAL_PHRASE, seed
@@ -174,7 +175,7 @@ def test_retention_is_set_per_programme_and_audited(app, platform, seeded):
 def test_audit_days_are_finnish_days(app, platform, seeded):
     from datetime import datetime
 
-    from app.admin.audit import record
+    from app.core.audit import record
     late = record("events.created", course=seeded.course, target="programme_event:1")
     late.created_at = datetime(2026, 3, 9, 22, 30)  # 10.3. 00:30 in Helsinki
     early = record("events.updated", course=seeded.course, target="programme_event:1")

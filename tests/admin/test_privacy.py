@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import JSON, String, Text, select
 
 from app.admin import privacy, report
-from app.admin.models import AccessibilityFeedback, AuditEntry
-from app.extensions import db
+from app.admin.models import AccessibilityFeedback
+from app.core.audit import AuditEntry
+from app.core.db import db
 from app.mentoring.models import JournalEntry, MeetingCount
 from app.programme.models import Registration
 from app.sparring.models import SparringGroup, SparringMember, SparringPost, SparringThread

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import event
 
 from app.admin import report, rules
-from app.extensions import db
+from app.core.db import db
 from app.lti.models import ScoreOutbox
 from app.mentoring import rules as mentoring_rules
 from app.mentoring.models import Meeting

@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from app.admin import report
-from app.extensions import db
+from app.core.db import db
 from app.people.models import Course, User
 from app.programme.models import Programme
 from tests.admin.seed import PEOPLE, seed

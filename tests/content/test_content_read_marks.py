@@ -5,7 +5,7 @@ import re
 import pytest
 
 from app.content.models import ContentReadMark
-from app.extensions import db
+from app.core.db import db
 from tests.content.web import facilitator, launch, module_item, text
 from tests.lti_double import INSTITUTION_ADMIN, TA
 

@@ -3,7 +3,7 @@
 import re
 
 from app.calendar.models import CalendarFeed
-from app.extensions import db
+from app.core.db import db
 from tests.events.test_attendance import REPORT, attended, kickoff_id, post_import
 
 

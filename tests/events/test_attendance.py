@@ -4,10 +4,10 @@ import html
 import io
 import re
 
-from app.admin.models import AuditEntry
+from app.core.audit import AuditEntry
 from app.events.models import Attendance, ProgrammeEvent
 from app.events.rules import match_report, parse_report
-from app.extensions import db
+from app.core.db import db
 from app.lti.models import ScoreOutbox
 
 REPORT = """\ufeffMeeting summary

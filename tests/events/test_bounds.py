@@ -9,7 +9,7 @@ from icalendar import Calendar
 
 from app.events.models import ProgrammeEvent
 from app.events.rules import ReportError, parse_report
-from app.extensions import db
+from app.core.db import db
 from app.programme import rules
 from app.programme.models import Programme
 from app.sparring.models import SparringSession

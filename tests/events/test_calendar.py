@@ -11,10 +11,10 @@ from icalendar import Calendar
 
 from app.calendar.models import CalendarFeed
 from app.events.models import ProgrammeEvent
-from app.mentoring.rules import NonexistentTime as LocalTimeError
-from app.mentoring.rules import helsinki_to_utc as to_utc
-from app.mentoring.rules import utc_to_helsinki as to_local
-from app.extensions import db
+from app.core.clock import NonexistentTime as LocalTimeError
+from app.core.clock import helsinki_to_utc as to_utc
+from app.core.clock import utc_to_helsinki as to_local
+from app.core.db import db
 from app.sparring.models import SparringSession
 
 HELSINKI = ZoneInfo("Europe/Helsinki")

@@ -18,7 +18,7 @@ class Ags:
         return result
 
     def enrolment(self, subject: str):
-        from app.extensions import db
+        from app.core.db import db
         from app.people.models import Course, Enrolment, User
 
         course = db.session.scalar(db.select(Course).filter_by(issuer=self.live["platform_url"], context_id="2"))
@@ -38,7 +38,7 @@ class Ags:
         """The facilitator's launch syncs the roster in the background: let it finish first."""
         import time
 
-        from app.extensions import db
+        from app.core.db import db
         from app.lti.models import CourseServices
 
         deadline = time.monotonic() + timeout
@@ -69,7 +69,7 @@ def ags(live):
     helper = Ags(live)
     helper.launch("4")  # the facilitator's launch brings the AGS and NRPS endpoint claims
     with live["tool"].app_context():
-        from app.extensions import db
+        from app.core.db import db
         from app.lti.models import ScoreKey, ScoreOutbox
 
         # The demo seed queues its pair's scores; these tests count only their own.

@@ -10,7 +10,7 @@ import pytest
 from html.parser import HTMLParser
 
 from app.devplatform.useragent import UserAgent
-from app.extensions import db
+from app.core.db import db
 from app.lti.models import ResourceLink
 from app.programme.models import Programme
 

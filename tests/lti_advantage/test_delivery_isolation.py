@@ -12,9 +12,10 @@ from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
 
 from app.devplatform.services import Faults
-from app.extensions import db
+from app.core.db import db
 from app.lti.gradebook import publish_score
-from app.lti.models import CourseServices, LineItem, Platform, ScoreKey, ScoreOutbox, utcnow
+from app.lti.models import CourseServices, LineItem, Platform, ScoreKey, ScoreOutbox
+from app.core.clock import utcnow
 from app.people.models import Course, Enrolment, User
 from tests.mentoring.test_gradebook_e2e import JOHAN, Member
 

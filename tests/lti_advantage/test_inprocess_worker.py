@@ -4,7 +4,7 @@ import time
 import pytest
 
 from app.devplatform.useragent import UserAgent
-from app.extensions import db
+from app.core.db import db
 from app.lti.gradebook import publish_score
 from app.lti.models import ScoreOutbox
 from app.people.models import Enrolment, User

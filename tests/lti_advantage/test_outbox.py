@@ -1,7 +1,7 @@
 """publish_score queues in the caller's transaction; the sync summary and resend are per course."""
 import pytest
 
-from app.extensions import db
+from app.core.db import db
 from app.lti.gradebook import ScoreRejected, course_summary, publish_score, resend
 from app.lti.models import FAILED, ScoreKey, ScoreOutbox
 from app.lti.tokens import ServiceError

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from app.devplatform.services import Faults
-from app.extensions import db
+from app.core.db import db
 from app.lti.gradebook import placements, publish_score
 from app.lti.models import LineItem, ResourceLink, ScoreOutbox
 from app.mentoring.services import resource_id
@@ -157,7 +157,7 @@ def test_a_placement_made_later_receives_the_current_scores_and_the_tool_item_ke
 
 
 def test_a_facilitator_switches_a_placement_off_and_on_audited(ags):
-    from app.admin.models import AuditEntry
+    from app.core.audit import AuditEntry
 
     item = _add_by_hand(ags, "hand-3", maximum=6)
     ags.launch("5", resource_link_id="hand-3")

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from app.devplatform.useragent import UserAgent
-from app.extensions import db
+from app.core.db import db
 from app.lti.models import Platform
 from app.lti.rules import platform_url_problem, same_origin
 

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from app.extensions import db
+from app.core.db import db
 from app.lti.models import CourseServices
 from app.lti.roster import sync_roster
 from app.lti.rules import roster_role

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from app.devplatform.services import Faults
-from app.extensions import db
+from app.core.db import db
 from app.lti.gradebook import publish_score
 from app.lti.models import ScoreOutbox
 

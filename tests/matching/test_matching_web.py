@@ -8,9 +8,9 @@ show a warning; lock, split, swap, delete. Staff of another course get 404 for e
 
 import pytest
 
-from app.admin.models import AuditEntry
-from app.extensions import db
-from app.matching.models import DRAFT, PUBLISHED, GroupMember, MentoringGroup
+from app.core.audit import AuditEntry
+from app.core.db import db
+from app.groups.models import DRAFT, PUBLISHED, GroupMember, MentoringGroup
 from app.people.models import User
 from app.programme.models import Programme, Registration
 from tests.programme.web import facilitator, launch, make_programme, post, text

@@ -42,7 +42,7 @@ class Person:
 
 
 def _launch(app, platform, key, course="2") -> Person:
-    from app.extensions import db
+    from app.core.db import db
     from app.people.models import User
 
     sub, given, family, locale = PEOPLE[key]
@@ -74,7 +74,7 @@ def people(app, platform):
 @pytest.fixture
 def programme(app, people, platform):
     """The course's programme, running since 200 days ago, for 100 more days."""
-    from app.extensions import db
+    from app.core.db import db
     from app.people.models import Course
     from app.programme.models import Programme
 
@@ -92,9 +92,9 @@ def programme(app, people, platform):
 
 def make_group(app, programme_id, members, form="traditional", status="published"):
     """members: [(Person, role)]; returns the group id."""
-    from app.extensions import db
-    from app.lti.models import utcnow
-    from app.matching.models import GroupMember, MentoringGroup
+    from app.core.db import db
+    from app.core.clock import utcnow
+    from app.groups.models import GroupMember, MentoringGroup
 
     with app.app_context():
         group = MentoringGroup(programme_id=programme_id, form=form, status=status, reasons=[],
@@ -130,7 +130,7 @@ def log(person, group_id, **kwargs):
 
 
 def last_meeting_id(app, group_id):
-    from app.extensions import db
+    from app.core.db import db
     from app.mentoring.models import Meeting
 
     with app.app_context():
@@ -139,7 +139,7 @@ def last_meeting_id(app, group_id):
 
 def outbox(app):
     """Queued gradebook scores: [(user_id, given, maximum, activity, grading, comment)] in order."""
-    from app.extensions import db
+    from app.core.db import db
     from app.lti.models import ScoreOutbox
     from app.people.models import Enrolment
 

@@ -21,7 +21,7 @@ def world(app, people, pair, other_pair, programme):
         assert response.status_code == 303, response.get_data(as_text=True)[:500]
     response = outsider.post("/mentoring/journal/new", {"text": SECRET})
     assert response.status_code == 303
-    from app.extensions import db
+    from app.core.db import db
     from app.mentoring.models import JournalEntry
 
     with app.app_context():
@@ -73,8 +73,8 @@ def test_another_pairs_ids_are_not_found(app, people, world):
 
 
 def test_nothing_of_the_other_pair_changed(app, people, world):
-    from app.extensions import db
-    from app.matching.models import MentoringGroup
+    from app.core.db import db
+    from app.groups.models import MentoringGroup
     from app.mentoring import journal
     from app.mentoring.models import AgreementVersion, JournalEntry, Meeting
 
@@ -121,7 +121,7 @@ def test_staff_of_another_course_see_nothing(app, platform, people, world):
 def test_journal_is_encrypted_at_rest(app, world):
     from sqlalchemy import text
 
-    from app.extensions import db
+    from app.core.db import db
 
     with app.app_context():
         raw = db.session.execute(text("SELECT body FROM mentoring_journal_entry")).scalars().all()
@@ -187,7 +187,7 @@ def test_without_a_launch_or_as_a_guest(app, client, world):
 
 
 def test_author_edits_and_deletes_an_entry(app, people, programme):
-    from app.extensions import db
+    from app.core.db import db
     from app.mentoring import journal
     from app.mentoring.models import JournalEntry
 

@@ -6,7 +6,7 @@ from tests.mentoring.conftest import make_group
 
 
 def _registration(app, programme, person, goals, languages=("fi",), prefs=""):
-    from app.extensions import db
+    from app.core.db import db
     from app.programme.models import Registration
 
     with app.app_context():
@@ -18,8 +18,8 @@ def _registration(app, programme, person, goals, languages=("fi",), prefs=""):
 
 
 def _group_with_registrations(app, programme, members, form):
-    from app.extensions import db
-    from app.matching.models import GroupMember
+    from app.core.db import db
+    from app.groups.models import GroupMember
 
     group = make_group(app, programme, [(p, role) for p, role, _ in members], form=form)
     with app.app_context():

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 def _mentor_proposes_a_correction(tool) -> tuple[int, int, int]:
     """Sanna proposes to shorten the demo pair's counted meeting of 23.8.2022; returns (group id,
     that meeting's id, the id of another counted meeting, which has no proposal)."""
-    from app.extensions import db
+    from app.core.db import db
     from app.mentoring import services
     from app.mentoring.demo import MENTOR
     from app.mentoring.models import Meeting

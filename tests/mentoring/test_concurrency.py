@@ -10,8 +10,8 @@ ROUNDS = 6
 
 
 def _log_meetings(app, group, logger, attendees, rounds):
-    from app.extensions import db
-    from app.matching.models import MentoringGroup
+    from app.core.db import db
+    from app.groups.models import MentoringGroup
     from app.mentoring import services
 
     ids = []
@@ -29,7 +29,7 @@ def _log_meetings(app, group, logger, attendees, rounds):
 
 def _race(app, calls):
     """Run each (function, args) in its own thread and app context, released together."""
-    from app.extensions import db
+    from app.core.db import db
 
     barrier = threading.Barrier(len(calls))
     errors = []
@@ -53,7 +53,7 @@ def _race(app, calls):
 
 
 def _confirm(meeting_id, user_id):
-    from app.extensions import db
+    from app.core.db import db
     from app.mentoring import services
     from app.mentoring.models import Meeting
 
@@ -61,7 +61,7 @@ def _confirm(meeting_id, user_id):
 
 
 def _scores(app):
-    from app.extensions import db
+    from app.core.db import db
     from app.lti.models import ScoreOutbox
     from app.people.models import Enrolment
 
@@ -77,7 +77,7 @@ def _scores(app):
 
 
 def test_two_members_confirm_at_once(app, people, programme):
-    from app.extensions import db
+    from app.core.db import db
     from app.mentoring.models import MeetingCount
 
     mentor, a1, a2 = people["mentor"], people["aktori"], people["aktori2"]
@@ -94,7 +94,7 @@ def test_two_members_confirm_at_once(app, people, programme):
 
 
 def test_the_same_member_confirming_twice_at_once(app, people, pair):
-    from app.extensions import db
+    from app.core.db import db
     from app.mentoring.models import MeetingAttestation
 
     mentor, aktori = people["mentor"], people["aktori"]
@@ -107,8 +107,8 @@ def test_the_same_member_confirming_twice_at_once(app, people, pair):
 
 
 def test_two_members_logging_the_same_meeting_at_once(app, people, pair):
-    from app.extensions import db
-    from app.matching.models import MentoringGroup
+    from app.core.db import db
+    from app.groups.models import MentoringGroup
     from app.mentoring import services
     from app.mentoring.models import Meeting
 

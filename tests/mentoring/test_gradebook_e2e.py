@@ -13,9 +13,9 @@ JOHAN, MARIA = "8", "11"  # people.json: two Swedish-speaking peers, free in the
 
 
 def _make_pair(tool):
-    from app.extensions import db
-    from app.lti.models import utcnow
-    from app.matching.models import GroupMember, MentoringGroup
+    from app.core.db import db
+    from app.core.clock import utcnow
+    from app.groups.models import GroupMember, MentoringGroup
     from app.people.models import User
     from app.programme.models import Programme
 
@@ -50,7 +50,7 @@ class Member:
 
 
 def _meeting_ids(tool, group_id):
-    from app.extensions import db
+    from app.core.db import db
     from app.mentoring.models import Meeting
 
     with tool.app_context():
@@ -65,7 +65,7 @@ def _platform_grades(live, users):
 def _deliver_until(live, predicate, timeout=60):
     """Run the tool's gradebook worker (as ``flask gradebook work`` does) until the platform's
     gradebook satisfies ``predicate``."""
-    from app.extensions import db
+    from app.core.db import db
     from app.lti.delivery import Worker
 
     deadline = time.monotonic() + timeout

@@ -21,7 +21,7 @@ def _change_id(response) -> int:
 
 
 def _meeting(app, meeting_id):
-    from app.extensions import db
+    from app.core.db import db
     from app.mentoring.models import Meeting
 
     with app.app_context():
@@ -30,7 +30,7 @@ def _meeting(app, meeting_id):
 
 
 def _counts(app):
-    from app.extensions import db
+    from app.core.db import db
     from app.mentoring.models import MeetingCount
 
     with app.app_context():
@@ -38,8 +38,8 @@ def _counts(app):
 
 
 def _audit(app):
-    from app.admin.models import AuditEntry
-    from app.extensions import db
+    from app.core.audit import AuditEntry
+    from app.core.db import db
 
     with app.app_context():
         return [(e.action, e.actor_id, e.details.get("status"))
@@ -180,8 +180,8 @@ def test_the_facilitator_changes_a_meeting_at_once_only_with_a_reason(app, peopl
         assert "syrjään" in page  # the member's pending proposal was set aside
     assert _audit(app)[-1] == ("mentoring.meeting_changed_by_facilitator", staff.user_id, "facilitator")
     # The reason is kept on the change, never in the audit log.
-    from app.admin.models import AuditEntry
-    from app.extensions import db
+    from app.core.audit import AuditEntry
+    from app.core.db import db
     from app.mentoring.models import MeetingChange
 
     with app.app_context():

@@ -148,7 +148,7 @@ def test_durations_outside_the_bounds_are_saved_with_a_note(app, people, pair):
 
 
 def test_times_are_entered_and_shown_in_helsinki(app, people, pair):
-    from app.extensions import db
+    from app.core.db import db
     from app.mentoring.models import Meeting
 
     mentor = people["mentor"]
@@ -183,8 +183,8 @@ def test_facilitator_ends_a_pair(app, people, pair):
     response = people["staff"].post(f"/mentoring/groups/{pair}/end", {"reason": "Aktori pyysi uutta mentoria"})
     assert response.status_code == 303
     assert "päättyi" in text(people["aktori"].page("/mentoring"))
-    from app.admin.models import AuditEntry
-    from app.extensions import db
+    from app.core.audit import AuditEntry
+    from app.core.db import db
 
     with app.app_context():
         entry = db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "mentoring.end"))

@@ -10,8 +10,8 @@ from tests.mentoring.conftest import _launch, make_group
 
 def _pairs(app, platform, programme, people, n, start=0):
     """n pairs of fresh learners, each with one counted meeting and an agreement."""
-    from app.extensions import db
-    from app.matching.models import MentoringGroup
+    from app.core.db import db
+    from app.groups.models import MentoringGroup
     from app.mentoring import services
     from tests.mentoring.conftest import PEOPLE
 
@@ -31,7 +31,7 @@ def _pairs(app, platform, programme, people, n, start=0):
 
 
 def _queries(app, person, path):
-    from app.extensions import db
+    from app.core.db import db
 
     with app.app_context():
         engine = db.engine
@@ -52,8 +52,8 @@ def test_overview_shows_counts_and_flags(app, platform, people, programme, pair)
     staff = people["staff"]
     page = text(staff.page("/mentoring"))
     assert "Maija Mentori, Antti Aktori" in page and "ei vielä" in page  # no agreement yet
-    from app.extensions import db
-    from app.matching.models import MentoringGroup
+    from app.core.db import db
+    from app.groups.models import MentoringGroup
 
     with app.app_context():  # published two months ago, nothing since: at risk
         db.session.get(MentoringGroup, pair).published_at -= timedelta(days=60)

@@ -4,7 +4,7 @@ re-send exactly the "Programme events" scores that change, including attendance 
 any score was sent for it. Checked on the outbox rows themselves."""
 from datetime import date, timedelta
 
-from app.extensions import db
+from app.core.db import db
 from app.lti.models import ScoreOutbox
 from tests.mentoring.conftest import last_meeting_id, log, make_group, outbox
 
@@ -63,7 +63,7 @@ def test_changing_n_resends_only_the_scores_it_changes(app, people, programme, p
     _confirmed_meetings(app, people, pair, 1, start=60)
     assert [s[1:3] for s in outbox(app)[sent + 4:]] == [(5, 8), (5, 8)]
 
-    from app.admin.models import AuditEntry
+    from app.core.audit import AuditEntry
 
     with app.app_context():
         entries = list(db.session.scalars(db.select(AuditEntry).filter_by(action="programme.update")

@@ -1,5 +1,6 @@
 """The mentoring rules as pure functions: which meetings count and for whom, the gradebook
 score, what a logged meeting may be, Helsinki times across DST, reminders and at-risk flags."""
+from app.core import clock
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -73,18 +74,18 @@ def test_score_goes_down_again_after_a_dispute():
 
 
 def test_helsinki_times_are_stored_as_utc_across_dst():
-    assert rules.helsinki_to_utc(date(2023, 1, 10), time(14, 0)) == datetime(2023, 1, 10, 12, 0)  # UTC+2
-    assert rules.helsinki_to_utc(date(2022, 6, 10), time(14, 0)) == datetime(2022, 6, 10, 11, 0)  # UTC+3
-    assert rules.utc_to_helsinki(datetime(2022, 6, 10, 11, 0)).strftime("%H:%M") == "14:00"
+    assert clock.helsinki_to_utc(date(2023, 1, 10), time(14, 0)) == datetime(2023, 1, 10, 12, 0)  # UTC+2
+    assert clock.helsinki_to_utc(date(2022, 6, 10), time(14, 0)) == datetime(2022, 6, 10, 11, 0)  # UTC+3
+    assert clock.utc_to_helsinki(datetime(2022, 6, 10, 11, 0)).strftime("%H:%M") == "14:00"
 
 
 def test_a_time_skipped_by_the_spring_change_is_refused():
-    with pytest.raises(rules.NonexistentTime):
-        rules.helsinki_to_utc(date(2022, 3, 27), time(3, 30))
+    with pytest.raises(clock.NonexistentTime):
+        clock.helsinki_to_utc(date(2022, 3, 27), time(3, 30))
 
 
 def test_an_autumn_time_that_occurs_twice_means_the_first():
-    assert rules.helsinki_to_utc(date(2022, 10, 30), time(3, 30)) == datetime(2022, 10, 30, 0, 30)
+    assert clock.helsinki_to_utc(date(2022, 10, 30), time(3, 30)) == datetime(2022, 10, 30, 0, 30)
 
 
 # -- checking a logged meeting -------------------------------------------------------------------

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from app.extensions import db
+from app.core.db import db
 from app.programme.models import Programme
 from tests.lti_double import INSTITUTION_ADMIN, LEARNER
 from tests.programme.web import facilitator, launch, make_programme, post, register_data, text

@@ -5,11 +5,11 @@ from datetime import timedelta
 
 import pytest
 
-from app.extensions import db
+from app.core.clock import helsinki_today
+from app.core.db import db
 from app.matching import services as matching
-from app.matching.models import MentoringGroup
+from app.groups.models import MentoringGroup
 from app.people.models import User
-from app.programme import services
 from app.programme.models import Programme, Registration
 from tests.lti_double import INSTRUCTOR
 from tests.programme.web import launch, make_programme, post, register_data, registration, text
@@ -138,8 +138,8 @@ def test_a_launch_marks_its_arrival_on_the_home_page(app, platform):
 def test_window_closed_for_new_registrations(app, platform, pid):
     with app.app_context():
         programme = db.session.get(Programme, pid)
-        programme.registration_closes = services.today() - timedelta(days=1)
-        programme.registration_opens = services.today() - timedelta(days=30)
+        programme.registration_closes = helsinki_today() - timedelta(days=1)
+        programme.registration_opens = helsinki_today() - timedelta(days=30)
         db.session.commit()
     aino = launch(app, platform)
     assert "Ilmoittautuminen ei ole nyt auki." in aino.page("/home")

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from app.extensions import db
+from app.core.db import db
 from app.programme import services
 from app.programme.models import Registration
 from tests.programme.test_registration import pid  # noqa: F401 (fixture)

@@ -5,7 +5,8 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
-from app.extensions import db
+from app.core.clock import helsinki_today
+from app.core.db import db
 from app.people.models import Course
 from app.programme import services
 from app.programme.models import Registration
@@ -44,7 +45,7 @@ def post(viewer: Viewer, path: str, data=None, token_from: str = "/home"):
 
 def make_programme(app, context_id: str = "2", **fields):
     """A programme in the course launched as ``context_id`` (launch someone there first)."""
-    today = services.today()
+    today = helsinki_today()
     values = dict(
         name=f"Ohjelma {context_id}",
         registration_opens=today - timedelta(days=10),

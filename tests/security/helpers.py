@@ -1,8 +1,8 @@
 """Shared by the security tests: a launched person's session row and a CSRF token of theirs."""
 import re
 
-from app.extensions import db
-from app.sessions import WebSession, _hash
+from app.core.db import db
+from app.core.sessions import WebSession, _hash
 
 
 def session_row(app, viewer) -> WebSession | None:

@@ -3,9 +3,9 @@ not grow with the number of registered platforms; outside a session only the too
 the launch's own answers (refusals, the logged-out page) show inside the launching platform."""
 import re
 
-from app.extensions import db
+from app.core.db import db
 from app.lti.models import Platform
-from app.security import platform_origins
+from app.core.security import frame_origins
 from tests.content.web import launch
 from tests.lti_double import LEARNER
 from tests.security.helpers import csrf
@@ -63,13 +63,13 @@ def test_outside_a_session_only_the_tool_frames_itself(app, platform, client):
     assert 'href="/privacy" target="_blank" rel="noopener"' in page
 
 
-def test_platform_origins():
-    assert platform_origins("https://moodle.example.fi", "https://moodle.example.fi/mod/lti/auth.php") == [
+def test_frame_origins():
+    assert frame_origins("https://moodle.example.fi", "https://moodle.example.fi/mod/lti/auth.php") == [
         "https://moodle.example.fi"]
-    assert platform_origins("https://moodle.example.fi", "https://sso.example.fi:8443/auth") == [
+    assert frame_origins("https://moodle.example.fi", "https://sso.example.fi:8443/auth") == [
         "https://moodle.example.fi", "https://sso.example.fi:8443"]
     # Not URLs, other schemes and userinfo never become sources.
-    assert platform_origins("moodle", "javascript:alert(1)", "https://a@evil.example/x", "https://") == []
+    assert frame_origins("moodle", "javascript:alert(1)", "https://a@evil.example/x", "https://") == []
 
 
 def test_a_launch_refusal_shows_inside_the_launching_platform(app, platform, client):
@@ -92,8 +92,8 @@ def test_the_logged_out_and_session_ended_pages_show_inside_the_platform(app, pl
 
     from datetime import timedelta
 
-    from app.lti.models import utcnow
-    from app.sessions import WebSession, _hash
+    from app.core.clock import utcnow
+    from app.core.sessions import WebSession, _hash
 
     expired = launch(app, platform, (LEARNER,))
     with app.app_context():

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from app.extensions import db
+from app.core.db import db
 from app.people.models import User
 from tests.content.web import launch
 from tests.lti_double import INSTRUCTOR, LEARNER

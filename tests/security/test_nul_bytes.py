@@ -3,7 +3,7 @@ query arguments, JSON, launch claims) is refused with a 400 and a message, never
 PostgreSQL's text columns would otherwise cause). Run on both databases."""
 import pytest
 
-from app.security import contains_nul
+from app.core.security import contains_nul
 from tests.content.web import launch
 from tests.lti_double import INSTITUTION_ADMIN, LEARNER
 from tests.security.helpers import csrf

@@ -235,14 +235,14 @@ class World:
         return launch(self.app, self.double, roles or (INSTRUCTOR,), sub=sub, course="2")
 
     def services(self):
-        from app.extensions import db
+        from app.core.db import db
         from app.lti.models import CourseServices
 
         db.session.expire_all()
         return db.session.scalar(db.select(CourseServices))
 
     def set_services(self, **values):
-        from app.extensions import db
+        from app.core.db import db
         from app.lti.models import CourseServices
 
         db.session.execute(db.update(CourseServices).values(**values))
@@ -299,7 +299,7 @@ def _launch_with_services(world, base, sub="fac-1"):
 
 
 def test_launch_service_urls_on_another_origin_are_not_stored(world, caplog):
-    from app.extensions import db
+    from app.core.db import db
     from app.lti.models import ResourceLink
 
     _launch_with_services(world, world.other.origin)
@@ -319,7 +319,7 @@ def test_launch_service_urls_on_another_origin_are_not_stored(world, caplog):
 
 
 def test_roster_from_another_origin_gets_no_token(world):
-    from app.extensions import db
+    from app.core.db import db
     from app.lti.roster import sync_roster
     from app.lti.tokens import ServiceError
 
@@ -337,7 +337,7 @@ def test_roster_from_another_origin_gets_no_token(world):
 
 
 def test_a_next_link_to_another_origin_is_refused_with_no_token_sent(world):
-    from app.extensions import db
+    from app.core.db import db
     from app.lti.roster import sync_roster
     from app.lti.tokens import ServiceError
     from app.people.models import User
@@ -369,7 +369,7 @@ def test_a_relative_next_link_stays_on_the_platform(world):
 
 
 def _score(world):
-    from app.extensions import db
+    from app.core.db import db
     from app.lti.gradebook import publish_score
     from app.people.models import Enrolment
 
@@ -381,7 +381,7 @@ def _score(world):
 
 
 def _deliver(world):
-    from app.extensions import db
+    from app.core.db import db
     from app.lti.delivery import Worker
     from app.lti.models import ScoreOutbox
 
@@ -393,7 +393,7 @@ def _deliver(world):
 def test_gradebook_calls_to_another_origin_are_refused_with_no_token_sent(world):
     import json as _json
 
-    from app.extensions import db
+    from app.core.db import db
     from app.lti.models import LineItem
 
     _score(world)
@@ -419,7 +419,7 @@ def test_jwks_from_another_origin_or_behind_a_redirect_is_refused(world):
     from app.lti.outbound import platform_origins
     from app.lti.platform_keys import PlatformKeyCache
     from app.lti.models import Platform
-    from app.extensions import db
+    from app.core.db import db
 
     platform = db.session.scalar(db.select(Platform))
     world.other.json("/jwks", {"keys": [world.double.key.jwk()]})
@@ -434,7 +434,7 @@ def test_jwks_from_another_origin_or_behind_a_redirect_is_refused(world):
 
 
 def test_a_token_endpoint_that_redirects_gets_no_assertion(world):
-    from app.extensions import db
+    from app.core.db import db
     from app.lti.models import Platform
     from app.lti.tokens import ServiceError
 
@@ -504,7 +504,7 @@ def test_launch_sync_rule():
 def test_two_syncs_of_one_course_at_once_one_runs(world):
     import threading
 
-    from app.extensions import db
+    from app.core.db import db
     from app.lti.roster import sync_roster
     from app.lti.tokens import ServiceError
 
@@ -565,7 +565,7 @@ def test_concurrent_launch_syncs_of_one_course_claim_once(world):
     """``sync_after_launch`` from many request threads at once: one claim wins."""
     import threading
 
-    from app.extensions import db
+    from app.core.db import db
     from app.lti.roster import sync_after_launch
 
     world.launch()
@@ -599,7 +599,7 @@ def test_launch_syncs_per_process_are_bounded(world, monkeypatch):
     """Courses each get their own sync, but one process runs at most LAUNCH_SYNC_THREADS."""
     import threading
 
-    from app.extensions import db
+    from app.core.db import db
     from app.lti import roster
     from app.lti.models import CourseServices, Platform
     from app.people.models import Course

@@ -16,8 +16,9 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from app.extensions import db
-from app.lti.models import Platform, RegistrationUrl, utcnow
+from app.core.db import db
+from app.lti.models import Platform, RegistrationUrl
+from app.core.clock import utcnow
 from app.lti.registration import grant_problem, issue_registration_url, parse_lifetime, secret_hash
 from app.lti.tokens import ServiceError, assertion_audience
 from tests.lti_double import RsaKey
@@ -379,7 +380,7 @@ def test_approve_and_list(app, client, rogue):
     assert _approve(app, rogue.issuer).exit_code == 0  # the one left pending
     assert "already approved" in _approve(app, rogue.issuer, "--client-id", "second-client").output
     with app.app_context():
-        from app.admin.models import AuditEntry
+        from app.core.audit import AuditEntry
 
         actions = db.session.scalars(db.select(AuditEntry.action).order_by(AuditEntry.id)).all()
     assert actions == ["lti.platform_approved", "lti.platform_approved"]

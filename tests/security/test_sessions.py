@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 import pytest
 
 from app.admin.privacy import erase_person
-from app.extensions import db
-from app.lti.models import utcnow
+from app.core.db import db
+from app.core.clock import utcnow
 from app.people.models import Enrolment, User
-from app.sessions import WebSession, _hash, next_expiry, session_alive
+from app.core.sessions import WebSession, _hash, next_expiry, session_alive
 from tests.content.web import launch
 from tests.lti_double import INSTRUCTOR, LEARNER
 from tests.security.helpers import csrf, session_row

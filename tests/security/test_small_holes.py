@@ -6,7 +6,7 @@ import json
 import pytest
 
 from app.lti.roles import tool_role
-from app.web import safe_next
+from app.core.web import safe_next
 from tests.content.web import launch
 from tests.lti_double import LEARNER
 from tests.security.helpers import csrf

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from app.extensions import db
+from app.core.db import db
 from app.sparring.models import SparringPost, SparringThread
 from tests.sparring.world import launch_as
 from tests.lti_double import INSTRUCTOR

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from app.extensions import db
+from app.core.db import db
 from app.events.models import ProgrammeEvent
 from app.sparring.models import SparringGroup, SparringThread
 from tests.browser import assert_no_axe_violations, axe_violations, chromium, describe, launch_in_iframe, tool_frame

@@ -3,8 +3,8 @@ the window; soft deletes hidden from everyone and audited."""
 import re
 from datetime import date, timedelta
 
-from app.admin.models import AuditEntry
-from app.extensions import db
+from app.core.audit import AuditEntry
+from app.core.db import db
 from app.programme.models import Programme
 from app.sparring.models import SparringGroup, SparringMember, SparringPost
 from tests.sparring.test_access import start_thread

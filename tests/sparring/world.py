@@ -3,8 +3,8 @@ their own client), registrations in two organisations, one published pair, two s
 from dataclasses import dataclass, field
 from datetime import date
 
-from app.extensions import db
-from app.matching.models import PUBLISHED, GroupMember, MentoringGroup
+from app.core.db import db
+from app.groups.models import PUBLISHED, GroupMember, MentoringGroup
 from app.people.models import Course, User
 from app.programme.models import Organisation, Programme, Registration
 from app.sparring.models import SparringGroup, SparringMember

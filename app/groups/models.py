@@ -3,13 +3,17 @@
 Participants only ever see published groups. A group records its form and each member's role;
 ``app.mentoring`` hangs the agreement, meetings and completion on it.
 """
-from ..extensions import db
-from ..lti.models import utcnow
+from sqlalchemy.ext.hybrid import hybrid_property
+
+from app.core.clock import utcnow
+from app.core.db import db
 
 DRAFT = "draft"
 PUBLISHED = "published"
 ENDED = "ended"  # ended early (or closed); counted meetings stay counted
 STATUSES = (DRAFT, PUBLISHED, ENDED)
+# Participants see published and ended groups, never drafts.
+VISIBLE = (PUBLISHED, ENDED)
 
 MEMBER_ROLES = ("mentor", "aktori", "peer")
 
@@ -39,9 +43,14 @@ class MentoringGroup(db.Model):
         lazy="selectin",
     )
 
-    @property
+    @hybrid_property
     def visible_to_participants(self) -> bool:
-        return self.status in (PUBLISHED, ENDED)
+        return self.status in VISIBLE
+
+    @visible_to_participants.inplace.expression
+    @classmethod
+    def _visible_to_participants(cls):
+        return cls.status.in_(VISIBLE)
 
 
 class GroupMember(db.Model):

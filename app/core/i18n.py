@@ -1,5 +1,6 @@
 """Locale choice: the user's switch, then the launch's locale, then the browser, then Finnish."""
 from flask import current_app, g, request, session
+from flask_babel import get_locale
 
 LANGUAGE_NAMES = {"fi": "suomi", "sv": "svenska", "en": "English"}
 
@@ -20,3 +21,10 @@ def select_locale() -> str:
     if launch_locale:
         return launch_locale
     return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "fi"
+
+
+def current_language() -> str:
+    """The page's language code, one of ``LANGUAGE_NAMES`` (content, themes and labels are
+    looked up by it)."""
+    code = str(get_locale() or "fi")
+    return code if code in LANGUAGE_NAMES else "fi"

@@ -3,14 +3,15 @@ import logging
 import re
 from urllib.parse import urlencode, urlsplit
 
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import default_exceptions
 
+from . import clock
 from .auth import load_current_user, login_required
-from .extensions import db
+from .db import db
 from .i18n import LANGUAGE_NAMES, normalise_locale
 from .security import allow_framing_by
 from .sessions import TOKEN_PARAM, end_session
@@ -88,6 +89,14 @@ def logout():
     return render_template("logged_out.html")
 
 
+def tool_url(endpoint: str, **values) -> str:
+    """An absolute URL of this tool: under ``TOOL_URL`` when set (behind a proxy), else the request's."""
+    base = current_app.config["TOOL_URL"]
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
 def _with_token(path: str) -> str:
     token = g.get("session_token")
     if not token or f"{TOKEN_PARAM}=" in path:
@@ -110,6 +119,9 @@ def init_app(app):
 
     app.before_request(load_current_user)
     app.jinja_env.globals["token_param"] = TOKEN_PARAM  # for the GET form macro (templates/_forms.html)
+
+    for name in ("local_datetime", "local_time", "local_iso_date", "local_iso_time"):
+        app.add_template_filter(getattr(clock, name), name)
 
     @app.context_processor
     def template_globals():

@@ -35,7 +35,7 @@ def _origin(url) -> str | None:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def platform_origins(*urls: str) -> list[str]:
+def frame_origins(*urls: str) -> list[str]:
     """The distinct web origins of one platform's URLs (its issuer and login page)."""
     return sorted({o for o in map(_origin, urls) if o})
 

@@ -3,7 +3,7 @@ from functools import wraps
 
 from flask import abort, g, session
 
-from .people.models import ADMINISTRATOR, FACILITATOR
+from app.people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT
 
 
 def load_current_user() -> None:
@@ -31,3 +31,5 @@ def login_required(*roles: str):
 
 
 STAFF = (FACILITATOR, ADMINISTRATOR)
+# Everyone with a tool role in the course: the programme's shared pages.
+MEMBERS = (PARTICIPANT, *STAFF)

@@ -1,15 +1,33 @@
-"""``INSERT … ON CONFLICT`` for the database in use (SQLite and PostgreSQL both support it).
+"""The database and the other Flask extensions, and ``INSERT … ON CONFLICT`` for the database in use.
 
-One statement instead of a select-then-insert-or-update: cheaper, and free of the race where
-two requests insert the same row at once. Statements on the launch path are built once per
+Upserts (SQLite and PostgreSQL both support them) are one statement instead of a
+select-then-insert-or-update: cheaper, and free of the race where two requests insert the same
+row at once. Statements on the launch path are built once per
 dialect and reused with new parameters: building them costs more than running them.
 """
 from functools import cache
 
-from sqlalchemy import func
+from flask_babel import Babel
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import MetaData, func
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .extensions import db
+# Named constraints keep Alembic migrations portable between SQLite and PostgreSQL.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+db = SQLAlchemy(metadata=metadata)
+migrate = Migrate()
+babel = Babel()
+csrf = CSRFProtect()
 
 
 def _dialect_module():
