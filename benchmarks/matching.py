@@ -13,15 +13,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.matching.rules import (  # noqa: E402
-    Form,
-    MatchingSettings,
-    Registration,
-    Role,
-    check_result,
-    greedy_match,
-    match,
-)
+from app.matching.engine.checks import check_result  # noqa: E402
+from app.matching.engine.greedy import greedy_match  # noqa: E402
+from app.matching.engine.solver import match  # noqa: E402
+from app.matching.engine.types import Form, MatchingSettings, Registration, Role  # noqa: E402
 
 ORGANISATIONS = {  # rough relative staff sizes
     "GTK": 5, "Ilmatieteen laitos": 7, "Luke": 13, "Maanmittauslaitos": 8, "Ruokavirasto": 9,

@@ -14,7 +14,9 @@ from ..people.models import PARTICIPANT
 from app.core.labels import LANGUAGE_LABELS
 from app.programme.services import current_programme, staff_programme
 from app.core.i18n import current_language
-from . import rules, services
+from .engine.reasons import PARTICIPANT_REASON_CODES, ROLE_LABELS, render
+from .engine.types import Form, Reason, Role
+from . import services
 from app.groups.models import DRAFT, GroupMember
 
 bp = Blueprint("matching", __name__, url_prefix="/matching", template_folder="templates")
@@ -29,15 +31,15 @@ def reason_texts(programme, reasons, *, participant: bool = False) -> list[str]:
     organisations = {o.code: o.name(lang) for o in programme.organisations}
     texts = []
     for reason in reasons:
-        if participant and reason.code not in rules.PARTICIPANT_REASON_CODES:
+        if participant and reason.code not in PARTICIPANT_REASON_CODES:
             continue
         params = dict(reason.params)
         if "organisation" in params:
             params["organisation"] = organisations.get(params["organisation"], params["organisation"])
         if "organisations" in params:
             params["organisations"] = [organisations.get(c, c) for c in params["organisations"]]
-        texts.append(rules.render(
-            rules.Reason(reason.code, params), gettext,
+        texts.append(render(
+            Reason(reason.code, params), gettext,
             theme_label=lambda code: themes.get(code, code),
             language_label=lambda code: str(LANGUAGE_LABELS.get(code, code)),
         ))
@@ -178,7 +180,7 @@ def _group_choices(programme):
     people = [("", gettext("No one"))]
     for r in registrations:
         org = r.organisation.code if r.organisation else ""
-        label = f"{r.user.display_name} ({org}, {gettext(rules.ROLE_LABELS[rules.Role(r.role_wish)])})"
+        label = f"{r.user.display_name} ({org}, {gettext(ROLE_LABELS[Role(r.role_wish)])})"
         if r.id in in_draft:
             label += " – " + gettext("in draft group %(id)s", id=in_draft[r.id])
         people.append((str(r.id), label))
@@ -204,7 +206,7 @@ def edit_group(programme_id, group_id=None):
     slots = [(request.form.get(f"person{k}", ""), request.form.get(f"role{k}", "")) for k in range(MEMBER_SLOTS)]
     members = []
     errors = []
-    if form not in {f.value for f in rules.Form}:
+    if form not in {f.value for f in Form}:
         errors.append(gettext("Choose the form of mentoring."))
     for person, role in slots:
         if not person:

@@ -14,14 +14,18 @@ from app.core.audit import record
 from app.core.db import db
 from app.core.clock import utcnow
 from ..programme.models import Registration
-from . import rules
+from .engine.checks import HARD_PROBLEM_CODES, group_problems
+from .engine.explain import evaluate_group
+from .engine.reasons import REASON_CODES
+from .engine.solver import match
+from .engine import types as engine_types
 from app.groups.models import DRAFT, PUBLISHED, GroupMember, MentoringGroup
 
 
 class MatchingError(Exception):
     """An edit the facilitator cannot make (or must confirm): ``problems`` say why, as reasons."""
 
-    def __init__(self, problems: tuple[rules.Reason, ...], *, overridable: bool):
+    def __init__(self, problems: tuple[engine_types.Reason, ...], *, overridable: bool):
         super().__init__(", ".join(p.code for p in problems))
         self.problems = problems
         self.overridable = overridable
@@ -39,7 +43,7 @@ def active_registrations(programme) -> list[Registration]:
     ))
 
 
-def to_rules(registrations: list[Registration]) -> dict[int, rules.Registration]:
+def to_rules(registrations: list[Registration]) -> dict[int, engine_types.Registration]:
     """The registrations as the matcher sees them, by registration id.
 
     A named counterpart or an excluded person is a user; the matcher works on registrations, so
@@ -48,7 +52,7 @@ def to_rules(registrations: list[Registration]) -> dict[int, rules.Registration]
     by_user = {r.user_id: r.id for r in registrations}
     out = {}
     for r in registrations:
-        out[r.id] = rules.Registration(
+        out[r.id] = engine_types.Registration(
             id=r.id,
             name=r.user.display_name or str(r.user_id),
             organisation=r.organisation.code if r.organisation else "",
@@ -65,14 +69,14 @@ def to_rules(registrations: list[Registration]) -> dict[int, rules.Registration]
     return out
 
 
-def settings_of(programme) -> rules.MatchingSettings:
-    return rules.MatchingSettings(prefer_cross_organisation=programme.prefer_cross_organisation)
+def settings_of(programme) -> engine_types.MatchingSettings:
+    return engine_types.MatchingSettings(prefer_cross_organisation=programme.prefer_cross_organisation)
 
 
-def to_rules_group(group: MentoringGroup) -> rules.Group:
-    return rules.Group(
-        form=rules.Form(group.form),
-        members=tuple(rules.Member(m.registration_id, rules.Role(m.role)) for m in group.members),
+def to_rules_group(group: MentoringGroup) -> engine_types.Group:
+    return engine_types.Group(
+        form=engine_types.Form(group.form),
+        members=tuple(engine_types.Member(m.registration_id, engine_types.Role(m.role)) for m in group.members),
         locked=group.locked,
     )
 
@@ -81,8 +85,8 @@ def reasons_json(reasons) -> list[dict]:
     return [{"code": r.code, "params": dict(r.params)} for r in reasons]
 
 
-def reasons_of(data: list[dict]) -> tuple[rules.Reason, ...]:
-    return tuple(rules.Reason(d["code"], d.get("params") or {}) for d in data if d.get("code") in rules.REASON_CODES)
+def reasons_of(data: list[dict]) -> tuple[engine_types.Reason, ...]:
+    return tuple(engine_types.Reason(d["code"], d.get("params") or {}) for d in data if d.get("code") in REASON_CODES)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -140,7 +144,7 @@ def _taken_by_published(programme) -> set[int]:
     return {m.registration_id for g in groups(programme, PUBLISHED) for m in g.members}
 
 
-def compute_suggestions(programme) -> rules.MatchingResult:
+def compute_suggestions(programme) -> engine_types.MatchingResult:
     """Replace the unlocked drafts by the matcher's suggestions for everyone not yet matched.
 
     Locked drafts are kept (and re-scored); members of published groups take no part.
@@ -154,7 +158,7 @@ def compute_suggestions(programme) -> rules.MatchingResult:
     by_id = {r.id: r for r in registrations}
     cohort = to_rules(registrations)
     locked_rows = [g for g in groups(programme, DRAFT) if all(m.registration_id in by_id for m in g.members)]
-    result = rules.match(list(cohort.values()), settings_of(programme), [to_rules_group(g) for g in locked_rows])
+    result = match(list(cohort.values()), settings_of(programme), [to_rules_group(g) for g in locked_rows])
     for row, evaluated in zip(locked_rows, result.groups):
         row.score, row.reasons = evaluated.score, reasons_json(evaluated.reasons)
     for suggestion in result.suggestions:
@@ -164,7 +168,7 @@ def compute_suggestions(programme) -> rules.MatchingResult:
     return result
 
 
-def _new_group(programme, group: rules.Group, by_id: dict[int, Registration], locked: bool = False) -> MentoringGroup:
+def _new_group(programme, group: engine_types.Group, by_id: dict[int, Registration], locked: bool = False) -> MentoringGroup:
     row = MentoringGroup(
         programme_id=programme.id, form=group.form.value, status=DRAFT, locked=locked,
         score=group.score, reasons=reasons_json(group.reasons),
@@ -183,14 +187,14 @@ def _new_group(programme, group: rules.Group, by_id: dict[int, Registration], lo
 @dataclass
 class DraftView:
     group: MentoringGroup
-    problems: tuple[rules.Reason, ...]
+    problems: tuple[engine_types.Reason, ...]
 
 
 @dataclass
 class MatchingState:
     drafts: list[DraftView]
     published: list[MentoringGroup]
-    unmatched: list[tuple[Registration, tuple[rules.Reason, ...] | None]]  # None: could be placed now
+    unmatched: list[tuple[Registration, tuple[engine_types.Reason, ...] | None]]  # None: could be placed now
     registrations: dict[int, Registration]
 
 
@@ -213,10 +217,10 @@ def matching_state(programme) -> MatchingState:
     if free_ids:
         fixed = [to_rules_group(g) for g in drafts]
         pool = [cohort[rid] for rid in by_id if rid not in taken]
-        result = rules.match(pool, settings_of(programme), fixed)
+        result = match(pool, settings_of(programme), fixed)
         reasons = {u.registration_id: u.reasons for u in result.unmatched}
         unmatched = [(by_id[rid], reasons.get(rid)) for rid in free_ids]
-    views = [DraftView(g, rules.group_problems(cohort, to_rules_group(g))) for g in drafts]
+    views = [DraftView(g, group_problems(cohort, to_rules_group(g))) for g in drafts]
     return MatchingState(views, published, unmatched, by_id)
 
 
@@ -232,21 +236,21 @@ def placeable(programme) -> tuple[list[Registration], dict[int, int]]:
 # Hand edits (every edited group is locked: a recomputation keeps it)
 
 
-def _evaluate(programme, cohort, form, members) -> tuple[rules.Group, tuple[rules.Reason, ...]]:
-    group = rules.Group(rules.Form(form), tuple(rules.Member(rid, rules.Role(role)) for rid, role in members))
-    evaluated = rules.evaluate_group(list(cohort.values()), group.form, group.members, settings_of(programme), locked=True)
-    return evaluated, rules.group_problems(cohort, group)
+def _evaluate(programme, cohort, form, members) -> tuple[engine_types.Group, tuple[engine_types.Reason, ...]]:
+    group = engine_types.Group(engine_types.Form(form), tuple(engine_types.Member(rid, engine_types.Role(role)) for rid, role in members))
+    evaluated = evaluate_group(list(cohort.values()), group.form, group.members, settings_of(programme), locked=True)
+    return evaluated, group_problems(cohort, group)
 
 
 def _guard(problems, override: bool) -> None:
-    hard = tuple(p for p in problems if p.code in rules.HARD_PROBLEM_CODES)
+    hard = tuple(p for p in problems if p.code in HARD_PROBLEM_CODES)
     if hard:
         raise MatchingError(hard, overridable=False)
     if problems and not override:
         raise MatchingError(problems, overridable=True)
 
 
-def _apply(row: MentoringGroup, evaluated: rules.Group) -> None:
+def _apply(row: MentoringGroup, evaluated: engine_types.Group) -> None:
     row.form, row.score, row.reasons, row.locked = evaluated.form.value, evaluated.score, reasons_json(evaluated.reasons), True
 
 
@@ -269,7 +273,7 @@ def delete_draft(programme, group: MentoringGroup) -> None:
 def _pair_form(cohort, mentor_id, aktori_id) -> str:
     """The form of a mentor-aktori pair: traditional if both accept it, else reverse if both do."""
     both = cohort[mentor_id].forms & cohort[aktori_id].forms
-    return "reverse" if rules.Form.TRADITIONAL not in both and rules.Form.REVERSE in both else "traditional"
+    return "reverse" if engine_types.Form.TRADITIONAL not in both and engine_types.Form.REVERSE in both else "traditional"
 
 
 def _shrink(programme, cohort, group: MentoringGroup, leaving: list[GroupMember]) -> None:
@@ -355,7 +359,7 @@ def publish(programme, selected: list[MentoringGroup]) -> int:
     for group in selected:
         if group.status != DRAFT:
             continue
-        if any(p.code in rules.HARD_PROBLEM_CODES for p in rules.group_problems(cohort, to_rules_group(group))):
+        if any(p.code in HARD_PROBLEM_CODES for p in group_problems(cohort, to_rules_group(group))):
             continue
         group.status, group.published_at, group.locked = PUBLISHED, now, True
         published.append(group.id)
@@ -377,10 +381,10 @@ def registration_changed(programme, registration: Registration) -> None:
         if not any(m.registration_id == registration.id for m in group.members):
             continue
         current = to_rules_group(group)
-        if any(p.code in rules.HARD_PROBLEM_CODES for p in rules.group_problems(cohort, current)):
+        if any(p.code in HARD_PROBLEM_CODES for p in group_problems(cohort, current)):
             db.session.delete(group)
             continue
-        evaluated = rules.evaluate_group(list(cohort.values()), current.form, current.members,
+        evaluated = evaluate_group(list(cohort.values()), current.form, current.members,
                                          settings_of(programme), locked=group.locked)
         group.score, group.reasons = evaluated.score, reasons_json(evaluated.reasons)
 

@@ -30,7 +30,8 @@ from ..content import get_library
 from app.core.db import db
 from ..events.services import ensure_programme_events, event_title, programme_events
 from app.groups.models import PUBLISHED, MentoringGroup
-from ..matching.rules import FORM_LABELS, ROLE_LABELS, Form, Role
+from ..matching.engine.reasons import FORM_LABELS, ROLE_LABELS
+from ..matching.engine.types import Form, Role
 from ..people.models import PARTICIPANT
 from app.programme.services import current_programme, current_programme_or_404 as _programme
 from . import journal, rules, services

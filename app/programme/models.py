@@ -6,7 +6,7 @@ so their history stays with it.
 from app.core.db import db
 from app.core.clock import utcnow
 
-# Role wishes and forms of mentoring, in the programme's own words (values match app.matching.rules).
+# Role wishes and forms of mentoring, in the programme's own words (values match app.matching.engine.types).
 ROLE_WISHES = ("mentor", "aktori", "peer", "any")
 FORMS = ("traditional", "reverse", "group", "peer")
 LANGUAGES = ("fi", "sv", "en")

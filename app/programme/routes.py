@@ -12,7 +12,7 @@ from app.core.i18n import current_language
 from app.core.auth import STAFF, login_required
 from app.core.db import db
 from app.core.clock import utcnow
-from ..matching import rules as matching_rules
+from ..matching.engine import reasons as matching_rules
 from ..matching import services as matching
 from ..mentoring import services as mentoring
 from ..people.models import PARTICIPANT

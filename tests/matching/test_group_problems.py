@@ -1,7 +1,18 @@
 """``group_problems``: what is wrong with a hand-made group, as reasons with localisable
 messages; must-not-pair is the one problem no facilitator can override."""
-from app.matching import rules
-from app.matching.rules import Form, Group, Member, Reason, Registration, Role
+
+from app.matching.engine.checks import HARD_PROBLEM_CODES, check_result, group_problems
+from app.matching.engine.reasons import PARTICIPANT_REASON_CODES, render
+from app.matching.engine.types import (
+    Form,
+    Group,
+    MatchingResult,
+    Member,
+    Reason,
+    Registration,
+    Role,
+    Unmatched,
+)
 
 
 def cohort(*registrations):
@@ -15,13 +26,13 @@ PEER = Registration(4, "Johan", "NLS", role="peer", forms=["peer"], must_not_pai
 
 
 def problems(group, *regs):
-    return rules.group_problems(cohort(*regs), group)
+    return group_problems(cohort(*regs), group)
 
 
 def test_a_valid_pair_and_group_have_no_problems():
     pair = Group(Form.TRADITIONAL, (Member(1, Role.MENTOR), Member(2, Role.AKTORI)))
     assert problems(pair, MENTOR, AKTORI) == ()
-    assert rules.check_result([MENTOR, AKTORI], rules.MatchingResult((pair,), ())) == []
+    assert check_result([MENTOR, AKTORI], MatchingResult((pair,), ())) == []
 
 
 def test_each_problem_and_its_message():
@@ -31,7 +42,7 @@ def test_each_problem_and_its_message():
     found = problems(reverse, MENTOR, AKTORI)
     assert found == (Reason("form_not_accepted", {"name": "Mikko", "form": "reverse"}),
                      Reason("reverse_without_theme", {"mentor": "Mikko", "aktori": "Elina"}))
-    assert [rules.render(r) for r in found] == [
+    assert [render(r) for r in found] == [
         "Mikko does not accept reverse mentoring", "reverse mentoring, but Mikko offers no theme Elina wants"]
     wrong = Group(Form.PEER, (Member(4, Role.PEER), Member(2, Role.PEER)))
     codes = [r.code for r in problems(wrong, PEER, AKTORI)]
@@ -48,8 +59,8 @@ def test_must_not_pair_is_hard_and_symmetric():
     pair = Group(Form.TRADITIONAL, (Member(1, Role.MENTOR), Member(4, Role.AKTORI)))
     found = problems(pair, MENTOR, PEER)
     assert Reason("must_not_pair", {"a": "Mikko", "b": "Johan"}) in found
-    assert rules.HARD_PROBLEM_CODES == {"must_not_pair"}
-    assert not rules.PARTICIPANT_REASON_CODES & {r.code for r in found}
+    assert HARD_PROBLEM_CODES == {"must_not_pair"}
+    assert not PARTICIPANT_REASON_CODES & {r.code for r in found}
 
 
 def test_agrees_with_check_result():
@@ -59,6 +70,6 @@ def test_agrees_with_check_result():
         for roles in ((Role.MENTOR, Role.AKTORI), (Role.PEER, Role.PEER), (Role.AKTORI, Role.MENTOR)):
             for a, b in ((1, 2), (2, 3), (1, 4), (3, 4)):
                 group = Group(form, (Member(a, roles[0]), Member(b, roles[1])))
-                rest = tuple(rules.Unmatched(r.id, ()) for r in regs if r.id not in (a, b))
-                checked = rules.check_result(regs, rules.MatchingResult((group,), rest))
+                rest = tuple(Unmatched(r.id, ()) for r in regs if r.id not in (a, b))
+                checked = check_result(regs, MatchingResult((group,), rest))
                 assert bool(problems(group, *regs)) == bool(checked), (form, roles, a, b, checked)

@@ -12,7 +12,11 @@ from itertools import combinations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.matching.rules import (
+from app.matching.engine.checks import check_result
+from app.matching.engine.explain import evaluate_group
+from app.matching.engine.greedy import greedy_match
+from app.matching.engine.solver import match
+from app.matching.engine.types import (
     Form,
     Group,
     MatchingResult,
@@ -21,10 +25,6 @@ from app.matching.rules import (
     Registration,
     Role,
     Unmatched,
-    check_result,
-    evaluate_group,
-    greedy_match,
-    match,
 )
 
 THEMES = ["projektinhallinta", "johtaminen", "viestintä", "tutkijana toimiminen", "uran kehittäminen"]

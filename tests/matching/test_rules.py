@@ -3,12 +3,21 @@ import random
 
 import pytest
 
-from app.matching.rules import (
+from app.matching.engine.checks import check_result
+from app.matching.engine.explain import evaluate_group
+from app.matching.engine.greedy import greedy_match
+from app.matching.engine.reasons import (
+    _TEMPLATES,
     CAUSE_LABELS,
     FORM_LABELS,
     PARTICIPANT_REASON_CODES,
     REASON_CODES,
     ROLE_LABELS,
+    describe,
+    render,
+)
+from app.matching.engine.solver import match
+from app.matching.engine.types import (
     Form,
     Group,
     MatchingResult,
@@ -19,13 +28,6 @@ from app.matching.rules import (
     Role,
     Unmatched,
     Weights,
-    _TEMPLATES,
-    check_result,
-    describe,
-    evaluate_group,
-    greedy_match,
-    match,
-    render,
 )
 
 M, A, P, ANY = Role.MENTOR, Role.AKTORI, Role.PEER, Role.ANY

@@ -1,0 +1,229 @@
+"""Building the result: groups with their scores and reasons, and why someone stayed unmatched."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from .cohort import Block, Cohort, mentoring_options
+from .types import (
+    FORM_ORDER,
+    Form,
+    Group,
+    MatchingResult,
+    MatchingSettings,
+    Member,
+    Reason,
+    Registration,
+    Role,
+    Unmatched,
+)
+
+
+class Context:
+    def __init__(self, registrations, settings, locked):
+        self.settings = settings or MatchingSettings()
+        self.cohort = Cohort(registrations, self.settings)
+        cohort = self.cohort
+        self.locked_groups = []
+        self.locked_ids = set()
+        for group in locked or ():
+            for member in group.members:
+                if member.registration_id not in cohort.index:
+                    raise ValueError(f"locked group member {member.registration_id!r} is not registered")
+                if member.registration_id in self.locked_ids:
+                    raise ValueError(f"{member.registration_id!r} is in two locked groups")
+                self.locked_ids.add(member.registration_id)
+            self.locked_groups.append(group)
+        free = [i for i, r in enumerate(cohort.regs) if r.id not in self.locked_ids]
+        self.block = Block(cohort, free)
+
+    def locked_result(self) -> list[Group]:
+        return [
+            evaluate_group_in(self.cohort, g.form, g.members, locked=True, locked_ids=self.locked_ids)
+            for g in self.locked_groups
+        ]
+
+    def result(self, units, optimal, upper, nodes) -> MatchingResult:
+        block, cohort = self.block, self.cohort
+        groups = self.locked_result()
+        matched = set()
+        suggestions = []
+        for unit in units:
+            if unit[0] == "p":
+                members = (Member(cohort.regs[block.idx[unit[1]]].id, Role.PEER),
+                           Member(cohort.regs[block.idx[unit[2]]].id, Role.PEER))
+                form = Form.PEER
+                matched.update((unit[1], unit[2]))
+            else:
+                m, aktoris = unit[1], sorted(unit[2])
+                members = (Member(cohort.regs[block.idx[m]].id, Role.MENTOR),) + tuple(
+                    Member(cohort.regs[block.idx[q]].id, Role.AKTORI) for q in aktoris
+                )
+                if len(aktoris) == 2:
+                    form = Form.GROUP
+                else:
+                    form = Form.TRADITIONAL if cohort.F[block.idx[m], 0] and cohort.F[block.idx[aktoris[0]], 0] else Form.REVERSE
+                matched.add(m)
+                matched.update(aktoris)
+            group = evaluate_group_in(cohort, form, members, locked_ids=self.locked_ids, block=block)
+            suggestions.append(group)
+        suggestions.sort(key=lambda g: g.ids[0])
+        groups.extend(suggestions)
+        unmatched = [
+            Unmatched(cohort.regs[block.idx[k]].id, self.unmatched_reasons(k))
+            for k in range(block.size)
+            if k not in matched
+        ]
+        total = sum(g.score for g in groups)
+        locked_total = total - sum(g.score for g in suggestions)
+        return MatchingResult(
+            tuple(groups), tuple(unmatched), optimal=optimal,
+            upper_bound=float(max(total, upper + locked_total)), nodes=nodes,
+        )
+
+    def unmatched_reasons(self, k: int) -> tuple[Reason, ...]:
+        block, cohort = self.block, self.cohort
+        i = int(block.idx[k])
+        r = cohort.regs[i]
+        reasons = []
+        me, them = cohort.side(i), cohort.side(block.idx)
+        complement = (
+            (cohort.role_mentor[i] & cohort.role_aktori[block.idx])
+            | (cohort.role_aktori[i] & cohort.role_mentor[block.idx])
+            | (cohort.role_peer[i] & cohort.role_peer[block.idx])
+        )
+        complement[k] = False
+        lang = block.lang[k] & complement
+        pair_ab, group_ab = mentoring_options(me, them, block.fit[k], lang)
+        pair_ba, group_ba = mentoring_options(them, me, block.fit[:, k], lang)
+        peer = lang & me.can_peer & them.can_peer
+        forms = pair_ab | group_ab | pair_ba | group_ba | peer
+        allowed = forms & ~block.mnp[k]
+        if not (me.can_mentor | me.can_aktori | me.can_peer):
+            reasons.append(Reason("no_form_for_role", {"role": r.role.value}))
+        elif not complement.any():
+            reasons.append(Reason("no_compatible_counterpart", {"role": r.role.value}))
+        elif not lang.any():
+            reasons.append(Reason("no_shared_language", {"languages": sorted(r.languages)}))
+        elif not forms.any():
+            reasons.append(Reason("no_compatible_form", {
+                "forms": [f.value for f in FORM_ORDER if f in r.forms]}))
+        elif not allowed.any():
+            reasons.append(Reason("must_not_pair_blocked", {"count": int(forms.sum())}))
+        elif not (allowed & (pair_ab | pair_ba | peer)).any():
+            reasons.append(Reason("group_not_formed"))
+        else:
+            reasons.append(Reason("capacity_exhausted", {"candidates": int(allowed.sum())}))
+        reasons.extend(_nomination_not_kept(cohort, [i], self.locked_ids))
+        return tuple(reasons)
+
+
+def _nomination_not_kept(cohort: Cohort, members: Sequence[int], locked_ids) -> list[Reason]:
+    reasons = []
+    for i in members:
+        r = cohort.regs[i]
+        if r.nominated is None:
+            continue
+        j = cohort.index.get(r.nominated)
+        if j is None:
+            reasons.append(Reason("nomination_not_kept", {
+                "by": r.name, "nominee": str(r.nominated), "cause": "not_registered"}))
+            continue
+        if j in members:
+            continue
+        other = cohort.regs[j]
+        a, b = cohort.side(i), cohort.side(j)
+        pair_ab, group_ab = mentoring_options(a, b, cohort.O[i] @ cohort.Wt[j], True)
+        pair_ba, group_ba = mentoring_options(b, a, cohort.O[j] @ cohort.Wt[i], True)
+        if r.id in locked_ids or other.id in locked_ids:
+            cause = "locked"
+        elif j in cohort.must_not[i]:
+            cause = "must_not_pair"
+        elif not r.languages & other.languages:
+            cause = "no_shared_language"
+        elif not (pair_ab or group_ab or pair_ba or group_ba or (a.can_peer and b.can_peer)):
+            cause = "incompatible"
+        else:
+            cause = "better_overall"
+        reasons.append(Reason("nomination_not_kept", {"by": r.name, "nominee": other.name, "cause": cause}))
+    return reasons
+
+
+def evaluate_group_in(cohort: Cohort, form, members, *, locked=False, locked_ids=(), block=None) -> Group:
+    """Score and reasons of a group; ``block`` (holding all members) saves building a small one."""
+    form = Form(form)
+    members = tuple(Member(m.registration_id, Role(m.role)) for m in members)
+    try:
+        positions = [cohort.index[m.registration_id] for m in members]
+    except KeyError as exc:
+        raise ValueError(f"group member {exc.args[0]!r} is not registered") from None
+    if block is None or any(p not in block.pos for p in positions):
+        block = Block(cohort, positions)
+    at = [block.pos[p] for p in positions]
+    regs = [cohort.regs[i] for i in positions]
+    mentors = [k for k, m in enumerate(members) if m.role == Role.MENTOR]
+    aktoris = [k for k, m in enumerate(members) if m.role == Role.AKTORI]
+    peers = [k for k, m in enumerate(members) if m.role == Role.PEER]
+    # relationships (a, b, is_peer) as block positions
+    if mentors:
+        relationships = [(mentors[0], q, False) for q in aktoris]
+    else:
+        relationships = [(peers[a], peers[b], True) for a in range(len(peers)) for b in range(a + 1, len(peers))]
+    score = 0.0
+    reasons = [Reason("locked")] if locked else []
+    reasons.append(Reason("form", {"form": form.value}))
+    for a, b, is_peer in relationships:
+        score += float(block.s_peer[at[a], at[b]] if is_peer else block.s_mentor[at[a], at[b]])
+    seen_pairs = set()
+    for k, r in enumerate(regs):
+        if r.nominated is None:
+            continue
+        other = next((j for j, o in enumerate(regs) if o.id == r.nominated), None)
+        if other is None:
+            continue
+        mutual = regs[other].nominated == r.id
+        if mutual:
+            key = frozenset((k, other))
+            if key in seen_pairs:
+                continue
+            seen_pairs.add(key)
+        reasons.append(Reason("nominated", {"by": r.name, "nominee": regs[other].name, "mutual": mutual}))
+    for a, b, is_peer in relationships:
+        directions = [(a, b), (b, a)] if is_peer else [(a, b)]
+        for x, y in directions:
+            themes = sorted(regs[x].themes_offered & regs[y].themes_wanted)
+            if themes:
+                reasons.append(Reason("shared_theme", {
+                    "themes": themes, "offered_by": regs[x].name, "wanted_by": regs[y].name}))
+    for a, b, _ in relationships:
+        similarity, words = cohort.goals_overlap(positions[a], positions[b])
+        if similarity >= 0.1 and words:
+            reasons.append(Reason("similar_goals", {
+                "words": words, "similarity": round(similarity, 2), "between": [regs[a].name, regs[b].name]}))
+    languages = cohort.shared_languages(positions)
+    if languages:
+        reasons.append(Reason("same_language", {"language": languages[0], "languages": languages}))
+    organisations = sorted({r.organisation for r in regs})
+    if len(organisations) == 1:
+        reasons.append(Reason("same_organisation", {"organisation": organisations[0]}))
+    elif cohort.settings.prefer_cross_organisation:
+        reasons.append(Reason("cross_organisation", {"organisations": organisations}))
+    reasons.extend(_nomination_not_kept(cohort, positions, locked_ids))
+    return Group(form, members, score, tuple(reasons), locked)
+
+
+def evaluate_group(
+    registrations: Iterable[Registration],
+    form: Form | str,
+    members: Sequence[Member],
+    settings: MatchingSettings | None = None,
+    *,
+    locked: bool = False,
+    locked_ids: Iterable = (),
+) -> Group:
+    """Score and reasons of a given group (the same scoring as ``match``), e.g. after a manual edit.
+
+    The registrations are the whole cohort (goals similarity weighs words by the whole cohort).
+    It does not check the rules: use ``check_result`` for that.
+    """
+    cohort = Cohort(registrations, settings or MatchingSettings())
+    return evaluate_group_in(cohort, form, members, locked=locked, locked_ids=set(locked_ids))
