@@ -9,7 +9,15 @@ import numpy as np
 from scipy import sparse
 
 from .goals import goal_tokens
-from .types import FORM_ORDER, LANGUAGE_ORDER, MatchingSettings, Registration, Role
+from .types import (
+    FORM_ORDER,
+    LANGUAGE_ORDER,
+    MatchingSettings,
+    Mentoring,
+    Peers,
+    Registration,
+    Role,
+)
 
 
 class Side:
@@ -19,10 +27,10 @@ class Side:
         self.can_mentor = cohort.can_mentor[idx]
         self.can_aktori = cohort.can_aktori[idx]
         self.can_peer = cohort.can_peer[idx]
-        self.trad = cohort.F[idx, 0]
-        self.rev = cohort.F[idx, 1]
-        self.group = cohort.F[idx, 2]
-        self.group_mentor = cohort.F[idx, 2] & cohort.cap2[idx]
+        self.trad = cohort.accepts_form[idx, 0]
+        self.rev = cohort.accepts_form[idx, 1]
+        self.group = cohort.accepts_form[idx, 2]
+        self.group_mentor = cohort.accepts_form[idx, 2] & cohort.cap2[idx]
 
 
 def mentoring_options(a: Side, b: Side, fit_ab, base_ok):
@@ -57,27 +65,30 @@ class Cohort:
         self.role_mentor = np.array([x in (Role.MENTOR, Role.ANY) for x in role], bool)
         self.role_aktori = np.array([x in (Role.AKTORI, Role.ANY) for x in role], bool)
         self.role_peer = np.array([x in (Role.PEER, Role.ANY) for x in role], bool)
-        self.F = np.array([[f in r.forms for f in FORM_ORDER] for r in regs], bool).reshape(n, 4)
-        mentoring_form = self.F[:, 0] | self.F[:, 1] | self.F[:, 2]
+        # [person, form], forms in FORM_ORDER
+        self.accepts_form = np.array([[f in r.forms for f in FORM_ORDER] for r in regs], bool).reshape(n, 4)
+        mentoring_form = self.accepts_form[:, 0] | self.accepts_form[:, 1] | self.accepts_form[:, 2]
         self.can_mentor = self.role_mentor & mentoring_form
         self.can_aktori = self.role_aktori & mentoring_form
-        self.can_peer = self.role_peer & self.F[:, 3]
+        self.can_peer = self.role_peer & self.accepts_form[:, 3]
         self.cap2 = np.array([r.capacity == 2 for r in regs], bool)
 
         themes = sorted(set().union(*(r.themes_offered | r.themes_wanted for r in regs)))
         t_index = {t: k for k, t in enumerate(themes)}
-        self.O = np.zeros((n, len(themes)), np.float32)
-        self.Wt = np.zeros((n, len(themes)), np.float32)
+        # [person, theme]: 1 where the person offers (wants) the theme
+        self.offers_theme = np.zeros((n, len(themes)), np.float32)
+        self.wants_theme = np.zeros((n, len(themes)), np.float32)
         for i, r in enumerate(regs):
-            self.O[i, [t_index[t] for t in r.themes_offered]] = 1
-            self.Wt[i, [t_index[t] for t in r.themes_wanted]] = 1
-        self.wanted_count = np.maximum(self.Wt.sum(1), 1)
+            self.offers_theme[i, [t_index[t] for t in r.themes_offered]] = 1
+            self.wants_theme[i, [t_index[t] for t in r.themes_wanted]] = 1
+        self.wanted_count = np.maximum(self.wants_theme.sum(1), 1)
 
         languages = sorted(set().union(*(r.languages for r in regs)))
         l_index = {lang: k for k, lang in enumerate(languages)}
-        self.L = np.zeros((n, len(languages)), np.float32)
+        # [person, language]: 1 where the person speaks it
+        self.speaks = np.zeros((n, len(languages)), np.float32)
         for i, r in enumerate(regs):
-            self.L[i, [l_index[lang] for lang in r.languages]] = 1
+            self.speaks[i, [l_index[lang] for lang in r.languages]] = 1
 
         organisations = {o: k for k, o in enumerate(sorted({r.organisation for r in regs}))}
         self.org = np.array([organisations[r.organisation] for r in regs], np.int64)
@@ -102,14 +113,15 @@ class Cohort:
                 rows.append(i)
                 cols.append(vocab.setdefault(stem, len(vocab)))
                 vals.append(1.0 + math.log(count))
-        X = sparse.csr_matrix((vals, (rows, cols)), shape=(n, len(vocab)), dtype=np.float64)
+        tfidf = sparse.csr_matrix((vals, (rows, cols)), shape=(n, len(vocab)), dtype=np.float64)
         df = np.bincount(np.asarray(cols, np.int64), minlength=len(vocab))
         idf = np.log((1 + n) / (1 + df)) + 1.0
-        X = X @ sparse.diags(idf)
-        norms = np.sqrt(np.asarray(X.multiply(X).sum(1)).ravel())
+        tfidf = tfidf @ sparse.diags(idf)
+        norms = np.sqrt(np.asarray(tfidf.multiply(tfidf).sum(1)).ravel())
         norms[norms == 0] = 1.0
-        self.X = sparse.csr_matrix(sparse.diags(1.0 / norms) @ X)
-        self.X.sort_indices()
+        # [person, stem]: the goals text as a unit TF-IDF vector (dot product = cosine similarity)
+        self.goal_vectors = sparse.csr_matrix(sparse.diags(1.0 / norms) @ tfidf)
+        self.goal_vectors.sort_indices()
         self.vocab = vocab
         self._goal_weights = None
 
@@ -126,8 +138,8 @@ class Cohort:
         if self._goal_weights is None:
             stems = sorted(self.vocab, key=self.vocab.get)
             self._goal_weights = [
-                {stems[c]: v for c, v in zip(self.X.indices[a:z].tolist(), self.X.data[a:z].tolist())}
-                for a, z in zip(self.X.indptr[:-1].tolist(), self.X.indptr[1:].tolist())
+                {stems[c]: v for c, v in zip(self.goal_vectors.indices[a:z].tolist(), self.goal_vectors.data[a:z].tolist())}
+                for a, z in zip(self.goal_vectors.indptr[:-1].tolist(), self.goal_vectors.indptr[1:].tolist())
             ]
         wi, wj = self._goal_weights[i], self._goal_weights[j]
         shared = {stem: wi[stem] * wj[stem] for stem in wi.keys() & wj.keys()}
@@ -152,11 +164,11 @@ class Block:
         b = self.size = len(self.idx)
         ix = self.idx
 
-        self.fit = (c.O[ix] @ c.Wt[ix].T).astype(np.int32)  # [p, q]: p offers, q wants
-        cos = (c.X[ix] @ c.X[ix].T).toarray()
+        self.fit = (c.offers_theme[ix] @ c.wants_theme[ix].T).astype(np.int32)  # [p, q]: p offers, q wants
+        cos = (c.goal_vectors[ix] @ c.goal_vectors[ix].T).toarray()
         np.clip(cos, 0.0, 1.0, out=cos)
-        self.L = c.L[ix] > 0
-        self.lang = (c.L[ix] @ c.L[ix].T) > 0
+        self.speaks = c.speaks[ix] > 0
+        self.lang = (c.speaks[ix] @ c.speaks[ix].T) > 0
         self.mnp = np.zeros((b, b), bool)
         for k, p in enumerate(ix):
             for q in c.must_not[p]:
@@ -197,13 +209,11 @@ class Block:
             self.group_ok[m, q1]
             and self.group_ok[m, q2]
             and not self.mnp[q1, q2]
-            and (self.L[m] & self.L[q1] & self.L[q2]).any()
+            and (self.speaks[m] & self.speaks[q1] & self.speaks[q2]).any()
         )
 
-    def unit_score(self, unit) -> float:
-        if unit[0] == "p":
-            return float(self.s_peer[unit[1], unit[2]])
-        return float(sum(self.s_mentor[unit[1], q] for q in unit[2]))
+    def unit_score(self, unit: Mentoring | Peers) -> float:
+        if isinstance(unit, Peers):
+            return float(self.s_peer[unit.first, unit.second])
+        return float(sum(self.s_mentor[unit.mentor, q] for q in unit.aktoris))
 
-
-# Units (block positions): ("m", mentor, (aktori,) or (aktori, aktori)) or ("p", peer, peer).

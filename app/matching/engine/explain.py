@@ -11,6 +11,7 @@ from .types import (
     MatchingResult,
     MatchingSettings,
     Member,
+    Peers,
     Reason,
     Registration,
     Role,
@@ -48,20 +49,20 @@ class Context:
         matched = set()
         suggestions = []
         for unit in units:
-            if unit[0] == "p":
-                members = (Member(cohort.regs[block.idx[unit[1]]].id, Role.PEER),
-                           Member(cohort.regs[block.idx[unit[2]]].id, Role.PEER))
+            if isinstance(unit, Peers):
+                members = (Member(cohort.regs[block.idx[unit.first]].id, Role.PEER),
+                           Member(cohort.regs[block.idx[unit.second]].id, Role.PEER))
                 form = Form.PEER
-                matched.update((unit[1], unit[2]))
+                matched.update(unit)
             else:
-                m, aktoris = unit[1], sorted(unit[2])
+                m, aktoris = unit.mentor, sorted(unit.aktoris)
                 members = (Member(cohort.regs[block.idx[m]].id, Role.MENTOR),) + tuple(
                     Member(cohort.regs[block.idx[q]].id, Role.AKTORI) for q in aktoris
                 )
                 if len(aktoris) == 2:
                     form = Form.GROUP
                 else:
-                    form = Form.TRADITIONAL if cohort.F[block.idx[m], 0] and cohort.F[block.idx[aktoris[0]], 0] else Form.REVERSE
+                    form = Form.TRADITIONAL if cohort.accepts_form[block.idx[m], 0] and cohort.accepts_form[block.idx[aktoris[0]], 0] else Form.REVERSE
                 matched.add(m)
                 matched.update(aktoris)
             group = evaluate_group_in(cohort, form, members, locked_ids=self.locked_ids, block=block)
@@ -132,8 +133,8 @@ def _nomination_not_kept(cohort: Cohort, members: Sequence[int], locked_ids) -> 
             continue
         other = cohort.regs[j]
         a, b = cohort.side(i), cohort.side(j)
-        pair_ab, group_ab = mentoring_options(a, b, cohort.O[i] @ cohort.Wt[j], True)
-        pair_ba, group_ba = mentoring_options(b, a, cohort.O[j] @ cohort.Wt[i], True)
+        pair_ab, group_ab = mentoring_options(a, b, cohort.offers_theme[i] @ cohort.wants_theme[j], True)
+        pair_ba, group_ba = mentoring_options(b, a, cohort.offers_theme[j] @ cohort.wants_theme[i], True)
         if r.id in locked_ids or other.id in locked_ids:
             cause = "locked"
         elif j in cohort.must_not[i]:

@@ -8,7 +8,14 @@ import numpy as np
 
 from .cohort import Block
 from .explain import Context
-from .types import Group, MatchingResult, MatchingSettings, Registration
+from .types import (
+    Group,
+    MatchingResult,
+    MatchingSettings,
+    Mentoring,
+    Peers,
+    Registration,
+)
 
 _CHUNK = 4096
 
@@ -34,13 +41,13 @@ def fill(block: Block, candidates: Candidates, units: list) -> list:
     units = [u for u in units]
     open_group = {}  # mentor -> unit index, for a mentor with one aktori who could take a second
     for k, unit in enumerate(units):
-        if unit[0] == "p":
-            used[[unit[1], unit[2]]] = True
+        if isinstance(unit, Peers):
+            used[list(unit)] = True
         else:
-            used[unit[1]] = True
-            used[list(unit[2])] = True
-            if len(unit[2]) == 1 and block.group_ok[unit[1], unit[2][0]]:
-                open_group[unit[1]] = k
+            used[unit.mentor] = True
+            used[list(unit.aktoris)] = True
+            if len(unit.aktoris) == 1 and block.group_ok[unit.mentor, unit.aktoris[0]]:
+                open_group[unit.mentor] = k
     is_open = np.zeros(b, bool)
     if open_group:
         is_open[list(open_group)] = True
@@ -56,20 +63,20 @@ def fill(block: Block, candidates: Candidates, units: list) -> list:
                 continue
             if peer[t]:
                 if not used[x]:
-                    units.append(("p", x, y))
+                    units.append(Peers(x, y))
                     used[x] = used[y] = True
             elif not used[x]:
                 if block.pair_ok[x, y]:
-                    units.append(("m", x, (y,)))
+                    units.append(Mentoring(x, (y,)))
                     used[x] = used[y] = True
                     if block.group_ok[x, y]:
                         open_group[x] = len(units) - 1
                         is_open[x] = True
             elif is_open[x]:
                 k = open_group[x]
-                q1 = units[k][2][0]
+                q1 = units[k].aktoris[0]
                 if block.trio_ok(x, q1, y):
-                    units[k] = ("m", x, (q1, y))
+                    units[k] = Mentoring(x, (q1, y))
                     used[y] = True
                     del open_group[x]
                     is_open[x] = False

@@ -9,6 +9,7 @@ import heapq
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -16,7 +17,40 @@ from scipy.optimize import linear_sum_assignment
 from .cohort import Block
 from .explain import Context
 from .greedy import Candidates, fill
-from .types import Group, MatchingResult, MatchingSettings, Registration
+from .types import (
+    Group,
+    MatchingResult,
+    MatchingSettings,
+    Mentoring,
+    Peers,
+    Registration,
+)
+
+
+class Mentors(NamedTuple):
+    """A matched edge read as ``mentor`` mentoring ``aktori`` (through the mentor's slot node or not)."""
+
+    mentor: int
+    aktori: int
+    via_slot: bool
+
+
+class Relaxation(NamedTuple):
+    """One assignment problem solved: half its value bounds the node's results from above."""
+
+    bound: float
+    edges: list[tuple[int, int]]  # matched node pairs (2-cycles, and even cycles split)
+    odd: list[list[int]]  # odd cycles, left to the branching
+    weights: np.ndarray  # the node's weight matrix
+    perm: list[int]  # the optimal permutation
+
+
+class Outcome(NamedTuple):
+    units: list[Mentoring | Peers]
+    value: float
+    optimal: bool  # proven
+    upper: float  # bound on the optimum
+    nodes: int  # assignment problems solved
 
 
 @dataclass(frozen=True)
@@ -41,7 +75,7 @@ class Solver:
         self.block, self.candidates = block, candidates
         b = self.b = block.size
         cohort = block.cohort
-        group_mentor = cohort.F[block.idx, 2] & cohort.cap2[block.idx]
+        group_mentor = cohort.accepts_form[block.idx, 2] & cohort.cap2[block.idx]
         self.slot_person = np.flatnonzero(group_mentor & block.group_ok.any(1))
         self.slot_of = {int(p): b + k for k, p in enumerate(self.slot_person)}
         self.N = b + len(self.slot_person)
@@ -122,25 +156,25 @@ class Solver:
             W[u, u] = -np.inf
         return W
 
-    def relation(self, node: Node, u: int, v: int):
+    def relation(self, node: Node, u: int, v: int) -> Mentors | Peers:
         b = self.b
         if u >= b:
-            return ("m", int(self.slot_person[u - b]), v, True)
+            return Mentors(int(self.slot_person[u - b]), v, True)
         if v >= b:
-            return ("m", int(self.slot_person[v - b]), u, True)
+            return Mentors(int(self.slot_person[v - b]), u, True)
         if u in node.restricted:
-            return ("m", u, v, False)
+            return Mentors(u, v, False)
         if v in node.restricted:
-            return ("m", v, u, False)
+            return Mentors(v, u, False)
         r = self.rel[u, v]
         if r == 0:
-            return ("m", u, v, False)
+            return Mentors(u, v, False)
         if r == 1:
-            return ("m", v, u, False)
-        return ("p", u, v)
+            return Mentors(v, u, False)
+        return Peers(u, v)
 
-    def solve(self, node: Node):
-        """The relaxation of ``node``: (bound, matched node pairs, odd cycles, W, permutation).
+    def solve(self, node: Node) -> Relaxation | None:
+        """The relaxation of ``node`` (see ``Relaxation``).
 
         None if infeasible (nodes forced to be matched that cannot all be). SciPy's dense
         ``linear_sum_assignment``; its sparse sibling ``min_weight_full_bipartite_matching`` is
@@ -180,7 +214,7 @@ class Solver:
                 edges.extend(second if value_second > value_first else first)
             elif len(cycle) > 2:
                 odd.append(cycle)
-        return value / 2.0, edges, odd, W, perm
+        return Relaxation(value / 2.0, edges, odd, W, perm)
 
     # -- reading a node's matching as units -------------------------------------------------------
 
@@ -197,11 +231,11 @@ class Solver:
         units = []
         for u, v in edges:
             rel = self.relation(node, u, v)
-            if rel[0] == "p":
-                units.append(("p", min(rel[1], rel[2]), max(rel[1], rel[2])))
-                busy.update((rel[1], rel[2]))
+            if isinstance(rel, Peers):
+                units.append(Peers(*sorted(rel)))
+                busy.update(rel)
             else:
-                _, m, a, via_slot = rel
+                m, a, via_slot = rel
                 mentors.setdefault(m, {})["slot" if via_slot else "primary"] = a
                 busy.add(a)
         violations = []
@@ -211,13 +245,13 @@ class Solver:
                 violations.append(("slot", m))
             elif q1 is not None and q2 is not None:
                 if block.trio_ok(m, q1, q2):
-                    units.append(("m", m, (q1, q2)))
+                    units.append(Mentoring(m, (q1, q2)))
                 else:
                     violations.append(("trio", m, q1, q2))
             else:
                 q = q1 if q1 is not None else q2
                 if block.pair_ok[m, q]:
-                    units.append(("m", m, (q,)))
+                    units.append(Mentoring(m, (q,)))
                 elif m not in on_cycle and self.slot_of.get(m) not in on_cycle:
                     violations.append(("one", m, q))
         return units, violations
@@ -263,10 +297,10 @@ class Solver:
         primary_use = {}  # person -> index of the relation that uses their primary node
         slot_rel = {}
         for k, rel in enumerate(rels):
-            if rel[0] == "p":
-                primary_use[rel[1]] = primary_use[rel[2]] = k
+            if isinstance(rel, Peers):
+                primary_use[rel.first] = primary_use[rel.second] = k
             else:
-                _, m, a, via_slot = rel
+                m, a, via_slot = rel
                 primary_use[a] = k
                 if via_slot:
                     slot_rel[m] = k
@@ -278,9 +312,10 @@ class Solver:
             if j is None:
                 continue
             rel = rels[j]
-            if rel[0] == "m" and rel[1] == m and block.group_ok[m, rel[2]]:
+            if isinstance(rel, Mentors) and rel.mentor == m and block.group_ok[m, rel.aktori]:
                 continue  # a proper group; checked below
-            alone = block.s_mentor[m, rels[k][2]] if block.pair_ok[m, rels[k][2]] else 0.0
+            aktori = rels[k].aktori
+            alone = block.s_mentor[m, aktori] if block.pair_ok[m, aktori] else 0.0
             if alone > W[edges[j][0], edges[j][1]]:
                 dropped.add(j)
             else:
@@ -289,19 +324,19 @@ class Solver:
         for k, rel in enumerate(rels):
             if k in dropped:
                 continue
-            if rel[0] == "p":
-                units.append(("p", min(rel[1], rel[2]), max(rel[1], rel[2])))
+            if isinstance(rel, Peers):
+                units.append(Peers(*sorted(rel)))
             else:
-                mentors.setdefault(rel[1], []).append(rel[2])
+                mentors.setdefault(rel.mentor, []).append(rel.aktori)
         for m, aktoris in sorted(mentors.items()):
             aktoris = sorted(aktoris)
             if len(aktoris) == 2 and block.trio_ok(m, *aktoris):
-                units.append(("m", m, tuple(aktoris)))
+                units.append(Mentoring(m, tuple(aktoris)))
                 continue
             singles = [q for q in aktoris if block.pair_ok[m, q]]
             if singles:
                 q = max(singles, key=lambda q: (block.s_mentor[m, q], -q))
-                units.append(("m", m, (q,)))
+                units.append(Mentoring(m, (q,)))
         return fill(block, self.candidates, units)
 
     def dive(self, node: Node, solved, steps: int):
@@ -319,7 +354,7 @@ class Solver:
             if solved is None:
                 return best, used
         while True:
-            _, edges, odd, W, _ = solved
+            edges, odd, W = solved.edges, solved.odd, solved.weights
             units, violations = self.interpret(node, edges, odd)
             if not violations and not odd:
                 units = fill(block, self.candidates, units)
@@ -377,7 +412,7 @@ class Solver:
             s = b + k
             q = perm[m]
             primary_group = (
-                q != m and q < b and self.relation(node, m, q)[:2] == ("m", m) and block.group_ok[m, q]
+                q != m and q < b and self.relation(node, m, q) == Mentors(m, q, False) and block.group_ok[m, q]
             )
             g[m] = float(perm[s] != s) - float(primary_group)
         return g
@@ -385,7 +420,7 @@ class Solver:
     def modes_of(self, units) -> Node:
         """A node fixing every group mentor's mode as in ``units``: group mode for those running
         a group, the slot closed for everyone else."""
-        grouped = {u[1] for u in units if u[0] == "m" and len(u[2]) == 2}
+        grouped = {u.mentor for u in units if isinstance(u, Mentoring) and len(u.aktoris) == 2}
         return Node(
             closed=frozenset(self.slot_of[m] for m in self.slot_person.tolist() if m not in grouped),
             restricted=frozenset(grouped),
@@ -409,16 +444,15 @@ class Solver:
         used = {u for edge in edges for u in edge}
         for u, v in edges:
             rel = self.relation(node, u, v)
-            if rel[0] == "m" and not rel[3]:
-                m = rel[1]
-                if self.prices[m] > 0 and self.block.group_ok[m, rel[2]] and self.slot_of[m] not in used:
+            if isinstance(rel, Mentors) and not rel.via_slot:
+                m = rel.mentor
+                if self.prices[m] > 0 and self.block.group_ok[m, rel.aktori] and self.slot_of[m] not in used:
                     return m
         return None
 
-    def run(self, max_nodes: int):
+    def run(self, max_nodes: int) -> Outcome:
         """Exact root; Lagrangian prices and a dive for a good result; then branch and bound.
 
-        Returns (units, value, proven optimal, upper bound, assignment problems solved).
         ``max_nodes`` bounds the number of assignment problems, so the result is deterministic.
         """
         block = self.block
@@ -431,13 +465,13 @@ class Solver:
         self.set_prices(None)
         solved = self.solve(root)
         nodes = 1
-        units, violations = self.interpret(root, solved[1], solved[2])
-        if not violations and not solved[2] and self.slack(root, solved[1]) is None:
+        units, violations = self.interpret(root, solved.edges, solved.odd)
+        if not violations and not solved.odd and self.slack(root, solved.edges) is None:
             value = sum(block.unit_score(u) for u in units)
-            return units, value, True, value, nodes
-        incumbent = self.repair(root, *solved[1:4])
+            return Outcome(units, value, True, value, nodes)
+        incumbent = self.repair(root, solved.edges, solved.odd, solved.weights)
         incumbent_value = sum(block.unit_score(u) for u in incumbent)
-        upper = solved[0]
+        upper = solved.bound
 
         def better(found):
             nonlocal incumbent, incumbent_value
@@ -454,18 +488,18 @@ class Solver:
         for _ in range(rounds):
             if close_enough(incumbent_value, upper):
                 break
-            g = self.subgradient(root, last[4])
+            g = self.subgradient(root, last.perm)
             g[(prices <= 0) & (g < 0)] = 0.0
             norm = float((g * g).sum())
             if norm == 0:
                 break
-            prices = np.maximum(0.0, prices + 0.5 * (last[0] - incumbent_value) / norm * g)
+            prices = np.maximum(0.0, prices + 0.5 * (last.bound - incumbent_value) / norm * g)
             self.set_prices(prices)
             last = self.solve(root)
             nodes += 1
-            better(self.repair(root, *last[1:4]))
-            if last[0] < upper:
-                upper, best_solved, self.base_prices = last[0], last, prices.copy()
+            better(self.repair(root, last.edges, last.odd, last.weights))
+            if last.bound < upper:
+                upper, best_solved, self.base_prices = last.bound, last, prices.copy()
         # Polish: with every mentor's mode fixed as in the best result so far, the relaxation is
         # nearly exact; dive from it, and again while that improves the result.
         self.set_prices(None)  # every slot is decided: no prices apply
@@ -478,7 +512,7 @@ class Solver:
             if incumbent_value <= before:
                 break
         if close_enough(incumbent_value, upper):
-            return incumbent, incumbent_value, True, upper, nodes
+            return Outcome(incumbent, incumbent_value, True, upper, nodes)
 
         # Branch and bound, best bound first. A node's prices are the best ones found, zero for
         # mentors whose slot is decided, so its relaxation bounds every result below it.
@@ -500,7 +534,7 @@ class Solver:
                 nodes += 1
             if node_solved is None:
                 continue
-            bound, edges, odd, W, _ = node_solved
+            bound, edges, odd, W = node_solved.bound, node_solved.edges, node_solved.odd, node_solved.weights
             if close_enough(incumbent_value, bound):
                 continue
             units, violations = self.interpret(node, edges, odd)
@@ -521,9 +555,9 @@ class Solver:
                 heapq.heappush(heap, (-bound, counter, child))
                 counter += 1
         if not heap:
-            return incumbent, incumbent_value, True, incumbent_value, nodes
+            return Outcome(incumbent, incumbent_value, True, incumbent_value, nodes)
         upper = min(upper, max(incumbent_value, -heap[0][0]))
-        return incumbent, incumbent_value, False, upper, nodes
+        return Outcome(incumbent, incumbent_value, False, upper, nodes)
 
 
 def _cycle_without_one(cycle: list[int], W: np.ndarray) -> tuple[int, list]:
@@ -582,9 +616,10 @@ def match(
     candidates = Candidates(block)
     solver = Solver(block, candidates)
     limit = max_nodes if max_nodes is not None else _default_node_limit(solver.N)
-    units, value, optimal, upper, nodes = solver.run(max(1, limit))
-    if not optimal:
+    outcome = solver.run(max(1, limit))
+    units = outcome.units
+    if not outcome.optimal:
         greedy_units = fill(block, candidates, [])
-        if sum(block.unit_score(u) for u in greedy_units) > value:
+        if sum(block.unit_score(u) for u in greedy_units) > outcome.value:
             units = greedy_units
-    return context.result(units, optimal, upper, nodes)
+    return context.result(units, outcome.optimal, outcome.upper, outcome.nodes)

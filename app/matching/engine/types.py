@@ -175,3 +175,21 @@ class MatchingResult:
     @property
     def suggestions(self) -> tuple[Group, ...]:
         return tuple(g for g in self.groups if not g.locked)
+
+
+# --------------------------------------------------------------------------------------------------
+# Units: the solver's groups, as block positions (see cohort.Block)
+
+
+class Mentoring(NamedTuple):
+    """``mentor`` mentors one aktori (a pair) or two (a group)."""
+
+    mentor: int
+    aktoris: tuple[int, ...]
+
+
+class Peers(NamedTuple):
+    """Two peers; as a unit the lower position comes first."""
+
+    first: int
+    second: int
