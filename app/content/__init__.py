@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from .library import Library, check_content, default_root
+from .library import Library, default_root
+from .library.check import check_content
 
 log = logging.getLogger("app.content")
 

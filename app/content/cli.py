@@ -6,7 +6,9 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from . import content_root
-from .library import LANGUAGES, Library, check_content, summary_counts
+from .library import Library
+from .library.check import check_content, summary_counts
+from .library.modules import LANGUAGES
 
 content_group = AppGroup("content", help="The reading material in content/.")
 

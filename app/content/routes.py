@@ -22,7 +22,8 @@ from app.core.db import db
 from app.core.i18n import current_language
 from ..people.models import PARTICIPANT, Enrolment
 from . import get_library
-from .library import DEFAULT_LANGUAGE, Module, search_modules
+from .library.modules import DEFAULT_LANGUAGE, Module
+from .library.search import search_modules
 from ..mentoring.journal import PROMPTS as JOURNAL_PROMPTS
 from ..mentoring.routes import checklist_state
 from .models import ContentReadMark

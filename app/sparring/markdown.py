@@ -3,14 +3,14 @@
 The Markdown is converted with raw HTML switched off (typed tags show as text), headings are
 moved below the page's own (under an ``h2``, a post's "# Title" becomes an ``h3``; levels never
 skip, so the page outline stays whole), and the result goes through the content library's nh3
-allow-list (:func:`app.content.library.sanitise`): no scripts, no event handlers, only http(s)
+allow-list (:func:`app.content.library.rendering.sanitise`): no scripts, no event handlers, only http(s)
 links. Links get ``rel="noopener noreferrer"`` from nh3.
 """
 import markdown
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 
-from ..content.library import sanitise
+from ..content.library.rendering import sanitise
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 

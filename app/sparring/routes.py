@@ -27,7 +27,7 @@ from app.core.audit import record
 from app.core.i18n import current_language
 from app.core.auth import MEMBERS, STAFF, login_required
 from ..content import get_library
-from ..content.library import DEFAULT_LANGUAGE
+from ..content.library.modules import DEFAULT_LANGUAGE
 from app.core.db import db
 from app.core.clock import utcnow
 from app.groups.models import ENDED, GroupMember, MentoringGroup

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from app.content.library import check_content, clear_caches
+from app.content.library.check import check_content
+from app.content.library.rendering import clear_caches
 
 SHIPPED = Path(__file__).resolve().parents[2] / "content"
 

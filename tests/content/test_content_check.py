@@ -1,5 +1,6 @@
 """``check_content``: passes on the shipped content, and names each kind of breakage precisely."""
-from app.content.library import Problem, check_content
+from app.content.library.check import check_content
+from app.content.library.modules import Problem
 
 
 def messages(root):

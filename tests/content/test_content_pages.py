@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from app.content.library import clear_caches
+from app.content.library.rendering import clear_caches
 from tests.content.conftest import SHIPPED
 from tests.content.web import facilitator, launch, module_item, text
 from tests.lti_double import MENTOR_OBSERVER

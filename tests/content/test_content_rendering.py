@@ -5,16 +5,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from app.content.library import (
-    Library,
-    load_module,
-    parse_front_matter,
-    render,
-    render_markdown,
-    sanitise,
-    slugify,
-    validate_fields,
-)
+from app.content.library import Library
+from app.content.library.front_matter import load_module, parse_front_matter, validate_fields
+from app.content.library.rendering import render, render_markdown, sanitise, slugify
 
 
 class _Tags(HTMLParser):
@@ -170,7 +163,7 @@ def test_internal_links_resolve_through_link_for(shipped_root):
 def test_link_for_output_is_escaped():
     base = render_markdown("[x](roolit)\n")
     assert '__module__/roolit' in base.html
-    from app.content.library import Module
+    from app.content.library.modules import Module
     from pathlib import Path
 
     module = Module("t", "fi", "T", "tips", 1, ("all",), 1, "", "[x](roolit)\n", Path("/nonexistent/t.md"), 1, 1)
@@ -205,7 +198,7 @@ def test_cache_follows_modification_time(tmp_path, write_module):
 
 
 def test_cached_base_is_reused(tmp_path, write_module):
-    from app.content.library import _render_base
+    from app.content.library.rendering import _render_base
 
     path = write_module(tmp_path / "fi" / "testi.md", "Teksti.\n")
     module = load_module(path, "fi")
@@ -231,7 +224,7 @@ def test_front_matter_values_lists_quotes_and_comments():
 
 
 def test_load_module_raises_with_every_problem(tmp_path, write_module):
-    from app.content.library import ContentError
+    from app.content.library.modules import ContentError
 
     path = write_module(tmp_path / "fi" / "testi.md", section="vinkit", order="x")
     with pytest.raises(ContentError) as caught:

@@ -2,7 +2,8 @@
 inflection, with a snippet around the match."""
 import pytest
 
-from app.content.library import Library, normalize
+from app.content.library import Library
+from app.content.library.search import normalize
 
 
 @pytest.fixture(scope="module")

@@ -2,14 +2,10 @@
 question bank and checklists load with unique ids in all three languages."""
 import pytest
 
-from app.content.library import (
-    AUDIENCES,
-    LANGUAGES,
-    QUESTION_PHASES,
-    SECTIONS,
-    Library,
-    render,
-)
+from app.content.library import Library
+from app.content.library.modules import AUDIENCES, LANGUAGES, SECTIONS
+from app.content.library.rendering import render
+from app.content.library.tools import QUESTION_PHASES
 
 
 @pytest.fixture(scope="module")
