@@ -38,9 +38,15 @@ def create_app(config: dict | None = None) -> Flask:
     # The key is created on first use (the first launch or JWKS request), not here.
     app.extensions["devplatform_keys"] = KeyStore(platform.instance)
 
-    from . import services
+    from .advantage import ags, control, faults, nrps, token  # noqa: F401 - they add their routes to services_bp
+    from .advantage import bp as services_bp
+    from .context import ServiceState
+    from .deeplinking import bp as deep_linking_bp
+    from .registration import bp as registration_bp
     from .routes import bp
 
-    app.register_blueprint(bp)
-    services.init_app(app)
+    app.extensions["devplatform_services"] = ServiceState()
+    app.extensions.setdefault("devplatform_registrations", {})
+    for blueprint in (bp, services_bp, deep_linking_bp, registration_bp):
+        app.register_blueprint(blueprint)
     return app

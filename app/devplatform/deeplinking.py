@@ -14,7 +14,8 @@ from flask import Blueprint, current_app, render_template, request, url_for
 
 from .claims import CLAIM, DL_CLAIM
 from .people import full_name
-from .services import registered_clients, state
+from .advantage.token import registered_clients
+from .context import PlatformError, keys, moodle_locale, no_store, person_or_refuse, platform, state
 
 bp = Blueprint("devdeeplinking", __name__, template_folder="templates")
 
@@ -24,14 +25,12 @@ KNOWN_TYPES = ("ltiResourceLink", "link", "file", "html", "image")
 
 
 def _platform_error(code: str, fi: str, en: str):
-    from .routes import PlatformError
 
     return PlatformError(code, fi, en)
 
 
 def settings_for(person_id: str, accept_types: list[str], accept_multiple: bool, now: int) -> dict:
     """The deep_linking_settings claim; ``data`` names who asked and what may come back."""
-    from .routes import keys, platform
 
     config = platform()
     data = jwt.encode(
@@ -51,7 +50,6 @@ def settings_for(person_id: str, accept_types: list[str], accept_multiple: bool,
 
 
 def _read_data(value) -> dict:
-    from .routes import keys
 
     try:
         return jwt.decode(value, keys().current().derived_secret(DATA_PURPOSE), algorithms=["HS256"], audience=DATA_PURPOSE)
@@ -77,7 +75,6 @@ def _tool_key(jwks_url: str, kid: str) -> dict:
 
 def verify_response(token: str) -> tuple[dict, dict]:
     """The verified response claims and the settings its ``data`` echo carries, or PlatformError."""
-    from .routes import platform
 
     config = platform()
     try:
@@ -165,11 +162,10 @@ def place(items: list[dict], client_id: str) -> list[dict]:
 def init():
     """Moodle's "Select content" button: a deep-linking launch as the given (teacher) user."""
     from .hints import make_message_hint
-    from .routes import _locale, _person, _no_store, keys, platform
 
     config = platform()
-    person = _person(request.args.get("user"))
-    locale = _locale(request.args.get("locale"), person)
+    person = person_or_refuse(request.args.get("user"))
+    locale = moodle_locale(request.args.get("locale"), person)
     now = int(time.time())
     types = [t for t in (request.args.get("accept_types") or "ltiResourceLink").split(",") if t]
     unknown = [t for t in types if t not in KNOWN_TYPES]
@@ -189,7 +185,7 @@ def init():
         ("client_id", config.client_id),
         ("lti_deployment_id", config.deployment_id),
     ]
-    return _no_store(
+    return no_store(
         render_template(
             "devplatform/autopost.html",
             page_title="Valitaan sisältöä",

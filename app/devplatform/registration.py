@@ -16,7 +16,7 @@ from urllib.parse import urlencode, urlsplit
 import jwt
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
-from .services import ALL_SCOPES, state
+from .context import ALL_SCOPES, PlatformError, keys, state
 
 bp = Blueprint("devregistration", __name__, template_folder="templates")
 
@@ -50,7 +50,6 @@ def is_pending(client_id: str | None) -> bool:
 
 
 def _secret() -> bytes:
-    from .routes import keys
 
     return keys().current().derived_secret(TOKEN_PURPOSE)
 
@@ -165,7 +164,6 @@ def tools():
 def activate(client_id):
     registration = registrations().get(client_id)
     if registration is None:
-        from .routes import PlatformError
 
         raise PlatformError("unknown_tool", "Tuntematon työkalu.", f"No registered tool {client_id!r}.", 404)
     registration["status"] = "active"

@@ -7,16 +7,16 @@ OIDC request, answers with a form POSTing the signed id_token to the tool's laun
 """
 import re
 import time
-from dataclasses import dataclass
 
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 
 from .claims import CLAIM, DOCUMENT_TARGETS, build_deep_linking_claims, build_id_token_claims
 from .config import PlatformConfig
 from .hints import HintError, make_message_hint, read_message_hint
-from .keys import KeyStore
 from .registration import config_for, is_pending
-from .services import ags_claim, nrps_claim, placed_link, placed_links
+from .advantage.ags import ags_claim
+from .advantage.nrps import nrps_claim
+from .context import PlatformError, keys, moodle_locale, no_store, person_or_refuse, placed_link, placed_links, platform
 from .people import ROLES, find_person, full_name, load_people
 
 bp = Blueprint("devplatform", __name__, template_folder="templates")
@@ -27,8 +27,6 @@ LOCALES = (
     ("en", "en", "English"),
     ("pt_br", "pt-BR", "Português (Brasil)"),
 )
-# Moodle language-pack codes: "fi", "sv_fi", "pt_br", "en_us"...
-LOCALE_RE = re.compile(r"^[a-z]{2,3}(_[a-z0-9]{2,8})?$")
 RESOURCE_LINK_RE = re.compile(r"^[A-Za-z0-9._:~-]{1,255}$")
 ROLE_HEADINGS = {
     "learner": "Osallistujat",
@@ -38,23 +36,6 @@ ROLE_HEADINGS = {
 ROLE_NAMES = {"learner": "opiskelija", "instructor": "opettaja", "administrator": "ylläpitäjä"}
 
 
-@dataclass
-class PlatformError(Exception):
-    """A refused request: a 400 page naming the problem, in Finnish and in English."""
-
-    code: str
-    message_fi: str
-    message_en: str
-    status: int = 400
-
-
-def platform() -> PlatformConfig:
-    return current_app.extensions["devplatform"]
-
-
-def keys() -> KeyStore:
-    return current_app.extensions["devplatform_keys"]
-
 
 @bp.app_errorhandler(PlatformError)
 def platform_error(error: PlatformError):
@@ -63,38 +44,6 @@ def platform_error(error: PlatformError):
     )
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _no_store(response):
-    response = current_app.make_response(response)
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _person(user_id: str | None) -> dict:
-    if not user_id:
-        raise PlatformError("missing_user", "Käyttäjä puuttuu (parametri user).", "The user parameter is missing.")
-    person = find_person(user_id)
-    if person is None:
-        raise PlatformError(
-            "unknown_user",
-            f"Tuntematon käyttäjä: {user_id}.",
-            f"Unknown user {user_id!r}: not in the platform's people.json.",
-        )
-    return person
-
-
-def _locale(value: str | None, person: dict) -> str:
-    if not value:
-        return person["lang"]
-    value = value.strip().lower().replace("-", "_")
-    if not LOCALE_RE.match(value):
-        raise PlatformError(
-            "invalid_locale",
-            "Kielikoodi ei ole Moodlen muotoa (esim. fi, sv, en, pt_br).",
-            f"Locale {value!r} is not a Moodle language code such as fi, sv, en or pt_br.",
-        )
-    return value
 
 
 @bp.get("/")
@@ -114,8 +63,8 @@ def index():
 
 @bp.get("/course")
 def course():
-    person = _person(request.args.get("user"))
-    locale = _locale(request.args.get("locale"), person)
+    person = person_or_refuse(request.args.get("user"))
+    locale = moodle_locale(request.args.get("locale"), person)
     params = {"user": person["id"], "locale": locale}
     if request.args.get("resource_link_id"):
         params["resource_link_id"] = request.args["resource_link_id"]
@@ -148,8 +97,8 @@ def launch_init():
             "Työkalu odottaa ylläpitäjän hyväksyntää (Manage tools).",
             "The tool is registered but pending until an administrator activates it.",
         )
-    person = _person(request.args.get("user"))
-    locale = _locale(request.args.get("locale"), person)
+    person = person_or_refuse(request.args.get("user"))
+    locale = moodle_locale(request.args.get("locale"), person)
     link_id = request.args.get("resource_link_id") or None
     if link_id is not None and not RESOURCE_LINK_RE.match(link_id):
         raise PlatformError(
@@ -184,7 +133,7 @@ def launch_init():
         ("client_id", config.client_id),
         ("lti_deployment_id", config.deployment_id),
     ]
-    return _no_store(
+    return no_store(
         render_template(
             "devplatform/autopost.html",
             page_title="Käynnistetään työkalua",
@@ -286,7 +235,7 @@ def auth():
             claims[CLAIM + "custom"] = dict(placed["custom"])
         claims.update(service_claims(config.course.id, hint["rl"]))
     id_token = keys().current().sign(claims)
-    return _no_store(
+    return no_store(
         render_template(
             "devplatform/autopost.html",
             page_title="Palataan työkaluun",

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from app.devplatform.services import Faults
+from app.devplatform.context import Faults
 from app.core.db import db
 from app.lti.gradebook import course_summary, publish_score
 from app.lti.models import AccessToken, CourseServices, LineItem, ScoreOutbox

@@ -11,7 +11,7 @@ from flask import Flask, jsonify, request
 from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
 
-from app.devplatform.services import Faults
+from app.devplatform.context import Faults
 from app.core.db import db
 from app.lti.gradebook import publish_score
 from app.lti.models import CourseServices, LineItem, Platform, ScoreKey, ScoreOutbox

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from app.devplatform.services import Faults
+from app.devplatform.context import Faults
 from app.core.db import db
 from app.lti.gradebook import placements, publish_score
 from app.lti.models import LineItem, ResourceLink, ScoreOutbox

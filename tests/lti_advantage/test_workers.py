@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app.devplatform.services import Faults
+from app.devplatform.context import Faults
 from app.core.db import db
 from app.lti.gradebook import publish_score
 from app.lti.models import ScoreOutbox
