@@ -1,20 +1,21 @@
-"""The matcher: a cohort's registrations's registrations into mentoring pairs and small groups.
+"""The matcher: a cohort's registrations into mentoring pairs and small groups.
 
-Pure domain code: frozen dataclasses in, frozen dataclasses out; no Flask, no database.
+Pure domain code: frozen dataclasses in, frozen dataclasses out (``types``); no Flask, no database.
+``goals`` tokenises goals texts, ``cohort`` holds the cohort as arrays and scores.
 
 Entry points
 ------------
-``match(registrations, settings, locked)``
+``solver.match(registrations, settings, locked)``
     Suggested groups for the whole cohort at once, computed as an optimal weighted matching.
-``greedy_match(...)``
+``greedy.greedy_match(...)``
     The baseline: candidate relationships sorted by score, the best feasible one taken each time.
-``evaluate_group(...)``
+``explain.evaluate_group(...)``
     Score and reasons of any group (a locked one, or one the facilitator edited by hand).
-``check_result(registrations, result)``
+``checks.check_result(registrations, result)``
     Every rule the result breaks, in words (an empty list means none).
-``group_problems(registrations_by_id, group)``
+``checks.group_problems(registrations_by_id, group)``
     What is wrong with one hand-made group, as reasons (``HARD_PROBLEM_CODES`` never overridable).
-``describe(reason, gettext)`` / ``render(reason, gettext)``
+``reasons.describe(reason, gettext)`` / ``reasons.render(reason, gettext)``
     A reason as a message id with parameters, or as a localised sentence.
 
 The rules
