@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from tests.lti_double import RsaKey
+from tests.support.lti_double import RsaKey
 
 
 def refused(response, status: int, reason: str):

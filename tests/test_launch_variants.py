@@ -5,7 +5,7 @@ import pytest
 
 from app.core.db import db
 from app.people.models import Course, Enrolment, User
-from tests.lti_double import (
+from tests.support.lti_double import (
     INSTITUTION_ADMIN,
     INSTRUCTOR,
     LEARNER,

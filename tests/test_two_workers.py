@@ -9,7 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from tests.lti_double import PlatformDouble
+from tests.support.lti_double import PlatformDouble
+
+pytestmark = pytest.mark.live  # real gunicorn workers
 
 
 def _free_port() -> int:

@@ -22,9 +22,10 @@ from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from .db import db
 from app.core.clock import utcnow
 from app.people.models import Course, Enrolment, User
+
+from .db import db
 from .security import allow_framing_by
 
 TOKEN_PARAM = "s"

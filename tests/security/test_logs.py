@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core.db import db
 from app.people.models import User
-from tests.content.web import launch
-from tests.lti_double import INSTRUCTOR, LEARNER
+from tests.support.web import launch
+from tests.support.lti_double import INSTRUCTOR, LEARNER
 from tests.security.helpers import csrf
 
 

@@ -229,8 +229,8 @@ class World:
         self.app, self.double, self.remote, self.other = app, double, remote, other
 
     def launch(self, roles=None, *, sub="fac-1"):
-        from tests.content.web import launch
-        from tests.lti_double import INSTRUCTOR
+        from tests.support.web import launch
+        from tests.support.lti_double import INSTRUCTOR
 
         return launch(self.app, self.double, roles or (INSTRUCTOR,), sub=sub, course="2")
 
@@ -267,7 +267,7 @@ class World:
 def world(app, remote, other):
     import threading
 
-    from tests.lti_double import PlatformDouble
+    from tests.support.lti_double import PlatformDouble
 
     double = PlatformDouble()
     double.issuer = remote.origin  # the platform's every endpoint is on the remote's origin
@@ -284,8 +284,8 @@ def world(app, remote, other):
 
 
 def _launch_with_services(world, base, sub="fac-1"):
-    from tests.content.web import Viewer
-    from tests.lti_double import INSTRUCTOR
+    from tests.support.web import Viewer
+    from tests.support.lti_double import INSTRUCTOR
 
     client = world.app.test_client()
     response = world.double.launch(client, {
