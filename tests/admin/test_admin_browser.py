@@ -7,7 +7,7 @@ from app.admin.models import AccessibilityFeedback
 from app.core.db import db
 from app.lti.models import FAILED, ScoreOutbox
 from app.people.models import Course
-from tests.admin.seed import seed
+from tests.support.admin_seed import seed
 from tests.support.browser import assert_no_axe_violations, chromium, launch_in_iframe, tool_frame
 
 pytestmark = pytest.mark.browser

@@ -6,7 +6,7 @@ from app.events.models import ProgrammeEvent
 from app.core.db import db
 from app.core.clock import utc_to_helsinki
 from tests.support.lti_double import INSTRUCTOR
-from tests.sparring.world import launch_as
+from tests.support.sparring_world import launch_as
 
 
 def event(world, **where) -> ProgrammeEvent:

@@ -12,7 +12,7 @@ from app.groups.models import MentoringGroup
 from app.people.models import User
 from app.programme.models import Programme, Registration
 from tests.support.lti_double import INSTRUCTOR
-from tests.programme.web import launch, make_programme, post, register_data, registration, text
+from tests.support.programme_web import launch, make_programme, post, register_data, registration, text
 
 
 def field_errors(page: str, field: str) -> str:

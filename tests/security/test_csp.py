@@ -8,7 +8,7 @@ from app.lti.models import Platform
 from app.core.security import frame_origins
 from tests.support.web import launch
 from tests.support.lti_double import LEARNER
-from tests.security.helpers import csrf
+from tests.support.security import csrf
 
 
 def csp(response) -> str:

@@ -6,7 +6,7 @@ import pytest
 from app.core.security import contains_nul
 from tests.support.web import launch
 from tests.support.lti_double import INSTITUTION_ADMIN, LEARNER
-from tests.security.helpers import csrf
+from tests.support.security import csrf
 
 MESSAGE = "Pyynnössä on NUL-merkki"
 

@@ -6,7 +6,7 @@ import pytest
 
 from app.core.db import db
 from app.sparring.models import SparringPost, SparringThread
-from tests.sparring.world import launch_as
+from tests.support.sparring_world import launch_as
 from tests.support.lti_double import INSTRUCTOR
 
 
