@@ -139,7 +139,8 @@ def test_purge_deletes_only_what_has_expired(app):
         db.session.add_all([
             UsedNonce(nonce="old", expires_at=now - timedelta(minutes=1)),
             UsedNonce(nonce="fresh", expires_at=now + timedelta(minutes=5)),
-            WebSession(id="a" * 64, user_id=user.id, role="participant", data={}, expires_at=now - timedelta(seconds=1)),
+            WebSession(id="a" * 64, user_id=user.id, role="participant", data={},
+                       expires_at=now - timedelta(seconds=1)),
             WebSession(id="b" * 64, user_id=user.id, role="participant", data={}, expires_at=now + timedelta(hours=1)),
         ])
         db.session.commit()
