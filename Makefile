@@ -11,7 +11,7 @@ ACCESS_LOG := --access-logfile - --access-logformat '%(h)s %(t)s "%(m)s %(U)s" %
 # sync worker until its timeout, and every other request would wait (tests/ui/test_demo_serving.py).
 SERVE := --worker-class gthread --threads 4
 
-.PHONY: install demo test test-postgres browser translations bench clean
+.PHONY: install demo test test-fast test-postgres lint browser translations bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ $(BIN)/python:
 # Re-installs only when pyproject.toml changes; catalogues are compiled every time (cheap).
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,lint]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -34,6 +34,16 @@ browser:
 
 test: install browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# No browser and no real servers: the quick loop while editing.
+test-fast: install
+	$(BIN)/python -m pytest -m "not browser and not live" $(PYTEST_ARGS)
+
+# Style, types, and the import layers of ARCHITECTURE.md (the contract lives in pyproject.toml).
+lint: install
+	$(BIN)/ruff check app tests tools benchmarks
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test-postgres: install browser
 	TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres $(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -11,6 +11,14 @@ from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 
+def pytest_collection_modifyitems(items):
+    """Every test that uses the real tool and platform servers is ``live``, marked or not, so that
+    `make test-fast` (``-m "not browser and not live"``) never starts them."""
+    for item in items:
+        if "live" in item.fixturenames:
+            item.add_marker(pytest.mark.live)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     """A fresh database for this test session, dropped at the end."""
@@ -100,8 +108,8 @@ def client(app):
 
 @pytest.fixture
 def platform(app):
-    """A test platform (tests/lti_double.py) registered in the tool, its JWKS served over HTTP."""
-    from tests.lti_double import PlatformDouble
+    """A test platform (tests/support/lti_double.py) registered in the tool, its JWKS served over HTTP."""
+    from tests.support.lti_double import PlatformDouble
 
     double = PlatformDouble()
     double.register(app)

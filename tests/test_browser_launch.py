@@ -7,7 +7,7 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from tests.browser import assert_no_axe_violations, chromium, launch_in_iframe, tool_frame
+from tests.support.browser import assert_no_axe_violations, chromium, launch_in_iframe, tool_frame
 
 pytestmark = pytest.mark.browser
 
@@ -18,7 +18,8 @@ def _cookie_probe(request):
     if request.path == "/outer":
         inner = request.args["inner"]
         return Response(
-            f'<!doctype html><html lang="en"><title>outer</title><iframe id="f" title="probe" src="{inner}"></iframe></html>',
+            f'<!doctype html><html lang="en"><title>outer</title>'
+            f'<iframe id="f" title="probe" src="{inner}"></iframe></html>',
             mimetype="text/html",
         )
     if request.path == "/set":

@@ -125,11 +125,11 @@ def test_config_page_lists_the_registration_urls(client):
 def test_purge_deletes_only_what_has_expired(app):
     from datetime import timedelta
 
-    from app.core.db import db
-    from app.lti.models import UsedNonce
     from app.core.clock import utcnow
-    from app.people.models import User
+    from app.core.db import db
     from app.core.sessions import WebSession
+    from app.lti.models import UsedNonce
+    from app.people.models import User
 
     with app.app_context():
         user = User(issuer="https://x", subject="1")
@@ -139,7 +139,8 @@ def test_purge_deletes_only_what_has_expired(app):
         db.session.add_all([
             UsedNonce(nonce="old", expires_at=now - timedelta(minutes=1)),
             UsedNonce(nonce="fresh", expires_at=now + timedelta(minutes=5)),
-            WebSession(id="a" * 64, user_id=user.id, role="participant", data={}, expires_at=now - timedelta(seconds=1)),
+            WebSession(id="a" * 64, user_id=user.id, role="participant", data={},
+                       expires_at=now - timedelta(seconds=1)),
             WebSession(id="b" * 64, user_id=user.id, role="participant", data={}, expires_at=now + timedelta(hours=1)),
         ])
         db.session.commit()

@@ -4,7 +4,7 @@ axe-core finds no violation on the index, a module page, the question bank, sear
 or the facilitator's index with read counts."""
 import pytest
 
-from tests.browser import assert_no_axe_violations, chromium, launch_in_iframe, tool_frame
+from tests.support.browser import assert_no_axe_violations, chromium, launch_in_iframe, tool_frame
 
 pytestmark = pytest.mark.browser
 

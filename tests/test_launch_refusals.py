@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from tests.lti_double import RsaKey
+from tests.support.lti_double import RsaKey
 
 
 def refused(response, status: int, reason: str):
@@ -46,7 +46,10 @@ def test_algorithm_other_than_rs256(client, platform, alg):
         token = jwt.encode(claims, None, algorithm="none", headers={"kid": platform.key.kid})
     else:
         # The classic confusion attack: the public key used as an HMAC secret.
-        import base64, hashlib, hmac, json
+        import base64
+        import hashlib
+        import hmac
+        import json
 
         def seg(obj):
             return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()

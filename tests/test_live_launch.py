@@ -16,7 +16,10 @@ def person(role: str) -> dict:
 
 @pytest.mark.parametrize(
     "platform_role, tool_role, role_name",
-    [("learner", "participant", "osallistuja"), ("instructor", "facilitator", "fasilitaattori"), ("administrator", "administrator", "ylläpitäjä")],
+    [
+        ("learner", "participant", "osallistuja"), ("instructor", "facilitator", "fasilitaattori"),
+        ("administrator", "administrator", "ylläpitäjä"),
+    ],
 )
 def test_each_role_launches(live, platform_role, tool_role, role_name):
     who = person(platform_role)
@@ -30,7 +33,9 @@ def test_each_role_launches(live, platform_role, tool_role, role_name):
     assert [s[1].rsplit("/", 1)[-1] for s in result.steps] == ["init", "login", "auth", "launch", "home"]
 
 
-@pytest.mark.parametrize("locale, lang, phrase", [("fi", "fi", "Tervetuloa"), ("sv", "sv", "Välkommen"), ("en", "en", "Welcome"), ("pt_br", "fi", "Tervetuloa")])
+@pytest.mark.parametrize("locale, lang, phrase", [
+    ("fi", "fi", "Tervetuloa"), ("sv", "sv", "Välkommen"), ("en", "en", "Welcome"), ("pt_br", "fi", "Tervetuloa"),
+])
 def test_locale_selection(live, locale, lang, phrase):
     result = UserAgent(live["platform_url"]).launch(person("learner")["id"], locale=locale)
     assert result.ok, result.steps

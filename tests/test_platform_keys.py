@@ -4,7 +4,7 @@ from flask import Flask
 
 from app.lti.errors import LaunchError
 from app.lti.platform_keys import PlatformKeyCache
-from tests.lti_double import PlatformDouble, RsaKey
+from tests.support.lti_double import PlatformDouble, RsaKey
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from tests.lti_double import PlatformDouble
+from tests.support.lti_double import PlatformDouble
+
+pytestmark = pytest.mark.live  # real gunicorn workers
 
 
 def _free_port() -> int:
@@ -54,7 +56,7 @@ def workers(app, database_url, instance_dir):
     ports = [_free_port(), _free_port()]
     procs = [_start_worker(p, database_url, instance_dir) for p in ports]
     try:
-        for port, proc in zip(ports, procs):
+        for port, proc in zip(ports, procs, strict=True):
             _wait(port, proc)
         yield [f"http://localhost:{p}" for p in ports]
     finally:

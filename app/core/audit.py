@@ -6,6 +6,8 @@ user row and every entry stays true and intact, so the log can stay append-only.
 Callers pass ids and codes in ``details`` (e.g. ``{"group_ids": [3, 4]}``), never names, e-mail
 addresses or free text typed by users: the log outlives erasures and is never rewritten.
 """
+from typing import Any
+
 from flask import g, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -37,26 +39,26 @@ class AppendOnlyError(RuntimeError):
 
 
 @event.listens_for(Session, "before_flush")
-def _refuse_audit_changes(session, _context, _instances):
+def _refuse_audit_changes(session: Session, _context: Any, _instances: Any) -> None:
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, AuditEntry) and (obj in session.deleted or session.is_modified(obj)):
             raise AppendOnlyError("audit entries are append-only")
 
 
 @event.listens_for(Session, "do_orm_execute")
-def _refuse_bulk_audit_changes(state):
+def _refuse_bulk_audit_changes(state: Any) -> None:
     if (state.is_update or state.is_delete) and any(
         getattr(m, "class_", None) is AuditEntry for m in state.all_mappers
     ):
         raise AppendOnlyError("audit entries are append-only")
 
 
-def _id(value):
+def _id(value: Any) -> Any:
     return getattr(value, "id", value)
 
 
-def record(action: str, *, actor=None, course=None, target: str | None = None,
-           details: dict | None = None) -> AuditEntry:
+def record(action: str, *, actor: Any = None, course: Any = None, target: str | None = None,
+           details: dict[str, Any] | None = None) -> AuditEntry:
     """Add an audit entry to ``db.session`` (no commit: it lands with the caller's change).
 
     ``actor`` and ``course`` default to the launched user and course of the current request;

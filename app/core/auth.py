@@ -1,31 +1,40 @@
 """Who is asking: the launched user and their tool role, from the token session."""
+from collections.abc import Callable
 from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from flask import abort, g, session
 
 from app.people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT
 
+if TYPE_CHECKING:
+    from .sessions import TokenSession
+
 
 def load_current_user() -> None:
     """The session's person, course and current role, loaded with the session in one query
     (``sessions.TokenSessionInterface.open_session``)."""
-    g.user, g.course, g.role = session.user, session.course, session.role
+    token_session = cast("TokenSession", session)
+    g.user, g.course, g.role = token_session.user, token_session.course, token_session.role
     g.launch_locale = session.get("launch_locale") if g.user else None
 
 
-def login_required(*roles: str):
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def login_required(*roles: str) -> Callable[[View], View]:
     """Refuse requests without a launched session (401) or with the wrong role (403)."""
 
-    def decorator(view):
+    def decorator(view: View) -> View:
         @wraps(view)
-        def wrapped(*args, **kwargs):
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
             if g.get("user") is None:
                 abort(401)
             if roles and g.role not in roles:
                 abort(403)
             return view(*args, **kwargs)
 
-        return wrapped
+        return cast(View, wrapped)
 
     return decorator
 

@@ -1,5 +1,5 @@
 """Time: naive UTC as stored, Helsinki wall-clock time as shown, and the page's date formatters."""
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
@@ -9,7 +9,7 @@ HELSINKI = ZoneInfo("Europe/Helsinki")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class NonexistentTime(ValueError):
@@ -20,7 +20,7 @@ def helsinki_to_utc(day: date, at: time) -> datetime:
     """Naive UTC for a Helsinki date and time. An autumn time that occurs twice means the first
     (summer-time) occurrence; a spring time that never occurs raises :class:`NonexistentTime`."""
     local = datetime.combine(day, at).replace(tzinfo=HELSINKI)
-    utc = local.astimezone(timezone.utc)
+    utc = local.astimezone(UTC)
     if utc.astimezone(HELSINKI).replace(tzinfo=None) != local.replace(tzinfo=None):
         raise NonexistentTime(f"{day} {at} does not exist in Europe/Helsinki")
     return utc.replace(tzinfo=None)
@@ -29,7 +29,7 @@ def helsinki_to_utc(day: date, at: time) -> datetime:
 def utc_to_helsinki(naive_utc: datetime) -> datetime:
     """The aware Helsinki time of a stored naive UTC datetime."""
     try:
-        return naive_utc.replace(tzinfo=timezone.utc).astimezone(HELSINKI)
+        return naive_utc.replace(tzinfo=UTC).astimezone(HELSINKI)
     except OverflowError:  # within hours of year 9999 (no form takes such a date, old rows may hold one)
         return naive_utc.replace(tzinfo=HELSINKI)
 

@@ -6,6 +6,8 @@ row at once. Statements on the launch path are built once per
 dialect and reused with new parameters: building them costs more than running them.
 """
 from functools import cache
+from types import ModuleType
+from typing import Any
 
 from flask_babel import Babel
 from flask_migrate import Migrate
@@ -30,17 +32,17 @@ babel = Babel()
 csrf = CSRFProtect()
 
 
-def _dialect_module():
+def _dialect_module() -> ModuleType:
     return postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
 
 
-def insert(model):
+def insert(model: Any) -> Any:
     """The dialect's INSERT, which has ``on_conflict_do_update``/``on_conflict_do_nothing``."""
     return _dialect_module().insert(model)
 
 
-def upsert(model, conflict: tuple[str, ...], update: tuple[str, ...], *,
-           keep_when_null: tuple[str, ...] = (), returning: str | None = None):
+def upsert(model: Any, conflict: tuple[str, ...], update: tuple[str, ...], *,
+           keep_when_null: tuple[str, ...] = (), returning: str | None = None) -> Any:
     """A reusable ``INSERT … ON CONFLICT (conflict) DO UPDATE`` of ``update``'s columns.
 
     Execute it with the row as parameters. Columns in ``keep_when_null`` keep their stored value
@@ -50,7 +52,8 @@ def upsert(model, conflict: tuple[str, ...], update: tuple[str, ...], *,
 
 
 @cache
-def _upsert(module, table, conflict, update, keep_when_null, returning):
+def _upsert(module: ModuleType, table: Any, conflict: tuple[str, ...], update: tuple[str, ...],
+            keep_when_null: tuple[str, ...], returning: str | None) -> Any:
     statement = module.insert(table)
     excluded = statement.excluded
     statement = statement.on_conflict_do_update(
@@ -64,13 +67,13 @@ def _upsert(module, table, conflict, update, keep_when_null, returning):
     return statement.returning(table.c[returning]) if returning else statement
 
 
-def insert_new(model, conflict: tuple[str, ...], *, returning: str | None = None):
+def insert_new(model: Any, conflict: tuple[str, ...], *, returning: str | None = None) -> Any:
     """A reusable ``INSERT … ON CONFLICT (conflict) DO NOTHING``; with ``returning``, the
     statement returns a row only when it inserted one."""
     return _insert_new(_dialect_module(), model.__table__, conflict, returning)
 
 
 @cache
-def _insert_new(module, table, conflict, returning):
+def _insert_new(module: ModuleType, table: Any, conflict: tuple[str, ...], returning: str | None) -> Any:
     statement = module.insert(table).on_conflict_do_nothing(index_elements=list(conflict))
     return statement.returning(table.c[returning]) if returning else statement

@@ -14,13 +14,14 @@ def normalise_locale(code: str | None) -> str | None:
 
 
 def select_locale() -> str:
-    chosen = normalise_locale(request.args.get("lang")) or session.get("locale")
+    chosen: str | None = normalise_locale(request.args.get("lang")) or session.get("locale")
     if chosen:
         return chosen
-    launch_locale = g.get("launch_locale")
+    launch_locale: str | None = g.get("launch_locale")
     if launch_locale:
         return launch_locale
-    return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "fi"
+    best: str | None = request.accept_languages.best_match(current_app.config["LANGUAGES"])
+    return best or "fi"
 
 
 def current_language() -> str:

@@ -11,7 +11,7 @@ carrying one anywhere in its query, form or JSON is refused with a 400 before an
 import re
 from urllib.parse import urlsplit
 
-from flask import g, request, session
+from flask import Flask, Response, g, request, session
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import BadRequest
 
@@ -23,7 +23,7 @@ NUL_MESSAGE = _l("The request contains a NUL character, which this tool does not
 _NETLOC = re.compile(r"(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 
 
-def _origin(url) -> str | None:
+def _origin(url: object) -> str | None:
     """scheme://host[:port] of an http(s) URL, or None; never anything that could end a CSP directive."""
     parts = urlsplit(url) if isinstance(url, str) else None
     if not parts or parts.scheme not in ("http", "https") or not _NETLOC.fullmatch(parts.netloc):
@@ -40,7 +40,7 @@ def frame_origins(*urls: str) -> list[str]:
     return sorted({o for o in map(_origin, urls) if o})
 
 
-def allow_framing_by(origins: list[str]) -> None:
+def allow_framing_by(origins: list[str] | None) -> None:
     """Let this response (outside a session) be framed by these origins: a launch's answers."""
     g.frame_origins = origins
 
@@ -50,7 +50,7 @@ def frame_ancestors() -> str:
     return " ".join(["'self'", *(origins or [])])
 
 
-def contains_nul(value) -> bool:
+def contains_nul(value: object) -> bool:
     """Whether a NUL is anywhere in a string, or in the items of lists, tuples and dicts."""
     if isinstance(value, str):
         return NUL in value
@@ -77,11 +77,11 @@ def refuse_nul_characters() -> None:
         raise NulCharacter()
 
 
-def init_app(app):
+def init_app(app: Flask) -> None:
     app.before_request(refuse_nul_characters)
 
     @app.after_request
-    def headers(response):
+    def headers(response: Response) -> Response:
         if response.mimetype == "text/html":
             # Forms may post back to the platform (deep-linking responses); only it frames us.
             ancestors = frame_ancestors()

@@ -15,16 +15,19 @@ in the same query that finds the session.
 """
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any, cast
 
-from flask import current_app, g, request
+from flask import Flask, Request, Response, current_app, g, request
 from flask.sessions import SessionInterface, SessionMixin
+from sqlalchemy import CursorResult
 from werkzeug.datastructures import CallbackDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from .db import db
 from app.core.clock import utcnow
 from app.people.models import Course, Enrolment, User
+
+from .db import db
 from .security import allow_framing_by
 
 TOKEN_PARAM = "s"
@@ -49,9 +52,11 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class TokenSession(CallbackDict, SessionMixin):
-    def __init__(self, initial=None, token: str | None = None, created_at=None, user=None, course=None, role=None):
-        def on_update(self):
+class TokenSession(CallbackDict[str, Any], SessionMixin):
+    def __init__(self, initial: dict[str, Any] | None = None, token: str | None = None,
+                 created_at: datetime | None = None, user: User | None = None, course: Course | None = None,
+                 role: str | None = None) -> None:
+        def on_update(self: TokenSession) -> None:
             self.modified = True
 
         super().__init__(initial, on_update)
@@ -89,18 +94,18 @@ _SESSION_BY_ID = (
 )
 
 
-def session_alive(created_at, expires_at, now, absolute_seconds: int) -> bool:
+def session_alive(created_at: datetime, expires_at: datetime, now: datetime, absolute_seconds: int) -> bool:
     """Neither idle past its expiry nor older than the absolute lifetime."""
     return expires_at > now and created_at + timedelta(seconds=absolute_seconds) > now
 
 
-def next_expiry(created_at, now, idle_seconds: int, absolute_seconds: int):
+def next_expiry(created_at: datetime, now: datetime, idle_seconds: int, absolute_seconds: int) -> datetime:
     """Idle expiry slides forward with use, but never past the absolute lifetime."""
     return min(now + timedelta(seconds=idle_seconds), created_at + timedelta(seconds=absolute_seconds))
 
 
 class TokenSessionInterface(SessionInterface):
-    def open_session(self, app, request):
+    def open_session(self, app: Flask, request: Request) -> TokenSession:
         token = request_token()
         if token:
             row = db.session.execute(_SESSION_BY_ID, {"id": _hash(token)}).first()
@@ -120,9 +125,10 @@ class TokenSessionInterface(SessionInterface):
             allow_framing_by(row.data.get("frame_origins"))
         return TokenSession()
 
-    def save_session(self, app, session, response):
+    def save_session(self, app: Flask, session: TokenSession, response: Response) -> None:  # type: ignore[override]
         # Anonymous visitors get no stored session: only start_session() creates one.
         if session.token and session.modified:
+            assert session.created_at is not None  # set with the token, by open_ or start_session
             expires_at = next_expiry(session.created_at, utcnow(), app.config["SESSION_LIFETIME_SECONDS"],
                                      app.config["SESSION_ABSOLUTE_SECONDS"])
             db.session.execute(
@@ -136,7 +142,7 @@ class TokenSessionInterface(SessionInterface):
 _INSERT_SESSION = db.insert(WebSession.__table__)
 
 
-def start_session(session, user_id: int, course_id: int | None, role: str, data: dict) -> str:
+def start_session(session: TokenSession, user_id: int, course_id: int | None, role: str, data: dict[str, Any]) -> str:
     """Begin a new session for a launch (in the caller's transaction); returns its token."""
     token = secrets.token_urlsafe(32)
     # Seeded here so the first page's CSRF token does not cost a session write.
@@ -169,7 +175,7 @@ def start_session(session, user_id: int, course_id: int | None, role: str, data:
 # ``flask lti purge`` deletes it with the other expired sessions.
 
 
-def end_session(session) -> None:
+def end_session(session: TokenSession) -> None:
     """Logout: the session ends (in the caller's transaction) and this request forgets it."""
     if session.token:
         db.session.execute(
@@ -185,14 +191,15 @@ def end_sessions_with_other_role(user_id: int, course_id: int | None, role: str)
     """A relaunch gave the person ``role`` in the course: their sessions with any other end."""
     now = utcnow()
     course = WebSession.course_id.is_(None) if course_id is None else WebSession.course_id == course_id
-    return db.session.execute(
+    result = cast(CursorResult[Any], db.session.execute(
         db.update(WebSession)
         .where(WebSession.user_id == user_id, course, WebSession.role != role, WebSession.expires_at > now)
         .values(expires_at=now)
-    ).rowcount
+    ))
+    return result.rowcount
 
 
-def end_sessions_before(cutoff) -> int:
+def end_sessions_before(cutoff: datetime) -> int:
     """Delete expired sessions; returns how many."""
-    result = db.session.execute(db.delete(WebSession).where(WebSession.expires_at < cutoff))
+    result = cast(CursorResult[Any], db.session.execute(db.delete(WebSession).where(WebSession.expires_at < cutoff)))
     return result.rowcount

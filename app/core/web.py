@@ -1,20 +1,22 @@
 """Request plumbing shared by every blueprint: session token in URLs, locale, error pages."""
 import logging
 import re
+from typing import Any, cast
 from urllib.parse import urlencode, urlsplit
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import default_exceptions
+from werkzeug.exceptions import HTTPException, default_exceptions
+from werkzeug.wrappers import Response
 
 from . import clock
 from .auth import load_current_user, login_required
 from .db import db
 from .i18n import LANGUAGE_NAMES, normalise_locale
 from .security import allow_framing_by
-from .sessions import TOKEN_PARAM, end_session
+from .sessions import TOKEN_PARAM, TokenSession, end_session
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +70,7 @@ def safe_next(target: str | None) -> str | None:
 
 @bp.post("/locale")
 @login_required()
-def set_locale():
+def set_locale() -> Response:
     """The language switch: remembered for this session, over the launch's locale."""
     chosen = normalise_locale(request.form.get("locale"))
     if chosen is None:
@@ -79,19 +81,19 @@ def set_locale():
 
 
 @bp.post("/logout")
-def logout():
+def logout() -> str:
     """End the tool's session (CSRF-protected; the platform's own session is not ours to end)."""
     get_locale()  # in the session's language, chosen before the session goes
     allow_framing_by(session.get("frame_origins"))  # the page still shows in the platform's frame
-    end_session(session)
+    end_session(cast(TokenSession, session))
     db.session.commit()
     g.user = g.course = g.role = None
     return render_template("logged_out.html")
 
 
-def tool_url(endpoint: str, **values) -> str:
+def tool_url(endpoint: str, **values: Any) -> str:
     """An absolute URL of this tool: under ``TOOL_URL`` when set (behind a proxy), else the request's."""
-    base = current_app.config["TOOL_URL"]
+    base: str | None = current_app.config["TOOL_URL"]
     if base:
         return base + url_for(endpoint, **values)
     return url_for(endpoint, _external=True, **values)
@@ -108,11 +110,11 @@ def _with_token(path: str) -> str:
 TOKENLESS_PREFIXES = ("static", "lti.")
 
 
-def init_app(app):
+def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
     @app.url_defaults
-    def add_session_token(endpoint, values):
+    def add_session_token(endpoint: str, values: dict[str, Any]) -> None:
         token = g.get("session_token")
         if token and TOKEN_PARAM not in values and not endpoint.startswith(TOKENLESS_PREFIXES):
             values[TOKEN_PARAM] = token
@@ -124,7 +126,7 @@ def init_app(app):
         app.add_template_filter(getattr(clock, name), name)
 
     @app.context_processor
-    def template_globals():
+    def template_globals() -> dict[str, Any]:
         def lang_url(code: str) -> str:
             args = request.args.to_dict()
             args["lang"] = code
@@ -137,7 +139,7 @@ def init_app(app):
             "role_names": ROLE_NAMES,
         }
 
-    def render_error(status: int, message=None):
+    def render_error(status: int, message: Any = None) -> tuple[str, int]:
         """The error page; ``message`` replaces the status's generic explanation."""
         db.session.rollback()
         return (
@@ -150,19 +152,19 @@ def init_app(app):
             status,
         )
 
-    def specific_message(error):
+    def specific_message(error: HTTPException) -> str | None:
         """A description given to ``abort()`` or by a dedicated exception, not werkzeug's default."""
-        default = default_exceptions[error.code].description
+        default = default_exceptions[error.code].description if error.code else None
         return error.description if error.description != default else None
 
     for status in (400, 401, 403, 404, 405, 413):
         app.register_error_handler(status, lambda e, status=status: render_error(status, specific_message(e)))
 
     @app.errorhandler(CSRFError)
-    def csrf_error(error):
+    def csrf_error(error: CSRFError) -> tuple[str, int]:
         return render_error(400, _l("The form had expired or was not sent from this tool. Please try again."))
 
     @app.errorhandler(500)
-    def server_error(error):
+    def server_error(error: Exception) -> tuple[str, int]:
         log.exception("unhandled error", exc_info=getattr(error, "original_exception", error))
         return render_error(500)

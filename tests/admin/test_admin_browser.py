@@ -7,8 +7,8 @@ from app.admin.models import AccessibilityFeedback
 from app.core.db import db
 from app.lti.models import FAILED, ScoreOutbox
 from app.people.models import Course
-from tests.admin.seed import seed
-from tests.browser import assert_no_axe_violations, chromium, launch_in_iframe, tool_frame
+from tests.support.admin_seed import seed
+from tests.support.browser import assert_no_axe_violations, chromium, launch_in_iframe, tool_frame
 
 pytestmark = pytest.mark.browser
 
@@ -85,7 +85,7 @@ def test_admin_pages_in_the_iframe_and_axe(tmp_path, live):
         check.goto(tool_url + "/accessibility")
         check.get_by_role("button", name="Lähetä palaute").click()
         check.get_by_role("alert").wait_for()
-        from tests.browser import axe_violations, describe
+        from tests.support.browser import axe_violations, describe
         violations = axe_violations(check)
         assert not violations, describe(violations)
         check.get_by_label("Palautteesi").fill("Fontti on pieni")

@@ -7,8 +7,8 @@ from flask_babel import force_locale
 
 from app.admin import privacy
 from app.core.db import db
-from tests.admin.seed import seed
-from tests.admin.web import administrator, facilitator, participant
+from tests.support.admin_seed import seed
+from tests.support.admin_web import administrator, facilitator, participant
 
 ERASED = {"fi": "[poistettu]", "sv": "[raderad]", "en": "[erased]"}
 # What a blank name leaves behind: a list starting with its separator, a count without a name.

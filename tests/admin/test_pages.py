@@ -10,8 +10,8 @@ from app.core.audit import AuditEntry
 from app.core.db import db
 from app.lti.models import FAILED, ScoreOutbox
 from app.lti.tokens import ServiceError
-from tests.admin.seed import AGREEMENT_PHRASE, JOURNAL_PHRASE, seed
-from tests.admin.web import administrator, facilitator, participant, post
+from tests.support.admin_seed import AGREEMENT_PHRASE, JOURNAL_PHRASE, seed
+from tests.support.admin_web import administrator, facilitator, participant, post
 
 ADMIN_ONLY = ["/admin/", "/admin/audit", "/admin/gradebook", "/admin/people", "/admin/feedback",
               "/admin/report/export.csv", "/admin/report/export.xlsx"]

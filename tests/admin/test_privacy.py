@@ -12,8 +12,8 @@ from app.core.db import db
 from app.mentoring.models import JournalEntry, MeetingCount
 from app.programme.models import Registration
 from app.sparring.models import SparringGroup, SparringMember, SparringPost, SparringThread
-from tests.admin.seed import AGREEMENT_PHRASE, JOURNAL_PHRASE, seed
-from tests.admin.web import administrator, participant, post
+from tests.support.admin_seed import AGREEMENT_PHRASE, JOURNAL_PHRASE, seed
+from tests.support.admin_web import administrator, participant, post
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from app.mentoring.models import Meeting
 from app.mentoring.services import agreement_of
 from app.people.models import Enrolment, User
 from app.programme.models import Registration
-from tests.admin.seed import seed
+from tests.support.admin_seed import seed
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from app.admin import report
 from app.core.db import db
 from app.people.models import Course, User
 from app.programme.models import Programme
-from tests.admin.seed import PEOPLE, seed
+from tests.support.admin_seed import PEOPLE, seed
 from tests.mentoring.test_gradebook_e2e import Member
 
 pytestmark = pytest.mark.live

@@ -7,8 +7,8 @@ import pytest
 
 from app.content.library.rendering import clear_caches
 from tests.content.conftest import SHIPPED
-from tests.content.web import facilitator, launch, module_item, text
-from tests.lti_double import MENTOR_OBSERVER
+from tests.support.web import facilitator, launch, module_item, text
+from tests.support.lti_double import MENTOR_OBSERVER
 
 LANGS = ["fi", "sv", "en"]
 

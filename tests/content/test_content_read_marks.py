@@ -6,8 +6,8 @@ import pytest
 
 from app.content.models import ContentReadMark
 from app.core.db import db
-from tests.content.web import facilitator, launch, module_item, text
-from tests.lti_double import INSTITUTION_ADMIN, TA
+from tests.support.web import facilitator, launch, module_item, text
+from tests.support.lti_double import INSTITUTION_ADMIN, TA
 
 
 def marks(app, **where) -> list[ContentReadMark]:

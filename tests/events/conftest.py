@@ -1,6 +1,6 @@
 import pytest
 
-from tests.sparring.world import build_world
+from tests.support.sparring_world import build_world
 
 
 @pytest.fixture

@@ -13,10 +13,10 @@ from app.core.db import db
 from app.programme import rules
 from app.programme.models import Programme
 from app.sparring.models import SparringSession
-from tests.content.web import text
+from tests.support.web import text
 from tests.events.test_attendance import kickoff_id, post_import
-from tests.lti_double import INSTITUTION_ADMIN
-from tests.sparring.world import launch_as
+from tests.support.lti_double import INSTITUTION_ADMIN
+from tests.support.sparring_world import launch_as
 
 # The world's programme runs 5.5.2022–30.3.2023.
 WITHIN = "Valitse päivä ohjelman ajalta, 5.5.2022–30.3.2023."

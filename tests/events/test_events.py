@@ -5,8 +5,8 @@ from datetime import datetime
 from app.events.models import ProgrammeEvent
 from app.core.db import db
 from app.core.clock import utc_to_helsinki
-from tests.lti_double import INSTRUCTOR
-from tests.sparring.world import launch_as
+from tests.support.lti_double import INSTRUCTOR
+from tests.support.sparring_world import launch_as
 
 
 def event(world, **where) -> ProgrammeEvent:

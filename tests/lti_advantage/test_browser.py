@@ -3,7 +3,7 @@ third-party cookies blocked; axe-core finds no violation on the picker, the rost
 registration error page."""
 import pytest
 
-from tests.browser import assert_no_axe_violations, chromium, tool_frame
+from tests.support.browser import assert_no_axe_violations, chromium, tool_frame
 
 pytestmark = pytest.mark.browser
 

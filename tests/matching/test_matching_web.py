@@ -13,7 +13,7 @@ from app.core.db import db
 from app.groups.models import DRAFT, PUBLISHED, GroupMember, MentoringGroup
 from app.people.models import User
 from app.programme.models import Programme, Registration
-from tests.programme.web import facilitator, launch, make_programme, post, text
+from tests.support.programme_web import facilitator, launch, make_programme, post, text
 
 # sub: (role wish, forms, offered, wanted, languages, capacity)
 COHORT = {
@@ -281,7 +281,7 @@ def test_editing_a_drafted_registration_rescores_it(app, cohort):
     pid = cohort["pid"]
     with app.app_context():
         before = db.session.get(MentoringGroup, group_with(app, pid, "7")["id"]).score
-    from tests.programme.web import register_data
+    from tests.support.programme_web import register_data
 
     data = register_data(app, pid, forms=["traditional"], themes_wanted=["project_management", "leadership"],
                          goals="Projektien hallinta ja johtaminen kiinnostavat.")
@@ -314,7 +314,7 @@ def test_a_new_must_not_pair_entry_dissolves_the_draft(app, cohort):
     compute(cohort)
     pid = cohort["pid"]
     elina_group = group_with(app, pid, "7")
-    from tests.programme.web import register_data
+    from tests.support.programme_web import register_data
 
     data = register_data(app, pid, forms=["traditional"], themes_wanted=["project_management"],
                          must_not_pair=[str(cohort["users"]["6"])])

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.browser import assert_no_axe_violations, chromium, launch_in_iframe, tool_frame
+from tests.support.browser import assert_no_axe_violations, chromium, launch_in_iframe, tool_frame
 
 pytestmark = pytest.mark.browser
 

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.content.web import Viewer, launch
-from tests.lti_double import INSTRUCTOR, LEARNER
+from tests.support.web import Viewer, launch
+from tests.support.lti_double import INSTRUCTOR, LEARNER
 
 PEOPLE = {
     # key: (sub, given name, family name, locale)

@@ -1,7 +1,7 @@
 """The mentoring agreement: suggested from the registrations, accepted by every member, a new
 version after an edit, history readable, concurrent edits never silently lost."""
 from app.mentoring.models import AGREEMENT_SECTIONS
-from tests.content.web import text
+from tests.support.web import text
 from tests.mentoring.conftest import make_group
 
 

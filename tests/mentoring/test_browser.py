@@ -8,7 +8,7 @@ from datetime import date, time
 
 import pytest
 
-from tests.browser import assert_no_axe_violations, axe_violations, chromium, describe, launch_in_iframe, tool_frame
+from tests.support.browser import assert_no_axe_violations, axe_violations, chromium, describe, launch_in_iframe, tool_frame
 
 pytestmark = pytest.mark.browser
 

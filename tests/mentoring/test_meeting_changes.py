@@ -4,7 +4,7 @@ the meeting and tells the proposer; a facilitator changes it at once, only with 
 step is audited. Overlapping meetings of a group are refused, pending corrections included."""
 import re
 
-from tests.content.web import text
+from tests.support.web import text
 from tests.mentoring.conftest import last_meeting_id, log, make_group, meeting_data, outbox
 
 

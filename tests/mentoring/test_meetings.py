@@ -1,6 +1,6 @@
 """Logging, confirming, disputing and correcting meetings over HTTP, and the gradebook scores
 that follow every change in a member's counted meetings."""
-from tests.content.web import text
+from tests.support.web import text
 from tests.mentoring.conftest import last_meeting_id, log, make_group, outbox
 
 

@@ -4,7 +4,7 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import event
 
-from tests.content.web import text
+from tests.support.web import text
 from tests.mentoring.conftest import _launch, make_group
 
 

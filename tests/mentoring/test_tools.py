@@ -1,7 +1,7 @@
 """Issue 6's per-pair tools: the first-meeting agenda and closing checklist ticked together
 (stored per pair, shown on the material's checklist page), and the reflection prompts that open
 the private journal prefilled."""
-from tests.content.web import text
+from tests.support.web import text
 
 
 def test_pair_ticks_an_item_and_the_partner_sees_it(app, people, pair, other_pair):

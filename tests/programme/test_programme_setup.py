@@ -7,8 +7,8 @@ import pytest
 
 from app.core.db import db
 from app.programme.models import Programme
-from tests.lti_double import INSTITUTION_ADMIN, LEARNER
-from tests.programme.web import facilitator, launch, make_programme, post, register_data, text
+from tests.support.lti_double import INSTITUTION_ADMIN, LEARNER
+from tests.support.programme_web import facilitator, launch, make_programme, post, register_data, text
 
 VALID = {
     "name": "Tulanet-mentorointi 2024–2025",

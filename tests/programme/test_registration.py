@@ -11,8 +11,8 @@ from app.matching import services as matching
 from app.groups.models import MentoringGroup
 from app.people.models import User
 from app.programme.models import Programme, Registration
-from tests.lti_double import INSTRUCTOR
-from tests.programme.web import launch, make_programme, post, register_data, registration, text
+from tests.support.lti_double import INSTRUCTOR
+from tests.support.programme_web import launch, make_programme, post, register_data, registration, text
 
 
 def field_errors(page: str, field: str) -> str:

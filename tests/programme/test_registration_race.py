@@ -10,7 +10,7 @@ from app.core.db import db
 from app.programme import services
 from app.programme.models import Registration
 from tests.programme.test_registration import pid  # noqa: F401 (fixture)
-from tests.programme.web import csrf, launch, register_data
+from tests.support.programme_web import csrf, launch, register_data
 
 
 def test_two_simultaneous_first_registrations(app, platform, pid, monkeypatch):  # noqa: F811

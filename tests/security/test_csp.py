@@ -6,9 +6,9 @@ import re
 from app.core.db import db
 from app.lti.models import Platform
 from app.core.security import frame_origins
-from tests.content.web import launch
-from tests.lti_double import LEARNER
-from tests.security.helpers import csrf
+from tests.support.web import launch
+from tests.support.lti_double import LEARNER
+from tests.support.security import csrf
 
 
 def csp(response) -> str:

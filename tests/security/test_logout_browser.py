@@ -4,7 +4,7 @@ still shows inside the platform's frame, and the old address then answers "sessi
 there too; axe-core finds no violation on the logged-out page."""
 import pytest
 
-from tests.browser import axe_violations, chromium, describe, launch_in_iframe, tool_frame
+from tests.support.browser import axe_violations, chromium, describe, launch_in_iframe, tool_frame
 
 pytestmark = pytest.mark.browser
 

@@ -11,9 +11,9 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core.db import db
 from app.people.models import User
-from tests.content.web import launch
-from tests.lti_double import INSTRUCTOR, LEARNER
-from tests.security.helpers import csrf
+from tests.support.web import launch
+from tests.support.lti_double import INSTRUCTOR, LEARNER
+from tests.support.security import csrf
 
 
 def test_the_feed_secret_is_in_the_query_string_not_the_path(app, platform):

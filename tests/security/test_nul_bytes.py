@@ -4,9 +4,9 @@ PostgreSQL's text columns would otherwise cause). Run on both databases."""
 import pytest
 
 from app.core.security import contains_nul
-from tests.content.web import launch
-from tests.lti_double import INSTITUTION_ADMIN, LEARNER
-from tests.security.helpers import csrf
+from tests.support.web import launch
+from tests.support.lti_double import INSTITUTION_ADMIN, LEARNER
+from tests.support.security import csrf
 
 MESSAGE = "Pyynnössä on NUL-merkki"
 

@@ -7,7 +7,7 @@ from flask import Flask
 
 from app.lti import outbound
 from app.lti.outbound import OutboundRefused, check_url, fetch, origin, platform_origins
-from tests.security.remote import Remote
+from tests.support.remote import Remote
 
 
 @pytest.fixture
@@ -229,8 +229,8 @@ class World:
         self.app, self.double, self.remote, self.other = app, double, remote, other
 
     def launch(self, roles=None, *, sub="fac-1"):
-        from tests.content.web import launch
-        from tests.lti_double import INSTRUCTOR
+        from tests.support.web import launch
+        from tests.support.lti_double import INSTRUCTOR
 
         return launch(self.app, self.double, roles or (INSTRUCTOR,), sub=sub, course="2")
 
@@ -267,7 +267,7 @@ class World:
 def world(app, remote, other):
     import threading
 
-    from tests.lti_double import PlatformDouble
+    from tests.support.lti_double import PlatformDouble
 
     double = PlatformDouble()
     double.issuer = remote.origin  # the platform's every endpoint is on the remote's origin
@@ -284,8 +284,8 @@ def world(app, remote, other):
 
 
 def _launch_with_services(world, base, sub="fac-1"):
-    from tests.content.web import Viewer
-    from tests.lti_double import INSTRUCTOR
+    from tests.support.web import Viewer
+    from tests.support.lti_double import INSTRUCTOR
 
     client = world.app.test_client()
     response = world.double.launch(client, {
@@ -449,7 +449,7 @@ def test_a_token_endpoint_that_redirects_gets_no_assertion(world):
 
 
 def test_the_roster_page_shows_a_reason_not_the_platforms_words(world, caplog):
-    from tests.admin.web import post
+    from tests.support.admin_web import post
 
     viewer = world.launch()
     world.set_services(memberships_url=world.remote.url("/memberships"), roster_attempted_at=None)
@@ -462,7 +462,7 @@ def test_the_roster_page_shows_a_reason_not_the_platforms_words(world, caplog):
 
 
 def test_the_gradebook_view_shows_a_reason_not_the_platforms_words(world, caplog):
-    from tests.admin.web import administrator
+    from tests.support.admin_web import administrator
 
     _score(world)
     world.set_services(lineitems_url=world.remote.url("/lineitems"), ags_scopes=[AGS_LINEITEM, AGS_SCORE])

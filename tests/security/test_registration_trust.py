@@ -21,7 +21,7 @@ from app.lti.models import Platform, RegistrationUrl
 from app.core.clock import utcnow
 from app.lti.registration import grant_problem, issue_registration_url, parse_lifetime, secret_hash
 from app.lti.tokens import ServiceError, assertion_audience
-from tests.lti_double import RsaKey
+from tests.support.lti_double import RsaKey
 
 TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 NRPS = ("https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",)

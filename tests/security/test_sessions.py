@@ -10,9 +10,9 @@ from app.core.db import db
 from app.core.clock import utcnow
 from app.people.models import Enrolment, User
 from app.core.sessions import WebSession, _hash, next_expiry, session_alive
-from tests.content.web import launch
-from tests.lti_double import INSTRUCTOR, LEARNER
-from tests.security.helpers import csrf, session_row
+from tests.support.web import launch
+from tests.support.lti_double import INSTRUCTOR, LEARNER
+from tests.support.security import csrf, session_row
 
 T0 = datetime(2026, 12, 4, 8, 0)
 IDLE, ABSOLUTE = 8 * 3600, 12 * 3600

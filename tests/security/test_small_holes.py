@@ -7,9 +7,9 @@ import pytest
 
 from app.lti.roles import tool_role
 from app.core.web import safe_next
-from tests.content.web import launch
-from tests.lti_double import LEARNER
-from tests.security.helpers import csrf
+from tests.support.web import launch
+from tests.support.lti_double import LEARNER
+from tests.support.security import csrf
 
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
 

@@ -6,8 +6,8 @@ import pytest
 
 from app.core.db import db
 from app.sparring.models import SparringPost, SparringThread
-from tests.sparring.world import launch_as
-from tests.lti_double import INSTRUCTOR
+from tests.support.sparring_world import launch_as
+from tests.support.lti_double import INSTRUCTOR
 
 
 def start_thread(world, viewer, group_key="A", title="Ensimmäinen sparraus", body="Hei kaikki!"):

@@ -9,7 +9,7 @@ import pytest
 from app.core.db import db
 from app.events.models import ProgrammeEvent
 from app.sparring.models import SparringGroup, SparringThread
-from tests.browser import assert_no_axe_violations, axe_violations, chromium, describe, launch_in_iframe, tool_frame
+from tests.support.browser import assert_no_axe_violations, axe_violations, chromium, describe, launch_in_iframe, tool_frame
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 

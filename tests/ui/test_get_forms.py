@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.admin.seed import seed
-from tests.admin.web import administrator, facilitator
-from tests.ui.crawl import walk
+from tests.support.admin_seed import seed
+from tests.support.admin_web import administrator, facilitator
+from tests.support.crawl import walk
 
 APP = Path(__file__).resolve().parents[2] / "app"
 

@@ -4,8 +4,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
-
-from tests.lti_double import INSTRUCTOR, LEARNER
+from tests.support.lti_double import INSTRUCTOR, LEARNER
 
 
 @dataclass

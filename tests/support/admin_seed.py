@@ -3,8 +3,8 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from app.events.models import Attendance, ProgrammeEvent
 from app.core.db import db
+from app.events.models import Attendance, ProgrammeEvent
 from app.groups.models import PUBLISHED, GroupMember, MentoringGroup
 from app.mentoring import journal, services
 from app.mentoring.models import JournalEntry

@@ -71,9 +71,9 @@ class PlatformDouble:
         return Response("not found", status=404)
 
     def register(self, app):
+        from app.core.clock import utcnow
         from app.core.db import db
         from app.lti.models import Deployment, Platform
-        from app.core.clock import utcnow
 
         with app.app_context():
             platform = Platform(
@@ -123,7 +123,9 @@ class PlatformDouble:
             CLAIM + "target_link_uri": "http://localhost/lti/launch",
             CLAIM + "resource_link": {"id": "mentoring-1", "title": "Oma mentorointi"},
             CLAIM + "roles": [LEARNER],
-            CLAIM + "context": {"id": "2", "label": "TULANET", "title": "Tulanet-mentorointi", "type": ["CourseSection"]},
+            CLAIM + "context": {
+                "id": "2", "label": "TULANET", "title": "Tulanet-mentorointi", "type": ["CourseSection"],
+            },
             CLAIM + "launch_presentation": {"locale": "fi", "document_target": "iframe"},
         }
         for key, value in overrides.items():

@@ -8,8 +8,8 @@ from app.groups.models import PUBLISHED, GroupMember, MentoringGroup
 from app.people.models import Course, User
 from app.programme.models import Organisation, Programme, Registration
 from app.sparring.models import SparringGroup, SparringMember
-from tests.content.web import Viewer, launch
-from tests.lti_double import INSTRUCTOR, LEARNER
+from tests.support.lti_double import INSTRUCTOR, LEARNER
+from tests.support.web import Viewer, launch
 
 PEOPLE = {
     # sub: (given, family, organisation, role wish)

@@ -10,9 +10,9 @@ from app.core.db import db
 from app.people.models import Course
 from app.programme import services
 from app.programme.models import Registration
-from tests.content.web import Viewer, text  # noqa: F401 (re-exported)
-from tests.content.web import launch as content_launch
-from tests.lti_double import INSTRUCTOR, LEARNER
+from tests.support.lti_double import INSTRUCTOR, LEARNER
+from tests.support.web import Viewer, text  # noqa: F401 (re-exported)
+from tests.support.web import launch as content_launch
 
 # The demo people's names by subject, so each test person has their own name.
 PEOPLE = {p["id"]: p for p in json.loads(

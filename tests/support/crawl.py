@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlsplit
 
-from tests.content.web import Viewer
+from tests.support.web import Viewer
 
 # Not pages: files, feeds and the static folder.
 SKIP_PREFIXES = ("/static/", "/calendar/feed/")

@@ -3,9 +3,9 @@ import re
 
 from flask import g, has_app_context
 
-from tests.content.web import Viewer
-from tests.content.web import launch as content_launch
-from tests.lti_double import INSTITUTION_ADMIN, INSTRUCTOR, LEARNER
+from tests.support.lti_double import INSTITUTION_ADMIN, INSTRUCTOR, LEARNER
+from tests.support.web import Viewer
+from tests.support.web import launch as content_launch
 
 
 def launch(app, platform, roles, *, sub, name=None, email=None, locale="fi", course="2") -> Viewer:

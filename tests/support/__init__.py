@@ -1,0 +1,1 @@
+"""Test support shared by every area: the platform double, the browser, launches and the per-area worlds."""
