@@ -30,7 +30,8 @@ from .launch import (
     read_login_state,
 )
 from app.core.auth import STAFF
-from .deep_linking import deep_linking_settings, target_url
+from .deep_linking import deep_linking_settings
+from .placements import target_url
 from .roles import tool_role
 from .roster import sync_after_launch
 from .services import record_services
