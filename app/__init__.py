@@ -86,6 +86,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .programme.routes import bp as programme_bp
     from .sparring.routes import bp as sparring_bp
     from .content import placements as content_placements
+    from .lti import placements as lti_placements
     from .mentoring import placements as mentoring_placements
     from .sparring import placements as sparring_placements
 
@@ -96,9 +97,8 @@ def create_app(config: dict | None = None) -> Flask:
     mentoring_journal.init_app(app)
     content.init_app(app)
     # What each area offers for deep linking, in the order the picker lists it.
-    mentoring_placements.init_app(app)
-    content_placements.init_app(app)
-    sparring_placements.init_app(app)
+    lti_placements.register(app, *mentoring_placements.OFFERS, *content_placements.OFFERS, *sparring_placements.OFFERS)
+    lti_placements.register_graded_resource(app, mentoring_placements.graded_resource)
     web.init_app(app)
     security.init_app(app)
 

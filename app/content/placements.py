@@ -1,9 +1,9 @@
 """What the material offers a course designer to place (deep linking): each onboarding module
-for participants, and the tips and tools section."""
-from flask import Flask, url_for
+for participants, and the tips and tools section. Registered by the app factory with
+``app.lti.placements`` (content sits below lti and does not import it)."""
+from flask import url_for
 from flask_babel import gettext as _
 
-from app.lti.placements import Offer, register
 from . import get_library
 
 
@@ -19,9 +19,12 @@ def tools(course_id: int, lang: str) -> list[dict]:
     return [{"key": "tools", "title": _("Tips and tools for interaction"), "text": _("The section of the material with tips and tools for interaction.")}]
 
 
-def init_app(app: Flask) -> None:
-    register(
-        app,
-        Offer("content", modules, lambda module_id, **values: url_for("content.module", module_id=module_id, **values)),
-        Offer("tools", tools, lambda _arg, **values: url_for("content.index", _anchor="section-tips", **values)),
-    )
+def open_module(module_id, **values) -> str:
+    return url_for("content.module", module_id=module_id, **values)
+
+
+def open_tools(_arg, **values) -> str:
+    return url_for("content.index", _anchor="section-tips", **values)
+
+
+OFFERS = (("content", modules, open_module), ("tools", tools, open_tools))

@@ -1,11 +1,12 @@
 """Placements: what the areas offer as course activities, and which placed activities of a course
 receive the programme's mentoring score.
 
-**Offers.** ``app/lti`` speaks deep linking but knows no area: each area registers the kinds of
-activity it offers (``register``) when the app is built, with the items a course can place and
-the page a placed item opens. The picker and the launch ask the registry (``offered_items``,
-``target_url``); the area that scores (mentoring) also registers the resource its score goes to
-(``register_graded_resource``).
+**Offers.** ``app/lti`` speaks deep linking but knows no area: each area lists the kinds of
+activity it offers (``OFFERS`` in its ``placements`` module: kind, the items a course can place,
+the page a placed item opens) and the app factory registers them (``register``), so no area
+needs to import ``app/lti`` for this. The picker and the launch ask the registry
+(``offered_items``, ``target_url``); the resource the mentoring score goes to is registered the
+same way (``register_graded_resource``).
 
 **Graded placements.** Moodle gives every graded activity exactly one line item and names it in
 the launch's AGS claim (``lineitem``); the course designer sets "Grade to pass" on that activity.
@@ -16,6 +17,7 @@ scores are queued to wherever the scores now go (``gradebook.sync_targets``).
 """
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from flask import Flask, current_app
 
@@ -26,8 +28,7 @@ from .models import ResourceLink
 from .rules import parse_target, placement_graded
 
 
-@dataclass(frozen=True)
-class Offer:
+class Offer(NamedTuple):
     """One kind of placeable activity (the ``kind`` of ``rules.parse_target``).
 
     ``items(course_id, lang)`` gives its deep-linking items (dicts with ``key``, ``title``,
@@ -50,9 +51,10 @@ def _registry(app: Flask | None = None) -> Registry:
     return app.extensions.setdefault("lti_placements", Registry())
 
 
-def register(app: Flask, *offers: Offer) -> None:
-    """An area's offers, in the order the picker lists them (registration order)."""
-    _registry(app).offers.extend(offers)
+def register(app: Flask, *offers: tuple[str, Callable[[int, str], list[dict]], Callable[..., str | None]]) -> None:
+    """An area's offers as ``(kind, items, opens)``, in the order the picker lists them
+    (registration order)."""
+    _registry(app).offers.extend(Offer(*offer) for offer in offers)
 
 
 def register_graded_resource(app: Flask, resource: Callable[[int], str | None]) -> None:

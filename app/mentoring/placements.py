@@ -1,9 +1,9 @@
 """What mentoring offers a course designer to place (deep linking): "My mentoring", the graded
-activity that receives the programme's score."""
-from flask import Flask, url_for
+activity that receives the programme's score (``graded_resource``). Registered by the app
+factory with ``app.lti.placements``."""
+from flask import url_for
 from flask_babel import gettext as _
 
-from app.lti.placements import Offer, register, register_graded_resource
 from app.programme.services import current_programme
 from .services import resource_id
 
@@ -28,6 +28,8 @@ def items(course_id: int, lang: str) -> list[dict]:
     ]
 
 
-def init_app(app: Flask) -> None:
-    register(app, Offer("mentoring", items, lambda _arg, **values: url_for("mentoring.index", **values)))
-    register_graded_resource(app, graded_resource)
+def opens(_arg, **values) -> str:
+    return url_for("mentoring.index", **values)
+
+
+OFFERS = (("mentoring", items, opens),)

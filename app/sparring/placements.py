@@ -1,10 +1,9 @@
 """What sparring offers a course designer to place (deep linking): each current sparring
-group's space."""
-from flask import Flask, url_for
+group's space. Registered by the app factory with ``app.lti.placements``."""
+from flask import url_for
 from flask_babel import gettext as _
 
 from app.core.db import db
-from app.lti.placements import Offer, register
 from app.programme.services import current_programme
 from .models import SparringGroup
 
@@ -21,5 +20,8 @@ def items(course_id: int, lang: str) -> list[dict]:
     return [{"key": f"sparring:{group.id}", "title": _("Sparring group: %(name)s", name=group.name), "text": ""} for group in groups]
 
 
-def init_app(app: Flask) -> None:
-    register(app, Offer("sparring", items, lambda group_id, **values: url_for("sparring.space", group_id=group_id, **values)))
+def opens(group_id, **values) -> str:
+    return url_for("sparring.space", group_id=group_id, **values)
+
+
+OFFERS = (("sparring", items, opens),)
