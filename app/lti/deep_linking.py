@@ -23,12 +23,11 @@ from .models import CourseServices, Platform
 from .placements import offered_items
 from .rules import choose_items
 from .tokens import ServiceError
+from .vocabulary import CLAIM, DL_CLAIM
 
 bp = Blueprint("lti_advantage", __name__, url_prefix="/lti", template_folder="templates")
 log = logging.getLogger(__name__)
 
-CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
-DL_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/"
 RESOURCE_LINK = "ltiResourceLink"
 
 
