@@ -85,6 +85,10 @@ def create_app(config: dict | None = None) -> Flask:
     from .mentoring.routes import bp as mentoring_bp
     from .programme.routes import bp as programme_bp
     from .sparring.routes import bp as sparring_bp
+    from .content import placements as content_placements
+    from .lti import placements as lti_placements
+    from .mentoring import placements as mentoring_placements
+    from .sparring import placements as sparring_placements
 
     # One blueprint per area of the product.
     for blueprint in (lti_bp, programme_bp, content_bp, matching_bp, mentoring_bp, sparring_bp,
@@ -92,6 +96,9 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     mentoring_journal.init_app(app)
     content.init_app(app)
+    # What each area offers for deep linking, in the order the picker lists it.
+    lti_placements.register(app, *mentoring_placements.OFFERS, *content_placements.OFFERS, *sparring_placements.OFFERS)
+    lti_placements.register_graded_resource(app, mentoring_placements.graded_resource)
     web.init_app(app)
     security.init_app(app)
 

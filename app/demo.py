@@ -12,7 +12,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from .cli import check_platform_url
+from .lti.cli import check_platform_url
 from app.core.db import db
 from .lti.models import Deployment, Platform
 from app.core.clock import utcnow

@@ -20,14 +20,14 @@ from app.core.db import db
 from app.core.web import tool_url
 from ..people.models import Enrolment, User
 from .models import CourseServices, Platform
-from .rules import choose_items, parse_target
+from .placements import offered_items
+from .rules import choose_items
 from .tokens import ServiceError
+from .vocabulary import CLAIM, DL_CLAIM
 
 bp = Blueprint("lti_advantage", __name__, url_prefix="/lti", template_folder="templates")
 log = logging.getLogger(__name__)
 
-CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
-DL_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/"
 RESOURCE_LINK = "ltiResourceLink"
 
 
@@ -38,71 +38,6 @@ def deep_linking_settings(claims: dict) -> dict | None:
         return None
     keep = ("deep_link_return_url", "accept_types", "accept_multiple", "accept_presentation_document_targets", "data", "title")
     return {k: settings[k] for k in keep if k in settings}
-
-
-def _endpoint(name: str) -> bool:
-    return name in current_app.view_functions
-
-
-def target_url(target, **values) -> str | None:
-    """Where a placed item's ``target`` opens, or None (then the tool's home page)."""
-    parsed = parse_target(target)
-    if parsed is None:
-        return None
-    kind, arg = parsed
-    if kind == "mentoring" and _endpoint("mentoring.index"):
-        return url_for("mentoring.index", **values)
-    if kind == "tools":
-        return url_for("content.index", _anchor="section-tips", **values)
-    if kind == "content":
-        return url_for("content.module", module_id=arg, **values)
-    if kind == "sparring" and _endpoint("sparring.space"):
-        return url_for("sparring.space", group_id=arg, **values)
-    return None
-
-
-def offered_items(course_id: int, lang: str) -> list[dict]:
-    """What this course can place: "My mentoring" (graded), each onboarding module, the tips
-    and tools section, each sparring group's space. Each item is a deep-linking content item."""
-    from ..content import get_library
-    from ..mentoring.services import resource_id
-    from app.programme.services import current_programme
-
-    programme = current_programme(course_id)
-    items = []
-    if programme is not None:
-        title = _("My mentoring")
-        items.append(
-            {
-                "key": "mentoring",
-                "title": title,
-                "text": _("Your pair or group, agreement and meetings. Counts %(count)s confirmed meetings towards completion in the gradebook.", count=programme.required_meetings),
-                "lineItem": {
-                    "label": title,
-                    "scoreMaximum": programme.required_meetings,
-                    "resourceId": resource_id(programme),
-                },
-            }
-        )
-    library = get_library()
-    for module in library.modules(lang, section="onboarding"):
-        if "facilitators" in (module.audience or []):
-            continue
-        items.append({"key": f"content:{module.id}", "title": module.title, "text": module.summary or ""})
-    items.append({"key": "tools", "title": _("Tips and tools for interaction"), "text": _("The section of the material with tips and tools for interaction.")})
-    try:
-        from ..sparring.models import SparringGroup
-    except ImportError:  # sparring groups are not part of this installation
-        SparringGroup = None
-    if SparringGroup is not None and programme is not None:
-        groups = db.session.scalars(
-            db.select(SparringGroup)
-            .where(SparringGroup.programme_id == programme.id, SparringGroup.archived_at.is_(None))
-            .order_by(SparringGroup.name)
-        ).all()
-        for group in groups:
-            items.append({"key": f"sparring:{group.id}", "title": _("Sparring group: %(name)s", name=group.name), "text": ""})
-    return items
 
 
 def _settings() -> dict:

@@ -47,16 +47,10 @@ from app.core.clock import utcnow
 from .outbound import OutboundRefused, excerpt, fetch, platform_origins
 from .rules import backoff_seconds, is_retryable, iso_timestamp, parse_retry_after, resource_tag, send_timestamp, service_url
 from .tokens import ServiceError, TokenService, require_scope
+from .vocabulary import AGS_SCOPES, LINEITEM_TYPE, LINEITEMS_TYPE, SCOPE_LINEITEM, SCOPE_SCORE, SCORE_TYPE
 
 log = logging.getLogger(__name__)
 
-SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/"
-SCOPE_LINEITEM = SCOPE + "lineitem"
-SCOPE_SCORE = SCOPE + "score"
-AGS_SCOPES = (SCOPE_LINEITEM, SCOPE_SCORE)
-LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
-LINEITEMS_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
-SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
 
 
 class Rerouted(Exception):

@@ -30,9 +30,9 @@ from app.core.security import contains_nul
 from app.core.db import insert_new
 from .errors import LaunchError
 from .models import Deployment, Platform, UsedNonce
+from .vocabulary import CLAIM, DL_CLAIM
 from app.core.clock import utcnow
 
-CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 MESSAGE_TYPES = ("LtiResourceLinkRequest", "LtiDeepLinkingRequest")
 LOGIN_STATE_SECONDS = 600
 STATE_COOKIE_PREFIX = "lti1p3-"
@@ -425,7 +425,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             if not isinstance(link, dict) or not link.get("id"):
                 raise LaunchError("missing_resource_link")
         if message_type == "LtiDeepLinkingRequest":
-            settings = body.get("https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings")
+            settings = body.get(DL_CLAIM + "deep_linking_settings")
             if not isinstance(settings, dict) or not str(settings.get("deep_link_return_url") or "").startswith(("https://", "http://")):
                 raise LaunchError("missing_deep_linking_settings")
             types = settings.get("accept_types")

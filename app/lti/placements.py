@@ -1,26 +1,88 @@
-"""Graded placements: which placed activities of a course receive the programme's mentoring score.
+"""Placements: what the areas offer as course activities, and which placed activities of a course
+receive the programme's mentoring score.
 
-Moodle gives every graded activity exactly one line item and names it in the launch's AGS claim
-(``lineitem``); the course designer sets "Grade to pass" on that activity. So the score follows
-the placed activity: ``ResourceLink.resource`` says which tool resource a link's line item
-receives while it is a graded placement (``rules.placement_graded``), and the delivery routes
-by it (``gradebook.target_links``). When a placement appears or goes, the current scores are
-queued to wherever the scores now go (``gradebook.sync_targets``).
+**Offers.** ``app/lti`` speaks deep linking but knows no area: each area lists the kinds of
+activity it offers (``OFFERS`` in its ``placements`` module: kind, the items a course can place,
+the page a placed item opens) and the app factory registers them (``register``), so no area
+needs to import ``app/lti`` for this. The picker and the launch ask the registry
+(``offered_items``, ``target_url``); the resource the mentoring score goes to is registered the
+same way (``register_graded_resource``).
+
+**Graded placements.** Moodle gives every graded activity exactly one line item and names it in
+the launch's AGS claim (``lineitem``); the course designer sets "Grade to pass" on that activity.
+So the score follows the placed activity: ``ResourceLink.resource`` says which tool resource a
+link's line item receives while it is a graded placement (``rules.placement_graded``), and the
+delivery routes by it (``gradebook.target_links``). When a placement appears or goes, the current
+scores are queued to wherever the scores now go (``gradebook.sync_targets``).
 """
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from flask import Flask, current_app
+
+from app.core.clock import utcnow
 from app.core.db import db
 from .gradebook import sync_targets
 from .models import ResourceLink
-from app.core.clock import utcnow
-from .rules import placement_graded
+from .rules import parse_target, placement_graded
+
+
+class Offer(NamedTuple):
+    """One kind of placeable activity (the ``kind`` of ``rules.parse_target``).
+
+    ``items(course_id, lang)`` gives its deep-linking items (dicts with ``key``, ``title``,
+    ``text`` and optionally ``lineItem``); ``opens(arg, **url_values)`` the URL a placed item
+    opens, or None."""
+
+    kind: str
+    items: Callable[[int, str], list[dict]]
+    opens: Callable[..., str | None]
+
+
+@dataclass
+class Registry:
+    offers: list[Offer] = field(default_factory=list)
+    graded_resource: Callable[[int], str | None] | None = None
+
+
+def _registry(app: Flask | None = None) -> Registry:
+    app = app or current_app._get_current_object()
+    return app.extensions.setdefault("lti_placements", Registry())
+
+
+def register(app: Flask, *offers: tuple[str, Callable[[int, str], list[dict]], Callable[..., str | None]]) -> None:
+    """An area's offers as ``(kind, items, opens)``, in the order the picker lists them
+    (registration order)."""
+    _registry(app).offers.extend(Offer(*offer) for offer in offers)
+
+
+def register_graded_resource(app: Flask, resource: Callable[[int], str | None]) -> None:
+    """``resource(course_id)``: the resource the course's graded placements receive, if any."""
+    _registry(app).graded_resource = resource
+
+
+def offered_items(course_id: int, lang: str) -> list[dict]:
+    """Every deep-linking item this course can place, area by area."""
+    return [item for offer in _registry().offers for item in offer.items(course_id, lang)]
+
+
+def target_url(target, **values) -> str | None:
+    """Where a placed item's ``target`` opens, or None (then the tool's home page)."""
+    parsed = parse_target(target)
+    if parsed is None:
+        return None
+    kind, arg = parsed
+    for offer in _registry().offers:
+        if offer.kind == kind:
+            return offer.opens(arg, **values)
+    return None
 
 
 def mentoring_resource(course_id: int) -> str | None:
     """The resource of the course's current programme's mentoring score, if it has a programme."""
-    from ..mentoring.services import resource_id
-    from app.programme.services import current_programme
-
-    programme = current_programme(course_id)
-    return resource_id(programme) if programme is not None else None
+    resource = _registry().graded_resource
+    return resource(course_id) if resource is not None else None
 
 
 def refresh(link: ResourceLink) -> bool:

@@ -34,18 +34,10 @@ from .deep_linking import bp
 from .models import Deployment, Platform, RegistrationUrl
 from app.core.clock import utcnow
 from .tokens import assertion_audience
+from .vocabulary import PLATFORM_CONFIGURATION, SCOPES, TOOL_CONFIGURATION
 
 log = logging.getLogger(__name__)
 
-PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
-TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
-SCOPES = (
-    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
-    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly",
-    "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
-    "https://purl.imsglobal.org/spec/lti-ags/scope/score",
-    "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
-)
 # The tool's name as the platform shows it, in each of the tool's languages.
 NAMES = {"fi": "Tulanet-mentorointi", "sv": "Tulanet-mentorskap", "en": "Tulanet mentoring"}
 ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint")

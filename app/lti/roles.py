@@ -8,8 +8,8 @@ grants, except that a teaching assistant is staff only as the context role itsel
 (``membership/Instructor#TeachingAssistant``): under any other principal it grants nothing.
 """
 from ..people.models import ADMINISTRATOR, FACILITATOR, GUEST, PARTICIPANT
+from .vocabulary import LIS
 
-LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
 ADMIN_SCOPES = ("institution/person", "system/person")
 
 

@@ -31,11 +31,10 @@ from .outbound import OutboundRefused, excerpt, fetch, platform_origins
 from .roles import tool_role
 from .rules import roster_role
 from .tokens import ServiceError, TokenService, require_scope
+from .vocabulary import MEMBERSHIP_TYPE, SCOPE_NRPS
 
 log = logging.getLogger(__name__)
 
-SCOPE_NRPS = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
-MEMBERSHIP_TYPE = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
 PAGE_SIZE = 100
 MAX_PAGES = 1000  # a platform whose "next" never ends cannot keep us busy forever
 LAUNCH_SYNC_INTERVAL = timedelta(minutes=5)

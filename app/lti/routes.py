@@ -22,7 +22,6 @@ from app.core.web import tool_url
 from app.core.sessions import end_sessions_with_other_role, start_session
 from .errors import LaunchError
 from .launch import (
-    CLAIM,
     CookiesBlocked,
     DbToolConf,
     ToolMessageLaunch,
@@ -30,10 +29,12 @@ from .launch import (
     read_login_state,
 )
 from app.core.auth import STAFF
-from .deep_linking import deep_linking_settings, target_url
+from .deep_linking import deep_linking_settings
+from .placements import target_url
 from .roles import tool_role
 from .roster import sync_after_launch
 from .services import record_services
+from .vocabulary import CLAIM
 
 bp = Blueprint("lti", __name__, url_prefix="/lti", template_folder="templates")
 csrf.exempt(bp)  # cross-site posts from the platform, protected by state and nonce instead

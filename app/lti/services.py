@@ -16,12 +16,10 @@ from .models import CourseServices, Platform, ResourceLink
 from app.core.clock import utcnow
 from .outbound import OutboundRefused, check_url, origin, platform_origins, production
 from .placements import link_launched
+from .vocabulary import AGS_CLAIM, CLAIM, NRPS_CLAIM
 
 log = logging.getLogger(__name__)
 
-AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
-NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
-CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 
 
 def _service_url(claim: str, value, origins) -> str | None:

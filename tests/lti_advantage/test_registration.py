@@ -115,7 +115,7 @@ def test_platform_url_rules():
 def test_tokens_are_cached_per_client_of_one_issuer(ags):
     """Two registrations of one platform (issuer) get their own tokens: pylti1p3's cache, keyed
     by issuer and scopes only, would hand one client's token to the other."""
-    from app.lti.delivery import AGS_SCOPES
+    from app.lti.vocabulary import AGS_SCOPES
     from app.lti.models import AccessToken
 
     agent, frame = _start(ags)
