@@ -72,7 +72,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     advantage.init_app(app)
 
-    from . import content
+    from . import content, events
     from app.core import security, web
     from .admin.public import bp as privacy_bp
     from .admin.routes import bp as admin_bp
@@ -91,6 +91,7 @@ def create_app(config: dict | None = None) -> Flask:
                       events_bp, calendar_bp, privacy_bp, admin_bp):
         app.register_blueprint(blueprint)
     mentoring_journal.init_app(app)
+    events.init_app(app)
     content.init_app(app)
     web.init_app(app)
     security.init_app(app)
