@@ -197,12 +197,7 @@ def create():
     facilitator = _facilitator_from(form.get("facilitator_id", ""), errors)
     if errors:
         return _index_page(programme, errors, form.to_dict(), 400)
-    group = SparringGroup(programme_id=programme.id, name=name, audience=audience,
-                          facilitator_id=facilitator.id if facilitator else None)
-    db.session.add(group)
-    db.session.flush()
-    record("sparring.group_created", target=f"sparring_group:{group.id}",
-           details={"audience": audience, "facilitator_id": group.facilitator_id})
+    group = services.create_group(programme.id, name, audience, facilitator.id if facilitator else None)
     db.session.commit()
     flash(_("The group %(name)s was created.", name=name))
     return redirect(url_for("sparring.manage", group_id=group.id), code=303)
@@ -351,9 +346,7 @@ def move_member(group_id: int, user_id: int):
     target = next((gr for gr in services.open_groups(group.programme_id) if gr.id == target_id and gr.id != group.id), None)
     if target is None:
         return _manage_page(group, {"move": _("Choose the group to move them to.")}, 400)
-    member.group_id = target.id
-    record("sparring.member_moved", target=f"user:{user_id}",
-           details={"from_group_id": group.id, "to_group_id": target.id})
+    services.move_member(member, target)
     db.session.commit()
     flash(_("%(name)s was moved to %(group)s.", name=member.user.display_name, group=target.name))
     return redirect(url_for("sparring.manage", group_id=group.id), code=303)
@@ -365,8 +358,7 @@ def remove_member(group_id: int, user_id: int):
     group = _writable(_staff_group(group_id))
     member = _membership(group, user_id)
     name = member.user.display_name
-    db.session.delete(member)
-    record("sparring.member_removed", target=f"user:{user_id}", details={"group_id": group.id})
+    services.remove_member(member)
     db.session.commit()
     flash(_("%(name)s was removed from the group.", name=name))
     return redirect(url_for("sparring.manage", group_id=group.id), code=303)
@@ -382,12 +374,10 @@ def archive(group_id: int):
         if clashes:
             return _manage_page(group, {"archive": _("Cannot reopen: already in another group: %(names)s.",
                                                      names=", ".join(clashes))}, 400)
-        group.archived_at = None
-        record("sparring.group_reopened", target=f"sparring_group:{group.id}")
+        services.reopen(group)
         flash(_("The group was reopened."))
     else:
-        group.archived_at = utcnow()
-        record("sparring.group_archived", target=f"sparring_group:{group.id}")
+        services.archive(group)
         flash(_("The group was archived."))
     db.session.commit()
     return redirect(url_for("sparring.manage", group_id=group.id), code=303)

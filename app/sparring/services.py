@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from app.core.audit import record
 from app.core.auth import STAFF
+from app.core.clock import utcnow
 from app.core.db import db
 from app.groups.models import ENDED, GroupMember, MentoringGroup
 
@@ -146,3 +147,39 @@ def place(programme_id: int, audience: str, placement: dict[int, int]) -> None:
         record("sparring.members_assigned", target=f"programme:{programme_id}",
                details={"audience": audience, "placement": {str(k): v for k, v in placement.items()}})
     _flush_members()
+
+
+def create_group(programme_id: int, name: str, audience: str, facilitator_id: int | None) -> SparringGroup:
+    group = SparringGroup(programme_id=programme_id, name=name, audience=audience, facilitator_id=facilitator_id)
+    db.session.add(group)
+    db.session.flush()
+    record("sparring.group_created", target=f"sparring_group:{group.id}",
+           details={"audience": audience, "facilitator_id": facilitator_id})
+    return group
+
+
+def move_member(member: SparringMember, target: SparringGroup) -> None:
+    record("sparring.member_moved", target=f"user:{member.user_id}",
+           details={"from_group_id": member.group_id, "to_group_id": target.id})
+    member.group_id = target.id
+    db.session.flush()
+
+
+def remove_member(member: SparringMember) -> None:
+    record("sparring.member_removed", target=f"user:{member.user_id}", details={"group_id": member.group_id})
+    db.session.delete(member)
+    db.session.flush()
+
+
+def archive(group: SparringGroup) -> None:
+    """Archived, a group is read-only and frees its members for other groups."""
+    group.archived_at = utcnow()
+    record("sparring.group_archived", target=f"sparring_group:{group.id}")
+    db.session.flush()
+
+
+def reopen(group: SparringGroup) -> None:
+    """The caller checked that none of its members sits in another open group."""
+    group.archived_at = None
+    record("sparring.group_reopened", target=f"sparring_group:{group.id}")
+    db.session.flush()
