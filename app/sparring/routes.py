@@ -506,8 +506,7 @@ def delete_session(group_id: int, session_id: int):
     item = db.session.get(SparringSession, session_id)
     if item is None or item.group_id != group.id:
         abort(404)
-    db.session.delete(item)
-    record("sparring.session_deleted", target=f"sparring_group:{group.id}", details={"session_id": session_id})
+    services.delete_session(item)
     db.session.commit()
     flash(_("The session was removed."))
     return redirect(url_for("sparring.space", group_id=group.id, _anchor="sessions"), code=303)
@@ -552,8 +551,7 @@ def delete_material(group_id: int, material_id: int):
     item = db.session.get(SparringMaterial, material_id)
     if item is None or item.group_id != group.id:
         abort(404)
-    db.session.delete(item)
-    record("sparring.material_deleted", target=f"sparring_group:{group.id}", details={"material_id": material_id})
+    services.delete_material(item)
     db.session.commit()
     flash(_("The material was removed."))
     return redirect(url_for("sparring.space", group_id=group.id, _anchor="materials"), code=303)
@@ -664,13 +662,7 @@ def delete_post(group_id: int, post_id: int):
     """Soft delete: hidden from everyone, kept for the audit trail."""
     group = _staff_group(group_id)
     post = _post(group, post_id)
-    post.deleted_at = utcnow()
-    post.deleted_by_id = g.user.id
-    record("sparring.post_deleted", target=f"sparring_post:{post.id}",
-           details={"group_id": group.id, "thread_id": post.thread_id, "author_id": post.author_id})
-    if all(p.deleted_at is not None for p in post.thread.posts):
-        post.thread.deleted_at = post.deleted_at
-        post.thread.deleted_by_id = g.user.id
+    services.delete_post(post, g.user.id)
     db.session.commit()
     flash(_("The post was removed."))
     if post.thread.deleted_at is not None:
@@ -683,10 +675,7 @@ def delete_post(group_id: int, post_id: int):
 def delete_thread(group_id: int, thread_id: int):
     group = _staff_group(group_id)
     thread = _thread(group, thread_id)
-    thread.deleted_at = utcnow()
-    thread.deleted_by_id = g.user.id
-    record("sparring.thread_deleted", target=f"sparring_thread:{thread.id}",
-           details={"group_id": group.id, "author_id": thread.author_id})
+    services.delete_thread(thread, g.user.id)
     db.session.commit()
     flash(_("The thread was removed."))
     return redirect(url_for("sparring.space", group_id=group.id, _anchor="discussion"), code=303)

@@ -18,7 +18,16 @@ from app.groups.models import ENDED, GroupMember, MentoringGroup
 from ..people.models import Enrolment, User
 from ..programme.models import Registration
 from . import rules
-from .models import AKTORIS, MENTORS, SparringGroup, SparringMember
+from .models import (
+    AKTORIS,
+    MENTORS,
+    SparringGroup,
+    SparringMaterial,
+    SparringMember,
+    SparringPost,
+    SparringSession,
+    SparringThread,
+)
 
 #: Who may sit in a group for each audience: by their role in their pair, or their wish if unmatched.
 AUDIENCE_ROLES = {MENTORS: ("mentor", "peer", "any"), AKTORIS: ("aktori", "peer", "any")}
@@ -182,4 +191,37 @@ def reopen(group: SparringGroup) -> None:
     """The caller checked that none of its members sits in another open group."""
     group.archived_at = None
     record("sparring.group_reopened", target=f"sparring_group:{group.id}")
+    db.session.flush()
+
+
+def delete_session(item: SparringSession) -> None:
+    db.session.delete(item)
+    record("sparring.session_deleted", target=f"sparring_group:{item.group_id}", details={"session_id": item.id})
+    db.session.flush()
+
+
+def delete_material(item: SparringMaterial) -> None:
+    db.session.delete(item)
+    record("sparring.material_deleted", target=f"sparring_group:{item.group_id}", details={"material_id": item.id})
+    db.session.flush()
+
+
+def delete_post(post: SparringPost, by_id: int) -> None:
+    """Soft delete: hidden from everyone, kept for the audit trail; the thread goes with its last post."""
+    post.deleted_at = utcnow()
+    post.deleted_by_id = by_id
+    record("sparring.post_deleted", target=f"sparring_post:{post.id}",
+           details={"group_id": post.thread.group_id, "thread_id": post.thread_id, "author_id": post.author_id})
+    if all(p.deleted_at is not None for p in post.thread.posts):
+        post.thread.deleted_at = post.deleted_at
+        post.thread.deleted_by_id = by_id
+    db.session.flush()
+
+
+def delete_thread(thread: SparringThread, by_id: int) -> None:
+    """Soft delete, as for posts."""
+    thread.deleted_at = utcnow()
+    thread.deleted_by_id = by_id
+    record("sparring.thread_deleted", target=f"sparring_thread:{thread.id}",
+           details={"group_id": thread.group_id, "author_id": thread.author_id})
     db.session.flush()
