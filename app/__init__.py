@@ -72,7 +72,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     advantage.init_app(app)
 
-    from . import content
+    from . import content, events
     from app.core import security, web
     from .admin.public import bp as privacy_bp
     from .admin.routes import bp as admin_bp
@@ -95,6 +95,7 @@ def create_app(config: dict | None = None) -> Flask:
                       events_bp, calendar_bp, privacy_bp, admin_bp):
         app.register_blueprint(blueprint)
     mentoring_journal.init_app(app)
+    events.init_app(app)
     content.init_app(app)
     # What each area offers for deep linking, in the order the picker lists it.
     lti_placements.register(app, *mentoring_placements.OFFERS, *content_placements.OFFERS, *sparring_placements.OFFERS)

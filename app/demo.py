@@ -19,7 +19,8 @@ from app.core.clock import utcnow
 from .mentoring.demo import seed_pair
 from .matching.demo import seed_registrations
 from .people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT, Course, Enrolment, User
-from .sparring.demo import seed_sparring_and_events
+from .events.demo import seed_events
+from .sparring.demo import seed_sparring
 from .programme.models import Programme
 
 demo_cli = AppGroup("demo", help="Demo data for development.")
@@ -103,7 +104,8 @@ def seed_demo(platform_url: str | None = None) -> dict:
         enrolment.active = True
     seed_registrations(programme, course, s["issuer"])
     seed_pair(programme, s["issuer"])  # after the registrations: the pair's members carry theirs
-    seed_sparring_and_events(programme, s["issuer"])
+    seed_sparring(programme, s["issuer"])
+    seed_events(programme, s["issuer"])
     db.session.commit()
     return {"platform": s["issuer"], "course": course.title, "programme": programme.name, "people": len(people)}
 

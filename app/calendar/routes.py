@@ -19,7 +19,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from app.core.auth import MEMBERS, STAFF, login_required
-from ..events.services import ensure_programme_events, event_title, programme_events
+from ..events.services import event_title, programme_events
 from app.core.db import db
 from app.core.i18n import normalise_locale
 from app.core.clock import utcnow
@@ -112,7 +112,6 @@ def page():
     programme = current_programme(g.course.id if g.course else None)
     items = []
     if programme is not None:
-        ensure_programme_events(programme)
         items = items_for(g.user, g.role, programme)
     now = utcnow()
     return render_template(
@@ -186,7 +185,6 @@ def feed():
     programme = current_programme(row.course_id)
     if enrolment is None or not enrolment.active or enrolment.role not in MEMBERS or programme is None:
         abort(404)
-    ensure_programme_events(programme)
     with force_locale(normalise_locale(row.user.locale) or "fi"):
         body = build(items_for(row.user, enrolment.role, programme), programme.name, utcnow())
     row.last_fetched_at = utcnow()

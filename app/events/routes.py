@@ -28,10 +28,17 @@ from ..programme.models import Registration
 from app.programme.services import current_programme, current_programme_or_404 as _programme
 from ..programme.routes import outside_programme
 from ..programme.rules import web_link
-from app.core.db import insert
 from . import rules
 from .models import ADDED_KINDS, Attendance, ProgrammeEvent
-from .services import KIND_NAMES, ensure_programme_events, event_title, programme_events, recompute_attendance_scores
+from .services import (
+    KIND_NAMES,
+    attendance_of,
+    event_title,
+    import_report,
+    programme_events,
+    recompute_attendance_scores,
+    save_list,
+)
 
 bp = Blueprint("events", __name__, url_prefix="/events", template_folder="templates")
 
@@ -73,7 +80,6 @@ def index():
     programme = current_programme(g.course.id if g.course else None)
     if programme is None:
         return render_template("sparring/no_programme.html", title=_("Programme events"))
-    ensure_programme_events(programme)
     return _index_page(programme)
 
 
@@ -202,26 +208,6 @@ def edit(event_id: int):
 # --------------------------------------------------------------------------------------------
 
 
-def _record(event: ProgrammeEvent, user_ids: set[int], source: str) -> set[int]:
-    """Record attendance; returns whom this call recorded. ``ON CONFLICT DO NOTHING`` keeps two
-    facilitators importing the same report at once from recording anyone twice (or failing)."""
-    if not user_ids:
-        return set()
-    now = utcnow()
-    rows = [dict(event_id=event.id, user_id=uid, source=source, recorded_by_id=g.user.id, recorded_at=now)
-            for uid in sorted(user_ids)]
-    statement = (
-        insert(Attendance).values(rows)
-        .on_conflict_do_nothing(index_elements=["event_id", "user_id"])
-        .returning(Attendance.user_id)
-    )
-    return set(db.session.scalars(statement))
-
-
-def _attendance(event: ProgrammeEvent) -> dict[int, Attendance]:
-    return {a.user_id: a for a in db.session.scalars(db.select(Attendance).where(Attendance.event_id == event.id))}
-
-
 @bp.get("/<int:event_id>/attendance")
 @login_required(*STAFF)
 def attendance(event_id: int):
@@ -231,7 +217,7 @@ def attendance(event_id: int):
 
 def _attendance_page(event, errors=None, preview=None, report_text="", status=200):
     people = _registered(event.programme_id)
-    recorded = _attendance(event)
+    recorded = attendance_of(event)
     return render_template(
         "events/attendance.html",
         event=event,
@@ -256,19 +242,7 @@ def save_attendance(event_id: int):
         abort(400)
     if not ticked <= registered:
         abort(400)
-    recorded = _attendance(event)
-    added = ticked - recorded.keys()
-    removed = {uid for uid in recorded.keys() - ticked if uid in registered}
-    added = _record(event, added, "list")
-    if removed:
-        # One statement: a row another facilitator removed a moment ago is simply already gone.
-        db.session.execute(db.delete(Attendance).where(Attendance.event_id == event.id,
-                                                       Attendance.user_id.in_(removed)))
-    if added or removed:
-        db.session.flush()
-        record("events.attendance_recorded", target=f"programme_event:{event.id}",
-               details={"added": sorted(added), "removed": sorted(removed), "source": "list"})
-        recompute_attendance_scores(event.programme)
+    added, removed = save_list(event, ticked, registered, g.user.id)
     db.session.commit()
     flash(_("Attendance saved: %(added)s added, %(removed)s removed.", added=len(added), removed=len(removed)))
     return redirect(url_for("events.attendance", event_id=event.id), code=303)
@@ -287,7 +261,7 @@ def _matched_report(event: ProgrammeEvent, text: str):
         if user.email
     }
     matched = rules.match_report(rules.parse_report(text), people)
-    recorded = _attendance(event)
+    recorded = attendance_of(event)
     return matched, recorded, {uid for uid in matched.matched if uid not in recorded}
 
 
@@ -336,13 +310,7 @@ def import_attendance(event_id: int):
         session[PREVIEW_KEY] = {"event_id": event.id, "report_text": text}
         return redirect(url_for("events.attendance_preview", event_id=event.id, _anchor="preview-heading"), code=303)
     session.pop(PREVIEW_KEY, None)
-    new = _record(event, new, "csv")
-    if new:
-        db.session.flush()
-        record("events.attendance_imported", target=f"programme_event:{event.id}",
-               details={"added": sorted(new), "unknown_rows": len(matched.unknown),
-                        "malformed_rows": len(matched.malformed)})
-        recompute_attendance_scores(event.programme)
+    new = import_report(event, new, matched, g.user.id)
     db.session.commit()
     flash(ngettext("%(num)s attendance recorded from the report.", "%(num)s attendances recorded from the report.",
                    len(new)))

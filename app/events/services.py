@@ -4,9 +4,9 @@ from datetime import time
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 
-from app.core.db import db
+from app.core.audit import record
+from app.core.db import db, insert
 from ..lti.gradebook import publish_score
 from app.core.clock import utcnow
 from app.core.clock import helsinki_to_utc, utc_to_helsinki
@@ -34,7 +34,7 @@ DEFAULT_MINUTES = 120
 def ensure_programme_events(programme: Programme) -> None:
     """Kickoff, midpoint and closing exist as events on the programme's dates. A facilitator sets
     their time and place; if the programme's date changes, the event follows at the same local
-    time. Commits only when something changed."""
+    time. Receives ``programme_dates_saved``; flushes in the caller's transaction."""
     existing = {
         e.slot: e
         for e in db.session.scalars(
@@ -42,7 +42,6 @@ def ensure_programme_events(programme: Programme) -> None:
                                             ProgrammeEvent.slot.is_not(None))
         )
     }
-    changed = False
     for kind, day in ((KICKOFF, programme.kickoff), (MIDPOINT, programme.midpoint), (CLOSING, programme.closing)):
         event = existing.get(kind)
         if day is None:
@@ -51,15 +50,9 @@ def ensure_programme_events(programme: Programme) -> None:
             db.session.add(ProgrammeEvent(programme_id=programme.id, kind=kind, slot=kind,
                                           starts_at=helsinki_to_utc(day, DEFAULT_START),
                                           duration_minutes=DEFAULT_MINUTES))
-            changed = True
         elif utc_to_helsinki(event.starts_at).date() != day:
             event.starts_at = helsinki_to_utc(day, utc_to_helsinki(event.starts_at).time())
-            changed = True
-    if changed:
-        try:
-            db.session.commit()
-        except IntegrityError:  # a parallel request created them first
-            db.session.rollback()
+    db.session.flush()
 
 
 def programme_events(programme_id: int) -> list[ProgrammeEvent]:
@@ -137,3 +130,61 @@ def recompute_attendance_scores(programme: Programme) -> set[int]:
         )
         queued.add(user_id)
     return queued
+
+
+# --------------------------------------------------------------------------------------------
+# Attendance (in the caller's transaction; the route commits)
+# --------------------------------------------------------------------------------------------
+
+
+def attendance_of(event: ProgrammeEvent) -> dict[int, Attendance]:
+    return {a.user_id: a for a in db.session.scalars(db.select(Attendance).where(Attendance.event_id == event.id))}
+
+
+def _insert_attendance(event: ProgrammeEvent, user_ids: set[int], source: str, recorded_by_id: int) -> set[int]:
+    """Record attendance; returns whom this call recorded. ``ON CONFLICT DO NOTHING`` keeps two
+    facilitators importing the same report at once from recording anyone twice (or failing)."""
+    if not user_ids:
+        return set()
+    now = utcnow()
+    rows = [dict(event_id=event.id, user_id=uid, source=source, recorded_by_id=recorded_by_id, recorded_at=now)
+            for uid in sorted(user_ids)]
+    statement = (
+        insert(Attendance).values(rows)
+        .on_conflict_do_nothing(index_elements=["event_id", "user_id"])
+        .returning(Attendance.user_id)
+    )
+    return set(db.session.scalars(statement))
+
+
+def save_list(event: ProgrammeEvent, ticked: set[int], registered: set[int],
+              recorded_by_id: int) -> tuple[set[int], set[int]]:
+    """The ticked list is the truth for this event: ticked added, unticked (registered) removed;
+    audited and the scores that change queued. Returns (added, removed)."""
+    recorded = attendance_of(event)
+    removed = {uid for uid in recorded.keys() - ticked if uid in registered}
+    added = _insert_attendance(event, ticked - recorded.keys(), "list", recorded_by_id)
+    if removed:
+        # One statement: a row another facilitator removed a moment ago is simply already gone.
+        db.session.execute(db.delete(Attendance).where(Attendance.event_id == event.id,
+                                                       Attendance.user_id.in_(removed)))
+    if added or removed:
+        db.session.flush()
+        record("events.attendance_recorded", target=f"programme_event:{event.id}",
+               details={"added": sorted(added), "removed": sorted(removed), "source": "list"})
+        recompute_attendance_scores(event.programme)
+    return added, removed
+
+
+def import_report(event: ProgrammeEvent, new: set[int], matched: rules.MatchedReport,
+                  recorded_by_id: int) -> set[int]:
+    """Record the report's people the caller found unrecorded (``new``); someone a parallel
+    request recorded since is skipped. Audited, scores queued; returns whom this call recorded."""
+    new = _insert_attendance(event, new, "csv", recorded_by_id)
+    if new:
+        db.session.flush()
+        record("events.attendance_imported", target=f"programme_event:{event.id}",
+               details={"added": sorted(new), "unknown_rows": len(matched.unknown),
+                        "malformed_rows": len(matched.malformed)})
+        recompute_attendance_scores(event.programme)
+    return new

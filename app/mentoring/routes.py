@@ -28,7 +28,7 @@ from app.core.audit import record
 from app.core.auth import MEMBERS, STAFF, login_required
 from ..content import get_library
 from app.core.db import db
-from ..events.services import ensure_programme_events, event_title, programme_events
+from ..events.services import event_title, programme_events
 from app.groups.models import PUBLISHED, MentoringGroup
 from ..matching.engine.reasons import FORM_LABELS, ROLE_LABELS
 from ..matching.engine.types import Form, Role
@@ -346,9 +346,8 @@ def _group_page(group: MentoringGroup, others=(), status: int = 200, **extra):
         (c, sum(1 for item in c.items if item.id in ticks), len(c.items)) for c in library.checklists().values()
     ]
     today = clock.helsinki_today()
-    # The programme's events: kickoff, midpoint and closing (created from the set-up's dates if
-    # the events area has not yet) and any lectures or peer meetings the facilitators added.
-    ensure_programme_events(programme)
+    # The programme's events: kickoff, midpoint and closing (created when the set-up's dates are
+    # saved) and any lectures or peer meetings the facilitators added.
     timeline = [(event_title(e), clock.utc_to_helsinki(e.starts_at).date()) for e in programme_events(programme.id)]
     return render_template(
         "mentoring/group.html",

@@ -18,6 +18,7 @@ from ..mentoring import services as mentoring
 from ..people.models import PARTICIPANT
 from . import rules, services
 from .services import current_programme, staff_programme
+from .signals import programme_dates_saved
 from app.core.labels import FORM_LABELS, LANGUAGE_LABELS, ROLE_WISH_LABELS
 from .forms import NamedForm, OrganisationForm, ProgrammeForm, RegistrationForm, attach, choices
 from .models import Organisation, Programme, Registration, Theme
@@ -122,6 +123,7 @@ def new_programme():
     if form.validate_on_submit():
         programme = services.create_programme(g.course.id, **{f: getattr(form, f).data for f in PROGRAMME_FIELDS})
         db.session.flush()
+        programme_dates_saved.send(programme)
         record("programme.create", target=f"programme:{programme.id}")
         db.session.commit()
         return redirect(url_for("programme.edit_programme", programme_id=programme.id, saved=1), 303)
@@ -143,6 +145,7 @@ def edit_programme(programme_id):
             rescored = mentoring.recount_programme(programme)
             details = {"required_meetings": [required_before, programme.required_meetings],
                        "scores_queued": len(rescored)}
+        programme_dates_saved.send(programme)
         record("programme.update", target=f"programme:{programme.id}", details=details)
         db.session.commit()
         return redirect(url_for("programme.edit_programme", programme_id=programme.id, saved=1), 303)

@@ -20,8 +20,6 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from app.core.audit import record
 from app.core.i18n import current_language
@@ -30,14 +28,12 @@ from ..content import get_library
 from ..content.library.modules import DEFAULT_LANGUAGE
 from app.core.db import db
 from app.core.clock import utcnow
-from app.groups.models import ENDED, GroupMember, MentoringGroup
 from app.core.clock import NonexistentTime, helsinki_to_utc
-from ..people.models import Enrolment, User
-from ..programme.models import Registration
+from ..people.models import User
 from app.programme.services import current_programme, current_programme_or_404 as _programme
 from ..programme.routes import outside_programme
 from ..programme.rules import web_link
-from . import rules
+from . import rules, services
 from .markdown import render as render_markdown
 from .models import (
     AKTORIS,
@@ -62,8 +58,6 @@ EDIT_MINUTES = int(rules.EDIT_WINDOW.total_seconds() // 60)
 
 AUDIENCE_NAMES = {MENTORS: _l("Mentors' sparring group"), AKTORIS: _l("Aktoris' sparring group")}
 AUDIENCE_PLURALS = {MENTORS: _l("Groups for mentors"), AKTORIS: _l("Groups for aktoris")}
-#: Who may sit in a group for each audience: by their role in their pair, or their wish if unmatched.
-AUDIENCE_ROLES = {MENTORS: ("mentor", "peer", "any"), AKTORIS: ("aktori", "peer", "any")}
 PAIR_ROLE_NAMES = {"mentor": _l("mentor"), "aktori": _l("aktori"), "peer": _l("peer"), "any": _l("role open")}
 
 
@@ -122,104 +116,9 @@ def may_edit(post: SparringPost) -> bool:
                           deleted=post.deleted_at is not None, now=utcnow())
 
 
-def groups_of(user_id: int, programme_id: int) -> list[SparringGroup]:
-    """The groups (archived ones too) a person belongs to in a programme; for the calendar and
-    deep links."""
-    return list(
-        db.session.scalars(
-            db.select(SparringGroup)
-            .join(SparringMember, SparringMember.group_id == SparringGroup.id)
-            .where(SparringMember.user_id == user_id, SparringGroup.programme_id == programme_id)
-            .order_by(SparringGroup.name)
-        )
-    )
-
-
 # --------------------------------------------------------------------------------------------
 # People: who may be placed, and where they are now
 # --------------------------------------------------------------------------------------------
-
-
-def _pair_roles(programme_id: int) -> dict[int, tuple[int, str]]:
-    """user id → (mentoring group id, role) for everyone in a pair or group that has not ended."""
-    rows = db.session.execute(
-        db.select(GroupMember.user_id, GroupMember.group_id, GroupMember.role)
-        .join(MentoringGroup, MentoringGroup.id == GroupMember.group_id)
-        .where(MentoringGroup.programme_id == programme_id, MentoringGroup.status != ENDED)
-        .order_by(MentoringGroup.id)
-    )
-    return {user_id: (group_id, role) for user_id, group_id, role in rows}
-
-
-def _registered(programme_id: int) -> list[Registration]:
-    return list(
-        db.session.scalars(
-            db.select(Registration)
-            .options(selectinload(Registration.user), selectinload(Registration.organisation))
-            .join(User, User.id == Registration.user_id)
-            .where(Registration.programme_id == programme_id, Registration.withdrawn_at.is_(None))
-            .order_by(User.family_name, User.given_name, User.id)
-        )
-    )
-
-
-def _placements(programme_id: int) -> dict[int, SparringGroup]:
-    """user id → the open (not archived) group they are in."""
-    rows = db.session.execute(
-        db.select(SparringMember.user_id, SparringGroup)
-        .join(SparringGroup, SparringGroup.id == SparringMember.group_id)
-        .where(SparringGroup.programme_id == programme_id, SparringGroup.archived_at.is_(None))
-    )
-    return {user_id: group for user_id, group in rows}
-
-
-class Candidate:
-    """A registered participant as the group pages show them."""
-
-    def __init__(self, registration: Registration, pair: tuple[int, str] | None):
-        self.registration = registration
-        self.user = registration.user
-        self.pair = pair[0] if pair else None
-        self.role = pair[1] if pair else registration.role_wish
-        self.organisation = registration.organisation
-
-    def fits(self, audience: str) -> bool:
-        return self.role in AUDIENCE_ROLES[audience]
-
-    def as_rule_person(self) -> rules.Person:
-        return rules.Person(
-            self.user.id, self.organisation.code if self.organisation else None, self.pair
-        )
-
-
-def _candidates(programme_id: int) -> dict[int, Candidate]:
-    pairs = _pair_roles(programme_id)
-    return {r.user_id: Candidate(r, pairs.get(r.user_id)) for r in _registered(programme_id)}
-
-
-def _staff_people() -> list[User]:
-    return list(
-        db.session.scalars(
-            db.select(User)
-            .join(Enrolment, Enrolment.user_id == User.id)
-            .where(
-                Enrolment.course_id == g.course.id,
-                Enrolment.role.in_(STAFF),
-                Enrolment.active.is_(True),
-            )
-            .order_by(User.family_name, User.given_name, User.id)
-        )
-    )
-
-
-def _open_groups(programme_id: int) -> list[SparringGroup]:
-    return list(
-        db.session.scalars(
-            db.select(SparringGroup)
-            .where(SparringGroup.programme_id == programme_id, SparringGroup.archived_at.is_(None))
-            .order_by(SparringGroup.audience, SparringGroup.name, SparringGroup.id)
-        )
-    )
 
 
 def _int_list(values) -> list[int]:
@@ -244,7 +143,7 @@ def index():
     if programme is None:
         return render_template("sparring/no_programme.html", title=_("Sparring groups"))
     if not _is_staff():
-        mine = groups_of(g.user.id, programme.id)
+        mine = services.groups_of(g.user.id, programme.id)
         return render_template("sparring/mine.html", programme=programme, groups=mine,
                                audience_names=AUDIENCE_NAMES)
     return _index_page(programme)
@@ -258,8 +157,8 @@ def _index_page(programme, errors: dict | None = None, form: dict | None = None,
             .order_by(SparringGroup.archived_at.is_not(None), SparringGroup.name, SparringGroup.id)
         )
     )
-    candidates = _candidates(programme.id)
-    placed = _placements(programme.id)
+    candidates = services.candidates(programme.id)
+    placed = services.placements(programme.id)
     unplaced = {
         audience: [c for c in candidates.values() if c.user.id not in placed and c.fits(audience)]
         for audience in AUDIENCES
@@ -275,7 +174,7 @@ def _index_page(programme, errors: dict | None = None, form: dict | None = None,
         audience_names=AUDIENCE_NAMES,
         audience_plurals=AUDIENCE_PLURALS,
         unplaced=unplaced,
-        staff=_staff_people(),
+        staff=services.staff_people(g.course.id),
         errors=errors or {},
         form=form or {},
     ), status
@@ -298,12 +197,7 @@ def create():
     facilitator = _facilitator_from(form.get("facilitator_id", ""), errors)
     if errors:
         return _index_page(programme, errors, form.to_dict(), 400)
-    group = SparringGroup(programme_id=programme.id, name=name, audience=audience,
-                          facilitator_id=facilitator.id if facilitator else None)
-    db.session.add(group)
-    db.session.flush()
-    record("sparring.group_created", target=f"sparring_group:{group.id}",
-           details={"audience": audience, "facilitator_id": group.facilitator_id})
+    group = services.create_group(programme.id, name, audience, facilitator.id if facilitator else None)
     db.session.commit()
     flash(_("The group %(name)s was created.", name=name))
     return redirect(url_for("sparring.manage", group_id=group.id), code=303)
@@ -312,7 +206,7 @@ def create():
 def _facilitator_from(value: str, errors: dict) -> User | None:
     if not value:
         return None
-    staff = {str(u.id): u for u in _staff_people()}
+    staff = {str(u.id): u for u in services.staff_people(g.course.id)}
     if value not in staff:
         errors["facilitator_id"] = _("Choose a facilitator from the course's staff.")
         return None
@@ -329,12 +223,12 @@ def assign():
         abort(400)
     include_peers = request.form.get("include_peers") == "1"
     wanted = {"mentor" if audience == MENTORS else "aktori"} | ({"peer"} if include_peers else set())
-    groups = [gr for gr in _open_groups(programme.id) if gr.audience == audience]
+    groups = [gr for gr in services.open_groups(programme.id) if gr.audience == audience]
     if not groups:
         return _index_page(programme, {f"assign_{audience}": _("Create a group for this audience first.")},
                            status=400)
-    candidates = _candidates(programme.id)
-    placed = _placements(programme.id)
+    candidates = services.candidates(programme.id)
+    placed = services.placements(programme.id)
     people = [c.as_rule_person() for c in candidates.values() if c.user.id not in placed and c.role in wanted]
     rule_groups = [
         rules.Group(gr.id, tuple(candidates[m.user_id].as_rule_person() if m.user_id in candidates
@@ -342,17 +236,13 @@ def assign():
         for gr in groups
     ]
     placement = rules.assign(people, rule_groups)
-    for user_id, group_id in placement.items():
-        db.session.add(SparringMember(group_id=group_id, user_id=user_id))
-    if placement:
-        record("sparring.members_assigned", target=f"programme:{programme.id}",
-               details={"audience": audience, "placement": {str(k): v for k, v in placement.items()}})
     try:
-        db.session.commit()
-    except IntegrityError:  # someone was placed by hand in a parallel request
+        services.place(programme.id, audience, placement)
+    except services.GroupsChanged:
         db.session.rollback()
         return _index_page(programme, {f"assign_{audience}": _(
             "The groups changed at the same time. Check the members and try again.")}, status=409)
+    db.session.commit()
     flash(ngettext("%(num)s participant was placed in a group.", "%(num)s participants were placed in groups.",
                    len(placement)))
     together = rules.pairs_together(placement, people, rule_groups)
@@ -370,17 +260,17 @@ def manage(group_id: int):
 
 
 def _manage_page(group: SparringGroup, errors: dict | None = None, status: int = 200):
-    candidates = _candidates(group.programme_id)
-    placed = _placements(group.programme_id)
+    candidates = services.candidates(group.programme_id)
+    placed = services.placements(group.programme_id)
     addable = [c for c in candidates.values() if c.user.id not in placed and c.fits(group.audience)]
-    others = [gr for gr in _open_groups(group.programme_id) if gr.id != group.id]
+    others = [gr for gr in services.open_groups(group.programme_id) if gr.id != group.id]
     return render_template(
         "sparring/manage.html",
         group=group,
         candidates=candidates,
         addable=addable,
         others=others,
-        staff=_staff_people(),
+        staff=services.staff_people(g.course.id),
         audience_names=AUDIENCE_NAMES,
         pair_role_names=PAIR_ROLE_NAMES,
         errors=errors or {},
@@ -417,8 +307,8 @@ def add_members(group_id: int):
     wanted = _int_list(request.form.getlist("user_id"))
     if not wanted:
         return _manage_page(group, {"add": _("Choose at least one participant to add.")}, 400)
-    candidates = _candidates(group.programme_id)
-    placed = _placements(group.programme_id)
+    candidates = services.candidates(group.programme_id)
+    placed = services.placements(group.programme_id)
     for user_id in wanted:
         if user_id not in candidates:
             return _manage_page(group, {"add": _("Only registered participants can be added.")}, 400)
@@ -426,15 +316,13 @@ def add_members(group_id: int):
             return _manage_page(group, {"add": _("%(name)s is already in the group %(group)s. Move them from there.",
                                                  name=candidates[user_id].user.display_name,
                                                  group=placed[user_id].name)}, 400)
-    for user_id in wanted:
-        db.session.add(SparringMember(group_id=group.id, user_id=user_id))
-    record("sparring.members_added", target=f"sparring_group:{group.id}", details={"user_ids": wanted})
     try:
-        db.session.commit()
-    except IntegrityError:  # the same person added in a parallel request
+        services.add_members(group, wanted)
+    except services.GroupsChanged:
         db.session.rollback()
         return _manage_page(group, {"add": _("The groups changed at the same time. Check the members and try again.")},
                             409)
+    db.session.commit()
     flash(_("Participants added: %(n)s.", n=len(wanted)))
     return redirect(url_for("sparring.manage", group_id=group.id), code=303)
 
@@ -455,12 +343,10 @@ def move_member(group_id: int, user_id: int):
         target_id = int(request.form.get("to_group", ""))
     except ValueError:
         return _manage_page(group, {"move": _("Choose the group to move them to.")}, 400)
-    target = next((gr for gr in _open_groups(group.programme_id) if gr.id == target_id and gr.id != group.id), None)
+    target = next((gr for gr in services.open_groups(group.programme_id) if gr.id == target_id and gr.id != group.id), None)
     if target is None:
         return _manage_page(group, {"move": _("Choose the group to move them to.")}, 400)
-    member.group_id = target.id
-    record("sparring.member_moved", target=f"user:{user_id}",
-           details={"from_group_id": group.id, "to_group_id": target.id})
+    services.move_member(member, target)
     db.session.commit()
     flash(_("%(name)s was moved to %(group)s.", name=member.user.display_name, group=target.name))
     return redirect(url_for("sparring.manage", group_id=group.id), code=303)
@@ -472,8 +358,7 @@ def remove_member(group_id: int, user_id: int):
     group = _writable(_staff_group(group_id))
     member = _membership(group, user_id)
     name = member.user.display_name
-    db.session.delete(member)
-    record("sparring.member_removed", target=f"user:{user_id}", details={"group_id": group.id})
+    services.remove_member(member)
     db.session.commit()
     flash(_("%(name)s was removed from the group.", name=name))
     return redirect(url_for("sparring.manage", group_id=group.id), code=303)
@@ -485,16 +370,14 @@ def archive(group_id: int):
     """Archive (or reopen) a group: archived, it is read-only and frees its members for others."""
     group = _staff_group(group_id)
     if group.archived:
-        clashes = [m.user.display_name for m in group.members if m.user_id in _placements(group.programme_id)]
+        clashes = [m.user.display_name for m in group.members if m.user_id in services.placements(group.programme_id)]
         if clashes:
             return _manage_page(group, {"archive": _("Cannot reopen: already in another group: %(names)s.",
                                                      names=", ".join(clashes))}, 400)
-        group.archived_at = None
-        record("sparring.group_reopened", target=f"sparring_group:{group.id}")
+        services.reopen(group)
         flash(_("The group was reopened."))
     else:
-        group.archived_at = utcnow()
-        record("sparring.group_archived", target=f"sparring_group:{group.id}")
+        services.archive(group)
         flash(_("The group was archived."))
     db.session.commit()
     return redirect(url_for("sparring.manage", group_id=group.id), code=303)
@@ -623,8 +506,7 @@ def delete_session(group_id: int, session_id: int):
     item = db.session.get(SparringSession, session_id)
     if item is None or item.group_id != group.id:
         abort(404)
-    db.session.delete(item)
-    record("sparring.session_deleted", target=f"sparring_group:{group.id}", details={"session_id": session_id})
+    services.delete_session(item)
     db.session.commit()
     flash(_("The session was removed."))
     return redirect(url_for("sparring.space", group_id=group.id, _anchor="sessions"), code=303)
@@ -669,8 +551,7 @@ def delete_material(group_id: int, material_id: int):
     item = db.session.get(SparringMaterial, material_id)
     if item is None or item.group_id != group.id:
         abort(404)
-    db.session.delete(item)
-    record("sparring.material_deleted", target=f"sparring_group:{group.id}", details={"material_id": material_id})
+    services.delete_material(item)
     db.session.commit()
     flash(_("The material was removed."))
     return redirect(url_for("sparring.space", group_id=group.id, _anchor="materials"), code=303)
@@ -781,13 +662,7 @@ def delete_post(group_id: int, post_id: int):
     """Soft delete: hidden from everyone, kept for the audit trail."""
     group = _staff_group(group_id)
     post = _post(group, post_id)
-    post.deleted_at = utcnow()
-    post.deleted_by_id = g.user.id
-    record("sparring.post_deleted", target=f"sparring_post:{post.id}",
-           details={"group_id": group.id, "thread_id": post.thread_id, "author_id": post.author_id})
-    if all(p.deleted_at is not None for p in post.thread.posts):
-        post.thread.deleted_at = post.deleted_at
-        post.thread.deleted_by_id = g.user.id
+    services.delete_post(post, g.user.id)
     db.session.commit()
     flash(_("The post was removed."))
     if post.thread.deleted_at is not None:
@@ -800,10 +675,7 @@ def delete_post(group_id: int, post_id: int):
 def delete_thread(group_id: int, thread_id: int):
     group = _staff_group(group_id)
     thread = _thread(group, thread_id)
-    thread.deleted_at = utcnow()
-    thread.deleted_by_id = g.user.id
-    record("sparring.thread_deleted", target=f"sparring_thread:{thread.id}",
-           details={"group_id": group.id, "author_id": thread.author_id})
+    services.delete_thread(thread, g.user.id)
     db.session.commit()
     flash(_("The thread was removed."))
     return redirect(url_for("sparring.space", group_id=group.id, _anchor="discussion"), code=303)

@@ -142,19 +142,47 @@ def test_feed_of_someone_who_left_the_course_is_404(world):
     assert world.app.test_client().get(path).status_code == 404
 
 
-def test_programme_events_follow_the_programme_dates(world):
-    from app.programme.models import Programme
+SETTINGS = {  # the world's programme as its set-up form saves it
+    "name": "Testiohjelma",
+    "registration_opens": "2022-03-01",
+    "registration_closes": "2022-04-15",
+    "kickoff": "2022-05-05",
+    "midpoint": "2022-10-20",
+    "closing": "2023-03-30",
+    "required_meetings": "6",
+    "min_meeting_minutes": "45",
+    "max_meeting_minutes": "75",
+    "languages": ["fi", "sv", "en"],
+}
 
-    world.staff.page("/events/")
-    with world.app.app_context():
-        programme = db.session.get(Programme, world.programme_id)
-        programme.kickoff = date(2022, 5, 6)
-        db.session.commit()
-    world.staff.page("/events/")
+
+def test_programme_events_follow_the_programme_dates(world):
+    from tests.programme.web import post
+
+    response = post(world.staff, f"/programmes/{world.programme_id}", {**SETTINGS, "kickoff": "2022-05-06"})
+    assert response.status_code == 303
     with world.app.app_context():
         kickoff = db.session.scalar(db.select(ProgrammeEvent).filter_by(slot="kickoff"))
         assert to_local(kickoff.starts_at).replace(tzinfo=None) == datetime(2022, 5, 6, 13)
         assert db.session.scalar(db.select(db.func.count(ProgrammeEvent.id))) == 3
+
+
+def test_a_new_programme_gets_its_three_events_and_pages_write_nothing(world):
+    from app.programme.models import Programme
+    from tests.programme.web import post
+
+    with world.app.app_context():
+        db.session.execute(db.delete(ProgrammeEvent))
+        db.session.commit()
+    world.staff.page("/events/")
+    world.staff.page("/calendar/")
+    with world.app.app_context():
+        assert db.session.scalar(db.select(db.func.count(ProgrammeEvent.id))) == 0  # a GET creates nothing
+    assert post(world.staff, "/programmes/new", {**SETTINGS, "name": "Toinen"}).status_code == 303
+    with world.app.app_context():
+        new = db.session.scalar(db.select(Programme).filter_by(name="Toinen"))
+        slots = db.session.scalars(db.select(ProgrammeEvent.slot).filter_by(programme_id=new.id))
+        assert sorted(slots) == ["closing", "kickoff", "midpoint"]
 
 
 def test_the_pair_s_logged_meetings_are_in_its_members_calendars(world):

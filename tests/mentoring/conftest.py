@@ -77,6 +77,7 @@ def programme(app, people, platform):
     from app.core.db import db
     from app.people.models import Course
     from app.programme.models import Programme
+    from app.programme.signals import programme_dates_saved
 
     with app.app_context():
         course = db.session.scalar(db.select(Course).filter_by(issuer=platform.issuer, context_id="2"))
@@ -86,6 +87,8 @@ def programme(app, people, platform):
             midpoint=today - timedelta(days=50), closing=today + timedelta(days=100), required_meetings=6,
         )
         db.session.add(programme)
+        db.session.flush()
+        programme_dates_saved.send(programme)  # as the set-up page does: the events area adds its three
         db.session.commit()
         return programme.id
 

@@ -152,14 +152,33 @@ def test_sessions_and_materials(world):
 
 def test_a_parallel_add_is_a_clear_conflict_not_an_error(world, monkeypatch):
     """Two facilitators adding the same person at once: the unique constraint refuses the second;
-    it gets the page back with a message (simulated by hiding the first placement from the check)."""
-    import app.sparring.routes as routes
+    it gets the page back with a message (simulated by the placements read before the first add)."""
+    from app.sparring import services
 
-    monkeypatch.setattr(routes, "_placements", lambda programme_id: {})
+    monkeypatch.setattr(services, "placements", lambda programme_id: {})
     a = world.groups["A"]
     response = world.post(world.staff, f"/sparring/groups/{a}/members", {"user_id": str(world.users["p3"])})
     assert response.status_code == 409
     assert 'class="error-message"' in response.get_data(as_text=True)
+    assert members(world, "A") == {world.users["p1"], world.users["p3"]}
+
+
+def test_adding_someone_placed_meanwhile_raises_groups_changed(world):
+    """The service writes what the caller checked; a person a parallel request put in the same group
+    since is refused by the unique constraint as GroupsChanged, not an IntegrityError."""
+    import pytest
+
+    from app.sparring import services
+
+    with world.app.app_context():
+        a = db.session.get(SparringGroup, world.groups["A"])
+        aino = world.users["p1"]  # already in A
+        with pytest.raises(services.GroupsChanged):
+            services.add_members(a, [aino])
+        db.session.rollback()
+        with pytest.raises(services.GroupsChanged):
+            services.place(a.programme_id, a.audience, {aino: a.id})
+        db.session.rollback()
     assert members(world, "A") == {world.users["p1"], world.users["p3"]}
 
 

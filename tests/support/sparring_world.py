@@ -7,6 +7,7 @@ from app.core.db import db
 from app.groups.models import PUBLISHED, GroupMember, MentoringGroup
 from app.people.models import Course, User
 from app.programme.models import Organisation, Programme, Registration
+from app.programme.signals import programme_dates_saved
 from app.sparring.models import SparringGroup, SparringMember
 from tests.support.lti_double import INSTRUCTOR, LEARNER
 from tests.support.web import Viewer, launch
@@ -57,6 +58,7 @@ def build_world(app, platform) -> World:
                               midpoint=date(2022, 10, 20), closing=date(2023, 3, 30))
         db.session.add(programme)
         db.session.flush()
+        programme_dates_saved.send(programme)  # as the set-up page does: the events area adds its three
         orgs = {}
         for i, code in enumerate(("SYKE", "LUKE")):
             orgs[code] = Organisation(programme_id=programme.id, code=code, name_fi=code, position=i)
