@@ -157,7 +157,7 @@ SETTINGS = {  # the world's programme as its set-up form saves it
 
 
 def test_programme_events_follow_the_programme_dates(world):
-    from tests.programme.web import post
+    from tests.support.programme_web import post
 
     response = post(world.staff, f"/programmes/{world.programme_id}", {**SETTINGS, "kickoff": "2022-05-06"})
     assert response.status_code == 303
@@ -169,7 +169,7 @@ def test_programme_events_follow_the_programme_dates(world):
 
 def test_a_new_programme_gets_its_three_events_and_pages_write_nothing(world):
     from app.programme.models import Programme
-    from tests.programme.web import post
+    from tests.support.programme_web import post
 
     with world.app.app_context():
         db.session.execute(db.delete(ProgrammeEvent))
