@@ -62,8 +62,9 @@ def create_app(config: dict | None = None) -> Flask:
     from .lti.keys import KeyStore
     from .lti.platform_keys import PlatformKeyCache
     from app.core.sessions import TokenSessionInterface
+    from .people.models import Course, Enrolment, User
 
-    app.session_interface = TokenSessionInterface()
+    app.session_interface = TokenSessionInterface(User, Course, Enrolment)
     app.extensions["lti_keys"] = KeyStore(
         app.config["LTI_KEY_DIR"], app.config["LTI_KEY_GRACE_SECONDS"]
     )

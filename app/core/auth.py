@@ -3,7 +3,7 @@ from functools import wraps
 
 from flask import abort, g, session
 
-from app.people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT
+from .roles import ADMINISTRATOR, FACILITATOR, PARTICIPANT
 
 
 def load_current_user() -> None:

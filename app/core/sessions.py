@@ -24,7 +24,6 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from .db import db
 from app.core.clock import utcnow
-from app.people.models import Course, Enrolment, User
 from .security import allow_framing_by
 
 TOKEN_PARAM = "s"
@@ -75,20 +74,6 @@ def request_token() -> str | None:
     return token if token and len(token) <= 128 else None
 
 
-# Built once: every request runs this statement. The session, its person and course, and the
-# enrolment's current role and state in one query.
-_SESSION_BY_ID = (
-    db.select(
-        WebSession.data, WebSession.created_at, WebSession.expires_at, WebSession.course_id,
-        WebSession.role, User, Course, Enrolment.role.label("enrolment_role"), Enrolment.active,
-    )
-    .join(User, User.id == WebSession.user_id)
-    .outerjoin(Course, Course.id == WebSession.course_id)
-    .outerjoin(Enrolment, (Enrolment.course_id == WebSession.course_id) & (Enrolment.user_id == WebSession.user_id))
-    .where(WebSession.id == db.bindparam("id"))
-)
-
-
 def session_alive(created_at, expires_at, now, absolute_seconds: int) -> bool:
     """Neither idle past its expiry nor older than the absolute lifetime."""
     return expires_at > now and created_at + timedelta(seconds=absolute_seconds) > now
@@ -100,10 +85,26 @@ def next_expiry(created_at, now, idle_seconds: int, absolute_seconds: int):
 
 
 class TokenSessionInterface(SessionInterface):
+    def __init__(self, user, course, enrolment):
+        """``user``, ``course`` and ``enrolment`` are people's models, passed in by the app factory
+        so that core imports no area."""
+        # Built once: every request runs this statement. The session, its person and course, and
+        # the enrolment's current role and state in one query.
+        self._session_by_id = (
+            db.select(
+                WebSession.data, WebSession.created_at, WebSession.expires_at, WebSession.course_id,
+                WebSession.role, user, course, enrolment.role.label("enrolment_role"), enrolment.active,
+            )
+            .join(user, user.id == WebSession.user_id)
+            .outerjoin(course, course.id == WebSession.course_id)
+            .outerjoin(enrolment, (enrolment.course_id == WebSession.course_id) & (enrolment.user_id == WebSession.user_id))
+            .where(WebSession.id == db.bindparam("id"))
+        )
+
     def open_session(self, app, request):
         token = request_token()
         if token:
-            row = db.session.execute(_SESSION_BY_ID, {"id": _hash(token)}).first()
+            row = db.session.execute(self._session_by_id, {"id": _hash(token)}).first()
             if row is None:
                 return TokenSession()
             if row.course_id is None:
@@ -115,7 +116,7 @@ class TokenSessionInterface(SessionInterface):
             if role and session_alive(row.created_at, row.expires_at, utcnow(), app.config["SESSION_ABSOLUTE_SECONDS"]):
                 g.session_token = token
                 return TokenSession(row.data, token=token, created_at=row.created_at,
-                                    user=row.User, course=row.Course, role=role)
+                                    user=row[5], course=row[6], role=role)  # the person and course, by position
             # The "session has ended" page still shows inside the platform's frame.
             allow_framing_by(row.data.get("frame_origins"))
         return TokenSession()
