@@ -82,7 +82,9 @@ def create_app(config: dict | None = None) -> Flask:
     from .events.routes import bp as events_bp
     from .lti.routes import bp as lti_bp
     from .matching.routes import bp as matching_bp
+    from .events import services as events_services
     from .mentoring import journal as mentoring_journal
+    from .programme import timeline as programme_timeline
     from .mentoring.routes import bp as mentoring_bp
     from .programme.routes import bp as programme_bp
     from .sparring.routes import bp as sparring_bp
@@ -92,6 +94,7 @@ def create_app(config: dict | None = None) -> Flask:
                       events_bp, calendar_bp, privacy_bp, admin_bp):
         app.register_blueprint(blueprint)
     mentoring_journal.init_app(app)
+    programme_timeline.register(app, events_services.timeline)
     content.init_app(app)
     web.init_app(app)
     security.init_app(app)

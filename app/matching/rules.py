@@ -94,12 +94,14 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 import numpy as np
 from scipy import sparse
 from scipy.optimize import linear_sum_assignment
+
+from app.core.msgid import N_
+from app.programme.kinds import FORM_LABELS, ROLE_LABELS, Form, Role
 
 __all__ = [
     "Form",
@@ -128,31 +130,8 @@ __all__ = [
 ]
 
 
-def N_(message: str) -> str:
-    """Mark ``message`` for extraction (``N_`` is one of pybabel's default keywords); no translation."""
-    return message
-
-
 # --------------------------------------------------------------------------------------------------
 # Input
-
-
-class Role(StrEnum):
-    """A role wish (registration) or a role in a group (then never ``ANY``)."""
-
-    MENTOR = "mentor"
-    AKTORI = "aktori"
-    PEER = "peer"
-    ANY = "any"
-
-
-class Form(StrEnum):
-    """A form of mentoring."""
-
-    TRADITIONAL = "traditional"
-    REVERSE = "reverse"
-    GROUP = "group"
-    PEER = "peer"
 
 
 _FORM_ORDER = (Form.TRADITIONAL, Form.REVERSE, Form.GROUP, Form.PEER)
@@ -379,18 +358,6 @@ _TEMPLATES: dict[str, str] = {
     "must_not_pair": N_("%(a)s and %(b)s must not be paired"),
 }
 
-FORM_LABELS = {
-    Form.TRADITIONAL: N_("traditional mentoring"),
-    Form.REVERSE: N_("reverse mentoring"),
-    Form.GROUP: N_("group mentoring"),
-    Form.PEER: N_("peer mentoring"),
-}
-ROLE_LABELS = {
-    Role.MENTOR: N_("mentor"),
-    Role.AKTORI: N_("aktori"),
-    Role.PEER: N_("peer"),
-    Role.ANY: N_("any role"),
-}
 CAUSE_LABELS = {
     "must_not_pair": N_("they must not be paired"),
     "no_shared_language": N_("no shared language"),

@@ -28,10 +28,10 @@ from app.core.audit import record
 from app.core.auth import MEMBERS, STAFF, login_required
 from ..content import get_library
 from app.core.db import db
-from ..events.services import ensure_programme_events, event_title, programme_events
+from app.programme.kinds import FORM_LABELS, ROLE_LABELS, Form, Role
 from app.groups.models import PUBLISHED, MentoringGroup
-from ..matching.rules import FORM_LABELS, ROLE_LABELS, Form, Role
 from ..people.models import PARTICIPANT
+from app.programme import timeline as programme_timeline
 from app.programme.services import current_programme, current_programme_or_404 as _programme
 from . import journal, rules, services
 from .models import AGREEMENT_SECTIONS, JournalEntry, Meeting, MeetingChange, MeetingCount
@@ -43,7 +43,7 @@ bp = Blueprint("mentoring", __name__, url_prefix="/mentoring", template_folder="
 
 
 def form_name(form: str) -> str:
-    """A form of mentoring in words (the matching area's labels)."""
+    """A form of mentoring in words (the programme's labels)."""
     return gettext(FORM_LABELS[Form(form)]) if form in Form.__members__.values() else form
 
 
@@ -345,10 +345,8 @@ def _group_page(group: MentoringGroup, others=(), status: int = 200, **extra):
         (c, sum(1 for item in c.items if item.id in ticks), len(c.items)) for c in library.checklists().values()
     ]
     today = clock.helsinki_today()
-    # The programme's events: kickoff, midpoint and closing (created from the set-up's dates if
-    # the events area has not yet) and any lectures or peer meetings the facilitators added.
-    ensure_programme_events(programme)
-    timeline = [(event_title(e), clock.utc_to_helsinki(e.starts_at).date()) for e in programme_events(programme.id)]
+    # The programme's events (the events area provides them, see app.programme.timeline).
+    timeline = programme_timeline.timeline(programme)
     return render_template(
         "mentoring/group.html",
         group=group,
