@@ -24,10 +24,12 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 from flask_babel import get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
+from app.core import refusals
 from app.core.audit import record
 from app.core.auth import MEMBERS, STAFF, login_required
 from ..content import get_library
 from app.core.db import db
+from app.core.refusals import Refused
 from app.programme.kinds import FORM_LABELS, ROLE_LABELS, Form, Role
 from app.groups.models import PUBLISHED, MentoringGroup
 from ..people.models import PARTICIPANT
@@ -35,7 +37,7 @@ from app.programme import timeline as programme_timeline
 from app.programme.services import current_programme, current_programme_or_404 as _programme
 from . import journal, rules, services
 from .models import AGREEMENT_SECTIONS, JournalEntry, Meeting, MeetingChange, MeetingCount
-from .services import MeetingInput, Refused
+from .services import MeetingInput
 
 bp = Blueprint("mentoring", __name__, url_prefix="/mentoring", template_folder="templates")
 
@@ -137,16 +139,15 @@ FLAGS = {
 }
 
 
-# How a refusal answers: a request that may not be made (403), one the state no longer allows (409),
-# or input to fix (422).
+# How a refusal answers when not 403 (app.core.refusals): the state no longer allows it (409) or
+# input to fix (422).
 REFUSAL_STATUS = {
     "group_ended": 409, "meeting_counted": 409, "change_pending": 409, "change_decided": 409,
     "change_conflict": 409, "reason_missing": 422, "reason_too_long": 422,
 }
 
 
-def refusal_status(refused: Refused) -> int:
-    return REFUSAL_STATUS.get(refused.code, 403)
+refusals.register(REFUSALS, REFUSAL_STATUS)
 
 
 def _param(value):
@@ -159,11 +160,6 @@ def _param(value):
 def problem_text(problem) -> str:
     params = {k: _param(v) for k, v in problem.params.items()}
     return PROBLEMS[problem.code] % params if params else str(PROBLEMS[problem.code])
-
-
-def refusal_text(refusal: Refused) -> str:
-    message = REFUSALS[refusal.code]
-    return message % refusal.params if refusal.params else str(message)
 
 
 def _date(value: date) -> str:
@@ -408,8 +404,8 @@ def end(group_id: int):
     except Refused as refused:
         db.session.rollback()
         if g.role in STAFF:
-            return _staff_group_page(group, 422, error=refusal_text(refused))
-        return _group_page(group, status=422, end_error=refusal_text(refused))
+            return _staff_group_page(group, 422, error=refused.text())
+        return _group_page(group, status=422, end_error=refused.text())
     if g.role in STAFF:
         # The reason is kept on the group for facilitators; the audit log names only the act.
         record("mentoring.end", target=f"mentoring_group:{group.id}")
@@ -513,11 +509,11 @@ def _save_meeting(group, meeting=None, purpose="log"):
             saved, check = services.facilitator_correct(meeting, g.user.id, data, request.form.get("reason", ""))
     except Refused as refused:
         db.session.rollback()
-        status = refusal_status(refused)
+        status = refused.status
         if status == 403:
             abort(403)
         field = "reason" if refused.code.startswith("reason") else "form"
-        return _meeting_form(group, meeting, _form_values(), {field: [refusal_text(refused)]}, status, purpose)
+        return _meeting_form(group, meeting, _form_values(), {field: [refused.text()]}, status, purpose)
     if errors or saved is None:
         db.session.rollback()
         for problem in check.problems:
@@ -575,7 +571,7 @@ def confirm_meeting(group_id: int, meeting_id: int):
         services.confirm_meeting(meeting, g.user.id)
     except Refused as refused:
         db.session.rollback()
-        return _group_page(group, status=refusal_status(refused), meeting_error=(meeting.id, refusal_text(refused)))
+        return _group_page(group, status=refused.status, meeting_error=(meeting.id, refused.text()))
     db.session.commit()
     return _back(group, f"meeting-{meeting.id}")
 
@@ -589,7 +585,7 @@ def dispute_meeting(group_id: int, meeting_id: int):
         services.dispute_meeting(meeting, g.user.id, request.form.get("reason", ""))
     except Refused as refused:
         db.session.rollback()
-        return _group_page(group, status=refusal_status(refused), meeting_error=(meeting.id, refusal_text(refused)),
+        return _group_page(group, status=refused.status, meeting_error=(meeting.id, refused.text()),
                            reason=request.form.get("reason", ""))
     db.session.commit()
     return _back(group, f"meeting-{meeting.id}")
@@ -608,7 +604,7 @@ def delete_meeting(group_id: int, meeting_id: int):
             services.delete_meeting(meeting, g.user.id)
     except Refused as refused:
         db.session.rollback()
-        return _group_page(group, status=refusal_status(refused), meeting_error=(meeting.id, refusal_text(refused)))
+        return _group_page(group, status=refused.status, meeting_error=(meeting.id, refused.text()))
     db.session.commit()
     return _back(group, f"change-{change.id}" if counted else "meetings")
 
@@ -632,7 +628,7 @@ def _answer_change(group_id: int, change_id: int, answer):
         answer(change, g.user.id)
     except Refused as refused:
         db.session.rollback()
-        return _group_page(group, status=refusal_status(refused), change_error=(change.id, refusal_text(refused)))
+        return _group_page(group, status=refused.status, change_error=(change.id, refused.text()))
     db.session.commit()
     return _back(group, "changes")
 
@@ -680,8 +676,8 @@ def override_delete(group_id: int, meeting_id: int):
     except Refused as refused:
         db.session.rollback()
         values = _meeting_form_values(meeting) | {"delete_reason": request.form.get("reason", "")}
-        return _meeting_form(group, meeting, values, {"delete_reason": [refusal_text(refused)]},
-                             refusal_status(refused), "override")
+        return _meeting_form(group, meeting, values, {"delete_reason": [refused.text()]},
+                             refused.status, "override")
     db.session.commit()
     return _back(group, "changes")
 
@@ -752,7 +748,7 @@ def edit_agreement(group_id: int):
                 texts=texts,
                 base=current.number if (conflict and current) else base,
                 newer=current if conflict else None,
-                error=refusal_text(refused),
+                error=refused.text(),
             ), 409 if conflict else 422
         db.session.commit()
         return redirect(url_for("mentoring.agreement", group_id=group.id, saved=1), 303)
@@ -783,7 +779,7 @@ def accept_agreement(group_id: int):
         services.accept_agreement(group, g.user.id, number)
     except Refused as refused:
         db.session.rollback()
-        return _agreement_page(group, status=409, error=refusal_text(refused))
+        return _agreement_page(group, status=409, error=refused.text())
     db.session.commit()
     return redirect(url_for("mentoring.agreement", group_id=group.id, accepted=1), 303)
 
