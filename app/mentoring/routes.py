@@ -346,6 +346,8 @@ def _group_page(group: MentoringGroup, others=(), status: int = 200, **extra):
     return render_template(
         "mentoring/group.html",
         group=group,
+        # Whether meetings may be logged and the pair ended (the services refuse both otherwise).
+        active=group.status == PUBLISHED,
         programme=programme,
         meetings=meetings,
         facts=facts,
