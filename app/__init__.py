@@ -62,8 +62,9 @@ def create_app(config: dict | None = None) -> Flask:
     from .lti.keys import KeyStore
     from .lti.platform_keys import PlatformKeyCache
     from app.core.sessions import TokenSessionInterface
+    from .people.models import Course, Enrolment, User
 
-    app.session_interface = TokenSessionInterface()
+    app.session_interface = TokenSessionInterface(User, Course, Enrolment)
     app.extensions["lti_keys"] = KeyStore(
         app.config["LTI_KEY_DIR"], app.config["LTI_KEY_GRACE_SECONDS"]
     )
@@ -81,7 +82,9 @@ def create_app(config: dict | None = None) -> Flask:
     from .events.routes import bp as events_bp
     from .lti.routes import bp as lti_bp
     from .matching.routes import bp as matching_bp
+    from .events import services as events_services
     from .mentoring import journal as mentoring_journal
+    from .programme import timeline as programme_timeline
     from .mentoring.routes import bp as mentoring_bp
     from .programme.routes import bp as programme_bp
     from .sparring.routes import bp as sparring_bp
@@ -96,6 +99,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     mentoring_journal.init_app(app)
     events.init_app(app)
+    programme_timeline.register(app, events_services.timeline)
     content.init_app(app)
     # What each area offers for deep linking, in the order the picker lists it.
     lti_placements.register(app, *mentoring_placements.OFFERS, *content_placements.OFFERS, *sparring_placements.OFFERS)

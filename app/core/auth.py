@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from flask import abort, g, session
 
-from app.people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT
+from .roles import ADMINISTRATOR, FACILITATOR, PARTICIPANT
 
 if TYPE_CHECKING:
     from .sessions import TokenSession

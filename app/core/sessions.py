@@ -25,7 +25,6 @@ from werkzeug.datastructures import CallbackDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.core.clock import utcnow
-from app.people.models import Course, Enrolment, User
 
 from .db import db
 from .security import allow_framing_by
@@ -54,7 +53,7 @@ def _hash(token: str) -> str:
 
 class TokenSession(CallbackDict[str, Any], SessionMixin):
     def __init__(self, initial: dict[str, Any] | None = None, token: str | None = None,
-                 created_at: datetime | None = None, user: User | None = None, course: Course | None = None,
+                 created_at: datetime | None = None, user: Any = None, course: Any = None,
                  role: str | None = None) -> None:
         def on_update(self: TokenSession) -> None:
             self.modified = True
@@ -80,20 +79,6 @@ def request_token() -> str | None:
     return token if token and len(token) <= 128 else None
 
 
-# Built once: every request runs this statement. The session, its person and course, and the
-# enrolment's current role and state in one query.
-_SESSION_BY_ID = (
-    db.select(
-        WebSession.data, WebSession.created_at, WebSession.expires_at, WebSession.course_id,
-        WebSession.role, User, Course, Enrolment.role.label("enrolment_role"), Enrolment.active,
-    )
-    .join(User, User.id == WebSession.user_id)
-    .outerjoin(Course, Course.id == WebSession.course_id)
-    .outerjoin(Enrolment, (Enrolment.course_id == WebSession.course_id) & (Enrolment.user_id == WebSession.user_id))
-    .where(WebSession.id == db.bindparam("id"))
-)
-
-
 def session_alive(created_at: datetime, expires_at: datetime, now: datetime, absolute_seconds: int) -> bool:
     """Neither idle past its expiry nor older than the absolute lifetime."""
     return expires_at > now and created_at + timedelta(seconds=absolute_seconds) > now
@@ -105,10 +90,26 @@ def next_expiry(created_at: datetime, now: datetime, idle_seconds: int, absolute
 
 
 class TokenSessionInterface(SessionInterface):
+    def __init__(self, user, course, enrolment):
+        """``user``, ``course`` and ``enrolment`` are people's models, passed in by the app factory
+        so that core imports no area."""
+        # Built once: every request runs this statement. The session, its person and course, and
+        # the enrolment's current role and state in one query.
+        self._session_by_id = (
+            db.select(
+                WebSession.data, WebSession.created_at, WebSession.expires_at, WebSession.course_id,
+                WebSession.role, user, course, enrolment.role.label("enrolment_role"), enrolment.active,
+            )
+            .join(user, user.id == WebSession.user_id)
+            .outerjoin(course, course.id == WebSession.course_id)
+            .outerjoin(enrolment, (enrolment.course_id == WebSession.course_id) & (enrolment.user_id == WebSession.user_id))
+            .where(WebSession.id == db.bindparam("id"))
+        )
+
     def open_session(self, app: Flask, request: Request) -> TokenSession:
         token = request_token()
         if token:
-            row = db.session.execute(_SESSION_BY_ID, {"id": _hash(token)}).first()
+            row = db.session.execute(self._session_by_id, {"id": _hash(token)}).first()
             if row is None:
                 return TokenSession()
             if row.course_id is None:
@@ -120,7 +121,7 @@ class TokenSessionInterface(SessionInterface):
             if role and session_alive(row.created_at, row.expires_at, utcnow(), app.config["SESSION_ABSOLUTE_SECONDS"]):
                 g.session_token = token
                 return TokenSession(row.data, token=token, created_at=row.created_at,
-                                    user=row.User, course=row.Course, role=role)
+                                    user=row[5], course=row[6], role=role)  # the person and course, by position
             # The "session has ended" page still shows inside the platform's frame.
             allow_framing_by(row.data.get("frame_origins"))
         return TokenSession()

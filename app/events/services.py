@@ -1,6 +1,6 @@
 """The programme's events as other parts of the tool use them (pages, calendar, demo), and the
 "Programme events" gradebook score that follows any change in events or attendance."""
-from datetime import time
+from datetime import date, time
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -67,6 +67,13 @@ def programme_events(programme_id: int) -> list[ProgrammeEvent]:
 
 def event_title(event: ProgrammeEvent) -> str:
     return event.title or str(KIND_NAMES.get(event.kind, event.kind))
+
+
+def timeline(programme: Programme) -> list[tuple[str, date]]:
+    """The programme's events by name and Helsinki date, for ``app.programme.timeline``: kickoff,
+    midpoint and closing (created when the set-up's dates are saved) and any the facilitators
+    added."""
+    return [(event_title(e), utc_to_helsinki(e.starts_at).date()) for e in programme_events(programme.id)]
 
 
 def recompute_attendance_scores(programme: Programme) -> set[int]:

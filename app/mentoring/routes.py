@@ -24,19 +24,20 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 from flask_babel import get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
+from app.core import refusals
 from app.core.audit import record
 from app.core.auth import MEMBERS, STAFF, login_required
 from ..content import get_library
 from app.core.db import db
-from ..events.services import event_title, programme_events
+from app.core.refusals import Refused
+from app.programme.kinds import FORM_LABELS, ROLE_LABELS, Form, Role
 from app.groups.models import PUBLISHED, MentoringGroup
-from ..matching.engine.reasons import FORM_LABELS, ROLE_LABELS
-from ..matching.engine.types import Form, Role
 from ..people.models import PARTICIPANT
+from app.programme import timeline as programme_timeline
 from app.programme.services import current_programme, current_programme_or_404 as _programme
 from . import journal, rules, services
 from .models import AGREEMENT_SECTIONS, JournalEntry, Meeting, MeetingChange, MeetingCount
-from .services import MeetingInput, Refused
+from .services import MeetingInput
 
 bp = Blueprint("mentoring", __name__, url_prefix="/mentoring", template_folder="templates")
 
@@ -44,7 +45,7 @@ bp = Blueprint("mentoring", __name__, url_prefix="/mentoring", template_folder="
 
 
 def form_name(form: str) -> str:
-    """A form of mentoring in words (the matching area's labels)."""
+    """A form of mentoring in words (the programme's labels)."""
     return gettext(FORM_LABELS[Form(form)]) if form in Form.__members__.values() else form
 
 
@@ -138,16 +139,15 @@ FLAGS = {
 }
 
 
-# How a refusal answers: a request that may not be made (403), one the state no longer allows (409),
-# or input to fix (422).
+# How a refusal answers when not 403 (app.core.refusals): the state no longer allows it (409) or
+# input to fix (422).
 REFUSAL_STATUS = {
     "group_ended": 409, "meeting_counted": 409, "change_pending": 409, "change_decided": 409,
     "change_conflict": 409, "reason_missing": 422, "reason_too_long": 422,
 }
 
 
-def refusal_status(refused: Refused) -> int:
-    return REFUSAL_STATUS.get(refused.code, 403)
+refusals.register(REFUSALS, REFUSAL_STATUS)
 
 
 def _param(value):
@@ -160,11 +160,6 @@ def _param(value):
 def problem_text(problem) -> str:
     params = {k: _param(v) for k, v in problem.params.items()}
     return PROBLEMS[problem.code] % params if params else str(PROBLEMS[problem.code])
-
-
-def refusal_text(refusal: Refused) -> str:
-    message = REFUSALS[refusal.code]
-    return message % refusal.params if refusal.params else str(message)
 
 
 def _date(value: date) -> str:
@@ -346,12 +341,13 @@ def _group_page(group: MentoringGroup, others=(), status: int = 200, **extra):
         (c, sum(1 for item in c.items if item.id in ticks), len(c.items)) for c in library.checklists().values()
     ]
     today = clock.helsinki_today()
-    # The programme's events: kickoff, midpoint and closing (created when the set-up's dates are
-    # saved) and any lectures or peer meetings the facilitators added.
-    timeline = [(event_title(e), clock.utc_to_helsinki(e.starts_at).date()) for e in programme_events(programme.id)]
+    # The programme's events (the events area provides them, see app.programme.timeline).
+    timeline = programme_timeline.timeline(programme)
     return render_template(
         "mentoring/group.html",
         group=group,
+        # Whether meetings may be logged and the pair ended (the services refuse both otherwise).
+        active=group.status == PUBLISHED,
         programme=programme,
         meetings=meetings,
         facts=facts,
@@ -410,8 +406,8 @@ def end(group_id: int):
     except Refused as refused:
         db.session.rollback()
         if g.role in STAFF:
-            return _staff_group_page(group, 422, error=refusal_text(refused))
-        return _group_page(group, status=422, end_error=refusal_text(refused))
+            return _staff_group_page(group, 422, error=refused.text())
+        return _group_page(group, status=422, end_error=refused.text())
     if g.role in STAFF:
         # The reason is kept on the group for facilitators; the audit log names only the act.
         record("mentoring.end", target=f"mentoring_group:{group.id}")
@@ -515,11 +511,11 @@ def _save_meeting(group, meeting=None, purpose="log"):
             saved, check = services.facilitator_correct(meeting, g.user.id, data, request.form.get("reason", ""))
     except Refused as refused:
         db.session.rollback()
-        status = refusal_status(refused)
+        status = refused.status
         if status == 403:
             abort(403)
         field = "reason" if refused.code.startswith("reason") else "form"
-        return _meeting_form(group, meeting, _form_values(), {field: [refusal_text(refused)]}, status, purpose)
+        return _meeting_form(group, meeting, _form_values(), {field: [refused.text()]}, status, purpose)
     if errors or saved is None:
         db.session.rollback()
         for problem in check.problems:
@@ -577,7 +573,7 @@ def confirm_meeting(group_id: int, meeting_id: int):
         services.confirm_meeting(meeting, g.user.id)
     except Refused as refused:
         db.session.rollback()
-        return _group_page(group, status=refusal_status(refused), meeting_error=(meeting.id, refusal_text(refused)))
+        return _group_page(group, status=refused.status, meeting_error=(meeting.id, refused.text()))
     db.session.commit()
     return _back(group, f"meeting-{meeting.id}")
 
@@ -591,7 +587,7 @@ def dispute_meeting(group_id: int, meeting_id: int):
         services.dispute_meeting(meeting, g.user.id, request.form.get("reason", ""))
     except Refused as refused:
         db.session.rollback()
-        return _group_page(group, status=refusal_status(refused), meeting_error=(meeting.id, refusal_text(refused)),
+        return _group_page(group, status=refused.status, meeting_error=(meeting.id, refused.text()),
                            reason=request.form.get("reason", ""))
     db.session.commit()
     return _back(group, f"meeting-{meeting.id}")
@@ -610,7 +606,7 @@ def delete_meeting(group_id: int, meeting_id: int):
             services.delete_meeting(meeting, g.user.id)
     except Refused as refused:
         db.session.rollback()
-        return _group_page(group, status=refusal_status(refused), meeting_error=(meeting.id, refusal_text(refused)))
+        return _group_page(group, status=refused.status, meeting_error=(meeting.id, refused.text()))
     db.session.commit()
     return _back(group, f"change-{change.id}" if counted else "meetings")
 
@@ -634,7 +630,7 @@ def _answer_change(group_id: int, change_id: int, answer):
         answer(change, g.user.id)
     except Refused as refused:
         db.session.rollback()
-        return _group_page(group, status=refusal_status(refused), change_error=(change.id, refusal_text(refused)))
+        return _group_page(group, status=refused.status, change_error=(change.id, refused.text()))
     db.session.commit()
     return _back(group, "changes")
 
@@ -682,8 +678,8 @@ def override_delete(group_id: int, meeting_id: int):
     except Refused as refused:
         db.session.rollback()
         values = _meeting_form_values(meeting) | {"delete_reason": request.form.get("reason", "")}
-        return _meeting_form(group, meeting, values, {"delete_reason": [refusal_text(refused)]},
-                             refusal_status(refused), "override")
+        return _meeting_form(group, meeting, values, {"delete_reason": [refused.text()]},
+                             refused.status, "override")
     db.session.commit()
     return _back(group, "changes")
 
@@ -754,7 +750,7 @@ def edit_agreement(group_id: int):
                 texts=texts,
                 base=current.number if (conflict and current) else base,
                 newer=current if conflict else None,
-                error=refusal_text(refused),
+                error=refused.text(),
             ), 409 if conflict else 422
         db.session.commit()
         return redirect(url_for("mentoring.agreement", group_id=group.id, saved=1), 303)
@@ -785,7 +781,7 @@ def accept_agreement(group_id: int):
         services.accept_agreement(group, g.user.id, number)
     except Refused as refused:
         db.session.rollback()
-        return _agreement_page(group, status=409, error=refusal_text(refused))
+        return _agreement_page(group, status=409, error=refused.text())
     db.session.commit()
     return redirect(url_for("mentoring.agreement", group_id=group.id, accepted=1), 303)
 

@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.core.audit import record
+from app.core.refusals import Refused
 from app.core.db import db
 from app.core.i18n import normalise_locale
 from ..lti.gradebook import publish_score
@@ -61,15 +62,6 @@ AGREEMENT_SECTION_MAX = 5000
 def resource_id(programme: Programme) -> str:
     """The graded activity's resource id in the gradebook (one per programme)."""
     return f"mentoring:{programme.id}"
-
-
-class Refused(Exception):
-    """A change that cannot be made as asked; ``code`` names why (the web layer words it)."""
-
-    def __init__(self, code: str, **params):
-        super().__init__(code)
-        self.code = code
-        self.params = params
 
 
 # --------------------------------------------------------------------------------------------

@@ -4,10 +4,8 @@ from flask_babel import gettext
 from app.core.db import db
 from app.core.clock import utcnow
 
-PARTICIPANT = "participant"
-FACILITATOR = "facilitator"
-ADMINISTRATOR = "administrator"
-GUEST = "guest"  # a launch whose roles give no access (observers, unknown or no roles)
+from app.core.roles import ADMINISTRATOR, FACILITATOR, GUEST, PARTICIPANT  # noqa: F401 (people's roles, defined in core)
+
 ERASED_SUBJECT_PREFIX = "erased:"  # an erased person's account (app.admin.privacy.erase_person)
 
 

@@ -12,11 +12,10 @@ from app.core.i18n import current_language
 from app.core.auth import STAFF, login_required
 from app.core.db import db
 from app.core.clock import utcnow
-from ..matching.engine import reasons as matching_rules
 from ..matching import services as matching
 from ..mentoring import services as mentoring
 from ..people.models import PARTICIPANT
-from . import rules, services
+from . import kinds, rules, services
 from .services import current_programme, staff_programme
 from .signals import programme_dates_saved
 from app.core.labels import FORM_LABELS, LANGUAGE_LABELS, ROLE_WISH_LABELS
@@ -39,8 +38,8 @@ def programme_labels():
         "role_wish_labels": ROLE_WISH_LABELS,
         "form_labels": FORM_LABELS,
         # Short labels (message ids: templates translate them with _()).
-        "role_short": {str(k): v for k, v in matching_rules.ROLE_LABELS.items()},
-        "form_short": {str(k): v for k, v in matching_rules.FORM_LABELS.items()},
+        "role_short": {str(k): v for k, v in kinds.ROLE_LABELS.items()},
+        "form_short": {str(k): v for k, v in kinds.FORM_LABELS.items()},
         "locale_code": current_language,
     }
 

@@ -12,10 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-
-def N_(message: str) -> str:
-    """Mark ``message`` for extraction; no translation here."""
-    return message
+from app.core.msgid import N_
 
 
 Problem = tuple[str, str, dict]

@@ -189,3 +189,21 @@ def test_facilitator_ends_a_pair(app, people, pair):
     with app.app_context():
         entry = db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "mentoring.end"))
         assert entry.target == f"mentoring_group:{pair}" and entry.actor_id == people["staff"].user_id
+
+
+def test_group_page_shows_the_programme_timeline_from_the_events_area(people, pair):
+    """Mentoring imports no events: the timeline comes through app.programme.timeline."""
+    page = text(people["aktori"].page(f"/mentoring/groups/{pair}"))
+    names = ["Aloitustilaisuus", "Puolivälitilaisuus", "Päätöstilaisuus"]
+    assert all(name in page for name in names)
+    assert [page.index(name) for name in names] == sorted(page.index(name) for name in names)
+
+
+def test_only_an_active_pairs_page_offers_logging_and_ending(app, people, programme):
+    active = make_group(app, programme, [(people["mentor"], "mentor"), (people["aktori"], "aktori")])
+    ended = make_group(app, programme, [(people["mentor"], "mentor"), (people["outsider"], "aktori")])
+    assert people["outsider"].post(f"/mentoring/groups/{ended}/end", {"reason": "moved"}).status_code == 303
+    page = people["mentor"].page(f"/mentoring/groups/{active}")
+    assert f"/mentoring/groups/{active}/meetings/new" in page and f"/mentoring/groups/{active}/end" in page
+    page = people["mentor"].page(f"/mentoring/groups/{ended}")
+    assert "/meetings/new" not in page and f"/mentoring/groups/{ended}/end" not in page

@@ -4,12 +4,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from app.core.msgid import N_
+from app.programme.kinds import FORM_LABELS, ROLE_LABELS
+
 from .types import Form, Reason, Role
-
-
-def N_(message: str) -> str:
-    """Mark ``message`` for extraction (``N_`` is one of pybabel's default keywords); no translation."""
-    return message
 
 
 # Every code, what it means, and its parameters. Messages use %(name)s placeholders (Flask-Babel).
@@ -86,18 +84,6 @@ _TEMPLATES: dict[str, str] = {
     "must_not_pair": N_("%(a)s and %(b)s must not be paired"),
 }
 
-FORM_LABELS = {
-    Form.TRADITIONAL: N_("traditional mentoring"),
-    Form.REVERSE: N_("reverse mentoring"),
-    Form.GROUP: N_("group mentoring"),
-    Form.PEER: N_("peer mentoring"),
-}
-ROLE_LABELS = {
-    Role.MENTOR: N_("mentor"),
-    Role.AKTORI: N_("aktori"),
-    Role.PEER: N_("peer"),
-    Role.ANY: N_("any role"),
-}
 CAUSE_LABELS = {
     "must_not_pair": N_("they must not be paired"),
     "no_shared_language": N_("no shared language"),

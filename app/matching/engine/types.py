@@ -8,28 +8,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any, NamedTuple
+
+from app.programme.kinds import Form, Role
 
 # Input
 
-
-class Role(StrEnum):
-    """A role wish (registration) or a role in a group (then never ``ANY``)."""
-
-    MENTOR = "mentor"
-    AKTORI = "aktori"
-    PEER = "peer"
-    ANY = "any"
-
-
-class Form(StrEnum):
-    """A form of mentoring."""
-
-    TRADITIONAL = "traditional"
-    REVERSE = "reverse"
-    GROUP = "group"
-    PEER = "peer"
 
 FORM_ORDER = (Form.TRADITIONAL, Form.REVERSE, Form.GROUP, Form.PEER)  # column order of Cohort.accepts_form
 LANGUAGE_ORDER = ("fi", "sv", "en")  # which shared language a reason names first
