@@ -432,22 +432,22 @@ def confirm_change(change: MeetingChange, user_id: int) -> bool:
 
 def decline_change(change: MeetingChange, user_id: int) -> None:
     """Decline a proposed change: the meeting stays as it was; the proposer is told."""
-    _change_of(change, user_id, "decline_change")
-    change.status = rules.CHANGE_DECLINED
-    change.decided_by_id = user_id
-    change.decided_at = utcnow()
-    db.session.flush()
-    _audit_change("mentoring.change_declined", change, user_id)
+    _close_change(change, user_id, "decline_change", rules.CHANGE_DECLINED, "mentoring.change_declined")
 
 
 def withdraw_change(change: MeetingChange, user_id: int) -> None:
     """The proposer takes their proposal back."""
-    _change_of(change, user_id, "withdraw_change")
-    change.status = rules.CHANGE_WITHDRAWN
+    _close_change(change, user_id, "withdraw_change", rules.CHANGE_WITHDRAWN, "mentoring.change_withdrawn")
+
+
+def _close_change(change: MeetingChange, user_id: int, action: str, status: str, audit_action: str) -> None:
+    """End a proposal without applying it, once ``action`` is allowed to this member."""
+    _change_of(change, user_id, action)
+    change.status = status
     change.decided_by_id = user_id
     change.decided_at = utcnow()
     db.session.flush()
-    _audit_change("mentoring.change_withdrawn", change, user_id)
+    _audit_change(audit_action, change, user_id)
 
 
 def _apply(change: MeetingChange, meeting: Meeting, *, agreed: bool) -> None:

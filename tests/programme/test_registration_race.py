@@ -4,7 +4,6 @@ no registration exists; on PostgreSQL (make test-postgres) the two transactions 
 SQLite the writer lock orders them."""
 import threading
 
-import pytest
 
 from app.core.db import db
 from app.programme import services

@@ -284,7 +284,6 @@ def world(app, remote, other):
 
 
 def _launch_with_services(world, base, sub="fac-1"):
-    from tests.support.web import Viewer
     from tests.support.lti_double import INSTRUCTOR
 
     client = world.app.test_client()
