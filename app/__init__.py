@@ -1,4 +1,5 @@
 """The Tulanet mentoring programme as an LTI 1.3 tool: ``create_app()`` builds it."""
+
 import logging
 import os
 
@@ -6,8 +7,9 @@ from flask import Flask
 from pythonjsonlogger.json import JsonFormatter
 
 from app.core import i18n
-from .config import load_config
 from app.core.db import babel, csrf, db, migrate
+
+from .config import load_config
 
 
 def _configure_logging(app: Flask) -> None:
@@ -54,48 +56,60 @@ def create_app(config: dict | None = None) -> Flask:
     from . import models  # noqa: F401
 
     db.init_app(app)
-    migrate.init_app(app, db, render_as_batch=True, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    migrate.init_app(
+        app, db, render_as_batch=True, directory=os.path.join(os.path.dirname(app.root_path), "migrations")
+    )
     _tune_sqlite(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     csrf.init_app(app)
 
+    from app.core.sessions import TokenSessionInterface
+
     from .lti.keys import KeyStore
     from .lti.platform_keys import PlatformKeyCache
-    from app.core.sessions import TokenSessionInterface
     from .people.models import Course, Enrolment, User
 
     app.session_interface = TokenSessionInterface(User, Course, Enrolment)
-    app.extensions["lti_keys"] = KeyStore(
-        app.config["LTI_KEY_DIR"], app.config["LTI_KEY_GRACE_SECONDS"]
-    )
+    app.extensions["lti_keys"] = KeyStore(app.config["LTI_KEY_DIR"], app.config["LTI_KEY_GRACE_SECONDS"])
     app.extensions["lti_platform_keys"] = PlatformKeyCache(app.config["LTI_JWKS_DEFAULT_MAX_AGE"])
     from .lti import advantage
 
     advantage.init_app(app)
 
-    from . import content, events
     from app.core import security, web
+
+    from . import content, events
     from .admin.public import bp as privacy_bp
     from .admin.routes import bp as admin_bp
     from .calendar.routes import bp as calendar_bp
+    from .content import placements as content_placements
     from .content.routes import bp as content_bp
+    from .events import services as events_services
     from .events.routes import bp as events_bp
+    from .lti import placements as lti_placements
     from .lti.routes import bp as lti_bp
     from .matching.routes import bp as matching_bp
-    from .events import services as events_services
     from .mentoring import journal as mentoring_journal
-    from .programme import timeline as programme_timeline
-    from .mentoring.routes import bp as mentoring_bp
-    from .programme.routes import bp as programme_bp
-    from .sparring.routes import bp as sparring_bp
-    from .content import placements as content_placements
-    from .lti import placements as lti_placements
     from .mentoring import placements as mentoring_placements
+    from .mentoring.routes import bp as mentoring_bp
+    from .programme import timeline as programme_timeline
+    from .programme.routes import bp as programme_bp
     from .sparring import placements as sparring_placements
+    from .sparring.routes import bp as sparring_bp
 
     # One blueprint per area of the product.
-    for blueprint in (lti_bp, programme_bp, content_bp, matching_bp, mentoring_bp, sparring_bp,
-                      events_bp, calendar_bp, privacy_bp, admin_bp):
+    for blueprint in (
+        lti_bp,
+        programme_bp,
+        content_bp,
+        matching_bp,
+        mentoring_bp,
+        sparring_bp,
+        events_bp,
+        calendar_bp,
+        privacy_bp,
+        admin_bp,
+    ):
         app.register_blueprint(blueprint)
     mentoring_journal.init_app(app)
     events.init_app(app)

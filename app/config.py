@@ -2,6 +2,7 @@
 
 Every variable is documented in the README ("Configuration").
 """
+
 import os
 import secrets
 from pathlib import Path
@@ -34,9 +35,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     overrides = overrides or {}
     app_env = overrides.get("APP_ENV") or env.get("APP_ENV", DEVELOPMENT)
     if app_env not in (DEVELOPMENT, PRODUCTION):
-        raise RuntimeError(
-            f"APP_ENV must be '{DEVELOPMENT}' or '{PRODUCTION}', not {app_env!r}."
-        )
+        raise RuntimeError(f"APP_ENV must be '{DEVELOPMENT}' or '{PRODUCTION}', not {app_env!r}.")
     database_url = overrides.get("SQLALCHEMY_DATABASE_URI") or env.get("DATABASE_URL")
     if not database_url:
         database_url = "sqlite:///" + str(Path(instance_path) / "mentoring.sqlite")

@@ -3,6 +3,7 @@
 The people are the development platform's demo people (``app/devplatform/people.json``), so a
 "launch as" there lands on someone the tool already knows.
 """
+
 import json
 import os
 from datetime import date
@@ -12,16 +13,17 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from .lti.cli import check_platform_url
-from app.core.db import db
-from .lti.models import Deployment, Platform
 from app.core.clock import utcnow
-from .mentoring.demo import seed_pair
-from .matching.demo import seed_registrations
-from .people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT, Course, Enrolment, User
+from app.core.db import db
+
 from .events.demo import seed_events
-from .sparring.demo import seed_sparring
+from .lti.cli import check_platform_url
+from .lti.models import Deployment, Platform
+from .matching.demo import seed_registrations
+from .mentoring.demo import seed_pair
+from .people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT, Course, Enrolment, User
 from .programme.models import Programme
+from .sparring.demo import seed_sparring
 
 demo_cli = AppGroup("demo", help="Demo data for development.")
 

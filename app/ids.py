@@ -1,5 +1,6 @@
 """Whole numbers from addresses and forms that reach the database (ids, page numbers), bounded
 to its integer range: an absurd one (10**23) is "not found" or the default, never an overflow."""
+
 from werkzeug.routing import IntegerConverter
 
 MAX_ID = 2**31 - 1  # PostgreSQL's integer

@@ -1,14 +1,40 @@
 """Every model, imported in one place for Alembic's autogenerate and for create_all."""
-from .lti.models import Deployment, Platform, UsedNonce  # noqa: F401
-from .lti.models import AccessToken, CourseServices, LineItem, ResourceLink, ScoreKey, ScoreOutbox  # noqa: F401
+
+from .admin.models import AccessibilityFeedback  # noqa: F401
+from .calendar.models import CalendarFeed  # noqa: F401
+from .content.models import ContentReadMark  # noqa: F401
+from .core.audit import AuditEntry  # noqa: F401
+from .core.sessions import WebSession  # noqa: F401
+from .events.models import Attendance, ProgrammeEvent  # noqa: F401
+from .groups.models import GroupMember, MentoringGroup  # noqa: F401
+from .lti.models import (  # noqa: F401  # noqa: F401
+    AccessToken,
+    CourseServices,
+    Deployment,
+    LineItem,
+    Platform,
+    ResourceLink,
+    ScoreKey,
+    ScoreOutbox,
+    UsedNonce,
+)
+from .mentoring.models import (  # noqa: F401
+    Agreement,
+    AgreementAcceptance,
+    AgreementVersion,
+    ChecklistTick,
+    JournalEntry,
+    Meeting,
+    MeetingAttestation,
+    MeetingCount,
+)
 from .people.models import Course, Enrolment, User  # noqa: F401
 from .programme.models import Organisation, Programme, Registration, Theme  # noqa: F401
-from .groups.models import GroupMember, MentoringGroup  # noqa: F401
-from .core.sessions import WebSession  # noqa: F401
-from .content.models import ContentReadMark  # noqa: F401
-from .admin.models import AccessibilityFeedback  # noqa: F401
-from .core.audit import AuditEntry  # noqa: F401
-from .sparring.models import SparringGroup, SparringMaterial, SparringMember, SparringPost, SparringSession, SparringThread  # noqa: F401
-from .events.models import Attendance, ProgrammeEvent  # noqa: F401
-from .calendar.models import CalendarFeed  # noqa: F401
-from .mentoring.models import Agreement, AgreementAcceptance, AgreementVersion, ChecklistTick, JournalEntry, Meeting, MeetingAttestation, MeetingCount  # noqa: F401
+from .sparring.models import (  # noqa: F401
+    SparringGroup,
+    SparringMaterial,
+    SparringMember,
+    SparringPost,
+    SparringSession,
+    SparringThread,
+)

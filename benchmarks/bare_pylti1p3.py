@@ -5,6 +5,7 @@ no database and no page (it answers the launch with a line of text). One process
 its cache is per process, so with two workers a login and its launch often meet different
 caches. Run: ``gunicorn "benchmarks.bare_pylti1p3:create_app()"`` with BARE_* variables set.
 """
+
 import os
 from pathlib import Path
 
@@ -26,10 +27,14 @@ def _keys(directory: Path) -> tuple[str, str]:
     private_path, public_path = directory / "private.pem", directory / "public.pem"
     if not private_path.exists():
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        private_path.write_bytes(key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-        public_path.write_bytes(key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+        private_path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+        public_path.write_bytes(
+            key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        )
     return private_path.read_text(), public_path.read_text()
 
 
@@ -40,14 +45,16 @@ def create_app() -> Flask:
     issuer = os.environ["BARE_ISSUER"]
     private_key, public_key = _keys(Path(os.environ["BARE_KEY_DIR"]))
     settings = {
-        issuer: [{
-            "default": True,
-            "client_id": os.environ["BARE_CLIENT_ID"],
-            "auth_login_url": issuer + "/auth",
-            "auth_token_url": issuer + "/token",
-            "key_set_url": issuer + "/jwks",
-            "deployment_ids": [os.environ.get("BARE_DEPLOYMENT_ID", "1")],
-        }]
+        issuer: [
+            {
+                "default": True,
+                "client_id": os.environ["BARE_CLIENT_ID"],
+                "auth_login_url": issuer + "/auth",
+                "auth_token_url": issuer + "/token",
+                "key_set_url": issuer + "/jwks",
+                "deployment_ids": [os.environ.get("BARE_DEPLOYMENT_ID", "1")],
+            }
+        ]
     }
     tool_conf = ToolConfDict(settings)
     tool_conf.set_private_key(issuer, private_key, client_id=os.environ["BARE_CLIENT_ID"])

@@ -15,6 +15,7 @@ interrupted.
 Prints scores/s, token requests and retries per run, the mixed run's healthy throughput and its
 ratio to the single worker's, and ends with one JSON line.
 """
+
 import argparse
 import json
 import os
@@ -86,7 +87,11 @@ def run_workers(count: int, env: dict, done=None) -> tuple[float, list[dict]]:
     processes = [
         subprocess.Popen(
             [sys.executable, "-m", "flask", "--app", "app", "gradebook", "work", *until, "--batch", "50"],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for _ in range(count)
     ]
@@ -111,7 +116,9 @@ def run_workers(count: int, env: dict, done=None) -> tuple[float, list[dict]]:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scores", type=int, default=2000)
-    parser.add_argument("--database-url", default=None, help="PostgreSQL server URL; a scratch database is created and dropped")
+    parser.add_argument(
+        "--database-url", default=None, help="PostgreSQL server URL; a scratch database is created and dropped"
+    )
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="gradebook-bench-"))
@@ -133,7 +140,12 @@ def main():
         LOG_FORMAT="text",
         GRADEBOOK_WORKER="off",
     )
-    os.environ.update({k: env[k] for k in ("DATABASE_URL", "SECRET_KEY", "INSTANCE_PATH", "TOOL_URL", "LOG_LEVEL", "GRADEBOOK_WORKER")})
+    os.environ.update(
+        {
+            k: env[k]
+            for k in ("DATABASE_URL", "SECRET_KEY", "INSTANCE_PATH", "TOOL_URL", "LOG_LEVEL", "GRADEBOOK_WORKER")
+        }
+    )
     import logging
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -144,8 +156,12 @@ def main():
     from app.devplatform.useragent import UserAgent
 
     tool = create_app()
-    platform = create_platform({"DEVPLATFORM_URL": platform_url, "TOOL_URL": tool_url, "DEVPLATFORM_INSTANCE": str(folder / "devplatform")})
-    html_platform = create_platform({"DEVPLATFORM_URL": html_url, "TOOL_URL": tool_url, "DEVPLATFORM_INSTANCE": str(folder / "devplatform-html")})
+    platform = create_platform(
+        {"DEVPLATFORM_URL": platform_url, "TOOL_URL": tool_url, "DEVPLATFORM_INSTANCE": str(folder / "devplatform")}
+    )
+    html_platform = create_platform(
+        {"DEVPLATFORM_URL": html_url, "TOOL_URL": tool_url, "DEVPLATFORM_INSTANCE": str(folder / "devplatform-html")}
+    )
     tool_server.app, platform_server.app, html_server.app = tool, platform, html_platform
     servers = (tool_server, platform_server, html_server)
     for server in servers:
@@ -180,7 +196,11 @@ def main():
 
         def in_gradebook(resource):
             with state.lock:
-                return sum(1 for (i, _u), g in state.grades.items() if state.line_items[i]["resourceId"] == resource and g["grade"] is not None)
+                return sum(
+                    1
+                    for (i, _u), g in state.grades.items()
+                    if state.line_items[i]["resourceId"] == resource and g["grade"] is not None
+                )
 
         # Mixed: every tenth key from 0 to 2 (30 %) on the HTML platform, the rest healthy.
         html_platform.test_client().post("/dev/control", json={"faults": {"html_rate": 1.0}})
@@ -209,28 +229,38 @@ def main():
                 db.engine.dispose()
             drop()
 
-    print(f"{'workers':>8} {'seconds':>8} {'scores/s':>9} {'delivered':>10} {'in gradebook':>13} {'retries':>8} {'token requests':>15}")
+    print(
+        f"{'workers':>8} {'seconds':>8} {'scores/s':>9} {'delivered':>10} {'in gradebook':>13} {'retries':>8} {'token requests':>15}"
+    )
     for workers, resource in ((1, "bench:1"), (2, "bench:2")):
         r = results[workers]
-        print(f"{workers:>8} {r['seconds']:>8} {r['scores_per_s']:>9} {r['delivered']:>10} {graded[resource]:>13} {r['retries']:>8} {r['token_requests']:>15}")
+        print(
+            f"{workers:>8} {r['seconds']:>8} {r['scores_per_s']:>9} {r['delivered']:>10} {graded[resource]:>13} {r['retries']:>8} {r['token_requests']:>15}"
+        )
     mixed = results["mixed"]
     ratio = round(mixed["healthy_per_s"] / results[1]["scores_per_s"], 2)
-    print(f"mixed, 1 worker: {mixed['healthy']} healthy scores in {mixed['seconds']} s = {mixed['healthy_per_s']} scores/s "
-          f"({graded['bench:3']} in gradebook), {args.scores - mixed['healthy']} keys on the HTML platform "
-          f"({mixed['html_pages']} HTML pages answered, {mixed['retries']} retries); ratio to 1 worker alone: {ratio} (must be ≥ 0.5)")
-    print(json.dumps({
-        "scores": args.scores,
-        "delivered": min(graded["bench:1"], graded["bench:2"]),
-        "scores_per_s_1_worker": results[1]["scores_per_s"],
-        "scores_per_s_2_workers": results[2]["scores_per_s"],
-        "mixed_healthy_delivered": graded["bench:3"],
-        "mixed_healthy_per_s": mixed["healthy_per_s"],
-        "mixed_ratio": ratio,
-        "mixed_html_pages": mixed["html_pages"],
-        "token_requests": results[1]["token_requests"] + results[2]["token_requests"],
-        "retries": results[1]["retries"] + results[2]["retries"],
-        "database": "postgresql" if args.database_url else "sqlite",
-    }))
+    print(
+        f"mixed, 1 worker: {mixed['healthy']} healthy scores in {mixed['seconds']} s = {mixed['healthy_per_s']} scores/s "
+        f"({graded['bench:3']} in gradebook), {args.scores - mixed['healthy']} keys on the HTML platform "
+        f"({mixed['html_pages']} HTML pages answered, {mixed['retries']} retries); ratio to 1 worker alone: {ratio} (must be ≥ 0.5)"
+    )
+    print(
+        json.dumps(
+            {
+                "scores": args.scores,
+                "delivered": min(graded["bench:1"], graded["bench:2"]),
+                "scores_per_s_1_worker": results[1]["scores_per_s"],
+                "scores_per_s_2_workers": results[2]["scores_per_s"],
+                "mixed_healthy_delivered": graded["bench:3"],
+                "mixed_healthy_per_s": mixed["healthy_per_s"],
+                "mixed_ratio": ratio,
+                "mixed_html_pages": mixed["html_pages"],
+                "token_requests": results[1]["token_requests"] + results[2]["token_requests"],
+                "retries": results[1]["retries"] + results[2]["retries"],
+                "database": "postgresql" if args.database_url else "sqlite",
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ the same development platform and the same client. Every server listens on loopb
 
 Prints a table and ends with one JSON line of the figures and ratios.
 """
+
 import argparse
 import json
 import os
@@ -42,14 +43,26 @@ def free_port() -> int:
 class Server:
     def __init__(self, name, app, host, port, env, workers=1, threads=1):
         self.name, self.url = name, f"http://{host}:{port}"
-        cmd = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"{host}:{port}",
-               "--log-level", "warning", "--graceful-timeout", "2"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"{host}:{port}",
+            "--log-level",
+            "warning",
+            "--graceful-timeout",
+            "2",
+        ]
         if threads > 1:
             cmd += ["--threads", str(threads)]
         # Logs go to a file: an unread pipe would fill up and stall the server.
         self.log = open(Path(env.get("BENCH_LOG_DIR", tempfile.gettempdir())) / f"{name}-{port}.log", "w+")
-        self.proc = subprocess.Popen(cmd + [app], cwd=ROOT, env={**os.environ, **env},
-                                     stdout=subprocess.DEVNULL, stderr=self.log)
+        self.proc = subprocess.Popen(
+            cmd + [app], cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=self.log
+        )
 
     def wait(self, path):
         deadline = time.monotonic() + 30
@@ -91,8 +104,12 @@ class Server:
 
 def platform(tmp: Path, tool_url: str) -> Server:
     port = free_port()
-    env = {"DEVPLATFORM_URL": f"http://127.0.0.1:{port}", "TOOL_URL": tool_url,
-           "DEVPLATFORM_INSTANCE": str(tmp / "devplatform"), "APP_ENV": "development"}
+    env = {
+        "DEVPLATFORM_URL": f"http://127.0.0.1:{port}",
+        "TOOL_URL": tool_url,
+        "DEVPLATFORM_INSTANCE": str(tmp / "devplatform"),
+        "APP_ENV": "development",
+    }
     return Server("platform", "app.devplatform:create_app()", "127.0.0.1", port, env, workers=2).wait("/jwks")
 
 
@@ -102,7 +119,9 @@ def run_load(platform_url: str, launches: int, concurrency: int, expect_home: bo
         started = time.perf_counter()
         try:
             result = agent.launch(PEOPLE[i % len(PEOPLE)], locale="fi")
-            ok = result.ok and (("Tervetuloa" in result.response.text) if expect_home else "launched" in result.response.text)
+            ok = result.ok and (
+                ("Tervetuloa" in result.response.text) if expect_home else "launched" in result.response.text
+            )
         except OSError:
             ok = False
         return ok, time.perf_counter() - started
@@ -162,11 +181,22 @@ def bench_tool(kind: str, tmp: Path, launches: int, concurrency: int) -> dict:
     tool_port = free_port()
     tool_url = f"http://localhost:{tool_port}"
     plat = platform(tmp, tool_url)
-    env = {"DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp / "instance"), "APP_ENV": "development",
-           "TOOL_URL": tool_url, "DEVPLATFORM_URL": plat.url, "FLASK_APP": "app"}
+    env = {
+        "DATABASE_URL": database_url,
+        "INSTANCE_PATH": str(tmp / "instance"),
+        "APP_ENV": "development",
+        "TOOL_URL": tool_url,
+        "DEVPLATFORM_URL": plat.url,
+        "FLASK_APP": "app",
+    }
     for command in (["db", "upgrade"], ["demo", "seed"]):
-        subprocess.run([sys.executable, "-m", "flask", *command], cwd=ROOT, env={**os.environ, **env},
-                       check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "flask", *command],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            check=True,
+            capture_output=True,
+        )
     tool = Server("tool", "app:create_app()", "localhost", tool_port, env, workers=2).wait("/lti/jwks")
     try:
         return run_load(plat.url, launches, concurrency, True, {"platform": plat, "tool": tool})
@@ -182,7 +212,9 @@ def bench_bare(tmp: Path, workers: int, launches: int, concurrency: int) -> dict
     port = free_port()
     plat = platform(tmp, f"http://localhost:{port}")
     env = {"BARE_ISSUER": plat.url, "BARE_CLIENT_ID": CLIENT_ID, "BARE_KEY_DIR": str(tmp / "keys")}
-    bare = Server("bare", "benchmarks.bare_pylti1p3:create_app()", "localhost", port, env, workers=workers).wait("/lti/jwks")
+    bare = Server("bare", "benchmarks.bare_pylti1p3:create_app()", "localhost", port, env, workers=workers).wait(
+        "/lti/jwks"
+    )
     try:
         return run_load(plat.url, launches, concurrency, False, {"platform": plat, "tool": bare})
     finally:
@@ -198,9 +230,11 @@ def main():
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        results = {"bare_1_worker": bench_bare(tmp, 1, args.launches, args.concurrency),
-                   "bare_2_workers": bench_bare(tmp, 2, args.launches, args.concurrency),
-                   "tool_sqlite_2_workers": bench_tool("sqlite", tmp, args.launches, args.concurrency)}
+        results = {
+            "bare_1_worker": bench_bare(tmp, 1, args.launches, args.concurrency),
+            "bare_2_workers": bench_bare(tmp, 2, args.launches, args.concurrency),
+            "tool_sqlite_2_workers": bench_tool("sqlite", tmp, args.launches, args.concurrency),
+        }
         if not args.no_postgres:
             results["tool_postgres_2_workers"] = bench_tool("postgresql", tmp, args.launches, args.concurrency)
 
@@ -208,8 +242,10 @@ def main():
     print(f"{'':26}{'launches/s':>11}{'p50 ms':>9}{'p95 ms':>9}{'failures':>10}")
     for name, r in results.items():
         cpu = r["cpu_ms_per_launch"]
-        print(f"{name:26}{r['launches_per_s']:>11}{r['p50_ms']:>9}{r['p95_ms']:>9}{r['failures']:>10}"
-              f"   CPU ms/launch: client {cpu['client']}, platform {cpu['platform']}, tool {cpu['tool']}")
+        print(
+            f"{name:26}{r['launches_per_s']:>11}{r['p50_ms']:>9}{r['p95_ms']:>9}{r['failures']:>10}"
+            f"   CPU ms/launch: client {cpu['client']}, platform {cpu['platform']}, tool {cpu['tool']}"
+        )
     base = results["bare_1_worker"]["launches_per_s"]
     summary = {"launches": args.launches, "concurrency": args.concurrency}
     for name, r in results.items():

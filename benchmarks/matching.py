@@ -5,6 +5,7 @@ of ``match`` and of the greedy baseline, the total scores and their ratio, wheth
 proven, and the gap to the upper bound; ends with one JSON line for the largest size. Target:
 2,000 registrations in under 5 s, score >= greedy.
 """
+
 import json
 import random
 import sys
@@ -19,13 +20,31 @@ from app.matching.engine.solver import match  # noqa: E402
 from app.matching.engine.types import Form, MatchingSettings, Registration, Role  # noqa: E402
 
 ORGANISATIONS = {  # rough relative staff sizes
-    "GTK": 5, "Ilmatieteen laitos": 7, "Luke": 13, "Maanmittauslaitos": 8, "Ruokavirasto": 9,
-    "STUK": 3, "SYKE": 6, "THL": 11, "TTL": 5, "UPI": 1, "VTT": 21,
+    "GTK": 5,
+    "Ilmatieteen laitos": 7,
+    "Luke": 13,
+    "Maanmittauslaitos": 8,
+    "Ruokavirasto": 9,
+    "STUK": 3,
+    "SYKE": 6,
+    "THL": 11,
+    "TTL": 5,
+    "UPI": 1,
+    "VTT": 21,
 }
 THEMES = [
-    "projektinhallinta", "johtaminen", "viestintä", "poliittiseen päätöksentekoon vaikuttaminen",
-    "tutkijana toimiminen", "uran kehittäminen", "esihenkilötyö", "digitaaliset työkalut",
-    "tiedeviestintä", "rahoitushaku", "verkostoituminen", "työhyvinvointi",
+    "projektinhallinta",
+    "johtaminen",
+    "viestintä",
+    "poliittiseen päätöksentekoon vaikuttaminen",
+    "tutkijana toimiminen",
+    "uran kehittäminen",
+    "esihenkilötyö",
+    "digitaaliset työkalut",
+    "tiedeviestintä",
+    "rahoitushaku",
+    "verkostoituminen",
+    "työhyvinvointi",
 ]
 GOAL_PARTS = [
     "Haluan kehittyä esihenkilönä ja oppia johtamaan asiantuntijatiimiä",
@@ -41,10 +60,44 @@ GOAL_PARTS = [
     "Vertaistuki uran kehittämisessä olisi arvokasta",
     "Assistenttien työn kehittäminen ja näkyvyys",
 ]
-FIRST = ["Aino", "Bertil", "Eveliina", "Juha", "Kaisa", "Lauri", "Maria", "Niko", "Outi", "Pekka",
-         "Riikka", "Sanna", "Timo", "Ulla", "Ville", "Anna-Liisa", "Erik", "Johanna", "Mikko", "Satu"]
-LAST = ["Virtanen", "Korhonen", "Nieminen", "Mäkinen", "Hämäläinen", "Laine", "Heikkinen",
-        "Koskinen", "Lindqvist", "Järvinen", "Lehtonen", "Saarinen", "Salminen", "Holm"]
+FIRST = [
+    "Aino",
+    "Bertil",
+    "Eveliina",
+    "Juha",
+    "Kaisa",
+    "Lauri",
+    "Maria",
+    "Niko",
+    "Outi",
+    "Pekka",
+    "Riikka",
+    "Sanna",
+    "Timo",
+    "Ulla",
+    "Ville",
+    "Anna-Liisa",
+    "Erik",
+    "Johanna",
+    "Mikko",
+    "Satu",
+]
+LAST = [
+    "Virtanen",
+    "Korhonen",
+    "Nieminen",
+    "Mäkinen",
+    "Hämäläinen",
+    "Laine",
+    "Heikkinen",
+    "Koskinen",
+    "Lindqvist",
+    "Järvinen",
+    "Lehtonen",
+    "Saarinen",
+    "Salminen",
+    "Holm",
+]
 
 
 def generate(n: int, seed: int = 2022) -> list[Registration]:
@@ -66,23 +119,39 @@ def generate(n: int, seed: int = 2022) -> list[Registration]:
         else:
             forms = set(rng.sample(list(Form), rng.randint(2, 4)))
         language = rng.random()
-        languages = {"fi"} if language < 0.8 else {"fi", "sv"} if language < 0.88 else {"sv"} if language < 0.92 else {"fi", "en"} if language < 0.97 else {"en"}
-        offered = set(rng.sample(THEMES, rng.randint(1, 3))) if role != Role.AKTORI else set(rng.sample(THEMES, rng.randint(0, 1)))
+        languages = (
+            {"fi"}
+            if language < 0.8
+            else {"fi", "sv"}
+            if language < 0.88
+            else {"sv"}
+            if language < 0.92
+            else {"fi", "en"}
+            if language < 0.97
+            else {"en"}
+        )
+        offered = (
+            set(rng.sample(THEMES, rng.randint(1, 3)))
+            if role != Role.AKTORI
+            else set(rng.sample(THEMES, rng.randint(0, 1)))
+        )
         wanted = set(rng.sample(THEMES, rng.randint(1, 3))) if role != Role.MENTOR else set()
-        people.append(dict(
-            id=i,
-            name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
-            organisation=rng.choices(organisations, weights)[0],
-            role=role,
-            forms=forms,
-            themes_offered=offered,
-            themes_wanted=wanted,
-            goals=". ".join(rng.sample(GOAL_PARTS, rng.randint(1, 3))),
-            languages=languages,
-            capacity=2 if role in (Role.MENTOR, Role.ANY) and Form.GROUP in forms and rng.random() < 0.6 else 1,
-            nominated=None,
-            must_not_pair=set(),
-        ))
+        people.append(
+            dict(
+                id=i,
+                name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+                organisation=rng.choices(organisations, weights)[0],
+                role=role,
+                forms=forms,
+                themes_offered=offered,
+                themes_wanted=wanted,
+                goals=". ".join(rng.sample(GOAL_PARTS, rng.randint(1, 3))),
+                languages=languages,
+                capacity=2 if role in (Role.MENTOR, Role.ANY) and Form.GROUP in forms and rng.random() < 0.6 else 1,
+                nominated=None,
+                must_not_pair=set(),
+            )
+        )
     for person in people:  # nominations: 6 % name someone, a third of them mutually
         if rng.random() < 0.06:
             other = rng.choice(people)
@@ -120,8 +189,12 @@ def run(n: int, settings: MatchingSettings) -> dict:
         f" | matched {people_matched}/{n} {forms}"
         f" | rule violations {len(problems)}"
     )
-    return {"registrations": n, "seconds": round(seconds, 3), "score": round(result.total_score, 3),
-            "greedy_score": round(greedy.total_score, 3)}
+    return {
+        "registrations": n,
+        "seconds": round(seconds, 3),
+        "score": round(result.total_score, 3),
+        "greedy_score": round(greedy.total_score, 3),
+    }
 
 
 def main() -> None:

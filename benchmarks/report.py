@@ -13,6 +13,7 @@ warm-up) and counts the SQL statements of one request. The scratch database is d
 Ends with one JSON line. Target: under 300 ms, and a query count that does not grow with the
 number of participants.
 """
+
 import argparse
 import json
 import random
@@ -32,14 +33,20 @@ ORGANISATIONS = ["GTK", "FMI", "LUKE", "NLS", "RUOKA", "STUK", "SYKE", "THL", "T
 CONFIRMED, PENDING = "confirmed", "pending"
 
 
-def fill(db, programme_id: int, course_id: int, pairs: int, meetings_per_pair: int, rng: random.Random,
-         offset: int) -> None:
+def fill(
+    db, programme_id: int, course_id: int, pairs: int, meetings_per_pair: int, rng: random.Random, offset: int
+) -> None:
     """Bulk rows straight into the tables (the services would take minutes for 60,000 meetings);
     the per-person counts are computed by the same rule app.mentoring keeps them by."""
     from app.events.models import Attendance, ProgrammeEvent
     from app.groups.models import GroupMember, MentoringGroup
     from app.mentoring.models import (
-        Agreement, AgreementAcceptance, AgreementVersion, Meeting, MeetingAttestation, MeetingCount,
+        Agreement,
+        AgreementAcceptance,
+        AgreementVersion,
+        Meeting,
+        MeetingAttestation,
+        MeetingCount,
     )
     from app.mentoring.rules import counted_meetings
     from app.people.models import Enrolment, User
@@ -48,35 +55,114 @@ def fill(db, programme_id: int, course_id: int, pairs: int, meetings_per_pair: i
     now = datetime(2026, 11, 1)
     orgs = []
     for position, code in enumerate(ORGANISATIONS):
-        orgs.append(db.session.execute(db.insert(Organisation).values(
-            programme_id=programme_id, code=code, name_fi=code, position=position).returning(Organisation.id)).scalar())
+        orgs.append(
+            db.session.execute(
+                db.insert(Organisation)
+                .values(programme_id=programme_id, code=code, name_fi=code, position=position)
+                .returning(Organisation.id)
+            ).scalar()
+        )
     people = pairs * 2
-    users = db.session.execute(db.insert(User).returning(User.id), [
-        {"issuer": "https://moodle.example", "subject": f"bench-{offset + i}", "name": f"Osallistuja {offset + i}",
-         "given_name": "Osallistuja", "family_name": f"{offset + i:06d}", "email": f"osallistuja{offset + i}@example.fi",
-         "created_at": now} for i in range(people)]).scalars().all()
-    db.session.execute(db.insert(Enrolment), [
-        {"course_id": course_id, "user_id": u, "role": "participant", "lti_roles": ["Learner"], "active": True}
-        for u in users])
-    regs = db.session.execute(db.insert(Registration).returning(Registration.id), [
-        {"programme_id": programme_id, "user_id": u, "role_wish": "mentor" if i % 2 == 0 else "aktori",
-         "forms": ["traditional"], "organisation_id": rng.choice(orgs), "themes_offered": [], "themes_wanted": [],
-         "goals": "Tavoitteet", "languages": ["fi"], "meeting_preferences": "", "capacity": 1, "must_not_pair": [],
-         "mentor_tip": "", "created_at": now, "updated_at": now} for i, u in enumerate(users)]).scalars().all()
+    users = (
+        db.session.execute(
+            db.insert(User).returning(User.id),
+            [
+                {
+                    "issuer": "https://moodle.example",
+                    "subject": f"bench-{offset + i}",
+                    "name": f"Osallistuja {offset + i}",
+                    "given_name": "Osallistuja",
+                    "family_name": f"{offset + i:06d}",
+                    "email": f"osallistuja{offset + i}@example.fi",
+                    "created_at": now,
+                }
+                for i in range(people)
+            ],
+        )
+        .scalars()
+        .all()
+    )
+    db.session.execute(
+        db.insert(Enrolment),
+        [
+            {"course_id": course_id, "user_id": u, "role": "participant", "lti_roles": ["Learner"], "active": True}
+            for u in users
+        ],
+    )
+    regs = (
+        db.session.execute(
+            db.insert(Registration).returning(Registration.id),
+            [
+                {
+                    "programme_id": programme_id,
+                    "user_id": u,
+                    "role_wish": "mentor" if i % 2 == 0 else "aktori",
+                    "forms": ["traditional"],
+                    "organisation_id": rng.choice(orgs),
+                    "themes_offered": [],
+                    "themes_wanted": [],
+                    "goals": "Tavoitteet",
+                    "languages": ["fi"],
+                    "meeting_preferences": "",
+                    "capacity": 1,
+                    "must_not_pair": [],
+                    "mentor_tip": "",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for i, u in enumerate(users)
+            ],
+        )
+        .scalars()
+        .all()
+    )
     forms = ["traditional", "reverse", "peer"]
-    groups = db.session.execute(db.insert(MentoringGroup).returning(MentoringGroup.id), [
-        {"programme_id": programme_id, "form": rng.choice(forms), "status": "published", "locked": False,
-         "reasons": [], "created_at": now, "published_at": datetime(2026, 1, 10)} for _ in range(pairs)]).scalars().all()
+    groups = (
+        db.session.execute(
+            db.insert(MentoringGroup).returning(MentoringGroup.id),
+            [
+                {
+                    "programme_id": programme_id,
+                    "form": rng.choice(forms),
+                    "status": "published",
+                    "locked": False,
+                    "reasons": [],
+                    "created_at": now,
+                    "published_at": datetime(2026, 1, 10),
+                }
+                for _ in range(pairs)
+            ],
+        )
+        .scalars()
+        .all()
+    )
     members = []
     for p, group_id in enumerate(groups):
         for k, role in ((0, "mentor"), (1, "aktori")):
-            members.append({"group_id": group_id, "user_id": users[2 * p + k], "registration_id": regs[2 * p + k], "role": role})
+            members.append(
+                {"group_id": group_id, "user_id": users[2 * p + k], "registration_id": regs[2 * p + k], "role": role}
+            )
     db.session.execute(db.insert(GroupMember), members)
-    agreements = db.session.execute(db.insert(Agreement).returning(Agreement.id, Agreement.group_id), [
-        {"group_id": g, "created_at": now} for g in groups if rng.random() < 0.85]).all()
-    versions = db.session.execute(db.insert(AgreementVersion).returning(AgreementVersion.id, AgreementVersion.agreement_id), [
-        {"agreement_id": a, "number": 1, "confidentiality": "x", "contact": "x", "time_use": "x", "goals": "x",
-         "language": "fi", "created_at": now} for a, _ in agreements]).all()
+    agreements = db.session.execute(
+        db.insert(Agreement).returning(Agreement.id, Agreement.group_id),
+        [{"group_id": g, "created_at": now} for g in groups if rng.random() < 0.85],
+    ).all()
+    versions = db.session.execute(
+        db.insert(AgreementVersion).returning(AgreementVersion.id, AgreementVersion.agreement_id),
+        [
+            {
+                "agreement_id": a,
+                "number": 1,
+                "confidentiality": "x",
+                "contact": "x",
+                "time_use": "x",
+                "goals": "x",
+                "language": "fi",
+                "created_at": now,
+            }
+            for a, _ in agreements
+        ],
+    ).all()
     group_of_agreement = dict(agreements)
     index_of_group = {g: i for i, g in enumerate(groups)}
     acceptances = []
@@ -89,9 +175,18 @@ def fill(db, programme_id: int, course_id: int, pairs: int, meetings_per_pair: i
     for p, group_id in enumerate(groups):
         for m in range(meetings_per_pair):
             day = date(2026, 1, 15) + timedelta(days=25 * m + rng.randrange(20))
-            meetings.append({"group_id": group_id, "starts_at": datetime.combine(day, datetime.min.time()) + timedelta(hours=9),
-                             "duration_minutes": 60, "mode": "video", "logged_by_id": users[2 * p], "revision": 1,
-                             "created_at": now, "updated_at": now})
+            meetings.append(
+                {
+                    "group_id": group_id,
+                    "starts_at": datetime.combine(day, datetime.min.time()) + timedelta(hours=9),
+                    "duration_minutes": 60,
+                    "mode": "video",
+                    "logged_by_id": users[2 * p],
+                    "revision": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
     meeting_ids = db.session.execute(db.insert(Meeting).returning(Meeting.id), meetings).scalars().all()
     per_meeting = []
     for i, meeting_id in enumerate(meeting_ids):
@@ -103,15 +198,41 @@ def fill(db, programme_id: int, course_id: int, pairs: int, meetings_per_pair: i
             answers.append({"meeting_id": meeting_id, "user_id": user_id, "status": status, "answered_at": now})
     db.session.execute(db.insert(MeetingAttestation), answers)
     counts = counted_meetings(per_meeting)
-    db.session.execute(db.insert(MeetingCount), [
-        {"programme_id": programme_id, "user_id": u, "counted": n, "updated_at": now} for u, n in counts.items()])
-    events = db.session.execute(db.insert(ProgrammeEvent).returning(ProgrammeEvent.id), [
-        {"programme_id": programme_id, "kind": kind, "slot": kind, "title": "", "starts_at": datetime(2026, month, 5, 10),
-         "duration_minutes": 120, "location": "", "url": "", "description": "", "created_at": now}
-        for kind, month in (("kickoff", 1), ("midpoint", 6), ("closing", 11))]).scalars().all()
-    db.session.execute(db.insert(Attendance), [
-        {"event_id": e, "user_id": u, "source": "list", "recorded_at": now}
-        for e in events for u in users if rng.random() < 0.7])
+    db.session.execute(
+        db.insert(MeetingCount),
+        [{"programme_id": programme_id, "user_id": u, "counted": n, "updated_at": now} for u, n in counts.items()],
+    )
+    events = (
+        db.session.execute(
+            db.insert(ProgrammeEvent).returning(ProgrammeEvent.id),
+            [
+                {
+                    "programme_id": programme_id,
+                    "kind": kind,
+                    "slot": kind,
+                    "title": "",
+                    "starts_at": datetime(2026, month, 5, 10),
+                    "duration_minutes": 120,
+                    "location": "",
+                    "url": "",
+                    "description": "",
+                    "created_at": now,
+                }
+                for kind, month in (("kickoff", 1), ("midpoint", 6), ("closing", 11))
+            ],
+        )
+        .scalars()
+        .all()
+    )
+    db.session.execute(
+        db.insert(Attendance),
+        [
+            {"event_id": e, "user_id": u, "source": "list", "recorded_at": now}
+            for e in events
+            for u in users
+            if rng.random() < 0.7
+        ],
+    )
     db.session.commit()
 
 
@@ -161,13 +282,20 @@ def run(url: str) -> None:
 
     from app import create_app
     from app.core.db import db
+    from app.core.sessions import start_session
     from app.people.models import Course, Enrolment, User
     from app.programme.models import Programme
-    from app.core.sessions import start_session
 
     instance = tempfile.mkdtemp(prefix="bench-report-")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING",
-                      "LTI_KEY_DIR": instance + "/keys", "INSTANCE_PATH": instance})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "bench",
+            "LOG_LEVEL": "WARNING",
+            "LTI_KEY_DIR": instance + "/keys",
+            "INSTANCE_PATH": instance,
+        }
+    )
     rng = random.Random(8)
     with app.app_context():
         upgrade()
@@ -189,8 +317,13 @@ def run(url: str) -> None:
         with app.test_request_context("/"):
             from flask import session
 
-            token = start_session(session, admin_user.id, course.id, "administrator",
-                                  {"user_id": admin_user.id, "course_id": course.id, "launch_locale": "fi"})
+            token = start_session(
+                session,
+                admin_user.id,
+                course.id,
+                "administrator",
+                {"user_id": admin_user.id, "course_id": course.id, "launch_locale": "fi"},
+            )
             db.session.commit()
         big_id, small_id, engine = big.id, small.id, db.engine
 
@@ -202,18 +335,25 @@ def run(url: str) -> None:
         report_ms, report_q = measure(client, f"/admin/report?programme={programme_id}&s={token}", engine)
         export_ms, export_q = measure(client, f"/admin/report/export.csv?programme={programme_id}&s={token}", engine)
         figures[label] = (report_ms, report_q, export_ms, export_q)
-        print(f"{label:>6} participants: report {report_ms:7.1f} ms, {report_q} queries; "
-              f"CSV export {export_ms:7.1f} ms, {export_q} queries", flush=True)
+        print(
+            f"{label:>6} participants: report {report_ms:7.1f} ms, {report_q} queries; "
+            f"CSV export {export_ms:7.1f} ms, {export_q} queries",
+            flush=True,
+        )
     big_fig, small_fig = figures["10000"], figures["1000"]
-    print(json.dumps({
-        "participants": 10000,
-        "report_ms": round(big_fig[0], 1),
-        "export_ms": round(big_fig[2], 1),
-        "queries": big_fig[1],
-        "queries_at_1000": small_fig[1],
-        "export_queries": big_fig[3],
-        "export_queries_at_1000": small_fig[3],
-    }))
+    print(
+        json.dumps(
+            {
+                "participants": 10000,
+                "report_ms": round(big_fig[0], 1),
+                "export_ms": round(big_fig[2], 1),
+                "queries": big_fig[1],
+                "queries_at_1000": small_fig[1],
+                "export_queries": big_fig[3],
+                "export_queries_at_1000": small_fig[3],
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Shared fixtures: a migrated database (SQLite by default, PostgreSQL with TEST_DATABASE_URL),
 the app, and real HTTP servers for the tool and the development platform."""
+
 import os
 import secrets
 import threading
@@ -35,9 +36,7 @@ def database_url(tmp_path_factory):
         yield url.set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
-            conn.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
-            ), {"n": name})
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name})
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
 
@@ -159,9 +158,7 @@ def live_pair(database_url, instance_dir, tmp_path, **tool_config):
         from app.demo import seed_demo
 
         seed_demo(platform_url)
-    threads = [
-        threading.Thread(target=s.serve_forever, daemon=True) for s in (tool_server, platform_server)
-    ]
+    threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in (tool_server, platform_server)]
     for t in threads:
         t.start()
     try:

@@ -1,6 +1,7 @@
 """In headless Chromium that blocks third-party cookies, a participant launches the tool in a
 cross-site iframe (platform on 127.0.0.1, tool on localhost), follows a link and submits a form;
 axe-core finds no violation on the landing page or the error pages."""
+
 import threading
 
 import pytest

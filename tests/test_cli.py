@@ -1,16 +1,25 @@
 """The ``flask lti platform`` commands and the demo seed."""
+
 import json
 
 import pytest
 
 ARGS = [
-    "lti", "platform", "add",
-    "--issuer", "https://moodle.example.fi",
-    "--client-id", "abc123",
-    "--deployment-id", "1",
-    "--auth-url", "https://moodle.example.fi/mod/lti/auth.php",
-    "--token-url", "https://moodle.example.fi/mod/lti/token.php",
-    "--jwks-url", "https://moodle.example.fi/mod/lti/certs.php",
+    "lti",
+    "platform",
+    "add",
+    "--issuer",
+    "https://moodle.example.fi",
+    "--client-id",
+    "abc123",
+    "--deployment-id",
+    "1",
+    "--auth-url",
+    "https://moodle.example.fi/mod/lti/auth.php",
+    "--token-url",
+    "https://moodle.example.fi/mod/lti/token.php",
+    "--jwks-url",
+    "https://moodle.example.fi/mod/lti/certs.php",
 ]
 
 
@@ -136,13 +145,18 @@ def test_purge_deletes_only_what_has_expired(app):
         db.session.add(user)
         db.session.flush()
         now = utcnow()
-        db.session.add_all([
-            UsedNonce(nonce="old", expires_at=now - timedelta(minutes=1)),
-            UsedNonce(nonce="fresh", expires_at=now + timedelta(minutes=5)),
-            WebSession(id="a" * 64, user_id=user.id, role="participant", data={},
-                       expires_at=now - timedelta(seconds=1)),
-            WebSession(id="b" * 64, user_id=user.id, role="participant", data={}, expires_at=now + timedelta(hours=1)),
-        ])
+        db.session.add_all(
+            [
+                UsedNonce(nonce="old", expires_at=now - timedelta(minutes=1)),
+                UsedNonce(nonce="fresh", expires_at=now + timedelta(minutes=5)),
+                WebSession(
+                    id="a" * 64, user_id=user.id, role="participant", data={}, expires_at=now - timedelta(seconds=1)
+                ),
+                WebSession(
+                    id="b" * 64, user_id=user.id, role="participant", data={}, expires_at=now + timedelta(hours=1)
+                ),
+            ]
+        )
         db.session.commit()
     result = app.test_cli_runner().invoke(args=["lti", "purge"])
     assert result.exit_code == 0 and "Deleted 1 expired sessions and 1 used nonces." in result.output

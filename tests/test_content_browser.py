@@ -2,6 +2,7 @@
 cross-site iframe, reads a module and marks it read (a CSRF-protected form without cookies);
 axe-core finds no violation on the index, a module page, the question bank, search, a checklist,
 or the facilitator's index with read counts."""
+
 import pytest
 
 from tests.support.browser import assert_no_axe_violations, chromium, launch_in_iframe, tool_frame

@@ -1,4 +1,5 @@
 """The tool's keys: generated on first use, rotated with a grace period, kid on every key."""
+
 import time
 
 import jwt
@@ -66,7 +67,13 @@ def test_cli_rotate_and_jwks_endpoint(app, client):
         from app.lti.models import Platform
 
         registration = DbToolConf(app.extensions["lti_keys"]).registration(
-            Platform(issuer="https://x", client_id="c", auth_login_url="https://x/a", auth_token_url="https://x/t", key_set_url="https://x/j")
+            Platform(
+                issuer="https://x",
+                client_id="c",
+                auth_login_url="https://x/a",
+                auth_token_url="https://x/t",
+                key_set_url="https://x/j",
+            )
         )
     assert registration.get_tool_private_key() == app.extensions["lti_keys"].current().private_pem
     after = {k["kid"] for k in client.get("/lti/jwks").get_json()["keys"]}

@@ -1,4 +1,5 @@
 """Every bad login or launch is a 4xx with its specific reason, never a 500."""
+
 import time
 
 import pytest

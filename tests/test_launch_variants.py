@@ -1,4 +1,5 @@
 """Valid launches that the 1EdTech certification sends, and what the tool makes of them."""
+
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -93,8 +94,11 @@ def test_courses_keyed_by_issuer_deployment_and_context(app, client, platform):
 @pytest.mark.parametrize(
     "moodle_locale, lang, phrase",
     [
-        ("fi", "fi", "Tervetuloa"), ("sv", "sv", "Välkommen"), ("en", "en", "Welcome"),
-        ("sv_fi", "sv", "Välkommen"), ("pt_br", "fi", "Tervetuloa"),
+        ("fi", "fi", "Tervetuloa"),
+        ("sv", "sv", "Välkommen"),
+        ("en", "en", "Welcome"),
+        ("sv_fi", "sv", "Välkommen"),
+        ("pt_br", "fi", "Tervetuloa"),
     ],
 )
 def test_locale_from_launch(client, platform, moodle_locale, lang, phrase):
@@ -111,8 +115,9 @@ def test_user_switches_language_over_the_launch_locale(client, platform):
 
     csrf_token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     action = re.search(r'<form class="language" method="post" action="([^"]+)"', page).group(1)
-    switched = client.post(action.replace("&amp;", "&"),
-                           data={"csrf_token": csrf_token, "locale": "sv", "next": "/home"})
+    switched = client.post(
+        action.replace("&amp;", "&"), data={"csrf_token": csrf_token, "locale": "sv", "next": "/home"}
+    )
     assert switched.status_code == 303
     assert "s=" in switched.headers["Location"]
     again = client.get(switched.headers["Location"]).get_data(as_text=True)
@@ -142,8 +147,9 @@ def test_links_carry_the_session_token(app, client, platform):
     token = parse_qs(urlsplit(response.headers["Location"]).query)["s"][0]
     with app.app_context():
         course = db.session.scalar(db.select(Course))
-        db.session.add(Programme(course_id=course.id, name="Kohortti 1",
-                                 kickoff=date(2022, 5, 5), closing=date(2023, 3, 30)))
+        db.session.add(
+            Programme(course_id=course.id, name="Kohortti 1", kickoff=date(2022, 5, 5), closing=date(2023, 3, 30))
+        )
         db.session.commit()
     body = client.get(f"/home?s={token}").get_data(as_text=True)
     assert f"/programme?s={token}" in body

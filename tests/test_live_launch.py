@@ -1,4 +1,5 @@
 """Positive launches for each role through the development platform over real HTTP."""
+
 import json
 from pathlib import Path
 
@@ -17,7 +18,8 @@ def person(role: str) -> dict:
 @pytest.mark.parametrize(
     "platform_role, tool_role, role_name",
     [
-        ("learner", "participant", "osallistuja"), ("instructor", "facilitator", "fasilitaattori"),
+        ("learner", "participant", "osallistuja"),
+        ("instructor", "facilitator", "fasilitaattori"),
         ("administrator", "administrator", "ylläpitäjä"),
     ],
 )
@@ -33,9 +35,15 @@ def test_each_role_launches(live, platform_role, tool_role, role_name):
     assert [s[1].rsplit("/", 1)[-1] for s in result.steps] == ["init", "login", "auth", "launch", "home"]
 
 
-@pytest.mark.parametrize("locale, lang, phrase", [
-    ("fi", "fi", "Tervetuloa"), ("sv", "sv", "Välkommen"), ("en", "en", "Welcome"), ("pt_br", "fi", "Tervetuloa"),
-])
+@pytest.mark.parametrize(
+    "locale, lang, phrase",
+    [
+        ("fi", "fi", "Tervetuloa"),
+        ("sv", "sv", "Välkommen"),
+        ("en", "en", "Welcome"),
+        ("pt_br", "fi", "Tervetuloa"),
+    ],
+)
 def test_locale_selection(live, locale, lang, phrase):
     result = UserAgent(live["platform_url"]).launch(person("learner")["id"], locale=locale)
     assert result.ok, result.steps

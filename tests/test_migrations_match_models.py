@@ -1,4 +1,5 @@
 """The models and the migrations describe the same schema (on the database the tests run on)."""
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 

@@ -1,4 +1,5 @@
 """The platform JWKS cache: honours Cache-Control, refetches once on an unknown kid."""
+
 import pytest
 from flask import Flask
 

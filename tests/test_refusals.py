@@ -1,4 +1,5 @@
 """app.core.refusals: one Refused, its status and text from the area's registered tables."""
+
 import pytest
 
 from app.core import refusals

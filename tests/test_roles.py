@@ -1,4 +1,5 @@
 """The role mapping is a pure function: full URIs and Moodle's short names map alike."""
+
 import pytest
 
 from app.lti.roles import tool_role

@@ -1,4 +1,5 @@
 """Every user-facing string is translated: Finnish and Swedish complete, placeholders intact."""
+
 import re
 from pathlib import Path
 

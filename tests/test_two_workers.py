@@ -1,4 +1,5 @@
 """Two worker processes behave as one: a login on one and the launch on the other succeed."""
+
 import os
 import socket
 import subprocess

@@ -1,14 +1,16 @@
 """``flask --app app privacy purge``: delete finished programmes' personal data after their
 retention period (run from cron, e.g. monthly)."""
+
 from datetime import date
 
 import click
 from flask.cli import AppGroup
 
-from app.core.db import db
-from app.core.clock import utcnow
-from . import privacy, rules
 from app.core.audit import record
+from app.core.clock import utcnow
+from app.core.db import db
+
+from . import privacy, rules
 
 privacy_cli = AppGroup("privacy", help="Personal data: purge finished programmes after retention.")
 
@@ -16,8 +18,12 @@ privacy_cli = AppGroup("privacy", help="Personal data: purge finished programmes
 @privacy_cli.command("purge")
 @click.option("--dry-run", is_flag=True, help="Show what would be deleted, change nothing.")
 @click.option("--yes", is_flag=True, help="Delete; without it nothing is deleted.")
-@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Decide as if today were this date (YYYY-MM-DD); for checking a schedule.")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Decide as if today were this date (YYYY-MM-DD); for checking a schedule.",
+)
 def purge(dry_run, yes, today):
     """Purge every programme whose retention period after its closing event has passed."""
     if dry_run == yes:
@@ -32,11 +38,17 @@ def purge(dry_run, yes, today):
         until = rules.add_months(programme.closing, programme.retention_months)
         summary = ", ".join(f"{table} {n}" for table, n in sorted(counts.items())) or "nothing left to delete"
         verb = "would delete" if dry_run else "deleted"
-        click.echo(f"Programme {programme.id} '{programme.name}' (closed {programme.closing}, "
-                   f"kept until {until}): {verb} {summary}")
+        click.echo(
+            f"Programme {programme.id} '{programme.name}' (closed {programme.closing}, "
+            f"kept until {until}): {verb} {summary}"
+        )
         if dry_run:
             db.session.rollback()
         else:
-            record("privacy.purged", course=programme.course_id, target=f"programme:{programme.id}",
-                   details={"rows": counts})
+            record(
+                "privacy.purged",
+                course=programme.course_id,
+                target=f"programme:{programme.id}",
+                details={"rows": counts},
+            )
             db.session.commit()

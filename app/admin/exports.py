@@ -4,6 +4,7 @@ letters ä and ö right; ``;`` for Finnish Excel) and XLSX with one sheet per or
 Only the report's columns go out: never journal text, agreement text or anything about what
 was discussed in a meeting.
 """
+
 import csv
 import io
 
@@ -27,9 +28,18 @@ SEPARATORS = {"comma": ",", "semicolon": ";"}
 
 def headers() -> list[str]:
     return [
-        _("Organisation code"), _("Organisation"), _("Name"), _("E-mail"), _("Role"),
-        _("Form of mentoring"), _("Matched"), _("Agreement accepted"), _("Counted meetings"),
-        _("Required meetings"), _("Completed"), _("Events attended"),
+        _("Organisation code"),
+        _("Organisation"),
+        _("Name"),
+        _("E-mail"),
+        _("Role"),
+        _("Form of mentoring"),
+        _("Matched"),
+        _("Agreement accepted"),
+        _("Counted meetings"),
+        _("Required meetings"),
+        _("Completed"),
+        _("Events attended"),
     ]
 
 
@@ -47,19 +57,22 @@ class _Words:
     def row(self, row: ParticipantRow, required: int) -> list:
         code, name = self.organisations.get(row.organisation_id, self.no_organisation)
         return [
-            code, name, row.name, row.email,
+            code,
+            name,
+            row.name,
+            row.email,
             self.roles.get(row.role, row.role),
             self.forms.get(row.form, row.form or ""),
             self.yes if row.matched else self.no,
             self.yes if row.agreement_accepted else self.no,
-            row.counted, required,
+            row.counted,
+            required,
             self.yes if row.completed else self.no,
             row.events_attended,
         ]
 
 
-def to_csv(rows: list[ParticipantRow], organisations: dict, required: int, locale: str,
-           separator: str = ",") -> bytes:
+def to_csv(rows: list[ParticipantRow], organisations: dict, required: int, locale: str, separator: str = ",") -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=separator, lineterminator="\r\n")
     writer.writerow(headers())
@@ -81,23 +94,41 @@ def _sheet_title(organisation, used: set[str]) -> str:
     return title
 
 
-def to_xlsx(rows: list[ParticipantRow], organisations: dict, summaries: dict, required: int,
-            locale: str) -> bytes:
+def to_xlsx(rows: list[ParticipantRow], organisations: dict, summaries: dict, required: int, locale: str) -> bytes:
     """A summary sheet, then one sheet per organisation with its participants."""
     book = Workbook()
     summary = book.active
     summary.title = _("Summary")[:31]
     used = {summary.title.lower()}
-    summary.append([_("Organisation code"), _("Organisation"), _("Registered"), _("Matched"),
-                    _("Agreements accepted"), _("Median of counted meetings"), _("Completed"),
-                    _("Events attended")])
+    summary.append(
+        [
+            _("Organisation code"),
+            _("Organisation"),
+            _("Registered"),
+            _("Matched"),
+            _("Agreements accepted"),
+            _("Median of counted meetings"),
+            _("Completed"),
+            _("Events attended"),
+        ]
+    )
     for org_id, s in summaries.items():
         organisation = organisations.get(org_id)
-        summary.append([rules.safe_cell(v) for v in (
-            organisation.code if organisation else "",
-            organisation.name(locale) if organisation else _("(no organisation)"),
-            s.registered, s.matched, s.agreements_accepted, s.median, s.completed, s.events_attended,
-        )])
+        summary.append(
+            [
+                rules.safe_cell(v)
+                for v in (
+                    organisation.code if organisation else "",
+                    organisation.name(locale) if organisation else _("(no organisation)"),
+                    s.registered,
+                    s.matched,
+                    s.agreements_accepted,
+                    s.median,
+                    s.completed,
+                    s.events_attended,
+                )
+            ]
+        )
     sheets = {}
     words = _Words(organisations, locale)
     for row in rows:

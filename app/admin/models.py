@@ -1,6 +1,7 @@
 """Accessibility feedback (the audit log itself is ``app.core.audit``)."""
-from app.core.db import db
+
 from app.core.clock import utcnow
+from app.core.db import db
 
 
 class AccessibilityFeedback(db.Model):

@@ -4,6 +4,7 @@ programme after its retention period.
 The export and the erasure walk the schema (``db.metadata``) rather than a fixed list of tables,
 so a table added later is covered: every row whose owner column names the person is theirs.
 """
+
 import json
 import secrets
 from datetime import date, datetime
@@ -11,6 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, String, Text, cast, delete, or_, select, update
 
 from app.core.db import db
+
 from ..people.models import ERASED_SUBJECT_PREFIX, User
 
 # Columns that say "this row is this person's": their registration, journal, membership, post…
@@ -42,7 +44,8 @@ def _jsonable(value):
 
 def _owner_columns(table):
     return [
-        c for c in table.columns
+        c
+        for c in table.columns
         if c.name in OWNER_COLUMNS and any(fk.column.table.name == "user_account" for fk in c.foreign_keys)
     ]
 
@@ -52,9 +55,7 @@ def export_person(user: User) -> dict:
     from ..mentoring.journal import entries_for_export
 
     data = {
-        "account": {
-            c.name: _jsonable(getattr(user, c.name)) for c in User.__table__.columns
-        },
+        "account": {c.name: _jsonable(getattr(user, c.name)) for c in User.__table__.columns},
         "tables": {},
     }
     for table in db.metadata.sorted_tables:
@@ -64,9 +65,13 @@ def export_person(user: User) -> dict:
         if not owners:
             continue
         columns = [c for c in table.columns if c.name not in SKIPPED_COLUMNS]
-        rows = db.session.execute(
-            select(*columns).where(or_(*(c == user.id for c in owners))).order_by(*table.primary_key.columns)
-        ).mappings().all()
+        rows = (
+            db.session.execute(
+                select(*columns).where(or_(*(c == user.id for c in owners))).order_by(*table.primary_key.columns)
+            )
+            .mappings()
+            .all()
+        )
         if rows:
             data["tables"][table.name] = [{k: _jsonable(v) for k, v in row.items()} for row in rows]
     data["journal"] = entries_for_export(user.id)
@@ -79,13 +84,23 @@ def _meetings(user_id: int) -> list[dict]:
     """The meetings the person attended (their attestations name only a meeting id)."""
     from ..mentoring.models import Meeting, MeetingAttestation
 
-    rows = db.session.execute(
-        select(Meeting.id, Meeting.group_id, Meeting.starts_at, Meeting.duration_minutes, Meeting.mode,
-               MeetingAttestation.status)
-        .join(MeetingAttestation, MeetingAttestation.meeting_id == Meeting.id)
-        .where(MeetingAttestation.user_id == user_id)
-        .order_by(Meeting.starts_at)
-    ).mappings().all()
+    rows = (
+        db.session.execute(
+            select(
+                Meeting.id,
+                Meeting.group_id,
+                Meeting.starts_at,
+                Meeting.duration_minutes,
+                Meeting.mode,
+                MeetingAttestation.status,
+            )
+            .join(MeetingAttestation, MeetingAttestation.meeting_id == Meeting.id)
+            .where(MeetingAttestation.user_id == user_id)
+            .order_by(Meeting.starts_at)
+        )
+        .mappings()
+        .all()
+    )
     return [{k: _jsonable(v) for k, v in row.items()} for row in rows]
 
 
@@ -93,13 +108,24 @@ def _scores(user_id: int) -> list[dict]:
     from ..lti.models import ScoreOutbox
     from ..people.models import Enrolment
 
-    rows = db.session.execute(
-        select(ScoreOutbox.resource, ScoreOutbox.score_given, ScoreOutbox.score_maximum,
-               ScoreOutbox.activity_progress, ScoreOutbox.comment, ScoreOutbox.status, ScoreOutbox.created_at)
-        .join(Enrolment, Enrolment.id == ScoreOutbox.enrolment_id)
-        .where(Enrolment.user_id == user_id)
-        .order_by(ScoreOutbox.id)
-    ).mappings().all()
+    rows = (
+        db.session.execute(
+            select(
+                ScoreOutbox.resource,
+                ScoreOutbox.score_given,
+                ScoreOutbox.score_maximum,
+                ScoreOutbox.activity_progress,
+                ScoreOutbox.comment,
+                ScoreOutbox.status,
+                ScoreOutbox.created_at,
+            )
+            .join(Enrolment, Enrolment.id == ScoreOutbox.enrolment_id)
+            .where(Enrolment.user_id == user_id)
+            .order_by(ScoreOutbox.id)
+        )
+        .mappings()
+        .all()
+    )
     return [{k: _jsonable(v) for k, v in row.items()} for row in rows]
 
 
@@ -154,17 +180,24 @@ def scrub_texts(terms: list[str], *, skip=("user_account", "audit_entry")) -> in
             if isinstance(column.type, (String, Text)):
                 for term in terms:
                     result = db.session.execute(
-                        update(table).where(column.contains(term, autoescape=True))
+                        update(table)
+                        .where(column.contains(term, autoescape=True))
                         .values({column.name: db.func.replace(column, term, ERASED_TEXT)})
                     )
                     changed += result.rowcount
             elif isinstance(column.type, JSON):
-                matches = or_(*(cast(column, Text).contains(form, autoescape=True)
-                                for term in terms for form in _json_forms(term)))
+                matches = or_(
+                    *(
+                        cast(column, Text).contains(form, autoescape=True)
+                        for term in terms
+                        for form in _json_forms(term)
+                    )
+                )
                 for row in db.session.execute(select(*key, column).where(matches)).all():
                     *ids, value = row
                     db.session.execute(
-                        update(table).where(*(k == i for k, i in zip(key, ids)))
+                        update(table)
+                        .where(*(k == i for k, i in zip(key, ids)))
                         .values({column.name: _replace_in(value, terms)})
                     )
                     changed += 1
@@ -180,8 +213,9 @@ def erase_person(user: User) -> dict[str, int]:
     still count for the other members; their posts stay without an author; their name and
     address are replaced in every other text.
     """
-    from ..lti.models import ScoreKey, ScoreOutbox
     from app.groups.models import GroupMember
+
+    from ..lti.models import ScoreKey, ScoreOutbox
     from ..mentoring.models import MeetingAttestation
     from ..people.models import Enrolment
     from ..programme.models import Registration
@@ -192,12 +226,13 @@ def erase_person(user: User) -> dict[str, int]:
     # References into rows about to go: from the group memberships that stay, and from others'
     # nominations of this person.
     own_registrations = select(Registration.id).where(Registration.user_id == uid)
-    db.session.execute(update(GroupMember).where(GroupMember.registration_id.in_(own_registrations))
-                       .values(registration_id=None))
-    db.session.execute(update(Registration).where(Registration.counterpart_user_id == uid)
-                       .values(counterpart_user_id=None))
-    db.session.execute(update(MeetingAttestation).where(MeetingAttestation.user_id == uid)
-                       .values(reason=None))
+    db.session.execute(
+        update(GroupMember).where(GroupMember.registration_id.in_(own_registrations)).values(registration_id=None)
+    )
+    db.session.execute(
+        update(Registration).where(Registration.counterpart_user_id == uid).values(counterpart_user_id=None)
+    )
+    db.session.execute(update(MeetingAttestation).where(MeetingAttestation.user_id == uid).values(reason=None))
     own_enrolments = select(Enrolment.id).where(Enrolment.user_id == uid)
     own_keys = select(ScoreKey.id).where(ScoreKey.user_id == uid)
     counts["lti_score_outbox"] = db.session.execute(
@@ -231,23 +266,38 @@ def purge_programme(programme) -> dict[str, int]:
     """Delete a finished programme's personal data in the caller's transaction; returns rows
     per table. The programme, its organisations, themes and events stay (they name no one).
     Participants with no registration left in any programme are then erased as people."""
-    from ..events.models import Attendance, AttendanceScore, ProgrammeEvent
     from app.groups.models import GroupMember, MentoringGroup
+
+    from ..events.models import Attendance, AttendanceScore, ProgrammeEvent
     from ..mentoring.models import (
-        Agreement, AgreementAcceptance, AgreementVersion, ChecklistTick, JournalEntry, Meeting,
-        MeetingAttestation, MeetingCount,
+        Agreement,
+        AgreementAcceptance,
+        AgreementVersion,
+        ChecklistTick,
+        JournalEntry,
+        Meeting,
+        MeetingAttestation,
+        MeetingCount,
     )
     from ..programme.models import Registration
     from ..sparring.models import (
-        SparringGroup, SparringMaterial, SparringMember, SparringPost, SparringSession, SparringThread,
+        SparringGroup,
+        SparringMaterial,
+        SparringMember,
+        SparringPost,
+        SparringSession,
+        SparringThread,
     )
 
     pid = programme.id
     people = set(db.session.scalars(select(Registration.user_id).where(Registration.programme_id == pid)))
-    people |= set(db.session.scalars(
-        select(GroupMember.user_id).join(MentoringGroup, MentoringGroup.id == GroupMember.group_id)
-        .where(MentoringGroup.programme_id == pid)
-    ))
+    people |= set(
+        db.session.scalars(
+            select(GroupMember.user_id)
+            .join(MentoringGroup, MentoringGroup.id == GroupMember.group_id)
+            .where(MentoringGroup.programme_id == pid)
+        )
+    )
     groups = select(MentoringGroup.id).where(MentoringGroup.programme_id == pid)
     meetings = select(Meeting.id).where(Meeting.group_id.in_(groups))
     agreements = select(Agreement.id).where(Agreement.group_id.in_(groups))
@@ -281,9 +331,11 @@ def purge_programme(programme) -> dict[str, int]:
         counts[model.__tablename__] = db.session.execute(
             delete(model).where(condition).execution_options(synchronize_session=False)
         ).rowcount
-    still_registered = set(db.session.scalars(
-        select(Registration.user_id).where(Registration.user_id.in_(people)).distinct()
-    )) if people else set()
+    still_registered = (
+        set(db.session.scalars(select(Registration.user_id).where(Registration.user_id.in_(people)).distinct()))
+        if people
+        else set()
+    )
     erased = 0
     for user in db.session.scalars(select(User).where(User.id.in_(people - still_registered))):
         erase_person(user)
@@ -297,5 +349,8 @@ def programmes_due(today: date) -> list:
     from ..programme.models import Programme
     from .rules import purge_due
 
-    return [p for p in db.session.scalars(select(Programme).order_by(Programme.closing))
-            if purge_due(p.closing, p.retention_months, today)]
+    return [
+        p
+        for p in db.session.scalars(select(Programme).order_by(Programme.closing))
+        if purge_due(p.closing, p.retention_months, today)
+    ]

@@ -1,11 +1,13 @@
 """Pages everyone reaches, launched or not: the privacy notice, the accessibility statement
 with its feedback form; and, for a launched person, the download of their own data."""
+
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from app.core.auth import login_required
 from app.core.db import csrf, db
+
 from . import privacy, rules
 from .models import AccessibilityFeedback
 
@@ -80,30 +82,34 @@ def send_feedback():
             sent=False,
             answer_days=rules.ANSWER_WITHIN_DAYS,
         ), 400
-    db.session.add(AccessibilityFeedback(
-        user_id=g.user.id if signed_in else None,
-        page=cleaned.page or None,
-        message=cleaned.message,
-        contact=cleaned.contact or None,
-        locale=str(get_locale()),
-    ))
+    db.session.add(
+        AccessibilityFeedback(
+            user_id=g.user.id if signed_in else None,
+            page=cleaned.page or None,
+            message=cleaned.message,
+            contact=cleaned.contact or None,
+            locale=str(get_locale()),
+        )
+    )
     db.session.commit()
     return redirect(url_for("privacy.statement", sent=1, lang=_lang_arg(), _anchor="feedback"), code=303)
-
 
 
 @bp.get("/my-data")
 @login_required()
 def my_data():
     """Everything the tool holds about the launched person, as a readable page."""
-    return render_template("admin/my_data.html", data=privacy.export_person(g.user),
-                           table_labels=TABLE_LABELS)
+    return render_template("admin/my_data.html", data=privacy.export_person(g.user), table_labels=TABLE_LABELS)
 
 
 @bp.get("/my-data.json")
 @login_required()
 def my_data_json():
-    return Response(privacy.export_json(g.user), mimetype="application/json", headers={
-        "Content-Disposition": 'attachment; filename="my-data.json"',
-        "Cache-Control": "no-store",
-    })
+    return Response(
+        privacy.export_json(g.user),
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": 'attachment; filename="my-data.json"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -5,15 +5,17 @@ Counted meetings come from ``mentoring_meeting_count``: the number app.mentoring
 same transaction as each meeting change and sends to the gradebook, so the report and the
 gradebook cannot disagree.
 """
+
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import and_, case, extract, func, select
 from sqlalchemy.orm import aliased
 
-from ..events.models import Attendance, ProgrammeEvent
 from app.core.db import db
 from app.groups.models import GroupMember, MentoringGroup
+
+from ..events.models import Attendance, ProgrammeEvent
 from ..mentoring import rules as mentoring_rules
 from ..mentoring.models import (
     Agreement,
@@ -66,10 +68,17 @@ def _accepted_groups(programme_id: int):
         .join(MentoringGroup, MentoringGroup.id == GroupMember.group_id)
         .join(Agreement, Agreement.group_id == GroupMember.group_id)
         .join(current, current.c.agreement_id == Agreement.id)
-        .join(AgreementVersion, and_(AgreementVersion.agreement_id == Agreement.id,
-                                     AgreementVersion.number == current.c.number))
-        .outerjoin(AgreementAcceptance, and_(AgreementAcceptance.version_id == AgreementVersion.id,
-                                             AgreementAcceptance.user_id == GroupMember.user_id))
+        .join(
+            AgreementVersion,
+            and_(AgreementVersion.agreement_id == Agreement.id, AgreementVersion.number == current.c.number),
+        )
+        .outerjoin(
+            AgreementAcceptance,
+            and_(
+                AgreementAcceptance.version_id == AgreementVersion.id,
+                AgreementAcceptance.user_id == GroupMember.user_id,
+            ),
+        )
         .where(MentoringGroup.programme_id == programme_id)
         .group_by(GroupMember.group_id)
         .having(func.count(AgreementAcceptance.id) == func.count())
@@ -102,7 +111,10 @@ def participants_subquery(programme: Programme, filters: Filters):
     query = (
         select(
             Registration.user_id.label("user_id"),
-            User.name, User.given_name, User.family_name, User.email,
+            User.name,
+            User.given_name,
+            User.family_name,
+            User.email,
             Registration.organisation_id.label("organisation_id"),
             role.label("role"),
             group.form.label("form"),
@@ -116,8 +128,7 @@ def participants_subquery(programme: Programme, filters: Filters):
         .outerjoin(latest, latest.c.user_id == Registration.user_id)
         .outerjoin(member, and_(member.user_id == latest.c.user_id, member.group_id == latest.c.group_id))
         .outerjoin(group, group.id == latest.c.group_id)
-        .outerjoin(MeetingCount, and_(MeetingCount.programme_id == pid,
-                                      MeetingCount.user_id == Registration.user_id))
+        .outerjoin(MeetingCount, and_(MeetingCount.programme_id == pid, MeetingCount.user_id == Registration.user_id))
         .outerjoin(attended, attended.c.user_id == Registration.user_id)
         .where(Registration.programme_id == pid, Registration.withdrawn_at.is_(None))
     )
@@ -133,12 +144,19 @@ def participants_subquery(programme: Programme, filters: Filters):
 def summary_cells(programme: Programme, filters: Filters) -> list[rules.Cell]:
     rows = participants_subquery(programme, filters)
     result = db.session.execute(
-        select(rows.c.organisation_id, rows.c.matched, rows.c.counted, func.count(),
-               func.sum(rows.c.accepted), func.sum(rows.c.events))
-        .group_by(rows.c.organisation_id, rows.c.matched, rows.c.counted)
+        select(
+            rows.c.organisation_id,
+            rows.c.matched,
+            rows.c.counted,
+            func.count(),
+            func.sum(rows.c.accepted),
+            func.sum(rows.c.events),
+        ).group_by(rows.c.organisation_id, rows.c.matched, rows.c.counted)
     )
-    return [rules.Cell(org, bool(matched), counted, people, int(accepted or 0), int(events or 0))
-            for org, matched, counted, people, accepted, events in result]
+    return [
+        rules.Cell(org, bool(matched), counted, people, int(accepted or 0), int(events or 0))
+        for org, matched, counted, people, accepted, events in result
+    ]
 
 
 def _display_name(name, given, family, email) -> str:
@@ -147,11 +165,13 @@ def _display_name(name, given, family, email) -> str:
     return name or full or email or ""
 
 
-def participant_rows(programme: Programme, filters: Filters, *, limit: int | None = None,
-                     offset: int = 0) -> list[ParticipantRow]:
+def participant_rows(
+    programme: Programme, filters: Filters, *, limit: int | None = None, offset: int = 0
+) -> list[ParticipantRow]:
     rows = participants_subquery(programme, filters)
-    query = select(rows).order_by(rows.c.organisation_id, rows.c.family_name, rows.c.given_name,
-                                  rows.c.name, rows.c.user_id)
+    query = select(rows).order_by(
+        rows.c.organisation_id, rows.c.family_name, rows.c.given_name, rows.c.name, rows.c.user_id
+    )
     if limit is not None:
         query = query.limit(limit).offset(offset)
     return [
@@ -216,7 +236,7 @@ def counted_by_month(programme: Programme, filters: Filters) -> dict[tuple[int, 
 
 def organisations(programme: Programme) -> list[Organisation]:
     return db.session.scalars(
-        select(Organisation).where(Organisation.programme_id == programme.id)
+        select(Organisation)
+        .where(Organisation.programme_id == programme.id)
         .order_by(Organisation.position, Organisation.code)
     ).all()
-

@@ -4,27 +4,27 @@ exports, the gradebook sync view, and erasure of one person's data.
 Everything is scoped to the launched course; entries of the command line (no course) show to
 every administrator. Every action an administrator takes here writes an audit entry.
 """
+
 from datetime import date, time, timedelta
 
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from app.core.audit import AuditEntry, record
 from app.core.auth import STAFF, login_required
+from app.core.clock import helsinki_to_utc, utcnow
 from app.core.db import db
+
 from ..ids import db_int
 from ..lti import gradebook as gradebook_service
 from ..lti import placements as placement_service
 from ..lti.rules import placement_switch_refusal
-from app.core.clock import utcnow
-from app.core.clock import helsinki_to_utc
 from ..people.models import ADMINISTRATOR, Enrolment, User
 from ..programme.models import FORMS, Programme
 from ..programme.rules import EARLIEST_DAY, LATEST_DAY, sane_day
 from . import exports, privacy, report, rules
-from app.core.audit import record
 from .models import AccessibilityFeedback
-from app.core.audit import AuditEntry
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -118,11 +118,22 @@ def set_retention(programme_id: int):
     ) or abort(404)
     months = rules.parse_retention_months(request.form.get("months"))
     if months is None:
-        return _index_page({programme.id: _l("Give the retention as whole months from %(min)s to %(max)s.",
-                                             min=rules.RETENTION_MIN_MONTHS, max=rules.RETENTION_MAX_MONTHS)}, 400)
+        return _index_page(
+            {
+                programme.id: _l(
+                    "Give the retention as whole months from %(min)s to %(max)s.",
+                    min=rules.RETENTION_MIN_MONTHS,
+                    max=rules.RETENTION_MAX_MONTHS,
+                )
+            },
+            400,
+        )
     if months != programme.retention_months:
-        record("programme.retention_changed", target=f"programme:{programme.id}",
-               details={"from": programme.retention_months, "to": months})
+        record(
+            "programme.retention_changed",
+            target=f"programme:{programme.id}",
+            details={"from": programme.retention_months, "to": months},
+        )
         programme.retention_months = months
         db.session.commit()
     return redirect(url_for("admin.index"), code=303)
@@ -166,9 +177,7 @@ def audit_log():
     rows = db.session.execute(
         query.order_by(AuditEntry.id.desc()).offset((page - 1) * AUDIT_PAGE_SIZE).limit(AUDIT_PAGE_SIZE + 1)
     ).all()
-    actions = db.session.scalars(
-        db.select(AuditEntry.action).where(scope).distinct().order_by(AuditEntry.action)
-    ).all()
+    actions = db.session.scalars(db.select(AuditEntry.action).where(scope).distinct().order_by(AuditEntry.action)).all()
     return render_template(
         "admin/audit.html",
         rows=rows[:AUDIT_PAGE_SIZE],
@@ -176,8 +185,12 @@ def audit_log():
         page=page,
         actions=actions,
         action_labels=ACTION_LABELS,
-        filters={"action": action, "actor": actor, "since": request.args.get("since", ""),
-                 "until": request.args.get("until", "")},
+        filters={
+            "action": action,
+            "actor": actor,
+            "since": request.args.get("since", ""),
+            "until": request.args.get("until", ""),
+        },
         errors=errors,
     ), (400 if errors else 200)
 
@@ -230,7 +243,9 @@ def _report_context() -> dict:
         db.select(Programme).where(Programme.course_id == _course_id()).order_by(Programme.kickoff.desc())
     ).all()
     chosen = request.args.get("programme", type=db_int)
-    programme = next((p for p in programmes if p.id == chosen), None) if chosen else (programmes[0] if programmes else None)
+    programme = (
+        next((p for p in programmes if p.id == chosen), None) if chosen else (programmes[0] if programmes else None)
+    )
     if chosen and programme is None:
         abort(404)  # another course's programme, or none
     errors = {}
@@ -258,8 +273,16 @@ def _report_context() -> dict:
 
 def _filter_args(ctx) -> dict:
     f = ctx["filters"]
-    return {k: v for k, v in {"programme": ctx["programme"].id if ctx["programme"] else None,
-                              "organisation": f.organisation_id, "role": f.role, "form": f.form}.items() if v}
+    return {
+        k: v
+        for k, v in {
+            "programme": ctx["programme"].id if ctx["programme"] else None,
+            "organisation": f.organisation_id,
+            "role": f.role,
+            "form": f.form,
+        }.items()
+        if v
+    }
 
 
 @bp.get("/report")
@@ -268,17 +291,24 @@ def report_page():
     ctx = _report_context()
     programme = ctx["programme"]
     if programme is None:
-        return render_template("admin/report.html", **ctx, role_labels=exports.ROLE_LABELS,
-                               form_labels=exports.FORM_LABELS, forms=FORMS, roles=report.ROLES)
+        return render_template(
+            "admin/report.html",
+            **ctx,
+            role_labels=exports.ROLE_LABELS,
+            form_labels=exports.FORM_LABELS,
+            forms=FORMS,
+            roles=report.ROLES,
+        )
     filters = ctx["filters"]
     page = max(request.args.get("page", 1, type=db_int) or 1, 1)
     summaries, total = rules.summarise(report.summary_cells(programme, filters), programme.required_meetings)
     by_id = {o.id: o for o in ctx["organisations"]}
-    ordered = [(by_id.get(org_id), summaries[org_id]) for org_id in
-               [o.id for o in ctx["organisations"] if o.id in summaries] + ([None] if None in summaries else [])]
+    ordered = [
+        (by_id.get(org_id), summaries[org_id])
+        for org_id in [o.id for o in ctx["organisations"] if o.id in summaries] + ([None] if None in summaries else [])
+    ]
     months = rules.month_series(programme.kickoff, programme.closing, report.counted_by_month(programme, filters))
-    rows = report.participant_rows(programme, filters, limit=REPORT_PAGE_SIZE + 1,
-                                   offset=(page - 1) * REPORT_PAGE_SIZE)
+    rows = report.participant_rows(programme, filters, limit=REPORT_PAGE_SIZE + 1, offset=(page - 1) * REPORT_PAGE_SIZE)
     return render_template(
         "admin/report.html",
         **ctx,
@@ -329,14 +359,27 @@ def report_export(fmt: str):
             ordered[None] = summaries[None]
         body = exports.to_xlsx(rows, by_id, ordered, required, locale)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    record("report.exported", target=f"programme:{programme.id}",
-           details={"format": fmt, "separator": separator if fmt == "csv" else None, "rows": len(rows),
-                    "organisation_id": filters.organisation_id, "role": filters.role, "form": filters.form})
+    record(
+        "report.exported",
+        target=f"programme:{programme.id}",
+        details={
+            "format": fmt,
+            "separator": separator if fmt == "csv" else None,
+            "rows": len(rows),
+            "organisation_id": filters.organisation_id,
+            "role": filters.role,
+            "form": filters.form,
+        },
+    )
     db.session.commit()
-    return Response(body, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="completion-{programme.id}-{stamp}.{fmt}"',
-        "Cache-Control": "no-store",
-    })
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="completion-{programme.id}-{stamp}.{fmt}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -348,9 +391,13 @@ def report_export(fmt: str):
 @login_required(ADMINISTRATOR)
 def gradebook():
     summary = gradebook_service.course_summary(g.course.id) if g.course else None
-    return render_template("admin/gradebook.html", summary=summary, launched_link=None,
-                           placements=gradebook_service.placements(g.course.id) if g.course else [],
-                           resent=request.args.get("resent", type=db_int))
+    return render_template(
+        "admin/gradebook.html",
+        summary=summary,
+        launched_link=None,
+        placements=gradebook_service.placements(g.course.id) if g.course else [],
+        resent=request.args.get("resent", type=db_int),
+    )
 
 
 @bp.post("/gradebook/resend")
@@ -366,8 +413,11 @@ def gradebook_resend():
     if row_id is not None and count == 0:
         db.session.rollback()
         abort(404)  # not a failed score of this course
-    record("gradebook.resent", target=f"score_outbox:{row_id}" if row_id else f"course:{g.course.id}",
-           details={"scores": count, "all_failed": row_id is None})
+    record(
+        "gradebook.resent",
+        target=f"score_outbox:{row_id}" if row_id else f"course:{g.course.id}",
+        details={"scores": count, "all_failed": row_id is None},
+    )
     db.session.commit()
     return redirect(url_for("admin.gradebook", resent=count), code=303)
 
@@ -383,7 +433,9 @@ def gradebook_placements():
     return render_template(
         "admin/placements.html",
         placements=rows,
-        launched_link=placement_service.launched_link_id(g.course.id, (session.get("lti") or {}).get("resource_link_id")),
+        launched_link=placement_service.launched_link_id(
+            g.course.id, (session.get("lti") or {}).get("resource_link_id")
+        ),
         refusal=lambda p: placement_switch_refusal(g.role in STAFF, p.target, p.line_item),
         switched=request.args.get("switched"),
     )
@@ -401,7 +453,11 @@ def gradebook_placement_switch(link_id: int):
     if placement_switch_refusal(g.role in STAFF, link.target, link.lineitem_url):
         abort(400)  # the page offers no switch for a module, a space or an activity without a grade item
     changed = placement_service.switch(link, choice == "on")
-    record("gradebook.placement_switched", target=f"resource_link:{link.id}", details={"graded": choice == "on", "changed": changed})
+    record(
+        "gradebook.placement_switched",
+        target=f"resource_link:{link.id}",
+        details={"graded": choice == "on", "changed": changed},
+    )
     db.session.commit()
     return redirect(url_for("admin.gradebook_placements", switched=choice), code=303)
 
@@ -415,7 +471,8 @@ def _course_person(user_id: int) -> User:
     """A person enrolled in the launched course (administrators of one course never reach
     another course's people)."""
     user = db.session.scalar(
-        db.select(User).join(Enrolment, Enrolment.user_id == User.id)
+        db.select(User)
+        .join(Enrolment, Enrolment.user_id == User.id)
         .where(User.id == user_id, Enrolment.course_id == _course_id())
     )
     if user is None:
@@ -431,14 +488,21 @@ def people():
     if query:
         like = f"%{query}%"
         found = db.session.scalars(
-            db.select(User).join(Enrolment, Enrolment.user_id == User.id)
-            .where(Enrolment.course_id == _course_id(),
-                   db.or_(User.name.ilike(like), User.email.ilike(like),
-                          User.given_name.ilike(like), User.family_name.ilike(like)))
-            .order_by(User.family_name, User.given_name, User.name).limit(50)
+            db.select(User)
+            .join(Enrolment, Enrolment.user_id == User.id)
+            .where(
+                Enrolment.course_id == _course_id(),
+                db.or_(
+                    User.name.ilike(like),
+                    User.email.ilike(like),
+                    User.given_name.ilike(like),
+                    User.family_name.ilike(like),
+                ),
+            )
+            .order_by(User.family_name, User.given_name, User.name)
+            .limit(50)
         ).all()
-    return render_template("admin/people.html", query=query, found=found,
-                           erased=request.args.get("erased") == "1")
+    return render_template("admin/people.html", query=query, found=found, erased=request.args.get("erased") == "1")
 
 
 @bp.get("/people/<int:user_id>")
@@ -455,8 +519,9 @@ def erase(user_id: int):
     if user.id == g.user.id:
         abort(400)  # an administrator cannot erase themselves mid-session
     if request.form.get("confirm") != "erase":
-        return render_template("admin/person.html", person=user, own=False,
-                               error=_l("Tick the box to confirm the erasure.")), 400
+        return render_template(
+            "admin/person.html", person=user, own=False, error=_l("Tick the box to confirm the erasure.")
+        ), 400
     counts = privacy.erase_person(user)
     record("person.erased", target=f"user:{user_id}", details={"rows": counts})
     db.session.commit()

@@ -1,5 +1,6 @@
 """Pure rules of the administration area: feedback deadlines, retention, and the completion
 report's aggregates and chart geometry. No Flask, no database."""
+
 import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -17,16 +18,15 @@ class FeedbackInput:
     page: str
 
 
-def validate_feedback(message: str | None, contact: str | None, page: str | None, *,
-                      signed_in: bool) -> tuple[FeedbackInput, dict[str, str]]:
+def validate_feedback(
+    message: str | None, contact: str | None, page: str | None, *, signed_in: bool
+) -> tuple[FeedbackInput, dict[str, str]]:
     """Clean the feedback form; returns the cleaned input and error codes by field.
 
     A signed-in sender can be answered through the address their launch gave, so the contact
     is only required from visitors who have not launched the tool.
     """
-    cleaned = FeedbackInput(
-        message=(message or "").strip(), contact=(contact or "").strip(), page=(page or "").strip()
-    )
+    cleaned = FeedbackInput(message=(message or "").strip(), contact=(contact or "").strip(), page=(page or "").strip())
     errors = {}
     if not cleaned.message:
         errors["message"] = "required"
@@ -200,8 +200,9 @@ def nice_ceiling(value: int) -> int:
         step *= 10
 
 
-def bar_chart(values: list[int], *, width: int = 640, height: int = 260, left: int = 48,
-              bottom: int = 40, top: int = 12) -> Chart:
+def bar_chart(
+    values: list[int], *, width: int = 640, height: int = 260, left: int = 48, bottom: int = 40, top: int = 12
+) -> Chart:
     """Geometry of a vertical bar chart for a server-rendered SVG."""
     ceiling = nice_ceiling(max(values, default=0))
     plot_height = height - bottom - top
@@ -210,10 +211,18 @@ def bar_chart(values: list[int], *, width: int = 640, height: int = 260, left: i
     bars = []
     for i, value in enumerate(values):
         h = plot_height * value / ceiling
-        bars.append(Bar(x=round(left + i * slot + slot * 0.15, 1), y=round(height - bottom - h, 1),
-                        width=round(slot * 0.7, 1), height=round(h, 1), value=value))
-    ticks = [(round(height - bottom - plot_height * k / 4, 1), ceiling * k // 4)
-             for k in range(5) if (ceiling * k) % 4 == 0]
+        bars.append(
+            Bar(
+                x=round(left + i * slot + slot * 0.15, 1),
+                y=round(height - bottom - h, 1),
+                width=round(slot * 0.7, 1),
+                height=round(h, 1),
+                value=value,
+            )
+        )
+    ticks = [
+        (round(height - bottom - plot_height * k / 4, 1), ceiling * k // 4) for k in range(5) if (ceiling * k) % 4 == 0
+    ]
     return Chart(width, height, left, height - bottom, bars, ticks)
 
 

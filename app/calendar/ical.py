@@ -4,10 +4,11 @@ Times are written as UTC instants (``DTSTART:20230326T070000Z``): every calendar
 shows them in its own zone, and no VTIMEZONE has to be right for it. The feed names
 Europe/Helsinki as its zone (``X-WR-TIMEZONE``) for the applications that group by it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar, Event
 
@@ -27,7 +28,7 @@ class Item:
 
 
 def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc)
+    return moment.replace(tzinfo=UTC)
 
 
 def build(items: list[Item], name: str, stamp: datetime) -> bytes:

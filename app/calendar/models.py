@@ -1,7 +1,8 @@
 """Calendar feed tokens. Only a SHA-256 of the token is stored: the URL is the credential (a
 calendar application fetches it without a session), so a database leak must not reveal it."""
-from app.core.db import db
+
 from app.core.clock import utcnow
+from app.core.db import db
 
 
 class CalendarFeed(db.Model):

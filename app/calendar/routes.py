@@ -9,6 +9,7 @@ The feed is fetched by calendar applications without a session, so its URL carri
 (``/calendar/feed.ics?token=…``), which access logs leave out, never in the path. Revoking (or replacing) the URL makes the
 old one answer 404 at once. The feed also answers 404 once the person has left the course.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -19,23 +20,23 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from app.core.auth import MEMBERS, STAFF, login_required
-from ..events.services import event_title, programme_events
+from app.core.clock import utcnow
 from app.core.db import db
 from app.core.i18n import normalise_locale
-from app.core.clock import utcnow
+from app.core.sessions import TOKEN_PARAM
 from app.core.web import tool_url
 from app.groups.models import GroupMember, MentoringGroup
+from app.programme.services import current_programme
+
+from ..events.services import event_title, programme_events
 from ..mentoring.models import Meeting
 from ..people.models import Enrolment, User
 from ..programme.models import Programme
-from app.programme.services import current_programme
 from ..sparring.models import SparringGroup, SparringMember, SparringSession
-from app.core.sessions import TOKEN_PARAM
 from .ical import Item, build
 from .models import CalendarFeed
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar", template_folder="templates")
-
 
 
 def _hash(token: str) -> str:
@@ -46,16 +47,18 @@ def items_for(user: User, role: str, programme: Programme) -> list[Item]:
     """Everything in one person's calendar for a programme, in time order."""
     items: list[Item] = []
     for event in programme_events(programme.id):
-        items.append(Item(
-            uid=f"event-{event.id}@tulanet-mentoring",
-            title=event_title(event),
-            starts_at=event.starts_at,
-            minutes=event.duration_minutes,
-            location=event.location,
-            url=event.url,
-            description=event.description,
-            kind="event",
-        ))
+        items.append(
+            Item(
+                uid=f"event-{event.id}@tulanet-mentoring",
+                title=event_title(event),
+                starts_at=event.starts_at,
+                minutes=event.duration_minutes,
+                location=event.location,
+                url=event.url,
+                description=event.description,
+                kind="event",
+            )
+        )
     groups = db.select(SparringGroup.id).where(SparringGroup.programme_id == programme.id)
     if role not in STAFF:
         groups = groups.join(SparringMember, SparringMember.group_id == SparringGroup.id).where(
@@ -67,15 +70,17 @@ def items_for(user: User, role: str, programme: Programme) -> list[Item]:
         .where(SparringSession.group_id.in_(groups))
     ).all()
     for session_, group_name in sessions:
-        items.append(Item(
-            uid=f"sparring-session-{session_.id}@tulanet-mentoring",
-            title=_("Sparring: %(group)s", group=group_name),
-            starts_at=session_.starts_at,
-            minutes=session_.duration_minutes,
-            url=session_.video_url or "",
-            description=session_.agenda,
-            kind="session",
-        ))
+        items.append(
+            Item(
+                uid=f"sparring-session-{session_.id}@tulanet-mentoring",
+                title=_("Sparring: %(group)s", group=group_name),
+                starts_at=session_.starts_at,
+                minutes=session_.duration_minutes,
+                url=session_.video_url or "",
+                description=session_.agenda,
+                kind="session",
+            )
+        )
     meetings = db.session.scalars(
         db.select(Meeting)
         .join(MentoringGroup, MentoringGroup.id == Meeting.group_id)
@@ -87,13 +92,15 @@ def items_for(user: User, role: str, programme: Programme) -> list[Item]:
         )
     )
     for meeting in meetings:
-        items.append(Item(
-            uid=f"meeting-{meeting.id}@tulanet-mentoring",
-            title=_("Mentoring meeting"),
-            starts_at=meeting.starts_at,
-            minutes=meeting.duration_minutes,
-            kind="meeting",
-        ))
+        items.append(
+            Item(
+                uid=f"meeting-{meeting.id}@tulanet-mentoring",
+                title=_("Mentoring meeting"),
+                starts_at=meeting.starts_at,
+                minutes=meeting.duration_minutes,
+                kind="meeting",
+            )
+        )
     items.sort(key=lambda i: (i.starts_at, i.uid))
     return items
 
@@ -193,4 +200,3 @@ def feed():
     response.headers["Content-Disposition"] = 'inline; filename="tulanet-mentoring.ics"'
     response.headers["Cache-Control"] = "private, max-age=300"
     return response
-

@@ -4,6 +4,7 @@ The pure part lives in :mod:`app.content.library`; :mod:`app.content.cli` adds
 ``flask --app app content check``. For the web layer: :func:`get_library` gives the app's
 :class:`~app.content.library.Library` (root from ``CONTENT_ROOT`` or ``<repo>/content``).
 """
+
 from __future__ import annotations
 
 import logging

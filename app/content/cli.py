@@ -1,4 +1,5 @@
 """``flask --app app content …``: validate the reading material."""
+
 from __future__ import annotations
 
 import click

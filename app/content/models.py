@@ -3,8 +3,9 @@
 Only counts ever leave this table for staff (how many participants of a course have read a
 module); no view shows who read what.
 """
-from app.core.db import db
+
 from app.core.clock import utcnow
+from app.core.db import db
 
 
 class ContentReadMark(db.Model):

@@ -1,6 +1,7 @@
 """What the material offers a course designer to place (deep linking): each onboarding module
 for participants, and the tips and tools section. Registered by the app factory with
 ``app.lti.placements`` (content sits below lti and does not import it)."""
+
 from flask import url_for
 from flask_babel import gettext as _
 
@@ -16,7 +17,13 @@ def modules(course_id: int, lang: str) -> list[dict]:
 
 
 def tools(course_id: int, lang: str) -> list[dict]:
-    return [{"key": "tools", "title": _("Tips and tools for interaction"), "text": _("The section of the material with tips and tools for interaction.")}]
+    return [
+        {
+            "key": "tools",
+            "title": _("Tips and tools for interaction"),
+            "text": _("The section of the material with tips and tools for interaction."),
+        }
+    ]
 
 
 def open_module(module_id, **values) -> str:

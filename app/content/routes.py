@@ -9,6 +9,7 @@ Who sees what:
 * staff see, per module, **how many** participants of their course have marked it read — never
   who. No view anywhere lists one person's marks except that person's own.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,12 +21,13 @@ from sqlalchemy.exc import IntegrityError
 from app.core.auth import MEMBERS, STAFF, login_required
 from app.core.db import db
 from app.core.i18n import current_language
+
+from ..mentoring.journal import PROMPTS as JOURNAL_PROMPTS
+from ..mentoring.routes import checklist_state
 from ..people.models import PARTICIPANT, Enrolment
 from . import get_library
 from .library.modules import DEFAULT_LANGUAGE, Module
 from .library.search import search_modules
-from ..mentoring.journal import PROMPTS as JOURNAL_PROMPTS
-from ..mentoring.routes import checklist_state
 from .models import ContentReadMark
 
 bp = Blueprint("content", __name__, url_prefix="/material", template_folder="templates")
@@ -144,7 +146,7 @@ def read_counts(course_id: int) -> tuple[dict[str, int], int]:
 class TocNode:
     id: str
     title: str
-    children: tuple["TocNode", ...] = ()
+    children: tuple[TocNode, ...] = ()
 
 
 def _toc_tree(entries) -> list[TocNode]:
@@ -262,12 +264,14 @@ def search():
         pairs = [(m, library.render(m).text) for m in _visible_modules(lang)]
         for hit in search_modules(pairs, query, SEARCH_LIMIT):
             start, end = hit.highlight or (len(hit.snippet), len(hit.snippet))
-            results.append({
-                "hit": hit,
-                "before": hit.snippet[:start],
-                "match": hit.snippet[start:end],
-                "after": hit.snippet[end:],
-            })
+            results.append(
+                {
+                    "hit": hit,
+                    "before": hit.snippet[:start],
+                    "match": hit.snippet[start:end],
+                    "after": hit.snippet[end:],
+                }
+            )
     return render_template("content/search.html", query=query, results=results, lang=lang)
 
 
@@ -315,4 +319,3 @@ def checklist(checklist_id: str):
         pair=checklist_state(),  # a matched participant ticks the items together with their pair
         lang=lang,
     )
-

@@ -6,6 +6,7 @@ user row and every entry stays true and intact, so the log can stay append-only.
 Callers pass ids and codes in ``details`` (e.g. ``{"group_ids": [3, 4]}``), never names, e-mail
 addresses or free text typed by users: the log outlives erasures and is never rewritten.
 """
+
 from typing import Any
 
 from flask import g, has_app_context
@@ -57,8 +58,14 @@ def _id(value: Any) -> Any:
     return getattr(value, "id", value)
 
 
-def record(action: str, *, actor: Any = None, course: Any = None, target: str | None = None,
-           details: dict[str, Any] | None = None) -> AuditEntry:
+def record(
+    action: str,
+    *,
+    actor: Any = None,
+    course: Any = None,
+    target: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
     """Add an audit entry to ``db.session`` (no commit: it lands with the caller's change).
 
     ``actor`` and ``course`` default to the launched user and course of the current request;

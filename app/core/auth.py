@@ -1,4 +1,5 @@
 """Who is asking: the launched user and their tool role, from the token session."""
+
 from collections.abc import Callable
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar, cast

@@ -1,4 +1,5 @@
 """Time: naive UTC as stored, Helsinki wall-clock time as shown, and the page's date formatters."""
+
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 

@@ -5,6 +5,7 @@ select-then-insert-or-update: cheaper, and free of the race where two requests i
 row at once. Statements on the launch path are built once per
 dialect and reused with new parameters: building them costs more than running them.
 """
+
 from functools import cache
 from types import ModuleType
 from typing import Any
@@ -41,8 +42,14 @@ def insert(model: Any) -> Any:
     return _dialect_module().insert(model)
 
 
-def upsert(model: Any, conflict: tuple[str, ...], update: tuple[str, ...], *,
-           keep_when_null: tuple[str, ...] = (), returning: str | None = None) -> Any:
+def upsert(
+    model: Any,
+    conflict: tuple[str, ...],
+    update: tuple[str, ...],
+    *,
+    keep_when_null: tuple[str, ...] = (),
+    returning: str | None = None,
+) -> Any:
     """A reusable ``INSERT … ON CONFLICT (conflict) DO UPDATE`` of ``update``'s columns.
 
     Execute it with the row as parameters. Columns in ``keep_when_null`` keep their stored value
@@ -52,15 +59,20 @@ def upsert(model: Any, conflict: tuple[str, ...], update: tuple[str, ...], *,
 
 
 @cache
-def _upsert(module: ModuleType, table: Any, conflict: tuple[str, ...], update: tuple[str, ...],
-            keep_when_null: tuple[str, ...], returning: str | None) -> Any:
+def _upsert(
+    module: ModuleType,
+    table: Any,
+    conflict: tuple[str, ...],
+    update: tuple[str, ...],
+    keep_when_null: tuple[str, ...],
+    returning: str | None,
+) -> Any:
     statement = module.insert(table)
     excluded = statement.excluded
     statement = statement.on_conflict_do_update(
         index_elements=list(conflict),
         set_={
-            column: func.coalesce(excluded[column], table.c[column]) if column in keep_when_null
-            else excluded[column]
+            column: func.coalesce(excluded[column], table.c[column]) if column in keep_when_null else excluded[column]
             for column in update
         },
     )

@@ -1,4 +1,5 @@
 """Locale choice: the user's switch, then the launch's locale, then the browser, then Finnish."""
+
 from flask import current_app, g, request, session
 from flask_babel import get_locale
 

@@ -1,4 +1,5 @@
 """Label tables shared by several areas' pages and forms (codes as stored → words as shown)."""
+
 from flask_babel import lazy_gettext as _l
 
 LANGUAGE_LABELS = {"fi": _l("Finnish"), "sv": _l("Swedish"), "en": _l("English")}

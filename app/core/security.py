@@ -8,6 +8,7 @@ pages, "open in a new window") are framed by the launching platform once it is k
 NUL characters: no database column stores them (PostgreSQL refuses them in text), so a request
 carrying one anywhere in its query, form or JSON is refused with a 400 before any view runs.
 """
+
 import re
 from urllib.parse import urlsplit
 
@@ -16,8 +17,10 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import BadRequest
 
 NUL = "\x00"
-NUL_MESSAGE = _l("The request contains a NUL character, which this tool does not accept. "
-                 "Remove it (it often comes with text copied from another program) and try again.")
+NUL_MESSAGE = _l(
+    "The request contains a NUL character, which this tool does not accept. "
+    "Remove it (it often comes with text copied from another program) and try again."
+)
 
 
 _NETLOC = re.compile(r"(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
@@ -67,13 +70,15 @@ class NulCharacter(BadRequest):
 
 def refuse_nul_characters() -> None:
     """Query, form, path arguments, uploaded file names and JSON: a NUL anywhere is a 400."""
-    if contains_nul([
-        list(request.args.items(multi=True)),
-        list(request.form.items(multi=True)),
-        request.view_args or {},
-        [upload.filename for _name, upload in request.files.items(multi=True)],
-        request.get_json(silent=True) if request.is_json else None,
-    ]):
+    if contains_nul(
+        [
+            list(request.args.items(multi=True)),
+            list(request.form.items(multi=True)),
+            request.view_args or {},
+            [upload.filename for _name, upload in request.files.items(multi=True)],
+            request.get_json(silent=True) if request.is_json else None,
+        ]
+    ):
         raise NulCharacter()
 
 

@@ -13,6 +13,7 @@ relaunch gives the person another role in the course, when their enrolment becom
 roster), and when they are erased. The role of every request is the enrolment's current one, read
 in the same query that finds the session.
 """
+
 import hashlib
 import secrets
 from datetime import datetime, timedelta
@@ -52,9 +53,15 @@ def _hash(token: str) -> str:
 
 
 class TokenSession(CallbackDict[str, Any], SessionMixin):
-    def __init__(self, initial: dict[str, Any] | None = None, token: str | None = None,
-                 created_at: datetime | None = None, user: Any = None, course: Any = None,
-                 role: str | None = None) -> None:
+    def __init__(
+        self,
+        initial: dict[str, Any] | None = None,
+        token: str | None = None,
+        created_at: datetime | None = None,
+        user: Any = None,
+        course: Any = None,
+        role: str | None = None,
+    ) -> None:
         def on_update(self: TokenSession) -> None:
             self.modified = True
 
@@ -68,9 +75,14 @@ class TokenSession(CallbackDict[str, Any], SessionMixin):
 
 def request_token() -> str | None:
     token = request.args.get(TOKEN_PARAM) or request.headers.get(TOKEN_HEADER)
-    if not token and request.method == "POST" and request.mimetype in (
-        "application/x-www-form-urlencoded",
-        "multipart/form-data",
+    if (
+        not token
+        and request.method == "POST"
+        and request.mimetype
+        in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        )
     ):
         try:
             token = request.form.get(TOKEN_PARAM)
@@ -97,12 +109,21 @@ class TokenSessionInterface(SessionInterface):
         # the enrolment's current role and state in one query.
         self._session_by_id = (
             db.select(
-                WebSession.data, WebSession.created_at, WebSession.expires_at, WebSession.course_id,
-                WebSession.role, user, course, enrolment.role.label("enrolment_role"), enrolment.active,
+                WebSession.data,
+                WebSession.created_at,
+                WebSession.expires_at,
+                WebSession.course_id,
+                WebSession.role,
+                user,
+                course,
+                enrolment.role.label("enrolment_role"),
+                enrolment.active,
             )
             .join(user, user.id == WebSession.user_id)
             .outerjoin(course, course.id == WebSession.course_id)
-            .outerjoin(enrolment, (enrolment.course_id == WebSession.course_id) & (enrolment.user_id == WebSession.user_id))
+            .outerjoin(
+                enrolment, (enrolment.course_id == WebSession.course_id) & (enrolment.user_id == WebSession.user_id)
+            )
             .where(WebSession.id == db.bindparam("id"))
         )
 
@@ -120,8 +141,9 @@ class TokenSessionInterface(SessionInterface):
                 role = None
             if role and session_alive(row.created_at, row.expires_at, utcnow(), app.config["SESSION_ABSOLUTE_SECONDS"]):
                 g.session_token = token
-                return TokenSession(row.data, token=token, created_at=row.created_at,
-                                    user=row[5], course=row[6], role=role)  # the person and course, by position
+                return TokenSession(
+                    row.data, token=token, created_at=row.created_at, user=row[5], course=row[6], role=role
+                )  # the person and course, by position
             # The "session has ended" page still shows inside the platform's frame.
             allow_framing_by(row.data.get("frame_origins"))
         return TokenSession()
@@ -130,8 +152,12 @@ class TokenSessionInterface(SessionInterface):
         # Anonymous visitors get no stored session: only start_session() creates one.
         if session.token and session.modified:
             assert session.created_at is not None  # set with the token, by open_ or start_session
-            expires_at = next_expiry(session.created_at, utcnow(), app.config["SESSION_LIFETIME_SECONDS"],
-                                     app.config["SESSION_ABSOLUTE_SECONDS"])
+            expires_at = next_expiry(
+                session.created_at,
+                utcnow(),
+                app.config["SESSION_LIFETIME_SECONDS"],
+                app.config["SESSION_ABSOLUTE_SECONDS"],
+            )
             db.session.execute(
                 db.update(WebSession)
                 .where(WebSession.id == _hash(session.token))
@@ -192,11 +218,14 @@ def end_sessions_with_other_role(user_id: int, course_id: int | None, role: str)
     """A relaunch gave the person ``role`` in the course: their sessions with any other end."""
     now = utcnow()
     course = WebSession.course_id.is_(None) if course_id is None else WebSession.course_id == course_id
-    result = cast(CursorResult[Any], db.session.execute(
-        db.update(WebSession)
-        .where(WebSession.user_id == user_id, course, WebSession.role != role, WebSession.expires_at > now)
-        .values(expires_at=now)
-    ))
+    result = cast(
+        CursorResult[Any],
+        db.session.execute(
+            db.update(WebSession)
+            .where(WebSession.user_id == user_id, course, WebSession.role != role, WebSession.expires_at > now)
+            .values(expires_at=now)
+        ),
+    )
     return result.rowcount
 
 

@@ -1,4 +1,5 @@
 """Request plumbing shared by every blueprint: session token in URLs, locale, error pages."""
+
 import logging
 import re
 from typing import Any, cast

@@ -7,6 +7,7 @@ end-to-end tests:
 It shares no code with the tool (nothing from ``app.lti``, ``app.programme`` or the tool's
 factory), so each side checks the other. It refuses to run when ``APP_ENV=production``.
 """
+
 from flask import Flask
 
 from .claims import build_id_token_claims

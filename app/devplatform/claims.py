@@ -4,6 +4,7 @@ lti_convert_to_jwt).
 Plain functions of their inputs, so tests and later message types (deep linking) and services
 (AGS, NRPS claims) can build on ``base_claims`` without a request.
 """
+
 from urllib.parse import urlencode, urlsplit
 
 from .config import PlatformConfig, ResourceLink
@@ -98,9 +99,7 @@ def build_id_token_claims(
     document_target: str = "iframe",
 ) -> dict:
     """An ``LtiResourceLinkRequest`` id_token's claims."""
-    claims = base_claims(
-        platform, person, locale=locale, nonce=nonce, now=now, document_target=document_target
-    )
+    claims = base_claims(platform, person, locale=locale, nonce=nonce, now=now, document_target=document_target)
     claims[CLAIM + "message_type"] = "LtiResourceLinkRequest"
     claims[CLAIM + "target_link_uri"] = platform.tool_launch_url
     claims[CLAIM + "resource_link"] = {"id": resource_link.id, "title": resource_link.title}

@@ -3,6 +3,7 @@ and the environment (the dict wins).
 
 Later issues (AGS, NRPS, deep linking, dynamic registration) add their URLs and settings here.
 """
+
 import os
 from dataclasses import dataclass, field
 from pathlib import Path

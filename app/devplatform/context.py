@@ -3,6 +3,7 @@ keys, the services' in-memory state (one ``ServiceState`` per app, behind a lock
 refusal every page uses (``PlatformError``). The development platform runs as one threaded
 process, and a restart starts a clean gradebook.
 """
+
 import random
 import re
 import threading
@@ -73,7 +74,17 @@ class ServiceState:
     next_line_item: int = 1
     grades: dict = field(default_factory=dict)  # (line item id, user id) -> grade dict
     score_log: list = field(default_factory=list)  # every accepted score, in arrival order
-    counters: dict = field(default_factory=lambda: {"token_requests": 0, "score_posts": 0, "faults": 0, "drops": 0, "conflicts": 0, "membership_pages": 0, "html_pages": 0})
+    counters: dict = field(
+        default_factory=lambda: {
+            "token_requests": 0,
+            "score_posts": 0,
+            "faults": 0,
+            "drops": 0,
+            "conflicts": 0,
+            "membership_pages": 0,
+            "html_pages": 0,
+        }
+    )
     extra_members: list = field(default_factory=lambda: list(ROSTER_ONLY))
     generated: int = 0
     removed: set = field(default_factory=set)

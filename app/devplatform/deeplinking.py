@@ -6,16 +6,17 @@ contentitem_return.php): start a deep-linking launch, then verify the tool's sig
 The ``data`` the platform sends is a token it signs for itself, so verifying the echo needs no
 server state. Placed links live in the platform's in-memory service state.
 """
+
 import time
 
 import jwt
 import requests
 from flask import Blueprint, current_app, render_template, request, url_for
 
-from .claims import CLAIM, DL_CLAIM
-from .people import full_name
 from .advantage.token import registered_clients
+from .claims import CLAIM, DL_CLAIM
 from .context import PlatformError, keys, moodle_locale, no_store, person_or_refuse, platform, state
+from .people import full_name
 
 bp = Blueprint("devdeeplinking", __name__, template_folder="templates")
 
@@ -34,7 +35,14 @@ def settings_for(person_id: str, accept_types: list[str], accept_multiple: bool,
 
     config = platform()
     data = jwt.encode(
-        {"sub": person_id, "types": accept_types, "multiple": accept_multiple, "iat": now, "exp": now + DATA_LIFETIME, "aud": DATA_PURPOSE},
+        {
+            "sub": person_id,
+            "types": accept_types,
+            "multiple": accept_multiple,
+            "iat": now,
+            "exp": now + DATA_LIFETIME,
+            "aud": DATA_PURPOSE,
+        },
         keys().current().derived_secret(DATA_PURPOSE),
         algorithm="HS256",
     )
@@ -52,7 +60,9 @@ def settings_for(person_id: str, accept_types: list[str], accept_multiple: bool,
 def _read_data(value) -> dict:
 
     try:
-        return jwt.decode(value, keys().current().derived_secret(DATA_PURPOSE), algorithms=["HS256"], audience=DATA_PURPOSE)
+        return jwt.decode(
+            value, keys().current().derived_secret(DATA_PURPOSE), algorithms=["HS256"], audience=DATA_PURPOSE
+        )
     except (jwt.InvalidTokenError, TypeError) as exc:
         raise _platform_error(
             "dl_bad_data",
@@ -67,9 +77,15 @@ def _tool_key(jwks_url: str, kid: str) -> dict:
         response.raise_for_status()
         keys = {k.get("kid"): k for k in response.json()["keys"]}
     except (requests.RequestException, ValueError, KeyError) as exc:
-        raise _platform_error("dl_jwks", "Työkalun julkisia avaimia ei saatu.", f"The tool's JWKS could not be fetched ({exc}).") from exc
+        raise _platform_error(
+            "dl_jwks", "Työkalun julkisia avaimia ei saatu.", f"The tool's JWKS could not be fetched ({exc})."
+        ) from exc
     if kid not in keys:
-        raise _platform_error("dl_unknown_kid", "Vastaus on allekirjoitettu tuntemattomalla avaimella.", f"The response is signed with an unknown key {kid!r}.")
+        raise _platform_error(
+            "dl_unknown_kid",
+            "Vastaus on allekirjoitettu tuntemattomalla avaimella.",
+            f"The response is signed with an unknown key {kid!r}.",
+        )
     return keys[kid]
 
 
@@ -83,11 +99,17 @@ def verify_response(token: str) -> tuple[dict, dict]:
     except jwt.InvalidTokenError as exc:
         raise _platform_error("dl_malformed", "Vastaus ei ole JWT.", "The response is not a JWT.") from exc
     if header.get("alg") != "RS256":
-        raise _platform_error("dl_alg", "Vain RS256-allekirjoitus kelpaa.", f"Only RS256 is accepted, not {header.get('alg')!r}.")
+        raise _platform_error(
+            "dl_alg", "Vain RS256-allekirjoitus kelpaa.", f"Only RS256 is accepted, not {header.get('alg')!r}."
+        )
     client_id = unverified.get("iss")
     jwks_url = registered_clients().get(client_id)
     if jwks_url is None:
-        raise _platform_error("dl_unknown_client", "Vastauksen lähettäjä (iss) ei ole rekisteröity työkalu.", f"iss {client_id!r} is not a registered tool's client id.")
+        raise _platform_error(
+            "dl_unknown_client",
+            "Vastauksen lähettäjä (iss) ei ole rekisteröity työkalu.",
+            f"iss {client_id!r} is not a registered tool's client id.",
+        )
     key = _tool_key(jwks_url, header.get("kid"))
     try:
         claims = jwt.decode(
@@ -98,30 +120,60 @@ def verify_response(token: str) -> tuple[dict, dict]:
             options={"require": ["exp", "iat", "iss", "aud", "nonce"]},
         )
     except jwt.InvalidAudienceError as exc:
-        raise _platform_error("dl_aud", "Vastausta ei ole osoitettu tälle alustalle (aud).", "The response's aud is not this platform's issuer.") from exc
+        raise _platform_error(
+            "dl_aud",
+            "Vastausta ei ole osoitettu tälle alustalle (aud).",
+            "The response's aud is not this platform's issuer.",
+        ) from exc
     except jwt.InvalidTokenError as exc:
-        raise _platform_error("dl_signature", "Vastauksen allekirjoitus tai voimassaolo ei kelpaa.", f"The response's signature or validity is wrong ({exc}).") from exc
+        raise _platform_error(
+            "dl_signature",
+            "Vastauksen allekirjoitus tai voimassaolo ei kelpaa.",
+            f"The response's signature or validity is wrong ({exc}).",
+        ) from exc
     if claims.get(CLAIM + "message_type") != "LtiDeepLinkingResponse" or claims.get(CLAIM + "version") != "1.3.0":
-        raise _platform_error("dl_message_type", "Viesti ei ole LtiDeepLinkingResponse 1.3.0.", "The message is not an LTI 1.3.0 LtiDeepLinkingResponse.")
+        raise _platform_error(
+            "dl_message_type",
+            "Viesti ei ole LtiDeepLinkingResponse 1.3.0.",
+            "The message is not an LTI 1.3.0 LtiDeepLinkingResponse.",
+        )
     deployments = {config.deployment_id} | {
-        r["deployment_id"] for r in current_app.extensions.get("devplatform_registrations", {}).values() if r["client_id"] == client_id
+        r["deployment_id"]
+        for r in current_app.extensions.get("devplatform_registrations", {}).values()
+        if r["client_id"] == client_id
     }
     if claims.get(CLAIM + "deployment_id") not in deployments:
-        raise _platform_error("dl_deployment", "Vastauksen deployment_id ei ole tämän työkalun.", f"deployment_id {claims.get(CLAIM + 'deployment_id')!r} is not this tool's.")
+        raise _platform_error(
+            "dl_deployment",
+            "Vastauksen deployment_id ei ole tämän työkalun.",
+            f"deployment_id {claims.get(CLAIM + 'deployment_id')!r} is not this tool's.",
+        )
     settings = _read_data(claims.get(DL_CLAIM + "data"))
     items = claims.get(DL_CLAIM + "content_items", [])
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        raise _platform_error("dl_items", "content_items ei ole lista olioita.", "content_items must be a list of objects.")
+        raise _platform_error(
+            "dl_items", "content_items ei ole lista olioita.", "content_items must be a list of objects."
+        )
     for item in items:
         if item.get("type") not in settings["types"]:
-            raise _platform_error("dl_type", f"Sisältötyyppiä {item.get('type')!r} ei pyydetty.", f"Content item type {item.get('type')!r} was not in accept_types.")
+            raise _platform_error(
+                "dl_type",
+                f"Sisältötyyppiä {item.get('type')!r} ei pyydetty.",
+                f"Content item type {item.get('type')!r} was not in accept_types.",
+            )
         line_item = item.get("lineItem")
         if line_item is not None:
             maximum = line_item.get("scoreMaximum") if isinstance(line_item, dict) else None
             if isinstance(maximum, bool) or not isinstance(maximum, (int, float)) or maximum <= 0:
-                raise _platform_error("dl_line_item", "lineItem tarvitsee positiivisen scoreMaximum-arvon.", "A lineItem needs a positive scoreMaximum.")
+                raise _platform_error(
+                    "dl_line_item",
+                    "lineItem tarvitsee positiivisen scoreMaximum-arvon.",
+                    "A lineItem needs a positive scoreMaximum.",
+                )
     if len(items) > 1 and not settings["multiple"]:
-        raise _platform_error("dl_multiple", "Alusta pyysi vain yhtä sisältöä.", "accept_multiple was false but several items came back.")
+        raise _platform_error(
+            "dl_multiple", "Alusta pyysi vain yhtä sisältöä.", "accept_multiple was false but several items came back."
+        )
     return claims, settings
 
 
@@ -174,8 +226,15 @@ def init():
     multiple = request.args.get("accept_multiple", "1") not in ("0", "false")
     settings = settings_for(person["id"], types, multiple, now)
     hint = make_message_hint(
-        config, keys().current(), user_id=person["id"], locale=locale, resource_link_id="", resource_link_title="",
-        document_target="iframe", now=now, deep_linking=settings,
+        config,
+        keys().current(),
+        user_id=person["id"],
+        locale=locale,
+        resource_link_id="",
+        resource_link_title="",
+        document_target="iframe",
+        now=now,
+        deep_linking=settings,
     )
     fields = [
         ("iss", config.issuer),
@@ -202,7 +261,9 @@ def deep_linking_return():
     """Moodle's contentitem_return.php: verify the tool's answer and place its links."""
     token = request.form.get("JWT")
     if not token:
-        raise _platform_error("dl_missing_jwt", "Vastauksesta puuttuu JWT.", "The deep-linking response has no JWT parameter.")
+        raise _platform_error(
+            "dl_missing_jwt", "Vastauksesta puuttuu JWT.", "The deep-linking response has no JWT parameter."
+        )
     claims, settings = verify_response(token)
     placed = place(claims.get(DL_CLAIM + "content_items", []), claims["iss"])
     return render_template(

@@ -2,6 +2,7 @@
 reads back at ``/auth``, carrying who launches what in which locale. The platform keeps no
 server state, so any process with the same key folder can finish a login another one began.
 """
+
 import jwt
 
 from .config import PlatformConfig

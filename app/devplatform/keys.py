@@ -3,6 +3,7 @@ every process that uses the same folder, never committed.
 
 The key id is the key's RFC 7638 JWK thumbprint, so it is stable and needs no storage.
 """
+
 import base64
 import hashlib
 import hmac
@@ -43,9 +44,7 @@ def _create_key_file(path: Path) -> None:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     fd, tmp = tempfile.mkstemp(prefix=".key-", suffix=".tmp", dir=path.parent)  # mode 0600
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -2,6 +2,7 @@
 
 The file is a plain list of objects because the tool's ``demo seed`` command reads it too.
 """
+
 import json
 from pathlib import Path
 

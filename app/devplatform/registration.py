@@ -8,6 +8,7 @@ in an iframe with ``openid_configuration`` and a short-lived ``registration_toke
 kept in this process's memory. ``/dev/control`` can make the configuration malformed or the
 registration refused, for tests.
 """
+
 import secrets
 import time
 from dataclasses import replace
@@ -41,7 +42,9 @@ def config_for(client_id: str | None):
         return config
     launch = registration["target_link_uri"]
     tool_url = launch[: -len("/lti/launch")] if launch.endswith("/lti/launch") else launch
-    return replace(config, client_id=registration["client_id"], deployment_id=registration["deployment_id"], tool_url=tool_url)
+    return replace(
+        config, client_id=registration["client_id"], deployment_id=registration["deployment_id"], tool_url=tool_url
+    )
 
 
 def is_pending(client_id: str | None) -> bool:
@@ -78,7 +81,12 @@ def openid_configuration():
                 "product_family_code": "moodle",
                 "version": config.moodle_version,
                 "messages_supported": [{"type": "LtiResourceLinkRequest"}, {"type": "LtiDeepLinkingRequest"}],
-                "variables": ["basic-lti-launch-request", "ContentItemSelectionRequest", "ToolProxyRegistrationRequest", "Context.id"],
+                "variables": [
+                    "basic-lti-launch-request",
+                    "ContentItemSelectionRequest",
+                    "ToolProxyRegistrationRequest",
+                    "Context.id",
+                ],
             },
         }
     )
@@ -155,16 +163,19 @@ def tools():
     if tool_url:
         now = int(time.time())
         token = jwt.encode({"aud": TOKEN_PURPOSE, "iat": now, "exp": now + 3600}, _secret(), algorithm="HS256")
-        query = urlencode({"openid_configuration": config.url + "/mod/lti/openid-configuration.php", "registration_token": token})
+        query = urlencode(
+            {"openid_configuration": config.url + "/mod/lti/openid-configuration.php", "registration_token": token}
+        )
         frame = tool_url + ("&" if "?" in tool_url else "?") + query
-    return render_template("devplatform/tools.html", platform=config, registrations=list(registrations().values()), frame=frame)
+    return render_template(
+        "devplatform/tools.html", platform=config, registrations=list(registrations().values()), frame=frame
+    )
 
 
 @bp.post("/admin/tools/<client_id>/activate")
 def activate(client_id):
     registration = registrations().get(client_id)
     if registration is None:
-
         raise PlatformError("unknown_tool", "Tuntematon työkalu.", f"No registered tool {client_id!r}.", 404)
     registration["status"] = "active"
     return redirect(url_for("devregistration.tools"), code=303)

@@ -5,19 +5,20 @@ POSTed to the tool's login URL) → the tool redirects to ``/auth`` (Moodle's au
 OIDC request, answers with a form POSTing the signed id_token to the tool's launch URL).
 ``/jwks`` publishes the public key.
 """
+
 import re
 import time
 
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 
-from .claims import CLAIM, DOCUMENT_TARGETS, build_deep_linking_claims, build_id_token_claims
-from .config import PlatformConfig
-from .hints import HintError, make_message_hint, read_message_hint
-from .registration import config_for, is_pending
 from .advantage.ags import ags_claim
 from .advantage.nrps import nrps_claim
+from .claims import CLAIM, DOCUMENT_TARGETS, build_deep_linking_claims, build_id_token_claims
+from .config import PlatformConfig
 from .context import PlatformError, keys, moodle_locale, no_store, person_or_refuse, placed_link, placed_links, platform
+from .hints import HintError, make_message_hint, read_message_hint
 from .people import ROLES, find_person, full_name, load_people
+from .registration import config_for, is_pending
 
 bp = Blueprint("devplatform", __name__, template_folder="templates")
 
@@ -36,12 +37,9 @@ ROLE_HEADINGS = {
 ROLE_NAMES = {"learner": "opiskelija", "instructor": "opettaja", "administrator": "ylläpitäjä"}
 
 
-
 @bp.app_errorhandler(PlatformError)
 def platform_error(error: PlatformError):
-    response = current_app.make_response(
-        (render_template("devplatform/error.html", error=error), error.status)
-    )
+    response = current_app.make_response((render_template("devplatform/error.html", error=error), error.status))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -57,7 +55,8 @@ def index():
         locales=LOCALES,
         role_names=ROLE_NAMES,
         full_name=full_name,
-        activities=[platform().resource_link(None)] + [platform().resource_link(l["id"], l["title"]) for l in placed_links()],
+        activities=[platform().resource_link(None)]
+        + [platform().resource_link(l["id"], l["title"]) for l in placed_links()],
     )
 
 
@@ -153,7 +152,9 @@ def _check_auth_request(config: PlatformConfig, values) -> tuple[dict, dict]:
 
     scope = values.get("scope", "")
     if "openid" not in scope.split():
-        raise bad("invalid_scope", "scope-parametrin on sisällettävä openid.", f"scope must include 'openid', got {scope!r}.")
+        raise bad(
+            "invalid_scope", "scope-parametrin on sisällettävä openid.", f"scope must include 'openid', got {scope!r}."
+        )
     if values.get("response_type") != "id_token":
         raise bad(
             "invalid_response_type",

@@ -5,6 +5,7 @@ and of the tool, follows redirects, and keeps cookies per host, including ``Secu
 http://localhost as browsers do. It speaks HTTP through ``http.client`` directly: a load
 generator that spends little CPU leaves the machine's cores to the servers it measures.
 """
+
 import http.client
 from dataclasses import dataclass, field
 from html.parser import HTMLParser

@@ -10,4 +10,3 @@ def init_app(app) -> None:
 
     # blinker keeps one connection per receiver, so a second app in the same process adds none.
     programme_dates_saved.connect(ensure_programme_events)
-

@@ -2,6 +2,7 @@
 events plus a lecture, with some attendance recorded by the demo facilitator Helena Saarinen.
 Idempotent: an existing event of the same name is left as it is.
 """
+
 from datetime import date, time
 
 from app.core.clock import helsinki_to_utc
@@ -28,13 +29,21 @@ def seed_events(programme, issuer: str) -> None:
     people = {u.subject: u for u in db.session.scalars(db.select(User).where(User.issuer == issuer))}
     facilitator = people.get(FACILITATOR)
     ensure_programme_events(programme)
-    if not db.session.scalar(db.select(ProgrammeEvent.id).filter_by(programme_id=programme.id,
-                                                                    title=LECTURE_EVENT["title"])):
-        db.session.add(ProgrammeEvent(
-            programme_id=programme.id, kind=LECTURE, title=LECTURE_EVENT["title"],
-            starts_at=helsinki_to_utc(LECTURE_EVENT["day"], LECTURE_EVENT["at"]), duration_minutes=LECTURE_EVENT["minutes"],
-            location=LECTURE_EVENT["location"], url=LECTURE_EVENT["url"], description=LECTURE_EVENT["description"],
-        ))
+    if not db.session.scalar(
+        db.select(ProgrammeEvent.id).filter_by(programme_id=programme.id, title=LECTURE_EVENT["title"])
+    ):
+        db.session.add(
+            ProgrammeEvent(
+                programme_id=programme.id,
+                kind=LECTURE,
+                title=LECTURE_EVENT["title"],
+                starts_at=helsinki_to_utc(LECTURE_EVENT["day"], LECTURE_EVENT["at"]),
+                duration_minutes=LECTURE_EVENT["minutes"],
+                location=LECTURE_EVENT["location"],
+                url=LECTURE_EVENT["url"],
+                description=LECTURE_EVENT["description"],
+            )
+        )
     events = {e.slot: e for e in db.session.scalars(db.select(ProgrammeEvent).filter_by(programme_id=programme.id))}
     for slot, subjects in ATTENDANCE.items():
         event = events.get(slot)
@@ -44,6 +53,12 @@ def seed_events(programme, issuer: str) -> None:
         for subject in subjects:
             user = people.get(subject)
             if user is not None and user.id not in recorded:
-                db.session.add(Attendance(event_id=event.id, user_id=user.id, source="list",
-                                          recorded_by_id=facilitator.id if facilitator else None))
+                db.session.add(
+                    Attendance(
+                        event_id=event.id,
+                        user_id=user.id,
+                        source="list",
+                        recorded_by_id=facilitator.id if facilitator else None,
+                    )
+                )
     db.session.flush()

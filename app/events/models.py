@@ -1,6 +1,7 @@
 """Programme events and attendance."""
-from app.core.db import db
+
 from app.core.clock import utcnow
+from app.core.db import db
 
 KICKOFF = "kickoff"
 MIDPOINT = "midpoint"

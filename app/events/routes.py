@@ -10,6 +10,7 @@
   gradebook column, "Ohjelman tilaisuudet" (programme events: events attended of the events held
   so far), and queues the scores that changed (``services.recompute_attendance_scores``).
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -20,12 +21,13 @@ from flask_babel import ngettext
 
 from app.core.audit import record
 from app.core.auth import MEMBERS, STAFF, login_required
+from app.core.clock import NonexistentTime, helsinki_to_utc, utc_to_helsinki, utcnow
 from app.core.db import db
-from app.core.clock import utcnow
-from app.core.clock import NonexistentTime, helsinki_to_utc, utc_to_helsinki
+from app.programme.services import current_programme
+from app.programme.services import current_programme_or_404 as _programme
+
 from ..people.models import User
 from ..programme.models import Registration
-from app.programme.services import current_programme, current_programme_or_404 as _programme
 from ..programme.routes import outside_programme
 from ..programme.rules import web_link
 from . import rules
@@ -41,7 +43,6 @@ from .services import (
 )
 
 bp = Blueprint("events", __name__, url_prefix="/events", template_folder="templates")
-
 
 
 def _event(event_id: int) -> ProgrammeEvent:
@@ -194,8 +195,11 @@ def edit(event_id: int):
             event.title = title[:255]
             if request.form.get("cancel") == "1" and not event.slot:
                 event.cancelled_at = utcnow()
-            record("events.updated", target=f"programme_event:{event.id}",
-                   details={"cancelled": event.cancelled_at is not None})
+            record(
+                "events.updated",
+                target=f"programme_event:{event.id}",
+                details={"cancelled": event.cancelled_at is not None},
+            )
             recompute_attendance_scores(event.programme)  # cancelled or moved across "now"
             db.session.commit()
             flash(_("The event was saved."))
@@ -299,21 +303,26 @@ def import_attendance(event_id: int):
     else:
         text = request.form.get("report_text", "")
     if not text.strip():
-        return _attendance_page(event, {"report": _("Choose the attendance report file, or paste its rows.")},
-                                status=400)
+        return _attendance_page(
+            event, {"report": _("Choose the attendance report file, or paste its rows.")}, status=400
+        )
     try:
         matched, _recorded, new = _matched_report(event, text)
     except rules.ReportError:
-        return _attendance_page(event, {"report": _("The file could not be read as an attendance report (CSV).")},
-                                status=400)
+        return _attendance_page(
+            event, {"report": _("The file could not be read as an attendance report (CSV).")}, status=400
+        )
     if request.form.get("confirm") != "1":
         session[PREVIEW_KEY] = {"event_id": event.id, "report_text": text}
         return redirect(url_for("events.attendance_preview", event_id=event.id, _anchor="preview-heading"), code=303)
     session.pop(PREVIEW_KEY, None)
     new = import_report(event, new, matched, g.user.id)
     db.session.commit()
-    flash(ngettext("%(num)s attendance recorded from the report.", "%(num)s attendances recorded from the report.",
-                   len(new)))
+    flash(
+        ngettext(
+            "%(num)s attendance recorded from the report.", "%(num)s attendances recorded from the report.", len(new)
+        )
+    )
     already = len(matched.matched) - len(new)
     if already:
         flash(ngettext("%(num)s was already recorded.", "%(num)s were already recorded.", already))

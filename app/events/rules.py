@@ -15,6 +15,7 @@ summary block above the participant list). We look for the e-mail addresses only
 * an address seen twice is applied once (reported as a duplicate, not an error);
 * matching against participants is case-insensitive and ignores surrounding spaces.
 """
+
 from __future__ import annotations
 
 import csv
@@ -23,8 +24,18 @@ import re
 from dataclasses import dataclass, field
 
 EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
-EMAIL_HEADERS = ("email", "e-mail", "e-mail address", "email address", "sähköposti",
-                 "sähköpostiosoite", "e-post", "e-postadress", "mail", "user email")
+EMAIL_HEADERS = (
+    "email",
+    "e-mail",
+    "e-mail address",
+    "email address",
+    "sähköposti",
+    "sähköpostiosoite",
+    "e-post",
+    "e-postadress",
+    "mail",
+    "user email",
+)
 MAX_ROWS = 5000
 
 

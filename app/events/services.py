@@ -1,19 +1,30 @@
 """The programme's events as other parts of the tool use them (pages, calendar, demo), and the
 "Programme events" gradebook score that follows any change in events or attendance."""
+
 from datetime import date, time
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.core.audit import record
+from app.core.clock import helsinki_to_utc, utc_to_helsinki, utcnow
 from app.core.db import db, insert
+
 from ..lti.gradebook import publish_score
-from app.core.clock import utcnow
-from app.core.clock import helsinki_to_utc, utc_to_helsinki
 from ..people.models import PARTICIPANT, Enrolment
 from ..programme.models import Programme, Registration
 from . import rules
-from .models import CLOSING, KICKOFF, LECTURE, MIDPOINT, OTHER, PEER_MEETING, Attendance, AttendanceScore, ProgrammeEvent
+from .models import (
+    CLOSING,
+    KICKOFF,
+    LECTURE,
+    MIDPOINT,
+    OTHER,
+    PEER_MEETING,
+    Attendance,
+    AttendanceScore,
+    ProgrammeEvent,
+)
 
 GRADEBOOK_RESOURCE = "events:{programme_id}"
 GRADEBOOK_LABEL = "Ohjelman tilaisuudet"
@@ -38,8 +49,9 @@ def ensure_programme_events(programme: Programme) -> None:
     existing = {
         e.slot: e
         for e in db.session.scalars(
-            db.select(ProgrammeEvent).where(ProgrammeEvent.programme_id == programme.id,
-                                            ProgrammeEvent.slot.is_not(None))
+            db.select(ProgrammeEvent).where(
+                ProgrammeEvent.programme_id == programme.id, ProgrammeEvent.slot.is_not(None)
+            )
         )
     }
     for kind, day in ((KICKOFF, programme.kickoff), (MIDPOINT, programme.midpoint), (CLOSING, programme.closing)):
@@ -47,9 +59,15 @@ def ensure_programme_events(programme: Programme) -> None:
         if day is None:
             continue
         if event is None:
-            db.session.add(ProgrammeEvent(programme_id=programme.id, kind=kind, slot=kind,
-                                          starts_at=helsinki_to_utc(day, DEFAULT_START),
-                                          duration_minutes=DEFAULT_MINUTES))
+            db.session.add(
+                ProgrammeEvent(
+                    programme_id=programme.id,
+                    kind=kind,
+                    slot=kind,
+                    starts_at=helsinki_to_utc(day, DEFAULT_START),
+                    duration_minutes=DEFAULT_MINUTES,
+                )
+            )
         elif utc_to_helsinki(event.starts_at).date() != day:
             event.starts_at = helsinki_to_utc(day, utc_to_helsinki(event.starts_at).time())
     db.session.flush()
@@ -154,18 +172,22 @@ def _insert_attendance(event: ProgrammeEvent, user_ids: set[int], source: str, r
     if not user_ids:
         return set()
     now = utcnow()
-    rows = [dict(event_id=event.id, user_id=uid, source=source, recorded_by_id=recorded_by_id, recorded_at=now)
-            for uid in sorted(user_ids)]
+    rows = [
+        dict(event_id=event.id, user_id=uid, source=source, recorded_by_id=recorded_by_id, recorded_at=now)
+        for uid in sorted(user_ids)
+    ]
     statement = (
-        insert(Attendance).values(rows)
+        insert(Attendance)
+        .values(rows)
         .on_conflict_do_nothing(index_elements=["event_id", "user_id"])
         .returning(Attendance.user_id)
     )
     return set(db.session.scalars(statement))
 
 
-def save_list(event: ProgrammeEvent, ticked: set[int], registered: set[int],
-              recorded_by_id: int) -> tuple[set[int], set[int]]:
+def save_list(
+    event: ProgrammeEvent, ticked: set[int], registered: set[int], recorded_by_id: int
+) -> tuple[set[int], set[int]]:
     """The ticked list is the truth for this event: ticked added, unticked (registered) removed;
     audited and the scores that change queued. Returns (added, removed)."""
     recorded = attendance_of(event)
@@ -173,25 +195,34 @@ def save_list(event: ProgrammeEvent, ticked: set[int], registered: set[int],
     added = _insert_attendance(event, ticked - recorded.keys(), "list", recorded_by_id)
     if removed:
         # One statement: a row another facilitator removed a moment ago is simply already gone.
-        db.session.execute(db.delete(Attendance).where(Attendance.event_id == event.id,
-                                                       Attendance.user_id.in_(removed)))
+        db.session.execute(
+            db.delete(Attendance).where(Attendance.event_id == event.id, Attendance.user_id.in_(removed))
+        )
     if added or removed:
         db.session.flush()
-        record("events.attendance_recorded", target=f"programme_event:{event.id}",
-               details={"added": sorted(added), "removed": sorted(removed), "source": "list"})
+        record(
+            "events.attendance_recorded",
+            target=f"programme_event:{event.id}",
+            details={"added": sorted(added), "removed": sorted(removed), "source": "list"},
+        )
         recompute_attendance_scores(event.programme)
     return added, removed
 
 
-def import_report(event: ProgrammeEvent, new: set[int], matched: rules.MatchedReport,
-                  recorded_by_id: int) -> set[int]:
+def import_report(event: ProgrammeEvent, new: set[int], matched: rules.MatchedReport, recorded_by_id: int) -> set[int]:
     """Record the report's people the caller found unrecorded (``new``); someone a parallel
     request recorded since is skipped. Audited, scores queued; returns whom this call recorded."""
     new = _insert_attendance(event, new, "csv", recorded_by_id)
     if new:
         db.session.flush()
-        record("events.attendance_imported", target=f"programme_event:{event.id}",
-               details={"added": sorted(new), "unknown_rows": len(matched.unknown),
-                        "malformed_rows": len(matched.malformed)})
+        record(
+            "events.attendance_imported",
+            target=f"programme_event:{event.id}",
+            details={
+                "added": sorted(new),
+                "unknown_rows": len(matched.unknown),
+                "malformed_rows": len(matched.malformed),
+            },
+        )
         recompute_attendance_scores(event.programme)
     return new

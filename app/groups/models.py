@@ -3,6 +3,7 @@
 Participants only ever see published groups. A group records its form and each member's role;
 ``app.mentoring`` hangs the agreement, meetings and completion on it.
 """
+
 from sqlalchemy.ext.hybrid import hybrid_property
 
 from app.core.clock import utcnow

@@ -1,5 +1,6 @@
 """Wiring of LTI Advantage into the app: the token service, the in-process gradebook worker and
 the LTI commands (``app.lti.cli``)."""
+
 import os
 import threading
 

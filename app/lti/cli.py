@@ -1,5 +1,6 @@
 """The LTI command line: ``flask lti`` (platforms, keys, registration URLs, purge),
 ``flask gradebook`` (score delivery, AGS) and ``flask roster`` (NRPS)."""
+
 import json
 import time
 
@@ -10,6 +11,7 @@ from flask.cli import AppGroup
 from app.core.audit import record
 from app.core.clock import utcnow
 from app.core.db import db
+
 from .models import Deployment, Platform
 from .rules import platform_url_problem
 from .tokens import ServiceError, assertion_audience
@@ -19,6 +21,7 @@ platform_cli = AppGroup("platform", help="Platforms (LMS sites) this tool accept
 keys_cli = AppGroup("keys", help="The tool's signing keys.")
 lti_cli.add_command(platform_cli)
 lti_cli.add_command(keys_cli)
+
 
 def check_platform_url(name: str, url: str, app_env: str) -> None:
     """HTTPS only, except plain http to a loopback address in development."""
@@ -35,7 +38,9 @@ def check_platform_url(name: str, url: str, app_env: str) -> None:
 @platform_cli.command("add")
 @click.option("--issuer", required=True, help="The platform's issuer (Moodle: the site URL).")
 @click.option("--client-id", required=True, help="The client id the platform gave this tool.")
-@click.option("--deployment-id", "deployment_ids", multiple=True, required=True, help="Deployment id; repeat for several.")
+@click.option(
+    "--deployment-id", "deployment_ids", multiple=True, required=True, help="Deployment id; repeat for several."
+)
 @click.option("--auth-url", required=True, help="OIDC authentication request URL.")
 @click.option("--token-url", required=True, help="OAuth2 access token URL.")
 @click.option("--jwks-url", required=True, help="The platform's public keyset URL.")
@@ -45,10 +50,18 @@ def platform_add(issuer, client_id, deployment_ids, auth_url, token_url, jwks_ur
     """Register a platform, or add deployments to an existing registration (approved: the
     operator typed it)."""
     app_env = current_app.config["APP_ENV"]
-    for option, value in (("--issuer", issuer), ("--auth-url", auth_url), ("--token-url", token_url), ("--jwks-url", jwks_url)):
+    for option, value in (
+        ("--issuer", issuer),
+        ("--auth-url", auth_url),
+        ("--token-url", token_url),
+        ("--jwks-url", jwks_url),
+    ):
         check_platform_url(option, value, app_env)
     if audience and assertion_audience(token_url, audience) != audience:
-        raise click.BadParameter(f"{audience!r} is not on the token URL's site; the client assertion is only ever addressed there.", param_hint="--audience")
+        raise click.BadParameter(
+            f"{audience!r} is not on the token URL's site; the client assertion is only ever addressed there.",
+            param_hint="--audience",
+        )
     platform = db.session.scalar(db.select(Platform).filter_by(issuer=issuer, client_id=client_id))
     created = platform is None
     if created:
@@ -66,8 +79,10 @@ def platform_add(issuer, client_id, deployment_ids, auth_url, token_url, jwks_ur
             platform.deployments.append(Deployment(deployment_id=deployment_id))
     db.session.commit()
     verb = "Registered" if created else "Updated"
-    click.echo(f"{verb} platform {issuer} (client id {client_id}); deployments: "
-               + ", ".join(sorted(d.deployment_id for d in platform.deployments)))
+    click.echo(
+        f"{verb} platform {issuer} (client id {client_id}); deployments: "
+        + ", ".join(sorted(d.deployment_id for d in platform.deployments))
+    )
 
 
 @platform_cli.command("list")
@@ -96,10 +111,14 @@ def platform_list(as_json):
     if not data:
         click.echo("No platforms registered. Add one with: flask --app app lti platform add --help")
     for p in data:
-        click.echo(f"{p['issuer']}  client id {p['client_id']}  {p['state']}  deployments {', '.join(p['deployments'])}")
+        click.echo(
+            f"{p['issuer']}  client id {p['client_id']}  {p['state']}  deployments {', '.join(p['deployments'])}"
+        )
         click.echo(f"  auth {p['auth_url']}\n  token {p['token_url']}\n  jwks {p['jwks_url']}")
         if p["state"] == "pending":
-            click.echo(f"  approve with: flask --app app lti platform approve {p['issuer']} --client-id {p['client_id']}")
+            click.echo(
+                f"  approve with: flask --app app lti platform approve {p['issuer']} --client-id {p['client_id']}"
+            )
 
 
 @platform_cli.command("approve")
@@ -132,7 +151,9 @@ def platform_approve(issuer, client_id):
 
 
 @lti_cli.command("registration-url")
-@click.option("--expires", default="7d", show_default=True, help="How long the URL stays valid: e.g. 7d, 12h, 30m (at most 90d).")
+@click.option(
+    "--expires", default="7d", show_default=True, help="How long the URL stays valid: e.g. 7d, 12h, 30m (at most 90d)."
+)
 def registration_url(expires):
     """Print a one-time dynamic registration URL to paste into Moodle's "Tool URL".
 
@@ -145,15 +166,24 @@ def registration_url(expires):
         raise click.BadParameter(str(error), param_hint="--expires") from None
     base = current_app.config["TOOL_URL"]
     if not base:
-        raise click.ClickException("Set TOOL_URL to the tool's public address, e.g. TOOL_URL=https://mentorointi.example.fi")
+        raise click.ClickException(
+            "Set TOOL_URL to the tool's public address, e.g. TOOL_URL=https://mentorointi.example.fi"
+        )
     secret, grant = issue_registration_url(lifetime)
     db.session.flush()
-    record("lti.registration_url_issued", target=f"registration_url:{grant.id}", details={"expires_at": grant.expires_at.isoformat(timespec="seconds")})
+    record(
+        "lti.registration_url_issued",
+        target=f"registration_url:{grant.id}",
+        details={"expires_at": grant.expires_at.isoformat(timespec="seconds")},
+    )
     db.session.commit()
     with current_app.test_request_context():
         path = url_for("lti_advantage.dynamic_registration", secret=secret)
     click.echo(base + path)
-    click.echo(f"Valid once, until {grant.expires_at.isoformat(timespec='minutes')} UTC. The platform it registers stays pending until:", err=True)
+    click.echo(
+        f"Valid once, until {grant.expires_at.isoformat(timespec='minutes')} UTC. The platform it registers stays pending until:",
+        err=True,
+    )
     click.echo("  flask --app app lti platform approve ISSUER --client-id CLIENT_ID", err=True)
 
 
@@ -164,9 +194,15 @@ def keys_show():
     current = store.current()
     published = {k["kid"] for k in store.jwks()["keys"]}
     for key in store.all_keys():
-        state = "signing" if key.kid == current.kid else (
-            "retired, published until " + time.strftime("%Y-%m-%d %H:%M", time.localtime(key.retired + store.grace_seconds))
-            if key.kid in published else "retired"
+        state = (
+            "signing"
+            if key.kid == current.kid
+            else (
+                "retired, published until "
+                + time.strftime("%Y-%m-%d %H:%M", time.localtime(key.retired + store.grace_seconds))
+                if key.kid in published
+                else "retired"
+            )
         )
         click.echo(f"{key.kid}  created {time.strftime('%Y-%m-%d %H:%M', time.localtime(key.created))}  {state}")
 
@@ -187,8 +223,9 @@ def keys_rotate():
 @lti_cli.command("purge")
 def purge():
     """Delete expired sessions and used nonces (run daily, e.g. from cron)."""
-    from .launch import purge_used_nonces
     from app.core.sessions import end_sessions_before
+
+    from .launch import purge_used_nonces
 
     nonces = purge_used_nonces()
     sessions = end_sessions_before(utcnow())
@@ -203,13 +240,20 @@ gradebook_cli = AppGroup("gradebook", help="Delivery of scores to the platforms'
 @click.option("--until-empty", is_flag=True, help="Stop when no score is pending (for scripts and tests).")
 @click.option("--batch", default=50, show_default=True, help="Score keys claimed per round.")
 @click.option("--idle", default=1.0, show_default=True, help="Seconds to wait when nothing is due.")
-@click.option("--lease", default=60, show_default=True, help="Seconds a claim lasts; a killed worker's scores are taken over after it.")
+@click.option(
+    "--lease",
+    default=60,
+    show_default=True,
+    help="Seconds a claim lasts; a killed worker's scores are taken over after it.",
+)
 def work(until_empty, batch, idle, lease):
     """Deliver queued scores. Several workers may run at once (PostgreSQL: SKIP LOCKED claims)."""
     from .delivery import Worker
 
     tokens = current_app.extensions["lti_tokens"]
-    worker = Worker(tokens, batch=batch, lease_seconds=lease, backoff_base=current_app.config.get("GRADEBOOK_BACKOFF_BASE"))
+    worker = Worker(
+        tokens, batch=batch, lease_seconds=lease, backoff_base=current_app.config.get("GRADEBOOK_BACKOFF_BASE")
+    )
     try:
         worker.run(idle=idle, until_empty=until_empty)
     except KeyboardInterrupt:
@@ -233,7 +277,9 @@ def status(as_json):
 
 @gradebook_cli.command("resend")
 @click.option("--course-id", type=int, required=True, help="The tool's course id.")
-@click.option("--id", "row_id", type=int, default=None, help="One failed score; all failed scores of the course if left out.")
+@click.option(
+    "--id", "row_id", type=int, default=None, help="One failed score; all failed scores of the course if left out."
+)
 def resend_command(course_id, row_id):
     """Queue failed scores of a course again."""
     from .gradebook import resend
@@ -257,7 +303,9 @@ def roster_sync(course_id, role):
         result = sync_roster(course_id, current_app.extensions["lti_tokens"], role=role)
     except ServiceError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"{result.members} members in {result.pages} page(s): {result.added} new, {result.deactivated} marked as left.")
+    click.echo(
+        f"{result.members} members in {result.pages} page(s): {result.added} new, {result.deactivated} marked as left."
+    )
 
 
 def init_app(app) -> None:

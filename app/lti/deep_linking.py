@@ -6,18 +6,20 @@ that honours the platform's ``accept_types``, ``accept_multiple`` and ``data``. 
 item carries its target in the custom parameter ``target``, and launching it opens exactly
 that item (``target_url``).
 """
+
 import logging
 import time
 import uuid
 
 import jwt
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
-from app.core.i18n import current_language
 from flask_babel import gettext as _
 
 from app.core.auth import STAFF, login_required
 from app.core.db import db
+from app.core.i18n import current_language
 from app.core.web import tool_url
+
 from ..people.models import Enrolment, User
 from .models import CourseServices, Platform
 from .placements import offered_items
@@ -36,14 +38,26 @@ def deep_linking_settings(claims: dict) -> dict | None:
     settings = claims.get(DL_CLAIM + "deep_linking_settings")
     if claims.get(CLAIM + "message_type") != "LtiDeepLinkingRequest" or not isinstance(settings, dict):
         return None
-    keep = ("deep_link_return_url", "accept_types", "accept_multiple", "accept_presentation_document_targets", "data", "title")
+    keep = (
+        "deep_link_return_url",
+        "accept_types",
+        "accept_multiple",
+        "accept_presentation_document_targets",
+        "data",
+        "title",
+    )
     return {k: settings[k] for k in keep if k in settings}
 
 
 def _settings() -> dict:
     settings = (session.get("lti") or {}).get("deep_linking")
     if not settings or not settings.get("deep_link_return_url"):
-        abort(400, description=_("This page opens from the learning platform when a course designer adds an activity (deep linking)."))
+        abort(
+            400,
+            description=_(
+                "This page opens from the learning platform when a course designer adds an activity (deep linking)."
+            ),
+        )
     return settings
 
 
@@ -116,7 +130,13 @@ def deep_linking():
         if code is None:
             by_key = {i["key"]: i for i in items}
             content = [_content_item(by_key[k], tool_url("lti.launch")) for k in chosen]
-            token = response_jwt(platform, lti["deployment_id"], settings, content, _("%(count)s activities added.", count=len(content)) if content else None)
+            token = response_jwt(
+                platform,
+                lti["deployment_id"],
+                settings,
+                content,
+                _("%(count)s activities added.", count=len(content)) if content else None,
+            )
             # The deep-linking session has done its work: a second post would place the items twice.
             lti["deep_linking"] = None
             session.modified = True
@@ -165,7 +185,12 @@ def roster_sync():
         flash(_("The roster could not be read from the learning platform: %(reason)s", reason=str(error)), "error")
     else:
         flash(
-            _("Roster updated: %(members)s members, %(added)s new, %(left)s marked as left the course.", members=result.members, added=result.added, left=result.deactivated),
+            _(
+                "Roster updated: %(members)s members, %(added)s new, %(left)s marked as left the course.",
+                members=result.members,
+                added=result.added,
+                left=result.deactivated,
+            ),
             "success",
         )
     return redirect(url_for("lti_advantage.roster"), code=303)

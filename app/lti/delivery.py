@@ -15,6 +15,7 @@ mid-delivery leaves its lease to expire: the next worker re-sends the same score
 timestamp, which the platform either stores or refuses with 409 because it already has it, so
 nothing is lost and nothing counted twice.
 """
+
 import logging
 import os
 import socket
@@ -27,9 +28,10 @@ import requests
 from sqlalchemy import func, or_, text
 from sqlalchemy.orm import selectinload
 
-from app.core.db import db
+from app.core.clock import utcnow
+from app.core.db import db, insert
+
 from ..people.models import Enrolment, User
-from app.core.db import insert
 from .gradebook import sync_targets, target_links
 from .models import (
     DELIVERED,
@@ -43,14 +45,20 @@ from .models import (
     ScoreKey,
     ScoreOutbox,
 )
-from app.core.clock import utcnow
 from .outbound import OutboundRefused, excerpt, fetch, platform_origins
-from .rules import backoff_seconds, is_retryable, iso_timestamp, parse_retry_after, resource_tag, send_timestamp, service_url
+from .rules import (
+    backoff_seconds,
+    is_retryable,
+    iso_timestamp,
+    parse_retry_after,
+    resource_tag,
+    send_timestamp,
+    service_url,
+)
 from .tokens import ServiceError, TokenService, require_scope
 from .vocabulary import AGS_SCOPES, LINEITEM_TYPE, LINEITEMS_TYPE, SCOPE_LINEITEM, SCOPE_SCORE, SCORE_TYPE
 
 log = logging.getLogger(__name__)
-
 
 
 class Rerouted(Exception):
@@ -131,7 +139,9 @@ class Worker:
             execution_options={"synchronize_session": False},
         )
         db.session.commit()
-        return list(db.session.scalars(db.select(ScoreKey.id).where(ScoreKey.id.in_(ids), ScoreKey.locked_by == self.id)))
+        return list(
+            db.session.scalars(db.select(ScoreKey.id).where(ScoreKey.id.in_(ids), ScoreKey.locked_by == self.id))
+        )
 
     # --- delivering ---
 
@@ -190,7 +200,9 @@ class Worker:
         )
         links = {
             link.id: link
-            for link in db.session.scalars(db.select(ResourceLink).where(ResourceLink.id.in_({k.link_id for k in keys} - {TOOL_ITEM})))
+            for link in db.session.scalars(
+                db.select(ResourceLink).where(ResourceLink.id.in_({k.link_id for k in keys} - {TOOL_ITEM}))
+            )
         }
         self._load_services({k.course_id for k in keys})
         # A course whose token or line item failed in this batch: its other keys fail the same
@@ -201,7 +213,9 @@ class Worker:
         self._tool_items = {
             (item.course_id, item.resource): item.url
             for item in db.session.scalars(
-                db.select(LineItem).where(LineItem.course_id.in_({k.course_id for k in keys}), LineItem.url.is_not(None))
+                db.select(LineItem).where(
+                    LineItem.course_id.in_({k.course_id for k in keys}), LineItem.url.is_not(None)
+                )
             )
         }
         targets: dict[tuple, list[int]] = {}
@@ -276,7 +290,9 @@ class Worker:
         use them with no transaction open."""
         self._services = {}
         found = db.session.scalars(
-            db.select(CourseServices).where(CourseServices.course_id.in_(course_ids)).options(selectinload(CourseServices.platform))
+            db.select(CourseServices)
+            .where(CourseServices.course_id.in_(course_ids))
+            .options(selectinload(CourseServices.platform))
         ).all()
         for services in found:
             if services.platform in db.session:  # courses of one platform share its row
@@ -287,7 +303,9 @@ class Worker:
     def _deliver(self, job: Job) -> None:
         """Send one key's score with no transaction open, then record the outcome in its own."""
         services = self._services[job.course_id]
-        broken = self._broken.get(job.course_id) or (None if job.url else self._broken.get((job.course_id, job.resource)))
+        broken = self._broken.get(job.course_id) or (
+            None if job.url else self._broken.get((job.course_id, job.resource))
+        )
         if broken is not None:
             self._unsent.append((job, broken))
             return
@@ -297,7 +315,9 @@ class Worker:
             # get it before the score so that no request goes out inside a transaction.
             self._unless_broken(job.course_id, lambda: self.tokens.token(services.platform, AGS_SCOPES))
             db.session.commit()
-            url = job.url or self._unless_broken((job.course_id, job.resource), lambda: self._tool_line_item(services, job))
+            url = job.url or self._unless_broken(
+                (job.course_id, job.resource), lambda: self._tool_line_item(services, job)
+            )
             outcome = self._post(services, url, job)
         except ServiceError as error:
             db.session.rollback()
@@ -332,7 +352,9 @@ class Worker:
                     keys = keys.where(ScoreKey.resource == what[1], ScoreKey.link_id == TOOL_ITEM)
                 db.session.execute(
                     db.update(ScoreOutbox)
-                    .where(ScoreOutbox.key_id.in_(keys), ScoreOutbox.status == PENDING, ScoreOutbox.next_attempt_at < when)
+                    .where(
+                        ScoreOutbox.key_id.in_(keys), ScoreOutbox.status == PENDING, ScoreOutbox.next_attempt_at < when
+                    )
                     .values(next_attempt_at=when),
                     execution_options={"synchronize_session": False},
                 )
@@ -383,7 +405,10 @@ class Worker:
             }
             key.update(last_timestamp=job.timestamp, last_given_at=job.given_at)
             self.stats["delivered"] += 1
-        db.session.execute(db.update(ScoreOutbox).where(ScoreOutbox.id == job.row_id).values(**row), execution_options={"synchronize_session": False})
+        db.session.execute(
+            db.update(ScoreOutbox).where(ScoreOutbox.id == job.row_id).values(**row),
+            execution_options={"synchronize_session": False},
+        )
         db.session.execute(
             db.update(ScoreKey).where(ScoreKey.id == job.key_id, ScoreKey.locked_by == self.id).values(**key),
             execution_options={"synchronize_session": False},
@@ -420,7 +445,9 @@ class Worker:
 
     def _post(self, services: CourseServices, url: str, job: Job) -> bool:
         """Send one score; True when the platform answered 409 (it has this or a later one)."""
-        response = self._call(services, "POST", service_url(url, "/scores"), SCOPE_SCORE, json=job.body, content_type=SCORE_TYPE)
+        response = self._call(
+            services, "POST", service_url(url, "/scores"), SCOPE_SCORE, json=job.body, content_type=SCORE_TYPE
+        )
         if response.status_code == 409:
             self.stats["conflicts"] += 1
             return True
@@ -445,7 +472,13 @@ class Worker:
         match = (LineItem.course_id == job.course_id, LineItem.resource == job.resource)
         db.session.execute(
             insert(LineItem)
-            .values(course_id=job.course_id, resource=job.resource, claimed_by=self.id, claimed_until=now + self.lease, created_at=now)
+            .values(
+                course_id=job.course_id,
+                resource=job.resource,
+                claimed_by=self.id,
+                claimed_until=now + self.lease,
+                created_at=now,
+            )
             .on_conflict_do_nothing(index_elements=["course_id", "resource"])
         )
         db.session.execute(
@@ -467,13 +500,21 @@ class Worker:
             except ServiceError:
                 # Give the claim up with the failure, so the next attempt, by any worker, claims it.
                 db.session.rollback()
-                db.session.execute(db.delete(LineItem).where(*match, LineItem.claimed_by == self.id, LineItem.url.is_(None)))
+                db.session.execute(
+                    db.delete(LineItem).where(*match, LineItem.claimed_by == self.id, LineItem.url.is_(None))
+                )
                 db.session.commit()
                 raise
             db.session.execute(
                 db.update(LineItem)
                 .where(*match, LineItem.claimed_by == self.id)
-                .values(url=data["id"], label=data.get("label"), score_maximum=_number(data.get("scoreMaximum")), claimed_by=None, claimed_until=None),
+                .values(
+                    url=data["id"],
+                    label=data.get("label"),
+                    score_maximum=_number(data.get("scoreMaximum")),
+                    claimed_by=None,
+                    claimed_until=None,
+                ),
                 execution_options={"synchronize_session": False},
             )
             db.session.commit()
@@ -487,10 +528,16 @@ class Worker:
         ("My mentoring" placed by deep linking but not launched yet); no transaction is open."""
         url = services.lineitems_url
         query = "resource_id=" + requests.utils.quote(job.resource, safe="")
-        found = self._call(services, "GET", url + ("&" if "?" in url else "?") + query, SCOPE_LINEITEM, accept=LINEITEMS_TYPE)
+        found = self._call(
+            services, "GET", url + ("&" if "?" in url else "?") + query, SCOPE_LINEITEM, accept=LINEITEMS_TYPE
+        )
         self._raise_for(found, "line_item_search")
         tag = resource_tag(job.resource)
-        items = [i for i in _json(found, "line_item_search", list) if isinstance(i, dict) and i.get("resourceId") == job.resource and _is_url(i.get("id"))]
+        items = [
+            i
+            for i in _json(found, "line_item_search", list)
+            if isinstance(i, dict) and i.get("resourceId") == job.resource and _is_url(i.get("id"))
+        ]
         own = [i for i in items if i.get("tag") == tag and not i.get("resourceLinkId")]
         placed = [i for i in items if i.get("resourceLinkId") and not i.get("tag")]
         return (own[0] if own else None), placed
@@ -500,11 +547,18 @@ class Worker:
         scores are queued to them) and give up the claim; False when none of them is graded."""
         from .placements import adopt
 
-        adopted = adopt(job.course_id, job.resource, [(str(i["resourceLinkId"])[:255], i["id"][:1024], i.get("label")) for i in placed])
+        adopted = adopt(
+            job.course_id,
+            job.resource,
+            [(str(i["resourceLinkId"])[:255], i["id"][:1024], i.get("label")) for i in placed],
+        )
         if adopted:
             db.session.execute(
                 db.delete(LineItem).where(
-                    LineItem.course_id == job.course_id, LineItem.resource == job.resource, LineItem.url.is_(None), LineItem.claimed_by == self.id
+                    LineItem.course_id == job.course_id,
+                    LineItem.resource == job.resource,
+                    LineItem.url.is_(None),
+                    LineItem.claimed_by == self.id,
                 )
             )
         db.session.commit()
@@ -517,7 +571,12 @@ class Worker:
             "POST",
             services.lineitems_url,
             SCOPE_LINEITEM,
-            json={"label": job.label or job.resource, "scoreMaximum": job.score_maximum, "resourceId": job.resource, "tag": resource_tag(job.resource)},
+            json={
+                "label": job.label or job.resource,
+                "scoreMaximum": job.score_maximum,
+                "resourceId": job.resource,
+                "tag": resource_tag(job.resource),
+            },
             content_type=LINEITEM_TYPE,
         )
         self._raise_for(created, "line_item_creation")
@@ -526,7 +585,9 @@ class Worker:
             raise ServiceError("line_item_creation_malformed", created.status_code, problem="id")
         return data
 
-    def _call(self, services: CourseServices, method: str, url: str, scope: str, *, json=None, content_type=None, accept=None):
+    def _call(
+        self, services: CourseServices, method: str, url: str, scope: str, *, json=None, content_type=None, accept=None
+    ):
         """One service request with the shared token; a 401 refreshes the token once. Only to
         the platform's own origins (``outbound.fetch``): the token goes nowhere else."""
         token = self.tokens.token(services.platform, AGS_SCOPES)
@@ -545,7 +606,13 @@ class Worker:
             if response.status_code != 401 or attempt == 2:
                 if response.status_code >= 400 and response.status_code != 409:  # 409: already held
                     # The platform's words go to the log only, never into the stored reason.
-                    log.warning("gradebook call refused (%s): %s %s: %s", response.status_code, method, url.partition("?")[0], excerpt(response))
+                    log.warning(
+                        "gradebook call refused (%s): %s %s: %s",
+                        response.status_code,
+                        method,
+                        url.partition("?")[0],
+                        excerpt(response),
+                    )
                 return response
             token = self.tokens.token(services.platform, AGS_SCOPES, stale=token.value)
         return response
@@ -628,5 +695,3 @@ def start_in_process(app, idle: float = 2.0) -> threading.Thread:
     thread = threading.Thread(target=loop, name="gradebook-worker", daemon=True)
     thread.start()
     return thread
-
-

@@ -7,14 +7,16 @@ platform. Scores go to the course's graded placements (``target_links``; see
 ``app/lti/placements.py``) or the tool's own line item. ``course_summary`` and ``resend`` serve
 the administrators' sync view, ``placements`` the facilitators' view of the grade items.
 """
+
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
 
-from app.core.db import db
+from app.core.clock import utcnow
+from app.core.db import db, insert
+
 from ..people.models import Enrolment, User
-from app.core.db import insert
 from .models import (
     DELIVERED,
     FAILED,
@@ -26,11 +28,22 @@ from .models import (
     ScoreKey,
     ScoreOutbox,
 )
-from app.core.clock import utcnow
 from .rules import UNGRADED_KINDS, ScoreRejected, check_score, parse_target
 from .tokens import stored_reason
 
-__all__ = ["publish_score", "sync_targets", "target_links", "course_summary", "placements", "resend", "ScoreRejected", "SyncSummary", "FailedScore", "Placement", "LastDelivery"]
+__all__ = [
+    "publish_score",
+    "sync_targets",
+    "target_links",
+    "course_summary",
+    "placements",
+    "resend",
+    "ScoreRejected",
+    "SyncSummary",
+    "FailedScore",
+    "Placement",
+    "LastDelivery",
+]
 
 
 def publish_score(
@@ -84,7 +97,9 @@ def target_links(course_id: int, resource: str) -> list[int]:
     """Where a course's scores for ``resource`` go: the ids of its graded placements, or
     ``[TOOL_ITEM]`` (the tool's own line item) when it has none."""
     links = db.session.scalars(
-        db.select(ResourceLink.id).where(ResourceLink.course_id == course_id, ResourceLink.resource == resource).order_by(ResourceLink.id)
+        db.select(ResourceLink.id)
+        .where(ResourceLink.course_id == course_id, ResourceLink.resource == resource)
+        .order_by(ResourceLink.id)
     ).all()
     return list(links) or [TOOL_ITEM]
 
@@ -142,7 +157,16 @@ def sync_targets(course_id: int, resource: str, user_id: int | None = None) -> i
     return queued
 
 
-SCORE_COLUMNS = ("enrolment_id", "label", "score_given", "score_maximum", "activity_progress", "grading_progress", "comment", "created_at")
+SCORE_COLUMNS = (
+    "enrolment_id",
+    "label",
+    "score_given",
+    "score_maximum",
+    "activity_progress",
+    "grading_progress",
+    "comment",
+    "created_at",
+)
 
 
 @dataclass(frozen=True)
@@ -259,14 +283,29 @@ def placements(course_id: int) -> list[Placement]:
     """Every placed activity of the course and every line item the tool created, with what
     each receives, its line item and its last delivery: the facilitators' gradebook view."""
     result = []
-    links = db.session.scalars(db.select(ResourceLink).where(ResourceLink.course_id == course_id).order_by(ResourceLink.id)).all()
+    links = db.session.scalars(
+        db.select(ResourceLink).where(ResourceLink.course_id == course_id).order_by(ResourceLink.id)
+    ).all()
     for link in links:
         parsed = parse_target(link.target)
         kind = parsed[0] if parsed is not None and parsed[0] in UNGRADED_KINDS + ("mentoring",) else "hand"
         keys = db.select(ScoreKey.id).where(ScoreKey.course_id == course_id, ScoreKey.link_id == link.id)
-        result.append(Placement(link.id, link.title, kind, link.target, link.resource, link.graded, link.lineitem_url, *_deliveries(keys)))
+        result.append(
+            Placement(
+                link.id,
+                link.title,
+                kind,
+                link.target,
+                link.resource,
+                link.graded,
+                link.lineitem_url,
+                *_deliveries(keys),
+            )
+        )
     for item in db.session.scalars(db.select(LineItem).where(LineItem.course_id == course_id).order_by(LineItem.id)):
-        keys = db.select(ScoreKey.id).where(ScoreKey.course_id == course_id, ScoreKey.resource == item.resource, ScoreKey.link_id == TOOL_ITEM)
+        keys = db.select(ScoreKey.id).where(
+            ScoreKey.course_id == course_id, ScoreKey.resource == item.resource, ScoreKey.link_id == TOOL_ITEM
+        )
         in_use = item.resource if target_links(course_id, item.resource) == [TOOL_ITEM] else None
         result.append(Placement(None, item.label, "tool_item", None, in_use, None, item.url, *_deliveries(keys)))
     return result
@@ -274,7 +313,9 @@ def placements(course_id: int) -> list[Placement]:
 
 def _deliveries(keys) -> tuple[int, LastDelivery | None]:
     waiting = db.session.scalar(
-        db.select(func.count()).select_from(ScoreOutbox).where(ScoreOutbox.key_id.in_(keys), ScoreOutbox.status == PENDING)
+        db.select(func.count())
+        .select_from(ScoreOutbox)
+        .where(ScoreOutbox.key_id.in_(keys), ScoreOutbox.status == PENDING)
     )
     row = db.session.scalar(
         db.select(ScoreOutbox)

@@ -4,6 +4,7 @@ A key set file lists every key with its creation and retirement time. Signing us
 key; after ``rotate`` the previous key stays in the JWKS for a grace period, so a platform that
 cached our JWKS can still verify what the old key signed.
 """
+
 import base64
 import fcntl
 import hashlib
@@ -73,9 +74,7 @@ class KeyStore:
         keys = []
         for entry in entries:
             pem = (self.dir / f"{entry['kid']}.pem").read_text()
-            keys.append(
-                ToolKey(entry["kid"], pem, public_jwk(pem), entry["created"], entry.get("retired"))
-            )
+            keys.append(ToolKey(entry["kid"], pem, public_jwk(pem), entry["created"], entry.get("retired")))
         self._cache = (mtime, keys)
         return keys
 
@@ -132,11 +131,7 @@ class KeyStore:
     def jwks(self, now: float | None = None) -> dict:
         now = time.time() if now is None else now
         self.current()
-        published = [
-            k.public_jwk
-            for k in self._read()
-            if k.retired is None or now - k.retired < self.grace_seconds
-        ]
+        published = [k.public_jwk for k in self._read() if k.retired is None or now - k.retired < self.grace_seconds]
         return {"keys": published}
 
     def all_keys(self) -> list[ToolKey]:

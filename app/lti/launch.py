@@ -7,6 +7,7 @@ Here registrations come from the database, the login state is a signed token bou
 browser by a partitioned cookie, each nonce is consumed by one atomic insert, the JWKS is
 cached, and every refusal is a ``LaunchError`` with a precise reason.
 """
+
 import base64
 import hashlib
 import json
@@ -25,20 +26,18 @@ from pylti1p3.exception import LtiException
 from pylti1p3.registration import Registration
 from pylti1p3.tool_config.abstract import ToolConfAbstract
 
-from app.core.db import db
+from app.core.clock import utcnow
+from app.core.db import db, insert_new
 from app.core.security import contains_nul
-from app.core.db import insert_new
+
 from .errors import LaunchError
 from .models import Deployment, Platform, UsedNonce
 from .vocabulary import CLAIM, DL_CLAIM
-from app.core.clock import utcnow
 
 MESSAGE_TYPES = ("LtiResourceLinkRequest", "LtiDeepLinkingRequest")
 LOGIN_STATE_SECONDS = 600
 STATE_COOKIE_PREFIX = "lti1p3-"
-LOGIN_PARAMS = (
-    "iss", "login_hint", "target_link_uri", "lti_message_hint", "client_id", "lti_deployment_id"
-)
+LOGIN_PARAMS = ("iss", "login_hint", "target_link_uri", "lti_message_hint", "client_id", "lti_deployment_id")
 
 
 @dataclass(frozen=True)
@@ -96,9 +95,15 @@ def _platform_query(by_client_id: bool):
     platform, deployment = Platform.__table__, Deployment.__table__
     query = (
         db.select(
-            platform.c.id, platform.c.issuer, platform.c.client_id, platform.c.auth_login_url,
-            platform.c.auth_token_url, platform.c.key_set_url, platform.c.auth_audience,
-            platform.c.approved_at.is_not(None).label("approved"), deployment.c.deployment_id,
+            platform.c.id,
+            platform.c.issuer,
+            platform.c.client_id,
+            platform.c.auth_login_url,
+            platform.c.auth_token_url,
+            platform.c.key_set_url,
+            platform.c.auth_audience,
+            platform.c.approved_at.is_not(None).label("approved"),
+            deployment.c.deployment_id,
         )
         .select_from(platform.outerjoin(deployment, deployment.c.platform_id == platform.c.id))
         .where(platform.c.issuer == db.bindparam("iss"))
@@ -228,7 +233,7 @@ def begin_login(tool_conf: DbToolConf, launch_url: str, params: dict | None = No
     )
     state = LoginState(token, nonce, platform.id, {})
     cookies = PartitionedCookieService(FlaskRequest(session={}))
-    cookies.set_cookie(state.cookie_name[len(STATE_COOKIE_PREFIX):], state.digest, LOGIN_STATE_SECONDS)
+    cookies.set_cookie(state.cookie_name[len(STATE_COOKIE_PREFIX) :], state.digest, LOGIN_STATE_SECONDS)
     auth = {
         "scope": "openid",
         "response_type": "id_token",
@@ -309,7 +314,9 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         if not isinstance(header["kid"], str):  # an object or list would reach the key lookup
             raise LaunchError("bad_kid")
         # No column stores a NUL (PostgreSQL refuses it): a claim with one is refused whole.
-        claim = next((name for name, value in self._jwt["body"].items() if contains_nul(name) or contains_nul(value)), None)
+        claim = next(
+            (name for name, value in self._jwt["body"].items() if contains_nul(name) or contains_nul(value)), None
+        )
         if claim is not None:
             raise LaunchError("nul_in_claim", claim=claim.replace("\x00", "\\0")[:100])
         return self
@@ -426,7 +433,9 @@ class ToolMessageLaunch(FlaskMessageLaunch):
                 raise LaunchError("missing_resource_link")
         if message_type == "LtiDeepLinkingRequest":
             settings = body.get(DL_CLAIM + "deep_linking_settings")
-            if not isinstance(settings, dict) or not str(settings.get("deep_link_return_url") or "").startswith(("https://", "http://")):
+            if not isinstance(settings, dict) or not str(settings.get("deep_link_return_url") or "").startswith(
+                ("https://", "http://")
+            ):
                 raise LaunchError("missing_deep_linking_settings")
             types = settings.get("accept_types")
             if not isinstance(types, list) or "ltiResourceLink" not in types:

@@ -1,4 +1,5 @@
 """Platform registrations and short-lived LTI protocol data, shared by all workers via the database."""
+
 from app.core.clock import utcnow
 from app.core.db import db
 
@@ -25,7 +26,6 @@ class Platform(db.Model):
     deployments = db.relationship(
         "Deployment", back_populates="platform", cascade="all, delete-orphan", lazy="selectin"
     )
-
 
     @property
     def state(self) -> str:

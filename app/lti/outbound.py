@@ -19,6 +19,7 @@ Every refusal or failure raises ``OutboundRefused`` with a reason code (``REASON
 users in their language). Remote bodies are never shown to users; ``excerpt`` makes a short,
 single-line one for logs.
 """
+
 import ipaddress
 import logging
 import socket
@@ -48,7 +49,9 @@ REASONS = {
     "userinfo": _l("The platform's service address contains a user name or password, which the tool refuses."),
     "not_https": _l("The platform's service address is not an https:// address."),
     "foreign_origin": _l("The service address is not on the platform's own site, so the tool does not call it."),
-    "private_address": _l("The platform's service address leads to a local or private network address, which the tool does not call."),
+    "private_address": _l(
+        "The platform's service address leads to a local or private network address, which the tool does not call."
+    ),
     "redirect": _l("The platform answered with a redirect (%(status)s), which the tool does not follow."),
     "too_slow": _l("The platform did not answer within %(seconds)s seconds."),
     "too_large": _l("The platform's answer is larger than the tool accepts (%(limit)s bytes)."),
@@ -316,8 +319,14 @@ def fetch(
         with _Guard(deadline, strict) as guard:
             try:
                 response = _session(session).request(
-                    method, url, headers=headers, data=data, json=json, stream=True,
-                    allow_redirects=False, timeout=(deadline, deadline),
+                    method,
+                    url,
+                    headers=headers,
+                    data=data,
+                    json=json,
+                    stream=True,
+                    allow_redirects=False,
+                    timeout=(deadline, deadline),
                 )
                 try:
                     _read(response, max_bytes)

@@ -15,6 +15,7 @@ link's line item receives while it is a graded placement (``rules.placement_grad
 delivery routes by it (``gradebook.target_links``). When a placement appears or goes, the current
 scores are queued to wherever the scores now go (``gradebook.sync_targets``).
 """
+
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -23,6 +24,7 @@ from flask import Flask, current_app
 
 from app.core.clock import utcnow
 from app.core.db import db
+
 from .gradebook import sync_targets
 from .models import ResourceLink
 from .rules import parse_target, placement_graded
@@ -88,7 +90,9 @@ def mentoring_resource(course_id: int) -> str | None:
 def refresh(link: ResourceLink) -> bool:
     """Bring ``link.resource`` in line with the rule; when that changes, queue the current scores
     to the course's targets. True when it changed. The caller commits."""
-    wanted = mentoring_resource(link.course_id) if placement_graded(link.target, link.lineitem_url, link.graded) else None
+    wanted = (
+        mentoring_resource(link.course_id) if placement_graded(link.target, link.lineitem_url, link.graded) else None
+    )
     if wanted == link.resource:
         return False
     before, link.resource = link.resource, wanted
@@ -116,10 +120,20 @@ def adopt(course_id: int, resource: str, items: list[tuple[str, str, str | None]
     for link_id, url, title in items:
         link = db.session.scalar(db.select(ResourceLink).filter_by(course_id=course_id, resource_link_id=link_id))
         if link is None:
-            link = ResourceLink(course_id=course_id, resource_link_id=link_id, title=title, lineitem_url=url, target="mentoring", updated_at=utcnow())
+            link = ResourceLink(
+                course_id=course_id,
+                resource_link_id=link_id,
+                title=title,
+                lineitem_url=url,
+                target="mentoring",
+                updated_at=utcnow(),
+            )
             db.session.add(link)
         refresh(link)
-    return db.session.scalar(db.select(ResourceLink.id).filter_by(course_id=course_id, resource=resource).limit(1)) is not None
+    return (
+        db.session.scalar(db.select(ResourceLink.id).filter_by(course_id=course_id, resource=resource).limit(1))
+        is not None
+    )
 
 
 def switch(link: ResourceLink, graded: bool) -> bool:
@@ -139,4 +153,6 @@ def launched_link_id(course_id: int, resource_link_id: str | None) -> int | None
     """The id of the link the viewer launched the tool from, to mark it on the page."""
     if not resource_link_id:
         return None
-    return db.session.scalar(db.select(ResourceLink.id).filter_by(course_id=course_id, resource_link_id=resource_link_id))
+    return db.session.scalar(
+        db.select(ResourceLink.id).filter_by(course_id=course_id, resource_link_id=resource_link_id)
+    )

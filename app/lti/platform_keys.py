@@ -5,6 +5,7 @@ kid it does not hold (the platform rotated its keys). It is a per-process cache 
 worker can rebuild it, so no worker depends on another's memory. Fetches go through
 ``outbound.fetch`` (no redirects, a total deadline, a size cap).
 """
+
 import logging
 import re
 import threading
@@ -39,7 +40,12 @@ class PlatformKeyCache:
             response.raise_for_status()
             keys = {k["kid"]: k for k in response.json()["keys"] if "kid" in k}
         except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
-            log.warning("platform keys unusable (%s) at %s: %s", response.status_code, outbound.origin(url), outbound.excerpt(response))
+            log.warning(
+                "platform keys unusable (%s) at %s: %s",
+                response.status_code,
+                outbound.origin(url),
+                outbound.excerpt(response),
+            )
             raise LaunchError("jwks_unavailable") from exc
         cache_control = response.headers.get("Cache-Control", "")
         if "no-store" in cache_control or "no-cache" in cache_control:

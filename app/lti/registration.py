@@ -15,6 +15,7 @@ get a token until the operator runs ``flask --app app lti platform approve``.
 Remote answers are never shown: the page names a reason code in the reader's language, the log
 keeps a short excerpt.
 """
+
 import hashlib
 import json
 import logging
@@ -26,13 +27,14 @@ from urllib.parse import urlsplit
 from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 
+from app.core.clock import utcnow
 from app.core.db import db
 from app.core.security import allow_framing_by, frame_origins
 from app.core.web import tool_url
+
 from . import outbound
 from .deep_linking import bp
 from .models import Deployment, Platform, RegistrationUrl
-from app.core.clock import utcnow
 from .tokens import assertion_audience
 from .vocabulary import PLATFORM_CONFIGURATION, SCOPES, TOOL_CONFIGURATION
 
@@ -49,24 +51,45 @@ _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
 
 # Why a registration did not happen: (HTTP status, reason in the reader's language).
 REASONS = {
-    "no_secret": (403, _l("Registering the tool needs a registration URL from the tool's operator. Ask the operator for one and paste it whole into the learning platform's “Tool URL” field.")),
+    "no_secret": (
+        403,
+        _l(
+            "Registering the tool needs a registration URL from the tool's operator. Ask the operator for one and paste it whole into the learning platform's “Tool URL” field."
+        ),
+    ),
     "unknown_secret": (403, _l("This registration URL is not valid. Ask the tool's operator for a new one.")),
     "expired_secret": (410, _l("This registration URL has expired. Ask the tool's operator for a new one.")),
     "used_secret": (410, _l("This registration URL has already been used. Ask the tool's operator for a new one.")),
-    "missing_configuration": (400, _l("Open this address from the learning platform's tool registration: the openid_configuration parameter is missing.")),
+    "missing_configuration": (
+        400,
+        _l(
+            "Open this address from the learning platform's tool registration: the openid_configuration parameter is missing."
+        ),
+    ),
     # A URL in the configuration (``name``: its field), as app/lti/outbound.py judges it.
     "bad_url": (400, _l("The platform's %(name)s is not a valid web address.")),
     "not_https": (400, _l("The platform's %(name)s is not an https:// address.")),
     "userinfo": (400, _l("The platform's %(name)s contains a user name or password, which the tool does not accept.")),
-    "private_address": (400, _l("The platform's %(name)s leads to a local or private network address, which the tool does not call.")),
+    "private_address": (
+        400,
+        _l("The platform's %(name)s leads to a local or private network address, which the tool does not call."),
+    ),
     "config_status": (502, _l("The platform answered %(status)s when its configuration was fetched.")),
     "config_not_json": (502, _l("The platform's configuration is not a JSON object.")),
     "config_missing": (502, _l("The platform's configuration lacks %(fields)s.")),
-    "config_inconsistent": (502, _l("The platform's configuration is inconsistent: its issuer, its configuration address and its endpoints are not all on one site.")),
+    "config_inconsistent": (
+        502,
+        _l(
+            "The platform's configuration is inconsistent: its issuer, its configuration address and its endpoints are not all on one site."
+        ),
+    ),
     "config_alg": (502, _l("The platform does not sign with RS256, which this tool requires.")),
     "config_lti_block": (502, _l("The platform's LTI configuration block is malformed.")),
     "registration_refused": (502, _l("The platform refused the registration (%(status)s).")),
-    "registration_malformed": (502, _l("The platform's answer to the registration is not the JSON the standard requires.")),
+    "registration_malformed": (
+        502,
+        _l("The platform's answer to the registration is not the JSON the standard requires."),
+    ),
     "registration_no_client_id": (502, _l("The platform's answer to the registration has no client id.")),
 }
 # Which exchange an outbound failure happened in; the failure itself reads as outbound.REASONS.
@@ -259,8 +282,12 @@ def register(config: dict, registration_token: str | None, grant: RegistrationUr
     if registration_token:
         headers["Authorization"] = f"Bearer {registration_token}"
     status, body = _exchange(
-        "registration", "POST", config["registration_endpoint"], outbound.origin(config["issuer"]),
-        json=tool_registration(config), headers=headers,
+        "registration",
+        "POST",
+        config["registration_endpoint"],
+        outbound.origin(config["issuer"]),
+        json=tool_registration(config),
+        headers=headers,
     )
     if status not in (200, 201):
         raise RegistrationError("registration_refused", excerpt=outbound.excerpt(body), status=status)
@@ -271,7 +298,12 @@ def register(config: dict, registration_token: str | None, grant: RegistrationUr
         deployment_id = tool_config.get("deployment_id")
     except (KeyError, TypeError, AttributeError):
         raise RegistrationError("registration_malformed", excerpt=outbound.excerpt(body)) from None
-    if not isinstance(client_id, str) or not client_id or len(client_id) > 255 or (deployment_id is not None and not isinstance(deployment_id, (str, int))):
+    if (
+        not isinstance(client_id, str)
+        or not client_id
+        or len(client_id) > 255
+        or (deployment_id is not None and not isinstance(deployment_id, (str, int)))
+    ):
         raise RegistrationError("registration_no_client_id", excerpt=outbound.excerpt(body))
     platform = db.session.scalar(db.select(Platform).filter_by(issuer=config["issuer"], client_id=client_id))
     if platform is None:
@@ -285,7 +317,11 @@ def register(config: dict, registration_token: str | None, grant: RegistrationUr
     # The platform may not choose where the tool's signed assertion is valid: an
     # authorization_server on another origin than the token endpoint is ignored.
     audience = config.get("authorization_server")
-    platform.auth_audience = audience if isinstance(audience, str) and assertion_audience(config["token_endpoint"], audience) == audience else None
+    platform.auth_audience = (
+        audience
+        if isinstance(audience, str) and assertion_audience(config["token_endpoint"], audience) == audience
+        else None
+    )
     platform_block = config.get(PLATFORM_CONFIGURATION) or {}
     platform.name = str(platform_block.get("product_family_code") or urlsplit(config["issuer"]).hostname)[:255]
     if deployment_id is not None and str(deployment_id) not in {d.deployment_id for d in platform.deployments}:
@@ -310,7 +346,8 @@ def dynamic_registration(secret):
     except RegistrationError as error:
         db.session.rollback()
         log.warning(
-            "dynamic registration refused: %s", error.code,
+            "dynamic registration refused: %s",
+            error.code,
             extra={"reason": error.code, "step": error.step, "status": error.status, "excerpt": error.excerpt},
         )
         # Moodle shows this answer in its own frame; the page holds nothing to act on.
@@ -318,5 +355,8 @@ def dynamic_registration(secret):
         return render_template("lti/register_error.html", error=error), error.status
     # The page answering this registration is framed by the platform's window: let its origin in.
     allow_framing_by(frame_origins(platform.issuer, platform.auth_login_url))
-    log.info("dynamic registration stored, pending approval", extra={"issuer": platform.issuer, "client_id": platform.client_id})
+    log.info(
+        "dynamic registration stored, pending approval",
+        extra={"issuer": platform.issuer, "client_id": platform.client_id},
+    )
     return render_template("lti/registered.html", platform=platform)

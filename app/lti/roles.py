@@ -7,6 +7,7 @@ grants, except that a teaching assistant is staff only as the context role itsel
 (``membership#TeachingAssistant``, ``TeachingAssistant``) or under Instructor
 (``membership/Instructor#TeachingAssistant``): under any other principal it grants nothing.
 """
+
 from ..people.models import ADMINISTRATOR, FACILITATOR, GUEST, PARTICIPANT
 from .vocabulary import LIS
 
@@ -16,13 +17,13 @@ ADMIN_SCOPES = ("institution/person", "system/person")
 def _parse(role: str) -> tuple[str, str, str | None]:
     """Return (scope, principal role name, sub-role or None) for a full URI or a short name."""
     if role.startswith(LIS):
-        path, _, name = role[len(LIS):].partition("#")
+        path, _, name = role[len(LIS) :].partition("#")
         scope, _, principal = path.partition("/")
         if scope == "membership" and principal:  # membership/Instructor#TeachingAssistant
             return "membership", principal, name
         return path, name, None
     if role.startswith("urn:lti:"):  # LTI 1.1 style, still seen in the wild
-        kind, _, rest = role[len("urn:lti:"):].partition(":ims/lis/")
+        kind, _, rest = role[len("urn:lti:") :].partition(":ims/lis/")
         name, _, sub = rest.partition("/")
         scope = {"role": "membership", "instrole": "institution/person", "sysrole": "system/person"}
         return scope.get(kind, kind), name, sub or None

@@ -10,6 +10,7 @@ At most one sync per course runs at a time, on any worker: a sync holds the cour
 outbox claims its keys) and renews it page by page. Every page, ``next`` link included, goes
 through ``outbound.fetch``: only to the platform's own origins.
 """
+
 import logging
 import os
 import socket
@@ -22,11 +23,11 @@ from urllib.parse import urlencode, urljoin
 from sqlalchemy import or_
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.core.db import db
-from ..people.models import Enrolment, User
-from app.core.db import insert
-from .models import CourseServices
 from app.core.clock import utcnow
+from app.core.db import db, insert
+
+from ..people.models import Enrolment, User
+from .models import CourseServices
 from .outbound import OutboundRefused, excerpt, fetch, platform_origins
 from .roles import tool_role
 from .rules import roster_role
@@ -55,7 +56,9 @@ def _text(value, limit=255):
     return str(value)[:limit] if isinstance(value, (str, int)) and str(value) else None
 
 
-def fetch_members(services: CourseServices, tokens: TokenService, role: str | None = None, page_size: int = PAGE_SIZE, on_page=None):
+def fetch_members(
+    services: CourseServices, tokens: TokenService, role: str | None = None, page_size: int = PAGE_SIZE, on_page=None
+):
     """Every member dict of the course's membership service, and the number of pages read.
     ``on_page()`` is called after each page (the sync renews its lease there)."""
     token = tokens.token(services.platform, (SCOPE_NRPS,))
@@ -72,7 +75,10 @@ def fetch_members(services: CourseServices, tokens: TokenService, role: str | No
         for attempt in (1, 2):
             try:
                 response = fetch(
-                    "GET", url, origins=origins, session=tokens.http,
+                    "GET",
+                    url,
+                    origins=origins,
+                    session=tokens.http,
                     headers={"Authorization": f"Bearer {token.value}", "Accept": MEMBERSHIP_TYPE},
                 )
             except OutboundRefused as refusal:
@@ -81,7 +87,9 @@ def fetch_members(services: CourseServices, tokens: TokenService, role: str | No
                 break
             token = tokens.token(services.platform, (SCOPE_NRPS,), stale=token.value)
         if response.status_code != 200:
-            log.warning("roster refused (%s) for course %s: %s", response.status_code, services.course_id, excerpt(response))
+            log.warning(
+                "roster refused (%s) for course %s: %s", response.status_code, services.course_id, excerpt(response)
+            )
             raise ServiceError("roster_refused", status=response.status_code)
         try:
             page = response.json()["members"]
@@ -120,7 +128,10 @@ def claim(course_id: int, owner: str, *, launch: bool = False) -> bool:
     if launch:
         query = query.where(
             CourseServices.memberships_url.is_not(None),
-            or_(CourseServices.roster_attempted_at.is_(None), CourseServices.roster_attempted_at <= now - LAUNCH_SYNC_INTERVAL),
+            or_(
+                CourseServices.roster_attempted_at.is_(None),
+                CourseServices.roster_attempted_at <= now - LAUNCH_SYNC_INTERVAL,
+            ),
         )
     claimed = db.session.execute(
         query.values(roster_locked_by=owner, roster_lock_until=now + LEASE, roster_attempted_at=now),
@@ -140,7 +151,14 @@ def _hold(course_id: int, owner: str, lock_until) -> int:
     ).rowcount
 
 
-def sync_roster(course_id: int, tokens: TokenService, role: str | None = None, page_size: int = PAGE_SIZE, *, claimed_by: str | None = None) -> RosterResult:
+def sync_roster(
+    course_id: int,
+    tokens: TokenService,
+    role: str | None = None,
+    page_size: int = PAGE_SIZE,
+    *,
+    claimed_by: str | None = None,
+) -> RosterResult:
     """Bring the course's enrolments in line with the platform's roster; commits.
 
     Takes the course's roster lease first (``roster_busy`` if another sync holds it), unless
@@ -175,7 +193,9 @@ def _sync(course_id: int, tokens: TokenService, role: str | None, page_size: int
     enrolments = {
         user.subject: enrolment
         for enrolment, user in db.session.execute(
-            db.select(Enrolment, User).join(User, User.id == Enrolment.user_id).where(Enrolment.course_id == course_id, User.issuer == issuer)
+            db.select(Enrolment, User)
+            .join(User, User.id == Enrolment.user_id)
+            .where(Enrolment.course_id == course_id, User.issuer == issuer)
         ).all()
     }
     seen, added = set(), 0
@@ -186,16 +206,25 @@ def _sync(course_id: int, tokens: TokenService, role: str | None, page_size: int
         seen.add(subject)
         roles = [r for r in member.get("roles") or [] if isinstance(r, str)]
         active = member.get("status", "Active") == "Active"
-        details = {k: _text(member.get(k), 320 if k == "email" else 255) for k in ("name", "given_name", "family_name", "email")}
+        details = {
+            k: _text(member.get(k), 320 if k == "email" else 255)
+            for k in ("name", "given_name", "family_name", "email")
+        }
         enrolment = enrolments.get(subject)
         if enrolment is None:
             # Someone who never launched: the roster is the only source of their name.
             details = {k: v for k, v in details.items() if v is not None}
             statement = insert(User).values(issuer=issuer, subject=subject, created_at=now, **details)
-            statement = statement.on_conflict_do_update(index_elements=["issuer", "subject"], set_=details) if details else statement.on_conflict_do_nothing(index_elements=["issuer", "subject"])
+            statement = (
+                statement.on_conflict_do_update(index_elements=["issuer", "subject"], set_=details)
+                if details
+                else statement.on_conflict_do_nothing(index_elements=["issuer", "subject"])
+            )
             db.session.execute(statement)
             user_id = db.session.scalar(db.select(User.id).filter_by(issuer=issuer, subject=subject))
-            enrolment = Enrolment(course_id=course_id, user_id=user_id, role=tool_role(roles), lti_roles=roles, active=active)
+            enrolment = Enrolment(
+                course_id=course_id, user_id=user_id, role=tool_role(roles), lti_roles=roles, active=active
+            )
             db.session.add(enrolment)
             added += 1
             continue
@@ -216,7 +245,16 @@ def _sync(course_id: int, tokens: TokenService, role: str | None, page_size: int
     services.roster_synced_at = now
     _hold(course_id, owner, None)
     db.session.commit()
-    log.info("roster synced", extra={"course_id": course_id, "members": len(members), "pages": pages, "added": added, "deactivated": deactivated})
+    log.info(
+        "roster synced",
+        extra={
+            "course_id": course_id,
+            "members": len(members),
+            "pages": pages,
+            "added": added,
+            "deactivated": deactivated,
+        },
+    )
     return RosterResult(len(members), pages, added, deactivated)
 
 

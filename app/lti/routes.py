@@ -1,4 +1,5 @@
 """The LTI endpoints: OIDC login, launch, the tool's JWKS and its configuration for Moodle."""
+
 import logging
 
 from flask import (
@@ -14,12 +15,15 @@ from flask import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from app.core.auth import STAFF
 from app.core.db import csrf, db
 from app.core.i18n import normalise_locale
-from ..people.services import LaunchIdentity, record_launch
 from app.core.security import allow_framing_by, frame_origins
-from app.core.web import tool_url
 from app.core.sessions import end_sessions_with_other_role, start_session
+from app.core.web import tool_url
+
+from ..people.services import LaunchIdentity, record_launch
+from .deep_linking import deep_linking_settings
 from .errors import LaunchError
 from .launch import (
     CookiesBlocked,
@@ -28,8 +32,6 @@ from .launch import (
     begin_login,
     read_login_state,
 )
-from app.core.auth import STAFF
-from .deep_linking import deep_linking_settings
 from .placements import target_url
 from .roles import tool_role
 from .roster import sync_after_launch

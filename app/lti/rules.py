@@ -2,6 +2,7 @@
 
 No database, no HTTP: unit-tested in tests/lti_advantage/test_rules.py.
 """
+
 import random
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -21,7 +22,9 @@ class ScoreRejected(ValueError):
 def check_score(score_given, score_maximum, activity_progress: str, grading_progress: str) -> None:
     """Refuse a score the AGS specification (and Moodle) would refuse, before it is queued."""
     if activity_progress not in ACTIVITY_PROGRESS:
-        raise ScoreRejected(f"activity_progress must be one of {', '.join(ACTIVITY_PROGRESS)}, not {activity_progress!r}")
+        raise ScoreRejected(
+            f"activity_progress must be one of {', '.join(ACTIVITY_PROGRESS)}, not {activity_progress!r}"
+        )
     if grading_progress not in GRADING_PROGRESS:
         raise ScoreRejected(f"grading_progress must be one of {', '.join(GRADING_PROGRESS)}, not {grading_progress!r}")
     for name, value in (("score_given", score_given), ("score_maximum", score_maximum)):

@@ -8,18 +8,18 @@ launch in progress.
 A service URL is stored only if it is on one of the platform's own origins (``outbound``): the
 tool's access tokens go nowhere else. A refused URL is logged with the reason and left out.
 """
+
 import logging
 
-from app.core.db import db
-from app.core.db import insert, upsert
-from .models import CourseServices, Platform, ResourceLink
 from app.core.clock import utcnow
+from app.core.db import db, insert, upsert
+
+from .models import CourseServices, Platform, ResourceLink
 from .outbound import OutboundRefused, check_url, origin, platform_origins, production
 from .placements import link_launched
 from .vocabulary import AGS_CLAIM, CLAIM, NRPS_CLAIM
 
 log = logging.getLogger(__name__)
-
 
 
 def _service_url(claim: str, value, origins) -> str | None:
@@ -29,7 +29,9 @@ def _service_url(claim: str, value, origins) -> str | None:
     try:
         url = check_url(value, origins, production=production(), resolve=False)
     except OutboundRefused as refusal:
-        log.warning("service URL of the launch refused (%s): %s at %s", refusal.code, claim, origin(value) or "(malformed)")
+        log.warning(
+            "service URL of the launch refused (%s): %s at %s", refusal.code, claim, origin(value) or "(malformed)"
+        )
         return None
     return url if len(url) <= 1024 else None
 
@@ -60,7 +62,11 @@ def record_services(claims: dict, platform: Platform, course_id: int | None) -> 
         values["memberships_url"] = memberships
     db.session.execute(
         insert(CourseServices)
-        .values(course_id=course_id, ags_scopes=values.get("ags_scopes", []), **{k: v for k, v in values.items() if k != "ags_scopes"})
+        .values(
+            course_id=course_id,
+            ags_scopes=values.get("ags_scopes", []),
+            **{k: v for k, v in values.items() if k != "ags_scopes"},
+        )
         .on_conflict_do_update(index_elements=["course_id"], set_=values)
     )
     link = claims.get(CLAIM + "resource_link")

@@ -5,6 +5,7 @@ shares one token until it expires, and in each process's memory to spare the dat
 per request. pylti1p3's own cache is keyed by issuer and scopes only, which would hand one
 registration's token to another registration of the same platform.
 """
+
 import json
 import logging
 import threading
@@ -19,11 +20,11 @@ from flask import has_request_context
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from app.core.db import db
-from app.core.db import insert
+from app.core.clock import utcnow
+from app.core.db import db, insert
+
 from . import outbound
 from .models import AccessToken, Platform
-from app.core.clock import utcnow
 from .outbound import OutboundRefused, excerpt, fetch, platform_origins
 
 log = logging.getLogger(__name__)
@@ -37,20 +38,34 @@ EXPIRY_MARGIN = timedelta(seconds=30)  # never use a token that may expire in fl
 # remote text, kept as a short excerpt in the logs only. Refusals of ``outbound.fetch`` use its
 # codes (``outbound.REASONS``), except that "unreachable" says which service.
 REASONS = {
-    "platform_pending": _l("The platform's registration waits for the tool operator's approval (flask lti platform approve); nothing is sent to it until then."),
+    "platform_pending": _l(
+        "The platform's registration waits for the tool operator's approval (flask lti platform approve); nothing is sent to it until then."
+    ),
     "token_unreachable": _l("The platform's token endpoint could not be reached (%(error)s)."),
     "token_refused": _l("The platform refused an access token (%(status)s)."),
     "token_malformed": _l("The platform's token answer is not the JSON OAuth2 requires."),
-    "scope_not_granted": _l("The platform did not grant the scope %(scope)s; enable the service for this tool in the platform's tool settings."),
-    "no_gradebook": _l("The course has not been launched with gradebook services yet; the score waits for a launch that announces them."),
+    "scope_not_granted": _l(
+        "The platform did not grant the scope %(scope)s; enable the service for this tool in the platform's tool settings."
+    ),
+    "no_gradebook": _l(
+        "The course has not been launched with gradebook services yet; the score waits for a launch that announces them."
+    ),
     "line_item_gone": _l("The platform no longer has the grade column (404); it will be created again."),
     "score_refused": _l("The platform refused the score (%(status)s)."),
     "line_item_search_refused": _l("The platform refused the search for the grade column (%(status)s)."),
     "line_item_creation_refused": _l("The platform refused to create the grade column (%(status)s)."),
-    "placement_gone": _l("The platform no longer has this activity's grade column (404): place the activity again, or switch its mentoring score off."),
-    "score_malformed": _l("The platform's answer to the score is not what AGS promises (%(problem)s); the score is sent again later."),
-    "line_item_search_malformed": _l("The platform's answer to the search for the grade column is not what AGS promises (%(problem)s); it is tried again later."),
-    "line_item_creation_malformed": _l("The platform's answer to the creation of the grade column is not what AGS promises (%(problem)s); it is tried again later."),
+    "placement_gone": _l(
+        "The platform no longer has this activity's grade column (404): place the activity again, or switch its mentoring score off."
+    ),
+    "score_malformed": _l(
+        "The platform's answer to the score is not what AGS promises (%(problem)s); the score is sent again later."
+    ),
+    "line_item_search_malformed": _l(
+        "The platform's answer to the search for the grade column is not what AGS promises (%(problem)s); it is tried again later."
+    ),
+    "line_item_creation_malformed": _l(
+        "The platform's answer to the creation of the grade column is not what AGS promises (%(problem)s); it is tried again later."
+    ),
     "line_item_pending": _l("Another delivery worker is creating the grade column; the score follows shortly."),
     "delivery_crashed": _l("The delivery of this score failed unexpectedly (%(error)s); it is tried again later."),
     "already_held": _l("The platform already held this score or a later one (409)."),
@@ -91,7 +106,9 @@ class ServiceError(Exception):
     A ``reason`` parameter (the platform's own words) is dropped: remote text is neither
     stored nor shown; the code that received it logs an excerpt."""
 
-    def __init__(self, code: str, status: int | None = None, retryable: bool = True, retry_after: float | None = None, **params):
+    def __init__(
+        self, code: str, status: int | None = None, retryable: bool = True, retry_after: float | None = None, **params
+    ):
         super().__init__(code)
         params.pop("reason", None)
         self.code = code
@@ -152,9 +169,7 @@ class TokenService:
         cached = self._memory.get(key)
         if cached and cached.value != stale and cached.expires_at - EXPIRY_MARGIN > now:
             return cached
-        row = db.session.scalar(
-            db.select(AccessToken).filter_by(issuer=key[0], client_id=key[1], scopes=key[2])
-        )
+        row = db.session.scalar(db.select(AccessToken).filter_by(issuer=key[0], client_id=key[1], scopes=key[2]))
         if row is not None and row.token != stale and row.expires_at - EXPIRY_MARGIN > now:
             cached = Token(row.token, frozenset(row.granted_scopes.split()), row.expires_at)
         else:
@@ -185,13 +200,17 @@ class TokenService:
         }
         self.requests_made += 1
         try:
-            response = fetch("POST", platform.auth_token_url, origins=platform_origins(platform), data=data, session=self.http)
+            response = fetch(
+                "POST", platform.auth_token_url, origins=platform_origins(platform), data=data, session=self.http
+            )
         except OutboundRefused as refusal:
             error = ServiceError.refused(refusal, "token_unreachable")
             error.retryable = True  # as for a refused token below: the platform's problem, not the score's
             raise error from refusal
         if response.status_code != 200:
-            log.warning("token request refused (%s) by %s: %s", response.status_code, platform.issuer, excerpt(response))
+            log.warning(
+                "token request refused (%s) by %s: %s", response.status_code, platform.issuer, excerpt(response)
+            )
             # A refused token is a registration problem for the whole platform, not for one
             # score: keep the scores and try again later rather than give them up.
             raise ServiceError("token_refused", status=response.status_code, retryable=True)

@@ -4,20 +4,22 @@ Staff work on a programme of their own course only (another course's: 404). Part
 ever see their own published (or ended) group: drafts and other people's registrations never
 reach them.
 """
+
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from app.core.auth import STAFF, login_required
 from app.core.db import db
+from app.core.i18n import current_language
+from app.core.labels import LANGUAGE_LABELS
+from app.groups.models import DRAFT, GroupMember
+from app.programme.services import current_programme, staff_programme
+
 from ..ids import db_int
 from ..people.models import PARTICIPANT
-from app.core.labels import LANGUAGE_LABELS
-from app.programme.services import current_programme, staff_programme
-from app.core.i18n import current_language
+from . import services
 from .engine.reasons import PARTICIPANT_REASON_CODES, ROLE_LABELS, render
 from .engine.types import Form, Reason, Role
-from . import services
-from app.groups.models import DRAFT, GroupMember
 
 bp = Blueprint("matching", __name__, url_prefix="/matching", template_folder="templates")
 
@@ -38,11 +40,14 @@ def reason_texts(programme, reasons, *, participant: bool = False) -> list[str]:
             params["organisation"] = organisations.get(params["organisation"], params["organisation"])
         if "organisations" in params:
             params["organisations"] = [organisations.get(c, c) for c in params["organisations"]]
-        texts.append(render(
-            Reason(reason.code, params), gettext,
-            theme_label=lambda code: themes.get(code, code),
-            language_label=lambda code: str(LANGUAGE_LABELS.get(code, code)),
-        ))
+        texts.append(
+            render(
+                Reason(reason.code, params),
+                gettext,
+                theme_label=lambda code: themes.get(code, code),
+                language_label=lambda code: str(LANGUAGE_LABELS.get(code, code)),
+            )
+        )
     return texts
 
 
@@ -69,8 +74,12 @@ def index(programme_id):
     programme = staff_programme(programme_id)
     state = services.matching_state(programme)
     return render_template(
-        "matching/index.html", programme=programme, state=state, say=_say(programme),
-        done=request.args.get("done"), count=request.args.get("count", type=db_int),
+        "matching/index.html",
+        programme=programme,
+        state=state,
+        say=_say(programme),
+        done=request.args.get("done"),
+        count=request.args.get("count", type=db_int),
     )
 
 
@@ -157,8 +166,12 @@ def swap(programme_id, group_id, member_id):
         services.swap(programme, first, other, override=request.form.get("override") == "1")
     except services.MatchingError as error:
         db.session.rollback()
-        return _confirm(programme, error, url_for("matching.swap", programme_id=programme.id, group_id=group.id,
-                                                   member_id=member_id), {"other": other.id})
+        return _confirm(
+            programme,
+            error,
+            url_for("matching.swap", programme_id=programme.id, group_id=group.id, member_id=member_id),
+            {"other": other.id},
+        )
     db.session.commit()
     return _back(programme, f"group-{group.id}", done="swapped")
 
@@ -166,8 +179,12 @@ def swap(programme_id, group_id, member_id):
 def _confirm(programme, error, action, fields, status=None):
     """The problems of an edit; for overridable ones, a button that makes it anyway."""
     return render_template(
-        "matching/confirm.html", programme=programme, problems=reason_texts(programme, error.problems),
-        overridable=error.overridable, action=action, fields=fields,
+        "matching/confirm.html",
+        programme=programme,
+        problems=reason_texts(programme, error.problems),
+        overridable=error.overridable,
+        action=action,
+        fields=fields,
     ), status or (409 if not error.overridable else 200)
 
 
@@ -200,8 +217,9 @@ def edit_group(programme_id, group_id=None):
         if not slots and request.args.get("person"):
             slots = [(request.args["person"], "mentor")]
         slots += [("", "aktori")] * (MEMBER_SLOTS - len(slots))
-        return render_template("matching/edit.html", programme=programme, group=group, people=people,
-                               form=form, slots=slots, errors=[])
+        return render_template(
+            "matching/edit.html", programme=programme, group=group, people=people, form=form, slots=slots, errors=[]
+        )
     form = request.form.get("form", "")
     slots = [(request.form.get(f"person{k}", ""), request.form.get(f"role{k}", "")) for k in range(MEMBER_SLOTS)]
     members = []
@@ -220,8 +238,9 @@ def edit_group(programme_id, group_id=None):
         errors.append(gettext("Each person can be chosen only once."))
     if not errors:
         try:
-            saved = services.save_group(programme, form, members, group=group,
-                                        override=request.form.get("override") == "1")
+            saved = services.save_group(
+                programme, form, members, group=group, override=request.form.get("override") == "1"
+            )
         except services.MatchingError as error:
             db.session.rollback()
             fields = {"form": form}
@@ -232,8 +251,9 @@ def edit_group(programme_id, group_id=None):
             abort(404)
         db.session.commit()
         return _back(programme, f"group-{saved.id}", done="saved")
-    return render_template("matching/edit.html", programme=programme, group=group, people=people,
-                           form=form, slots=slots, errors=errors), 422
+    return render_template(
+        "matching/edit.html", programme=programme, group=group, people=people, form=form, slots=slots, errors=errors
+    ), 422
 
 
 # --------------------------------------------------------------------------------------------------
@@ -250,7 +270,11 @@ def mine():
     me = next(m for m in group.members if m.user_id == g.user.id)
     others = [m for m in group.members if m.user_id != g.user.id]
     return render_template(
-        "matching/mine.html", programme=programme, group=group, me=me, others=others,
+        "matching/mine.html",
+        programme=programme,
+        group=group,
+        me=me,
+        others=others,
         reasons=reason_texts(programme, services.reasons_of(group.reasons), participant=True),
         themes={t.code: t.name(current_language()) for t in programme.themes},
     )

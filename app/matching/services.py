@@ -6,20 +6,22 @@ leaves committing to the caller (one request = one transaction).
 Who is "matched": a person in a published group, or in a locked draft. Recomputing suggestions
 replaces the unlocked drafts and keeps the rest; published groups' members take no part.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from app.core.audit import record
-from app.core.db import db
 from app.core.clock import utcnow
+from app.core.db import db
+from app.groups.models import DRAFT, PUBLISHED, GroupMember, MentoringGroup
+
 from ..programme.models import Registration
+from .engine import types as engine_types
 from .engine.checks import HARD_PROBLEM_CODES, group_problems
 from .engine.explain import evaluate_group
 from .engine.reasons import REASON_CODES
 from .engine.solver import match
-from .engine import types as engine_types
-from app.groups.models import DRAFT, PUBLISHED, GroupMember, MentoringGroup
 
 
 class MatchingError(Exception):
@@ -36,11 +38,13 @@ class MatchingError(Exception):
 
 
 def active_registrations(programme) -> list[Registration]:
-    return list(db.session.scalars(
-        db.select(Registration)
-        .where(Registration.programme_id == programme.id, Registration.withdrawn_at.is_(None))
-        .order_by(Registration.id)
-    ))
+    return list(
+        db.session.scalars(
+            db.select(Registration)
+            .where(Registration.programme_id == programme.id, Registration.withdrawn_at.is_(None))
+            .order_by(Registration.id)
+        )
+    )
 
 
 def to_rules(registrations: list[Registration]) -> dict[int, engine_types.Registration]:
@@ -125,15 +129,18 @@ def published_group_of(programme, user_id: int) -> MentoringGroup | None:
 
 def is_matched(programme, registration: Registration) -> bool:
     """Whether the registration's match is published (then it can no longer be edited)."""
-    return db.session.scalar(
-        db.select(db.func.count(GroupMember.id))
-        .join(MentoringGroup)
-        .where(
-            MentoringGroup.programme_id == programme.id,
-            MentoringGroup.status == PUBLISHED,
-            GroupMember.registration_id == registration.id,
+    return (
+        db.session.scalar(
+            db.select(db.func.count(GroupMember.id))
+            .join(MentoringGroup)
+            .where(
+                MentoringGroup.programme_id == programme.id,
+                MentoringGroup.status == PUBLISHED,
+                GroupMember.registration_id == registration.id,
+            )
         )
-    ) > 0
+        > 0
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -163,19 +170,31 @@ def compute_suggestions(programme) -> engine_types.MatchingResult:
         row.score, row.reasons = evaluated.score, reasons_json(evaluated.reasons)
     for suggestion in result.suggestions:
         _new_group(programme, suggestion, by_id)
-    record("matching.compute", course=programme.course_id, target=f"programme:{programme.id}",
-           details={"groups": len(result.suggestions), "unmatched": len(result.unmatched)})
+    record(
+        "matching.compute",
+        course=programme.course_id,
+        target=f"programme:{programme.id}",
+        details={"groups": len(result.suggestions), "unmatched": len(result.unmatched)},
+    )
     return result
 
 
-def _new_group(programme, group: engine_types.Group, by_id: dict[int, Registration], locked: bool = False) -> MentoringGroup:
+def _new_group(
+    programme, group: engine_types.Group, by_id: dict[int, Registration], locked: bool = False
+) -> MentoringGroup:
     row = MentoringGroup(
-        programme_id=programme.id, form=group.form.value, status=DRAFT, locked=locked,
-        score=group.score, reasons=reasons_json(group.reasons),
+        programme_id=programme.id,
+        form=group.form.value,
+        status=DRAFT,
+        locked=locked,
+        score=group.score,
+        reasons=reasons_json(group.reasons),
     )
     for member in group.members:
         registration = by_id[member.registration_id]
-        row.members.append(GroupMember(user_id=registration.user_id, registration_id=registration.id, role=member.role.value))
+        row.members.append(
+            GroupMember(user_id=registration.user_id, registration_id=registration.id, role=member.role.value)
+        )
     db.session.add(row)
     return row
 
@@ -237,7 +256,9 @@ def placeable(programme) -> tuple[list[Registration], dict[int, int]]:
 
 
 def _evaluate(programme, cohort, form, members) -> tuple[engine_types.Group, tuple[engine_types.Reason, ...]]:
-    group = engine_types.Group(engine_types.Form(form), tuple(engine_types.Member(rid, engine_types.Role(role)) for rid, role in members))
+    group = engine_types.Group(
+        engine_types.Form(form), tuple(engine_types.Member(rid, engine_types.Role(role)) for rid, role in members)
+    )
     evaluated = evaluate_group(list(cohort.values()), group.form, group.members, settings_of(programme), locked=True)
     return evaluated, group_problems(cohort, group)
 
@@ -251,7 +272,12 @@ def _guard(problems, override: bool) -> None:
 
 
 def _apply(row: MentoringGroup, evaluated: engine_types.Group) -> None:
-    row.form, row.score, row.reasons, row.locked = evaluated.form.value, evaluated.score, reasons_json(evaluated.reasons), True
+    row.form, row.score, row.reasons, row.locked = (
+        evaluated.form.value,
+        evaluated.score,
+        reasons_json(evaluated.reasons),
+        True,
+    )
 
 
 def _cohort_for(programme):
@@ -261,19 +287,29 @@ def _cohort_for(programme):
 
 def set_locked(programme, group: MentoringGroup, locked: bool) -> None:
     group.locked = locked
-    record("matching.lock" if locked else "matching.unlock", course=programme.course_id, target=f"mentoring_group:{group.id}")
+    record(
+        "matching.lock" if locked else "matching.unlock",
+        course=programme.course_id,
+        target=f"mentoring_group:{group.id}",
+    )
 
 
 def delete_draft(programme, group: MentoringGroup) -> None:
-    record("matching.delete", course=programme.course_id, target=f"mentoring_group:{group.id}",
-           details={"registration_ids": [m.registration_id for m in group.members]})
+    record(
+        "matching.delete",
+        course=programme.course_id,
+        target=f"mentoring_group:{group.id}",
+        details={"registration_ids": [m.registration_id for m in group.members]},
+    )
     db.session.delete(group)
 
 
 def _pair_form(cohort, mentor_id, aktori_id) -> str:
     """The form of a mentor-aktori pair: traditional if both accept it, else reverse if both do."""
     both = cohort[mentor_id].forms & cohort[aktori_id].forms
-    return "reverse" if engine_types.Form.TRADITIONAL not in both and engine_types.Form.REVERSE in both else "traditional"
+    return (
+        "reverse" if engine_types.Form.TRADITIONAL not in both and engine_types.Form.REVERSE in both else "traditional"
+    )
 
 
 def _shrink(programme, cohort, group: MentoringGroup, leaving: list[GroupMember]) -> None:
@@ -292,8 +328,12 @@ def _shrink(programme, cohort, group: MentoringGroup, leaving: list[GroupMember]
 
 def remove_member(programme, group: MentoringGroup, member: GroupMember) -> None:
     """Split one person off: a group of three becomes a pair, a pair is dissolved."""
-    record("matching.split", course=programme.course_id, target=f"mentoring_group:{group.id}",
-           details={"registration_id": member.registration_id})
+    record(
+        "matching.split",
+        course=programme.course_id,
+        target=f"mentoring_group:{group.id}",
+        details={"registration_id": member.registration_id},
+    )
     _shrink(programme, _cohort_for(programme)[1], group, [member])
 
 
@@ -312,12 +352,17 @@ def swap(programme, first: GroupMember, second: GroupMember, *, override: bool =
     first.group, second.group = b, a
     for row, evaluated, _ in plans:
         _apply(row, evaluated)
-    record("matching.swap", course=programme.course_id, target=f"mentoring_group:{a.id},mentoring_group:{b.id}",
-           details={"registration_ids": [first.registration_id, second.registration_id], "override": override})
+    record(
+        "matching.swap",
+        course=programme.course_id,
+        target=f"mentoring_group:{a.id},mentoring_group:{b.id}",
+        details={"registration_ids": [first.registration_id, second.registration_id], "override": override},
+    )
 
 
-def save_group(programme, form: str, members: list[tuple[int, str]], *, group: MentoringGroup | None = None,
-               override: bool = False) -> MentoringGroup:
+def save_group(
+    programme, form: str, members: list[tuple[int, str]], *, group: MentoringGroup | None = None, override: bool = False
+) -> MentoringGroup:
     """Create a draft group by hand (or redo ``group``): ``members`` are (registration id, role).
 
     People taken from other drafts leave them; a draft left with fewer than two is dissolved.
@@ -346,8 +391,12 @@ def save_group(programme, form: str, members: list[tuple[int, str]], *, group: M
             group.members.append(GroupMember(user_id=by_id[rid].user_id, registration_id=rid, role=role))
         _apply(group, evaluated)
     db.session.flush()
-    record("matching.edit", course=programme.course_id, target=f"mentoring_group:{group.id}",
-           details={"registration_ids": ids, "form": form, "override": override and bool(problems)})
+    record(
+        "matching.edit",
+        course=programme.course_id,
+        target=f"mentoring_group:{group.id}",
+        details={"registration_ids": ids, "form": form, "override": override and bool(problems)},
+    )
     return group
 
 
@@ -364,8 +413,12 @@ def publish(programme, selected: list[MentoringGroup]) -> int:
         group.status, group.published_at, group.locked = PUBLISHED, now, True
         published.append(group.id)
     if published:
-        record("matching.publish", course=programme.course_id, target=f"programme:{programme.id}",
-               details={"group_ids": published})
+        record(
+            "matching.publish",
+            course=programme.course_id,
+            target=f"programme:{programme.id}",
+            details={"group_ids": published},
+        )
     return len(published)
 
 
@@ -384,8 +437,9 @@ def registration_changed(programme, registration: Registration) -> None:
         if any(p.code in HARD_PROBLEM_CODES for p in group_problems(cohort, current)):
             db.session.delete(group)
             continue
-        evaluated = evaluate_group(list(cohort.values()), current.form, current.members,
-                                         settings_of(programme), locked=group.locked)
+        evaluated = evaluate_group(
+            list(cohort.values()), current.form, current.members, settings_of(programme), locked=group.locked
+        )
         group.score, group.reasons = evaluated.score, reasons_json(evaluated.reasons)
 
 

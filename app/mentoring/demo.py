@@ -3,10 +3,12 @@ shows real progress. Sanna Mäkinen (GTK) mentors Kaisa Järvinen (UPI) in worki
 researcher. Aino, Mikko and Elina stay free for the matching demo. Everything goes through the
 real services, so counts and gradebook scores are what members' own clicks would give.
 """
+
 from datetime import date, datetime, time
 
 from app.core.db import db
 from app.groups.models import PUBLISHED, GroupMember, MentoringGroup
+
 from ..people.models import User
 from ..programme.models import Programme, Registration
 from . import services

@@ -5,6 +5,7 @@ configuration. Several comma-separated keys are accepted so the key can be rotat
 encrypts, any decrypts. The text is decrypted only for its author's own pages and for their own
 data export (:func:`entries_for_export`); no other view, report or export reads it.
 """
+
 from __future__ import annotations
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -12,6 +13,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from app.core.db import db
+
 from .models import JournalEntry
 
 BODY_MAX = 20_000

@@ -6,11 +6,13 @@ Every table hangs on ``mentoring_group`` (app.matching) and is scoped through it
 and a course. Times are naive UTC (``core.clock.utcnow``); meetings are entered and shown in
 Europe/Helsinki (``clock.helsinki_to_utc`` / ``clock.utc_to_helsinki``).
 """
-from app.core import clock
+
 from datetime import timedelta
 
-from app.core.db import db
+from app.core import clock
 from app.core.clock import utcnow
+from app.core.db import db
+
 from . import rules
 
 
@@ -202,8 +204,11 @@ class MeetingChange(db.Model):
             name="status_known",
         ),
         db.Index(
-            "uq_mentoring_meeting_change_one_pending", "meeting_id", unique=True,
-            sqlite_where=db.text("status = 'pending'"), postgresql_where=db.text("status = 'pending'"),
+            "uq_mentoring_meeting_change_one_pending",
+            "meeting_id",
+            unique=True,
+            sqlite_where=db.text("status = 'pending'"),
+            postgresql_where=db.text("status = 'pending'"),
         ),
     )
 

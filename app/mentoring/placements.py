@@ -1,10 +1,12 @@
 """What mentoring offers a course designer to place (deep linking): "My mentoring", the graded
 activity that receives the programme's score (``graded_resource``). Registered by the app
 factory with ``app.lti.placements``."""
+
 from flask import url_for
 from flask_babel import gettext as _
 
 from app.programme.services import current_programme
+
 from .services import resource_id
 
 
@@ -22,8 +24,15 @@ def items(course_id: int, lang: str) -> list[dict]:
         {
             "key": "mentoring",
             "title": title,
-            "text": _("Your pair or group, agreement and meetings. Counts %(count)s confirmed meetings towards completion in the gradebook.", count=programme.required_meetings),
-            "lineItem": {"label": title, "scoreMaximum": programme.required_meetings, "resourceId": resource_id(programme)},
+            "text": _(
+                "Your pair or group, agreement and meetings. Counts %(count)s confirmed meetings towards completion in the gradebook.",
+                count=programme.required_meetings,
+            ),
+            "lineItem": {
+                "label": title,
+                "scoreMaximum": programme.required_meetings,
+                "resourceId": resource_id(programme),
+            },
         }
     ]
 

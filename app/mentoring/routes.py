@@ -13,9 +13,8 @@ Who sees what:
   (``rules.meeting_actions`` decides who may do what; the page shows exactly that);
 * the journal is its author's alone.
 """
-from __future__ import annotations
 
-from app.core import clock
+from __future__ import annotations
 
 from datetime import date, datetime, time
 
@@ -24,24 +23,24 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 from flask_babel import get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
-from app.core import refusals
+from app.core import clock, refusals
 from app.core.audit import record
 from app.core.auth import MEMBERS, STAFF, login_required
-from ..content import get_library
 from app.core.db import db
 from app.core.refusals import Refused
-from app.programme.kinds import FORM_LABELS, ROLE_LABELS, Form, Role
 from app.groups.models import PUBLISHED, MentoringGroup
-from ..people.models import PARTICIPANT
 from app.programme import timeline as programme_timeline
-from app.programme.services import current_programme, current_programme_or_404 as _programme
+from app.programme.kinds import FORM_LABELS, ROLE_LABELS, Form, Role
+from app.programme.services import current_programme
+from app.programme.services import current_programme_or_404 as _programme
+
+from ..content import get_library
+from ..people.models import PARTICIPANT
 from . import journal, rules, services
 from .models import AGREEMENT_SECTIONS, JournalEntry, Meeting, MeetingChange, MeetingCount
 from .services import MeetingInput
 
 bp = Blueprint("mentoring", __name__, url_prefix="/mentoring", template_folder="templates")
-
-
 
 
 def form_name(form: str) -> str:
@@ -81,15 +80,21 @@ SECTION_HINTS = {
 PROBLEMS = {
     "date_missing": _l("Enter the date of the meeting."),
     "time_missing": _l("Enter the start time of the meeting."),
-    "time_nonexistent": _l("This time does not exist in Finland: the clocks were moved forward at that hour. Check the time."),
+    "time_nonexistent": _l(
+        "This time does not exist in Finland: the clocks were moved forward at that hour. Check the time."
+    ),
     "in_future": _l("The meeting is in the future. Log a meeting after it has taken place."),
     "outside_programme": _l("The date is outside the programme (%(start)s – %(end)s)."),
     "duplicate": _l("A meeting of your pair or group starting at this time is already logged."),
-    "overlap": _l("This meeting overlaps another meeting of your pair or group (%(start)s). Check the date, the start time and the length."),
+    "overlap": _l(
+        "This meeting overlaps another meeting of your pair or group (%(start)s). Check the date, the start time and the length."
+    ),
     "duration_missing": _l("Enter the length of the meeting in minutes."),
     "duration_not_positive": _l("The length must be more than zero minutes."),
     "duration_absurd": _l("The length cannot be more than %(max)s minutes. Check the number."),
-    "duration_outside_bounds": _l("The programme's meetings last %(min)s–%(max)s minutes. This meeting is saved, with a note of its length."),
+    "duration_outside_bounds": _l(
+        "The programme's meetings last %(min)s–%(max)s minutes. This meeting is saved, with a note of its length."
+    ),
     "mode_unknown": _l("Choose how the meeting was held."),
     "attendee_not_member": _l("Choose attendees from the members of your pair or group."),
     "logger_absent": _l("You can log only meetings you attended yourself: tick yourself as an attendee."),
@@ -102,12 +107,18 @@ REFUSALS = {
     "reason_missing": _l("Write a short reason."),
     "reason_too_long": _l("The reason can be at most %(max)s characters."),
     "logger_cannot_dispute": _l("You logged this meeting: correct or remove it instead."),
-    "meeting_counted": _l("This meeting already counts. To correct or remove it, propose the change: it takes effect once the other attendees confirm it."),
+    "meeting_counted": _l(
+        "This meeting already counts. To correct or remove it, propose the change: it takes effect once the other attendees confirm it."
+    ),
     "change_pending": _l("A proposed change of this meeting already waits for answers."),
     "change_decided": _l("This proposal has already been decided or withdrawn."),
     "not_confirmer": _l("This proposal does not wait for your answer."),
-    "change_conflict": _l("The meeting could not be changed: another meeting of your pair or group starts at that time."),
-    "agreement_conflict": _l("Another member saved a newer version (version %(number)s) while you were working. Nothing was lost: your text is kept below. Read the newer version, then save again or accept it."),
+    "change_conflict": _l(
+        "The meeting could not be changed: another meeting of your pair or group starts at that time."
+    ),
+    "agreement_conflict": _l(
+        "Another member saved a newer version (version %(number)s) while you were working. Nothing was lost: your text is kept below. Read the newer version, then save again or accept it."
+    ),
     "agreement_missing": _l("There is no agreement to accept yet."),
     "agreement_empty": _l("Write at least one section of the agreement."),
     "section_too_long": _l("A section can be at most %(max)s characters."),
@@ -128,9 +139,15 @@ REMINDERS = {
         "%(num)s meetings you logged were disputed: correct or remove them.",
         p["count"],
     ),
-    "write_agreement": lambda p: gettext("Draft your mentoring agreement together; accept it before your third meeting."),
-    "accept_agreement": lambda p: gettext("Read and accept the mentoring agreement; it should be accepted before your third meeting."),
-    "no_meeting_weeks": lambda p: gettext("No meeting in %(weeks)s weeks: agree on your next meeting.", weeks=p["weeks"]),
+    "write_agreement": lambda p: gettext(
+        "Draft your mentoring agreement together; accept it before your third meeting."
+    ),
+    "accept_agreement": lambda p: gettext(
+        "Read and accept the mentoring agreement; it should be accepted before your third meeting."
+    ),
+    "no_meeting_weeks": lambda p: gettext(
+        "No meeting in %(weeks)s weeks: agree on your next meeting.", weeks=p["weeks"]
+    ),
     "log_first_meeting": lambda p: gettext("Agree on your first meeting and log it here afterwards."),
 }
 FLAGS = {
@@ -142,8 +159,13 @@ FLAGS = {
 # How a refusal answers when not 403 (app.core.refusals): the state no longer allows it (409) or
 # input to fix (422).
 REFUSAL_STATUS = {
-    "group_ended": 409, "meeting_counted": 409, "change_pending": 409, "change_decided": 409,
-    "change_conflict": 409, "reason_missing": 422, "reason_too_long": 422,
+    "group_ended": 409,
+    "meeting_counted": 409,
+    "change_pending": 409,
+    "change_decided": 409,
+    "change_conflict": 409,
+    "reason_missing": 422,
+    "reason_too_long": 422,
 }
 
 
@@ -192,26 +214,55 @@ def change_text(change: MeetingChange) -> str:
     delete = change.kind == rules.DELETE
     if change.status == rules.CHANGE_OVERRIDE:
         if delete:
-            return gettext("A facilitator removed the meeting of %(date)s. Reason: %(reason)s", date=day, reason=change.reason)
-        return gettext("A facilitator corrected the meeting of %(date)s to %(new)s. Reason: %(reason)s",
-                       date=day, new=_new_values(change), reason=change.reason)
+            return gettext(
+                "A facilitator removed the meeting of %(date)s. Reason: %(reason)s", date=day, reason=change.reason
+            )
+        return gettext(
+            "A facilitator corrected the meeting of %(date)s to %(new)s. Reason: %(reason)s",
+            date=day,
+            new=_new_values(change),
+            reason=change.reason,
+        )
     proposer = _person(change.proposed_by)
     decider = _person(change.decided_by)
     if change.status == rules.CHANGE_PENDING:
         if delete:
-            return gettext("%(name)s proposed to remove the meeting of %(date)s. It counts as before until everyone else confirms the removal.", name=proposer, date=day)
-        return gettext("%(name)s proposed to correct the meeting of %(date)s to %(new)s. It counts as before until everyone the correction concerns confirms it.", name=proposer, date=day, new=_new_values(change))
+            return gettext(
+                "%(name)s proposed to remove the meeting of %(date)s. It counts as before until everyone else confirms the removal.",
+                name=proposer,
+                date=day,
+            )
+        return gettext(
+            "%(name)s proposed to correct the meeting of %(date)s to %(new)s. It counts as before until everyone the correction concerns confirms it.",
+            name=proposer,
+            date=day,
+            new=_new_values(change),
+        )
     if change.status == rules.CHANGE_APPLIED:
         if delete:
             return gettext("Everyone confirmed: the meeting of %(date)s was removed.", date=day)
-        return gettext("Everyone confirmed: the meeting of %(date)s was corrected to %(new)s.", date=day, new=_new_values(change))
+        return gettext(
+            "Everyone confirmed: the meeting of %(date)s was corrected to %(new)s.", date=day, new=_new_values(change)
+        )
     if change.status == rules.CHANGE_DECLINED:
         if delete:
-            return gettext("%(name)s declined the proposal of %(proposer)s to remove the meeting of %(date)s. The meeting stays as it was.", name=decider, proposer=proposer, date=day)
-        return gettext("%(name)s declined the proposal of %(proposer)s to correct the meeting of %(date)s. The meeting stays as it was.", name=decider, proposer=proposer, date=day)
+            return gettext(
+                "%(name)s declined the proposal of %(proposer)s to remove the meeting of %(date)s. The meeting stays as it was.",
+                name=decider,
+                proposer=proposer,
+                date=day,
+            )
+        return gettext(
+            "%(name)s declined the proposal of %(proposer)s to correct the meeting of %(date)s. The meeting stays as it was.",
+            name=decider,
+            proposer=proposer,
+            date=day,
+        )
     if change.status == rules.CHANGE_WITHDRAWN:
         return gettext("%(name)s withdrew the proposal to change the meeting of %(date)s.", name=proposer, date=day)
-    return gettext("The proposal to change the meeting of %(date)s was set aside: a facilitator changed the meeting.", date=day)
+    return gettext(
+        "The proposal to change the meeting of %(date)s was set aside: a facilitator changed the meeting.", date=day
+    )
 
 
 @bp.app_context_processor
@@ -435,7 +486,11 @@ def _parse_meeting_form(group: MentoringGroup) -> tuple[MeetingInput, dict]:
             return None
 
     day = parse("date", date.fromisoformat, _l("Enter the date as day, month and year."))
-    at = parse("time", lambda v: time.fromisoformat(v.replace(".", ":")), _l("Enter the time as hours and minutes, e.g. 14:30."))
+    at = parse(
+        "time",
+        lambda v: time.fromisoformat(v.replace(".", ":")),
+        _l("Enter the time as hours and minutes, e.g. 14:30."),
+    )
     duration = parse("duration", int, _l("Enter the length as a whole number of minutes."))
     members = services.member_ids(group)
     if len(members) == 2:
@@ -587,8 +642,12 @@ def dispute_meeting(group_id: int, meeting_id: int):
         services.dispute_meeting(meeting, g.user.id, request.form.get("reason", ""))
     except Refused as refused:
         db.session.rollback()
-        return _group_page(group, status=refused.status, meeting_error=(meeting.id, refused.text()),
-                           reason=request.form.get("reason", ""))
+        return _group_page(
+            group,
+            status=refused.status,
+            meeting_error=(meeting.id, refused.text()),
+            reason=request.form.get("reason", ""),
+        )
     db.session.commit()
     return _back(group, f"meeting-{meeting.id}")
 
@@ -678,8 +737,7 @@ def override_delete(group_id: int, meeting_id: int):
     except Refused as refused:
         db.session.rollback()
         values = _meeting_form_values(meeting) | {"delete_reason": request.form.get("reason", "")}
-        return _meeting_form(group, meeting, values, {"delete_reason": [refused.text()]},
-                             refused.status, "override")
+        return _meeting_form(group, meeting, values, {"delete_reason": [refused.text()]}, refused.status, "override")
     db.session.commit()
     return _back(group, "changes")
 
@@ -847,8 +905,13 @@ def journal_index():
 
 def _journal_form(entry=None, text="", prompt_id=None, error=None, status=200):
     return render_template(
-        "mentoring/journal_form.html", entry=entry, text=text, prompt_id=prompt_id, error=error,
-        prompt=journal.PROMPTS.get(prompt_id), max_length=journal.BODY_MAX,
+        "mentoring/journal_form.html",
+        entry=entry,
+        text=text,
+        prompt_id=prompt_id,
+        error=error,
+        prompt=journal.PROMPTS.get(prompt_id),
+        max_length=journal.BODY_MAX,
     ), status
 
 
@@ -871,7 +934,9 @@ def journal_new():
         text, error = _journal_text()
         if error:
             return _journal_form(text=text, prompt_id=prompt_id, error=error, status=422)
-        entry = JournalEntry(user_id=g.user.id, programme_id=programme.id, prompt_id=prompt_id, body=journal.encrypt(text))
+        entry = JournalEntry(
+            user_id=g.user.id, programme_id=programme.id, prompt_id=prompt_id, body=journal.encrypt(text)
+        )
         db.session.add(entry)
         db.session.commit()
         return redirect(url_for("mentoring.journal_index", saved=1, _anchor=f"entry-{entry.id}"), 303)

@@ -5,15 +5,15 @@ what waits for a member.
 No database, no request, no clock: callers pass ``now`` and ``today``. The web layer turns the
 problem and reminder codes returned here into words.
 """
+
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Iterable, Mapping
 
 from app.core.clock import NonexistentTime, helsinki_to_utc
-
 
 # How a meeting was held. No field anywhere asks what was discussed.
 MODES = ("video", "phone", "in_person")
@@ -208,7 +208,14 @@ CHANGE_DECLINED = "declined"  # an attendee declined: the meeting stays as it wa
 CHANGE_WITHDRAWN = "withdrawn"  # its proposer took it back
 CHANGE_SUPERSEDED = "superseded"  # a facilitator changed the meeting meanwhile
 CHANGE_OVERRIDE = "facilitator"  # a facilitator's own change, applied at once
-CHANGE_STATUSES = (CHANGE_PENDING, CHANGE_APPLIED, CHANGE_DECLINED, CHANGE_WITHDRAWN, CHANGE_SUPERSEDED, CHANGE_OVERRIDE)
+CHANGE_STATUSES = (
+    CHANGE_PENDING,
+    CHANGE_APPLIED,
+    CHANGE_DECLINED,
+    CHANGE_WITHDRAWN,
+    CHANGE_SUPERSEDED,
+    CHANGE_OVERRIDE,
+)
 OVERRIDE_REASON_MAX = 1000
 
 

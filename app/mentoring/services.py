@@ -14,14 +14,14 @@ on SQLite the database's single writer lock does the same, because each change w
 recounts. Unique constraints (one answer per attendee, one meeting per group and start, one
 version number per agreement, one acceptance per member and version) back this up.
 """
-from __future__ import annotations
 
+from __future__ import annotations
 
 import logging
 import os
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 
 from babel.support import Translations
 from flask import current_app
@@ -30,14 +30,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.core.audit import record
-from app.core.refusals import Refused
+from app.core.clock import utcnow
 from app.core.db import db
 from app.core.i18n import normalise_locale
-from ..lti.gradebook import publish_score
-from app.core.clock import utcnow
-from app.groups.models import ENDED, PUBLISHED, GroupMember, MentoringGroup
-from ..people.models import Enrolment, User
 from app.core.labels import LANGUAGE_LABELS
+from app.core.refusals import Refused
+from app.groups.models import ENDED, PUBLISHED, GroupMember, MentoringGroup
+
+from ..lti.gradebook import publish_score
+from ..people.models import Enrolment, User
 from ..programme.models import Programme
 from . import rules
 from .models import (
@@ -343,8 +344,12 @@ def _audit_change(action: str, change: MeetingChange, actor_id: int) -> None:
         actor=actor_id,
         course=group.programme.course_id,
         target=f"mentoring_meeting_change:{change.id}",
-        details={"meeting_id": change.meeting_id, "group_id": change.group_id, "kind": change.kind,
-                 "status": change.status},
+        details={
+            "meeting_id": change.meeting_id,
+            "group_id": change.group_id,
+            "kind": change.kind,
+            "status": change.status,
+        },
     )
 
 
@@ -492,8 +497,14 @@ def _override(meeting: Meeting, staff_id: int, reason: str, kind: str, values: d
         superseded.decided_at = now
         db.session.flush()  # frees the one-pending slot
     change = _new_change(
-        meeting, staff_id, kind, values, reason=reason, status=rules.CHANGE_OVERRIDE,
-        decided_by_id=staff_id, decided_at=now,
+        meeting,
+        staff_id,
+        kind,
+        values,
+        reason=reason,
+        status=rules.CHANGE_OVERRIDE,
+        decided_by_id=staff_id,
+        decided_at=now,
     )
     change.confirmers = []
     db.session.flush()
@@ -605,9 +616,7 @@ def recount(programme: Programme, user_ids) -> set[int]:
 def recount_programme(programme: Programme) -> set[int]:
     """Recount everyone of the programme who has a count or attended a logged meeting, e.g.
     after N changed; queues only the scores that change. Returns whose score was queued."""
-    people = set(
-        db.session.scalars(db.select(MeetingCount.user_id).where(MeetingCount.programme_id == programme.id))
-    )
+    people = set(db.session.scalars(db.select(MeetingCount.user_id).where(MeetingCount.programme_id == programme.id)))
     people |= set(
         db.session.scalars(
             db.select(MeetingAttestation.user_id)
@@ -679,7 +688,11 @@ def suggested_agreement(group: MentoringGroup) -> dict[str, str]:
             goals.append(f"{member.user.display_name}: {text}")
     contact = [
         f"{m.user.display_name}: {m.user.email or ''}".rstrip(": ")
-        + (f" – {m.registration.meeting_preferences.strip()}" if m.registration and m.registration.meeting_preferences.strip() else "")
+        + (
+            f" – {m.registration.meeting_preferences.strip()}"
+            if m.registration and m.registration.meeting_preferences.strip()
+            else ""
+        )
         for m in members
     ]
     shared = None
@@ -774,8 +787,7 @@ def end_group(group: MentoringGroup, user_id: int, reason: str) -> None:
 
 def ticked_items(group_id: int) -> dict[str, ChecklistTick]:
     return {
-        t.item_id: t
-        for t in db.session.scalars(db.select(ChecklistTick).where(ChecklistTick.group_id == group_id))
+        t.item_id: t for t in db.session.scalars(db.select(ChecklistTick).where(ChecklistTick.group_id == group_id))
     }
 
 
@@ -823,9 +835,7 @@ def pair_facts(
                 MeetingChange.group_id == group.id, MeetingChange.status == rules.CHANGE_PENDING
             )
         )
-        changes_awaiting_me = sum(
-            1 for c in pending if user_id in c.confirmers and user_id not in c.confirmed_ids
-        )
+        changes_awaiting_me = sum(1 for c in pending if user_id in c.confirmers and user_id not in c.confirmed_ids)
     return rules.PairFacts(
         active=group.status == PUBLISHED,
         published_on=group.published_at.date() if group.published_at else None,
@@ -867,9 +877,5 @@ def programme_pairs(programme_id: int):
 
 def group_meetings(group_id: int) -> list[Meeting]:
     return list(
-        db.session.scalars(
-            db.select(Meeting).where(Meeting.group_id == group_id).order_by(Meeting.starts_at.desc())
-        )
+        db.session.scalars(db.select(Meeting).where(Meeting.group_id == group_id).order_by(Meeting.starts_at.desc()))
     )
-
-

@@ -1,9 +1,9 @@
 """People and courses as the tool knows them from launches and the course roster."""
+
 from flask_babel import gettext
 
-from app.core.db import db
 from app.core.clock import utcnow
-
+from app.core.db import db
 from app.core.roles import ADMINISTRATOR, FACILITATOR, GUEST, PARTICIPANT  # noqa: F401 (people's roles, defined in core)
 
 ERASED_SUBJECT_PREFIX = "erased:"  # an erased person's account (app.admin.privacy.erase_person)

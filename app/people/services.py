@@ -1,9 +1,10 @@
 """Record who launched, in which course and with what role (plain data in, rows out)."""
+
 from dataclasses import dataclass
 
-from app.core.db import db
 from app.core.clock import utcnow
-from app.core.db import upsert
+from app.core.db import db, upsert
+
 from .models import Course, Enrolment, User
 
 
@@ -58,8 +59,13 @@ def record_launch(identity: LaunchIdentity) -> tuple[int, int | None]:
         return user_id, None
 
     course_id = db.session.execute(
-        upsert(Course, ("issuer", "deployment_id", "context_id"), _COURSE_DETAILS,
-               keep_when_null=_COURSE_DETAILS, returning="id"),
+        upsert(
+            Course,
+            ("issuer", "deployment_id", "context_id"),
+            _COURSE_DETAILS,
+            keep_when_null=_COURSE_DETAILS,
+            returning="id",
+        ),
         {
             "issuer": identity.issuer,
             "deployment_id": identity.deployment_id,

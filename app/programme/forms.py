@@ -3,6 +3,7 @@
 Field checks live here; the rules between fields are ``rules.programme_problems`` and
 ``rules.registration_problems``, whose messages are attached to the fields they are about.
 """
+
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -59,7 +60,9 @@ class ProgrammeForm(FlaskForm):
         validators=[InputRequired(_l("Give a whole number.")), NumberRange(1, 600, _l("Between %(min)s and %(max)s."))],
     )
     languages = SelectMultipleField(
-        _l("Languages offered"), choices=choices(LANGUAGE_LABELS.items()), default=["fi", "sv", "en"],
+        _l("Languages offered"),
+        choices=choices(LANGUAGE_LABELS.items()),
+        default=["fi", "sv", "en"],
         validate_choice=False,  # rules.programme_problems says "Unknown language."
     )
     prefer_cross_organisation = BooleanField(_l("Prefer pairs across organisations"))
@@ -68,29 +71,36 @@ class ProgrammeForm(FlaskForm):
         ok = super().validate(extra_validators)
         if not ok:
             return False
-        return attach(self, rules.programme_problems(
-            registration_opens=self.registration_opens.data,
-            registration_closes=self.registration_closes.data,
-            kickoff=self.kickoff.data,
-            midpoint=self.midpoint.data,
-            closing=self.closing.data,
-            required_meetings=self.required_meetings.data,
-            min_meeting_minutes=self.min_meeting_minutes.data,
-            max_meeting_minutes=self.max_meeting_minutes.data,
-            languages=self.languages.data or [],
-        ))
+        return attach(
+            self,
+            rules.programme_problems(
+                registration_opens=self.registration_opens.data,
+                registration_closes=self.registration_closes.data,
+                kickoff=self.kickoff.data,
+                midpoint=self.midpoint.data,
+                closing=self.closing.data,
+                required_meetings=self.required_meetings.data,
+                min_meeting_minutes=self.min_meeting_minutes.data,
+                max_meeting_minutes=self.max_meeting_minutes.data,
+                languages=self.languages.data or [],
+            ),
+        )
 
 
 class NamedForm(FlaskForm):
     """An organisation's or a theme's name in the three languages."""
 
-    name_fi = StringField(_l("Name in Finnish"), validators=[InputRequired(_l("Give the name in Finnish.")), Length(max=255)])
+    name_fi = StringField(
+        _l("Name in Finnish"), validators=[InputRequired(_l("Give the name in Finnish.")), Length(max=255)]
+    )
     name_sv = StringField(_l("Name in Swedish"), validators=[Optional(), Length(max=255)])
     name_en = StringField(_l("Name in English"), validators=[Optional(), Length(max=255)])
 
 
 class OrganisationForm(NamedForm):
-    code = StringField(_l("Short code"), validators=[InputRequired(_l("Give a short code, e.g. SYKE.")), Length(max=32)])
+    code = StringField(
+        _l("Short code"), validators=[InputRequired(_l("Give a short code, e.g. SYKE.")), Length(max=32)]
+    )
 
 
 class RegistrationForm(FlaskForm):
@@ -98,8 +108,9 @@ class RegistrationForm(FlaskForm):
 
     # Choices are checked by rules.registration_problems, with messages of our own.
     role_wish = RadioField(_l("The role you wish"), choices=choices(ROLE_WISH_LABELS.items()), validate_choice=False)
-    forms = SelectMultipleField(_l("Forms of mentoring you accept"), choices=choices(FORM_LABELS.items()),
-                                validate_choice=False)
+    forms = SelectMultipleField(
+        _l("Forms of mentoring you accept"), choices=choices(FORM_LABELS.items()), validate_choice=False
+    )
     organisation_id = SelectField(_l("Your organisation"), choices=[], validate_choice=False)
     unit = StringField(_l("Your unit or team"), validators=[Optional(), Length(max=255)])
     themes_offered = SelectMultipleField(_l("Themes you can offer"), choices=[], validate_choice=False)
@@ -117,5 +128,7 @@ class RegistrationForm(FlaskForm):
     counterpart_name = StringField(_l("Or their name"), validators=[Optional(), Length(max=255)])
     counterpart_contact = StringField(_l("Their email or phone"), validators=[Optional(), Length(max=320)])
     must_not_pair = SelectMultipleField(_l("People on the course"), choices=[], validate_choice=False)
-    must_not_pair_names = TextAreaField(_l("Or type their names, one per line"), validators=[Optional(), Length(max=2000)])
+    must_not_pair_names = TextAreaField(
+        _l("Or type their names, one per line"), validators=[Optional(), Length(max=2000)]
+    )
     mentor_tip = TextAreaField(_l("Tip of a potential mentor"), validators=[Optional(), Length(max=1000)])

@@ -1,6 +1,7 @@
 """The forms of mentoring and the roles in them, as registrations and groups store them, and their
 short names as message ids (shared by the programme's pages, matching and mentoring). Pure: no
 Flask."""
+
 from enum import StrEnum
 
 from app.core.msgid import N_
@@ -36,4 +37,3 @@ ROLE_LABELS = {
     Role.PEER: N_("peer"),
     Role.ANY: N_("any role"),
 }
-

@@ -3,8 +3,9 @@
 A course can hold successive programmes; everything a participant does belongs to one programme,
 so their history stays with it.
 """
-from app.core.db import db
+
 from app.core.clock import utcnow
+from app.core.db import db
 
 # Role wishes and forms of mentoring, in the programme's own words (values match app.matching.engine.types).
 ROLE_WISHES = ("mentor", "aktori", "peer", "any")
@@ -33,9 +34,7 @@ class Programme(db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
     course = db.relationship("Course")
-    organisations = db.relationship(
-        "Organisation", order_by="Organisation.position", back_populates="programme"
-    )
+    organisations = db.relationship("Organisation", order_by="Organisation.position", back_populates="programme")
     themes = db.relationship("Theme", order_by="Theme.position", back_populates="programme")
 
 

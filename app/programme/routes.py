@@ -3,30 +3,40 @@
 Who sees what: staff see only their own course's programmes (another course's are 404);
 participants see and edit only their own registration, until their match is published.
 """
+
 from babel.dates import format_date
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, gettext
 
 from app.core.audit import record
-from app.core.i18n import current_language
 from app.core.auth import STAFF, login_required
-from app.core.db import db
 from app.core.clock import utcnow
+from app.core.db import db
+from app.core.i18n import current_language
+from app.core.labels import FORM_LABELS, LANGUAGE_LABELS, ROLE_WISH_LABELS
+
 from ..matching import services as matching
 from ..mentoring import services as mentoring
 from ..people.models import PARTICIPANT
 from . import kinds, rules, services
-from .services import current_programme, staff_programme
-from .signals import programme_dates_saved
-from app.core.labels import FORM_LABELS, LANGUAGE_LABELS, ROLE_WISH_LABELS
 from .forms import NamedForm, OrganisationForm, ProgrammeForm, RegistrationForm, attach, choices
 from .models import Organisation, Programme, Registration, Theme
+from .services import current_programme, staff_programme
+from .signals import programme_dates_saved
 
 bp = Blueprint("programme", __name__, template_folder="templates")
 
 PROGRAMME_FIELDS = (
-    "name", "registration_opens", "registration_closes", "kickoff", "midpoint", "closing",
-    "required_meetings", "min_meeting_minutes", "max_meeting_minutes", "languages",
+    "name",
+    "registration_opens",
+    "registration_closes",
+    "kickoff",
+    "midpoint",
+    "closing",
+    "required_meetings",
+    "min_meeting_minutes",
+    "max_meeting_minutes",
+    "languages",
     "prefer_cross_organisation",
 )
 
@@ -49,9 +59,11 @@ def outside_programme(programme: Programme, day) -> str | None:
     if rules.within_programme(day, programme.registration_opens, programme.kickoff, programme.closing):
         return None
     first, last = rules.programme_days(programme.registration_opens, programme.kickoff, programme.closing)
-    return gettext("Choose a date within the programme, from %(first)s to %(last)s.",
-                   first=format_date(first, "medium", locale=get_locale()),
-                   last=format_date(last, "medium", locale=get_locale()))
+    return gettext(
+        "Choose a date within the programme, from %(first)s to %(last)s.",
+        first=format_date(first, "medium", locale=get_locale()),
+        last=format_date(last, "medium", locale=get_locale()),
+    )
 
 
 @bp.app_template_filter("labels")
@@ -107,9 +119,11 @@ def overview():
 def programmes():
     if g.course is None:
         abort(404)
-    rows = list(db.session.scalars(
-        db.select(Programme).where(Programme.course_id == g.course.id).order_by(Programme.kickoff.desc())
-    ))
+    rows = list(
+        db.session.scalars(
+            db.select(Programme).where(Programme.course_id == g.course.id).order_by(Programme.kickoff.desc())
+        )
+    )
     return render_template("programme/programmes.html", programmes=rows)
 
 
@@ -142,8 +156,10 @@ def edit_programme(programme_id):
         if programme.required_meetings != required_before:
             # Every mentoring score is counted meetings over N: re-send those that change.
             rescored = mentoring.recount_programme(programme)
-            details = {"required_meetings": [required_before, programme.required_meetings],
-                       "scores_queued": len(rescored)}
+            details = {
+                "required_meetings": [required_before, programme.required_meetings],
+                "scores_queued": len(rescored),
+            }
         programme_dates_saved.send(programme)
         record("programme.update", target=f"programme:{programme.id}", details=details)
         db.session.commit()
@@ -165,17 +181,23 @@ def organisations(programme_id):
             if any(o.code == code for o in programme.organisations):
                 form.code.errors.append(gettext("This code is already in use."))
             else:
-                programme.organisations.append(Organisation(
-                    code=code, name_fi=form.name_fi.data.strip(), name_sv=(form.name_sv.data or "").strip() or None,
-                    name_en=(form.name_en.data or "").strip() or None, position=len(programme.organisations),
-                ))
+                programme.organisations.append(
+                    Organisation(
+                        code=code,
+                        name_fi=form.name_fi.data.strip(),
+                        name_sv=(form.name_sv.data or "").strip() or None,
+                        name_en=(form.name_en.data or "").strip() or None,
+                        position=len(programme.organisations),
+                    )
+                )
                 record("programme.organisation_add", target=f"programme:{programme.id}", details={"code": code})
                 db.session.commit()
                 return redirect(url_for("programme.organisations", programme_id=programme.id, saved=1), 303)
     if request.args.get("saved") == "1":
         message = gettext("Saved.")
     return render_template("programme/organisations.html", programme=programme, form=form, message=message), (
-        422 if form.errors else 200)
+        422 if form.errors else 200
+    )
 
 
 @bp.post("/programmes/<int:programme_id>/organisations/<int:organisation_id>")
@@ -187,8 +209,12 @@ def edit_organisation(programme_id, organisation_id):
         abort(404)
     form = NamedForm(prefix=f"o{organisation.id}")
     if not form.validate_on_submit():
-        return render_template("programme/organisations.html", programme=programme, form=OrganisationForm(prefix="new"),
-                               failed=(organisation.id, form)), 422
+        return render_template(
+            "programme/organisations.html",
+            programme=programme,
+            form=OrganisationForm(prefix="new"),
+            failed=(organisation.id, form),
+        ), 422
     organisation.name_fi = form.name_fi.data.strip()
     organisation.name_sv = (form.name_sv.data or "").strip() or None
     organisation.name_en = (form.name_en.data or "").strip() or None
@@ -204,11 +230,15 @@ def themes(programme_id):
     form = NamedForm(prefix="new")
     if request.method == "POST" and form.validate_on_submit():
         code = rules.theme_code(form.name_fi.data, (t.code for t in programme.themes))
-        programme.themes.append(Theme(
-            code=code, name_fi=form.name_fi.data.strip(), name_sv=(form.name_sv.data or "").strip() or None,
-            name_en=(form.name_en.data or "").strip() or None,
-            position=max((t.position for t in programme.themes), default=-1) + 1,
-        ))
+        programme.themes.append(
+            Theme(
+                code=code,
+                name_fi=form.name_fi.data.strip(),
+                name_sv=(form.name_sv.data or "").strip() or None,
+                name_en=(form.name_en.data or "").strip() or None,
+                position=max((t.position for t in programme.themes), default=-1) + 1,
+            )
+        )
         record("programme.theme_add", target=f"programme:{programme.id}", details={"code": code})
         db.session.commit()
         return redirect(url_for("programme.themes", programme_id=programme.id, saved=1), 303)
@@ -219,8 +249,12 @@ def _themes_page(programme, form, status=200, failed=None, message=None):
     if message is None and request.args.get("saved") == "1":
         message = gettext("Saved.")
     return render_template(
-        "programme/themes.html", programme=programme, form=form, in_use=services.themes_in_use(programme),
-        failed=failed, message=message,
+        "programme/themes.html",
+        programme=programme,
+        form=form,
+        in_use=services.themes_in_use(programme),
+        failed=failed,
+        message=message,
     ), status
 
 
@@ -268,8 +302,11 @@ def delete_theme(programme_id, theme_id):
     theme = _theme(programme, theme_id)
     used = services.themes_in_use(programme).get(theme.code, 0)
     if used:
-        message = gettext("“%(name)s” cannot be removed: %(count)s registrations use it. Rename it instead.",
-                          name=theme.name(current_language()), count=used)
+        message = gettext(
+            "“%(name)s” cannot be removed: %(count)s registrations use it. Rename it instead.",
+            name=theme.name(current_language()),
+            count=used,
+        )
         return _themes_page(programme, NamedForm(prefix="new", formdata=None), 409, message=message)
     db.session.delete(theme)
     record("programme.theme_remove", target=f"programme:{programme.id}", details={"code": theme.code})
@@ -282,13 +319,17 @@ def delete_theme(programme_id, theme_id):
 def registrations(programme_id):
     """Who has registered (and withdrawn), and who on the course roster has not."""
     programme = staff_programme(programme_id)
-    rows = list(db.session.scalars(
-        db.select(Registration).where(Registration.programme_id == programme.id).order_by(Registration.created_at)
-    ))
+    rows = list(
+        db.session.scalars(
+            db.select(Registration).where(Registration.programme_id == programme.id).order_by(Registration.created_at)
+        )
+    )
     registered = {r.user_id for r in rows}
     missing = [u for u in services.roster(programme.course_id) if u.id not in registered]
     themes = {t.code: t.name(current_language()) for t in programme.themes}
-    return render_template("programme/registrations.html", programme=programme, rows=rows, missing=missing, themes=themes)
+    return render_template(
+        "programme/registrations.html", programme=programme, rows=rows, missing=missing, themes=themes
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -342,13 +383,17 @@ def register():
     people = [u for u in services.roster(programme.course_id) if u.id != g.user.id]
     form = _registration_form(programme, people, registration if active else None)
     if request.method == "POST" and form.validate_on_submit():
-        typed, missing, ambiguous = rules.resolve_names(form.must_not_pair_names.data or "",
-                                                        ((u.id, u.display_name) for u in people))
+        typed, missing, ambiguous = rules.resolve_names(
+            form.must_not_pair_names.data or "", ((u.id, u.display_name) for u in people)
+        )
         for name in missing:
-            form.must_not_pair_names.errors.append(gettext("No one called “%(name)s” is on the course roster.", name=name))
+            form.must_not_pair_names.errors.append(
+                gettext("No one called “%(name)s” is on the course roster.", name=name)
+            )
         for name in ambiguous:
             form.must_not_pair_names.errors.append(
-                gettext("Several people on the course are called “%(name)s”: tick the right one above.", name=name))
+                gettext("Several people on the course are called “%(name)s”: tick the right one above.", name=name)
+            )
         data = rules.RegistrationInput(
             user_id=g.user.id,
             role_wish=form.role_wish.data,
@@ -376,8 +421,19 @@ def register():
             if registration is None:
                 registration = services.first_registration(programme, g.user.id)
             registration.withdrawn_at = None
-            for name in ("role_wish", "forms", "organisation_id", "unit", "themes_offered", "themes_wanted", "goals",
-                         "languages", "capacity", "counterpart_user_id", "must_not_pair"):
+            for name in (
+                "role_wish",
+                "forms",
+                "organisation_id",
+                "unit",
+                "themes_offered",
+                "themes_wanted",
+                "goals",
+                "languages",
+                "capacity",
+                "counterpart_user_id",
+                "must_not_pair",
+            ):
                 setattr(registration, name, getattr(data, name))
             registration.counterpart_name = data.counterpart_name or None
             registration.counterpart_contact = data.counterpart_contact or None
@@ -390,8 +446,12 @@ def register():
             return redirect(url_for("programme.register", saved=1), 303)
     status = 422 if form.errors else 200
     return render_template(
-        "programme/register.html", programme=programme, form=form, registration=registration if active else None,
-        saved=request.args.get("saved") == "1", open=services.window_open(programme),
+        "programme/register.html",
+        programme=programme,
+        form=form,
+        registration=registration if active else None,
+        saved=request.args.get("saved") == "1",
+        open=services.window_open(programme),
         withdraw_unconfirmed=request.args.get("withdraw_unconfirmed") == "1",
     ), status
 

@@ -4,6 +4,7 @@ Messages are English message ids marked with ``N_`` (extracted by pybabel); the 
 translates them. Each check returns ``(field, message id, params)`` triples so a form can put
 every message next to the field it is about.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,7 +15,6 @@ from datetime import date
 
 from app.core.msgid import N_
 
-
 Problem = tuple[str, str, dict]
 
 # --------------------------------------------------------------------------------------------------
@@ -22,17 +22,42 @@ Problem = tuple[str, str, dict]
 
 #: (code, Finnish, Swedish, English). Codes follow the development platform's organisation codes.
 TULANET_ORGANISATIONS: tuple[tuple[str, str, str, str], ...] = (
-    ("GTK", "Geologian tutkimuskeskus (GTK)", "Geologiska forskningscentralen (GTK)", "Geological Survey of Finland (GTK)"),
+    (
+        "GTK",
+        "Geologian tutkimuskeskus (GTK)",
+        "Geologiska forskningscentralen (GTK)",
+        "Geological Survey of Finland (GTK)",
+    ),
     ("FMI", "Ilmatieteen laitos", "Meteorologiska institutet", "Finnish Meteorological Institute"),
     ("LUKE", "Luonnonvarakeskus (Luke)", "Naturresursinstitutet (Luke)", "Natural Resources Institute Finland (Luke)"),
     ("NLS", "Maanmittauslaitos", "Lantmäteriverket", "National Land Survey of Finland"),
     ("RUOKAVIRASTO", "Ruokavirasto", "Livsmedelsverket", "Finnish Food Authority"),
-    ("STUK", "Säteilyturvakeskus (STUK)", "Strålsäkerhetscentralen (STUK)", "Radiation and Nuclear Safety Authority (STUK)"),
+    (
+        "STUK",
+        "Säteilyturvakeskus (STUK)",
+        "Strålsäkerhetscentralen (STUK)",
+        "Radiation and Nuclear Safety Authority (STUK)",
+    ),
     ("SYKE", "Suomen ympäristökeskus (SYKE)", "Finlands miljöcentral (SYKE)", "Finnish Environment Institute (SYKE)"),
-    ("THL", "Terveyden ja hyvinvoinnin laitos (THL)", "Institutet för hälsa och välfärd (THL)", "Finnish Institute for Health and Welfare (THL)"),
+    (
+        "THL",
+        "Terveyden ja hyvinvoinnin laitos (THL)",
+        "Institutet för hälsa och välfärd (THL)",
+        "Finnish Institute for Health and Welfare (THL)",
+    ),
     ("TTL", "Työterveyslaitos (TTL)", "Arbetshälsoinstitutet (TTL)", "Finnish Institute of Occupational Health (TTL)"),
-    ("UPI", "Ulkopoliittinen instituutti (UPI)", "Utrikespolitiska institutet (UPI)", "Finnish Institute of International Affairs (UPI)"),
-    ("VTT", "Teknologian tutkimuskeskus VTT", "Teknologiska forskningscentralen VTT", "VTT Technical Research Centre of Finland"),
+    (
+        "UPI",
+        "Ulkopoliittinen instituutti (UPI)",
+        "Utrikespolitiska institutet (UPI)",
+        "Finnish Institute of International Affairs (UPI)",
+    ),
+    (
+        "VTT",
+        "Teknologian tutkimuskeskus VTT",
+        "Teknologiska forskningscentralen VTT",
+        "VTT Technical Research Centre of Finland",
+    ),
 )
 
 #: (code, Finnish, Swedish, English): what the previous programme's participants asked mentors
@@ -43,8 +68,12 @@ PROGRAMME_THEMES: tuple[tuple[str, str, str, str], ...] = (
     ("project_leadership", "Projektien johtaminen", "Att leda projekt", "Leading projects"),
     ("leadership", "Johtaminen", "Ledarskap", "Leadership"),
     ("communication", "Viestintä", "Kommunikation", "Communication"),
-    ("policy_influence", "Poliittiseen päätöksentekoon vaikuttaminen", "Att påverka politiskt beslutsfattande",
-     "Influencing political decision-making"),
+    (
+        "policy_influence",
+        "Poliittiseen päätöksentekoon vaikuttaminen",
+        "Att påverka politiskt beslutsfattande",
+        "Influencing political decision-making",
+    ),
     ("researcher_work", "Tutkijana toimiminen", "Att arbeta som forskare", "Working as a researcher"),
     ("career_development", "Urakehitys", "Karriärutveckling", "Career development"),
     ("supervisory_work", "Esimiestyö", "Chefsarbete", "Supervisory work"),
@@ -91,8 +120,11 @@ LINK_MAX = 1024
 
 
 def web_link(value: str) -> bool:
-    return (value.lower().startswith(("https://", "http://")) and len(value) <= LINK_MAX
-            and not any(c.isspace() or not c.isprintable() for c in value))
+    return (
+        value.lower().startswith(("https://", "http://"))
+        and len(value) <= LINK_MAX
+        and not any(c.isspace() or not c.isprintable() for c in value)
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -118,15 +150,26 @@ def programme_problems(
     and the minimum duration is not above the maximum; at least one offered language.
     """
     problems: list[Problem] = []
-    dates = (("registration_opens", registration_opens), ("registration_closes", registration_closes),
-             ("kickoff", kickoff), ("midpoint", midpoint), ("closing", closing))
+    dates = (
+        ("registration_opens", registration_opens),
+        ("registration_closes", registration_closes),
+        ("kickoff", kickoff),
+        ("midpoint", midpoint),
+        ("closing", closing),
+    )
     for name, value in dates:
         if value and not sane_day(value):
-            problems.append((name, N_("Give a date between %(first)s and %(last)s."),
-                             {"first": EARLIEST_DAY.year, "last": LATEST_DAY.year}))
+            problems.append(
+                (
+                    name,
+                    N_("Give a date between %(first)s and %(last)s."),
+                    {"first": EARLIEST_DAY.year, "last": LATEST_DAY.year},
+                )
+            )
     # The order of a date typed wrong says nothing: leave it out of the checks below.
     registration_opens, registration_closes, kickoff, midpoint, closing = (
-        value if value and sane_day(value) else None for _name, value in dates)
+        value if value and sane_day(value) else None for _name, value in dates
+    )
     if registration_opens and registration_closes and registration_closes < registration_opens:
         problems.append(("registration_closes", N_("Registration cannot close before it opens."), {}))
     if registration_closes and kickoff and registration_closes > kickoff:
@@ -236,7 +279,13 @@ def registration_problems(
     elif not forms <= set(FORMS):
         problems.append(("forms", N_("Unknown form of mentoring."), {}))
     elif data.role_wish in ("mentor", "aktori") and not forms & MENTORING_FORMS:
-        problems.append(("forms", N_("A mentor or an aktori needs traditional, reverse or group mentoring; peer mentoring is for peers."), {}))
+        problems.append(
+            (
+                "forms",
+                N_("A mentor or an aktori needs traditional, reverse or group mentoring; peer mentoring is for peers."),
+                {},
+            )
+        )
     elif data.role_wish == "peer" and "peer" not in forms:
         problems.append(("forms", N_("To be a peer, accept peer mentoring."), {}))
     if data.organisation_id is None or data.organisation_id not in set(organisations):
@@ -262,7 +311,13 @@ def registration_problems(
     if data.capacity not in (1, 2):
         problems.append(("capacity", N_("A mentor takes one or two aktoris."), {}))
     elif data.capacity == 2 and (data.role_wish not in ("mentor", "any") or "group" not in forms):
-        problems.append(("capacity", N_("Two aktoris means group mentoring: wish to be a mentor (or any role) and accept group mentoring."), {}))
+        problems.append(
+            (
+                "capacity",
+                N_("Two aktoris means group mentoring: wish to be a mentor (or any role) and accept group mentoring."),
+                {},
+            )
+        )
     if data.counterpart_user_id is not None:
         if data.counterpart_user_id == data.user_id:
             problems.append(("counterpart_user_id", N_("You cannot name yourself."), {}))
@@ -285,7 +340,6 @@ def registration_problems(
     elif not excluded <= roster:
         problems.append(("must_not_pair", N_("Choose people on the course roster."), {}))
     return problems
-
 
 
 def resolve_names(text: str, people: Iterable[tuple[int, str]]) -> tuple[list[int], list[str], list[str]]:

@@ -1,12 +1,13 @@
 """Programme set-up and registration against the database (the rules are in ``rules``)."""
+
 from __future__ import annotations
 
 from flask import abort, g, has_request_context
 
 from app.core.clock import helsinki_today
-from app.core.db import db
+from app.core.db import db, insert
+
 from ..people.models import PARTICIPANT, Enrolment, User
-from app.core.db import insert
 from . import rules
 from .models import Organisation, Programme, Registration, Theme
 
@@ -61,7 +62,9 @@ def seed_lists(programme: Programme) -> None:
     have = {o.code for o in programme.organisations}
     for position, (code, fi, sv, en) in enumerate(rules.TULANET_ORGANISATIONS):
         if code not in have:
-            programme.organisations.append(Organisation(code=code, name_fi=fi, name_sv=sv, name_en=en, position=position))
+            programme.organisations.append(
+                Organisation(code=code, name_fi=fi, name_sv=sv, name_en=en, position=position)
+            )
     have = {t.code for t in programme.themes}
     for position, (code, fi, sv, en) in enumerate(rules.PROGRAMME_THEMES):
         if code not in have:
@@ -74,12 +77,14 @@ def window_open(programme: Programme) -> bool:
 
 def roster(course_id: int) -> list[User]:
     """The course's active participants (launches and roster sync both fill the enrolments)."""
-    return list(db.session.scalars(
-        db.select(User)
-        .join(Enrolment, Enrolment.user_id == User.id)
-        .where(Enrolment.course_id == course_id, Enrolment.active.is_(True), Enrolment.role == PARTICIPANT)
-        .order_by(User.family_name, User.given_name, User.name, User.id)
-    ))
+    return list(
+        db.session.scalars(
+            db.select(User)
+            .join(Enrolment, Enrolment.user_id == User.id)
+            .where(Enrolment.course_id == course_id, Enrolment.active.is_(True), Enrolment.role == PARTICIPANT)
+            .order_by(User.family_name, User.given_name, User.name, User.id)
+        )
+    )
 
 
 def registration_of(programme: Programme, user_id: int) -> Registration | None:
@@ -91,7 +96,8 @@ def first_registration(programme: Programme, user_id: int) -> Registration:
     click) both get here: one inserts, the other waits for it and then finds its row, instead
     of failing on the unique constraint."""
     db.session.execute(
-        insert(Registration).values(programme_id=programme.id, user_id=user_id)
+        insert(Registration)
+        .values(programme_id=programme.id, user_id=user_id)
         .on_conflict_do_nothing(index_elements=["programme_id", "user_id"])
     )
     return registration_of(programme, user_id)
@@ -100,8 +106,8 @@ def first_registration(programme: Programme, user_id: int) -> Registration:
 def themes_in_use(programme: Programme) -> dict[str, int]:
     """How many active registrations use each theme code."""
     rows = db.session.execute(
-        db.select(Registration.themes_offered, Registration.themes_wanted)
-        .where(Registration.programme_id == programme.id, Registration.withdrawn_at.is_(None))
+        db.select(Registration.themes_offered, Registration.themes_wanted).where(
+            Registration.programme_id == programme.id, Registration.withdrawn_at.is_(None)
+        )
     ).all()
     return {t.code: rules.theme_in_use(t.code, rows) for t in programme.themes}
-

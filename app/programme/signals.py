@@ -3,6 +3,7 @@
 Receivers connect at their ``init_app``; the sender is the :class:`~app.programme.models.Programme`.
 They run inside the sender's transaction: receivers flush, never commit.
 """
+
 from flask.signals import Namespace
 
 _signals = Namespace()

@@ -4,6 +4,7 @@ An area registers a provider when the app is built (``register``); a page asks `
 the page's area need not import the providing one (mentoring shows the events area's kickoff,
 midpoint and closing without importing events).
 """
+
 from collections.abc import Callable
 from datetime import date
 

@@ -4,10 +4,12 @@ Two groups (one for mentors, one for aktoris) led by the demo facilitator Helena
 sessions on both sides of the October 2022 and March 2023 DST changes, material, and a thread in
 the aktoris' group. Idempotent: an existing group of the same name is left as it is.
 """
+
 from datetime import date, time
 
-from app.core.db import db
 from app.core.clock import helsinki_to_utc
+from app.core.db import db
+
 from ..people.models import User
 from .models import (
     AKTORIS,
@@ -37,10 +39,19 @@ GROUPS = [
         "members": ["5", "7", "12", "15"],  # Aino Virtanen, Elina Nieminen, Antti Laine, Kaisa Järvinen
         "sessions": [(date(2022, 6, 16), time(13)), (date(2022, 10, 27), time(13)), (date(2023, 3, 23), time(13))],
         "module": "tavoitteiden-asettaminen",
-        "thread": ("Miten asetitte tavoitteet?", "5", "Meillä meni ensimmäinen tapaaminen tavoitteiden "
-                   "miettimiseen. **Mikä auttoi teitä** muotoilemaan tavoitteet niin, että niitä voi seurata?",
-                   [("7", "Kirjasimme kolme tavoitetta sopimukseen ja sovimme, että palaamme niihin joka "
-                           "kolmannella tapaamisella.")]),
+        "thread": (
+            "Miten asetitte tavoitteet?",
+            "5",
+            "Meillä meni ensimmäinen tapaaminen tavoitteiden "
+            "miettimiseen. **Mikä auttoi teitä** muotoilemaan tavoitteet niin, että niitä voi seurata?",
+            [
+                (
+                    "7",
+                    "Kirjasimme kolme tavoitetta sopimukseen ja sovimme, että palaamme niihin joka "
+                    "kolmannella tapaamisella.",
+                )
+            ],
+        ),
     },
 ]
 
@@ -51,20 +62,36 @@ def seed_sparring(programme, issuer: str) -> None:
     for spec in GROUPS:
         if db.session.scalar(db.select(SparringGroup.id).filter_by(programme_id=programme.id, name=spec["name"])):
             continue
-        group = SparringGroup(programme_id=programme.id, name=spec["name"], audience=spec["audience"],
-                              facilitator_id=facilitator.id if facilitator else None)
+        group = SparringGroup(
+            programme_id=programme.id,
+            name=spec["name"],
+            audience=spec["audience"],
+            facilitator_id=facilitator.id if facilitator else None,
+        )
         group.members = [SparringMember(user_id=people[s].id) for s in spec["members"] if s in people]
         db.session.add(group)
         db.session.flush()
         for day, at in spec["sessions"]:
-            db.session.add(SparringSession(group_id=group.id, starts_at=helsinki_to_utc(day, at), duration_minutes=90,
-                                           video_url="https://teams.example/sparraus",
-                                           agenda="1. Kuulumiset\n2. Teeman käsittely\n3. Seuraavat askeleet"))
+            db.session.add(
+                SparringSession(
+                    group_id=group.id,
+                    starts_at=helsinki_to_utc(day, at),
+                    duration_minutes=90,
+                    video_url="https://teams.example/sparraus",
+                    agenda="1. Kuulumiset\n2. Teeman käsittely\n3. Seuraavat askeleet",
+                )
+            )
         db.session.add(SparringMaterial(group_id=group.id, kind=MODULE, module_id=spec["module"]))
-        db.session.add(SparringMaterial(group_id=group.id, kind=NOTE, title="Ryhmän pelisäännöt",
-                                        body="- Mitä ryhmässä puhutaan, jää ryhmään.\n- Jokainen saa puheenvuoron.\n"
-                                             "- Emme nimeä mentorointiparejamme.",
-                                        created_by_id=facilitator.id if facilitator else None))
+        db.session.add(
+            SparringMaterial(
+                group_id=group.id,
+                kind=NOTE,
+                title="Ryhmän pelisäännöt",
+                body="- Mitä ryhmässä puhutaan, jää ryhmään.\n- Jokainen saa puheenvuoron.\n"
+                "- Emme nimeä mentorointiparejamme.",
+                created_by_id=facilitator.id if facilitator else None,
+            )
+        )
         if "thread" in spec and spec["thread"][1] in people:
             title, author, body, replies = spec["thread"]
             thread = SparringThread(group_id=group.id, title=title, author_id=people[author].id)

@@ -6,6 +6,7 @@ skip, so the page outline stays whole), and the result goes through the content 
 allow-list (:func:`app.content.library.rendering.sanitise`): no scripts, no event handlers, only http(s)
 links. Links get ``rel="noopener noreferrer"`` from nh3.
 """
+
 import markdown
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup

@@ -3,8 +3,9 @@
 Times are naive UTC in the database (as everywhere in the tool); pages show and take
 Europe/Helsinki times (``helsinki_to_utc``, ``utc_to_helsinki`` in :mod:`app.mentoring.rules`).
 """
-from app.core.db import db
+
 from app.core.clock import utcnow
+from app.core.db import db
 
 MENTORS = "mentors"
 AKTORIS = "aktoris"
@@ -28,8 +29,11 @@ class SparringGroup(db.Model):
     programme = db.relationship("Programme")
     facilitator = db.relationship("User")
     members = db.relationship(
-        "SparringMember", back_populates="group", cascade="all, delete-orphan",
-        order_by="SparringMember.id", lazy="selectin",
+        "SparringMember",
+        back_populates="group",
+        cascade="all, delete-orphan",
+        order_by="SparringMember.id",
+        lazy="selectin",
     )
 
     @property
@@ -42,9 +46,7 @@ class SparringMember(db.Model):
     __table_args__ = (db.UniqueConstraint("group_id", "user_id"),)
 
     id = db.Column(db.Integer, primary_key=True)
-    group_id = db.Column(
-        db.Integer, db.ForeignKey("sparring_group.id", ondelete="CASCADE"), nullable=False, index=True
-    )
+    group_id = db.Column(db.Integer, db.ForeignKey("sparring_group.id", ondelete="CASCADE"), nullable=False, index=True)
     user_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=False, index=True)
     added_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
@@ -58,9 +60,7 @@ class SparringSession(db.Model):
     __tablename__ = "sparring_session"
 
     id = db.Column(db.Integer, primary_key=True)
-    group_id = db.Column(
-        db.Integer, db.ForeignKey("sparring_group.id", ondelete="CASCADE"), nullable=False, index=True
-    )
+    group_id = db.Column(db.Integer, db.ForeignKey("sparring_group.id", ondelete="CASCADE"), nullable=False, index=True)
     starts_at = db.Column(db.DateTime, nullable=False)  # naive UTC
     duration_minutes = db.Column(db.Integer, nullable=False)
     video_url = db.Column(db.String(1024))
@@ -76,9 +76,7 @@ class SparringMaterial(db.Model):
     __tablename__ = "sparring_material"
 
     id = db.Column(db.Integer, primary_key=True)
-    group_id = db.Column(
-        db.Integer, db.ForeignKey("sparring_group.id", ondelete="CASCADE"), nullable=False, index=True
-    )
+    group_id = db.Column(db.Integer, db.ForeignKey("sparring_group.id", ondelete="CASCADE"), nullable=False, index=True)
     kind = db.Column(db.String(16), nullable=False)  # module or note
     module_id = db.Column(db.String(64))
     title = db.Column(db.String(255), nullable=False, default="")
@@ -91,9 +89,7 @@ class SparringThread(db.Model):
     __tablename__ = "sparring_thread"
 
     id = db.Column(db.Integer, primary_key=True)
-    group_id = db.Column(
-        db.Integer, db.ForeignKey("sparring_group.id", ondelete="CASCADE"), nullable=False, index=True
-    )
+    group_id = db.Column(db.Integer, db.ForeignKey("sparring_group.id", ondelete="CASCADE"), nullable=False, index=True)
     title = db.Column(db.String(200), nullable=False)
     author_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
@@ -102,7 +98,10 @@ class SparringThread(db.Model):
 
     author = db.relationship("User", foreign_keys=[author_id])
     posts = db.relationship(
-        "SparringPost", back_populates="thread", cascade="all, delete-orphan", order_by="SparringPost.id",
+        "SparringPost",
+        back_populates="thread",
+        cascade="all, delete-orphan",
+        order_by="SparringPost.id",
     )
 
 

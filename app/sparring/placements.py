@@ -1,10 +1,12 @@
 """What sparring offers a course designer to place (deep linking): each current sparring
 group's space. Registered by the app factory with ``app.lti.placements``."""
+
 from flask import url_for
 from flask_babel import gettext as _
 
 from app.core.db import db
 from app.programme.services import current_programme
+
 from .models import SparringGroup
 
 
@@ -17,7 +19,10 @@ def items(course_id: int, lang: str) -> list[dict]:
         .where(SparringGroup.programme_id == programme.id, SparringGroup.archived_at.is_(None))
         .order_by(SparringGroup.name)
     ).all()
-    return [{"key": f"sparring:{group.id}", "title": _("Sparring group: %(name)s", name=group.name), "text": ""} for group in groups]
+    return [
+        {"key": f"sparring:{group.id}", "title": _("Sparring group: %(name)s", name=group.name), "text": ""}
+        for group in groups
+    ]
 
 
 def opens(group_id, **values) -> str:

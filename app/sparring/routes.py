@@ -11,6 +11,7 @@ Who sees what:
 Authors may edit their own posts for ``rules.EDIT_WINDOW``; facilitators remove posts and threads by a
 soft delete that is audited (the text stays in the database for the audit trail but is never shown).
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -22,15 +23,16 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from app.core.audit import record
-from app.core.i18n import current_language
 from app.core.auth import MEMBERS, STAFF, login_required
+from app.core.clock import NonexistentTime, helsinki_to_utc, utcnow
+from app.core.db import db
+from app.core.i18n import current_language
+from app.programme.services import current_programme
+from app.programme.services import current_programme_or_404 as _programme
+
 from ..content import get_library
 from ..content.library.modules import DEFAULT_LANGUAGE
-from app.core.db import db
-from app.core.clock import utcnow
-from app.core.clock import NonexistentTime, helsinki_to_utc
 from ..people.models import User
-from app.programme.services import current_programme, current_programme_or_404 as _programme
 from ..programme.routes import outside_programme
 from ..programme.rules import web_link
 from . import rules, services
@@ -112,8 +114,13 @@ def _post(group: SparringGroup, post_id: int) -> SparringPost:
 
 
 def may_edit(post: SparringPost) -> bool:
-    return rules.may_edit(author_id=post.author_id, viewer_id=g.user.id, created_at=post.created_at,
-                          deleted=post.deleted_at is not None, now=utcnow())
+    return rules.may_edit(
+        author_id=post.author_id,
+        viewer_id=g.user.id,
+        created_at=post.created_at,
+        deleted=post.deleted_at is not None,
+        now=utcnow(),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -144,8 +151,7 @@ def index():
         return render_template("sparring/no_programme.html", title=_("Sparring groups"))
     if not _is_staff():
         mine = services.groups_of(g.user.id, programme.id)
-        return render_template("sparring/mine.html", programme=programme, groups=mine,
-                               audience_names=AUDIENCE_NAMES)
+        return render_template("sparring/mine.html", programme=programme, groups=mine, audience_names=AUDIENCE_NAMES)
     return _index_page(programme)
 
 
@@ -225,14 +231,18 @@ def assign():
     wanted = {"mentor" if audience == MENTORS else "aktori"} | ({"peer"} if include_peers else set())
     groups = [gr for gr in services.open_groups(programme.id) if gr.audience == audience]
     if not groups:
-        return _index_page(programme, {f"assign_{audience}": _("Create a group for this audience first.")},
-                           status=400)
+        return _index_page(programme, {f"assign_{audience}": _("Create a group for this audience first.")}, status=400)
     candidates = services.candidates(programme.id)
     placed = services.placements(programme.id)
     people = [c.as_rule_person() for c in candidates.values() if c.user.id not in placed and c.role in wanted]
     rule_groups = [
-        rules.Group(gr.id, tuple(candidates[m.user_id].as_rule_person() if m.user_id in candidates
-                                 else rules.Person(m.user_id) for m in gr.members))
+        rules.Group(
+            gr.id,
+            tuple(
+                candidates[m.user_id].as_rule_person() if m.user_id in candidates else rules.Person(m.user_id)
+                for m in gr.members
+            ),
+        )
         for gr in groups
     ]
     placement = rules.assign(people, rule_groups)
@@ -240,16 +250,27 @@ def assign():
         services.place(programme.id, audience, placement)
     except services.GroupsChanged:
         db.session.rollback()
-        return _index_page(programme, {f"assign_{audience}": _(
-            "The groups changed at the same time. Check the members and try again.")}, status=409)
+        return _index_page(
+            programme,
+            {f"assign_{audience}": _("The groups changed at the same time. Check the members and try again.")},
+            status=409,
+        )
     db.session.commit()
-    flash(ngettext("%(num)s participant was placed in a group.", "%(num)s participants were placed in groups.",
-                   len(placement)))
+    flash(
+        ngettext(
+            "%(num)s participant was placed in a group.", "%(num)s participants were placed in groups.", len(placement)
+        )
+    )
     together = rules.pairs_together(placement, people, rule_groups)
     if together:
-        flash(ngettext("%(num)s pair shares a group because there are too few groups to keep it apart.",
-                       "%(num)s pairs share a group because there are too few groups to keep them apart.",
-                       together), "warning")
+        flash(
+            ngettext(
+                "%(num)s pair shares a group because there are too few groups to keep it apart.",
+                "%(num)s pairs share a group because there are too few groups to keep them apart.",
+                together,
+            ),
+            "warning",
+        )
     return redirect(url_for("sparring.index", _anchor=f"audience-{audience}"), code=303)
 
 
@@ -293,8 +314,11 @@ def settings(group_id: int):
     group.name = name
     if group.facilitator_id != (facilitator.id if facilitator else None):
         group.facilitator_id = facilitator.id if facilitator else None
-        record("sparring.facilitator_set", target=f"sparring_group:{group.id}",
-               details={"facilitator_id": group.facilitator_id})
+        record(
+            "sparring.facilitator_set",
+            target=f"sparring_group:{group.id}",
+            details={"facilitator_id": group.facilitator_id},
+        )
     db.session.commit()
     flash(_("Saved."))
     return redirect(url_for("sparring.manage", group_id=group.id), code=303)
@@ -313,15 +337,24 @@ def add_members(group_id: int):
         if user_id not in candidates:
             return _manage_page(group, {"add": _("Only registered participants can be added.")}, 400)
         if user_id in placed:
-            return _manage_page(group, {"add": _("%(name)s is already in the group %(group)s. Move them from there.",
-                                                 name=candidates[user_id].user.display_name,
-                                                 group=placed[user_id].name)}, 400)
+            return _manage_page(
+                group,
+                {
+                    "add": _(
+                        "%(name)s is already in the group %(group)s. Move them from there.",
+                        name=candidates[user_id].user.display_name,
+                        group=placed[user_id].name,
+                    )
+                },
+                400,
+            )
     try:
         services.add_members(group, wanted)
     except services.GroupsChanged:
         db.session.rollback()
-        return _manage_page(group, {"add": _("The groups changed at the same time. Check the members and try again.")},
-                            409)
+        return _manage_page(
+            group, {"add": _("The groups changed at the same time. Check the members and try again.")}, 409
+        )
     db.session.commit()
     flash(_("Participants added: %(n)s.", n=len(wanted)))
     return redirect(url_for("sparring.manage", group_id=group.id), code=303)
@@ -343,7 +376,9 @@ def move_member(group_id: int, user_id: int):
         target_id = int(request.form.get("to_group", ""))
     except ValueError:
         return _manage_page(group, {"move": _("Choose the group to move them to.")}, 400)
-    target = next((gr for gr in services.open_groups(group.programme_id) if gr.id == target_id and gr.id != group.id), None)
+    target = next(
+        (gr for gr in services.open_groups(group.programme_id) if gr.id == target_id and gr.id != group.id), None
+    )
     if target is None:
         return _manage_page(group, {"move": _("Choose the group to move them to.")}, 400)
     services.move_member(member, target)
@@ -372,8 +407,11 @@ def archive(group_id: int):
     if group.archived:
         clashes = [m.user.display_name for m in group.members if m.user_id in services.placements(group.programme_id)]
         if clashes:
-            return _manage_page(group, {"archive": _("Cannot reopen: already in another group: %(names)s.",
-                                                     names=", ".join(clashes))}, 400)
+            return _manage_page(
+                group,
+                {"archive": _("Cannot reopen: already in another group: %(names)s.", names=", ".join(clashes))},
+                400,
+            )
         services.reopen(group)
         flash(_("The group was reopened."))
     else:
@@ -492,8 +530,11 @@ def add_session(group_id: int):
         errors["session_agenda"] = _("The text can be at most %(n)s characters.", n=BODY_MAX)
     if errors:
         return _space_page(group, errors, form.to_dict(), 400)
-    db.session.add(SparringSession(group_id=group.id, starts_at=starts_at, duration_minutes=minutes,
-                                   video_url=url or None, agenda=agenda))
+    db.session.add(
+        SparringSession(
+            group_id=group.id, starts_at=starts_at, duration_minutes=minutes, video_url=url or None, agenda=agenda
+        )
+    )
     db.session.commit()
     flash(_("The session was added."))
     return redirect(url_for("sparring.space", group_id=group.id, _anchor="sessions"), code=303)
@@ -536,9 +577,16 @@ def add_material(group_id: int):
         abort(400)
     if errors:
         return _space_page(group, errors, form.to_dict(), 400)
-    db.session.add(SparringMaterial(group_id=group.id, kind=kind, module_id=module_id if kind == MODULE else None,
-                                    title=title if kind == NOTE else "", body=body if kind == NOTE else "",
-                                    created_by_id=g.user.id))
+    db.session.add(
+        SparringMaterial(
+            group_id=group.id,
+            kind=kind,
+            module_id=module_id if kind == MODULE else None,
+            title=title if kind == NOTE else "",
+            body=body if kind == NOTE else "",
+            created_by_id=g.user.id,
+        )
+    )
     db.session.commit()
     flash(_("The material was added."))
     return redirect(url_for("sparring.space", group_id=group.id, _anchor="materials"), code=303)
@@ -627,8 +675,9 @@ def reply(group_id: int, thread_id: int):
     post = SparringPost(thread_id=thread.id, author_id=g.user.id, body=body)
     db.session.add(post)
     db.session.commit()
-    return redirect(url_for("sparring.thread", group_id=group.id, thread_id=thread.id, _anchor=f"post-{post.id}"),
-                    code=303)
+    return redirect(
+        url_for("sparring.thread", group_id=group.id, thread_id=thread.id, _anchor=f"post-{post.id}"), code=303
+    )
 
 
 @bp.route("/groups/<int:group_id>/posts/<int:post_id>/edit", methods=["GET", "POST"])
@@ -639,8 +688,15 @@ def edit_post(group_id: int, post_id: int):
     if post.author_id != g.user.id:
         abort(404)
     if not may_edit(post) or group.archived:
-        return render_template("sparring/edit.html", group=group, post=post, closed=True, errors={},
-                               body=post.body, edit_minutes=EDIT_MINUTES), 403
+        return render_template(
+            "sparring/edit.html",
+            group=group,
+            post=post,
+            closed=True,
+            errors={},
+            body=post.body,
+            edit_minutes=EDIT_MINUTES,
+        ), 403
     errors: dict = {}
     body = post.body
     if request.method == "POST":
@@ -649,11 +705,14 @@ def edit_post(group_id: int, post_id: int):
             post.body = body
             post.edited_at = utcnow()
             db.session.commit()
-            return redirect(url_for("sparring.thread", group_id=group.id, thread_id=post.thread_id,
-                                    _anchor=f"post-{post.id}"), code=303)
+            return redirect(
+                url_for("sparring.thread", group_id=group.id, thread_id=post.thread_id, _anchor=f"post-{post.id}"),
+                code=303,
+            )
         body = request.form.get("body", "")
-    return render_template("sparring/edit.html", group=group, post=post, closed=False, errors=errors, body=body,
-                           edit_minutes=EDIT_MINUTES), 400 if errors else 200
+    return render_template(
+        "sparring/edit.html", group=group, post=post, closed=False, errors=errors, body=body, edit_minutes=EDIT_MINUTES
+    ), 400 if errors else 200
 
 
 @bp.post("/groups/<int:group_id>/posts/<int:post_id>/delete")

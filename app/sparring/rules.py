@@ -19,6 +19,7 @@ Pairs are placed together, largest first (a trio needs three free groups), so a 
 finds every group taken by their pair. Ties break on the group's position and the person's id:
 the same input always gives the same result.
 """
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -28,8 +29,15 @@ from datetime import datetime, timedelta
 EDIT_WINDOW = timedelta(minutes=30)
 
 
-def may_edit(*, author_id: int | None, viewer_id: int, created_at: datetime, deleted: bool, now: datetime,
-             window: timedelta = EDIT_WINDOW) -> bool:
+def may_edit(
+    *,
+    author_id: int | None,
+    viewer_id: int,
+    created_at: datetime,
+    deleted: bool,
+    now: datetime,
+    window: timedelta = EDIT_WINDOW,
+) -> bool:
     return author_id == viewer_id and not deleted and timedelta(0) <= now - created_at <= window
 
 
@@ -69,6 +77,7 @@ def assign(people: list[Person] | tuple[Person, ...], groups: list[Group] | tupl
     placed: dict[int, int] = {}
     for unit in units:
         for person in unit:
+
             def cost(group_id: int) -> tuple:
                 return (
                     pairs_in[group_id][person.pair] if person.pair is not None else 0,

@@ -4,6 +4,7 @@ Functions here read and write in the caller's transaction and flush, never commi
 the route commits. A unique-constraint violation (a parallel request placed the same person)
 comes back as :class:`GroupsChanged`, after which the route rolls back.
 """
+
 from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
@@ -96,9 +97,7 @@ class Candidate:
         return self.role in AUDIENCE_ROLES[audience]
 
     def as_rule_person(self) -> rules.Person:
-        return rules.Person(
-            self.user.id, self.organisation.code if self.organisation else None, self.pair
-        )
+        return rules.Person(self.user.id, self.organisation.code if self.organisation else None, self.pair)
 
 
 def candidates(programme_id: int) -> dict[int, Candidate]:
@@ -153,8 +152,11 @@ def place(programme_id: int, audience: str, placement: dict[int, int]) -> None:
     for user_id, group_id in placement.items():
         db.session.add(SparringMember(group_id=group_id, user_id=user_id))
     if placement:
-        record("sparring.members_assigned", target=f"programme:{programme_id}",
-               details={"audience": audience, "placement": {str(k): v for k, v in placement.items()}})
+        record(
+            "sparring.members_assigned",
+            target=f"programme:{programme_id}",
+            details={"audience": audience, "placement": {str(k): v for k, v in placement.items()}},
+        )
     _flush_members()
 
 
@@ -162,14 +164,20 @@ def create_group(programme_id: int, name: str, audience: str, facilitator_id: in
     group = SparringGroup(programme_id=programme_id, name=name, audience=audience, facilitator_id=facilitator_id)
     db.session.add(group)
     db.session.flush()
-    record("sparring.group_created", target=f"sparring_group:{group.id}",
-           details={"audience": audience, "facilitator_id": facilitator_id})
+    record(
+        "sparring.group_created",
+        target=f"sparring_group:{group.id}",
+        details={"audience": audience, "facilitator_id": facilitator_id},
+    )
     return group
 
 
 def move_member(member: SparringMember, target: SparringGroup) -> None:
-    record("sparring.member_moved", target=f"user:{member.user_id}",
-           details={"from_group_id": member.group_id, "to_group_id": target.id})
+    record(
+        "sparring.member_moved",
+        target=f"user:{member.user_id}",
+        details={"from_group_id": member.group_id, "to_group_id": target.id},
+    )
     member.group_id = target.id
     db.session.flush()
 
@@ -210,8 +218,11 @@ def delete_post(post: SparringPost, by_id: int) -> None:
     """Soft delete: hidden from everyone, kept for the audit trail; the thread goes with its last post."""
     post.deleted_at = utcnow()
     post.deleted_by_id = by_id
-    record("sparring.post_deleted", target=f"sparring_post:{post.id}",
-           details={"group_id": post.thread.group_id, "thread_id": post.thread_id, "author_id": post.author_id})
+    record(
+        "sparring.post_deleted",
+        target=f"sparring_post:{post.id}",
+        details={"group_id": post.thread.group_id, "thread_id": post.thread_id, "author_id": post.author_id},
+    )
     if all(p.deleted_at is not None for p in post.thread.posts):
         post.thread.deleted_at = post.deleted_at
         post.thread.deleted_by_id = by_id
@@ -222,6 +233,9 @@ def delete_thread(thread: SparringThread, by_id: int) -> None:
     """Soft delete, as for posts."""
     thread.deleted_at = utcnow()
     thread.deleted_by_id = by_id
-    record("sparring.thread_deleted", target=f"sparring_thread:{thread.id}",
-           details={"group_id": thread.group_id, "author_id": thread.author_id})
+    record(
+        "sparring.thread_deleted",
+        target=f"sparring_thread:{thread.id}",
+        details={"group_id": thread.group_id, "author_id": thread.author_id},
+    )
     db.session.flush()

@@ -1,6 +1,7 @@
 """The administration, privacy and accessibility pages in a real browser inside the cross-site
 iframe: an administrator exports the report and resends a score through CSRF-protected forms
 without cookies; axe-core finds no violation on any of the pages."""
+
 import pytest
 
 from app.admin.models import AccessibilityFeedback
@@ -45,8 +46,10 @@ def test_admin_pages_in_the_iframe_and_axe(tmp_path, live):
         inner.get_by_role("button", name="Hae").click()
         inner.get_by_role("link", name="Maija Mentori").click()
         inner.get_by_role("button", name="Poista", exact=True).wait_for()
-        for path, button, heading in (("/admin/report", "Näytä", "Suoritusraportti"),
-                                      ("/admin/audit", "Rajaa", "Tapahtumaloki")):
+        for path, button, heading in (
+            ("/admin/report", "Näytä", "Suoritusraportti"),
+            ("/admin/audit", "Rajaa", "Tapahtumaloki"),
+        ):
             inner.goto(f"{tool_url}{path}?s={token}")
             with inner.expect_navigation():
                 inner.get_by_role("button", name=button).click()
@@ -86,6 +89,7 @@ def test_admin_pages_in_the_iframe_and_axe(tmp_path, live):
         check.get_by_role("button", name="Lähetä palaute").click()
         check.get_by_role("alert").wait_for()
         from tests.support.browser import axe_violations, describe
+
         violations = axe_violations(check)
         assert not violations, describe(violations)
         check.get_by_label("Palautteesi").fill("Fontti on pieni")

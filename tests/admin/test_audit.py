@@ -1,12 +1,12 @@
 """The audit log: record() joins the caller's transaction, defaults to the request's user, and
 nothing in the application (nor, on PostgreSQL, the database) changes or removes an entry."""
+
 import pytest
 from flask import g
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from app.core.audit import record
-from app.core.audit import AppendOnlyError, AuditEntry
+from app.core.audit import AppendOnlyError, AuditEntry, record
 from app.core.db import db
 from app.people.models import Course, User
 
@@ -30,7 +30,12 @@ def test_record_lands_with_the_callers_commit_and_only_then(app, people):
     record("matches.published", actor=user, course=course, target="programme:1", details={"group_ids": [1, 2]})
     db.session.commit()
     entry = db.session.scalars(db.select(AuditEntry)).one()
-    assert (entry.actor_id, entry.course_id, entry.action, entry.target) == (user.id, course.id, "matches.published", "programme:1")
+    assert (entry.actor_id, entry.course_id, entry.action, entry.target) == (
+        user.id,
+        course.id,
+        "matches.published",
+        "programme:1",
+    )
     assert entry.details == {"group_ids": [1, 2]} and entry.actor_role is None and entry.created_at
 
 

@@ -1,5 +1,6 @@
 """An erased person who stays in a pair (so the others' meetings still count) is shown as
 "[poistettu]" in the reader's language wherever a name is shown, never as a blank."""
+
 import re
 
 import pytest

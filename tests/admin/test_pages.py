@@ -1,4 +1,5 @@
 """Administrators' pages: who reaches them, the exports, and an audit row for every action."""
+
 import csv
 import io
 
@@ -13,8 +14,15 @@ from app.lti.tokens import ServiceError
 from tests.support.admin_seed import AGREEMENT_PHRASE, JOURNAL_PHRASE, seed
 from tests.support.admin_web import administrator, facilitator, participant, post
 
-ADMIN_ONLY = ["/admin/", "/admin/audit", "/admin/gradebook", "/admin/people", "/admin/feedback",
-              "/admin/report/export.csv", "/admin/report/export.xlsx"]
+ADMIN_ONLY = [
+    "/admin/",
+    "/admin/audit",
+    "/admin/gradebook",
+    "/admin/people",
+    "/admin/feedback",
+    "/admin/report/export.csv",
+    "/admin/report/export.xlsx",
+]
 
 
 @pytest.fixture
@@ -54,7 +62,7 @@ def test_another_courses_staff_see_nothing_of_this_course(app, platform, seeded)
 def test_report_page_numbers_chart_and_table(app, platform, seeded):
     admin = administrator(app, platform)
     page = admin.page("/admin/report")
-    assert '<svg role="img"' in page and "<title id=\"chart-title\">" in page
+    assert '<svg role="img"' in page and '<title id="chart-title">' in page
     assert 'data-organisation="total"' in page
     filtered = admin.page("/admin/report", organisation=seeded.organisations["VTT"].id, role="aktori")
     assert "Anni Aktori" in filtered and "Aino Poissa" in filtered and "Maija Mentori" not in filtered
@@ -71,7 +79,9 @@ def test_csv_export_with_bom_and_semicolons(app, platform, seeded):
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
     assert len(rows) == 1 + 10
     by_name = {r[2]: r for r in rows[1:]}
-    assert by_name["Aku Äijälä"][0] == "LUKE" and by_name["Aku Äijälä"][8] == "6" and by_name["Aku Äijälä"][10] == "kyllä"
+    assert (
+        by_name["Aku Äijälä"][0] == "LUKE" and by_name["Aku Äijälä"][8] == "6" and by_name["Aku Äijälä"][10] == "kyllä"
+    )
     assert by_name["Aino Poissa"][8] == "4" and by_name["Aino Poissa"][10] == "ei"
     text = body.decode("utf-8-sig")
     assert JOURNAL_PHRASE not in text and AGREEMENT_PHRASE not in text and "Tavoitteeni" not in text
@@ -99,20 +109,25 @@ def test_xlsx_export_has_a_sheet_per_organisation(app, platform, seeded):
 
 
 def test_formula_like_names_are_not_formulas(app, platform, seeded):
-    seeded.people["u1"].name = "=HYPERLINK(\"http://evil\")"
+    seeded.people["u1"].name = '=HYPERLINK("http://evil")'
     db.session.commit()
     admin = administrator(app, platform)
     text = admin.get("/admin/report/export.csv").get_data().decode("utf-8-sig")
     assert "'=HYPERLINK" in text
     book = load_workbook(io.BytesIO(admin.get("/admin/report/export.xlsx").get_data()))
     names = [row[2] for row in book["SYKE"].iter_rows(values_only=True)]
-    assert "'=HYPERLINK(\"http://evil\")" in names
+    assert '\'=HYPERLINK("http://evil")' in names
 
 
 def test_gradebook_view_and_resend_are_audited(app, platform, seeded):
     rows = db.session.scalars(db.select(ScoreOutbox).order_by(ScoreOutbox.id)).all()
     for row in rows[:3]:
-        row.status, row.last_status, row.last_error, row.attempts = FAILED, 400, ServiceError("score_refused", 400).stored(), 1
+        row.status, row.last_status, row.last_error, row.attempts = (
+            FAILED,
+            400,
+            ServiceError("score_refused", 400).stored(),
+            1,
+        )
     db.session.commit()
     admin = administrator(app, platform)
     page = admin.page("/admin/gradebook")
@@ -137,7 +152,7 @@ def test_audit_log_lists_and_filters(app, platform, seeded):
     assert "Suoritusraportti viety tiedostoon" in page  # actions in words, the code beside
     only = admin.page("/admin/audit", action="gradebook.resent")
     assert 'data-action="report.exported"' not in only and 'data-action="gradebook.resent"' in only
-    assert 'data-action=' not in admin.page("/admin/audit", actor="nobody-such")
+    assert "data-action=" not in admin.page("/admin/audit", actor="nobody-such")
     assert admin.get("/admin/audit", since="31.12.2026").status_code == 400
 
 
@@ -176,6 +191,7 @@ def test_audit_days_are_finnish_days(app, platform, seeded):
     from datetime import datetime
 
     from app.core.audit import record
+
     late = record("events.created", course=seeded.course, target="programme_event:1")
     late.created_at = datetime(2026, 3, 9, 22, 30)  # 10.3. 00:30 in Helsinki
     early = record("events.updated", course=seeded.course, target="programme_event:1")

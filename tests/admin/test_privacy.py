@@ -1,4 +1,5 @@
 """Personal data: a person's own export, erasure of one person, and the programme purge."""
+
 import json
 from datetime import date
 
@@ -50,16 +51,19 @@ def _leave_traces_elsewhere(seeded):
     group = SparringGroup(programme_id=seeded.programme.id, name="Aktorit 1", audience="aktoris")
     db.session.add(group)
     db.session.flush()
-    db.session.add_all([SparringMember(group_id=group.id, user_id=a1.id),
-                        SparringMember(group_id=group.id, user_id=a2.id)])
+    db.session.add_all(
+        [SparringMember(group_id=group.id, user_id=a1.id), SparringMember(group_id=group.id, user_id=a2.id)]
+    )
     thread = SparringThread(group_id=group.id, title="Esittäytyminen", author_id=a1.id)
     db.session.add(thread)
     db.session.flush()
-    db.session.add_all([
-        SparringPost(thread_id=thread.id, author_id=a1.id, body="Hei, olen Aku Luonnonvarakeskuksesta."),
-        SparringPost(thread_id=thread.id, author_id=a2.id, body=f"Tervetuloa {a1.name}! Kirjoita {a1.email}"),
-        AccessibilityFeedback(user_id=a1.id, message="Fontti on pieni", contact=a1.email),
-    ])
+    db.session.add_all(
+        [
+            SparringPost(thread_id=thread.id, author_id=a1.id, body="Hei, olen Aku Luonnonvarakeskuksesta."),
+            SparringPost(thread_id=thread.id, author_id=a2.id, body=f"Tervetuloa {a1.name}! Kirjoita {a1.email}"),
+            AccessibilityFeedback(user_id=a1.id, message="Fontti on pieni", contact=a1.email),
+        ]
+    )
     db.session.commit()
 
 
@@ -99,6 +103,7 @@ def test_an_administrator_cannot_erase_themselves_or_another_courses_person(app,
     me = db.session.scalar(select(AuditEntry.id))  # no entries yet
     assert me is None
     from app.people.models import User
+
     own = db.session.scalar(select(User).where(User.subject == "admin-1"))
     assert post(admin, f"/admin/people/{own.id}/erase", {"confirm": "erase"}, "/admin/people").status_code == 400
     other = administrator(app, platform, sub="admin-2", course="77")
@@ -166,7 +171,9 @@ def test_feedback_form_validates_and_keeps_what_was_typed(app, client):
 def test_signed_in_feedback_needs_csrf(app, platform, seeded):
     viewer = participant(app, platform, seeded.people["a1"])
     assert viewer.client.post(f"/accessibility/feedback?s={viewer.token}", data={"message": "x"}).status_code == 400
-    assert post(viewer, "/accessibility/feedback", {"message": "Liian pieni teksti"}, "/accessibility").status_code == 303
+    assert (
+        post(viewer, "/accessibility/feedback", {"message": "Liian pieni teksti"}, "/accessibility").status_code == 303
+    )
     item = db.session.scalars(select(AccessibilityFeedback)).one()
     assert item.user_id == seeded.people["a1"].id and item.contact is None
 

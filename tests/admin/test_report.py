@@ -1,5 +1,6 @@
 """The completion report equals a direct computation over the seeded data, and the scores the
 gradebook is sent; its query count does not grow with the number of participants."""
+
 from collections import Counter
 from datetime import datetime
 
@@ -33,7 +34,8 @@ def _direct(seeded):
         db.session.refresh(group)
         agreement = agreement_of(group)
         ok = bool(agreement) and mentoring_rules.agreement_accepted(
-            agreement.current.acceptor_ids(), [m.user_id for m in group.members])
+            agreement.current.acceptor_ids(), [m.user_id for m in group.members]
+        )
         for m in group.members:
             accepted[m.user_id] = ok
     matched = {m.user_id for g in seeded.groups.values() for m in g.members}
@@ -52,9 +54,23 @@ def test_participant_rows_equal_a_direct_computation(seeded):
         assert row.agreement_accepted == accepted.get(user.id, False), key
         assert row.completed == (counted.get(user.id, 0) >= 6), key
     assert {k: rows[people[k].id].counted for k in people} == {
-        "m1": 6, "a1": 6, "m2": 3, "a2": 3, "m3": 7, "a3": 7, "a4": 4, "p1": 2, "p2": 2, "u1": 0}
+        "m1": 6,
+        "a1": 6,
+        "m2": 3,
+        "a2": 3,
+        "m3": 7,
+        "a3": 7,
+        "a4": 4,
+        "p1": 2,
+        "p2": 2,
+        "u1": 0,
+    }
     assert {k: rows[people[k].id].events_attended for k in ("m1", "a1", "u1", "p2")} == {
-        "m1": 2, "a1": 2, "u1": 1, "p2": 0}  # a cancelled event does not count
+        "m1": 2,
+        "a1": 2,
+        "u1": 1,
+        "p2": 0,
+    }  # a cancelled event does not count
     assert rows[people["a4"].id].role == "aktori" and rows[people["a4"].id].form == "group"
     assert rows[people["u1"].id].role == "any" and rows[people["u1"].id].form is None
 
@@ -84,7 +100,10 @@ def test_filters(seeded):
     p = seeded.people
     assert ids(report.Filters(role="peer")) == {p["p1"].id, p["p2"].id}
     assert ids(report.Filters(form="group")) == {p["m3"].id, p["a3"].id, p["a4"].id}
-    assert ids(report.Filters(organisation_id=seeded.organisations["VTT"].id, role="aktori")) == {p["a2"].id, p["a4"].id}
+    assert ids(report.Filters(organisation_id=seeded.organisations["VTT"].id, role="aktori")) == {
+        p["a2"].id,
+        p["a4"].id,
+    }
 
 
 def test_months_add_up_to_the_counted_total(seeded):
@@ -97,14 +116,17 @@ def test_months_add_up_to_the_counted_total(seeded):
     assert series[0][0].month == 1 and series[-1][0].month == 11 and len(series) == 11
 
 
-@pytest.mark.parametrize("utc, month", [
-    (datetime(2026, 2, 28, 21, 30), (2026, 2)),  # 23:30 in Helsinki (UTC+2)
-    (datetime(2026, 2, 28, 22, 30), (2026, 3)),  # 00:30 on 1 March
-    (datetime(2026, 3, 31, 20, 30), (2026, 3)),  # 23:30, summer time (UTC+3)
-    (datetime(2026, 3, 31, 21, 30), (2026, 4)),  # 00:30 on 1 April
-    (datetime(2026, 10, 31, 21, 30), (2026, 10)),  # 23:30, winter time again
-    (datetime(2026, 10, 31, 22, 30), (2026, 11)),  # 00:30 on 1 November
-])
+@pytest.mark.parametrize(
+    "utc, month",
+    [
+        (datetime(2026, 2, 28, 21, 30), (2026, 2)),  # 23:30 in Helsinki (UTC+2)
+        (datetime(2026, 2, 28, 22, 30), (2026, 3)),  # 00:30 on 1 March
+        (datetime(2026, 3, 31, 20, 30), (2026, 3)),  # 23:30, summer time (UTC+3)
+        (datetime(2026, 3, 31, 21, 30), (2026, 4)),  # 00:30 on 1 April
+        (datetime(2026, 10, 31, 21, 30), (2026, 10)),  # 23:30, winter time again
+        (datetime(2026, 10, 31, 22, 30), (2026, 11)),  # 00:30 on 1 November
+    ],
+)
 def test_months_are_helsinki_months(seeded, utc, month):
     programme = seeded.programme
     before = report.counted_by_month(programme, report.Filters())
@@ -132,7 +154,8 @@ def test_report_numbers_equal_the_scores_sent_to_the_gradebook(seeded):
     programme = seeded.programme
     latest = {}
     for row, user_id in db.session.execute(
-        db.select(ScoreOutbox, Enrolment.user_id).join(Enrolment, Enrolment.id == ScoreOutbox.enrolment_id)
+        db.select(ScoreOutbox, Enrolment.user_id)
+        .join(Enrolment, Enrolment.id == ScoreOutbox.enrolment_id)
         .order_by(ScoreOutbox.id)
     ):
         latest[user_id] = row
@@ -165,9 +188,14 @@ def test_query_count_does_not_grow_with_participants(app, seeded):
         user = User(issuer="x", subject=f"extra-{i}", name=f"Lisä {i}")
         db.session.add(user)
         db.session.flush()
-        db.session.add(Registration(programme=seeded.programme, user_id=user.id,
-                                    organisation=seeded.organisations["GTK"]))
+        db.session.add(
+            Registration(programme=seeded.programme, user_id=user.id, organisation=seeded.organisations["GTK"])
+        )
     db.session.commit()
     assert queries(seeded.programme) == before == 3
-    assert Counter(r.organisation_id for r in report.participant_rows(seeded.programme, report.Filters()))[
-        seeded.organisations["GTK"].id] == 40
+    assert (
+        Counter(r.organisation_id for r in report.participant_rows(seeded.programme, report.Filters()))[
+            seeded.organisations["GTK"].id
+        ]
+        == 40
+    )

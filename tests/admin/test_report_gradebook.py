@@ -1,6 +1,7 @@
 """The completion report's numbers equal what the development platform's gradebook received:
 the seeded programme's scores are delivered by the real gradebook worker, then every
 participant's grade in the platform is compared with their row in the report."""
+
 import time
 
 import pytest
@@ -10,8 +11,8 @@ from app.admin import report
 from app.core.db import db
 from app.people.models import Course, User
 from app.programme.models import Programme
-from tests.support.admin_seed import PEOPLE, seed
 from tests.mentoring.test_gradebook_e2e import Member
+from tests.support.admin_seed import PEOPLE, seed
 
 pytestmark = pytest.mark.live
 
@@ -60,4 +61,6 @@ def test_report_numbers_equal_the_platform_gradebook(live):
         assert grade["gradingProgress"] == "FullyGraded"
         assert abs(grade["grade"] / item["scoreMaximum"] - min(row.counted, 6) / 6) < 1e-9, row
         assert (grade["activityProgress"] == "Completed") == row.completed, row
-    assert sum(1 for g in grades.values() if g["activityProgress"] == "Completed") == sum(r.completed for r in rows) == 4
+    assert (
+        sum(1 for g in grades.values() if g["activityProgress"] == "Completed") == sum(r.completed for r in rows) == 4
+    )

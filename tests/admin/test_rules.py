@@ -1,4 +1,5 @@
 """Pure rules of the administration area."""
+
 from datetime import date, datetime
 
 import pytest
@@ -27,13 +28,16 @@ def test_feedback_is_overdue_after_fourteen_days():
     assert rules.feedback_overdue(sent, datetime(2026, 3, 16, 0, 1))
 
 
-@pytest.mark.parametrize("day, months, expected", [
-    (date(2023, 3, 30), 12, date(2024, 3, 30)),
-    (date(2024, 1, 31), 1, date(2024, 2, 29)),
-    (date(2023, 1, 31), 1, date(2023, 2, 28)),
-    (date(2023, 11, 15), 3, date(2024, 2, 15)),
-    (date(2023, 5, 31), 0, date(2023, 5, 31)),
-])
+@pytest.mark.parametrize(
+    "day, months, expected",
+    [
+        (date(2023, 3, 30), 12, date(2024, 3, 30)),
+        (date(2024, 1, 31), 1, date(2024, 2, 29)),
+        (date(2023, 1, 31), 1, date(2023, 2, 28)),
+        (date(2023, 11, 15), 3, date(2024, 2, 15)),
+        (date(2023, 5, 31), 0, date(2023, 5, 31)),
+    ],
+)
 def test_add_months(day, months, expected):
     assert rules.add_months(day, months) == expected
 
@@ -102,7 +106,19 @@ def test_spreadsheet_formulas_are_defused():
     assert rules.safe_cell("Aino") == "Aino" and rules.safe_cell(6) == 6 and rules.safe_cell(None) is None
 
 
-@pytest.mark.parametrize("typed, months", [("12", 12), (" 0 ", 0), ("120", 120), ("121", None), ("-1", None),
-                                           ("1.5", None), ("", None), (None, None), ("kaksi", None)])
+@pytest.mark.parametrize(
+    "typed, months",
+    [
+        ("12", 12),
+        (" 0 ", 0),
+        ("120", 120),
+        ("121", None),
+        ("-1", None),
+        ("1.5", None),
+        ("", None),
+        (None, None),
+        ("kaksi", None),
+    ],
+)
 def test_retention_months_are_whole_and_bounded(typed, months):
     assert rules.parse_retention_months(typed) == months

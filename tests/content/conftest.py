@@ -1,5 +1,6 @@
 """Fixtures for the content tests: the shipped content root, and a writable copy of it in which
 a test can break one thing and see exactly that reported."""
+
 import shutil
 import textwrap
 from pathlib import Path

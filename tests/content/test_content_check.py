@@ -1,4 +1,5 @@
 """``check_content``: passes on the shipped content, and names each kind of breakage precisely."""
+
 from app.content.library.check import check_content
 from app.content.library.modules import Problem
 
@@ -57,11 +58,17 @@ def test_non_integer_order_and_reading_time(content_copy):
 def test_unknown_section_and_audience(content_copy):
     path = content_copy / "fi" / "roolit.md"
     text = path.read_text(encoding="utf-8")
-    text = text.replace("section: onboarding\n", "section: perehdytys\n").replace("audience: all\n", "audience: [mentors, esihenkilot]\n")
+    text = text.replace("section: onboarding\n", "section: perehdytys\n").replace(
+        "audience: all\n", "audience: [mentors, esihenkilot]\n"
+    )
     path.write_text(text, encoding="utf-8")
     assert messages(content_copy) == [
         ("fi/roolit.md", 4, "unknown section 'perehdytys'; expected one of: onboarding, tips, facilitators"),
-        ("fi/roolit.md", 6, "unknown audience 'esihenkilot'; expected one of: all, mentors, aktoris, peers, facilitators"),
+        (
+            "fi/roolit.md",
+            6,
+            "unknown audience 'esihenkilot'; expected one of: all, mentors, aktoris, peers, facilitators",
+        ),
     ]
 
 
@@ -86,7 +93,11 @@ def test_unknown_key(content_copy):
     text = path.read_text(encoding="utf-8").replace("order: 20\n", "order: 20\nauthor: someone\n")
     path.write_text(text, encoding="utf-8")
     assert messages(content_copy) == [
-        ("en/roolit.md", 6, "unknown front matter key 'author'; allowed keys: id, title, section, order, audience, reading_minutes, summary"),
+        (
+            "en/roolit.md",
+            6,
+            "unknown front matter key 'author'; allowed keys: id, title, section, order, audience, reading_minutes, summary",
+        ),
     ]
 
 
@@ -113,7 +124,11 @@ def test_duplicate_id(content_copy, write_module):
     write_module(content_copy / "fi" / "roolit-kopio.md", id="roolit", section="onboarding", order="20")
     problems = messages(content_copy)
     assert ("fi/roolit.md", 2, "duplicate id 'roolit': also used by fi/roolit-kopio.md") in problems
-    assert ("fi/roolit-kopio.md", 2, "id 'roolit' does not match the file name 'roolit-kopio.md' (expected id 'roolit-kopio')") in problems
+    assert (
+        "fi/roolit-kopio.md",
+        2,
+        "id 'roolit' does not match the file name 'roolit-kopio.md' (expected id 'roolit-kopio')",
+    ) in problems
 
 
 def test_empty_body(content_copy):
@@ -146,7 +161,9 @@ def test_broken_anchor(content_copy):
 def test_anchor_is_checked_against_the_same_language(content_copy):
     """Headings are translated, so an sv page must use the sv anchor."""
     path = content_copy / "sv" / "reflektointi.md"
-    text = path.read_text(encoding="utf-8").replace("palaute#respons-pa-sjalva-mentorskapet", "palaute#palaute-mentoroinnista-itsestaan")
+    text = path.read_text(encoding="utf-8").replace(
+        "palaute#respons-pa-sjalva-mentorskapet", "palaute#palaute-mentoroinnista-itsestaan"
+    )
     path.write_text(text, encoding="utf-8")
     [problem] = check_content(content_copy)
     assert problem.file == "sv/reflektointi.md"
@@ -164,11 +181,22 @@ def test_same_page_anchor(content_copy, write_module):
 
 def test_disallowed_and_relative_links(content_copy, write_module):
     for lang in ("fi", "sv", "en"):
-        write_module(content_copy / lang / "testi.md", "[a](javascript:alert(1))\n\n[b](../fi/roolit.md)\n\n[c](https://example.org/x)\n")
+        write_module(
+            content_copy / lang / "testi.md",
+            "[a](javascript:alert(1))\n\n[b](../fi/roolit.md)\n\n[c](https://example.org/x)\n",
+        )
     problems = [p for p in messages(content_copy) if p[0] == "en/testi.md"]
     assert problems == [
-        ("en/testi.md", 9, "link 'javascript:alert(1)' is not allowed: only http, https and internal links (module-id or module-id#anchor)"),
-        ("en/testi.md", 11, "link '../fi/roolit.md' is not a module id; write internal links as module-id or module-id#anchor"),
+        (
+            "en/testi.md",
+            9,
+            "link 'javascript:alert(1)' is not allowed: only http, https and internal links (module-id or module-id#anchor)",
+        ),
+        (
+            "en/testi.md",
+            11,
+            "link '../fi/roolit.md' is not a module id; write internal links as module-id or module-id#anchor",
+        ),
     ]
 
 
@@ -212,7 +240,11 @@ def test_translation_without_finnish_original(content_copy, write_module):
 def test_translation_placed_differently(content_copy):
     path = content_copy / "sv" / "roolit.md"
     text = path.read_text(encoding="utf-8")
-    text = text.replace("section: onboarding\n", "section: tips\n").replace("order: 20\n", "order: 25\n").replace("audience: all\n", "audience: [mentors, aktoris]\n")
+    text = (
+        text.replace("section: onboarding\n", "section: tips\n")
+        .replace("order: 20\n", "order: 25\n")
+        .replace("audience: all\n", "audience: [mentors, aktoris]\n")
+    )
     path.write_text(text, encoding="utf-8")
     assert messages(content_copy) == [
         ("sv/roolit.md", 4, "section tips differs from fi/roolit.md (onboarding)"),
@@ -251,14 +283,18 @@ def test_question_bank_problems(content_copy):
     assert ("question-bank.toml", first, "question 'start-hopes': missing key 'sv'") in problems
     assert ("question-bank.toml", first, "question 'start-hopes': missing or empty sv text") in problems
     assert ("question-bank.toml", first, "duplicate question id 'start-hopes' (also question #1)") in problems
-    assert ("question-bank.toml", first, "question 'start-hopes': unknown theme 'karriere'; expected one of: "
-            "goals, career, leadership, communication, wellbeing, expertise, networks, relationship, reflection") in problems
+    assert (
+        "question-bank.toml",
+        first,
+        "question 'start-hopes': unknown theme 'karriere'; expected one of: "
+        "goals, career, leadership, communication, wellbeing, expertise, networks, relationship, reflection",
+    ) in problems
     assert len(problems) == 4
 
 
 def test_question_bank_syntax_error(content_copy):
     path = content_copy / "question-bank.toml"
-    path.write_text(path.read_text(encoding="utf-8") + '\n[[questions]\n', encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8") + "\n[[questions]\n", encoding="utf-8")
     [problem] = check_content(content_copy)
     assert problem.file == "question-bank.toml" and problem.message.startswith("not valid TOML: ")
     assert problem.line == len(path.read_text(encoding="utf-8").splitlines())
@@ -272,11 +308,25 @@ def test_checklist_problems(content_copy):
     text = text.replace('id = "first-meeting.expectations"\nminutes = 10\n', 'id = "first-meeting.expectations"\n')
     path.write_text(text, encoding="utf-8")
     lines = text.splitlines()
-    assert sorted(messages(content_copy)) == sorted([
-        ("checklists.toml", lines.index("[checklists.first-meeting]") + 1, "checklist 'first-meeting': module 'eka-tapaaminen' does not exist"),
-        ("checklists.toml", lines.index('id = "first-meeting.expectations"') + 1, "checklist 'first-meeting' item 'first-meeting.expectations': an agenda item needs 'minutes'"),
-        ("checklists.toml", lines.index('id = "closing-meeting.feedback"') + 1, "duplicate checklist item id 'closing-meeting.feedback' (also in checklist 'closing-meeting')"),
-    ])
+    assert sorted(messages(content_copy)) == sorted(
+        [
+            (
+                "checklists.toml",
+                lines.index("[checklists.first-meeting]") + 1,
+                "checklist 'first-meeting': module 'eka-tapaaminen' does not exist",
+            ),
+            (
+                "checklists.toml",
+                lines.index('id = "first-meeting.expectations"') + 1,
+                "checklist 'first-meeting' item 'first-meeting.expectations': an agenda item needs 'minutes'",
+            ),
+            (
+                "checklists.toml",
+                lines.index('id = "closing-meeting.feedback"') + 1,
+                "duplicate checklist item id 'closing-meeting.feedback' (also in checklist 'closing-meeting')",
+            ),
+        ]
+    )
 
 
 def test_checklist_item_id_must_carry_its_checklist(content_copy):
@@ -285,5 +335,9 @@ def test_checklist_item_id_must_carry_its_checklist(content_copy):
     path.write_text(text, encoding="utf-8")
     line = text.splitlines().index('id = "thanks"') + 1
     assert messages(content_copy) == [
-        ("checklists.toml", line, "checklist 'closing-meeting' item 'thanks': id must look like 'closing-meeting.<item>' (lowercase a-z, digits, hyphens)"),
+        (
+            "checklists.toml",
+            line,
+            "checklist 'closing-meeting' item 'thanks': id must look like 'closing-meeting.<item>' (lowercase a-z, digits, hyphens)",
+        ),
     ]

@@ -1,4 +1,5 @@
 """``flask content check``: one line per problem and exit 1, or a success line per language."""
+
 from flask import Flask
 
 from app.content import content_root, get_library

@@ -1,5 +1,6 @@
 """The material pages inside the tool: index, module pages, search, question bank and
 checklists, in fi, sv and en; the Finnish fallback; who may see what; escaping."""
+
 import re
 import shutil
 
@@ -7,8 +8,8 @@ import pytest
 
 from app.content.library.rendering import clear_caches
 from tests.content.conftest import SHIPPED
-from tests.support.web import facilitator, launch, module_item, text
 from tests.support.lti_double import MENTOR_OBSERVER
+from tests.support.web import facilitator, launch, module_item, text
 
 LANGS = ["fi", "sv", "en"]
 
@@ -116,10 +117,13 @@ def test_checklists_in_each_language(app, platform, lang):
 # -- the Finnish fallback ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("lang, note, marker", [
-    ("sv", "så den visas på finska", "(på finska)"),
-    ("en", "so it is shown in Finnish", "(in Finnish)"),
-])
+@pytest.mark.parametrize(
+    "lang, note, marker",
+    [
+        ("sv", "så den visas på finska", "(på finska)"),
+        ("en", "so it is shown in Finnish", "(in Finnish)"),
+    ],
+)
 def test_missing_translation_falls_back_to_finnish_with_a_note(app, platform, content_root, lang, note, marker):
     (content_root / lang / "palaute.md").unlink()
     viewer = launch(app, platform, locale=lang)
@@ -205,10 +209,16 @@ def test_facilitators_see_their_material_first(app, platform):
 # -- who may look ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", [
-    "/material/", "/material/modules/palaute", "/material/search?q=palaute", "/material/questions",
-    "/material/tools/first-meeting",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/material/",
+        "/material/modules/palaute",
+        "/material/search?q=palaute",
+        "/material/questions",
+        "/material/tools/first-meeting",
+    ],
+)
 def test_pages_need_a_launch_and_a_programme_role(app, client, platform, path):
     assert client.get(path).status_code == 401
     assert client.get(path + ("&" if "?" in path else "?") + "s=forged").status_code == 401

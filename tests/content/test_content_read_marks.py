@@ -1,13 +1,14 @@
 """Read marks: each participant's own, per course, idempotent and CSRF-protected; staff see how
 many participants of their course have read each module, never who."""
+
 import re
 
 import pytest
 
 from app.content.models import ContentReadMark
 from app.core.db import db
-from tests.support.web import facilitator, launch, module_item, text
 from tests.support.lti_double import INSTITUTION_ADMIN, TA
+from tests.support.web import facilitator, launch, module_item, text
 
 
 def marks(app, **where) -> list[ContentReadMark]:

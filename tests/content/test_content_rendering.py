@@ -1,5 +1,6 @@
 """Rendering: raw HTML never becomes markup, bad links lose their href, headings get stable
 anchors, internal links resolve through the web layer's ``link_for``, and the cache follows mtime."""
+
 import os
 from html.parser import HTMLParser
 
@@ -106,14 +107,17 @@ def test_headings_get_stable_anchors_with_finnish_letters():
     assert first.anchors == frozenset(ids)
 
 
-@pytest.mark.parametrize("text, slug", [
-    ("Mitä mentorointi on?", "mita-mentorointi-on"),
-    ("Työkalut – ja vinkit!", "tyokalut-ja-vinkit"),
-    ("  Åbo Akademi  ", "abo-akademi"),
-    ("Ääkköset ÄÖÅ äöå", "aakkoset-aoa-aoa"),
-    ("GROW-malli", "grow-malli"),
-    ("???", "section"),
-])
+@pytest.mark.parametrize(
+    "text, slug",
+    [
+        ("Mitä mentorointi on?", "mita-mentorointi-on"),
+        ("Työkalut – ja vinkit!", "tyokalut-ja-vinkit"),
+        ("  Åbo Akademi  ", "abo-akademi"),
+        ("Ääkköset ÄÖÅ äöå", "aakkoset-aoa-aoa"),
+        ("GROW-malli", "grow-malli"),
+        ("???", "section"),
+    ],
+)
 def test_slugify(text, slug):
     assert slugify(text) == slug
 
@@ -162,9 +166,10 @@ def test_internal_links_resolve_through_link_for(shipped_root):
 
 def test_link_for_output_is_escaped():
     base = render_markdown("[x](roolit)\n")
-    assert '__module__/roolit' in base.html
-    from app.content.library.modules import Module
+    assert "__module__/roolit" in base.html
     from pathlib import Path
+
+    from app.content.library.modules import Module
 
     module = Module("t", "fi", "T", "tips", 1, ("all",), 1, "", "[x](roolit)\n", Path("/nonexistent/t.md"), 1, 1)
     html = render(module, lambda mid, anchor: '"><script>alert(1)</script>').html

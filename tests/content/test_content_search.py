@@ -1,5 +1,6 @@
 """Search over titles and text, per language: case- and accent-insensitive, tolerant of Finnish
 inflection, with a snippet around the match."""
+
 import pytest
 
 from app.content.library import Library
@@ -11,17 +12,20 @@ def library(shipped_root):
     return Library(shipped_root)
 
 
-@pytest.mark.parametrize("lang, query, module_id", [
-    ("fi", "tapauskonsultaatio", "sparrausryhman-ohjaaminen"),
-    ("sv", "fallkonsultation", "sparrausryhman-ohjaaminen"),
-    ("en", "case consultation", "sparrausryhman-ohjaaminen"),
-    ("fi", "kävelytapaaminen", "hyva-tapaaminen"),
-    ("sv", "promenadmöte", "hyva-tapaaminen"),
-    ("en", "walking meeting", "hyva-tapaaminen"),
-    ("fi", "sudenkuoppa", "mentorina-toimiminen"),
-    ("sv", "fallgrop", "mentorina-toimiminen"),
-    ("en", "pitfalls", "mentorina-toimiminen"),
-])
+@pytest.mark.parametrize(
+    "lang, query, module_id",
+    [
+        ("fi", "tapauskonsultaatio", "sparrausryhman-ohjaaminen"),
+        ("sv", "fallkonsultation", "sparrausryhman-ohjaaminen"),
+        ("en", "case consultation", "sparrausryhman-ohjaaminen"),
+        ("fi", "kävelytapaaminen", "hyva-tapaaminen"),
+        ("sv", "promenadmöte", "hyva-tapaaminen"),
+        ("en", "walking meeting", "hyva-tapaaminen"),
+        ("fi", "sudenkuoppa", "mentorina-toimiminen"),
+        ("sv", "fallgrop", "mentorina-toimiminen"),
+        ("en", "pitfalls", "mentorina-toimiminen"),
+    ],
+)
 def test_finds_a_module_by_a_word_in_its_body(library, lang, query, module_id):
     hits = library.search(query, lang)
     assert hits, (lang, query)
@@ -53,7 +57,9 @@ def test_inflected_finnish_words_are_found_and_titles_rank_first(library):
 
 def test_every_word_must_match(library):
     assert library.search("tapauskonsultaatio kävelytapaaminen", "fi") == []
-    assert [h.module_id for h in library.search("tapauskonsultaatio pelisäännöt", "fi")] == ["sparrausryhman-ohjaaminen"]
+    assert [h.module_id for h in library.search("tapauskonsultaatio pelisäännöt", "fi")] == [
+        "sparrausryhman-ohjaaminen"
+    ]
 
 
 def test_empty_and_nonsense_queries(library):

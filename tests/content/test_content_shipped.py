@@ -1,5 +1,6 @@
 """The shipped material: complete in fi, sv and en, nothing empty, every link resolves, and the
 question bank and checklists load with unique ids in all three languages."""
+
 import pytest
 
 from app.content.library import Library

@@ -1,4 +1,5 @@
 """The development platform on its own: Flask test client, no network, no tool."""
+
 import base64
 import json
 import re
@@ -34,7 +35,15 @@ class Forms(HTMLParser):
         attrs = dict(attrs)
         self.tags.append((tag, attrs))
         if tag == "form":
-            self.forms.append({"action": attrs.get("action"), "method": (attrs.get("method") or "get").lower(), "fields": {}, "buttons": [], "selects": {}})
+            self.forms.append(
+                {
+                    "action": attrs.get("action"),
+                    "method": (attrs.get("method") or "get").lower(),
+                    "fields": {},
+                    "buttons": [],
+                    "selects": {},
+                }
+            )
         elif self.forms and tag == "input" and attrs.get("name"):
             self.forms[-1]["fields"][attrs["name"]] = attrs.get("value", "")
         elif self.forms and tag == "button":
@@ -372,12 +381,24 @@ def _tampered(hint: str) -> str:
     "overrides, code, says",
     [
         ({"client_id": "someone-else"}, "invalid_client_id", "client_id 'someone-else' is not the registered tool's"),
-        ({"redirect_uri": "http://evil.test/lti/launch"}, "invalid_redirect_uri", "redirect_uri 'http://evil.test/lti/launch' is not registered"),
+        (
+            {"redirect_uri": "http://evil.test/lti/launch"},
+            "invalid_redirect_uri",
+            "redirect_uri 'http://evil.test/lti/launch' is not registered",
+        ),
         ({"redirect_uri": TOOL + "/lti/launch/"}, "invalid_redirect_uri", "is not registered"),
         ({"nonce": None}, "missing_nonce", "The nonce parameter is missing"),
         ({"state": None}, "missing_state", "The state parameter is missing"),
-        ({"lti_message_hint": "TAMPER"}, "invalid_lti_message_hint", "lti_message_hint was not signed by this platform"),
-        ({"lti_message_hint": "not-a-jwt"}, "invalid_lti_message_hint", "lti_message_hint was not signed by this platform"),
+        (
+            {"lti_message_hint": "TAMPER"},
+            "invalid_lti_message_hint",
+            "lti_message_hint was not signed by this platform",
+        ),
+        (
+            {"lti_message_hint": "not-a-jwt"},
+            "invalid_lti_message_hint",
+            "lti_message_hint was not signed by this platform",
+        ),
         ({"lti_message_hint": None}, "missing_lti_message_hint", "The lti_message_hint parameter is missing"),
         ({"login_hint": "3"}, "login_hint_mismatch", "login_hint '3' does not match the launch's user ('5')"),
         ({"scope": "profile"}, "invalid_scope", "scope must include 'openid'"),

@@ -1,5 +1,6 @@
 """After a form: a refused one shows the page as it was, a successful one answers with a redirect
 (reloading the page never posts again), and a form's address opened as a page is a page."""
+
 import re
 
 from app.calendar.models import CalendarFeed
@@ -9,11 +10,19 @@ from tests.events.test_attendance import REPORT, attended, kickoff_id, post_impo
 
 def test_a_refused_new_event_keeps_the_attendance_counts(world):
     event_id = kickoff_id(world)
-    world.post(world.staff, f"/events/{event_id}/attendance", {"attended": [world.users["p1"], world.users["p2"]]},
-               csrf_from="/events/")
+    world.post(
+        world.staff,
+        f"/events/{event_id}/attendance",
+        {"attended": [world.users["p1"], world.users["p2"]]},
+        csrf_from="/events/",
+    )
     assert "(2 kirjattu)" in world.staff.page("/events/")
-    refused = world.post(world.staff, "/events/", {"kind": "lecture", "title": "", "date": "2022-12-01",
-                                                   "time": "15:00", "duration": "60"}, csrf_from="/events/")
+    refused = world.post(
+        world.staff,
+        "/events/",
+        {"kind": "lecture", "title": "", "date": "2022-12-01", "time": "15:00", "duration": "60"},
+        csrf_from="/events/",
+    )
     assert refused.status_code == 400
     page = refused.get_data(as_text=True)
     assert "Anna tilaisuudelle otsikko." in page
@@ -25,8 +34,9 @@ def test_attendance_preview_is_a_page_of_its_own(world):
     staff = world.staff
     # Before any report, the import's address leads to the attendance page.
     assert staff.get(f"/events/{event_id}/attendance/import").status_code == 303
-    opened = staff.client.get(f"/events/{event_id}/attendance/import", query_string={"s": staff.token},
-                              follow_redirects=True)
+    opened = staff.client.get(
+        f"/events/{event_id}/attendance/import", query_string={"s": staff.token}, follow_redirects=True
+    )
     assert opened.status_code == 200 and "preview-heading" not in opened.get_data(as_text=True)
     posted = post_import(world, event_id, text=REPORT)
     assert posted.status_code == 303

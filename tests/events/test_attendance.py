@@ -1,13 +1,14 @@
 """Attendance: ticking a list, importing the meeting platform's report (preview, unmatched and
 malformed rows reported, nothing applied twice), each participant seeing only their own record."""
+
 import html
 import io
 import re
 
 from app.core.audit import AuditEntry
+from app.core.db import db
 from app.events.models import Attendance, ProgrammeEvent
 from app.events.rules import match_report, parse_report
-from app.core.db import db
 from app.lti.models import ScoreOutbox
 
 REPORT = """\ufeffMeeting summary
@@ -26,7 +27,9 @@ Aino Virtanen\t5.5.2022 13.40\taino.virtanen@example.fi\tPresenter
 def kickoff_id(world) -> int:
     world.staff.page("/events/")  # creates the programme's own events
     with world.app.app_context():
-        return db.session.scalar(db.select(ProgrammeEvent.id).filter_by(programme_id=world.programme_id, slot="kickoff"))
+        return db.session.scalar(
+            db.select(ProgrammeEvent.id).filter_by(programme_id=world.programme_id, slot="kickoff")
+        )
 
 
 def attended(world, event_id) -> set[int]:
@@ -42,8 +45,12 @@ def post_import(world, event_id, *, text=None, file=None, confirm=False):
         data["report_text"] = text
     if confirm:
         data["confirm"] = "1"
-    return world.staff.client.post(f"/events/{event_id}/attendance/import", data=data,
-                                   query_string={"s": world.staff.token}, content_type="multipart/form-data")
+    return world.staff.client.post(
+        f"/events/{event_id}/attendance/import",
+        data=data,
+        query_string={"s": world.staff.token},
+        content_type="multipart/form-data",
+    )
 
 
 def test_parse_report_finds_the_email_column_and_reports_the_rest():
@@ -105,13 +112,23 @@ def test_ticking_a_list_adds_and_removes_and_is_audited(world):
     csrf = world.staff.csrf("/events/")
     url = f"/events/{event_id}/attendance"
     post = world.staff.client.post
-    assert post(url, data={"csrf_token": csrf, "attended": [p1, p3]}, query_string={"s": world.staff.token}).status_code == 303
+    assert (
+        post(url, data={"csrf_token": csrf, "attended": [p1, p3]}, query_string={"s": world.staff.token}).status_code
+        == 303
+    )
     assert attended(world, event_id) == {p1, p3}
-    assert post(url, data={"csrf_token": csrf, "attended": [p3, p4]}, query_string={"s": world.staff.token}).status_code == 303
+    assert (
+        post(url, data={"csrf_token": csrf, "attended": [p3, p4]}, query_string={"s": world.staff.token}).status_code
+        == 303
+    )
     assert attended(world, event_id) == {p3, p4}
     # Someone who is not registered cannot be ticked.
-    assert post(url, data={"csrf_token": csrf, "attended": [world.users["f1"]]},
-                query_string={"s": world.staff.token}).status_code == 400
+    assert (
+        post(
+            url, data={"csrf_token": csrf, "attended": [world.users["f1"]]}, query_string={"s": world.staff.token}
+        ).status_code
+        == 400
+    )
     with world.app.app_context():
         entries = list(db.session.scalars(db.select(AuditEntry).filter_by(action="events.attendance_recorded")))
         assert [e.details["added"] for e in entries] == [sorted([p1, p3]), [p4]]
@@ -125,8 +142,11 @@ def test_ticking_a_list_adds_and_removes_and_is_audited(world):
 def test_participants_see_only_their_own_record(world):
     event_id = kickoff_id(world)
     csrf = world.staff.csrf("/events/")
-    world.staff.client.post(f"/events/{event_id}/attendance", data={"csrf_token": csrf, "attended": [world.users["p1"]]},
-                            query_string={"s": world.staff.token})
+    world.staff.client.post(
+        f"/events/{event_id}/attendance",
+        data={"csrf_token": csrf, "attended": [world.users["p1"]]},
+        query_string={"s": world.staff.token},
+    )
     aino = world.viewers["p1"].page("/events/")
     elina = world.viewers["p3"].page("/events/")
     assert "Osallistumisesi: 1/3 tähän mennessä pidetystä tilaisuudesta." in aino
@@ -140,17 +160,36 @@ def test_participants_see_only_their_own_record(world):
 
 def test_facilitator_adds_an_event_with_clear_errors(world):
     csrf = world.staff.csrf("/events/")
-    bad = world.staff.client.post("/events/", data={"csrf_token": csrf, "kind": "lecture", "title": "",
-                                                    "date": "2023-03-26", "time": "03:30", "duration": "60",
-                                                    "url": "javascript:alert(1)"},
-                                  query_string={"s": world.staff.token})
+    bad = world.staff.client.post(
+        "/events/",
+        data={
+            "csrf_token": csrf,
+            "kind": "lecture",
+            "title": "",
+            "date": "2023-03-26",
+            "time": "03:30",
+            "duration": "60",
+            "url": "javascript:alert(1)",
+        },
+        query_string={"s": world.staff.token},
+    )
     assert bad.status_code == 400
     page = bad.get_data(as_text=True)
     assert page.count('class="error-message"') == 3  # title, a time skipped by DST, the link
-    good = world.staff.client.post("/events/", data={"csrf_token": csrf, "kind": "lecture", "title": "Luento vuorovaikutuksesta",
-                                                     "date": "2022-11-10", "time": "14:00", "duration": "90",
-                                                     "location": "Teams", "url": "https://teams.example/luento"},
-                                   query_string={"s": world.staff.token})
+    good = world.staff.client.post(
+        "/events/",
+        data={
+            "csrf_token": csrf,
+            "kind": "lecture",
+            "title": "Luento vuorovaikutuksesta",
+            "date": "2022-11-10",
+            "time": "14:00",
+            "duration": "90",
+            "location": "Teams",
+            "url": "https://teams.example/luento",
+        },
+        query_string={"s": world.staff.token},
+    )
     assert good.status_code == 303
     assert "Luento vuorovaikutuksesta" in world.viewers["p4"].page("/events/")
 
@@ -171,8 +210,11 @@ def test_a_parallel_import_records_nobody_twice(world):
 
     event_id = kickoff_id(world)
     csrf = world.staff.csrf("/events/")
-    world.staff.client.post(f"/events/{event_id}/attendance", data={"csrf_token": csrf, "attended": [world.users["p1"]]},
-                            query_string={"s": world.staff.token})
+    world.staff.client.post(
+        f"/events/{event_id}/attendance",
+        data={"csrf_token": csrf, "attended": [world.users["p1"]]},
+        query_string={"s": world.staff.token},
+    )
     report = match_report(parse_report("Email\naino.virtanen@example.fi\nmikko.korhonen@example.fi\n"), {})
     with world.app.test_request_context():  # the score comment is localised
         event = db.session.get(ProgrammeEvent, event_id)

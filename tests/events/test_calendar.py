@@ -1,6 +1,7 @@
 """The calendar page and the iCalendar feed: parsed back with ``icalendar``, Helsinki times right
 on both sides of the DST changes, the secret URL works without a session, only its hash is
 stored, and a revoked URL answers 404."""
+
 import hashlib
 import re
 from datetime import date, datetime, time
@@ -10,11 +11,11 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar
 
 from app.calendar.models import CalendarFeed
-from app.events.models import ProgrammeEvent
 from app.core.clock import NonexistentTime as LocalTimeError
 from app.core.clock import helsinki_to_utc as to_utc
 from app.core.clock import utc_to_helsinki as to_local
 from app.core.db import db
+from app.events.models import ProgrammeEvent
 from app.sparring.models import SparringSession
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -37,8 +38,12 @@ def test_times_across_dst():
 
 
 def feed_url(world, viewer) -> str:
-    response = viewer.client.post("/calendar/feed", data={"csrf_token": viewer.csrf("/calendar/")},
-                                  query_string={"s": viewer.token}, follow_redirects=True)
+    response = viewer.client.post(
+        "/calendar/feed",
+        data={"csrf_token": viewer.csrf("/calendar/")},
+        query_string={"s": viewer.token},
+        follow_redirects=True,
+    )
     assert response.status_code == 200 and response.request.method == "GET"
     url = re.search(r'id="feed-url" class="wide" readonly value="([^"]+)"', response.get_data(as_text=True)).group(1)
     assert "s=" not in url  # never the session token
@@ -50,10 +55,19 @@ def add_sessions(world):
     """Sparring sessions at 10:00 Helsinki time on each side of both DST changes."""
     with world.app.app_context():
         for day in (date(2022, 10, 29), date(2022, 10, 31), date(2023, 3, 25), date(2023, 3, 27)):
-            db.session.add(SparringSession(group_id=world.groups["A"], starts_at=to_utc(day, time(10)),
-                                           duration_minutes=90, agenda="Kuulumiset"))
-        db.session.add(SparringSession(group_id=world.groups["B"], starts_at=to_utc(date(2022, 11, 1), time(9)),
-                                       duration_minutes=60))
+            db.session.add(
+                SparringSession(
+                    group_id=world.groups["A"],
+                    starts_at=to_utc(day, time(10)),
+                    duration_minutes=90,
+                    agenda="Kuulumiset",
+                )
+            )
+        db.session.add(
+            SparringSession(
+                group_id=world.groups["B"], starts_at=to_utc(date(2022, 11, 1), time(9)), duration_minutes=60
+            )
+        )
         db.session.commit()
 
 
@@ -103,8 +117,9 @@ def test_only_the_hash_is_stored_and_revoking_gives_404(world):
         assert token not in str([getattr(row, c.name) for c in CalendarFeed.__table__.columns])
     anonymous = world.app.test_client()
     assert anonymous.get(path).status_code == 200
-    revoke = aino.client.post("/calendar/feed/revoke", data={"csrf_token": aino.csrf("/calendar/")},
-                              query_string={"s": aino.token})
+    revoke = aino.client.post(
+        "/calendar/feed/revoke", data={"csrf_token": aino.csrf("/calendar/")}, query_string={"s": aino.token}
+    )
     assert revoke.status_code == 303
     assert anonymous.get(path).status_code == 404
     # A wrong or guessed token is 404 as well, and so is the old form with the secret in the path.
@@ -189,8 +204,15 @@ def test_the_pair_s_logged_meetings_are_in_its_members_calendars(world):
     from app.mentoring.models import Meeting
 
     with world.app.app_context():
-        db.session.add(Meeting(group_id=world.pair_id, starts_at=to_utc(date(2022, 11, 15), time(15)),
-                               duration_minutes=60, mode="video", logged_by_id=world.users["p1"]))
+        db.session.add(
+            Meeting(
+                group_id=world.pair_id,
+                starts_at=to_utc(date(2022, 11, 15), time(15)),
+                duration_minutes=60,
+                mode="video",
+                logged_by_id=world.users["p1"],
+            )
+        )
         db.session.commit()
     for sub, expected in (("p1", 1), ("p2", 1), ("p3", 0)):
         url = feed_url(world, world.viewers[sub]).split("localhost", 1)[-1]

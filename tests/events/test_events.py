@@ -1,10 +1,11 @@
 """Programme events: the kickoff, midpoint and closing from the set-up, edited for time and place
 (never their date), added events cancelled; other courses' events are 404."""
+
 from datetime import datetime
 
-from app.events.models import ProgrammeEvent
-from app.core.db import db
 from app.core.clock import utc_to_helsinki
+from app.core.db import db
+from app.events.models import ProgrammeEvent
 from tests.support.lti_double import INSTRUCTOR
 from tests.support.sparring_world import launch_as
 
@@ -19,9 +20,18 @@ def test_programme_event_keeps_its_date_when_edited(world):
     kickoff = event(world, slot="kickoff")
     csrf = world.staff.csrf("/events/")
     response = world.staff.client.post(
-        f"/events/{kickoff.id}/edit", query_string={"s": world.staff.token},
-        data={"csrf_token": csrf, "title": "", "date": "2030-01-01", "time": "09:30", "duration": "150",
-              "location": "Helsinki, Tieteiden talo", "url": "https://teams.example/aloitus", "description": "Tervetuloa!"},
+        f"/events/{kickoff.id}/edit",
+        query_string={"s": world.staff.token},
+        data={
+            "csrf_token": csrf,
+            "title": "",
+            "date": "2030-01-01",
+            "time": "09:30",
+            "duration": "150",
+            "location": "Helsinki, Tieteiden talo",
+            "url": "https://teams.example/aloitus",
+            "description": "Tervetuloa!",
+        },
     )
     assert response.status_code == 303
     kickoff = event(world, slot="kickoff")
@@ -33,14 +43,32 @@ def test_programme_event_keeps_its_date_when_edited(world):
 
 def test_cancelled_event_disappears(world):
     csrf = world.staff.csrf("/events/")
-    world.staff.client.post("/events/", query_string={"s": world.staff.token},
-                            data={"csrf_token": csrf, "kind": "peer_meeting", "title": "Vertaistapaaminen: johtaminen",
-                                  "date": "2022-12-01", "time": "15:00", "duration": "60"})
+    world.staff.client.post(
+        "/events/",
+        query_string={"s": world.staff.token},
+        data={
+            "csrf_token": csrf,
+            "kind": "peer_meeting",
+            "title": "Vertaistapaaminen: johtaminen",
+            "date": "2022-12-01",
+            "time": "15:00",
+            "duration": "60",
+        },
+    )
     added = event(world, title="Vertaistapaaminen: johtaminen")
     assert "Vertaistapaaminen: johtaminen" in world.viewers["p2"].page("/events/")
-    world.staff.client.post(f"/events/{added.id}/edit", query_string={"s": world.staff.token},
-                            data={"csrf_token": csrf, "title": added.title, "date": "2022-12-01", "time": "15:00",
-                                  "duration": "60", "cancel": "1"})
+    world.staff.client.post(
+        f"/events/{added.id}/edit",
+        query_string={"s": world.staff.token},
+        data={
+            "csrf_token": csrf,
+            "title": added.title,
+            "date": "2022-12-01",
+            "time": "15:00",
+            "duration": "60",
+            "cancel": "1",
+        },
+    )
     assert "Vertaistapaaminen: johtaminen" not in world.viewers["p2"].page("/events/")
 
 

@@ -1,5 +1,6 @@
 """Fixtures for LTI Advantage: the live tool and development platform, launched once as
 facilitator so the tool knows the course's service endpoints, and helpers for both sides."""
+
 import pytest
 
 from app.devplatform.useragent import UserAgent

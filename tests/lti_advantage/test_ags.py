@@ -1,4 +1,5 @@
 """Gradebook delivery (AGS) over real HTTP to the development platform, faults included."""
+
 import threading
 import time
 from collections import defaultdict
@@ -6,8 +7,8 @@ from datetime import datetime
 
 import pytest
 
-from app.devplatform.context import Faults
 from app.core.db import db
+from app.devplatform.context import Faults
 from app.lti.gradebook import course_summary, publish_score
 from app.lti.models import AccessToken, CourseServices, LineItem, ScoreOutbox
 
@@ -28,7 +29,9 @@ def test_launch_stores_the_course_service_endpoints(ags):
 def test_scores_arrive_in_the_platforms_gradebook(ags):
     enrolment = ags.enrolment("5")
     publish_score(enrolment, "mentoring:1", 2, 6, "InProgress", "FullyGraded", label="Oma mentorointi")
-    publish_score(enrolment, "mentoring:1", 3, 6, "InProgress", "FullyGraded", "kolme tapaamista", label="Oma mentorointi")
+    publish_score(
+        enrolment, "mentoring:1", 3, 6, "InProgress", "FullyGraded", "kolme tapaamista", label="Oma mentorointi"
+    )
     publish_score(ags.enrolment("6"), "mentoring:1", 6, 6, "Completed", "FullyGraded", label="Oma mentorointi")
     db.session.commit()
     worker = ags.worker()
@@ -36,7 +39,13 @@ def test_scores_arrive_in_the_platforms_gradebook(ags):
     assert _counts() == {"delivered": 2, "superseded": 1}
     # One line item, created with our label and resource id; a manual grade item in Moodle.
     (item,) = ags.state.line_items.values()
-    assert (item["label"], item["scoreMaximum"], item["resourceId"], item["tag"], item["manual"]) == ("Oma mentorointi", 6, "mentoring:1", "mentoring", True)
+    assert (item["label"], item["scoreMaximum"], item["resourceId"], item["tag"], item["manual"]) == (
+        "Oma mentorointi",
+        6,
+        "mentoring:1",
+        "mentoring",
+        True,
+    )
     assert db.session.scalar(db.select(LineItem.url)).endswith("/lineitems/1/lineitem?type_id=1")
     assert ags.grade("5")["grade"] == 3 and ags.grade("5")["comment"] == "kolme tapaamista"
     assert ags.grade("6")["grade"] == 6 and ags.grade("6")["activityProgress"] == "Completed"
@@ -49,8 +58,24 @@ def test_scores_arrive_in_the_platforms_gradebook(ags):
 
 def test_the_line_item_is_found_not_created_again(ags):
     # Found by resourceId and tag: the item of another tool or programme is not taken.
-    ags.state.line_items[1] = {"id": 1, "label": "Muu", "scoreMaximum": 8, "resourceId": "mentoring:9", "tag": "other", "resourceLinkId": None, "manual": True}
-    ags.state.line_items[2] = {"id": 2, "label": "Käsin", "scoreMaximum": 8, "resourceId": "mentoring:9", "tag": "mentoring", "resourceLinkId": None, "manual": True}
+    ags.state.line_items[1] = {
+        "id": 1,
+        "label": "Muu",
+        "scoreMaximum": 8,
+        "resourceId": "mentoring:9",
+        "tag": "other",
+        "resourceLinkId": None,
+        "manual": True,
+    }
+    ags.state.line_items[2] = {
+        "id": 2,
+        "label": "Käsin",
+        "scoreMaximum": 8,
+        "resourceId": "mentoring:9",
+        "tag": "mentoring",
+        "resourceLinkId": None,
+        "manual": True,
+    }
     ags.state.next_line_item = 3
     publish_score(ags.enrolment("5"), "mentoring:9", 4, 8, "InProgress", "FullyGraded")
     db.session.commit()
@@ -100,7 +125,9 @@ def test_an_ungranted_scope_keeps_the_score_and_says_so(ags):
     with ags.tool.test_request_context(headers={"Accept-Language": "en"}):
         from app.lti.tokens import stored_reason
 
-        assert "did not grant the scope https://purl.imsglobal.org/spec/lti-ags/scope/score" in stored_reason(row.last_error)
+        assert "did not grant the scope https://purl.imsglobal.org/spec/lti-ags/scope/score" in stored_reason(
+            row.last_error
+        )
 
 
 def test_an_expired_token_is_refreshed_once_not_per_request(ags):
@@ -150,7 +177,9 @@ def test_500_scores_survive_faults_exactly_once_in_order(ags):
     try:
         # 492 first scores, then while the worker runs, later scores for eight learners.
         for subject in subjects:
-            publish_score(enrolments[subject], "mentoring:1", 1, 8, "InProgress", "FullyGraded", label="Oma mentorointi")
+            publish_score(
+                enrolments[subject], "mentoring:1", 1, 8, "InProgress", "FullyGraded", label="Oma mentorointi"
+            )
             expected[subject] = 1
         db.session.commit()
         for value in range(2, 3):

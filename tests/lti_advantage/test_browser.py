@@ -1,6 +1,7 @@
 """Deep linking and the roster in a real browser inside the platform's cross-site iframe, with
 third-party cookies blocked; axe-core finds no violation on the picker, the roster and the
 registration error page."""
+
 import pytest
 
 from tests.support.browser import assert_no_axe_violations, chromium, tool_frame
@@ -13,7 +14,9 @@ def test_deep_linking_in_the_iframe_and_axe(tmp_path, live):
     with chromium(tmp_path / "profile") as context:
         page = context.new_page()
         page.goto(platform_url + "/")
-        page.get_by_role("link", name="Lisää aktiviteetti työkalusta (sisällönvalinta) käyttäjänä Helena Saarinen").click()
+        page.get_by_role(
+            "link", name="Lisää aktiviteetti työkalusta (sisällönvalinta) käyttäjänä Helena Saarinen"
+        ).click()
         frame = page.frame_locator("iframe.tool-frame")
         frame.get_by_role("heading", name="Lisää aktiviteetteja kurssille").wait_for()
         picker_url = tool_frame(page, tool_url).url

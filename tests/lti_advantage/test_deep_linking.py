@@ -1,16 +1,16 @@
 """Deep linking round trips through the development platform over real HTTP: the picker, the
 signed response the platform verifies, the placed links, and launches that open exactly the
 placed item."""
+
 import time
+from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 import jwt
 import pytest
 
-from html.parser import HTMLParser
-
-from app.devplatform.useragent import UserAgent
 from app.core.db import db
+from app.devplatform.useragent import UserAgent
 from app.lti.models import ResourceLink
 from app.programme.models import Programme
 
@@ -29,7 +29,12 @@ class _Forms(HTMLParser):
         if tag == "form":
             self._current = (attrs.get("action") or "", {})
             self.forms.append(self._current)
-        elif tag == "input" and self._current is not None and attrs.get("name") and attrs.get("type") not in ("checkbox", "radio"):
+        elif (
+            tag == "input"
+            and self._current is not None
+            and attrs.get("name")
+            and attrs.get("type") not in ("checkbox", "radio")
+        ):
             self._current[1][attrs["name"]] = attrs.get("value") or ""
 
     def handle_endtag(self, tag):
@@ -56,7 +61,9 @@ class Picker:
     def __init__(self, ags, user="4", **params):
         self.ags = ags
         self.agent = UserAgent(ags.live["platform_url"])
-        first = self.agent.request("GET", ags.live["platform_url"] + "/deep_linking/init", params={"user": user, **params})
+        first = self.agent.request(
+            "GET", ags.live["platform_url"] + "/deep_linking/init", params={"user": user, **params}
+        )
         self.page = self.agent.follow(first, [])
 
     def offered(self) -> list[str]:
@@ -120,7 +127,11 @@ def test_each_offered_item_round_trips_and_opens_exactly_that_item(ags, raw_agen
     # "My mentoring" comes with its line item: the programme's required meetings, its resource id.
     programme = _programme()
     (item,) = [i for i in ags.state.line_items.values() if i["resourceLinkId"] == "dl-1"]
-    assert (item["scoreMaximum"], item["resourceId"], item["manual"]) == (programme.required_meetings, f"mentoring:{programme.id}", False)
+    assert (item["scoreMaximum"], item["resourceId"], item["manual"]) == (
+        programme.required_meetings,
+        f"mentoring:{programme.id}",
+        False,
+    )
     for link in links.values():
         target = link["custom"]["target"]
         kind, _, arg = target.partition(":")
@@ -151,7 +162,9 @@ def test_data_is_echoed_and_only_accepted_types_come_back(ags, raw_agent):
     answer = picker.choose("tools")
     token = first_form(answer.text)[2]["JWT"]
     claims = jwt.decode(token, options={"verify_signature": False})
-    assert claims[DL + "data"] and claims[CLAIM + "deployment_id"] == "1" and claims["aud"] == [ags.live["platform_url"]]
+    assert (
+        claims[DL + "data"] and claims[CLAIM + "deployment_id"] == "1" and claims["aud"] == [ags.live["platform_url"]]
+    )
     assert [i["type"] for i in claims[DL + "content_items"]] == ["ltiResourceLink"]
     assert _post_form(picker.agent, answer).status_code == 200
     # A platform that accepts no activity links gets none.
@@ -205,7 +218,9 @@ def test_the_platform_refuses_a_response_signed_with_another_key(ags, raw_agent)
     token = first_form(answer.text)[2]["JWT"]
     claims = jwt.decode(token, options={"verify_signature": False})
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = other.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    pem = other.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     kid = ags.tool.extensions["lti_keys"].current().kid
     forged = jwt.encode(claims, pem, algorithm="RS256", headers={"kid": kid})
     response = picker.agent.request("POST", ags.live["platform_url"] + "/deep_linking/return", data={"JWT": forged})

@@ -3,6 +3,7 @@ hangs and one healthy, in one batch. The healthy course's scores arrive in the f
 bad platform's keys get a retryable failure with a reason of their own and their leases back,
 and while the slow platform hangs no transaction is open: another connection writes, a journal
 entry is saved and a launch finishes."""
+
 import threading
 import time
 
@@ -11,11 +12,11 @@ from flask import Flask, jsonify, request
 from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
 
-from app.devplatform.context import Faults
+from app.core.clock import utcnow
 from app.core.db import db
+from app.devplatform.context import Faults
 from app.lti.gradebook import publish_score
 from app.lti.models import CourseServices, LineItem, Platform, ScoreKey, ScoreOutbox
-from app.core.clock import utcnow
 from app.people.models import Course, Enrolment, User
 from tests.mentoring.test_gradebook_e2e import JOHAN, Member
 
@@ -43,7 +44,9 @@ class FakePlatform:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def token(self):
-        return jsonify({"access_token": f"token-{self.mode}", "token_type": "Bearer", "expires_in": 3600, "scope": SCOPES})
+        return jsonify(
+            {"access_token": f"token-{self.mode}", "token_type": "Bearer", "expires_in": 3600, "scope": SCOPES}
+        )
 
     def lineitems(self):
         if self.mode == "html":
@@ -63,7 +66,10 @@ class FakePlatform:
     def _write_elsewhere(self):
         """Another connection writes and commits, as a journal save would: impossible while the
         worker holds SQLite's write lock or a row lock on what it writes."""
-        engine = create_engine(self.database_url, connect_args={"timeout": 1} if self.database_url.startswith("sqlite") else {"connect_timeout": 5})
+        engine = create_engine(
+            self.database_url,
+            connect_args={"timeout": 1} if self.database_url.startswith("sqlite") else {"connect_timeout": 5},
+        )
         try:
             with engine.begin() as conn:
                 if engine.dialect.name == "postgresql":
@@ -86,11 +92,25 @@ class FakePlatform:
 def _course_on(fake: FakePlatform, learners: int, context_id: str = "c1") -> list[Enrolment]:
     platform = db.session.scalar(db.select(Platform).filter_by(issuer=fake.url))
     if platform is None:
-        platform = Platform(issuer=fake.url, client_id="tool", auth_login_url=fake.url + "/auth", auth_token_url=fake.url + "/token", key_set_url=fake.url + "/jwks", approved_at=utcnow())
+        platform = Platform(
+            issuer=fake.url,
+            client_id="tool",
+            auth_login_url=fake.url + "/auth",
+            auth_token_url=fake.url + "/token",
+            key_set_url=fake.url + "/jwks",
+            approved_at=utcnow(),
+        )
     course = Course(issuer=fake.url, deployment_id="1", context_id=context_id, title=fake.mode)
     db.session.add_all([platform, course])
     db.session.flush()
-    db.session.add(CourseServices(course_id=course.id, platform_id=platform.id, lineitems_url=fake.url + "/lineitems", ags_scopes=SCOPES.split()))
+    db.session.add(
+        CourseServices(
+            course_id=course.id,
+            platform_id=platform.id,
+            lineitems_url=fake.url + "/lineitems",
+            ags_scopes=SCOPES.split(),
+        )
+    )
     enrolments = []
     for n in range(learners):
         user = User(issuer=fake.url, subject=f"{fake.mode}-{context_id}-{n}", name=f"{fake.mode} {n}")
@@ -156,7 +176,10 @@ def test_a_bad_and_a_hanging_platform_hold_back_no_other_course(ags, fakes):
     assert len(fakes["hang"].scores) == 3
     # The HTML platform: each of its keys waits with its own reason, its lease released.
     rows = db.session.execute(
-        db.select(ScoreOutbox, ScoreKey).join(ScoreKey, ScoreKey.id == ScoreOutbox.key_id).join(Course, Course.id == ScoreKey.course_id).where(Course.title == "html")
+        db.select(ScoreOutbox, ScoreKey)
+        .join(ScoreKey, ScoreKey.id == ScoreOutbox.key_id)
+        .join(Course, Course.id == ScoreKey.course_id)
+        .where(Course.title == "html")
     ).all()
     assert len(rows) == 6
     for row, key in rows:
@@ -164,7 +187,12 @@ def test_a_bad_and_a_hanging_platform_hold_back_no_other_course(ags, fakes):
         assert '"code": "line_item_search_malformed"' in row.last_error and "text/html" in row.last_error
         assert key.locked_by is None and key.locked_until is None
     # Its line item claims were given up with the failure: the next attempt, by any worker, claims anew.
-    assert db.session.scalars(db.select(LineItem).join(Course, Course.id == LineItem.course_id).where(Course.title == "html")).all() == []
+    assert (
+        db.session.scalars(
+            db.select(LineItem).join(Course, Course.id == LineItem.course_id).where(Course.title == "html")
+        ).all()
+        == []
+    )
 
 
 def test_an_html_page_answered_to_a_score_is_a_retryable_failure_of_that_key(ags):
@@ -185,7 +213,9 @@ def test_an_html_page_answered_to_a_score_is_a_retryable_failure_of_that_key(ags
     with ags.tool.test_request_context(headers={"Accept-Language": "en"}):
         from app.lti.tokens import stored_reason
 
-        assert stored_reason(row.last_error).startswith("The platform's answer to the score is not what AGS promises (text/html)")
+        assert stored_reason(row.last_error).startswith(
+            "The platform's answer to the score is not what AGS promises (text/html)"
+        )
     ags.state.faults = Faults()
     time.sleep(0.05)  # the backoff (base 0.01 s) has passed
     ags.worker().run(until_empty=True)

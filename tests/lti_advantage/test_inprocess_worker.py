@@ -1,10 +1,11 @@
 """The embedded default delivers in-process: the first request starts one worker thread."""
+
 import time
 
 import pytest
 
-from app.devplatform.useragent import UserAgent
 from app.core.db import db
+from app.devplatform.useragent import UserAgent
 from app.lti.gradebook import publish_score
 from app.lti.models import ScoreOutbox
 from app.people.models import Enrolment, User
@@ -14,13 +15,17 @@ pytestmark = pytest.mark.live
 
 
 def test_the_in_process_worker_delivers(_migrated, database_url, instance_dir, tmp_path):
-    with live_pair(database_url, instance_dir, tmp_path, GRADEBOOK_WORKER="inprocess", GRADEBOOK_BACKOFF_BASE=0.01) as live:
+    with live_pair(
+        database_url, instance_dir, tmp_path, GRADEBOOK_WORKER="inprocess", GRADEBOOK_BACKOFF_BASE=0.01
+    ) as live:
         tool = live["tool"]
         try:
             assert UserAgent(live["platform_url"]).launch("4").ok  # also starts the worker
             with tool.app_context():
                 enrolment = db.session.scalar(db.select(Enrolment).join(User).where(User.subject == "5"))
-                row = publish_score(enrolment, "mentoring:inprocess", 2, 6, "InProgress", "FullyGraded", label="Oma mentorointi")
+                row = publish_score(
+                    enrolment, "mentoring:inprocess", 2, 6, "InProgress", "FullyGraded", label="Oma mentorointi"
+                )
                 db.session.commit()
                 deadline = time.monotonic() + 15
                 while time.monotonic() < deadline:

@@ -1,4 +1,5 @@
 """publish_score queues in the caller's transaction; the sync summary and resend are per course."""
+
 import pytest
 
 from app.core.db import db
@@ -62,7 +63,9 @@ def test_summary_and_resend_are_scoped_to_the_course(app):
         db.session.commit()
         summary = course_summary(mine.course_id)
         assert (summary.pending, summary.failed, summary.delivered) == (1, 1, 0)
-        assert summary.failures[0].reason.startswith("The platform refused") and summary.failures[0].person == "Person 5"
+        assert (
+            summary.failures[0].reason.startswith("The platform refused") and summary.failures[0].person == "Person 5"
+        )
         assert resend(mine.course_id, c.id) == 0  # another course's row
         assert resend(mine.course_id, a.id) == 1
         assert resend(mine.course_id) == 0

@@ -1,4 +1,5 @@
 """The deep-linking offers registry: app/lti asks what the areas registered, in their order."""
+
 from flask import Flask
 
 from app.lti import placements
@@ -8,8 +9,16 @@ def _app():
     app = Flask(__name__)
     placements.register(
         app,
-        ("mentoring", lambda course_id, lang: [{"key": "mentoring", "title": f"{course_id}:{lang}"}], lambda _arg, **v: "/m"),
-        ("content", lambda course_id, lang: [{"key": "content:a"}, {"key": "content:b"}], lambda module_id, **v: f"/c/{module_id}?s={v['s']}"),
+        (
+            "mentoring",
+            lambda course_id, lang: [{"key": "mentoring", "title": f"{course_id}:{lang}"}],
+            lambda _arg, **v: "/m",
+        ),
+        (
+            "content",
+            lambda course_id, lang: [{"key": "content:a"}, {"key": "content:b"}],
+            lambda module_id, **v: f"/c/{module_id}?s={v['s']}",
+        ),
     )
     return app
 

@@ -2,12 +2,13 @@
 activity and deep-linked "My mentoring" placements receive the scores in their own line items;
 a course with no graded placement gets exactly one line item the tool creates; a placement made
 later receives the current scores; a facilitator switches a placement off and on."""
+
 import threading
 
 import pytest
 
-from app.devplatform.context import Faults
 from app.core.db import db
+from app.devplatform.context import Faults
 from app.lti.gradebook import placements, publish_score
 from app.lti.models import LineItem, ResourceLink, ScoreOutbox
 from app.mentoring.services import resource_id
@@ -23,7 +24,9 @@ def _resource():
 
 
 def _add_by_hand(ags, link_id, maximum=100):
-    ags.platform_app.test_client().post("/dev/control", json={"add_activity": {"id": link_id, "title": "Mentorointi", "scoreMaximum": maximum}})
+    ags.platform_app.test_client().post(
+        "/dev/control", json={"add_activity": {"id": link_id, "title": "Mentorointi", "scoreMaximum": maximum}}
+    )
     (item,) = [i for i in ags.state.line_items.values() if i["resourceLinkId"] == link_id]
     return item["id"]
 
@@ -69,7 +72,13 @@ def test_a_hand_added_activity_receives_the_scores_with_no_set_up(ags):
 def test_a_confirmed_meeting_goes_to_both_my_mentoring_placements_and_not_to_a_module(ags, raw_agent):
     group, _required = _make_pair(ags.tool)
     johan, maria = Member(ags.live, JOHAN), Member(ags.live, MARIA)
-    assert johan.post(f"/mentoring/groups/{group}/meetings/new", {"date": "2022-06-15", "time": "10:00", "duration": "60", "mode": "video"}).status_code == 303
+    assert (
+        johan.post(
+            f"/mentoring/groups/{group}/meetings/new",
+            {"date": "2022-06-15", "time": "10:00", "duration": "60", "mode": "video"},
+        ).status_code
+        == 303
+    )
     meeting = _meeting_ids(ags.tool, group)[-1]
     assert maria.post(f"/mentoring/groups/{group}/meetings/{meeting}/confirm", {}).status_code == 303
     db.session.rollback()
@@ -96,7 +105,13 @@ def test_a_confirmed_meeting_goes_to_both_my_mentoring_placements_and_not_to_a_m
     assert db.session.scalar(db.select(db.func.count()).select_from(LineItem)) == 0
 
     # The next confirmed meeting reaches both placements too.
-    assert johan.post(f"/mentoring/groups/{group}/meetings/new", {"date": "2022-07-15", "time": "10:00", "duration": "60", "mode": "video"}).status_code == 303
+    assert (
+        johan.post(
+            f"/mentoring/groups/{group}/meetings/new",
+            {"date": "2022-07-15", "time": "10:00", "duration": "60", "mode": "video"},
+        ).status_code
+        == 303
+    )
     meeting = _meeting_ids(ags.tool, group)[-1]
     assert maria.post(f"/mentoring/groups/{group}/meetings/{meeting}/confirm", {}).status_code == 303
     _deliver(ags)
@@ -153,7 +168,9 @@ def test_a_placement_made_later_receives_the_current_scores_and_the_tool_item_ke
     with ags.tool.test_request_context(headers={"Accept-Language": "en"}):
         rows = {p.kind: p for p in placements(ags.enrolment("5").course_id)}
     assert rows["hand"].resource == _resource() and rows["hand"].last.status == "delivered"
-    assert rows["tool_item"].resource is None and rows["tool_item"].line_item.endswith(f"/lineitems/{tool_item['id']}/lineitem?type_id=1")
+    assert rows["tool_item"].resource is None and rows["tool_item"].line_item.endswith(
+        f"/lineitems/{tool_item['id']}/lineitem?type_id=1"
+    )
 
 
 def test_a_facilitator_switches_a_placement_off_and_on_audited(ags):
@@ -182,12 +199,18 @@ def test_a_facilitator_switches_a_placement_off_and_on_audited(ags):
     _deliver(ags)
     assert ags.grade("5", item)["grade"] == 4
     page = facilitator.get("/admin/gradebook/placements").text
-    assert f'data-placement="{link.id}" data-receives="yes"' in page and 'data-placement="tool" data-receives="no"' in page
+    assert (
+        f'data-placement="{link.id}" data-receives="yes"' in page and 'data-placement="tool" data-receives="no"' in page
+    )
     assert "Levererad" in page and "Skrivs inte längre" in page  # the last delivery in words, in Swedish here
-    entries = db.session.scalars(db.select(AuditEntry).filter_by(action="gradebook.placement_switched").order_by(AuditEntry.id)).all()
+    entries = db.session.scalars(
+        db.select(AuditEntry).filter_by(action="gradebook.placement_switched").order_by(AuditEntry.id)
+    ).all()
     assert [e.details["graded"] for e in entries] == [False, True] and entries[0].target == f"resource_link:{link.id}"
     # A deep-linked module can never be switched on.
-    module = ResourceLink(course_id=link.course_id, resource_link_id="dl-module", target="content:x", lineitem_url=link.lineitem_url)
+    module = ResourceLink(
+        course_id=link.course_id, resource_link_id="dl-module", target="content:x", lineitem_url=link.lineitem_url
+    )
     db.session.add(module)
     db.session.commit()
     assert facilitator.post(f"/admin/gradebook/placements/{module.id}", {"graded": "on"}).status_code == 400
@@ -208,4 +231,7 @@ def test_my_mentoring_placed_but_not_yet_launched_is_found_and_receives_the_scor
     # Its first launch later changes nothing: it already is a placement.
     ags.launch("5", resource_link_id=link)
     db.session.rollback()
-    assert db.session.scalar(db.select(db.func.count()).select_from(ScoreOutbox).where(ScoreOutbox.status == "pending")) == 0
+    assert (
+        db.session.scalar(db.select(db.func.count()).select_from(ScoreOutbox).where(ScoreOutbox.status == "pending"))
+        == 0
+    )

@@ -1,13 +1,14 @@
 """Dynamic registration end to end against the development platform, through a one-time URL the
 operator issued, pending until the operator approves, then a launch with it."""
+
 import html
 import json
 import re
 
 import pytest
 
-from app.devplatform.useragent import UserAgent
 from app.core.db import db
+from app.devplatform.useragent import UserAgent
 from app.lti.models import Platform
 from app.lti.rules import platform_url_problem, same_origin
 
@@ -24,7 +25,9 @@ def registration_url(tool) -> str:
 def _start(ags, url=None):
     """The platform administrator pastes the URL as the tool URL in Manage tools."""
     agent = UserAgent(ags.live["platform_url"])
-    page = agent.request("GET", ags.live["platform_url"] + "/admin/tools", params={"tool_url": url or registration_url(ags.tool)})
+    page = agent.request(
+        "GET", ags.live["platform_url"] + "/admin/tools", params={"tool_url": url or registration_url(ags.tool)}
+    )
     frame = html.unescape(re.search(r'<iframe[^>]+src="([^"]+)"', page.text).group(1))
     return agent, frame
 
@@ -41,7 +44,11 @@ def test_registration_end_to_end_then_a_launch_with_it(ags):
     done = agent.request("GET", frame)
     assert done.status_code == 200, done.text
     client_id = re.search(r'data-client-id="([^"]+)"', done.text).group(1)
-    assert "lti-registration-close.js" in done.text and 'id="pending-note"' in done.text and 'id="approval-note"' in done.text
+    assert (
+        "lti-registration-close.js" in done.text
+        and 'id="pending-note"' in done.text
+        and 'id="approval-note"' in done.text
+    )
     registration = ags.platform_app.extensions["devplatform_registrations"][client_id]
     assert registration["names"] == {"fi": "Tulanet-mentorointi", "sv": "Tulanet-mentorskap", "en": "Tulanet mentoring"}
     assert registration["jwks_uri"] == ags.live["tool_url"] + "/lti/jwks"
@@ -93,7 +100,7 @@ def test_missing_or_foreign_configuration_urls_are_refused(ags):
     client = ags.tool.test_client()
     assert client.get("/lti/register").status_code == 403
     url = registration_url(ags.tool)
-    path = url[len(ags.live["tool_url"]):]
+    path = url[len(ags.live["tool_url"]) :]
     assert client.get(path).status_code == 400  # no openid_configuration
     assert client.get(path + "?openid_configuration=http://moodle.example/x").status_code == 400
     # The configuration claims an issuer on another site than the one it came from.
@@ -115,8 +122,8 @@ def test_platform_url_rules():
 def test_tokens_are_cached_per_client_of_one_issuer(ags):
     """Two registrations of one platform (issuer) get their own tokens: pylti1p3's cache, keyed
     by issuer and scopes only, would hand one client's token to the other."""
-    from app.lti.vocabulary import AGS_SCOPES
     from app.lti.models import AccessToken
+    from app.lti.vocabulary import AGS_SCOPES
 
     agent, frame = _start(ags)
     client_id = re.search(r'data-client-id="([^"]+)"', agent.request("GET", frame).text).group(1)
@@ -127,5 +134,7 @@ def test_tokens_are_cached_per_client_of_one_issuer(ags):
     a, b = tokens.token(first, AGS_SCOPES), tokens.token(second, AGS_SCOPES)
     assert a.value != b.value
     assert tokens.token(first, AGS_SCOPES).value == a.value  # cached, not requested again
-    rows = db.session.scalars(db.select(AccessToken.client_id).where(AccessToken.scopes == " ".join(sorted(AGS_SCOPES)))).all()
+    rows = db.session.scalars(
+        db.select(AccessToken.client_id).where(AccessToken.scopes == " ".join(sorted(AGS_SCOPES)))
+    ).all()
     assert sorted(rows) == sorted([first.client_id, client_id])

@@ -1,4 +1,5 @@
 """Roster sync (NRPS) against the development platform over real HTTP."""
+
 import re
 import time
 
@@ -18,7 +19,9 @@ def _course_id(ags):
 
 
 def _enrolment(subject):
-    return db.session.scalar(db.select(Enrolment).join(User, User.id == Enrolment.user_id).where(User.subject == subject))
+    return db.session.scalar(
+        db.select(Enrolment).join(User, User.id == Enrolment.user_id).where(User.subject == subject)
+    )
 
 
 def test_roster_role_keeps_what_a_launch_gave():
@@ -51,7 +54,10 @@ def test_a_removed_member_becomes_inactive_and_keeps_their_data(ags):
     before = db.session.scalar(db.select(db.func.count()).select_from(Enrolment).where(Enrolment.active.is_(False)))
     result = sync_roster(_course_id(ags), tokens)
     assert result.deactivated == 1
-    assert db.session.scalar(db.select(db.func.count()).select_from(Enrolment).where(Enrolment.active.is_(False))) == before + 1
+    assert (
+        db.session.scalar(db.select(db.func.count()).select_from(Enrolment).where(Enrolment.active.is_(False)))
+        == before + 1
+    )
     db.session.expire_all()
     gone = _enrolment("7")
     assert gone is not None and gone.active is False and gone.user.email  # kept, not deleted
@@ -60,7 +66,11 @@ def test_a_removed_member_becomes_inactive_and_keeps_their_data(ags):
 
 def test_a_role_filtered_sync_speaks_only_for_that_role(ags):
     ags.platform_app.test_client().post("/dev/control", json={"remove_members": ["5"]})
-    result = sync_roster(_course_id(ags), ags.tool.extensions["lti_tokens"], role="http://purl.imsglobal.org/vocab/lis/v2/membership#Learner")
+    result = sync_roster(
+        _course_id(ags),
+        ags.tool.extensions["lti_tokens"],
+        role="http://purl.imsglobal.org/vocab/lis/v2/membership#Learner",
+    )
     assert (result.members, result.pages, result.deactivated) == (59, 1, 1)
     db.session.expire_all()
     assert not _enrolment("5").active and _enrolment("6").active

@@ -1,4 +1,5 @@
 """Pure delivery rules: score checks, strictly-later timestamps, backoff, Retry-After, URLs."""
+
 from datetime import datetime
 
 import pytest
@@ -71,14 +72,20 @@ def test_parse_retry_after():
     assert parse_retry_after("soon", now) is None and parse_retry_after(None, now) is None
 
 
-@pytest.mark.parametrize("status, retry", [(None, True), (500, True), (503, True), (429, True), (400, False), (401, False), (404, False), (409, False)])
+@pytest.mark.parametrize(
+    "status, retry",
+    [(None, True), (500, True), (503, True), (429, True), (400, False), (401, False), (404, False), (409, False)],
+)
 def test_is_retryable(status, retry):
     assert is_retryable(status) is retry
 
 
 def test_service_url_keeps_moodles_query():
     url = "https://moodle.example/mod/lti/services.php/2/lineitems/7/lineitem?type_id=3"
-    assert service_url(url, "/scores") == "https://moodle.example/mod/lti/services.php/2/lineitems/7/lineitem/scores?type_id=3"
+    assert (
+        service_url(url, "/scores")
+        == "https://moodle.example/mod/lti/services.php/2/lineitems/7/lineitem/scores?type_id=3"
+    )
     assert service_url("https://x.example/li/1", "/results") == "https://x.example/li/1/results"
 
 

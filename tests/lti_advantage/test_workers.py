@@ -1,5 +1,6 @@
 """Delivery workers as processes and in parallel: a killed worker loses nothing, two workers
 never post one outbox row twice (PostgreSQL: SKIP LOCKED; SQLite: the conditional lease)."""
+
 import os
 import signal
 import subprocess
@@ -11,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from app.devplatform.context import Faults
 from app.core.db import db
+from app.devplatform.context import Faults
 from app.lti.gradebook import publish_score
 from app.lti.models import ScoreOutbox
 
@@ -24,7 +25,9 @@ def _queue(ags, count):
     ags.platform_app.test_client().post("/dev/control", json={"generate_learners": count})
     subjects = [f"g{n:05d}" for n in range(count)]
     for n, subject in enumerate(subjects):
-        publish_score(ags.enrolment(subject), "mentoring:1", 1 + n % 6, 6, "InProgress", "FullyGraded", label="Oma mentorointi")
+        publish_score(
+            ags.enrolment(subject), "mentoring:1", 1 + n % 6, 6, "InProgress", "FullyGraded", label="Oma mentorointi"
+        )
     db.session.commit()
     return subjects
 
@@ -48,7 +51,11 @@ def _worker_process(ags, *args):
     )
     return subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "app", "gradebook", "work", *args],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 

@@ -19,7 +19,9 @@ def cohort(*registrations):
     return {r.id: r for r in registrations}
 
 
-MENTOR = Registration(1, "Mikko", "LUKE", role="mentor", forms=["traditional", "group"], themes_offered=["lead"], capacity=2)
+MENTOR = Registration(
+    1, "Mikko", "LUKE", role="mentor", forms=["traditional", "group"], themes_offered=["lead"], capacity=2
+)
 AKTORI = Registration(2, "Elina", "FMI", role="aktori", forms=["traditional", "reverse", "group"], themes_wanted=["pm"])
 OTHER = Registration(3, "Aino", "SYKE", role="aktori", forms=["traditional", "group"], languages=["sv"])
 PEER = Registration(4, "Johan", "NLS", role="peer", forms=["peer"], must_not_pair=[1])
@@ -40,10 +42,14 @@ def test_each_problem_and_its_message():
     assert problems(group, MENTOR, AKTORI, OTHER) == (Reason("no_common_language"),)
     reverse = Group(Form.REVERSE, (Member(1, Role.MENTOR), Member(2, Role.AKTORI)))
     found = problems(reverse, MENTOR, AKTORI)
-    assert found == (Reason("form_not_accepted", {"name": "Mikko", "form": "reverse"}),
-                     Reason("reverse_without_theme", {"mentor": "Mikko", "aktori": "Elina"}))
+    assert found == (
+        Reason("form_not_accepted", {"name": "Mikko", "form": "reverse"}),
+        Reason("reverse_without_theme", {"mentor": "Mikko", "aktori": "Elina"}),
+    )
     assert [render(r) for r in found] == [
-        "Mikko does not accept reverse mentoring", "reverse mentoring, but Mikko offers no theme Elina wants"]
+        "Mikko does not accept reverse mentoring",
+        "reverse mentoring, but Mikko offers no theme Elina wants",
+    ]
     wrong = Group(Form.PEER, (Member(4, Role.PEER), Member(2, Role.PEER)))
     codes = [r.code for r in problems(wrong, PEER, AKTORI)]
     assert codes == ["role_not_wished", "form_not_accepted"]

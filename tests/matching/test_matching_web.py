@@ -37,14 +37,24 @@ def cohort(app, platform):
         programme = db.session.get(Programme, pid)
         org = {o.code: o.id for o in programme.organisations}
         for sub, (role, forms, offered, wanted, languages, capacity) in COHORT.items():
-            db.session.add(Registration(
-                programme_id=pid, user_id=users[sub], role_wish=role, forms=forms, organisation_id=org["SYKE"],
-                unit=f"Yksikkö {sub}", themes_offered=offered, themes_wanted=wanted, languages=languages,
-                capacity=capacity, goals=f"Tavoitteeni {sub}: kehittyä johtamisessa.",
-                counterpart_user_id={"6": users["7"], "7": users["6"]}.get(sub),
-                must_not_pair=[users["10"]] if sub == "11" else [],
-                mentor_tip="Salainen vihje" if sub == "5" else "",
-            ))
+            db.session.add(
+                Registration(
+                    programme_id=pid,
+                    user_id=users[sub],
+                    role_wish=role,
+                    forms=forms,
+                    organisation_id=org["SYKE"],
+                    unit=f"Yksikkö {sub}",
+                    themes_offered=offered,
+                    themes_wanted=wanted,
+                    languages=languages,
+                    capacity=capacity,
+                    goals=f"Tavoitteeni {sub}: kehittyä johtamisessa.",
+                    counterpart_user_id={"6": users["7"], "7": users["6"]}.get(sub),
+                    must_not_pair=[users["10"]] if sub == "11" else [],
+                    mentor_tip="Salainen vihje" if sub == "5" else "",
+                )
+            )
         db.session.commit()
     return {"staff": staff, "people": people, "pid": pid, "users": users}
 
@@ -55,8 +65,13 @@ def groups(app, pid, status=None) -> list[dict]:
         if status:
             query = query.filter_by(status=status)
         return [
-            {"id": g.id, "form": g.form, "status": g.status, "locked": g.locked,
-             "members": {m.user.subject: (m.role, m.id) for m in g.members}}
+            {
+                "id": g.id,
+                "form": g.form,
+                "status": g.status,
+                "locked": g.locked,
+                "members": {m.user.subject: (m.role, m.id) for m in g.members},
+            }
             for g in db.session.scalars(query.order_by(MentoringGroup.id))
         ]
 
@@ -83,8 +98,15 @@ def test_suggestions_are_drafts_that_participants_never_see(app, cohort):
     assert "yhteinen kieli: suomi" in text(page)
     unmatched = text(page.split('id="unmatched"')[1].split('id="published"')[0])
     drafted = {sub for g in drafts for sub in g["members"]}
-    names = {"5": "Aino Virtanen", "6": "Mikko Korhonen", "7": "Elina Nieminen", "8": "Johan Lindqvist",
-             "9": "Sanna Mäkinen", "10": "Pekka Hämäläinen", "11": "Maria Sjöberg"}
+    names = {
+        "5": "Aino Virtanen",
+        "6": "Mikko Korhonen",
+        "7": "Elina Nieminen",
+        "8": "Johan Lindqvist",
+        "9": "Sanna Mäkinen",
+        "10": "Pekka Hämäläinen",
+        "11": "Maria Sjöberg",
+    }
     for sub, name in names.items():
         assert (name in unmatched) == (sub not in drafted), name
     for sub, viewer in cohort["people"].items():
@@ -97,8 +119,12 @@ def test_suggestions_are_drafts_that_participants_never_see(app, cohort):
 def test_publish_selected_shows_the_match_to_its_members_only(app, cohort):
     page_path = compute(cohort)
     mikko = group_with(app, cohort["pid"], "6")
-    response = post(cohort["staff"], f"/matching/programmes/{cohort['pid']}/publish", {"group_id": [str(mikko["id"])]},
-                    token_from=page_path)
+    response = post(
+        cohort["staff"],
+        f"/matching/programmes/{cohort['pid']}/publish",
+        {"group_id": [str(mikko["id"])]},
+        token_from=page_path,
+    )
     assert response.status_code == 303
     assert [g["id"] for g in groups(app, cohort["pid"], PUBLISHED)] == [mikko["id"]]
     assert "1 ryhmä julkaistu" in cohort["staff"].page(page_path, done="published", count="1")
@@ -131,8 +157,10 @@ def test_participants_never_see_registrations_or_matching_pages(app, cohort):
         aino.page(path, status=403)
     group = groups(app, pid)[0]
     member = next(iter(group["members"].values()))[1]
-    for path in (f"/matching/programmes/{pid}/groups/{group['id']}/edit",
-                 f"/matching/programmes/{pid}/groups/{group['id']}/members/{member}/swap"):
+    for path in (
+        f"/matching/programmes/{pid}/groups/{group['id']}/edit",
+        f"/matching/programmes/{pid}/groups/{group['id']}/members/{member}/swap",
+    ):
         aino.page(path, status=403)
     assert post(aino, f"/matching/programmes/{pid}/publish", {"all": "1"}).status_code == 403
     assert groups(app, pid, PUBLISHED) == []
@@ -148,9 +176,12 @@ def test_other_courses_staff_get_404(app, platform, cohort):
     other = facilitator(app, platform, sub="40", course="3")
     other.page(f"/matching/programmes/{pid}", status=404)
     other.page(f"/matching/programmes/{pid}/groups/new", status=404)
-    for path in (f"/matching/programmes/{pid}/compute", f"/matching/programmes/{pid}/publish",
-                 f"/matching/programmes/{pid}/groups/{group['id']}/lock",
-                 f"/matching/programmes/{pid}/groups/{group['id']}/delete"):
+    for path in (
+        f"/matching/programmes/{pid}/compute",
+        f"/matching/programmes/{pid}/publish",
+        f"/matching/programmes/{pid}/groups/{group['id']}/lock",
+        f"/matching/programmes/{pid}/groups/{group['id']}/delete",
+    ):
         assert post(other, path, {"all": "1", "locked": "1"}).status_code == 404, path
     assert groups(app, pid, PUBLISHED) == [] and not any(g["locked"] for g in groups(app, pid))
     # Nor may a group id of another programme be used through one's own programme.
@@ -168,8 +199,15 @@ def _reg(app, pid, sub):
 def test_must_not_pair_cannot_be_overridden(app, cohort):
     pid, staff = cohort["pid"], cohort["staff"]
     path = f"/matching/programmes/{pid}/groups/new"
-    data = {"form": "traditional", "person0": _reg(app, pid, "10"), "role0": "mentor",
-            "person1": _reg(app, pid, "11"), "role1": "aktori", "person2": "", "role2": "aktori"}
+    data = {
+        "form": "traditional",
+        "person0": _reg(app, pid, "10"),
+        "role0": "mentor",
+        "person1": _reg(app, pid, "11"),
+        "role1": "aktori",
+        "person2": "",
+        "role2": "aktori",
+    }
     response = post(staff, path, data, token_from=path)
     assert response.status_code == 409
     body = text(response.get_data(as_text=True))
@@ -184,8 +222,15 @@ def test_soft_problems_need_confirmation_then_show_a_warning(app, cohort):
     pid, staff = cohort["pid"], cohort["staff"]
     path = f"/matching/programmes/{pid}/groups/new"
     # Aino wished to be an aktori; as a mentor, with a peer who accepts only peer mentoring.
-    data = {"form": "traditional", "person0": _reg(app, pid, "5"), "role0": "mentor",
-            "person1": _reg(app, pid, "8"), "role1": "aktori", "person2": "", "role2": "aktori"}
+    data = {
+        "form": "traditional",
+        "person0": _reg(app, pid, "5"),
+        "role0": "mentor",
+        "person1": _reg(app, pid, "8"),
+        "role1": "aktori",
+        "person2": "",
+        "role2": "aktori",
+    }
     response = post(staff, path, data, token_from=path)
     assert response.status_code == 200
     body = text(response.get_data(as_text=True))
@@ -225,7 +270,10 @@ def test_lock_split_swap_delete(app, cohort):
     assert set(group_with(app, pid, "10")["members"]) == {"10", "7"}
     # Split one person off a pair: the pair is dissolved, both are unmatched.
     peers = group_with(app, pid, "8")
-    assert post(staff, f"{base}/{peers['id']}/members/{peers['members']['8'][1]}/remove", token_from=page_path).status_code == 303
+    assert (
+        post(staff, f"{base}/{peers['id']}/members/{peers['members']['8'][1]}/remove", token_from=page_path).status_code
+        == 303
+    )
     assert not any("8" in g["members"] or "9" in g["members"] for g in groups(app, pid))
     assert "Johan Lindqvist" in staff.page(page_path).split('id="unmatched"')[1]
     # Delete a draft.
@@ -248,8 +296,15 @@ def test_group_mentoring_by_hand_and_publish_all(app, cohort):
         db.session.commit()
     page_path = compute(cohort)
     path = f"/matching/programmes/{pid}/groups/new"
-    data = {"form": "group", "person0": _reg(app, pid, "10"), "role0": "mentor",
-            "person1": _reg(app, pid, "5"), "role1": "aktori", "person2": _reg(app, pid, "7"), "role2": "aktori"}
+    data = {
+        "form": "group",
+        "person0": _reg(app, pid, "10"),
+        "role0": "mentor",
+        "person1": _reg(app, pid, "5"),
+        "role1": "aktori",
+        "person2": _reg(app, pid, "7"),
+        "role2": "aktori",
+    }
     assert post(staff, path, data, token_from=path).status_code == 303
     group = group_with(app, pid, "10")
     assert group["form"] == "group" and set(group["members"]) == {"10", "5", "7"}
@@ -266,14 +321,22 @@ def test_withdrawal_dissolves_the_draft(app, cohort):
     compute(cohort)
     pid = cohort["pid"]
     mikko = group_with(app, pid, "6")
-    assert post(cohort["people"]["7"], "/register/withdraw", {"confirm": "yes"}, token_from="/register").status_code == 303
+    assert (
+        post(cohort["people"]["7"], "/register/withdraw", {"confirm": "yes"}, token_from="/register").status_code == 303
+    )
     assert mikko["id"] not in [g["id"] for g in groups(app, pid)]
     page = cohort["staff"].page(f"/matching/programmes/{pid}")
     assert "Mikko Korhonen" in page.split('id="unmatched"')[1]
     assert "Elina Nieminen" not in page.split('id="unmatched"')[1]
     with app.app_context():
-        assert db.session.scalar(db.select(db.func.count(GroupMember.id)).join(MentoringGroup).filter(
-            MentoringGroup.programme_id == pid, GroupMember.user_id == cohort["users"]["7"])) == 0
+        assert (
+            db.session.scalar(
+                db.select(db.func.count(GroupMember.id))
+                .join(MentoringGroup)
+                .filter(MentoringGroup.programme_id == pid, GroupMember.user_id == cohort["users"]["7"])
+            )
+            == 0
+        )
 
 
 def test_editing_a_drafted_registration_rescores_it(app, cohort):
@@ -283,8 +346,13 @@ def test_editing_a_drafted_registration_rescores_it(app, cohort):
         before = db.session.get(MentoringGroup, group_with(app, pid, "7")["id"]).score
     from tests.support.programme_web import register_data
 
-    data = register_data(app, pid, forms=["traditional"], themes_wanted=["project_management", "leadership"],
-                         goals="Projektien hallinta ja johtaminen kiinnostavat.")
+    data = register_data(
+        app,
+        pid,
+        forms=["traditional"],
+        themes_wanted=["project_management", "leadership"],
+        goals="Projektien hallinta ja johtaminen kiinnostavat.",
+    )
     assert post(cohort["people"]["7"], "/register", data).status_code == 303
     with app.app_context():
         group = db.session.get(MentoringGroup, group_with(app, pid, "7")["id"])
@@ -316,8 +384,9 @@ def test_a_new_must_not_pair_entry_dissolves_the_draft(app, cohort):
     elina_group = group_with(app, pid, "7")
     from tests.support.programme_web import register_data
 
-    data = register_data(app, pid, forms=["traditional"], themes_wanted=["project_management"],
-                         must_not_pair=[str(cohort["users"]["6"])])
+    data = register_data(
+        app, pid, forms=["traditional"], themes_wanted=["project_management"], must_not_pair=[str(cohort["users"]["6"])]
+    )
     assert post(cohort["people"]["7"], "/register", data).status_code == 303
     assert elina_group["id"] not in [g["id"] for g in groups(app, pid)]
     compute(cohort)
@@ -333,13 +402,27 @@ def test_splitting_a_group_of_three_leaves_a_pair(app, cohort):
         db.session.get(Registration, _reg(app, pid, "11")).must_not_pair = []
         db.session.commit()
     path = f"/matching/programmes/{pid}/groups/new"
-    data = {"form": "group", "person0": _reg(app, pid, "10"), "role0": "mentor",
-            "person1": _reg(app, pid, "5"), "role1": "aktori", "person2": _reg(app, pid, "11"), "role2": "aktori"}
+    data = {
+        "form": "group",
+        "person0": _reg(app, pid, "10"),
+        "role0": "mentor",
+        "person1": _reg(app, pid, "5"),
+        "role1": "aktori",
+        "person2": _reg(app, pid, "11"),
+        "role2": "aktori",
+    }
     assert post(staff, path, data, token_from=path).status_code == 303
     group = group_with(app, pid, "10")
     # Taking Maria into a new pair by hand splits her off the group: a traditional pair remains.
-    data = {"form": "traditional", "person0": _reg(app, pid, "6"), "role0": "mentor",
-            "person1": _reg(app, pid, "11"), "role1": "aktori", "person2": "", "role2": "aktori"}
+    data = {
+        "form": "traditional",
+        "person0": _reg(app, pid, "6"),
+        "role0": "mentor",
+        "person1": _reg(app, pid, "11"),
+        "role1": "aktori",
+        "person2": "",
+        "role2": "aktori",
+    }
     assert post(staff, path, data, token_from=path).status_code == 303
     [rest] = [g for g in groups(app, pid) if g["id"] == group["id"]]
     assert rest["form"] == "traditional" and set(rest["members"]) == {"10", "5"}

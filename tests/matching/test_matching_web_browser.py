@@ -2,6 +2,7 @@
 facilitator computes suggestions for the demo cohort, splits one person off a draft, publishes
 Mikko's pair; Mikko sees the match with Elina's profile, Aino (registered, unpublished) does not.
 axe-core finds no violation on the registration, matching and match pages (and the set-up pages)."""
+
 import re
 
 import pytest
@@ -39,7 +40,11 @@ def test_compute_edit_publish_and_see_the_match(tmp_path, live):
         matching_url = tool_frame(page, tool_url).url.split("#")[0]
         token = matching_url.split("s=")[1].split("&")[0]
         programme_path = matching_url.split("/matching/programmes/")[1].split("?")[0]
-        draft = frame.locator("section", has=frame.get_by_role("heading", name="Luonnosryhmät")).locator("li.group-card").first
+        draft = (
+            frame.locator("section", has=frame.get_by_role("heading", name="Luonnosryhmät"))
+            .locator("li.group-card")
+            .first
+        )
         swap_href = draft.get_by_role("link", name=re.compile(r"^Vaihda\W")).first.get_attribute("href")
         for url in (
             matching_url,

@@ -6,6 +6,7 @@
   validity is decided by ``check_result`` (written independently of the solver) and scores by
   ``evaluate_group``.
 """
+
 from functools import lru_cache
 from itertools import combinations
 
@@ -45,20 +46,22 @@ def cohorts(draw, max_size):
     regs = []
     for i in ids:
         others = [j for j in ids if j != i]
-        regs.append(Registration(
-            id=i,
-            name=f"P{i}",
-            organisation=draw(st.sampled_from(ORGS)),
-            role=draw(st.sampled_from(list(Role))),
-            forms=draw(st.sets(st.sampled_from(list(Form)), min_size=1)),
-            themes_offered=draw(st.sets(st.sampled_from(THEMES), max_size=3)),
-            themes_wanted=draw(st.sets(st.sampled_from(THEMES), max_size=2)),
-            goals=draw(st.sampled_from(GOALS)),
-            languages=draw(st.sets(st.sampled_from(["fi", "fi", "sv", "en"]), min_size=1, max_size=2)),
-            capacity=draw(st.sampled_from([1, 2])),
-            nominated=draw(st.none() | st.sampled_from(others)) if others else None,
-            must_not_pair=draw(st.sets(st.sampled_from(others), max_size=2)) if others else set(),
-        ))
+        regs.append(
+            Registration(
+                id=i,
+                name=f"P{i}",
+                organisation=draw(st.sampled_from(ORGS)),
+                role=draw(st.sampled_from(list(Role))),
+                forms=draw(st.sets(st.sampled_from(list(Form)), min_size=1)),
+                themes_offered=draw(st.sets(st.sampled_from(THEMES), max_size=3)),
+                themes_wanted=draw(st.sets(st.sampled_from(THEMES), max_size=2)),
+                goals=draw(st.sampled_from(GOALS)),
+                languages=draw(st.sets(st.sampled_from(["fi", "fi", "sv", "en"]), min_size=1, max_size=2)),
+                capacity=draw(st.sampled_from([1, 2])),
+                nominated=draw(st.none() | st.sampled_from(others)) if others else None,
+                must_not_pair=draw(st.sets(st.sampled_from(others), max_size=2)) if others else set(),
+            )
+        )
     # make mutual nominations common enough to matter
     if n >= 2 and draw(st.booleans()):
         a, b = draw(st.sampled_from([(x, y) for x in ids for y in ids if x < y]))
@@ -181,15 +184,22 @@ def _random_cohort(seed, n):
     for i in range(1, n + 1):
         role = rng.choices(list(Role), [30, 40, 15, 15])[0]
         forms = {Form.PEER} if role == Role.PEER else set(rng.sample(list(Form), rng.randint(1, 3)))
-        regs.append(Registration(
-            id=i, name=f"P{i}", organisation=rng.choice(ORGS), role=role, forms=forms,
-            themes_offered=set(rng.sample(THEMES, rng.randint(0, 3))),
-            themes_wanted=set(rng.sample(THEMES, rng.randint(0, 2))),
-            goals=rng.choice(GOALS), languages={"fi"} if rng.random() < 0.85 else {"sv", "fi"},
-            capacity=rng.choice([1, 2]),
-            nominated=rng.randint(1, n) if rng.random() < 0.1 else None,
-            must_not_pair={rng.randint(1, n)} if rng.random() < 0.05 else set(),
-        ))
+        regs.append(
+            Registration(
+                id=i,
+                name=f"P{i}",
+                organisation=rng.choice(ORGS),
+                role=role,
+                forms=forms,
+                themes_offered=set(rng.sample(THEMES, rng.randint(0, 3))),
+                themes_wanted=set(rng.sample(THEMES, rng.randint(0, 2))),
+                goals=rng.choice(GOALS),
+                languages={"fi"} if rng.random() < 0.85 else {"sv", "fi"},
+                capacity=rng.choice([1, 2]),
+                nominated=rng.randint(1, n) if rng.random() < 0.1 else None,
+                must_not_pair={rng.randint(1, n)} if rng.random() < 0.05 else set(),
+            )
+        )
     for r in list(regs):  # a few mutual nominations
         if r.nominated is not None and r.nominated != r.id and rng.random() < 0.5:
             other = regs[r.nominated - 1]

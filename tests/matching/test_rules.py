@@ -1,4 +1,5 @@
 """The matcher on small hand-made cohorts whose best result is known."""
+
 import random
 
 import pytest
@@ -222,7 +223,9 @@ def test_must_not_pair_is_symmetric():
     result = match(regs)
     assert result.suggestions == ()
     assert {k: codes(u.reasons) for k, u in unmatched(result).items()} == {
-        1: ["must_not_pair_blocked"], 2: ["must_not_pair_blocked"]}
+        1: ["must_not_pair_blocked"],
+        2: ["must_not_pair_blocked"],
+    }
 
 
 # -- infeasible constraints and the reasons given -------------------------------------------------
@@ -366,10 +369,15 @@ def test_input_order_does_not_matter():
     rng = random.Random(7)
     themes = ["projektinhallinta", "johtaminen", "viestintä", "uran kehittäminen"]
     regs = [
-        reg(i, rng.choice([M, A, A, P, ANY]), capacity=rng.choice([1, 2]),
+        reg(
+            i,
+            rng.choice([M, A, A, P, ANY]),
+            capacity=rng.choice([1, 2]),
             forms=set(rng.sample(list(Form), rng.randint(1, 4))),
-            themes_offered=set(rng.sample(themes, 2)), themes_wanted=set(rng.sample(themes, 1)),
-            organisation=rng.choice(["SYKE", "Luke", "THL"]))
+            themes_offered=set(rng.sample(themes, 2)),
+            themes_wanted=set(rng.sample(themes, 1)),
+            organisation=rng.choice(["SYKE", "Luke", "THL"]),
+        )
         for i in range(1, 25)
     ]
     first = match(regs)
@@ -413,9 +421,16 @@ def test_check_result_finds_broken_rules():
         unmatched=(Unmatched(5, ()),),
     )
     problems = "\n".join(check_result(regs, bad))
-    for expected in ("does not accept group", "capacity 1", "no language shared", "must not be paired",
-                     "is also in", "wished aktori, not peer", "wished mentor, not peer",
-                     "mutual nomination of 4 and 5"):
+    for expected in (
+        "does not accept group",
+        "capacity 1",
+        "no language shared",
+        "must not be paired",
+        "is also in",
+        "wished aktori, not peer",
+        "wished mentor, not peer",
+        "mutual nomination of 4 and 5",
+    ):
         assert expected in problems
 
 
@@ -430,8 +445,11 @@ def test_every_code_has_a_template_and_placeholders_are_documented():
 
 
 def test_render_reasons_through_a_translator():
-    catalogue = {"both: %(themes)s": "molemmat: %(themes)s", "same language: %(language)s": "sama kieli: %(language)s",
-                 "nominated by %(by)s": "nimennyt: %(by)s"}
+    catalogue = {
+        "both: %(themes)s": "molemmat: %(themes)s",
+        "same language: %(language)s": "sama kieli: %(language)s",
+        "nominated by %(by)s": "nimennyt: %(by)s",
+    }
     gettext = lambda s: catalogue.get(s, s)  # noqa: E731
     theme = {"leadership": "johtaminen"}.get
     parts = [
@@ -451,11 +469,19 @@ def test_render_reasons_through_a_translator():
 def test_all_reasons_in_a_cohort_render():
     rng = random.Random(3)
     regs = [
-        reg(i, rng.choice(list(Role)), capacity=rng.choice([1, 2]), nominated=rng.choice([None, rng.randint(1, 30)]),
-            forms=set(rng.sample(list(Form), rng.randint(1, 4))), languages=set(rng.sample(["fi", "sv", "en"], rng.randint(1, 2))),
-            themes_offered=set(rng.sample("abcdef", 2)), themes_wanted=set(rng.sample("abcdef", 2)),
-            must_not_pair=set(rng.sample(range(1, 31), 2)) - {i}, goals="tutkimus ja johtaminen",
-            organisation=rng.choice(["SYKE", "Luke"]))
+        reg(
+            i,
+            rng.choice(list(Role)),
+            capacity=rng.choice([1, 2]),
+            nominated=rng.choice([None, rng.randint(1, 30)]),
+            forms=set(rng.sample(list(Form), rng.randint(1, 4))),
+            languages=set(rng.sample(["fi", "sv", "en"], rng.randint(1, 2))),
+            themes_offered=set(rng.sample("abcdef", 2)),
+            themes_wanted=set(rng.sample("abcdef", 2)),
+            must_not_pair=set(rng.sample(range(1, 31), 2)) - {i},
+            goals="tutkimus ja johtaminen",
+            organisation=rng.choice(["SYKE", "Luke"]),
+        )
         for i in range(1, 31)
     ]
     result = match(regs, MatchingSettings(prefer_cross_organisation=True))

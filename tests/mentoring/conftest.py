@@ -1,13 +1,14 @@
 """Fixtures for the mentoring tests: a programme in the launched course, launched people, and
 pairs or groups made directly with the models (the matching pages are another area's)."""
+
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
 
-from tests.support.web import Viewer, launch
 from tests.support.lti_double import INSTRUCTOR, LEARNER
+from tests.support.web import Viewer, launch
 
 PEOPLE = {
     # key: (sub, given name, family name, locale)
@@ -83,8 +84,12 @@ def programme(app, people, platform):
         course = db.session.scalar(db.select(Course).filter_by(issuer=platform.issuer, context_id="2"))
         today = date.today()
         programme = Programme(
-            course_id=course.id, name="Ohjelma", kickoff=today - timedelta(days=200),
-            midpoint=today - timedelta(days=50), closing=today + timedelta(days=100), required_meetings=6,
+            course_id=course.id,
+            name="Ohjelma",
+            kickoff=today - timedelta(days=200),
+            midpoint=today - timedelta(days=50),
+            closing=today + timedelta(days=100),
+            required_meetings=6,
         )
         db.session.add(programme)
         db.session.flush()
@@ -95,13 +100,18 @@ def programme(app, people, platform):
 
 def make_group(app, programme_id, members, form="traditional", status="published"):
     """members: [(Person, role)]; returns the group id."""
-    from app.core.db import db
     from app.core.clock import utcnow
+    from app.core.db import db
     from app.groups.models import GroupMember, MentoringGroup
 
     with app.app_context():
-        group = MentoringGroup(programme_id=programme_id, form=form, status=status, reasons=[],
-                               published_at=utcnow() if status != "draft" else None)
+        group = MentoringGroup(
+            programme_id=programme_id,
+            form=form,
+            status=status,
+            reasons=[],
+            published_at=utcnow() if status != "draft" else None,
+        )
         for person, role in members:
             group.members.append(GroupMember(user_id=person.user_id, role=role))
         db.session.add(group)
@@ -120,8 +130,12 @@ def other_pair(app, people, programme):
 
 
 def meeting_data(days_ago=10, at="14:00", duration=60, mode="video", attendees=None):
-    data = {"date": (date.today() - timedelta(days=days_ago)).isoformat(), "time": at,
-            "duration": str(duration), "mode": mode}
+    data = {
+        "date": (date.today() - timedelta(days=days_ago)).isoformat(),
+        "time": at,
+        "duration": str(duration),
+        "mode": mode,
+    }
     if attendees is not None:
         data["attendees"] = [str(a) for a in attendees]
     return data
@@ -148,8 +162,11 @@ def outbox(app):
 
     with app.app_context():
         rows = db.session.execute(
-            db.select(ScoreOutbox, Enrolment.user_id).join(Enrolment, Enrolment.id == ScoreOutbox.enrolment_id)
+            db.select(ScoreOutbox, Enrolment.user_id)
+            .join(Enrolment, Enrolment.id == ScoreOutbox.enrolment_id)
             .order_by(ScoreOutbox.id)
         ).all()
-        return [(uid, r.score_given, r.score_maximum, r.activity_progress, r.grading_progress, r.comment, r.resource)
-                for r, uid in rows]
+        return [
+            (uid, r.score_given, r.score_maximum, r.activity_progress, r.grading_progress, r.comment, r.resource)
+            for r, uid in rows
+        ]

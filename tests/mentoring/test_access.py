@@ -1,6 +1,7 @@
 """Who may see and change what: every route tried with another pair's ids is 404 (or 403 for a
 role that never may); facilitators see meeting dates and counts but never journal text; the
 journal is not in the database in clear."""
+
 import pytest
 
 from tests.mentoring.conftest import last_meeting_id, log, make_group
@@ -16,8 +17,10 @@ def world(app, people, pair, other_pair, programme):
     assert log(mentor, pair).status_code == 303
     assert log(outsider, other_pair).status_code == 303
     for person, group in ((mentor, pair), (outsider, other_pair)):
-        response = person.post(f"/mentoring/groups/{group}/agreement/edit",
-                               {"base_version": "0", "confidentiality": "Luottamus", "goals": "Tavoite"})
+        response = person.post(
+            f"/mentoring/groups/{group}/agreement/edit",
+            {"base_version": "0", "confidentiality": "Luottamus", "goals": "Tavoite"},
+        )
         assert response.status_code == 303, response.get_data(as_text=True)[:500]
     response = outsider.post("/mentoring/journal/new", {"text": SECRET})
     assert response.status_code == 303
@@ -27,8 +30,10 @@ def world(app, people, pair, other_pair, programme):
     with app.app_context():
         entry = db.session.scalar(db.select(JournalEntry.id).where(JournalEntry.user_id == outsider.user_id))
     return {
-        "pair": pair, "other": other_pair,
-        "other_meeting": last_meeting_id(app, other_pair), "my_meeting": last_meeting_id(app, pair),
+        "pair": pair,
+        "other": other_pair,
+        "other_meeting": last_meeting_id(app, other_pair),
+        "my_meeting": last_meeting_id(app, pair),
         "other_entry": entry,
     }
 
@@ -39,9 +44,17 @@ def routes(group, meeting, entry):
         ("GET", f"/mentoring/groups/{group}", None),
         ("POST", f"/mentoring/groups/{group}/end", {"reason": "x"}),
         ("GET", f"/mentoring/groups/{group}/meetings/new", None),
-        ("POST", f"/mentoring/groups/{group}/meetings/new", {"date": "2022-09-01", "time": "10:00", "duration": "60", "mode": "video"}),
+        (
+            "POST",
+            f"/mentoring/groups/{group}/meetings/new",
+            {"date": "2022-09-01", "time": "10:00", "duration": "60", "mode": "video"},
+        ),
         ("GET", f"/mentoring/groups/{group}/meetings/{meeting}/edit", None),
-        ("POST", f"/mentoring/groups/{group}/meetings/{meeting}/edit", {"date": "2022-09-01", "time": "10:00", "duration": "60", "mode": "video"}),
+        (
+            "POST",
+            f"/mentoring/groups/{group}/meetings/{meeting}/edit",
+            {"date": "2022-09-01", "time": "10:00", "duration": "60", "mode": "video"},
+        ),
         ("POST", f"/mentoring/groups/{group}/meetings/{meeting}/confirm", {}),
         ("POST", f"/mentoring/groups/{group}/meetings/{meeting}/dispute", {"reason": "x"}),
         ("POST", f"/mentoring/groups/{group}/meetings/{meeting}/delete", {}),
@@ -50,7 +63,11 @@ def routes(group, meeting, entry):
         ("GET", f"/mentoring/groups/{group}/agreement/edit", None),
         ("POST", f"/mentoring/groups/{group}/agreement/edit", {"base_version": "1", "goals": "x"}),
         ("POST", f"/mentoring/groups/{group}/agreement/accept", {"version": "1"}),
-        ("POST", f"/mentoring/groups/{group}/checklists/first-meeting", {"item": "first-meeting.introductions", "ticked": "1"}),
+        (
+            "POST",
+            f"/mentoring/groups/{group}/checklists/first-meeting",
+            {"item": "first-meeting.introductions", "ticked": "1"},
+        ),
         ("GET", f"/mentoring/journal/{entry}/edit", None),
         ("POST", f"/mentoring/journal/{entry}/edit", {"text": "overwritten"}),
         ("POST", f"/mentoring/journal/{entry}/delete", {}),
@@ -105,7 +122,12 @@ def test_facilitators_see_dates_and_counts_never_the_journal(app, people, world)
         assert SECRET not in page
         assert "Luottamus" not in page and "Tavoite" not in page  # nor the agreement's text
     for method, path, data in routes(world["other"], world["other_meeting"], world["other_entry"]):
-        if path.startswith("/mentoring/journal") or "/agreement" in path or "/meetings/" in path or "/checklists/" in path:
+        if (
+            path.startswith("/mentoring/journal")
+            or "/agreement" in path
+            or "/meetings/" in path
+            or "/checklists/" in path
+        ):
             assert call(staff, method, path, data).status_code in (403, 404), path
     assert staff.get("/mentoring/journal").status_code == 403
 
@@ -178,7 +200,10 @@ def test_development_generates_a_journal_key(monkeypatch, tmp_path):
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
     app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert (tmp_path / "journal_key").read_text().strip() == app.config["JOURNAL_KEY"]
-    assert create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"}).config["JOURNAL_KEY"] == app.config["JOURNAL_KEY"]
+    assert (
+        create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"}).config["JOURNAL_KEY"]
+        == app.config["JOURNAL_KEY"]
+    )
 
 
 def test_without_a_launch_or_as_a_guest(app, client, world):

@@ -1,8 +1,9 @@
 """The mentoring agreement: suggested from the registrations, accepted by every member, a new
 version after an edit, history readable, concurrent edits never silently lost."""
+
 from app.mentoring.models import AGREEMENT_SECTIONS
-from tests.support.web import text
 from tests.mentoring.conftest import make_group
+from tests.support.web import text
 
 
 def _registration(app, programme, person, goals, languages=("fi",), prefs=""):
@@ -10,8 +11,13 @@ def _registration(app, programme, person, goals, languages=("fi",), prefs=""):
     from app.programme.models import Registration
 
     with app.app_context():
-        reg = Registration(programme_id=programme, user_id=person.user_id, goals=goals, languages=list(languages),
-                           meeting_preferences=prefs)
+        reg = Registration(
+            programme_id=programme,
+            user_id=person.user_id,
+            goals=goals,
+            languages=list(languages),
+            meeting_preferences=prefs,
+        )
         db.session.add(reg)
         db.session.commit()
         return reg.id
@@ -24,8 +30,11 @@ def _group_with_registrations(app, programme, members, form):
     group = make_group(app, programme, [(p, role) for p, role, _ in members], form=form)
     with app.app_context():
         for person, _, reg in members:
-            db.session.execute(db.update(GroupMember).where(
-                GroupMember.group_id == group, GroupMember.user_id == person.user_id).values(registration_id=reg))
+            db.session.execute(
+                db.update(GroupMember)
+                .where(GroupMember.group_id == group, GroupMember.user_id == person.user_id)
+                .values(registration_id=reg)
+            )
         db.session.commit()
     return group
 
@@ -37,10 +46,19 @@ def save(person, group, base, **texts):
 
 def test_suggestion_puts_the_aktoris_goals_first(app, people, programme):
     mentor, aktori = people["mentor"], people["aktori"]
-    group = _group_with_registrations(app, programme, [
-        (mentor, "mentor", _registration(app, programme, mentor, "Haluan oppia uusia näkökulmia", ("fi", "en"))),
-        (aktori, "aktori", _registration(app, programme, aktori, "Projektinhallinta haltuun", ("fi",), "Teams tiistaisin")),
-    ], "traditional")
+    group = _group_with_registrations(
+        app,
+        programme,
+        [
+            (mentor, "mentor", _registration(app, programme, mentor, "Haluan oppia uusia näkökulmia", ("fi", "en"))),
+            (
+                aktori,
+                "aktori",
+                _registration(app, programme, aktori, "Projektinhallinta haltuun", ("fi",), "Teams tiistaisin"),
+            ),
+        ],
+        "traditional",
+    )
     page = mentor.page(f"/mentoring/groups/{group}/agreement/edit")
     assert "Antti Aktori: Projektinhallinta haltuun" in page
     assert "uusia näkökulmia" not in page  # the mentor's own goals are not the pair's goals
@@ -51,10 +69,15 @@ def test_suggestion_puts_the_aktoris_goals_first(app, people, programme):
 
 def test_peer_suggestion_holds_both_goals(app, people, programme):
     a, b = people["outsider"], people["outsider2"]
-    group = _group_with_registrations(app, programme, [
-        (a, "peer", _registration(app, programme, a, "Esimiestyö")),
-        (b, "peer", _registration(app, programme, b, "Urasuunnittelu")),
-    ], "peer")
+    group = _group_with_registrations(
+        app,
+        programme,
+        [
+            (a, "peer", _registration(app, programme, a, "Esimiestyö")),
+            (b, "peer", _registration(app, programme, b, "Urasuunnittelu")),
+        ],
+        "peer",
+    )
     page = a.page(f"/mentoring/groups/{group}/agreement/edit")
     assert "Olli Ulkopuolinen: Esimiestyö" in page and "Outi Toinen: Urasuunnittelu" in page
 

@@ -4,11 +4,19 @@ meeting; axe-core finds no violation on My mentoring (also showing the mentor's 
 of a counted meeting, with its confirm and decline buttons), the agreement, its edit form, the
 meeting form (also with errors), the proposal form, the journal, the facilitator's progress view
 and the facilitator's correct-or-remove form."""
+
 from datetime import date, time
 
 import pytest
 
-from tests.support.browser import assert_no_axe_violations, axe_violations, chromium, describe, launch_in_iframe, tool_frame
+from tests.support.browser import (
+    assert_no_axe_violations,
+    axe_violations,
+    chromium,
+    describe,
+    launch_in_iframe,
+    tool_frame,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -24,8 +32,9 @@ def _mentor_proposes_a_correction(tool) -> tuple[int, int, int]:
 
     with tool.app_context():
         sanna = db.session.scalar(db.select(User).filter_by(subject=MENTOR))
-        meetings = {m.local_start.date(): m for m in db.session.scalars(db.select(Meeting))
-                    if sanna.id in m.attendee_ids()}
+        meetings = {
+            m.local_start.date(): m for m in db.session.scalars(db.select(Meeting)) if sanna.id in m.attendee_ids()
+        }
         meeting, other = meetings[date(2022, 8, 23)], meetings[date(2022, 6, 14)]
         data = services.MeetingInput(date(2022, 8, 23), time(13, 0), 70, "phone", sorted(meeting.attendee_ids()))
         change, check = services.propose_correction(meeting, sanna.id, data)
@@ -100,4 +109,5 @@ def test_my_mentoring_in_the_iframe_and_axe(tmp_path, live):
         assert_no_axe_violations(context, f"{tool_url}/mentoring?s={staff_token}")
         assert_no_axe_violations(context, f"{tool_url}/mentoring/groups/{group_id}?s={staff_token}")
         assert_no_axe_violations(
-            context, f"{tool_url}/mentoring/groups/{group_id}/meetings/{counted_meeting}/override?s={staff_token}")
+            context, f"{tool_url}/mentoring/groups/{group_id}/meetings/{counted_meeting}/override?s={staff_token}"
+        )

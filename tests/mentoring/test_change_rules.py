@@ -2,6 +2,7 @@
 correct or remove; a counted one changes only when everyone else it touches confirms; meetings of
 one group never overlap. The property test plays random sequences of member actions against the
 rules and checks that nobody's count ever drops without that member's own say."""
+
 from datetime import datetime, timedelta
 
 from hypothesis import given, settings
@@ -100,8 +101,18 @@ def test_check_meeting_refuses_an_overlap_and_names_it():
 # -- the property: nobody's count drops without their own say -----------------------------------
 
 MEMBERS = (MENTOR, AKTORI, AKTORI2)
-OPS = ("log", "confirm", "dispute", "edit", "delete", "propose_delete", "propose_correct",
-       "confirm_change", "decline_change", "withdraw_change")
+OPS = (
+    "log",
+    "confirm",
+    "dispute",
+    "edit",
+    "delete",
+    "propose_delete",
+    "propose_correct",
+    "confirm_change",
+    "decline_change",
+    "withdraw_change",
+)
 
 step = st.tuples(
     st.sampled_from(MEMBERS),  # who acts
@@ -131,15 +142,21 @@ def test_no_member_action_lowers_another_members_count_without_their_confirmatio
         attendees = set(people) | {actor}
         if op == "log":
             if len(attendees) >= 2:
-                meetings[next_id] = {"logger": actor, "answers": {a: C if a == actor else P for a in attendees},
-                                     "change": None}
+                meetings[next_id] = {
+                    "logger": actor,
+                    "answers": {a: C if a == actor else P for a in attendees},
+                    "change": None,
+                }
                 next_id += 1
             continue
         if meeting is None:
             continue
         change = meeting["change"]
         can = rules.meeting_actions(
-            actor, logger_id=meeting["logger"], answers=meeting["answers"], active=True,
+            actor,
+            logger_id=meeting["logger"],
+            answers=meeting["answers"],
+            active=True,
             change=rules.PendingChange(change["by"], change["confirmers"], change["confirmed"]) if change else None,
         )
         key = next(k for k, v in meetings.items() if v is meeting)
@@ -156,7 +173,10 @@ def test_no_member_action_lowers_another_members_count_without_their_confirmatio
             if op == "propose_correct" and len(new) < 2:
                 continue
             meeting["change"] = {
-                "by": actor, "kind": op, "new": new, "confirmed": frozenset(),
+                "by": actor,
+                "kind": op,
+                "new": new,
+                "confirmed": frozenset(),
                 "confirmers": rules.change_confirmers(meeting["answers"], new, actor),
             }
         elif op == "confirm_change" and can.confirm_change:

@@ -1,6 +1,7 @@
 """Two members confirming at the same moment never double-count and never lose a count; the
 same member confirming twice at once changes one row. Threads with their own sessions; run on
 PostgreSQL (make test-postgres) where row locks decide, and on SQLite where the writer lock does."""
+
 import threading
 from datetime import date, time, timedelta
 
@@ -20,7 +21,8 @@ def _log_meetings(app, group, logger, attendees, rounds):
             g = db.session.get(MentoringGroup, group)
             day = date.today() - timedelta(days=7 * (n + 1))
             meeting, check = services.log_meeting(
-                g, logger, services.MeetingInput(day, time(10, 0), 60, "video", attendees))
+                g, logger, services.MeetingInput(day, time(10, 0), 60, "video", attendees)
+            )
             assert meeting is not None, check.problems
             db.session.commit()
             ids.append(meeting.id)
@@ -68,7 +70,8 @@ def _scores(app):
     with app.app_context():
         rows = db.session.execute(
             db.select(Enrolment.user_id, ScoreOutbox.score_given)
-            .join(Enrolment, Enrolment.id == ScoreOutbox.enrolment_id).order_by(ScoreOutbox.id)
+            .join(Enrolment, Enrolment.id == ScoreOutbox.enrolment_id)
+            .order_by(ScoreOutbox.id)
         ).all()
     by_user: dict[int, list[float]] = {}
     for user_id, given in rows:
@@ -102,7 +105,9 @@ def test_the_same_member_confirming_twice_at_once(app, people, pair):
     _race(app, [(_confirm, (meeting_id, aktori.user_id))] * 3)
     assert _scores(app) == {mentor.user_id: [1.0], aktori.user_id: [1.0]}
     with app.app_context():
-        rows = db.session.scalars(db.select(MeetingAttestation).where(MeetingAttestation.meeting_id == meeting_id)).all()
+        rows = db.session.scalars(
+            db.select(MeetingAttestation).where(MeetingAttestation.meeting_id == meeting_id)
+        ).all()
         assert sorted(r.status for r in rows) == ["confirmed", "confirmed"]
 
 
@@ -117,8 +122,13 @@ def test_two_members_logging_the_same_meeting_at_once(app, people, pair):
 
     def log_as(user_id):
         group = db.session.get(MentoringGroup, pair)
-        meeting, check = services.log_meeting(group, user_id, services.MeetingInput(
-            date.today() - timedelta(days=3), time(9, 0), 60, "video", [mentor.user_id, aktori.user_id]))
+        meeting, check = services.log_meeting(
+            group,
+            user_id,
+            services.MeetingInput(
+                date.today() - timedelta(days=3), time(9, 0), 60, "video", [mentor.user_id, aktori.user_id]
+            ),
+        )
         outcomes.append([p.code for p in check.problems] if meeting is None else "saved")
 
     _race(app, [(log_as, (mentor.user_id,)), (log_as, (aktori.user_id,))])

@@ -2,6 +2,7 @@
 HTTP, the gradebook worker delivers, and both members' scores stand in the platform's gradebook
 as 6/6, Completed and FullyGraded; a removal one proposes and the other confirms lowers both
 again."""
+
 import re
 import time
 
@@ -13,8 +14,8 @@ JOHAN, MARIA = "8", "11"  # people.json: two Swedish-speaking peers, free in the
 
 
 def _make_pair(tool):
-    from app.core.db import db
     from app.core.clock import utcnow
+    from app.core.db import db
     from app.groups.models import GroupMember, MentoringGroup
     from app.people.models import User
     from app.programme.models import Programme
@@ -22,9 +23,13 @@ def _make_pair(tool):
     with tool.app_context():
         programme = db.session.scalar(db.select(Programme))
         users = {u.subject: u for u in db.session.scalars(db.select(User).where(User.subject.in_((JOHAN, MARIA))))}
-        group = MentoringGroup(programme_id=programme.id, form="peer", status="published", reasons=[],
-                               published_at=utcnow())
-        group.members += [GroupMember(user_id=users[JOHAN].id, role="peer"), GroupMember(user_id=users[MARIA].id, role="peer")]
+        group = MentoringGroup(
+            programme_id=programme.id, form="peer", status="published", reasons=[], published_at=utcnow()
+        )
+        group.members += [
+            GroupMember(user_id=users[JOHAN].id, role="peer"),
+            GroupMember(user_id=users[MARIA].id, role="peer"),
+        ]
         db.session.add(group)
         db.session.commit()
         return group.id, programme.required_meetings
@@ -89,8 +94,9 @@ def test_six_confirmed_meetings_reach_the_platform_gradebook(live):
     johan, maria = Member(live, JOHAN), Member(live, MARIA)
     for n in range(6):
         day = f"2022-{6 + n:02d}-15"
-        response = johan.post(f"/mentoring/groups/{group}/meetings/new",
-                              {"date": day, "time": "10:00", "duration": "60", "mode": "video"})
+        response = johan.post(
+            f"/mentoring/groups/{group}/meetings/new", {"date": day, "time": "10:00", "duration": "60", "mode": "video"}
+        )
         assert response.status_code == 303, response.text[:500]
         meeting = _meeting_ids(live["tool"], group)[-1]
         assert maria.post(f"/mentoring/groups/{group}/meetings/{meeting}/confirm", {}).status_code == 303

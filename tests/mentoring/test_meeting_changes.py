@@ -2,10 +2,11 @@
 changes nothing (count, gradebook queue) until everyone else it touches confirms; a decline keeps
 the meeting and tells the proposer; a facilitator changes it at once, only with a reason; every
 step is audited. Overlapping meetings of a group are refused, pending corrections included."""
+
 import re
 
-from tests.support.web import text
 from tests.mentoring.conftest import last_meeting_id, log, make_group, meeting_data, outbox
+from tests.support.web import text
 
 
 def _counted_meeting(app, people, pair, **kwargs):
@@ -42,9 +43,12 @@ def _audit(app):
     from app.core.db import db
 
     with app.app_context():
-        return [(e.action, e.actor_id, e.details.get("status"))
-                for e in db.session.scalars(db.select(AuditEntry).where(AuditEntry.action.like("mentoring.%"))
-                                            .order_by(AuditEntry.id))]
+        return [
+            (e.action, e.actor_id, e.details.get("status"))
+            for e in db.session.scalars(
+                db.select(AuditEntry).where(AuditEntry.action.like("mentoring.%")).order_by(AuditEntry.id)
+            )
+        ]
 
 
 def test_a_removal_waits_for_the_other_members_confirmation(app, people, pair):
@@ -99,8 +103,10 @@ def test_a_declined_correction_keeps_the_meeting_and_tells_the_proposer(app, peo
     # Any attendee may propose: here the aktori, who did not log it.
     form = aktori.page(f"/mentoring/groups/{pair}/meetings/{meeting}/edit")
     assert "Ehdota korjausta" in form
-    response = aktori.post(f"/mentoring/groups/{pair}/meetings/{meeting}/edit",
-                           meeting_data(days_ago=9, at="09:00", duration=50, mode="phone"))
+    response = aktori.post(
+        f"/mentoring/groups/{pair}/meetings/{meeting}/edit",
+        meeting_data(days_ago=9, at="09:00", duration=50, mode="phone"),
+    )
     assert response.status_code == 303, response.get_data(as_text=True)[:600]
     change = _change_id(response)
     assert _meeting(app, meeting) == before and outbox(app) == queued
@@ -112,8 +118,10 @@ def test_a_declined_correction_keeps_the_meeting_and_tells_the_proposer(app, peo
     assert [a[0] for a in _audit(app)] == ["mentoring.change_proposed", "mentoring.change_declined"]
 
     # Proposed again and confirmed: the new values apply, the meeting still counts, no score moves.
-    response = aktori.post(f"/mentoring/groups/{pair}/meetings/{meeting}/edit",
-                           meeting_data(days_ago=9, at="09:00", duration=50, mode="phone"))
+    response = aktori.post(
+        f"/mentoring/groups/{pair}/meetings/{meeting}/edit",
+        meeting_data(days_ago=9, at="09:00", duration=50, mode="phone"),
+    )
     change = _change_id(response)
     assert mentor.post(f"/mentoring/groups/{pair}/changes/{change}/confirm").status_code == 303
     starts_at, minutes, mode, state = _meeting(app, meeting)
@@ -139,8 +147,10 @@ def test_a_correction_adding_a_member_waits_for_that_member_too(app, people, pro
     assert log(mentor, group, attendees=[mentor.user_id, a1.user_id]).status_code == 303
     meeting = last_meeting_id(app, group)
     a1.post(f"/mentoring/groups/{group}/meetings/{meeting}/confirm")
-    response = mentor.post(f"/mentoring/groups/{group}/meetings/{meeting}/edit",
-                           meeting_data(attendees=[mentor.user_id, a1.user_id, a2.user_id]))
+    response = mentor.post(
+        f"/mentoring/groups/{group}/meetings/{meeting}/edit",
+        meeting_data(attendees=[mentor.user_id, a1.user_id, a2.user_id]),
+    )
     change = _change_id(response)
     assert a1.post(f"/mentoring/groups/{group}/changes/{change}/confirm").status_code == 303
     assert _meeting(app, meeting)[3] == "counted"
@@ -164,15 +174,20 @@ def test_the_facilitator_changes_a_meeting_at_once_only_with_a_reason(app, peopl
     response = staff.post(f"/mentoring/groups/{pair}/meetings/{meeting}/override/delete", {"reason": "  "})
     assert response.status_code == 422 and "Kirjoita lyhyt perustelu" in text(response.get_data(as_text=True))
     assert _meeting(app, meeting) is not None and outbox(app) == queued
-    response = staff.post(f"/mentoring/groups/{pair}/meetings/{meeting}/override",
-                          meeting_data(days_ago=3) | {"reason": ""})
+    response = staff.post(
+        f"/mentoring/groups/{pair}/meetings/{meeting}/override", meeting_data(days_ago=3) | {"reason": ""}
+    )
     assert response.status_code == 422 and _meeting(app, meeting) is not None
 
-    response = staff.post(f"/mentoring/groups/{pair}/meetings/{meeting}/override/delete",
-                          {"reason": "Kirjattu vahingossa väärälle parille"})
+    response = staff.post(
+        f"/mentoring/groups/{pair}/meetings/{meeting}/override/delete",
+        {"reason": "Kirjattu vahingossa väärälle parille"},
+    )
     assert response.status_code == 303
     assert _meeting(app, meeting) is None
-    assert sorted((s[0], s[1]) for s in outbox(app)[len(queued):]) == sorted([(mentor.user_id, 0), (aktori.user_id, 0)])
+    assert sorted((s[0], s[1]) for s in outbox(app)[len(queued) :]) == sorted(
+        [(mentor.user_id, 0), (aktori.user_id, 0)]
+    )
     for member in (mentor, aktori):
         page = text(member.page(f"/mentoring/groups/{pair}"))
         assert "Fasilitaattori poisti tapaamisen" in page
@@ -194,8 +209,10 @@ def test_the_facilitator_corrects_a_meeting(app, people, pair):
     staff = people["staff"]
     meeting = _counted_meeting(app, people, pair)
     queued = outbox(app)
-    response = staff.post(f"/mentoring/groups/{pair}/meetings/{meeting}/override",
-                          meeting_data(days_ago=4, at="08:15", duration=45) | {"reason": "Päivä oli väärin"})
+    response = staff.post(
+        f"/mentoring/groups/{pair}/meetings/{meeting}/override",
+        meeting_data(days_ago=4, at="08:15", duration=45) | {"reason": "Päivä oli väärin"},
+    )
     assert response.status_code == 303, response.get_data(as_text=True)[:600]
     _starts, minutes, _mode, state = _meeting(app, meeting)
     assert (minutes, state) == (45, "counted")  # the members' confirmations stand
@@ -230,8 +247,9 @@ def test_meetings_that_do_not_count_yet_are_still_the_loggers(app, people, pair)
     assert log(mentor, pair).status_code == 303
     meeting = last_meeting_id(app, pair)
     assert aktori.post(f"/mentoring/groups/{pair}/meetings/{meeting}/delete").status_code == 403
-    assert mentor.post(f"/mentoring/groups/{pair}/meetings/{meeting}/edit",
-                       meeting_data(days_ago=11)).status_code == 303
+    assert (
+        mentor.post(f"/mentoring/groups/{pair}/meetings/{meeting}/edit", meeting_data(days_ago=11)).status_code == 303
+    )
     assert mentor.post(f"/mentoring/groups/{pair}/meetings/{meeting}/delete").status_code == 303
     assert _meeting(app, meeting) is None and outbox(app) == [] and _audit(app) == []
 
@@ -251,4 +269,3 @@ def test_other_groups_changes_are_not_found(app, people, pair, other_pair):
     outsider = people["outsider"]
     assert outsider.post(f"/mentoring/groups/{other_pair}/changes/{change}/confirm").status_code == 404
     assert outsider.post(f"/mentoring/groups/{pair}/changes/{change}/confirm").status_code == 404
-

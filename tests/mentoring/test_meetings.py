@@ -1,7 +1,8 @@
 """Logging, confirming, disputing and correcting meetings over HTTP, and the gradebook scores
 that follow every change in a member's counted meetings."""
-from tests.support.web import text
+
 from tests.mentoring.conftest import last_meeting_id, log, make_group, outbox
+from tests.support.web import text
 
 
 def test_log_confirm_and_count(app, people, pair):
@@ -48,7 +49,9 @@ def test_dispute_before_counting_and_correction_asks_again(app, people, pair):
     response = aktori.post(f"/mentoring/groups/{pair}/meetings/{meeting}/dispute", {"reason": "  "})
     assert response.status_code == 422 and "Kirjoita lyhyt perustelu" in response.get_data(as_text=True)
 
-    response = aktori.post(f"/mentoring/groups/{pair}/meetings/{meeting}/dispute", {"reason": "Tapasimme vasta torstaina"})
+    response = aktori.post(
+        f"/mentoring/groups/{pair}/meetings/{meeting}/dispute", {"reason": "Tapasimme vasta torstaina"}
+    )
     assert response.status_code == 303
     assert outbox(app) == []  # it never counted, so nobody's score changes
     page = mentor.page(f"/mentoring/groups/{pair}")
@@ -56,8 +59,10 @@ def test_dispute_before_counting_and_correction_asks_again(app, people, pair):
     assert "Kirjaamaasi tapaamista on kiistetty" in text(page)
 
     # The logger corrects; the aktori is asked again and then confirms.
-    response = mentor.post(f"/mentoring/groups/{pair}/meetings/{meeting}/edit",
-                           {"date": "", "time": "15:00", "duration": "50", "mode": "phone"} | _date(8))
+    response = mentor.post(
+        f"/mentoring/groups/{pair}/meetings/{meeting}/edit",
+        {"date": "", "time": "15:00", "duration": "50", "mode": "phone"} | _date(8),
+    )
     assert response.status_code == 303, response.get_data(as_text=True)[:800]
     assert "1 tapaaminen odottaa vahvistustasi" in text(aktori.page(f"/mentoring/groups/{pair}"))
     aktori.post(f"/mentoring/groups/{pair}/meetings/{meeting}/confirm")
@@ -127,8 +132,10 @@ def test_refusals_are_clear_and_lose_nothing(app, people, pair):
         assert message in text(body), (kwargs, text(body)[:400])
     assert last_meeting_id(app, pair) is None
     # What was typed is still in the form.
-    response = mentor.post(f"/mentoring/groups/{pair}/meetings/new",
-                           {"date": "31.13.2022", "time": "25:99", "duration": "tunti", "mode": "video"})
+    response = mentor.post(
+        f"/mentoring/groups/{pair}/meetings/new",
+        {"date": "31.13.2022", "time": "25:99", "duration": "tunti", "mode": "video"},
+    )
     body = response.get_data(as_text=True)
     assert response.status_code == 422
     assert 'value="31.13.2022"' in body and 'value="tunti"' in body

@@ -1,11 +1,12 @@
 """The facilitators' progress view: counts, latest meeting, agreement state and at-risk flags,
 in a number of queries that does not grow with the number of pairs."""
+
 from datetime import date, time, timedelta
 
 from sqlalchemy import event
 
-from tests.support.web import text
 from tests.mentoring.conftest import _launch, make_group
+from tests.support.web import text
 
 
 def _pairs(app, platform, programme, people, n, start=0):
@@ -24,8 +25,13 @@ def _pairs(app, platform, programme, people, n, start=0):
         with app.app_context():
             group = db.session.get(MentoringGroup, group_id)
             services.save_agreement(group, first.user_id, 0, {"goals": "x"})
-            meeting, _ = services.log_meeting(group, first.user_id, services.MeetingInput(
-                date.today() - timedelta(days=3), time(10, 0), 60, "video", [first.user_id, second.user_id]))
+            meeting, _ = services.log_meeting(
+                group,
+                first.user_id,
+                services.MeetingInput(
+                    date.today() - timedelta(days=3), time(10, 0), 60, "video", [first.user_id, second.user_id]
+                ),
+            )
             services.confirm_meeting(meeting, second.user_id)
             db.session.commit()
 

@@ -2,6 +2,7 @@
 mentoring scores it changes; adding, cancelling or moving an event and recording attendance
 re-send exactly the "Programme events" scores that change, including attendance recorded before
 any score was sent for it. Checked on the outbox rows themselves."""
+
 from datetime import date, timedelta
 
 from app.core.db import db
@@ -34,7 +35,9 @@ def _confirmed_meetings(app, people, group, n, start=10):
     mentor, aktori = people["mentor"], people["aktori"]
     for i in range(n):
         assert log(mentor, group, days_ago=start + 7 * i).status_code == 303
-        assert aktori.post(f"/mentoring/groups/{group}/meetings/{last_meeting_id(app, group)}/confirm").status_code == 303
+        assert (
+            aktori.post(f"/mentoring/groups/{group}/meetings/{last_meeting_id(app, group)}/confirm").status_code == 303
+        )
 
 
 def test_changing_n_resends_only_the_scores_it_changes(app, people, programme, pair, other_pair):
@@ -51,25 +54,31 @@ def test_changing_n_resends_only_the_scores_it_changes(app, people, programme, p
     assert staff.post(f"/programmes/{programme}", _settings(app, programme, required_meetings="4")).status_code == 303
     new = outbox(app)[sent:]
     assert sorted((s[0], s[1], s[2], s[3]) for s in new) == sorted(
-        [(mentor.user_id, 4, 4, "Completed"), (aktori.user_id, 4, 4, "Completed")])
+        [(mentor.user_id, 4, 4, "Completed"), (aktori.user_id, 4, 4, "Completed")]
+    )
     assert all(s[5] == "4/4 tapaamista vahvistettu" and s[6] == f"mentoring:{programme}" for s in new)
 
     # N 4 → 8: in progress again at 4/8.
     assert staff.post(f"/programmes/{programme}", _settings(app, programme, required_meetings="8")).status_code == 303
-    assert sorted((s[0], s[1], s[2], s[3]) for s in outbox(app)[sent + 2:]) == sorted(
-        [(mentor.user_id, 4, 8, "InProgress"), (aktori.user_id, 4, 8, "InProgress")])
+    assert sorted((s[0], s[1], s[2], s[3]) for s in outbox(app)[sent + 2 :]) == sorted(
+        [(mentor.user_id, 4, 8, "InProgress"), (aktori.user_id, 4, 8, "InProgress")]
+    )
 
     # A later meeting scores against the new N.
     _confirmed_meetings(app, people, pair, 1, start=60)
-    assert [s[1:3] for s in outbox(app)[sent + 4:]] == [(5, 8), (5, 8)]
+    assert [s[1:3] for s in outbox(app)[sent + 4 :]] == [(5, 8), (5, 8)]
 
     from app.core.audit import AuditEntry
 
     with app.app_context():
-        entries = list(db.session.scalars(db.select(AuditEntry).filter_by(action="programme.update")
-                                          .order_by(AuditEntry.id)))
+        entries = list(
+            db.session.scalars(db.select(AuditEntry).filter_by(action="programme.update").order_by(AuditEntry.id))
+        )
         assert [e.details for e in entries] == [
-            {}, {"required_meetings": [6, 4], "scores_queued": 2}, {"required_meetings": [4, 8], "scores_queued": 2}]
+            {},
+            {"required_meetings": [6, 4], "scores_queued": 2},
+            {"required_meetings": [4, 8], "scores_queued": 2},
+        ]
 
 
 def test_a_new_n_sends_nothing_to_those_who_never_had_a_score(app, people, programme):
@@ -97,8 +106,10 @@ def _events_scores(app, programme_id):
 
     with app.app_context():
         rows = db.session.execute(
-            db.select(ScoreOutbox, Enrolment.user_id).join(Enrolment, Enrolment.id == ScoreOutbox.enrolment_id)
-            .where(ScoreOutbox.resource == f"events:{programme_id}").order_by(ScoreOutbox.id)
+            db.select(ScoreOutbox, Enrolment.user_id)
+            .join(Enrolment, Enrolment.id == ScoreOutbox.enrolment_id)
+            .where(ScoreOutbox.resource == f"events:{programme_id}")
+            .order_by(ScoreOutbox.id)
         ).all()
         return [(uid, r.score_given, r.score_maximum, r.activity_progress) for r, uid in rows]
 
@@ -118,8 +129,10 @@ def _events(app, staff, programme_id):
 
     assert staff.get("/events/").status_code == 200
     with app.app_context():
-        return {e.kind: e.id for e in db.session.scalars(
-            db.select(ProgrammeEvent).where(ProgrammeEvent.programme_id == programme_id))}
+        return {
+            e.kind: e.id
+            for e in db.session.scalars(db.select(ProgrammeEvent).where(ProgrammeEvent.programme_id == programme_id))
+        }
 
 
 def _legacy_attendance(app, event_id, *people):
@@ -138,8 +151,9 @@ def _tick(staff, event_id, *people):
 
 def _add_event(staff, days_ago, title="Luento"):
     day = date.today() - timedelta(days=days_ago)
-    return staff.post("/events/", {"kind": "lecture", "title": title, "date": day.isoformat(), "time": "12:00",
-                                   "duration": "90"})
+    return staff.post(
+        "/events/", {"kind": "lecture", "title": title, "date": day.isoformat(), "time": "12:00", "duration": "90"}
+    )
 
 
 def test_attendance_scores_follow_events_and_include_earlier_attendance(app, people, programme):
@@ -153,7 +167,8 @@ def test_attendance_scores_follow_events_and_include_earlier_attendance(app, peo
     # Ticking the mentor at the midpoint: the mentor's score, and the aktori's earlier one.
     assert _tick(staff, events["midpoint"], mentor).status_code == 303
     assert sorted(_events_scores(app, programme)) == sorted(
-        [(mentor.user_id, 1, 2, "InProgress"), (aktori.user_id, 1, 2, "InProgress")])
+        [(mentor.user_id, 1, 2, "InProgress"), (aktori.user_id, 1, 2, "InProgress")]
+    )
 
     # Saving the same list again sends nothing.
     assert _tick(staff, events["midpoint"], mentor).status_code == 303
@@ -162,7 +177,8 @@ def test_attendance_scores_follow_events_and_include_earlier_attendance(app, peo
     # A lecture added in the past raises everyone's maximum; who attended nothing gets nothing.
     assert _add_event(staff, 20).status_code == 303
     assert sorted(_events_scores(app, programme)[2:]) == sorted(
-        [(mentor.user_id, 1, 3, "InProgress"), (aktori.user_id, 1, 3, "InProgress")])
+        [(mentor.user_id, 1, 3, "InProgress"), (aktori.user_id, 1, 3, "InProgress")]
+    )
     # One in the future changes nothing yet.
     assert _add_event(staff, -20, "Tuleva luento").status_code == 303
     assert len(_events_scores(app, programme)) == 4
@@ -175,11 +191,17 @@ def test_attendance_scores_follow_events_and_include_earlier_attendance(app, peo
     assert _events_scores(app, programme)[4:] == [(mentor.user_id, 2, 3, "InProgress")]
 
     # Cancelling the lecture: back to two held events for everyone with a score.
-    form = {"title": "Luento", "date": (date.today() - timedelta(days=20)).isoformat(), "time": "12:00",
-            "duration": "90", "cancel": "1"}
+    form = {
+        "title": "Luento",
+        "date": (date.today() - timedelta(days=20)).isoformat(),
+        "time": "12:00",
+        "duration": "90",
+        "cancel": "1",
+    }
     assert staff.post(f"/events/{lecture}/edit", form).status_code == 303
     assert sorted(_events_scores(app, programme)[5:]) == sorted(
-        [(mentor.user_id, 1, 2, "InProgress"), (aktori.user_id, 1, 2, "InProgress")])
+        [(mentor.user_id, 1, 2, "InProgress"), (aktori.user_id, 1, 2, "InProgress")]
+    )
 
 
 def _email(app, person):

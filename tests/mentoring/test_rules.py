@@ -1,10 +1,11 @@
 """The mentoring rules as pure functions: which meetings count and for whom, the gradebook
 score, what a logged meeting may be, Helsinki times across DST, reminders and at-risk flags."""
-from app.core import clock
+
 from datetime import date, datetime, time, timedelta
 
 import pytest
 
+from app.core import clock
 from app.mentoring import rules
 from app.mentoring.rules import CONFIRMED as C
 from app.mentoring.rules import DISPUTED as D
@@ -57,12 +58,22 @@ def test_a_meeting_needs_two_attendees_to_count():
 
 @pytest.mark.parametrize(
     "counted, required, given, progress",
-    [(0, 6, 0, "InProgress"), (4, 6, 4, "InProgress"), (6, 6, 6, "Completed"), (9, 6, 6, "Completed"), (1, 1, 1, "Completed")],
+    [
+        (0, 6, 0, "InProgress"),
+        (4, 6, 4, "InProgress"),
+        (6, 6, 6, "Completed"),
+        (9, 6, 6, "Completed"),
+        (1, 1, 1, "Completed"),
+    ],
 )
 def test_score_is_capped_at_n_and_always_fully_graded(counted, required, given, progress):
     score = rules.completion_score(counted, required)
     assert (score.given, score.maximum, score.activity_progress, score.grading_progress) == (
-        given, required, progress, "FullyGraded")
+        given,
+        required,
+        progress,
+        "FullyGraded",
+    )
 
 
 def test_score_goes_down_again_after_a_dispute():
@@ -93,10 +104,19 @@ def test_an_autumn_time_that_occurs_twice_means_the_first():
 
 def check(**overrides):
     values = dict(
-        day=date(2022, 9, 1), at=time(14, 0), duration_minutes=60, mode="video",
-        attendee_ids=[MENTOR, AKTORI], member_ids=[MENTOR, AKTORI], logger_id=MENTOR,
-        kickoff=date(2022, 5, 5), closing=date(2023, 3, 30), min_minutes=45, max_minutes=75,
-        now=datetime(2022, 10, 1, 12, 0), taken=(),
+        day=date(2022, 9, 1),
+        at=time(14, 0),
+        duration_minutes=60,
+        mode="video",
+        attendee_ids=[MENTOR, AKTORI],
+        member_ids=[MENTOR, AKTORI],
+        logger_id=MENTOR,
+        kickoff=date(2022, 5, 5),
+        closing=date(2023, 3, 30),
+        min_minutes=45,
+        max_minutes=75,
+        now=datetime(2022, 10, 1, 12, 0),
+        taken=(),
     )
     values.update(overrides)
     return rules.check_meeting(**values)
@@ -163,10 +183,19 @@ def test_agreement_needs_every_current_member():
 
 def facts(**overrides):
     values = dict(
-        active=True, published_on=date(2022, 5, 1), has_agreement=True, agreement_accepted=True,
-        accepted_by_me=True, meetings_logged=1, awaiting_me=0, disputed_mine=0,
-        last_meeting_on=date(2022, 9, 1), last_counted_on=date(2022, 9, 1), counted_for_me=1,
-        required=6, closing=date(2023, 3, 30),
+        active=True,
+        published_on=date(2022, 5, 1),
+        has_agreement=True,
+        agreement_accepted=True,
+        accepted_by_me=True,
+        meetings_logged=1,
+        awaiting_me=0,
+        disputed_mine=0,
+        last_meeting_on=date(2022, 9, 1),
+        last_counted_on=date(2022, 9, 1),
+        counted_for_me=1,
+        required=6,
+        closing=date(2023, 3, 30),
     )
     values.update(overrides)
     return rules.PairFacts(**values)
@@ -180,7 +209,9 @@ def test_reminders_list_what_waits():
     assert reminder_codes(facts()) == []
     assert reminder_codes(facts(awaiting_me=2)) == ["confirm_meetings"]
     assert reminder_codes(facts(disputed_mine=1)) == ["correct_disputed"]
-    assert reminder_codes(facts(has_agreement=False, agreement_accepted=False, accepted_by_me=False)) == ["write_agreement"]
+    assert reminder_codes(facts(has_agreement=False, agreement_accepted=False, accepted_by_me=False)) == [
+        "write_agreement"
+    ]
 
 
 def test_agreement_reminder_turns_urgent_before_the_third_meeting():

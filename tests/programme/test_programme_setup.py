@@ -1,6 +1,7 @@
 """Programme set-up by staff: a new cohort seeded with the Tulanet institutes and the programme
 text's themes; settings validated with specific messages; themes and organisations editable;
 another course's programme does not exist for them (404)."""
+
 import re
 
 import pytest
@@ -40,10 +41,21 @@ def test_create_programme_seeds_institutes_and_themes(app, platform):
         assert codes == ["GTK", "FMI", "LUKE", "NLS", "RUOKAVIRASTO", "STUK", "SYKE", "THL", "TTL", "UPI", "VTT"]
         luke = next(o for o in programme.organisations if o.code == "LUKE")
         assert (luke.name("fi"), luke.name("sv"), luke.name("en")) == (
-            "Luonnonvarakeskus (Luke)", "Naturresursinstitutet (Luke)", "Natural Resources Institute Finland (Luke)")
+            "Luonnonvarakeskus (Luke)",
+            "Naturresursinstitutet (Luke)",
+            "Natural Resources Institute Finland (Luke)",
+        )
         themes = {t.code: t.name("fi") for t in programme.themes}
-        for fi in ("Projektien hallinta", "Johtaminen", "Viestintä", "Poliittiseen päätöksentekoon vaikuttaminen",
-                   "Tutkijana toimiminen", "Urakehitys", "Esimiestyö", "Assistenttien työ"):
+        for fi in (
+            "Projektien hallinta",
+            "Johtaminen",
+            "Viestintä",
+            "Poliittiseen päätöksentekoon vaikuttaminen",
+            "Tutkijana toimiminen",
+            "Urakehitys",
+            "Esimiestyö",
+            "Assistenttien työ",
+        ):
             assert fi in themes.values()
         pid = programme.id
     page = staff.page(f"/programmes/{pid}/organisations")
@@ -51,16 +63,23 @@ def test_create_programme_seeds_institutes_and_themes(app, platform):
     assert "Verkostoituminen" in staff.page(f"/programmes/{pid}/themes")
 
 
-@pytest.mark.parametrize("change, field, message", [
-    ({"closing": "2025-01-01"}, "closing", "Päätöstilaisuuden on oltava aloitustilaisuuden jälkeen."),
-    ({"registration_closes": "2024-10-01"}, "registration_closes", "Ilmoittautuminen ei voi päättyä ennen kuin se alkaa."),
-    ({"midpoint": "2025-05-01"}, "midpoint", "Välitapaamisen on oltava aloitustilaisuuden jälkeen."),
-    ({"required_meetings": "0"}, "required_meetings", "Väliltä 1–100."),
-    ({"min_meeting_minutes": "90"}, "max_meeting_minutes", "Pisin tapaaminen ei voi olla lyhyempi kuin lyhin."),
-    ({"kickoff": ""}, "kickoff", "Anna aloitustilaisuuden päivämäärä."),
-    ({"name": ""}, "name", "Anna ohjelmalle nimi."),
-    ({"languages": []}, "languages", "Valitse vähintään yksi kieli."),
-])
+@pytest.mark.parametrize(
+    "change, field, message",
+    [
+        ({"closing": "2025-01-01"}, "closing", "Päätöstilaisuuden on oltava aloitustilaisuuden jälkeen."),
+        (
+            {"registration_closes": "2024-10-01"},
+            "registration_closes",
+            "Ilmoittautuminen ei voi päättyä ennen kuin se alkaa.",
+        ),
+        ({"midpoint": "2025-05-01"}, "midpoint", "Välitapaamisen on oltava aloitustilaisuuden jälkeen."),
+        ({"required_meetings": "0"}, "required_meetings", "Väliltä 1–100."),
+        ({"min_meeting_minutes": "90"}, "max_meeting_minutes", "Pisin tapaaminen ei voi olla lyhyempi kuin lyhin."),
+        ({"kickoff": ""}, "kickoff", "Anna aloitustilaisuuden päivämäärä."),
+        ({"name": ""}, "name", "Anna ohjelmalle nimi."),
+        ({"languages": []}, "languages", "Valitse vähintään yksi kieli."),
+    ],
+)
 def test_settings_validation_keeps_input(app, platform, change, field, message):
     staff = facilitator(app, platform)
     data = {**VALID, **change}
@@ -79,12 +98,22 @@ def test_edit_settings(app, platform):
     pid = make_programme(app)
     page = staff.page(f"/programmes/{pid}")
     assert 'value="Ohjelma 2"' in page
-    data = {**VALID, "name": "Uusi nimi", "required_meetings": "8", "languages": ["fi"], "prefer_cross_organisation": "y"}
+    data = {
+        **VALID,
+        "name": "Uusi nimi",
+        "required_meetings": "8",
+        "languages": ["fi"],
+        "prefer_cross_organisation": "y",
+    }
     assert post(staff, f"/programmes/{pid}", data).status_code == 303
     with app.app_context():
         programme = db.session.get(Programme, pid)
-        assert (programme.name, programme.required_meetings, programme.languages, programme.prefer_cross_organisation) == (
-            "Uusi nimi", 8, ["fi"], True)
+        assert (
+            programme.name,
+            programme.required_meetings,
+            programme.languages,
+            programme.prefer_cross_organisation,
+        ) == ("Uusi nimi", 8, ["fi"], True)
 
 
 def test_only_staff_of_the_course(app, platform):
@@ -92,8 +121,13 @@ def test_only_staff_of_the_course(app, platform):
     pid_other = make_programme(app, "3")
     staff = facilitator(app, platform)
     pid = make_programme(app)
-    for path in (f"/programmes/{pid_other}", f"/programmes/{pid_other}/themes", f"/programmes/{pid_other}/organisations",
-                 f"/programmes/{pid_other}/registrations", f"/matching/programmes/{pid_other}"):
+    for path in (
+        f"/programmes/{pid_other}",
+        f"/programmes/{pid_other}/themes",
+        f"/programmes/{pid_other}/organisations",
+        f"/programmes/{pid_other}/registrations",
+        f"/matching/programmes/{pid_other}",
+    ):
         staff.page(path, status=404)
     assert post(staff, f"/programmes/{pid_other}", VALID).status_code == 404
     assert "Ohjelma 3" not in staff.page("/programmes")
@@ -102,23 +136,46 @@ def test_only_staff_of_the_course(app, platform):
     admin.page(f"/programmes/{pid}")
     admin.page(f"/programmes/{pid_other}", status=404)
     participant = launch(app, platform, (LEARNER,))
-    for path in ("/programmes", f"/programmes/{pid}", f"/programmes/{pid}/registrations", f"/matching/programmes/{pid}"):
+    for path in (
+        "/programmes",
+        f"/programmes/{pid}",
+        f"/programmes/{pid}/registrations",
+        f"/matching/programmes/{pid}",
+    ):
         participant.page(path, status=403)
 
 
 def test_themes_add_rename_reorder_remove(app, platform):
     staff = facilitator(app, platform)
     pid = make_programme(app)
-    assert post(staff, f"/programmes/{pid}/themes", {"new-name_fi": "Kansainvälinen yhteistyö", "new-name_sv": "Internationellt samarbete"}).status_code == 303
+    assert (
+        post(
+            staff,
+            f"/programmes/{pid}/themes",
+            {"new-name_fi": "Kansainvälinen yhteistyö", "new-name_sv": "Internationellt samarbete"},
+        ).status_code
+        == 303
+    )
     with app.app_context():
         programme = db.session.get(Programme, pid)
         theme = programme.themes[-1]
         first = programme.themes[0]
-        assert (theme.code, theme.name("sv"), theme.name("en")) == ("kansainvalinen_yhteistyo", "Internationellt samarbete", "Kansainvälinen yhteistyö")
+        assert (theme.code, theme.name("sv"), theme.name("en")) == (
+            "kansainvalinen_yhteistyo",
+            "Internationellt samarbete",
+            "Kansainvälinen yhteistyö",
+        )
         tid, first_id = theme.id, first.id
     response = post(staff, f"/programmes/{pid}/themes", {"new-name_fi": ""})
     assert response.status_code == 422 and "Anna nimi suomeksi." in response.get_data(as_text=True)
-    assert post(staff, f"/programmes/{pid}/themes/{tid}", {f"t{tid}-name_fi": "Kv-yhteistyö", f"t{tid}-name_en": "International work"}).status_code == 303
+    assert (
+        post(
+            staff,
+            f"/programmes/{pid}/themes/{tid}",
+            {f"t{tid}-name_fi": "Kv-yhteistyö", f"t{tid}-name_en": "International work"},
+        ).status_code
+        == 303
+    )
     assert post(staff, f"/programmes/{pid}/themes/{tid}/move", {"direction": "up"}).status_code == 303
     with app.app_context():
         programme = db.session.get(Programme, pid)
@@ -141,12 +198,22 @@ def test_themes_add_rename_reorder_remove(app, platform):
 def test_organisations_add_and_rename(app, platform):
     staff = facilitator(app, platform)
     pid = make_programme(app)
-    assert post(staff, f"/programmes/{pid}/organisations", {"new-code": "vm", "new-name_fi": "Valtiovarainministeriö"}).status_code == 303
+    assert (
+        post(
+            staff, f"/programmes/{pid}/organisations", {"new-code": "vm", "new-name_fi": "Valtiovarainministeriö"}
+        ).status_code
+        == 303
+    )
     response = post(staff, f"/programmes/{pid}/organisations", {"new-code": "SYKE", "new-name_fi": "Toinen"})
     assert response.status_code == 422 and "Tämä lyhenne on jo käytössä." in response.get_data(as_text=True)
     with app.app_context():
         programme = db.session.get(Programme, pid)
         assert programme.organisations[-1].code == "VM"
         syke = next(o.id for o in programme.organisations if o.code == "SYKE")
-    assert post(staff, f"/programmes/{pid}/organisations/{syke}", {f"o{syke}-name_fi": "Suomen ympäristökeskus Syke"}).status_code == 303
+    assert (
+        post(
+            staff, f"/programmes/{pid}/organisations/{syke}", {f"o{syke}-name_fi": "Suomen ympäristökeskus Syke"}
+        ).status_code
+        == 303
+    )
     assert "Suomen ympäristökeskus Syke" in staff.page(f"/programmes/{pid}/organisations")

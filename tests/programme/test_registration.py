@@ -1,5 +1,6 @@
 """Registration by a participant: only what matching needs, validated with messages next to the
 fields and all input kept; editable until the match is published; withdrawal; the window."""
+
 import re
 from datetime import timedelta
 
@@ -7,8 +8,8 @@ import pytest
 
 from app.core.clock import helsinki_today
 from app.core.db import db
-from app.matching import services as matching
 from app.groups.models import MentoringGroup
+from app.matching import services as matching
 from app.people.models import User
 from app.programme.models import Programme, Registration
 from tests.support.lti_double import INSTRUCTOR
@@ -35,37 +36,66 @@ def test_home_invites_to_register_then_shows_status(app, platform, pid):
     # Only what matching needs: no gender, age or personality fields.
     form = page.split('action="/register?')[1].split("</form>")[0]
     assert set(re.findall(r'name="([^"]+)"', form)) == {
-        "csrf_token", "role_wish", "forms", "organisation_id", "unit", "themes_offered", "themes_wanted", "goals",
-        "languages", "meeting_preferences", "capacity", "counterpart_user_id", "counterpart_name",
-        "counterpart_contact", "must_not_pair", "must_not_pair_names", "mentor_tip"}
+        "csrf_token",
+        "role_wish",
+        "forms",
+        "organisation_id",
+        "unit",
+        "themes_offered",
+        "themes_wanted",
+        "goals",
+        "languages",
+        "meeting_preferences",
+        "capacity",
+        "counterpart_user_id",
+        "counterpart_name",
+        "counterpart_contact",
+        "must_not_pair",
+        "must_not_pair_names",
+        "mentor_tip",
+    }
     response = post(aino, "/register", register_data(app, pid, unit="Kulutuksen keskus"))
     assert response.status_code == 303
     assert "Ilmoittautumisesi on tallennettu" in aino.page("/register", saved="1")
     row = registration(app, pid, "5")
     assert (row.role_wish, row.unit, row.themes_wanted, row.languages, row.capacity) == (
-        "aktori", "Kulutuksen keskus", ["leadership"], ["fi"], 1)
+        "aktori",
+        "Kulutuksen keskus",
+        ["leadership"],
+        ["fi"],
+        1,
+    )
     assert "Olet ilmoittautunut" in aino.page("/home")
     # Edit: the form shows the saved answers.
     page = aino.page("/register")
     assert 'value="Kulutuksen keskus"' in page and 'value="leadership" checked' in page
-    assert post(aino, "/register", register_data(app, pid, role_wish="peer", forms=["peer"],
-                                                 themes_offered=["communication"])).status_code == 303
+    assert (
+        post(
+            aino,
+            "/register",
+            register_data(app, pid, role_wish="peer", forms=["peer"], themes_offered=["communication"]),
+        ).status_code
+        == 303
+    )
     assert registration(app, pid, "5").role_wish == "peer"
 
 
-@pytest.mark.parametrize("overrides, field, message", [
-    ({"goals": "  "}, "goals", "Kuvaa tavoitteesi"),
-    ({"organisation_id": ""}, "organisation_id", "Valitse organisaatiosi."),
-    ({"themes_wanted": None}, "themes_wanted", "Valitse vähintään yksi teema"),
-    ({"forms": None}, "forms", "Valitse vähintään yksi mentoroinnin muoto."),
-    ({"forms": ["peer"]}, "forms", "Mentori tai aktori tarvitsee"),
-    ({"capacity": "2"}, "capacity", "Kaksi aktoria tarkoittaa ryhmämentorointia"),
-    ({"languages": None}, "languages", "Valitse vähintään yksi kieli."),
-    ({"languages": ["de"]}, "languages", "Tämä ohjelma ei tarjoa tätä kieltä."),
-    ({"counterpart_contact": "ei-osoite"}, "counterpart_contact", "Anna sähköpostiosoite tai puhelinnumero."),
-    ({"role_wish": "boss"}, "role_wish", "Valitse toivomasi rooli."),
-    ({"capacity": "x"}, "capacity", "Mentorilla on yksi tai kaksi aktoria."),
-])
+@pytest.mark.parametrize(
+    "overrides, field, message",
+    [
+        ({"goals": "  "}, "goals", "Kuvaa tavoitteesi"),
+        ({"organisation_id": ""}, "organisation_id", "Valitse organisaatiosi."),
+        ({"themes_wanted": None}, "themes_wanted", "Valitse vähintään yksi teema"),
+        ({"forms": None}, "forms", "Valitse vähintään yksi mentoroinnin muoto."),
+        ({"forms": ["peer"]}, "forms", "Mentori tai aktori tarvitsee"),
+        ({"capacity": "2"}, "capacity", "Kaksi aktoria tarkoittaa ryhmämentorointia"),
+        ({"languages": None}, "languages", "Valitse vähintään yksi kieli."),
+        ({"languages": ["de"]}, "languages", "Tämä ohjelma ei tarjoa tätä kieltä."),
+        ({"counterpart_contact": "ei-osoite"}, "counterpart_contact", "Anna sähköpostiosoite tai puhelinnumero."),
+        ({"role_wish": "boss"}, "role_wish", "Valitse toivomasi rooli."),
+        ({"capacity": "x"}, "capacity", "Mentorilla on yksi tai kaksi aktoria."),
+    ],
+)
 def test_invalid_registration_keeps_input(app, platform, pid, overrides, field, message):
     aino = launch(app, platform)
     data = register_data(app, pid, unit="Oma yksikkö", meeting_preferences="Aamupäivät", **overrides)
@@ -73,7 +103,9 @@ def test_invalid_registration_keeps_input(app, platform, pid, overrides, field, 
     response = post(aino, "/register", data)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert message.split("…")[0].lower() in field_errors(page, field).lower() or message in page, field_errors(page, field)
+    assert message.split("…")[0].lower() in field_errors(page, field).lower() or message in page, field_errors(
+        page, field
+    )
     assert 'value="Oma yksikkö"' in page and ">Aamupäivät</textarea>" in page
     assert registration(app, pid, "5") is None
 
@@ -93,15 +125,22 @@ def test_must_not_pair_and_counterpart_from_the_roster(app, platform, pid):
     assert "Kurssilla ei ole ketään nimeltä ”Ei Ketään”." in response.get_data(as_text=True)
     assert ">Ei Ketään</textarea>" in response.get_data(as_text=True)
     # The name typed resolves to the person; the counterpart is chosen from the roster.
-    data = register_data(app, pid, must_not_pair=[str(ids["6"])], must_not_pair_names="elina  nieminen",
-                         counterpart_user_id=str(ids["6"]))
+    data = register_data(
+        app,
+        pid,
+        must_not_pair=[str(ids["6"])],
+        must_not_pair_names="elina  nieminen",
+        counterpart_user_id=str(ids["6"]),
+    )
     response = post(aino, "/register", data)
     assert "Nimesit henkilön, jonka kanssa et myöskään halua paria." in response.get_data(as_text=True)
     data["counterpart_user_id"] = ""
     data["counterpart_name"] = "Ulla Ulkopuolinen"
     data["counterpart_contact"] = "ulla@example.fi"
     response = post(aino, "/register", data)
-    assert response.status_code == 303, re.findall(r'<ul class="field-errors"[^>]*>(.*?)</ul>', response.get_data(as_text=True))
+    assert response.status_code == 303, re.findall(
+        r'<ul class="field-errors"[^>]*>(.*?)</ul>', response.get_data(as_text=True)
+    )
     row = registration(app, pid, "5")
     assert sorted(row.must_not_pair) == sorted([ids["6"], ids["7"]])
     assert (row.counterpart_name, row.counterpart_contact) == ("Ulla Ulkopuolinen", "ulla@example.fi")
@@ -151,7 +190,11 @@ def test_window_closed_for_new_registrations(app, platform, pid):
 def test_not_editable_once_published(app, platform, pid):
     aino, mikko = launch(app, platform), launch(app, platform, sub="6")
     post(aino, "/register", register_data(app, pid))
-    post(mikko, "/register", register_data(app, pid, role_wish="mentor", themes_offered=["leadership"], themes_wanted=None))
+    post(
+        mikko,
+        "/register",
+        register_data(app, pid, role_wish="mentor", themes_offered=["leadership"], themes_wanted=None),
+    )
     with app.app_context():
         programme = db.session.get(Programme, pid)
         matching.compute_suggestions(programme)
@@ -159,7 +202,7 @@ def test_not_editable_once_published(app, platform, pid):
         db.session.commit()
         assert db.session.scalar(db.select(db.func.count(MentoringGroup.id))) == 1
     page = aino.page("/register")
-    assert "ei voi enää muuttaa" in page and "<form method=\"post\" action=\"/register" not in page
+    assert "ei voi enää muuttaa" in page and '<form method="post" action="/register' not in page
     post(aino, "/register", register_data(app, pid, unit="Muutettu"))
     assert registration(app, pid, "5").unit == "Tietokeskus"
     assert post(aino, "/register/withdraw", {"confirm": "yes"}, token_from="/register").status_code == 409
@@ -172,11 +215,14 @@ def test_staff_do_not_register(app, platform, pid):
         assert db.session.scalar(db.select(db.func.count(Registration.id))) == 0
 
 
-@pytest.mark.parametrize("lang, heading, organisation, theme", [
-    ("fi", "Ilmoittautuminen", "Suomen ympäristökeskus (SYKE)", "Esimiestyö"),
-    ("sv", "Anmälan", "Finlands miljöcentral (SYKE)", "Chefsarbete"),
-    ("en", "Registration", "Finnish Environment Institute (SYKE)", "Supervisory work"),
-])
+@pytest.mark.parametrize(
+    "lang, heading, organisation, theme",
+    [
+        ("fi", "Ilmoittautuminen", "Suomen ympäristökeskus (SYKE)", "Esimiestyö"),
+        ("sv", "Anmälan", "Finlands miljöcentral (SYKE)", "Chefsarbete"),
+        ("en", "Registration", "Finnish Environment Institute (SYKE)", "Supervisory work"),
+    ],
+)
 def test_registration_in_each_language(app, platform, pid, lang, heading, organisation, theme):
     page = launch(app, platform, locale=lang).page("/register")
     assert f'<html lang="{lang}">' in page and f"<h1>{heading}: Ohjelma 2</h1>" in page

@@ -2,8 +2,8 @@
 answer, and one row. Threads with their own clients, released together after both have seen that
 no registration exists; on PostgreSQL (make test-postgres) the two transactions overlap, on
 SQLite the writer lock orders them."""
-import threading
 
+import threading
 
 from app.core.db import db
 from app.programme import services

@@ -1,14 +1,15 @@
 """The Content-Security-Policy names only the platform the session came from, so its size does
 not grow with the number of registered platforms; outside a session only the tool frames itself;
 the launch's own answers (refusals, the logged-out page) show inside the launching platform."""
+
 import re
 
 from app.core.db import db
-from app.lti.models import Platform
 from app.core.security import frame_origins
-from tests.support.web import launch
+from app.lti.models import Platform
 from tests.support.lti_double import LEARNER
 from tests.support.security import csrf
+from tests.support.web import launch
 
 
 def csp(response) -> str:
@@ -21,13 +22,19 @@ def ancestors(response) -> list[str]:
 
 def register_platforms(app, n: int, start: int = 0):
     with app.app_context():
-        db.session.execute(db.insert(Platform), [
-            {"issuer": f"https://moodle{i}.example.fi", "client_id": f"client-{i}",
-             "auth_login_url": f"https://login{i}.example.fi/mod/lti/auth.php",
-             "auth_token_url": f"https://moodle{i}.example.fi/mod/lti/token.php",
-             "key_set_url": f"https://moodle{i}.example.fi/mod/lti/certs.php"}
-            for i in range(start, start + n)
-        ])
+        db.session.execute(
+            db.insert(Platform),
+            [
+                {
+                    "issuer": f"https://moodle{i}.example.fi",
+                    "client_id": f"client-{i}",
+                    "auth_login_url": f"https://login{i}.example.fi/mod/lti/auth.php",
+                    "auth_token_url": f"https://moodle{i}.example.fi/mod/lti/token.php",
+                    "key_set_url": f"https://moodle{i}.example.fi/mod/lti/certs.php",
+                }
+                for i in range(start, start + n)
+            ],
+        )
         db.session.commit()
 
 
@@ -65,9 +72,12 @@ def test_outside_a_session_only_the_tool_frames_itself(app, platform, client):
 
 def test_frame_origins():
     assert frame_origins("https://moodle.example.fi", "https://moodle.example.fi/mod/lti/auth.php") == [
-        "https://moodle.example.fi"]
+        "https://moodle.example.fi"
+    ]
     assert frame_origins("https://moodle.example.fi", "https://sso.example.fi:8443/auth") == [
-        "https://moodle.example.fi", "https://sso.example.fi:8443"]
+        "https://moodle.example.fi",
+        "https://sso.example.fi:8443",
+    ]
     # Not URLs, other schemes and userinfo never become sources.
     assert frame_origins("moodle", "javascript:alert(1)", "https://a@evil.example/x", "https://") == []
 

@@ -2,6 +2,7 @@
 policy of the session lets the platform frame the tool, "Log out" ends the session and its page
 still shows inside the platform's frame, and the old address then answers "session ended"
 there too; axe-core finds no violation on the logged-out page."""
+
 import pytest
 
 from tests.support.browser import axe_violations, chromium, describe, launch_in_iframe, tool_frame

@@ -1,6 +1,7 @@
 """Secrets and personal data stay out of logs: the calendar feed's secret is not in the URL
 path (access logs keep paths only), the engine hides bound parameters from its errors, and
 nothing logged at INFO names a person."""
+
 import logging
 import re
 from datetime import date
@@ -11,9 +12,9 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core.db import db
 from app.people.models import User
-from tests.support.web import launch
 from tests.support.lti_double import INSTRUCTOR, LEARNER
 from tests.support.security import csrf
+from tests.support.web import launch
 
 
 def test_the_feed_secret_is_in_the_query_string_not_the_path(app, platform):
@@ -23,10 +24,13 @@ def test_the_feed_secret_is_in_the_query_string_not_the_path(app, platform):
     viewer = launch(app, platform, (LEARNER,))
     with app.app_context():
         course = db.session.scalar(db.select(Course))
-        db.session.add(Programme(course_id=course.id, name="Kohortti", kickoff=date(2026, 5, 5), closing=date(2027, 3, 30)))
+        db.session.add(
+            Programme(course_id=course.id, name="Kohortti", kickoff=date(2026, 5, 5), closing=date(2027, 3, 30))
+        )
         db.session.commit()
-    response = viewer.client.post("/calendar/feed", query_string={"s": viewer.token},
-                                  data={"csrf_token": csrf(viewer, "/calendar/")})
+    response = viewer.client.post(
+        "/calendar/feed", query_string={"s": viewer.token}, data={"csrf_token": csrf(viewer, "/calendar/")}
+    )
     assert response.status_code == 303  # the new address is shown on the page after the redirect
     response = viewer.client.get(response.location)
     url = re.search(r'id="feed-url" class="wide" readonly value="([^"]+)"', response.get_data(as_text=True)).group(1)

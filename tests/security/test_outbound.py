@@ -1,5 +1,6 @@
 """Outbound requests the tool controls (issue 12, item 2 and 3): where they may go, redirects,
 a total deadline, a size cap; then the same rules at every service call of the tool."""
+
 import socket
 
 import pytest
@@ -70,7 +71,11 @@ def test_platform_origins_are_those_of_its_stored_urls():
         auth_token_url = "https://auth.moodle.example/token"
         key_set_url = "https://moodle.example:8443/certs"
 
-    assert platform_origins(P) == {"https://moodle.example", "https://auth.moodle.example", "https://moodle.example:8443"}
+    assert platform_origins(P) == {
+        "https://moodle.example",
+        "https://auth.moodle.example",
+        "https://moodle.example:8443",
+    }
 
 
 @pytest.mark.parametrize(
@@ -89,26 +94,64 @@ def test_userinfo_is_refused(url):
 
 @pytest.mark.parametrize(
     "url",
-    ["https://evil.example/x", "https://moodle.example.evil.example/x", "https://moodle.example:8443/x", "http://moodle.example/x", "http://127.0.0.1:5002/x", "http://localhost:5001/x"],
+    [
+        "https://evil.example/x",
+        "https://moodle.example.evil.example/x",
+        "https://moodle.example:8443/x",
+        "http://moodle.example/x",
+        "http://127.0.0.1:5002/x",
+        "http://localhost:5001/x",
+    ],
 )
 def test_another_origin_is_refused(url):
     code = "not_https" if url == "http://moodle.example/x" else "foreign_origin"
     _refused(code, check_url, url, ORIGINS, production=False)
 
 
-@pytest.mark.parametrize("url", [None, 42, "", "moodle.example/x", "javascript:alert(1)", "https:///x", "https://moodle.example\t/x", "https://moodle.example/x\n", "https://[::1/x", "https://moodle.example\\@evil.example/", "https://evil.example\\.moodle.example/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        None,
+        42,
+        "",
+        "moodle.example/x",
+        "javascript:alert(1)",
+        "https:///x",
+        "https://moodle.example\t/x",
+        "https://moodle.example/x\n",
+        "https://[::1/x",
+        "https://moodle.example\\@evil.example/",
+        "https://evil.example\\.moodle.example/",
+    ],
+)
 def test_malformed_urls_are_refused(url):
     _refused("bad_url", check_url, url, ORIGINS, production=False)
 
 
 def test_plain_http_only_to_loopback_in_development():
-    assert check_url("http://127.0.0.1:5001/mod/lti/token.php", ORIGINS, production=False) == "http://127.0.0.1:5001/mod/lti/token.php"
+    assert (
+        check_url("http://127.0.0.1:5001/mod/lti/token.php", ORIGINS, production=False)
+        == "http://127.0.0.1:5001/mod/lti/token.php"
+    )
     _refused("not_https", check_url, "http://127.0.0.1:5001/x", ORIGINS, production=True)
 
 
 @pytest.mark.parametrize(
     "host",
-    ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "0.0.0.0", "100.64.0.1", "[::1]", "[fe80::1]", "[fc00::1]", "[::ffff:127.0.0.1]", "localhost"],
+    [
+        "127.0.0.1",
+        "10.1.2.3",
+        "172.16.0.1",
+        "192.168.1.1",
+        "169.254.169.254",
+        "0.0.0.0",
+        "100.64.0.1",
+        "[::1]",
+        "[fe80::1]",
+        "[fc00::1]",
+        "[::ffff:127.0.0.1]",
+        "localhost",
+    ],
 )
 def test_non_public_addresses_are_refused_in_production(host):
     url = f"https://{host}/x"
@@ -116,7 +159,9 @@ def test_non_public_addresses_are_refused_in_production(host):
 
 
 def test_public_addresses_pass_in_production(monkeypatch):
-    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 443))])
+    monkeypatch.setattr(
+        socket, "getaddrinfo", lambda *a, **k: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 443))]
+    )
     assert check_url("https://moodle.example/x", ORIGINS, production=True) == "https://moodle.example/x"
 
 
@@ -140,7 +185,14 @@ def test_redirects_are_refused_and_not_followed(development, remote):
 
 def test_another_origin_gets_no_request_and_no_token(development, remote, other):
     other.json("/members", {"members": []})
-    _refused("foreign_origin", fetch, "GET", other.url("/members"), origins={remote.origin}, headers={"Authorization": "Bearer secret"})
+    _refused(
+        "foreign_origin",
+        fetch,
+        "GET",
+        other.url("/members"),
+        origins={remote.origin},
+        headers={"Authorization": "Bearer secret"},
+    )
     assert other.requests == []
 
 
@@ -156,7 +208,13 @@ def test_a_non_public_peer_is_refused_in_production_even_after_the_name_check(pr
         return real(host, port, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", rebinding)
-    _refused("private_address", fetch, "GET", f"https://platform.example:{remote.server.server_port}/x", origins={f"https://platform.example:{remote.server.server_port}"})
+    _refused(
+        "private_address",
+        fetch,
+        "GET",
+        f"https://platform.example:{remote.server.server_port}/x",
+        origins={f"https://platform.example:{remote.server.server_port}"},
+    )
     assert remote.requests == []
 
 
@@ -229,8 +287,8 @@ class World:
         self.app, self.double, self.remote, self.other = app, double, remote, other
 
     def launch(self, roles=None, *, sub="fac-1"):
-        from tests.support.web import launch
         from tests.support.lti_double import INSTRUCTOR
+        from tests.support.web import launch
 
         return launch(self.app, self.double, roles or (INSTRUCTOR,), sub=sub, course="2")
 
@@ -255,7 +313,11 @@ class World:
             if gate is not None:
                 gate.wait(20)
             body = _json.dumps({"id": self.remote.url("/memberships"), "members": members}).encode()
-            h._send(200, body, {"Content-Type": "application/vnd.ims.lti-nrps.v2.membershipcontainer+json", **(headers or {})})
+            h._send(
+                200,
+                body,
+                {"Content-Type": "application/vnd.ims.lti-nrps.v2.membershipcontainer+json", **(headers or {})},
+            )
 
         self.remote.routes["/memberships"] = answer
 
@@ -272,7 +334,15 @@ def world(app, remote, other):
     double = PlatformDouble()
     double.issuer = remote.origin  # the platform's every endpoint is on the remote's origin
     remote.json("/jwks", {"keys": [double.key.jwk()]})
-    remote.json("/token", {"access_token": "platform-token", "token_type": "Bearer", "expires_in": 3600, "scope": f"{NRPS} {AGS_LINEITEM} {AGS_SCORE}"})
+    remote.json(
+        "/token",
+        {
+            "access_token": "platform-token",
+            "token_type": "Bearer",
+            "expires_in": 3600,
+            "scope": f"{NRPS} {AGS_LINEITEM} {AGS_SCORE}",
+        },
+    )
     double.register(app)
     with app.app_context():
         yield World(app, double, remote, other)
@@ -287,12 +357,19 @@ def _launch_with_services(world, base, sub="fac-1"):
     from tests.support.lti_double import INSTRUCTOR
 
     client = world.app.test_client()
-    response = world.double.launch(client, {
-        "sub": sub,
-        "lti_roles": [INSTRUCTOR],
-        AGS_CLAIM: {"scope": [AGS_LINEITEM, AGS_SCORE], "lineitems": base + "/lineitems", "lineitem": base + "/lineitems/1"},
-        NRPS_CLAIM: {"context_memberships_url": base + "/memberships", "service_versions": ["2.0"]},
-    })
+    response = world.double.launch(
+        client,
+        {
+            "sub": sub,
+            "lti_roles": [INSTRUCTOR],
+            AGS_CLAIM: {
+                "scope": [AGS_LINEITEM, AGS_SCORE],
+                "lineitems": base + "/lineitems",
+                "lineitem": base + "/lineitems/1",
+            },
+            NRPS_CLAIM: {"context_memberships_url": base + "/memberships", "service_versions": ["2.0"]},
+        },
+    )
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
     return response
 
@@ -306,14 +383,19 @@ def test_launch_service_urls_on_another_origin_are_not_stored(world, caplog):
     assert services.memberships_url is None and services.lineitems_url is None
     assert db.session.scalar(db.select(ResourceLink.lineitem_url)) is None
     assert "service URL of the launch refused (foreign_origin): context_memberships_url" in caplog.text
-    for base in ("https://user@" + world.remote.origin.split("//")[1], world.remote.origin.replace("127.0.0.1", "localhost")):
+    for base in (
+        "https://user@" + world.remote.origin.split("//")[1],
+        world.remote.origin.replace("127.0.0.1", "localhost"),
+    ):
         _launch_with_services(world, base)
         assert world.services().memberships_url is None
     assert "(userinfo)" in caplog.text
     world.members([])
     _launch_with_services(world, world.remote.origin)  # the platform's own origin is kept
     services = world.services()
-    assert services.memberships_url == world.remote.url("/memberships") and services.lineitems_url == world.remote.url("/lineitems")
+    assert services.memberships_url == world.remote.url("/memberships") and services.lineitems_url == world.remote.url(
+        "/lineitems"
+    )
     assert world.other.requests == []
 
 
@@ -345,7 +427,10 @@ def test_a_next_link_to_another_origin_is_refused_with_no_token_sent(world):
     course_id = world.services().course_id
     world.set_services(memberships_url=world.remote.url("/memberships"))
     world.other.json("/page2", {"members": [{"user_id": "evil", "roles": ["Learner"]}]})
-    world.members([{"user_id": "m1", "roles": ["Learner"], "name": "Maija Meikäläinen"}], headers={"Link": f'<{world.other.url("/page2")}>; rel="next"'})
+    world.members(
+        [{"user_id": "m1", "roles": ["Learner"], "name": "Maija Meikäläinen"}],
+        headers={"Link": f'<{world.other.url("/page2")}>; rel="next"'},
+    )
     with pytest.raises(ServiceError) as caught:
         sync_roster(course_id, world.app.extensions["lti_tokens"])
     assert caught.value.code == "foreign_origin"
@@ -414,11 +499,11 @@ def test_gradebook_calls_to_another_origin_are_refused_with_no_token_sent(world)
 
 
 def test_jwks_from_another_origin_or_behind_a_redirect_is_refused(world):
+    from app.core.db import db
     from app.lti.errors import LaunchError
+    from app.lti.models import Platform
     from app.lti.outbound import platform_origins
     from app.lti.platform_keys import PlatformKeyCache
-    from app.lti.models import Platform
-    from app.core.db import db
 
     platform = db.session.scalar(db.select(Platform))
     world.other.json("/jwks", {"keys": [world.double.key.jwk()]})
@@ -429,7 +514,10 @@ def test_jwks_from_another_origin_or_behind_a_redirect_is_refused(world):
     with pytest.raises(LaunchError):
         cache.key(world.remote.url("/moved-jwks"), world.double.key.kid, origins=platform_origins(platform))
     assert world.other.requests == []
-    assert cache.key(world.remote.url("/jwks"), world.double.key.kid, origins=platform_origins(platform))["kid"] == world.double.key.kid
+    assert (
+        cache.key(world.remote.url("/jwks"), world.double.key.kid, origins=platform_origins(platform))["kid"]
+        == world.double.key.kid
+    )
 
 
 def test_a_token_endpoint_that_redirects_gets_no_assertion(world):
@@ -569,7 +657,9 @@ def test_concurrent_launch_syncs_of_one_course_claim_once(world):
 
     world.launch()
     course_id = world.services().course_id
-    world.set_services(memberships_url=world.remote.url("/memberships"), roster_attempted_at=None, roster_lock_until=None)
+    world.set_services(
+        memberships_url=world.remote.url("/memberships"), roster_attempted_at=None, roster_lock_until=None
+    )
     gate = threading.Event()
     world.members([], gate=gate)
     started, barrier = [], threading.Barrier(8)
@@ -609,7 +699,14 @@ def test_launch_syncs_per_process_are_bounded(world, monkeypatch):
         course = Course(issuer=platform.issuer, deployment_id="1", context_id=f"c{n}")
         db.session.add(course)
         db.session.flush()
-        db.session.add(CourseServices(course_id=course.id, platform_id=platform.id, ags_scopes=[], memberships_url=world.remote.url("/memberships")))
+        db.session.add(
+            CourseServices(
+                course_id=course.id,
+                platform_id=platform.id,
+                ags_scopes=[],
+                memberships_url=world.remote.url("/memberships"),
+            )
+        )
         ids.append(course.id)
     db.session.commit()
     gate = threading.Event()

@@ -3,6 +3,7 @@ fails at its first step without a one-time URL; with one the platform registers 
 pending (no launch, no token request); once approved, the client assertion is addressed to the
 stored token URL whatever ``authorization_server`` the registration named. Registration's own
 requests follow no redirects, refuse userinfo URLs and never show the remote answer."""
+
 import html
 import json
 import logging
@@ -16,9 +17,9 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from app.core.clock import utcnow
 from app.core.db import db
 from app.lti.models import Platform, RegistrationUrl
-from app.core.clock import utcnow
 from app.lti.registration import grant_problem, issue_registration_url, parse_lifetime, secret_hash
 from app.lti.tokens import ServiceError, assertion_audience
 from tests.support.lti_double import RsaKey
@@ -102,7 +103,9 @@ def _secret(app, lifetime=timedelta(days=7)) -> str:
 
 def _register(client, secret, rogue, lang="en"):
     path = "/lti/register" + (f"/{secret}" if secret else "")
-    return client.get(path, query_string={"openid_configuration": rogue.config_url, "registration_token": "t", "lang": lang})
+    return client.get(
+        path, query_string={"openid_configuration": rogue.config_url, "registration_token": "t", "lang": lang}
+    )
 
 
 def _text(page) -> str:
@@ -152,7 +155,15 @@ def test_a_registered_platform_is_pending_no_launch_and_no_token(app, client, ro
     [platform] = _platforms(app)
     assert platform.state == "pending" and platform.client_id == rogue.client_id
     # The login is refused, clearly and in the user's language.
-    login = client.post("/lti/login?lang=en", data={"iss": rogue.issuer, "login_hint": "1", "target_link_uri": "http://localhost/lti/launch", "client_id": rogue.client_id})
+    login = client.post(
+        "/lti/login?lang=en",
+        data={
+            "iss": rogue.issuer,
+            "login_hint": "1",
+            "target_link_uri": "http://localhost/lti/launch",
+            "client_id": rogue.client_id,
+        },
+    )
     assert login.status_code == 403
     assert "waiting for the tool operator's approval" in _text(login)
     # So is a launch, before the platform's keys are even fetched.
@@ -218,9 +229,13 @@ def test_a_stored_foreign_audience_is_not_used_either(app, rogue):
     """Rows registered before this rule (the migration approves them) cannot carry a foreign aud."""
     with app.app_context():
         platform = Platform(
-            issuer=rogue.issuer, client_id="old", auth_login_url=rogue.issuer + "/auth",
-            auth_token_url=rogue.issuer + "/token", key_set_url=rogue.issuer + "/jwks",
-            auth_audience=REAL_TOKEN_URL, approved_at=utcnow(),
+            issuer=rogue.issuer,
+            client_id="old",
+            auth_login_url=rogue.issuer + "/auth",
+            auth_token_url=rogue.issuer + "/token",
+            key_set_url=rogue.issuer + "/jwks",
+            auth_audience=REAL_TOKEN_URL,
+            approved_at=utcnow(),
         )
         db.session.add(platform)
         db.session.commit()
@@ -282,7 +297,10 @@ def test_userinfo_urls_are_refused(app, client, rogue, field):
     """``http://internal@attacker/…``: what ``startswith`` took for the issuer's own site."""
     sneaky = rogue.issuer.replace("http://", "http://localhost@") + "/x"
     if field == "openid_configuration":
-        page = client.get(f"/lti/register/{_secret(app)}", query_string={"openid_configuration": sneaky.replace("/x", "/config"), "lang": "en"})
+        page = client.get(
+            f"/lti/register/{_secret(app)}",
+            query_string={"openid_configuration": sneaky.replace("/x", "/config"), "lang": "en"},
+        )
     else:
         rogue.overrides[field] = sneaky
         page = _register(client, _secret(app), rogue)
@@ -319,7 +337,9 @@ def test_a_malformed_configuration_is_a_clear_refusal(app, client, rogue, field,
 
 def test_a_redirecting_configuration_url_is_not_followed(app, client, rogue):
     rogue.routes["/moved"] = lambda request: Response("", status=302, headers={"Location": rogue.config_url})
-    page = client.get(f"/lti/register/{_secret(app)}", query_string={"openid_configuration": rogue.issuer + "/moved", "lang": "en"})
+    page = client.get(
+        f"/lti/register/{_secret(app)}", query_string={"openid_configuration": rogue.issuer + "/moved", "lang": "en"}
+    )
     assert page.status_code == 502 and "redirect" in _text(page)
     assert [path for _, path in rogue.requests] == ["/moved"]
 
@@ -355,7 +375,7 @@ def test_registration_url_command(app):
     url = result.stdout.strip()
     prefix = "https://mentorointi.example.fi/lti/register/"
     assert url.startswith(prefix)
-    secret = url[len(prefix):]
+    secret = url[len(prefix) :]
     with app.app_context():
         grant = db.session.scalar(db.select(RegistrationUrl))
         assert grant.secret_hash == secret_hash(secret) != secret  # only the hash is stored
@@ -375,7 +395,9 @@ def test_approve_and_list(app, client, rogue):
     several = _approve(app, rogue.issuer)
     assert several.exit_code == 1 and "--client-id" in several.output
     assert _approve(app, rogue.issuer, "--client-id", "second-client").exit_code == 0
-    states = {p["client_id"]: p["state"] for p in json.loads(runner.invoke(args=["lti", "platform", "list", "--json"]).stdout)}
+    states = {
+        p["client_id"]: p["state"] for p in json.loads(runner.invoke(args=["lti", "platform", "list", "--json"]).stdout)
+    }
     assert states == {"moodle-client-7": "pending", "second-client": "approved"}
     assert _approve(app, rogue.issuer).exit_code == 0  # the one left pending
     assert "already approved" in _approve(app, rogue.issuer, "--client-id", "second-client").output
@@ -387,9 +409,23 @@ def test_approve_and_list(app, client, rogue):
 
 
 def test_platform_add_with_a_foreign_audience_is_refused(app):
-    args = ["lti", "platform", "add", "--issuer", "https://moodle.example.fi", "--client-id", "c",
-            "--deployment-id", "1", "--auth-url", "https://moodle.example.fi/auth", "--token-url", REAL_TOKEN_URL,
-            "--jwks-url", "https://moodle.example.fi/jwks"]
+    args = [
+        "lti",
+        "platform",
+        "add",
+        "--issuer",
+        "https://moodle.example.fi",
+        "--client-id",
+        "c",
+        "--deployment-id",
+        "1",
+        "--auth-url",
+        "https://moodle.example.fi/auth",
+        "--token-url",
+        REAL_TOKEN_URL,
+        "--jwks-url",
+        "https://moodle.example.fi/jwks",
+    ]
     refused = app.test_cli_runner().invoke(args=[*args, "--audience", "https://attacker.example/token"])
     assert refused.exit_code == 2 and "--audience" in refused.output
     assert app.test_cli_runner().invoke(args=args).exit_code == 0

@@ -1,18 +1,19 @@
 """Sessions end: idle and absolute lifetimes, logout, a relaunch with another role, the roster
 marking the enrolment inactive, erasure; and the role of every request is the enrolment's
 current one, not the one the launch copied into the session."""
+
 from datetime import datetime, timedelta
 
 import pytest
 
 from app.admin.privacy import erase_person
-from app.core.db import db
 from app.core.clock import utcnow
-from app.people.models import Enrolment, User
+from app.core.db import db
 from app.core.sessions import WebSession, _hash, next_expiry, session_alive
-from tests.support.web import launch
+from app.people.models import Enrolment, User
 from tests.support.lti_double import INSTRUCTOR, LEARNER
 from tests.support.security import csrf, session_row
+from tests.support.web import launch
 
 T0 = datetime(2026, 12, 4, 8, 0)
 IDLE, ABSOLUTE = 8 * 3600, 12 * 3600
@@ -57,8 +58,9 @@ def test_writes_never_extend_a_session_past_its_absolute_lifetime(app, platform)
         row.created_at = utcnow() - timedelta(hours=11)  # launched 11 h ago, in use ever since
         db.session.commit()
     # Changing the language writes the session, which slides its idle expiry forward.
-    response = viewer.client.post("/locale", query_string={"s": viewer.token},
-                                  data={"csrf_token": csrf(viewer), "locale": "sv", "next": "/home"})
+    response = viewer.client.post(
+        "/locale", query_string={"s": viewer.token}, data={"csrf_token": csrf(viewer), "locale": "sv", "next": "/home"}
+    )
     assert response.status_code == 303
     row = session_row(app, viewer)
     assert row.expires_at == row.created_at + timedelta(seconds=ABSOLUTE)  # not now + 8 h
@@ -83,8 +85,8 @@ def test_an_idle_session_ends(app, platform):
 def test_every_page_has_a_logout_button(app, platform, path):
     viewer = launch(app, platform, (LEARNER,))
     page = viewer.page(path)
-    form = page[page.index('<form class="logout"'):]
-    form = form[:form.index("</form>")]
+    form = page[page.index('<form class="logout"') :]
+    form = form[: form.index("</form>")]
     assert f'action="/logout?s={viewer.token}"' in form and 'method="post"' in form
     assert 'name="csrf_token"' in form and ">Kirjaudu ulos</button>" in form
 

@@ -1,13 +1,14 @@
 """Only a group's members and the course's staff see its space, threads and posts: everyone else
 gets 404, as if the group did not exist."""
+
 import re
 
 import pytest
 
 from app.core.db import db
 from app.sparring.models import SparringPost, SparringThread
-from tests.support.sparring_world import launch_as
 from tests.support.lti_double import INSTRUCTOR
+from tests.support.sparring_world import launch_as
 
 
 def start_thread(world, viewer, group_key="A", title="Ensimmäinen sparraus", body="Hei kaikki!"):
@@ -78,16 +79,19 @@ def test_participant_cannot_manage(world):
     assert response.status_code == 403
 
 
-@pytest.mark.parametrize("payload, forbidden", [
-    ("<script>alert(1)</script>", "<script"),
-    ('<img src="x" onerror="alert(1)">', "<img"),
-    ('<a href="#" onclick="alert(1)">klikkaa</a>', "<a href=\"#\" onclick"),
-    ("[klikkaa](javascript:alert(1))", "javascript:"),
-    ("[klikkaa](JaVaScRiPt:alert(1))", "javascript:"),
-    ('<svg onload="alert(1)"></svg>', "<svg"),
-    ("[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)", 'href="data:'),
-    ('<iframe src="https://evil.example"></iframe>', "<iframe"),
-])
+@pytest.mark.parametrize(
+    "payload, forbidden",
+    [
+        ("<script>alert(1)</script>", "<script"),
+        ('<img src="x" onerror="alert(1)">', "<img"),
+        ('<a href="#" onclick="alert(1)">klikkaa</a>', '<a href="#" onclick'),
+        ("[klikkaa](javascript:alert(1))", "javascript:"),
+        ("[klikkaa](JaVaScRiPt:alert(1))", "javascript:"),
+        ('<svg onload="alert(1)"></svg>', "<svg"),
+        ("[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)", 'href="data:'),
+        ('<iframe src="https://evil.example"></iframe>', "<iframe"),
+    ],
+)
 def test_posted_html_never_runs(world, payload, forbidden):
     aino = world.viewers["p1"]
     thread_id, _ = start_thread(world, aino, body="**Tärkeää** ja " + payload)

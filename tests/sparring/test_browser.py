@@ -2,6 +2,7 @@
 the development platform's cross-site iframe: a participant replies in a thread (a CSRF-protected
 form without cookies) and axe-core finds no violations on any of the pages, for a participant and
 for a facilitator."""
+
 import re
 
 import pytest
@@ -9,7 +10,14 @@ import pytest
 from app.core.db import db
 from app.events.models import ProgrammeEvent
 from app.sparring.models import SparringGroup, SparringThread
-from tests.support.browser import assert_no_axe_violations, axe_violations, chromium, describe, launch_in_iframe, tool_frame
+from tests.support.browser import (
+    assert_no_axe_violations,
+    axe_violations,
+    chromium,
+    describe,
+    launch_in_iframe,
+    tool_frame,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
@@ -37,7 +45,8 @@ def test_space_thread_and_attendance_pages(tmp_path, live):
         token = re.search(r"[?&]s=([^&#]+)", tool_frame(page, tool_url).url).group(1)
 
         frame.get_by_role("navigation", name=re.compile("Päävalikko|Main")).get_by_role(
-            "link", name=re.compile("Sparrausryhmät|Sparring groups")).click()
+            "link", name=re.compile("Sparrausryhmät|Sparring groups")
+        ).click()
         frame.get_by_role("link", name="Aktorien sparrausryhmä").click()
         frame.get_by_role("heading", level=1, name="Aktorien sparrausryhmä").wait_for()
         frame.get_by_role("link", name="Miten asetitte tavoitteet?").click()
@@ -93,7 +102,8 @@ def test_space_thread_and_attendance_pages(tmp_path, live):
         check = context.new_page()
         check.goto(f"{tool_url}/events/{kickoff_id}/attendance?s={token}")
         check.locator("#report-text").fill(
-            "Name,Email\nPekka Hämäläinen,pekka.hamalainen@ruokavirasto.example\nVieras,vieras@muu.example\nRikki,ei-osoite\n")
+            "Name,Email\nPekka Hämäläinen,pekka.hamalainen@ruokavirasto.example\nVieras,vieras@muu.example\nRikki,ei-osoite\n"
+        )
         check.locator("form[enctype] button[type=submit]").click()
         check.locator("#preview-heading").wait_for()
         assert "vieras@muu.example" in check.locator("main").inner_text()

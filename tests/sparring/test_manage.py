@@ -1,5 +1,6 @@
 """Facilitators run the groups: create, place with the helper, add, move, archive; edits within
 the window; soft deletes hidden from everyone and audited."""
+
 import re
 from datetime import date, timedelta
 
@@ -26,13 +27,20 @@ def test_create_group_with_clear_errors(world):
     assert bad.status_code == 400
     page = bad.get_data(as_text=True)
     assert page.count('class="error-message"') == 2 and 'aria-invalid="true"' in page
-    good = world.post(world.staff, "/sparring/groups", {"name": "Aktorit 1", "audience": "aktoris",
-                                                         "facilitator_id": str(world.users["f1"])})
+    good = world.post(
+        world.staff,
+        "/sparring/groups",
+        {"name": "Aktorit 1", "audience": "aktoris", "facilitator_id": str(world.users["f1"])},
+    )
     assert good.status_code == 303
     group_id = int(re.search(r"/groups/(\d+)/manage", good.headers["Location"]).group(1))
     with world.app.app_context():
         group = db.session.get(SparringGroup, group_id)
-        assert (group.audience, group.facilitator_id, group.programme_id) == ("aktoris", world.users["f1"], world.programme_id)
+        assert (group.audience, group.facilitator_id, group.programme_id) == (
+            "aktoris",
+            world.users["f1"],
+            world.programme_id,
+        )
     assert audits(world, "sparring.group_created")
 
 
@@ -49,7 +57,9 @@ def test_helper_places_aktoris_and_keeps_the_pair_apart(world):
     # A second run places nobody twice.
     world.post(world.staff, "/sparring/assign", {"audience": "aktoris"})
     with world.app.app_context():
-        assert db.session.scalar(db.select(db.func.count(SparringMember.id)).where(SparringMember.group_id.in_(ids))) == 2
+        assert (
+            db.session.scalar(db.select(db.func.count(SparringMember.id)).where(SparringMember.group_id.in_(ids))) == 2
+        )
     assert audits(world, "sparring.members_assigned")
 
 
@@ -81,7 +91,9 @@ def test_move_add_remove_and_archive(world):
     page = aino.page(f"/sparring/groups/{a}")
     assert "Start thread" not in page and "Aloita keskustelu" not in page
     assert world.post(aino, f"/sparring/groups/{a}/threads", {"title": "x", "body": "y"}).status_code == 403
-    assert world.post(world.staff, f"/sparring/groups/{b}/members", {"user_id": str(world.users["p1"])}).status_code == 303
+    assert (
+        world.post(world.staff, f"/sparring/groups/{b}/members", {"user_id": str(world.users["p1"])}).status_code == 303
+    )
     # Reopening is refused while a member sits in another open group.
     assert world.post(world.staff, f"/sparring/groups/{a}/archive").status_code == 400
 
@@ -94,7 +106,9 @@ def test_author_edits_within_the_window_only(world, monkeypatch):
     assert edited.status_code == 303
     assert "Korjattu versio" in aino.page(f"/sparring/groups/{a}/threads/{thread_id}")
     # Another member cannot edit it (it is not theirs: 404).
-    assert world.post(world.viewers["p3"], f"/sparring/groups/{a}/posts/{post_id}/edit", {"body": "x"}).status_code == 404
+    assert (
+        world.post(world.viewers["p3"], f"/sparring/groups/{a}/posts/{post_id}/edit", {"body": "x"}).status_code == 404
+    )
     with world.app.app_context():
         post = db.session.get(SparringPost, post_id)
         post.created_at -= timedelta(minutes=31)
@@ -110,7 +124,9 @@ def test_facilitator_soft_deletes_and_it_is_audited(world):
     a = world.groups["A"]
     world.post(elina, f"/sparring/groups/{a}/threads/{thread_id}/replies", {"body": "Asiaton viesti"})
     with world.app.app_context():
-        reply_id = db.session.scalar(db.select(SparringPost.id).filter_by(thread_id=thread_id).order_by(SparringPost.id.desc()))
+        reply_id = db.session.scalar(
+            db.select(SparringPost.id).filter_by(thread_id=thread_id).order_by(SparringPost.id.desc())
+        )
     # A member cannot delete.
     assert world.post(aino, f"/sparring/groups/{a}/posts/{reply_id}/delete").status_code == 403
     assert world.post(world.staff, f"/sparring/groups/{a}/posts/{reply_id}/delete").status_code == 303
@@ -132,22 +148,42 @@ def test_sessions_and_materials(world):
     with world.app.app_context():  # a running programme, so the session is still coming up
         db.session.get(Programme, world.programme_id).closing = date(2099, 12, 31)
         db.session.commit()
-    bad = world.post(world.staff, f"/sparring/groups/{a}/sessions",
-                     {"date": "2099-13-01", "time": "10:00", "duration": "0", "video_url": "javascript:x"})
+    bad = world.post(
+        world.staff,
+        f"/sparring/groups/{a}/sessions",
+        {"date": "2099-13-01", "time": "10:00", "duration": "0", "video_url": "javascript:x"},
+    )
     assert bad.status_code == 400 and bad.get_data(as_text=True).count('class="error-message"') == 3
-    ok = world.post(world.staff, f"/sparring/groups/{a}/sessions",
-                    {"date": "2099-03-30", "time": "10:00", "duration": "90",
-                     "video_url": "https://meet.example/a", "agenda": "1. Kuulumiset"})
+    ok = world.post(
+        world.staff,
+        f"/sparring/groups/{a}/sessions",
+        {
+            "date": "2099-03-30",
+            "time": "10:00",
+            "duration": "90",
+            "video_url": "https://meet.example/a",
+            "agenda": "1. Kuulumiset",
+        },
+    )
     assert ok.status_code == 303
     world.post(world.staff, f"/sparring/groups/{a}/materials", {"kind": "module", "module_id": "palaute"})
-    world.post(world.staff, f"/sparring/groups/{a}/materials", {"kind": "note", "title": "Muistiinpano",
-                                                                "body": "<script>x</script>*tärkeä*"})
+    world.post(
+        world.staff,
+        f"/sparring/groups/{a}/materials",
+        {"kind": "note", "title": "Muistiinpano", "body": "<script>x</script>*tärkeä*"},
+    )
     page = world.viewers["p1"].page(f"/sparring/groups/{a}", lang="en")
     assert "10:00" in page and "https://meet.example/a" in page
     assert "/material/modules/palaute" in page
     assert "<em>tärkeä</em>" in page and "<script>x" not in page
-    assert world.post(world.viewers["p1"], f"/sparring/groups/{a}/sessions",
-                      {"date": "2099-03-30", "time": "10:00", "duration": "90"}).status_code == 403
+    assert (
+        world.post(
+            world.viewers["p1"],
+            f"/sparring/groups/{a}/sessions",
+            {"date": "2099-03-30", "time": "10:00", "duration": "90"},
+        ).status_code
+        == 403
+    )
 
 
 def test_a_parallel_add_is_a_clear_conflict_not_an_error(world, monkeypatch):
@@ -189,11 +225,16 @@ def test_session_times_are_entered_in_helsinki_time_across_dst(world):
 
     a = world.groups["A"]
     for day in ("2023-03-25", "2023-03-27"):
-        assert world.post(world.staff, f"/sparring/groups/{a}/sessions",
-                          {"date": day, "time": "10:00", "duration": "60"}).status_code == 303
+        assert (
+            world.post(
+                world.staff, f"/sparring/groups/{a}/sessions", {"date": day, "time": "10:00", "duration": "60"}
+            ).status_code
+            == 303
+        )
     with world.app.app_context():
         stored = sorted(db.session.scalars(db.select(SparringSession.starts_at)))
     assert stored == [datetime(2023, 3, 25, 8), datetime(2023, 3, 27, 7)]
-    skipped = world.post(world.staff, f"/sparring/groups/{a}/sessions",
-                         {"date": "2023-03-26", "time": "03:30", "duration": "60"})
+    skipped = world.post(
+        world.staff, f"/sparring/groups/{a}/sessions", {"date": "2023-03-26", "time": "03:30", "duration": "60"}
+    )
     assert skipped.status_code == 400 and "03.00" in skipped.get_data(as_text=True)

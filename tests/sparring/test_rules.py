@@ -1,4 +1,5 @@
 """The assignment helper (pure): pairs apart whenever avoidable, even sizes, organisations spread."""
+
 from collections import Counter, defaultdict
 
 from hypothesis import given, settings

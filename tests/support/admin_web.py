@@ -1,4 +1,5 @@
 """Launched viewers for the administration tests: any role, as a seeded person if wanted."""
+
 import re
 
 from flask import g, has_app_context
@@ -10,8 +11,9 @@ from tests.support.web import launch as content_launch
 
 def launch(app, platform, roles, *, sub, name=None, email=None, locale="fi", course="2") -> Viewer:
     given, family = name.split(" ", 1) if name else (None, None)
-    return content_launch(app, platform, roles, sub=sub, course=course, locale=locale,
-                          given=given, family=family, email=email)
+    return content_launch(
+        app, platform, roles, sub=sub, course=course, locale=locale, given=given, family=family, email=email
+    )
 
 
 def administrator(app, platform, **kw) -> Viewer:

@@ -1,4 +1,5 @@
 """Headless Debian Chromium through Playwright, optionally blocking third-party cookies."""
+
 import json
 import os
 from contextlib import contextmanager

@@ -1,5 +1,6 @@
 """Walk every page a launched viewer can reach by following links, and read each page's forms
 the way a browser submits them."""
+
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlsplit

@@ -1,5 +1,6 @@
 """A test-side LTI platform: its own RSA key, its JWKS over real HTTP, and id_tokens that a test
 can bend in any one way. Written apart from the tool's code so each checks the other."""
+
 import base64
 import json
 import threading
@@ -124,7 +125,10 @@ class PlatformDouble:
             CLAIM + "resource_link": {"id": "mentoring-1", "title": "Oma mentorointi"},
             CLAIM + "roles": [LEARNER],
             CLAIM + "context": {
-                "id": "2", "label": "TULANET", "title": "Tulanet-mentorointi", "type": ["CourseSection"],
+                "id": "2",
+                "label": "TULANET",
+                "title": "Tulanet-mentorointi",
+                "type": ["CourseSection"],
             },
             CLAIM + "launch_presentation": {"locale": "fi", "document_target": "iframe"},
         }

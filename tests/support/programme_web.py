@@ -1,5 +1,6 @@
 """Helpers for the programme and matching pages' tests: a course with a programme whose
 registration is open, launched participants and staff, and form posts with a CSRF token."""
+
 import json
 import re
 from datetime import timedelta
@@ -15,16 +16,28 @@ from tests.support.web import Viewer, text  # noqa: F401 (re-exported)
 from tests.support.web import launch as content_launch
 
 # The demo people's names by subject, so each test person has their own name.
-PEOPLE = {p["id"]: p for p in json.loads(
-    (Path(__file__).resolve().parents[2] / "app" / "devplatform" / "people.json").read_text(encoding="utf-8"))}
+PEOPLE = {
+    p["id"]: p
+    for p in json.loads(
+        (Path(__file__).resolve().parents[2] / "app" / "devplatform" / "people.json").read_text(encoding="utf-8")
+    )
+}
 
 
 def launch(app, platform, roles=(LEARNER,), *, sub="5", course="2", locale="fi") -> Viewer:
     """Launch as ``sub`` (named as in people.json) with ``roles`` in course ``course``."""
     person = PEOPLE.get(sub, {"given_name": "Testi", "family_name": f"Henkilö {sub}"})
-    return content_launch(app, platform, roles, sub=sub, course=course, locale=locale,
-                          given=person["given_name"], family=person["family_name"],
-                          email=f"user{sub}@example.fi")
+    return content_launch(
+        app,
+        platform,
+        roles,
+        sub=sub,
+        course=course,
+        locale=locale,
+        given=person["given_name"],
+        family=person["family_name"],
+        email=f"user{sub}@example.fi",
+    )
 
 
 def facilitator(app, platform, **kwargs) -> Viewer:

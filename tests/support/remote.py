@@ -1,6 +1,7 @@
 """A small HTTP server on 127.0.0.1 that answers the way a hostile or broken remote would:
 redirects, trickled bytes, huge bodies. Each instance is its own origin (its own port) and
 records every request it gets, with its headers."""
+
 import json
 import threading
 import time

@@ -1,4 +1,5 @@
 """Shared by the security tests: a launched person's session row and a CSRF token of theirs."""
+
 import re
 
 from app.core.db import db

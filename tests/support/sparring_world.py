@@ -1,5 +1,6 @@
 """A small programme for the sparring, events and calendar tests: launched people (each with
 their own client), registrations in two organisations, one published pair, two sparring groups."""
+
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -22,10 +23,20 @@ PEOPLE = {
 }
 
 
-def launch_as(app, platform, sub: str, roles=(LEARNER,), *, given="Testi", family="Henkilö", email=None,
-              course="2", locale="fi") -> Viewer:
-    return launch(app, platform, roles, sub=sub, course=course, locale=locale,
-                  given=given, family=family, email=email or f"{sub}@example.fi")
+def launch_as(
+    app, platform, sub: str, roles=(LEARNER,), *, given="Testi", family="Henkilö", email=None, course="2", locale="fi"
+) -> Viewer:
+    return launch(
+        app,
+        platform,
+        roles,
+        sub=sub,
+        course=course,
+        locale=locale,
+        given=given,
+        family=family,
+        email=email or f"{sub}@example.fi",
+    )
 
 
 @dataclass
@@ -46,16 +57,23 @@ class World:
 
 
 def build_world(app, platform) -> World:
-    staff = launch_as(app, platform, "f1", (INSTRUCTOR,), given="Fanni", family="Fasilitaattori",
-                      email="fanni@syke.example")
+    staff = launch_as(
+        app, platform, "f1", (INSTRUCTOR,), given="Fanni", family="Fasilitaattori", email="fanni@syke.example"
+    )
     world = World(app=app, staff=staff)
     for sub, (given, family, _org, _wish) in PEOPLE.items():
-        world.viewers[sub] = launch_as(app, platform, sub, given=given, family=family,
-                                       email=f"{given.lower()}.{family.lower()}@example.fi")
+        world.viewers[sub] = launch_as(
+            app, platform, sub, given=given, family=family, email=f"{given.lower()}.{family.lower()}@example.fi"
+        )
     with app.app_context():
         course = db.session.scalar(db.select(Course).filter_by(context_id="2"))
-        programme = Programme(course_id=course.id, name="Testiohjelma", kickoff=date(2022, 5, 5),
-                              midpoint=date(2022, 10, 20), closing=date(2023, 3, 30))
+        programme = Programme(
+            course_id=course.id,
+            name="Testiohjelma",
+            kickoff=date(2022, 5, 5),
+            midpoint=date(2022, 10, 20),
+            closing=date(2023, 3, 30),
+        )
         db.session.add(programme)
         db.session.flush()
         programme_dates_saved.send(programme)  # as the set-up page does: the events area adds its three
@@ -67,15 +85,19 @@ def build_world(app, platform) -> World:
         for sub, (_g, _f, org, wish) in PEOPLE.items():
             user = db.session.scalar(db.select(User).filter_by(subject=sub))
             world.users[sub] = user.id
-            db.session.add(Registration(programme_id=programme.id, user_id=user.id, role_wish=wish,
-                                        organisation_id=orgs[org].id))
+            db.session.add(
+                Registration(programme_id=programme.id, user_id=user.id, role_wish=wish, organisation_id=orgs[org].id)
+            )
         world.users["f1"] = db.session.scalar(db.select(User.id).filter_by(subject="f1"))
         pair = MentoringGroup(programme_id=programme.id, form="traditional", status=PUBLISHED)
-        pair.members = [GroupMember(user_id=world.users["p1"], role="mentor"),
-                        GroupMember(user_id=world.users["p2"], role="aktori")]
+        pair.members = [
+            GroupMember(user_id=world.users["p1"], role="mentor"),
+            GroupMember(user_id=world.users["p2"], role="aktori"),
+        ]
         db.session.add(pair)
-        a = SparringGroup(programme_id=programme.id, name="Mentorit A", audience="mentors",
-                          facilitator_id=world.users["f1"])
+        a = SparringGroup(
+            programme_id=programme.id, name="Mentorit A", audience="mentors", facilitator_id=world.users["f1"]
+        )
         b = SparringGroup(programme_id=programme.id, name="Mentorit B", audience="mentors")
         a.members = [SparringMember(user_id=world.users["p1"]), SparringMember(user_id=world.users["p3"])]
         b.members = [SparringMember(user_id=world.users["p5"])]

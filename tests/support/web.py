@@ -1,4 +1,5 @@
 """Helpers for the material pages' tests: launched viewers with any role, course and locale."""
+
 import html
 import re
 from dataclasses import dataclass
@@ -36,8 +37,18 @@ class Viewer:
         return self.client.post(f"/material/modules/{module_id}/read?s={self.token}", data=data)
 
 
-def launch(app, platform, roles=(LEARNER,), *, sub="5", course="2", locale="fi",
-           given: str | None = None, family: str | None = None, email: str | None = None) -> Viewer:
+def launch(
+    app,
+    platform,
+    roles=(LEARNER,),
+    *,
+    sub="5",
+    course="2",
+    locale="fi",
+    given: str | None = None,
+    family: str | None = None,
+    email: str | None = None,
+) -> Viewer:
     """Launch as ``sub`` with ``roles`` in course ``course`` (``None``: no course context);
     ``given``/``family``/``email`` replace the test platform's default person details."""
     client = app.test_client()
@@ -45,8 +56,13 @@ def launch(app, platform, roles=(LEARNER,), *, sub="5", course="2", locale="fi",
         "sub": sub,
         "lti_roles": list(roles),
         "lti_launch_presentation": {"locale": locale, "document_target": "iframe"},
-        "lti_context": None if course is None else {
-            "id": course, "label": f"C{course}", "title": f"Course {course}", "type": ["CourseSection"],
+        "lti_context": None
+        if course is None
+        else {
+            "id": course,
+            "label": f"C{course}",
+            "title": f"Course {course}",
+            "type": ["CourseSection"],
         },
     }
     if given is not None:

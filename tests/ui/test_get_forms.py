@@ -1,6 +1,7 @@
 """No GET form forgets the session: every one is the macro in app/templates/_forms.html, and
 every GET form on every page staff can reach answers without asking for a launch. The same walk
 checks that no page title holds markup."""
+
 import re
 from pathlib import Path
 

@@ -26,11 +26,12 @@ The front matter is a deliberately small, strict ``key: value`` format (no YAML 
 one key per line, full-line ``#`` comments, optional matching quotes around a value, and
 ``[a, b]`` for a list.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable
 
 from .front_matter import load_module
 from .modules import (
@@ -88,8 +89,9 @@ class Library:
                 return replace(module, requested_lang=lang)
         return None
 
-    def modules(self, lang: str = DEFAULT_LANGUAGE, *, section: str | None = None,
-                audience: str | None = None) -> list[Module]:
+    def modules(
+        self, lang: str = DEFAULT_LANGUAGE, *, section: str | None = None, audience: str | None = None
+    ) -> list[Module]:
         """Every module in ``lang`` (Finnish fallbacks flagged) in display order: by section,
         then — if ``audience`` is given — that audience's own modules before the general ones,
         then by ``order``. ``audience`` keeps only modules meant for it ("all" or that group).
@@ -116,7 +118,9 @@ class Library:
 
         return sorted(result, key=key)
 
-    def sections(self, lang: str = DEFAULT_LANGUAGE, audience: str | None = None) -> list[tuple[str, str, list[Module]]]:
+    def sections(
+        self, lang: str = DEFAULT_LANGUAGE, audience: str | None = None
+    ) -> list[tuple[str, str, list[Module]]]:
         """``[(section_id, section_title, modules)]`` for an index page, empty sections left out."""
         lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
         modules = self.modules(lang, audience=audience)
@@ -126,8 +130,12 @@ class Library:
             if any(m.section == sid for m in modules)
         ]
 
-    def render(self, module: Module | str, lang: str = DEFAULT_LANGUAGE,
-               link_for: Callable[[str, str | None], str] | None = None) -> Rendered:
+    def render(
+        self,
+        module: Module | str,
+        lang: str = DEFAULT_LANGUAGE,
+        link_for: Callable[[str, str | None], str] | None = None,
+    ) -> Rendered:
         if isinstance(module, str):
             found = self.get(module, lang)
             if found is None:
@@ -144,10 +152,10 @@ class Library:
 
     # -- tools --------------------------------------------------------------------------------
 
-    def question_bank(self) -> "QuestionBank":
+    def question_bank(self) -> QuestionBank:
         return load_question_bank(self.root / QUESTION_BANK_FILE, self.root)
 
-    def checklists(self) -> dict[str, "Checklist"]:
+    def checklists(self) -> dict[str, Checklist]:
         return load_checklists(self.root / CHECKLISTS_FILE, self.root)
 
 

@@ -1,4 +1,5 @@
 """``content check``: every problem in the content, as named checks over the whole content root."""
+
 from __future__ import annotations
 
 import re
@@ -45,12 +46,22 @@ def _source_checks(module: Module, file: str) -> list[Problem]:
         if tag:
             problems.append(Problem(file, lineno, f"raw HTML is not allowed and is shown as text: {tag.group(0)!r}"))
         if _UNTITLED_ADMONITION_RE.match(line.strip()):
-            problems.append(Problem(file, lineno, 'admonition without a title shows the English word "Note"; write e.g. !!! note "Muista"'))
+            problems.append(
+                Problem(
+                    file,
+                    lineno,
+                    'admonition without a title shows the English word "Note"; write e.g. !!! note "Muista"',
+                )
+            )
         heading = re.match(r"^(#{1,6})\s+\S", line)
         if heading:
             level = len(heading.group(1))
             if level == 1:
-                problems.append(Problem(file, lineno, "level-1 heading in the body: the title comes from the front matter, start at ##"))
+                problems.append(
+                    Problem(
+                        file, lineno, "level-1 heading in the body: the title comes from the front matter, start at ##"
+                    )
+                )
             elif level > previous_level + 1:
                 problems.append(Problem(file, lineno, f"heading level jumps from h{previous_level} to h{level}"))
             previous_level = level
@@ -107,11 +118,19 @@ def load_modules(root: Path) -> tuple[Modules, Files, list[Problem]]:
             if path.name.startswith("."):
                 continue
             if not path.is_file() or path.suffix != ".md":
-                problems.append(Problem(file, None, "unexpected file: a language folder holds only <module-id>.md files"))
+                problems.append(
+                    Problem(file, None, "unexpected file: a language folder holds only <module-id>.md files")
+                )
                 continue
             files[lang][path.stem] = path
             if not MODULE_ID_RE.match(path.stem):
-                problems.append(Problem(file, None, "file name is not a valid module id (lowercase a-z, digits and single hyphens, then .md)"))
+                problems.append(
+                    Problem(
+                        file,
+                        None,
+                        "file name is not a valid module id (lowercase a-z, digits and single hyphens, then .md)",
+                    )
+                )
             try:
                 module = load_module(path, lang, root)
             except ContentError as exc:
@@ -119,9 +138,17 @@ def load_modules(root: Path) -> tuple[Modules, Files, list[Problem]]:
                 continue
             id_line = _front_matter_line(path, "id")
             if module.id != path.stem:
-                problems.append(Problem(file, id_line, f"id '{module.id}' does not match the file name '{path.name}' (expected id '{path.stem}')"))
+                problems.append(
+                    Problem(
+                        file,
+                        id_line,
+                        f"id '{module.id}' does not match the file name '{path.name}' (expected id '{path.stem}')",
+                    )
+                )
             if module.id in ids_seen:
-                problems.append(Problem(file, id_line, f"duplicate id '{module.id}': also used by {ids_seen[module.id]}"))
+                problems.append(
+                    Problem(file, id_line, f"duplicate id '{module.id}': also used by {ids_seen[module.id]}")
+                )
             else:
                 ids_seen[module.id] = file
             if not module.body.strip():
@@ -141,10 +168,18 @@ def check_translations(root: Path, modules: Modules, files: Files) -> list[Probl
             continue
         for stem in sorted(fi_files):
             if stem not in files[lang]:
-                problems.append(Problem(f"{lang}/{stem}.md", None, f"missing translation of {DEFAULT_LANGUAGE}/{stem}.md"))
+                problems.append(
+                    Problem(f"{lang}/{stem}.md", None, f"missing translation of {DEFAULT_LANGUAGE}/{stem}.md")
+                )
         for stem in sorted(files[lang]):
             if stem not in fi_files:
-                problems.append(Problem(f"{lang}/{stem}.md", None, f"no Finnish original {DEFAULT_LANGUAGE}/{stem}.md for this translation"))
+                problems.append(
+                    Problem(
+                        f"{lang}/{stem}.md",
+                        None,
+                        f"no Finnish original {DEFAULT_LANGUAGE}/{stem}.md for this translation",
+                    )
+                )
         for stem, module in modules[lang].items():
             original = modules[DEFAULT_LANGUAGE].get(stem)
             if original is None:
@@ -152,11 +187,14 @@ def check_translations(root: Path, modules: Modules, files: Files) -> list[Probl
             for key in ("section", "audience", "order"):
                 mine, theirs = getattr(module, key), getattr(original, key)
                 if mine != theirs:
-                    show = (lambda v: "[" + ", ".join(v) + "]" if isinstance(v, tuple) else str(v))
-                    problems.append(Problem(
-                        relative_name(module.path, root), _front_matter_line(module.path, key),
-                        f"{key} {show(mine)} differs from {DEFAULT_LANGUAGE}/{stem}.md ({show(theirs)})",
-                    ))
+                    show = lambda v: "[" + ", ".join(v) + "]" if isinstance(v, tuple) else str(v)
+                    problems.append(
+                        Problem(
+                            relative_name(module.path, root),
+                            _front_matter_line(module.path, key),
+                            f"{key} {show(mine)} differs from {DEFAULT_LANGUAGE}/{stem}.md ({show(theirs)})",
+                        )
+                    )
     return problems
 
 
@@ -170,12 +208,30 @@ def check_links(root: Path, modules: Modules, files: Files) -> list[Problem]:
             for link in rendered[lang][stem].links:
                 line = _line_of_href(module, link.href)
                 if link.kind == "disallowed":
-                    problems.append(Problem(file, line, f"link {link.href!r} is not allowed: only http, https and internal links (module-id or module-id#anchor)"))
+                    problems.append(
+                        Problem(
+                            file,
+                            line,
+                            f"link {link.href!r} is not allowed: only http, https and internal links (module-id or module-id#anchor)",
+                        )
+                    )
                 elif link.kind == "relative":
-                    problems.append(Problem(file, line, f"link {link.href!r} is not a module id; write internal links as module-id or module-id#anchor"))
+                    problems.append(
+                        Problem(
+                            file,
+                            line,
+                            f"link {link.href!r} is not a module id; write internal links as module-id or module-id#anchor",
+                        )
+                    )
                 elif link.kind == "anchor":
                     if link.anchor not in rendered[lang][stem].anchors:
-                        problems.append(Problem(file, line, f"anchor '#{link.anchor}' is not a heading on this page; headings here: {_anchor_list(rendered[lang][stem])}"))
+                        problems.append(
+                            Problem(
+                                file,
+                                line,
+                                f"anchor '#{link.anchor}' is not a heading on this page; headings here: {_anchor_list(rendered[lang][stem])}",
+                            )
+                        )
                 elif link.kind == "module":
                     target_lang = lang if link.module_id in files[lang] else DEFAULT_LANGUAGE
                     if link.module_id not in files[target_lang]:
@@ -185,10 +241,13 @@ def check_links(root: Path, modules: Modules, files: Files) -> list[Problem]:
                     if target is None:
                         continue  # that file is broken and reported on its own
                     if link.anchor and link.anchor not in target.anchors:
-                        problems.append(Problem(
-                            file, line,
-                            f"anchor '#{link.anchor}' not found in {target_lang}/{link.module_id}.md; headings there: {_anchor_list(target)}",
-                        ))
+                        problems.append(
+                            Problem(
+                                file,
+                                line,
+                                f"anchor '#{link.anchor}' not found in {target_lang}/{link.module_id}.md; headings there: {_anchor_list(target)}",
+                            )
+                        )
     return problems
 
 

@@ -1,4 +1,5 @@
 """Reading a module file: its small, strict front matter, then the body (cached by path and mtime)."""
+
 from __future__ import annotations
 
 import re
@@ -57,7 +58,9 @@ def parse_front_matter(text: str, file: str = "") -> tuple[dict[str, tuple[objec
             continue
         key, raw = match.group(1), (match.group(2) or "").strip()
         if key in fields:
-            problems.append(Problem(file, lineno, f"duplicate front matter key '{key}' (first on line {fields[key][1]})"))
+            problems.append(
+                Problem(file, lineno, f"duplicate front matter key '{key}' (first on line {fields[key][1]})")
+            )
             continue
         value: object
         if raw.startswith("["):
@@ -88,7 +91,9 @@ def validate_fields(fields: dict[str, tuple[object, int]], file: str) -> tuple[d
     problems: list[Problem] = []
     for key, (_, line) in fields.items():
         if key not in ALLOWED_KEYS:
-            problems.append(Problem(file, line, f"unknown front matter key '{key}'; allowed keys: {', '.join(ALLOWED_KEYS)}"))
+            problems.append(
+                Problem(file, line, f"unknown front matter key '{key}'; allowed keys: {', '.join(ALLOWED_KEYS)}")
+            )
     missing = [key for key in REQUIRED_KEYS if key not in fields]
     for key in missing:
         problems.append(Problem(file, 1, f"missing front matter key '{key}'"))
@@ -103,9 +108,21 @@ def validate_fields(fields: dict[str, tuple[object, int]], file: str) -> tuple[d
             if key != "summary" and not values[key].strip():
                 problems.append(Problem(file, line, f"'{key}' is empty"))
     if values.get("id") and not MODULE_ID_RE.match(values["id"]):
-        problems.append(Problem(file, fields["id"][1], f"id {values['id']!r} is not a valid module id (lowercase a-z, digits and single hyphens)"))
+        problems.append(
+            Problem(
+                file,
+                fields["id"][1],
+                f"id {values['id']!r} is not a valid module id (lowercase a-z, digits and single hyphens)",
+            )
+        )
     if values.get("section") and values["section"] not in SECTIONS:
-        problems.append(Problem(file, fields["section"][1], f"unknown section {values['section']!r}; expected one of: {', '.join(SECTIONS)}"))
+        problems.append(
+            Problem(
+                file,
+                fields["section"][1],
+                f"unknown section {values['section']!r}; expected one of: {', '.join(SECTIONS)}",
+            )
+        )
     for key, minimum in (("order", 0), ("reading_minutes", 1)):
         if key in fields:
             values[key] = _int_field(fields, key, file, problems, minimum)
@@ -117,7 +134,9 @@ def validate_fields(fields: dict[str, tuple[object, int]], file: str) -> tuple[d
             problems.append(Problem(file, line, "'audience' is empty; use 'all' or a list such as [mentors, aktoris]"))
         for item in audience:
             if item and item not in AUDIENCES:
-                problems.append(Problem(file, line, f"unknown audience {item!r}; expected one of: {', '.join(AUDIENCES)}"))
+                problems.append(
+                    Problem(file, line, f"unknown audience {item!r}; expected one of: {', '.join(AUDIENCES)}")
+                )
         if "all" in audience and len(audience) > 1:
             problems.append(Problem(file, line, "audience 'all' cannot be combined with other audiences"))
         if len(set(audience)) != len(audience):
@@ -127,7 +146,7 @@ def validate_fields(fields: dict[str, tuple[object, int]], file: str) -> tuple[d
 
 
 _lock = threading.Lock()
-_module_cache: dict[Path, tuple[tuple[int, int], "Module | ContentError"]] = {}
+_module_cache: dict[Path, tuple[tuple[int, int], Module | ContentError]] = {}
 
 
 def _stamp(path: Path) -> tuple[int, int]:
@@ -152,7 +171,7 @@ def load_module(path: Path, lang: str, root: Path | None = None) -> Module:
     return result
 
 
-def _load_module_uncached(path: Path, lang: str, root: Path | None, stamp) -> "Module | ContentError":
+def _load_module_uncached(path: Path, lang: str, root: Path | None, stamp) -> Module | ContentError:
     file = relative_name(path, root)
     try:
         text = path.read_text(encoding="utf-8")

@@ -1,4 +1,5 @@
 """Vocabulary (languages, sections, audiences) and the data types of the content library."""
+
 from __future__ import annotations
 
 import re
@@ -37,7 +38,7 @@ MODULE_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 class ContentError(Exception):
     """A file that cannot be loaded. ``problems`` says exactly why."""
 
-    def __init__(self, problems: list["Problem"]):
+    def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("; ".join(str(p) for p in problems))
 

@@ -1,14 +1,15 @@
 """Markdown to safe HTML: table of contents, anchors, links between modules, plain text for search."""
+
 from __future__ import annotations
 
 import html
 import re
 import threading
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Callable, Iterable
 
 import markdown
 import nh3
@@ -40,9 +41,31 @@ def slugify(value: str, separator: str = "-") -> str:
 
 
 ALLOWED_TAGS = {
-    "h1", "h2", "h3", "h4", "h5", "h6", "p", "br", "hr",
-    "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td",
-    "a", "em", "strong", "code", "pre", "blockquote", "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "p",
+    "br",
+    "hr",
+    "ul",
+    "ol",
+    "li",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "a",
+    "em",
+    "strong",
+    "code",
+    "pre",
+    "blockquote",
+    "div",
 }
 ALLOWED_ATTRIBUTES = {
     **{f"h{n}": {"id"} for n in range(1, 7)},

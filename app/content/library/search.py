@@ -1,10 +1,11 @@
 """Searching modules: case- and accent-insensitive, every word must match, with snippets."""
+
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from .modules import Module
 

@@ -1,11 +1,12 @@
 """The question bank and the checklists (TOML: stdlib tomllib, every text in fi, sv and en)."""
+
 from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from .modules import (
     DEFAULT_LANGUAGE,
@@ -49,8 +50,7 @@ class QuestionBank:
 
     def filter(self, phase: str | None = None, theme: str | None = None) -> list[Question]:
         return [
-            q for q in self.questions
-            if (phase is None or q.phase == phase) and (theme is None or theme in q.themes)
+            q for q in self.questions if (phase is None or q.phase == phase) and (theme is None or theme in q.themes)
         ]
 
     def get(self, question_id: str) -> Question | None:
@@ -201,8 +201,9 @@ def load_question_bank(path: Path, root: Path | None = None) -> QuestionBank:
     return bank
 
 
-def checklist_problems(path: Path, root: Path | None = None, module_ids: Iterable[str] | None = None
-                       ) -> tuple[dict[str, Checklist], list[Problem]]:
+def checklist_problems(
+    path: Path, root: Path | None = None, module_ids: Iterable[str] | None = None
+) -> tuple[dict[str, Checklist], list[Problem]]:
     data, r = _read_toml(path, root)
     if r.problems:
         return {}, r.problems
@@ -255,7 +256,9 @@ def checklist_problems(path: Path, root: Path | None = None, module_ids: Iterabl
             if kind == "agenda" and minutes is None:
                 r.problem(f"{item_where}: an agenda item needs 'minutes'", item_near)
             hint = r.localised(item["hint"], f"{item_where} hint", item_near) if "hint" in item else None
-            items.append(ChecklistItem(iid, r.localised(item.get("text"), f"{item_where} text", item_near), hint, minutes))
+            items.append(
+                ChecklistItem(iid, r.localised(item.get("text"), f"{item_where} text", item_near), hint, minutes)
+            )
         result[cid] = Checklist(
             id=cid,
             kind=str(kind),

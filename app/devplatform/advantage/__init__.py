@@ -4,6 +4,7 @@ and Names and Role Provisioning (``nrps``: mod/lti/service/memberships), with fa
 (``faults``) and the gradebook page and ``/dev/control`` for tests and benchmarks (``control``).
 Their routes share one blueprint; state lives in ``context.ServiceState``.
 """
+
 from flask import Blueprint
 
 bp = Blueprint("devservices", __name__, template_folder="../templates")

@@ -1,5 +1,6 @@
 """Assignment and Grade Services: line items, scores and results."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 from flask import jsonify, request
 
@@ -97,7 +98,7 @@ def _epoch(timestamp: str) -> int:
     """PHP's strtotime: whole seconds."""
     value = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return int(value.timestamp())
 
 
@@ -140,7 +141,14 @@ def scores(course_id, item_id):
             "gradingProgress": score["gradingProgress"],
         }
         s.score_log.append(
-            {"item": item_id, "user": user_id, "scoreGiven": given, "scoreMaximum": maximum, "timestamp": score["timestamp"], "grade": grade}
+            {
+                "item": item_id,
+                "user": user_id,
+                "scoreGiven": given,
+                "scoreMaximum": maximum,
+                "timestamp": score["timestamp"],
+                "grade": grade,
+            }
         )
     return "", 200
 
@@ -156,7 +164,14 @@ def results(course_id, item_id):
     base = lineitem_url(course_id, item_id, request.args["type_id"])
     return jsonify(
         [
-            {"id": base + f"&user={u}", "scoreOf": base, "userId": u, "resultScore": g["grade"], "resultMaximum": item["scoreMaximum"], "comment": g["comment"]}
+            {
+                "id": base + f"&user={u}",
+                "scoreOf": base,
+                "userId": u,
+                "resultScore": g["grade"],
+                "resultMaximum": item["scoreMaximum"],
+                "comment": g["comment"],
+            }
             for u, g in rows
         ]
     )
@@ -164,7 +179,10 @@ def results(course_id, item_id):
 
 def ags_claim(course_id: str, link_id: str | None) -> dict:
     """The launch's AGS endpoint claim: ``lineitem`` only when the link has exactly one item."""
-    claim = {"scope": [SCOPE_LINEITEM, SCOPE_LINEITEM_READ, SCOPE_RESULT, SCOPE_SCORE], "lineitems": lineitems_url(course_id)}
+    claim = {
+        "scope": [SCOPE_LINEITEM, SCOPE_LINEITEM_READ, SCOPE_RESULT, SCOPE_SCORE],
+        "lineitems": lineitems_url(course_id),
+    }
     if link_id:
         items = items_for_link(link_id)
         if len(items) == 1:

@@ -1,5 +1,6 @@
 """The gradebook page, and the control endpoint tests and demos switch faults and the roster with."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 from flask import jsonify, render_template, request
 
@@ -22,7 +23,7 @@ def gradebook():
         learners=learners,
         grades=grades,
         full_name=full_name,
-        when=lambda stamp: datetime.fromtimestamp(stamp, timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
+        when=lambda stamp: datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%d %H:%M:%S"),
     )
 
 
@@ -87,7 +88,13 @@ def _add_activity(s: ServiceState, activity: dict) -> None:
     type of Point (Moodle's default) it gets its own grade item, bound to the link, without a
     resourceId or tag; its launches carry no custom ``target``. Caller holds the lock."""
     link_id = str(activity["id"])
-    s.placed_links[link_id] = {"id": link_id, "title": str(activity.get("title") or "Mentorointi")[:255], "url": None, "custom": {}, "client_id": None}
+    s.placed_links[link_id] = {
+        "id": link_id,
+        "title": str(activity.get("title") or "Mentorointi")[:255],
+        "url": None,
+        "custom": {},
+        "client_id": None,
+    }
     maximum = activity.get("scoreMaximum", 100)
     if maximum:  # grade type None: no grade item, so no ``lineitem`` in the launch
         s.line_items[s.next_line_item] = {

@@ -1,4 +1,5 @@
 """Fault injection: failing, delaying, dropping or answering with an HTML page, as ``/dev/control`` says."""
+
 import socket
 import time
 
@@ -28,7 +29,11 @@ def service_error(error: ServiceError):
 
 @bp.errorhandler(HtmlPage)
 def html_page(_error: HtmlPage):
-    return "<!DOCTYPE html><html><head><title>Huoltokatko</title></head><body><h1>Moodle on huoltotilassa</h1></body></html>", 200, {"Content-Type": "text/html; charset=utf-8"}
+    return (
+        "<!DOCTYPE html><html><head><title>Huoltokatko</title></head><body><h1>Moodle on huoltotilassa</h1></body></html>",
+        200,
+        {"Content-Type": "text/html; charset=utf-8"},
+    )
 
 
 def inject_faults(is_token: bool = False) -> None:

@@ -1,4 +1,5 @@
 """Names and Role Provisioning: the course roster, paged like Moodle's."""
+
 from urllib.parse import urlencode
 
 from flask import jsonify, request
@@ -33,7 +34,7 @@ def memberships(course_id, type_id):
         offset = int(request.args.get("from") or 0)
     except ValueError:
         raise ServiceError(400, "limit and from must be numbers") from None
-    page = members[offset: offset + limit] if limit else members[offset:]
+    page = members[offset : offset + limit] if limit else members[offset:]
     config = platform()
     body = {
         "id": request.base_url,

@@ -1,4 +1,5 @@
 """OAuth2 client credentials (mod/lti/token.php): tokens for the tool's signed client assertions."""
+
 import secrets
 import time
 

@@ -1,4 +1,5 @@
 """Checking results and hand-made groups against the rules, independently of the solver."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -47,8 +48,11 @@ def check_result(registrations: Iterable[Registration], result: MatchingResult) 
         }[group.form]
         if dict(roles) != shape:
             problems.append(f"{label}: {group.form.value} needs {shape}, has {dict(roles)}")
-        allowed_roles = {Role.MENTOR: (Role.MENTOR, Role.ANY), Role.AKTORI: (Role.AKTORI, Role.ANY),
-                         Role.PEER: (Role.PEER, Role.ANY)}
+        allowed_roles = {
+            Role.MENTOR: (Role.MENTOR, Role.ANY),
+            Role.AKTORI: (Role.AKTORI, Role.ANY),
+            Role.PEER: (Role.PEER, Role.ANY),
+        }
         for r, role in members:
             if role not in allowed_roles or r.role not in allowed_roles[role]:
                 problems.append(f"{label}: {r.id!r} wished {r.role.value}, not {role.value}")
@@ -65,7 +69,7 @@ def check_result(registrations: Iterable[Registration], result: MatchingResult) 
         if not frozenset.intersection(*(r.languages for r, _ in members)):
             problems.append(f"{label}: no language shared by all members")
         for k, (x, _) in enumerate(members):
-            for y, _ in members[k + 1:]:
+            for y, _ in members[k + 1 :]:
                 if y.id in x.must_not_pair or x.id in y.must_not_pair:
                     problems.append(f"{label}: {x.id!r} and {y.id!r} must not be paired")
     for entry in result.unmatched:
@@ -124,7 +128,7 @@ def group_problems(registrations: Mapping[Any, Registration], group: Group) -> t
     if members and not frozenset.intersection(*(r.languages for r, _ in members)):
         problems.append(Reason("no_common_language"))
     for k, (x, _) in enumerate(members):
-        for y, _ in members[k + 1:]:
+        for y, _ in members[k + 1 :]:
             if y.id in x.must_not_pair or x.id in y.must_not_pair:
                 problems.append(Reason("must_not_pair", {"a": x.name, "b": y.name}))
     return tuple(problems)
@@ -139,10 +143,12 @@ def _could_pair(x: Registration, y: Registration) -> bool:
         if m.role not in (Role.MENTOR, Role.ANY) or a.role not in (Role.AKTORI, Role.ANY):
             return False
         common = m.forms & a.forms
-        return Form.TRADITIONAL in common or (
-            Form.REVERSE in common and bool(m.themes_offered & a.themes_wanted)
-        )
+        return Form.TRADITIONAL in common or (Form.REVERSE in common and bool(m.themes_offered & a.themes_wanted))
 
-    peers = (x.role in (Role.PEER, Role.ANY) and y.role in (Role.PEER, Role.ANY)
-             and Form.PEER in x.forms and Form.PEER in y.forms)
+    peers = (
+        x.role in (Role.PEER, Role.ANY)
+        and y.role in (Role.PEER, Role.ANY)
+        and Form.PEER in x.forms
+        and Form.PEER in y.forms
+    )
     return mentors(x, y) or mentors(y, x) or peers

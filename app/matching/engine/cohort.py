@@ -1,4 +1,5 @@
 """The cohort as arrays: per-person features (``Cohort``) and pairwise scores of a subset (``Block``)."""
+
 from __future__ import annotations
 
 import math
@@ -138,7 +139,10 @@ class Cohort:
         if self._goal_weights is None:
             stems = sorted(self.vocab, key=self.vocab.get)
             self._goal_weights = [
-                {stems[c]: v for c, v in zip(self.goal_vectors.indices[a:z].tolist(), self.goal_vectors.data[a:z].tolist())}
+                {
+                    stems[c]: v
+                    for c, v in zip(self.goal_vectors.indices[a:z].tolist(), self.goal_vectors.data[a:z].tolist())
+                }
                 for a, z in zip(self.goal_vectors.indptr[:-1].tolist(), self.goal_vectors.indptr[1:].tolist())
             ]
         wi, wj = self._goal_weights[i], self._goal_weights[j]
@@ -216,4 +220,3 @@ class Block:
         if isinstance(unit, Peers):
             return float(self.s_peer[unit.first, unit.second])
         return float(sum(self.s_mentor[unit.mentor, q] for q in unit.aktoris))
-

@@ -1,4 +1,5 @@
 """Building the result: groups with their scores and reasons, and why someone stayed unmatched."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -50,8 +51,10 @@ class Context:
         suggestions = []
         for unit in units:
             if isinstance(unit, Peers):
-                members = (Member(cohort.regs[block.idx[unit.first]].id, Role.PEER),
-                           Member(cohort.regs[block.idx[unit.second]].id, Role.PEER))
+                members = (
+                    Member(cohort.regs[block.idx[unit.first]].id, Role.PEER),
+                    Member(cohort.regs[block.idx[unit.second]].id, Role.PEER),
+                )
                 form = Form.PEER
                 matched.update(unit)
             else:
@@ -62,7 +65,11 @@ class Context:
                 if len(aktoris) == 2:
                     form = Form.GROUP
                 else:
-                    form = Form.TRADITIONAL if cohort.accepts_form[block.idx[m], 0] and cohort.accepts_form[block.idx[aktoris[0]], 0] else Form.REVERSE
+                    form = (
+                        Form.TRADITIONAL
+                        if cohort.accepts_form[block.idx[m], 0] and cohort.accepts_form[block.idx[aktoris[0]], 0]
+                        else Form.REVERSE
+                    )
                 matched.add(m)
                 matched.update(aktoris)
             group = evaluate_group_in(cohort, form, members, locked_ids=self.locked_ids, block=block)
@@ -77,8 +84,11 @@ class Context:
         total = sum(g.score for g in groups)
         locked_total = total - sum(g.score for g in suggestions)
         return MatchingResult(
-            tuple(groups), tuple(unmatched), optimal=optimal,
-            upper_bound=float(max(total, upper + locked_total)), nodes=nodes,
+            tuple(groups),
+            tuple(unmatched),
+            optimal=optimal,
+            upper_bound=float(max(total, upper + locked_total)),
+            nodes=nodes,
         )
 
     def unmatched_reasons(self, k: int) -> tuple[Reason, ...]:
@@ -106,8 +116,7 @@ class Context:
         elif not lang.any():
             reasons.append(Reason("no_shared_language", {"languages": sorted(r.languages)}))
         elif not forms.any():
-            reasons.append(Reason("no_compatible_form", {
-                "forms": [f.value for f in FORM_ORDER if f in r.forms]}))
+            reasons.append(Reason("no_compatible_form", {"forms": [f.value for f in FORM_ORDER if f in r.forms]}))
         elif not allowed.any():
             reasons.append(Reason("must_not_pair_blocked", {"count": int(forms.sum())}))
         elif not (allowed & (pair_ab | pair_ba | peer)).any():
@@ -126,8 +135,9 @@ def _nomination_not_kept(cohort: Cohort, members: Sequence[int], locked_ids) -> 
             continue
         j = cohort.index.get(r.nominated)
         if j is None:
-            reasons.append(Reason("nomination_not_kept", {
-                "by": r.name, "nominee": str(r.nominated), "cause": "not_registered"}))
+            reasons.append(
+                Reason("nomination_not_kept", {"by": r.name, "nominee": str(r.nominated), "cause": "not_registered"})
+            )
             continue
         if j in members:
             continue
@@ -193,13 +203,18 @@ def evaluate_group_in(cohort: Cohort, form, members, *, locked=False, locked_ids
         for x, y in directions:
             themes = sorted(regs[x].themes_offered & regs[y].themes_wanted)
             if themes:
-                reasons.append(Reason("shared_theme", {
-                    "themes": themes, "offered_by": regs[x].name, "wanted_by": regs[y].name}))
+                reasons.append(
+                    Reason("shared_theme", {"themes": themes, "offered_by": regs[x].name, "wanted_by": regs[y].name})
+                )
     for a, b, _ in relationships:
         similarity, words = cohort.goals_overlap(positions[a], positions[b])
         if similarity >= 0.1 and words:
-            reasons.append(Reason("similar_goals", {
-                "words": words, "similarity": round(similarity, 2), "between": [regs[a].name, regs[b].name]}))
+            reasons.append(
+                Reason(
+                    "similar_goals",
+                    {"words": words, "similarity": round(similarity, 2), "between": [regs[a].name, regs[b].name]},
+                )
+            )
     languages = cohort.shared_languages(positions)
     if languages:
         reasons.append(Reason("same_language", {"language": languages[0], "languages": languages}))

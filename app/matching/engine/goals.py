@@ -1,4 +1,5 @@
 """Goals texts as (stem, word) tokens for the TF-IDF similarity of two goals."""
+
 import re
 import unicodedata
 

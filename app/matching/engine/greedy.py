@@ -1,4 +1,5 @@
 """Greedy: the baseline, and the fill step of the repair heuristic."""
+
 from __future__ import annotations
 
 import math
@@ -55,7 +56,7 @@ def fill(block: Block, candidates: Candidates, units: list) -> list:
     for start in range(0, len(cu), _CHUNK):
         if used.all():
             break
-        u, v, peer = cu[start:start + _CHUNK], cv[start:start + _CHUNK], cpeer[start:start + _CHUNK]
+        u, v, peer = cu[start : start + _CHUNK], cv[start : start + _CHUNK], cpeer[start : start + _CHUNK]
         live = ~used[v] & (~used[u] | (~peer & is_open[u]))
         for t in np.flatnonzero(live).tolist():
             x, y = int(u[t]), int(v[t])

@@ -1,4 +1,5 @@
 """Reason codes, their message templates and labels, and rendering a reason as a sentence."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -8,7 +9,6 @@ from app.core.msgid import N_
 from app.programme.kinds import FORM_LABELS, ROLE_LABELS
 
 from .types import Form, Reason, Role
-
 
 # Every code, what it means, and its parameters. Messages use %(name)s placeholders (Flask-Babel).
 REASON_CODES: dict[str, str] = {
@@ -24,8 +24,7 @@ REASON_CODES: dict[str, str] = {
     "mutual (bool: they named each other).",
     "cross_organisation": "The relationship crosses organisations and the programme prefers that. "
     "params: organisations (list).",
-    "same_organisation": "All members are from one organisation (allowed; for information). "
-    "params: organisation.",
+    "same_organisation": "All members are from one organisation (allowed; for information). params: organisation.",
     "locked": "The facilitator fixed the group by hand. No params.",
     "nomination_not_kept": "Someone's nomination was not followed. params: by, nominee (names), "
     "cause (a CAUSE_LABELS key). Facilitators only.",
@@ -51,8 +50,16 @@ REASON_CODES: dict[str, str] = {
 
 # Codes safe to show to the members of a group; the others are for facilitators.
 PARTICIPANT_REASON_CODES = frozenset(
-    {"form", "shared_theme", "similar_goals", "same_language", "nominated", "cross_organisation",
-     "same_organisation", "locked"}
+    {
+        "form",
+        "shared_theme",
+        "similar_goals",
+        "same_language",
+        "nominated",
+        "cross_organisation",
+        "same_organisation",
+        "locked",
+    }
 )
 
 _TEMPLATES: dict[str, str] = {

@@ -3,6 +3,7 @@
 Over 500 lines: ``Solver`` is one algorithm whose steps (relaxation, reading it as units, branching,
 repair, dive, prices) share the same state; splitting the class would scatter it.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -278,9 +279,7 @@ class Solver:
                 ]
         else:  # odd cycle: in any matching some vertex of it is not matched inside it
             cycle = violation[1]
-            children = [
-                node.child(forbid=[(v, w) for w in cycle if w != v]) for v in cycle
-            ]
+            children = [node.child(forbid=[(v, w) for w in cycle if w != v]) for v in cycle]
         children = [c for c in children if c is not None]
         if node in children:  # would loop; every violation raised excludes the current solution
             raise RuntimeError(f"branching on {violation} does not progress")

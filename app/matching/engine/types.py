@@ -3,6 +3,7 @@
 Frozen dataclasses, plus the NamedTuples the solver passes between its steps (``Mentoring`` and
 ``Peers`` units, ``Relation`` and ``Relaxation``).
 """
+
 from __future__ import annotations
 
 import math
