@@ -13,6 +13,8 @@ from app.core.db import db
 from app.core.i18n import current_language
 from app.core.labels import LANGUAGE_LABELS
 from app.groups.models import DRAFT, GroupMember
+from app.programme import services as programmes
+from app.programme.models import Programme
 from app.programme.services import current_programme, staff_programme
 
 from ..ids import db_int
@@ -258,6 +260,20 @@ def edit_group(programme_id, group_id=None):
 
 # --------------------------------------------------------------------------------------------------
 # A participant's own published match
+
+
+def home_card(programme: Programme | None) -> tuple[str, dict] | None:
+    """The home page's registration card (``app.home.cards``) for a participant: their published
+    match, else their registration, else whether they can register now."""
+    if programme is None or g.get("user") is None or g.role != PARTICIPANT:
+        return None
+    registration = programmes.registration_of(programme, g.user.id)
+    return "matching/_home_card.html", {
+        "programme": programme,
+        "registration": registration if registration and registration.active else None,
+        "group": services.published_group_of(programme, g.user.id),
+        "open": programmes.window_open(programme),
+    }
 
 
 @bp.get("/mine")

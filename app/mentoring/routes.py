@@ -31,6 +31,7 @@ from app.core.refusals import Refused
 from app.groups.models import PUBLISHED, MentoringGroup
 from app.programme import timeline as programme_timeline
 from app.programme.kinds import FORM_LABELS, ROLE_LABELS, Form, Role
+from app.programme.models import Programme
 from app.programme.services import current_programme
 from app.programme.services import current_programme_or_404 as _programme
 
@@ -265,11 +266,6 @@ def change_text(change: MeetingChange) -> str:
     )
 
 
-@bp.app_context_processor
-def _mentoring_globals():
-    return {"mentoring_home": _home_card}
-
-
 @bp.context_processor
 def _labels():
     return {
@@ -328,19 +324,22 @@ def _back(group: MentoringGroup, anchor: str | None = None, **args):
 # --------------------------------------------------------------------------------------------
 
 
-def _home_card():
-    """What the home page shows a participant about their mentoring (None: nothing to show)."""
-    if g.get("user") is None or g.role != PARTICIPANT or g.course is None:
+def home_card(programme: Programme | None) -> tuple[str, dict | None] | None:
+    """The home page's card (``app.home.cards``): a participant's pair, their count and what
+    waits for them; for staff, the way to the pairs' progress. None: nothing to show."""
+    if programme is None or g.get("user") is None:
         return None
-    programme = current_programme(g.course.id)
-    if programme is None:
+    template = "mentoring/_home_card.html"
+    if g.role in STAFF:
+        return template, None
+    if g.role != PARTICIPANT:
         return None
     groups = services.member_groups(g.user.id, programme.id)
     if not groups:
         return None
     group = groups[0]
     facts = services.pair_facts(group, g.user.id)
-    return {
+    return template, {
         "group": group,
         "ended": group.status != PUBLISHED,
         "reminders": [(r, REMINDERS[r.code](r.params)) for r in rules.reminders(facts, clock.helsinki_today())],
