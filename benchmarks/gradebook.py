@@ -230,19 +230,23 @@ def main():
             drop()
 
     print(
-        f"{'workers':>8} {'seconds':>8} {'scores/s':>9} {'delivered':>10} {'in gradebook':>13} {'retries':>8} {'token requests':>15}"
+        f"{'workers':>8} {'seconds':>8} {'scores/s':>9} {'delivered':>10} {'in gradebook':>13} "
+        f"{'retries':>8} {'token requests':>15}"
     )
     for workers, resource in ((1, "bench:1"), (2, "bench:2")):
         r = results[workers]
         print(
-            f"{workers:>8} {r['seconds']:>8} {r['scores_per_s']:>9} {r['delivered']:>10} {graded[resource]:>13} {r['retries']:>8} {r['token_requests']:>15}"
+            f"{workers:>8} {r['seconds']:>8} {r['scores_per_s']:>9} {r['delivered']:>10} {graded[resource]:>13} "
+            f"{r['retries']:>8} {r['token_requests']:>15}"
         )
     mixed = results["mixed"]
     ratio = round(mixed["healthy_per_s"] / results[1]["scores_per_s"], 2)
     print(
-        f"mixed, 1 worker: {mixed['healthy']} healthy scores in {mixed['seconds']} s = {mixed['healthy_per_s']} scores/s "
+        f"mixed, 1 worker: {mixed['healthy']} healthy scores in {mixed['seconds']} s = "
+        f"{mixed['healthy_per_s']} scores/s "
         f"({graded['bench:3']} in gradebook), {args.scores - mixed['healthy']} keys on the HTML platform "
-        f"({mixed['html_pages']} HTML pages answered, {mixed['retries']} retries); ratio to 1 worker alone: {ratio} (must be ≥ 0.5)"
+        f"({mixed['html_pages']} HTML pages answered, {mixed['retries']} retries); ratio to 1 "
+        f"worker alone: {ratio} (must be ≥ 0.5)"
     )
     print(
         json.dumps(

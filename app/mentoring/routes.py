@@ -88,7 +88,8 @@ PROBLEMS = {
     "outside_programme": _l("The date is outside the programme (%(start)s – %(end)s)."),
     "duplicate": _l("A meeting of your pair or group starting at this time is already logged."),
     "overlap": _l(
-        "This meeting overlaps another meeting of your pair or group (%(start)s). Check the date, the start time and the length."
+        "This meeting overlaps another meeting of your pair or group (%(start)s). Check the date, "
+        "the start time and the length."
     ),
     "duration_missing": _l("Enter the length of the meeting in minutes."),
     "duration_not_positive": _l("The length must be more than zero minutes."),
@@ -109,7 +110,8 @@ REFUSALS = {
     "reason_too_long": _l("The reason can be at most %(max)s characters."),
     "logger_cannot_dispute": _l("You logged this meeting: correct or remove it instead."),
     "meeting_counted": _l(
-        "This meeting already counts. To correct or remove it, propose the change: it takes effect once the other attendees confirm it."
+        "This meeting already counts. To correct or remove it, propose the change: it takes effect "
+        "once the other attendees confirm it."
     ),
     "change_pending": _l("A proposed change of this meeting already waits for answers."),
     "change_decided": _l("This proposal has already been decided or withdrawn."),
@@ -118,7 +120,8 @@ REFUSALS = {
         "The meeting could not be changed: another meeting of your pair or group starts at that time."
     ),
     "agreement_conflict": _l(
-        "Another member saved a newer version (version %(number)s) while you were working. Nothing was lost: your text is kept below. Read the newer version, then save again or accept it."
+        "Another member saved a newer version (version %(number)s) while you were working. Nothing was lost: your "
+        "text is kept below. Read the newer version, then save again or accept it."
     ),
     "agreement_missing": _l("There is no agreement to accept yet."),
     "agreement_empty": _l("Write at least one section of the agreement."),
@@ -191,7 +194,8 @@ def _date(value: date) -> str:
 
 def _when(meeting: Meeting) -> str:
     local = meeting.local_start
-    return f"{format_date(local.date(), 'full', locale=str(get_locale()))} {format_time(local.time(), 'short', locale=str(get_locale()))}"
+    locale = str(get_locale())
+    return f"{format_date(local.date(), 'full', locale=locale)} {format_time(local.time(), 'short', locale=locale)}"
 
 
 def _new_values(change: MeetingChange) -> str:
@@ -229,12 +233,14 @@ def change_text(change: MeetingChange) -> str:
     if change.status == rules.CHANGE_PENDING:
         if delete:
             return gettext(
-                "%(name)s proposed to remove the meeting of %(date)s. It counts as before until everyone else confirms the removal.",
+                "%(name)s proposed to remove the meeting of %(date)s. It counts as before until "
+                "everyone else confirms the removal.",
                 name=proposer,
                 date=day,
             )
         return gettext(
-            "%(name)s proposed to correct the meeting of %(date)s to %(new)s. It counts as before until everyone the correction concerns confirms it.",
+            "%(name)s proposed to correct the meeting of %(date)s to %(new)s. It counts as before until "
+            "everyone the correction concerns confirms it.",
             name=proposer,
             date=day,
             new=_new_values(change),
@@ -248,13 +254,15 @@ def change_text(change: MeetingChange) -> str:
     if change.status == rules.CHANGE_DECLINED:
         if delete:
             return gettext(
-                "%(name)s declined the proposal of %(proposer)s to remove the meeting of %(date)s. The meeting stays as it was.",
+                "%(name)s declined the proposal of %(proposer)s to remove the meeting of %(date)s. "
+                "The meeting stays as it was.",
                 name=decider,
                 proposer=proposer,
                 date=day,
             )
         return gettext(
-            "%(name)s declined the proposal of %(proposer)s to correct the meeting of %(date)s. The meeting stays as it was.",
+            "%(name)s declined the proposal of %(proposer)s to correct the meeting of %(date)s. "
+            "The meeting stays as it was.",
             name=decider,
             proposer=proposer,
             date=day,

@@ -96,7 +96,8 @@ def test_unknown_key(content_copy):
         (
             "en/roolit.md",
             6,
-            "unknown front matter key 'author'; allowed keys: id, title, section, order, audience, reading_minutes, summary",
+            "unknown front matter key 'author'; allowed keys: id, title, section, order, "
+            "audience, reading_minutes, summary",
         ),
     ]
 
@@ -190,7 +191,8 @@ def test_disallowed_and_relative_links(content_copy, write_module):
         (
             "en/testi.md",
             9,
-            "link 'javascript:alert(1)' is not allowed: only http, https and internal links (module-id or module-id#anchor)",
+            "link 'javascript:alert(1)' is not allowed: only http, https and internal links "
+            "(module-id or module-id#anchor)",
         ),
         (
             "en/testi.md",
@@ -338,6 +340,7 @@ def test_checklist_item_id_must_carry_its_checklist(content_copy):
         (
             "checklists.toml",
             line,
-            "checklist 'closing-meeting' item 'thanks': id must look like 'closing-meeting.<item>' (lowercase a-z, digits, hyphens)",
+            "checklist 'closing-meeting' item 'thanks': id must look like 'closing-meeting.<item>' "
+            "(lowercase a-z, digits, hyphens)",
         ),
     ]

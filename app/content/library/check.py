@@ -212,7 +212,8 @@ def check_links(root: Path, modules: Modules, files: Files) -> list[Problem]:
                         Problem(
                             file,
                             line,
-                            f"link {link.href!r} is not allowed: only http, https and internal links (module-id or module-id#anchor)",
+                            f"link {link.href!r} is not allowed: only http, https and internal links "
+                            "(module-id or module-id#anchor)",
                         )
                     )
                 elif link.kind == "relative":
@@ -220,7 +221,8 @@ def check_links(root: Path, modules: Modules, files: Files) -> list[Problem]:
                         Problem(
                             file,
                             line,
-                            f"link {link.href!r} is not a module id; write internal links as module-id or module-id#anchor",
+                            f"link {link.href!r} is not a module id; write internal links as module-id or "
+                            "module-id#anchor",
                         )
                     )
                 elif link.kind == "anchor":
@@ -229,7 +231,8 @@ def check_links(root: Path, modules: Modules, files: Files) -> list[Problem]:
                             Problem(
                                 file,
                                 line,
-                                f"anchor '#{link.anchor}' is not a heading on this page; headings here: {_anchor_list(rendered[lang][stem])}",
+                                f"anchor '#{link.anchor}' is not a heading on this page; headings here: "
+                                f"{_anchor_list(rendered[lang][stem])}",
                             )
                         )
                 elif link.kind == "module":
@@ -245,7 +248,8 @@ def check_links(root: Path, modules: Modules, files: Files) -> list[Problem]:
                             Problem(
                                 file,
                                 line,
-                                f"anchor '#{link.anchor}' not found in {target_lang}/{link.module_id}.md; headings there: {_anchor_list(target)}",
+                                f"anchor '#{link.anchor}' not found in {target_lang}/{link.module_id}.md; headings "
+                                f"there: {_anchor_list(target)}",
                             )
                         )
     return problems
