@@ -63,7 +63,7 @@ def queue_scores(tool, platform_url: str | list[str], subjects: list[str], resou
     with tool.app_context():
         urls = platform_url if isinstance(platform_url, list) else [platform_url] * len(subjects)
         courses = {u: db.session.scalar(db.select(Course).filter_by(issuer=u, context_id="2")) for u in set(urls)}
-        for n, (platform_url, subject) in enumerate(zip(urls, subjects)):
+        for n, (platform_url, subject) in enumerate(zip(urls, subjects, strict=True)):
             course = courses[platform_url]
             user = db.session.scalar(db.select(User).filter_by(issuer=platform_url, subject=subject))
             if user is None:
@@ -106,7 +106,7 @@ def run_workers(count: int, env: dict, done=None) -> tuple[float, list[dict]]:
     if done is None:
         elapsed = time.perf_counter() - started
     stats = []
-    for process, (out, err) in zip(processes, outputs):
+    for process, (out, err) in zip(processes, outputs, strict=True):
         if process.returncode != 0:
             raise SystemExit(f"worker failed ({process.returncode}):\n{err[-2000:]}")
         stats.append(json.loads(out.strip().splitlines()[-1]))

@@ -166,7 +166,7 @@ def compute_suggestions(programme) -> engine_types.MatchingResult:
     cohort = to_rules(registrations)
     locked_rows = [g for g in groups(programme, DRAFT) if all(m.registration_id in by_id for m in g.members)]
     result = match(list(cohort.values()), settings_of(programme), [to_rules_group(g) for g in locked_rows])
-    for row, evaluated in zip(locked_rows, result.groups):
+    for row, evaluated in zip(locked_rows, result.groups[: len(locked_rows)], strict=True):  # locked groups come first
         row.score, row.reasons = evaluated.score, reasons_json(evaluated.reasons)
     for suggestion in result.suggestions:
         _new_group(programme, suggestion, by_id)

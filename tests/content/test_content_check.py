@@ -144,7 +144,7 @@ def test_broken_internal_link(content_copy):
     path = content_copy / "fi" / "palaute.md"
     text = path.read_text(encoding="utf-8").replace("(luottamuksellisuus)", "(luottamus)")
     path.write_text(text, encoding="utf-8")
-    line = next(n for n, l in enumerate(text.splitlines(), 1) if "](luottamus)" in l)
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "](luottamus)" in row)
     assert messages(content_copy) == [("fi/palaute.md", line, "link to unknown module 'luottamus'")]
 
 
@@ -152,7 +152,7 @@ def test_broken_anchor(content_copy):
     path = content_copy / "fi" / "reflektointi.md"
     text = path.read_text(encoding="utf-8").replace("palaute#palaute-mentoroinnista-itsestaan", "palaute#ei-ole")
     path.write_text(text, encoding="utf-8")
-    line = next(n for n, l in enumerate(text.splitlines(), 1) if "palaute#ei-ole" in l)
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "palaute#ei-ole" in row)
     [problem] = check_content(content_copy)
     assert (problem.file, problem.line) == ("fi/reflektointi.md", line)
     assert problem.message.startswith("anchor '#ei-ole' not found in fi/palaute.md; headings there: ")

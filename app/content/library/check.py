@@ -187,12 +187,11 @@ def check_translations(root: Path, modules: Modules, files: Files) -> list[Probl
             for key in ("section", "audience", "order"):
                 mine, theirs = getattr(module, key), getattr(original, key)
                 if mine != theirs:
-                    show = lambda v: "[" + ", ".join(v) + "]" if isinstance(v, tuple) else str(v)
                     problems.append(
                         Problem(
                             relative_name(module.path, root),
                             _front_matter_line(module.path, key),
-                            f"{key} {show(mine)} differs from {DEFAULT_LANGUAGE}/{stem}.md ({show(theirs)})",
+                            f"{key} {_shown(mine)} differs from {DEFAULT_LANGUAGE}/{stem}.md ({_shown(theirs)})",
                         )
                     )
     return problems
@@ -264,6 +263,11 @@ def check_tools(root: Path, module_ids: set[str]) -> list[Problem]:
 
 def _anchor_list(rendered: Rendered) -> str:
     return ", ".join(sorted(rendered.anchors)) or "(none)"
+
+
+def _shown(value: object) -> str:
+    """A front-matter value as the problem text shows it (lists in brackets)."""
+    return "[" + ", ".join(value) + "]" if isinstance(value, tuple) else str(value)
 
 
 def _front_matter_line(path: Path, key: str) -> int | None:
