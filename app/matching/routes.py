@@ -12,6 +12,7 @@ from app.core.auth import STAFF, login_required
 from app.core.db import db
 from app.core.i18n import current_language
 from app.core.labels import LANGUAGE_LABELS
+from app.core.refusals import Refused
 from app.groups.models import DRAFT, GroupMember
 from app.programme import services as programmes
 from app.programme.models import Programme
@@ -166,7 +167,9 @@ def swap(programme_id, group_id, member_id):
         return _back(programme, f"group-{group.id}", done="swap_unchosen")
     try:
         services.swap(programme, first, other, override=request.form.get("override") == "1")
-    except services.MatchingError as error:
+    except Refused as error:
+        if error.code != services.GROUP_HAS_PROBLEMS:
+            raise
         db.session.rollback()
         return _confirm(
             programme,
@@ -178,16 +181,16 @@ def swap(programme_id, group_id, member_id):
     return _back(programme, f"group-{group.id}", done="swapped")
 
 
-def _confirm(programme, error, action, fields, status=None):
+def _confirm(programme, error: Refused, action, fields):
     """The problems of an edit; for overridable ones, a button that makes it anyway."""
     return render_template(
         "matching/confirm.html",
         programme=programme,
-        problems=reason_texts(programme, error.problems),
-        overridable=error.overridable,
+        problems=reason_texts(programme, error.params["problems"]),
+        overridable=error.params["overridable"],
         action=action,
         fields=fields,
-    ), status or (409 if not error.overridable else 200)
+    ), error.status
 
 
 # --------------------------------------------------------------------------------------------------
@@ -243,7 +246,9 @@ def edit_group(programme_id, group_id=None):
             saved = services.save_group(
                 programme, form, members, group=group, override=request.form.get("override") == "1"
             )
-        except services.MatchingError as error:
+        except Refused as error:
+            if error.code != services.GROUP_HAS_PROBLEMS:
+                raise
             db.session.rollback()
             fields = {"form": form}
             for k, (person, role) in enumerate(slots):
