@@ -78,20 +78,26 @@ def create_app(config: dict | None = None) -> Flask:
 
     from app.core import security, web
 
-    from . import content, events
+    from . import content, events, matching, mentoring
     from .admin.public import bp as privacy_bp
     from .admin.routes import bp as admin_bp
     from .calendar.routes import bp as calendar_bp
     from .content import placements as content_placements
+    from .content import providers as content_providers
     from .content.routes import bp as content_bp
     from .events import services as events_services
     from .events.routes import bp as events_bp
+    from .home import cards as home_cards
+    from .home.routes import bp as home_bp
     from .lti import placements as lti_placements
     from .lti.routes import bp as lti_bp
+    from .matching import routes as matching_routes
     from .matching.routes import bp as matching_bp
     from .mentoring import journal as mentoring_journal
     from .mentoring import placements as mentoring_placements
+    from .mentoring import routes as mentoring_routes
     from .mentoring.routes import bp as mentoring_bp
+    from .people import services as people_services
     from .programme import timeline as programme_timeline
     from .programme.routes import bp as programme_bp
     from .sparring import placements as sparring_placements
@@ -100,6 +106,7 @@ def create_app(config: dict | None = None) -> Flask:
     # One blueprint per area of the product.
     for blueprint in (
         lti_bp,
+        home_bp,
         programme_bp,
         content_bp,
         matching_bp,
@@ -111,10 +118,19 @@ def create_app(config: dict | None = None) -> Flask:
         admin_bp,
     ):
         app.register_blueprint(blueprint)
-    mentoring_journal.init_app(app)
+    mentoring.init_app(app)
+    matching.init_app(app)
     events.init_app(app)
+    # The home page's cards, in the order it shows them.
+    home_cards.register(app, matching_routes.home_card, mentoring_routes.home_card)
     programme_timeline.register(app, events_services.timeline)
     content.init_app(app)
+    content_providers.register(
+        app,
+        read_counts=people_services.read_counts,
+        journal_prompts=mentoring_journal.PROMPTS,
+        checklist_pair=mentoring_routes.checklist_state,
+    )
     # What each area offers for deep linking, in the order the picker lists it.
     lti_placements.register(app, *mentoring_placements.OFFERS, *content_placements.OFFERS, *sparring_placements.OFFERS)
     lti_placements.register_graded_resource(app, mentoring_placements.graded_resource)

@@ -63,7 +63,7 @@ def queue_scores(tool, platform_url: str | list[str], subjects: list[str], resou
     with tool.app_context():
         urls = platform_url if isinstance(platform_url, list) else [platform_url] * len(subjects)
         courses = {u: db.session.scalar(db.select(Course).filter_by(issuer=u, context_id="2")) for u in set(urls)}
-        for n, (platform_url, subject) in enumerate(zip(urls, subjects)):
+        for n, (platform_url, subject) in enumerate(zip(urls, subjects, strict=True)):
             course = courses[platform_url]
             user = db.session.scalar(db.select(User).filter_by(issuer=platform_url, subject=subject))
             if user is None:
@@ -106,7 +106,7 @@ def run_workers(count: int, env: dict, done=None) -> tuple[float, list[dict]]:
     if done is None:
         elapsed = time.perf_counter() - started
     stats = []
-    for process, (out, err) in zip(processes, outputs):
+    for process, (out, err) in zip(processes, outputs, strict=True):
         if process.returncode != 0:
             raise SystemExit(f"worker failed ({process.returncode}):\n{err[-2000:]}")
         stats.append(json.loads(out.strip().splitlines()[-1]))
@@ -230,19 +230,23 @@ def main():
             drop()
 
     print(
-        f"{'workers':>8} {'seconds':>8} {'scores/s':>9} {'delivered':>10} {'in gradebook':>13} {'retries':>8} {'token requests':>15}"
+        f"{'workers':>8} {'seconds':>8} {'scores/s':>9} {'delivered':>10} {'in gradebook':>13} "
+        f"{'retries':>8} {'token requests':>15}"
     )
     for workers, resource in ((1, "bench:1"), (2, "bench:2")):
         r = results[workers]
         print(
-            f"{workers:>8} {r['seconds']:>8} {r['scores_per_s']:>9} {r['delivered']:>10} {graded[resource]:>13} {r['retries']:>8} {r['token_requests']:>15}"
+            f"{workers:>8} {r['seconds']:>8} {r['scores_per_s']:>9} {r['delivered']:>10} {graded[resource]:>13} "
+            f"{r['retries']:>8} {r['token_requests']:>15}"
         )
     mixed = results["mixed"]
     ratio = round(mixed["healthy_per_s"] / results[1]["scores_per_s"], 2)
     print(
-        f"mixed, 1 worker: {mixed['healthy']} healthy scores in {mixed['seconds']} s = {mixed['healthy_per_s']} scores/s "
+        f"mixed, 1 worker: {mixed['healthy']} healthy scores in {mixed['seconds']} s = "
+        f"{mixed['healthy_per_s']} scores/s "
         f"({graded['bench:3']} in gradebook), {args.scores - mixed['healthy']} keys on the HTML platform "
-        f"({mixed['html_pages']} HTML pages answered, {mixed['retries']} retries); ratio to 1 worker alone: {ratio} (must be ≥ 0.5)"
+        f"({mixed['html_pages']} HTML pages answered, {mixed['retries']} retries); ratio to 1 "
+        f"worker alone: {ratio} (must be ≥ 0.5)"
     )
     print(
         json.dumps(

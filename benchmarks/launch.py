@@ -137,7 +137,10 @@ def run_load(platform_url: str, launches: int, concurrency: int, expect_home: bo
         cpu = {name: server.cpu_seconds() - cpu_before[name] for name, server in servers.items()}
     latencies = sorted(t for ok, t in outcomes if ok)
     failures = sum(1 for ok, _ in outcomes if not ok)
-    pct = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else float("nan")
+
+    def pct(q: float) -> float:
+        return latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else float("nan")
+
     return {
         "launches": launches,
         "failures": failures,

@@ -102,7 +102,7 @@ LAST = [
 
 def generate(n: int, seed: int = 2022) -> list[Registration]:
     rng = random.Random(seed)
-    organisations, weights = zip(*ORGANISATIONS.items())
+    organisations, weights = tuple(ORGANISATIONS), tuple(ORGANISATIONS.values())
     people = []
     for i in range(1, n + 1):
         role = rng.choices([Role.MENTOR, Role.AKTORI, Role.PEER, Role.ANY], [30, 40, 15, 15])[0]

@@ -197,7 +197,7 @@ def scrub_texts(terms: list[str], *, skip=("user_account", "audit_entry")) -> in
                     *ids, value = row
                     db.session.execute(
                         update(table)
-                        .where(*(k == i for k, i in zip(key, ids)))
+                        .where(*(k == i for k, i in zip(key, ids, strict=True)))
                         .values({column.name: _replace_in(value, terms)})
                     )
                     changed += 1

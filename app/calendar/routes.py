@@ -6,8 +6,8 @@ the course's programme.
 
 The feed is fetched by calendar applications without a session, so its URL carries a secret:
 32 random bytes, of which only the SHA-256 is stored. The secret goes in the query string
-(``/calendar/feed.ics?token=…``), which access logs leave out, never in the path. Revoking (or replacing) the URL makes the
-old one answer 404 at once. The feed also answers 404 once the person has left the course.
+(``/calendar/feed.ics?token=…``), which access logs leave out, never in the path. Revoking (or replacing)
+the URL makes the old one answer 404 at once. The feed also answers 404 once the person has left the course.
 """
 
 from __future__ import annotations

@@ -21,14 +21,13 @@ from sqlalchemy.exc import IntegrityError
 from app.core.auth import MEMBERS, STAFF, login_required
 from app.core.db import db
 from app.core.i18n import current_language
+from app.core.roles import PARTICIPANT
 
-from ..mentoring.journal import PROMPTS as JOURNAL_PROMPTS
-from ..mentoring.routes import checklist_state
-from ..people.models import PARTICIPANT, Enrolment
 from . import get_library
 from .library.modules import DEFAULT_LANGUAGE, Module
 from .library.search import search_modules
 from .models import ContentReadMark
+from .providers import providers
 
 bp = Blueprint("content", __name__, url_prefix="/material", template_folder="templates")
 
@@ -118,30 +117,6 @@ def _my_marks() -> dict[str, object]:
     return {module_id: read_at for module_id, read_at in rows}
 
 
-def read_counts(course_id: int) -> tuple[dict[str, int], int]:
-    """How many of the course's active participants have marked each module read, and how
-    many active participants the course has. Counts only: the query never returns a person."""
-    participant = db.and_(
-        Enrolment.course_id == course_id,
-        Enrolment.role == PARTICIPANT,
-        Enrolment.active.is_(True),
-    )
-    total = db.session.scalar(db.select(db.func.count(Enrolment.id)).where(participant)) or 0
-    rows = db.session.execute(
-        db.select(ContentReadMark.module_id, db.func.count(ContentReadMark.id))
-        .join(
-            Enrolment,
-            db.and_(
-                Enrolment.course_id == ContentReadMark.course_id,
-                Enrolment.user_id == ContentReadMark.user_id,
-            ),
-        )
-        .where(ContentReadMark.course_id == course_id, participant)
-        .group_by(ContentReadMark.module_id)
-    )
-    return {module_id: count for module_id, count in rows}, total
-
-
 @dataclass(frozen=True)
 class TocNode:
     id: str
@@ -188,7 +163,8 @@ def index():
         # Facilitators see their own material first.
         sections.sort(key=lambda s: 0 if s[0] == "facilitators" else 1)
     counts = total = None
-    if _is_staff() and g.course is not None:
+    read_counts = providers().read_counts
+    if _is_staff() and g.course is not None and read_counts is not None:
         counts, total = read_counts(g.course.id)
     return render_template(
         "content/index.html",
@@ -199,7 +175,7 @@ def index():
         counts=counts,
         participant_total=total,
         checklists=library.checklists(),
-        journal_prompts=JOURNAL_PROMPTS if g.role == PARTICIPANT else None,
+        journal_prompts=providers().journal_prompts if g.role == PARTICIPANT else None,
         lang=lang,
     )
 
@@ -316,6 +292,7 @@ def checklist(checklist_id: str):
         checklist=found,
         explained_in=explained_in,
         total_minutes=sum(item.minutes or 0 for item in found.items),
-        pair=checklist_state(),  # a matched participant ticks the items together with their pair
+        # A matched participant ticks the items together with their pair.
+        pair=checklist_pair() if (checklist_pair := providers().checklist_pair) else None,
         lang=lang,
     )

@@ -77,7 +77,7 @@ def set_locale() -> Response:
     if chosen is None:
         abort(400)
     session["locale"] = chosen
-    target = safe_next(request.form.get("next")) or url_for("programme.home")
+    target = safe_next(request.form.get("next")) or url_for("home.index")
     return redirect(_with_token(target), code=303)
 
 

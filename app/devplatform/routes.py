@@ -56,7 +56,7 @@ def index():
         role_names=ROLE_NAMES,
         full_name=full_name,
         activities=[platform().resource_link(None)]
-        + [platform().resource_link(l["id"], l["title"]) for l in placed_links()],
+        + [platform().resource_link(link["id"], link["title"]) for link in placed_links()],
     )
 
 

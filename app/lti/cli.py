@@ -181,7 +181,8 @@ def registration_url(expires):
         path = url_for("lti_advantage.dynamic_registration", secret=secret)
     click.echo(base + path)
     click.echo(
-        f"Valid once, until {grant.expires_at.isoformat(timespec='minutes')} UTC. The platform it registers stays pending until:",
+        f"Valid once, until {grant.expires_at.isoformat(timespec='minutes')} UTC. The platform it "
+        "registers stays pending until:",
         err=True,
     )
     click.echo("  flask --app app lti platform approve ISSUER --client-id CLIENT_ID", err=True)

@@ -17,7 +17,8 @@ REASONS = {
     "platform_pending": (
         403,
         _l(
-            "This learning platform's registration with the tool (%(issuer)s) is waiting for the tool operator's approval. Launches work once the operator has approved it."
+            "This learning platform's registration with the tool (%(issuer)s) is waiting for the tool operator's "
+            "approval. Launches work once the operator has approved it."
         ),
     ),
     # the launch message itself
@@ -50,7 +51,8 @@ REASONS = {
     "state_mismatch": (
         400,
         _l(
-            "The launch does not belong to this browser's login (state mismatch). Please start it again from the course."
+            "The launch does not belong to this browser's login (state mismatch). Please start "
+            "it again from the course."
         ),
     ),
     "state_expired": (

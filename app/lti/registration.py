@@ -54,7 +54,8 @@ REASONS = {
     "no_secret": (
         403,
         _l(
-            "Registering the tool needs a registration URL from the tool's operator. Ask the operator for one and paste it whole into the learning platform's “Tool URL” field."
+            "Registering the tool needs a registration URL from the tool's operator. Ask the operator for one and "
+            "paste it whole into the learning platform's “Tool URL” field."
         ),
     ),
     "unknown_secret": (403, _l("This registration URL is not valid. Ask the tool's operator for a new one.")),
@@ -63,7 +64,8 @@ REASONS = {
     "missing_configuration": (
         400,
         _l(
-            "Open this address from the learning platform's tool registration: the openid_configuration parameter is missing."
+            "Open this address from the learning platform's tool registration: the "
+            "openid_configuration parameter is missing."
         ),
     ),
     # A URL in the configuration (``name``: its field), as app/lti/outbound.py judges it.
@@ -80,7 +82,8 @@ REASONS = {
     "config_inconsistent": (
         502,
         _l(
-            "The platform's configuration is inconsistent: its issuer, its configuration address and its endpoints are not all on one site."
+            "The platform's configuration is inconsistent: its issuer, its configuration address and its "
+            "endpoints are not all on one site."
         ),
     ),
     "config_alg": (502, _l("The platform does not sign with RS256, which this tool requires.")),
@@ -258,7 +261,9 @@ def tool_registration(config: dict) -> dict:
         TOOL_CONFIGURATION: {
             "domain": urlsplit(launch).netloc,
             "target_link_uri": launch,
-            "description": "Tulanet-mentorointiohjelman työkalu: perehdytys, parit ja ryhmät, tapaamiset ja suoritukset.",
+            "description": (
+                "Tulanet-mentorointiohjelman työkalu: perehdytys, parit ja ryhmät, tapaamiset ja suoritukset."
+            ),
             "claims": ["iss", "sub", "name", "given_name", "family_name", "email", "locale"],
             "messages": [
                 {"type": "LtiResourceLinkRequest", "target_link_uri": launch},

@@ -170,7 +170,7 @@ def launch():
         destination = url_for("lti_advantage.deep_linking", s=g.session_token)
     else:
         target = _object(message.claims, "custom").get("target")
-        destination = target_url(target, s=g.session_token) or url_for("programme.home", s=g.session_token, launched=1)
+        destination = target_url(target, s=g.session_token) or url_for("home.index", s=g.session_token, launched=1)
     response = redirect(destination, code=303)
     # The state cookie has done its work.
     response.delete_cookie(

@@ -39,32 +39,38 @@ EXPIRY_MARGIN = timedelta(seconds=30)  # never use a token that may expire in fl
 # codes (``outbound.REASONS``), except that "unreachable" says which service.
 REASONS = {
     "platform_pending": _l(
-        "The platform's registration waits for the tool operator's approval (flask lti platform approve); nothing is sent to it until then."
+        "The platform's registration waits for the tool operator's approval (flask lti platform "
+        "approve); nothing is sent to it until then."
     ),
     "token_unreachable": _l("The platform's token endpoint could not be reached (%(error)s)."),
     "token_refused": _l("The platform refused an access token (%(status)s)."),
     "token_malformed": _l("The platform's token answer is not the JSON OAuth2 requires."),
     "scope_not_granted": _l(
-        "The platform did not grant the scope %(scope)s; enable the service for this tool in the platform's tool settings."
+        "The platform did not grant the scope %(scope)s; enable the service for this tool in "
+        "the platform's tool settings."
     ),
     "no_gradebook": _l(
-        "The course has not been launched with gradebook services yet; the score waits for a launch that announces them."
+        "The course has not been launched with gradebook services yet; the score waits for a "
+        "launch that announces them."
     ),
     "line_item_gone": _l("The platform no longer has the grade column (404); it will be created again."),
     "score_refused": _l("The platform refused the score (%(status)s)."),
     "line_item_search_refused": _l("The platform refused the search for the grade column (%(status)s)."),
     "line_item_creation_refused": _l("The platform refused to create the grade column (%(status)s)."),
     "placement_gone": _l(
-        "The platform no longer has this activity's grade column (404): place the activity again, or switch its mentoring score off."
+        "The platform no longer has this activity's grade column (404): place the activity again, "
+        "or switch its mentoring score off."
     ),
     "score_malformed": _l(
         "The platform's answer to the score is not what AGS promises (%(problem)s); the score is sent again later."
     ),
     "line_item_search_malformed": _l(
-        "The platform's answer to the search for the grade column is not what AGS promises (%(problem)s); it is tried again later."
+        "The platform's answer to the search for the grade column is not what AGS promises "
+        "(%(problem)s); it is tried again later."
     ),
     "line_item_creation_malformed": _l(
-        "The platform's answer to the creation of the grade column is not what AGS promises (%(problem)s); it is tried again later."
+        "The platform's answer to the creation of the grade column is not what AGS promises "
+        "(%(problem)s); it is tried again later."
     ),
     "line_item_pending": _l("Another delivery worker is creating the grade column; the score follows shortly."),
     "delivery_crashed": _l("The delivery of this score failed unexpectedly (%(error)s); it is tried again later."),

@@ -12,7 +12,10 @@ from app.core.auth import STAFF, login_required
 from app.core.db import db
 from app.core.i18n import current_language
 from app.core.labels import LANGUAGE_LABELS
+from app.core.refusals import Refused
 from app.groups.models import DRAFT, GroupMember
+from app.programme import services as programmes
+from app.programme.models import Programme
 from app.programme.services import current_programme, staff_programme
 
 from ..ids import db_int
@@ -164,7 +167,9 @@ def swap(programme_id, group_id, member_id):
         return _back(programme, f"group-{group.id}", done="swap_unchosen")
     try:
         services.swap(programme, first, other, override=request.form.get("override") == "1")
-    except services.MatchingError as error:
+    except Refused as error:
+        if error.code != services.GROUP_HAS_PROBLEMS:
+            raise
         db.session.rollback()
         return _confirm(
             programme,
@@ -176,16 +181,16 @@ def swap(programme_id, group_id, member_id):
     return _back(programme, f"group-{group.id}", done="swapped")
 
 
-def _confirm(programme, error, action, fields, status=None):
+def _confirm(programme, error: Refused, action, fields):
     """The problems of an edit; for overridable ones, a button that makes it anyway."""
     return render_template(
         "matching/confirm.html",
         programme=programme,
-        problems=reason_texts(programme, error.problems),
-        overridable=error.overridable,
+        problems=reason_texts(programme, error.params["problems"]),
+        overridable=error.params["overridable"],
         action=action,
         fields=fields,
-    ), status or (409 if not error.overridable else 200)
+    ), error.status
 
 
 # --------------------------------------------------------------------------------------------------
@@ -241,7 +246,9 @@ def edit_group(programme_id, group_id=None):
             saved = services.save_group(
                 programme, form, members, group=group, override=request.form.get("override") == "1"
             )
-        except services.MatchingError as error:
+        except Refused as error:
+            if error.code != services.GROUP_HAS_PROBLEMS:
+                raise
             db.session.rollback()
             fields = {"form": form}
             for k, (person, role) in enumerate(slots):
@@ -258,6 +265,20 @@ def edit_group(programme_id, group_id=None):
 
 # --------------------------------------------------------------------------------------------------
 # A participant's own published match
+
+
+def home_card(programme: Programme | None) -> tuple[str, dict] | None:
+    """The home page's registration card (``app.home.cards``) for a participant: their published
+    match, else their registration, else whether they can register now."""
+    if programme is None or g.get("user") is None or g.role != PARTICIPANT:
+        return None
+    registration = programmes.registration_of(programme, g.user.id)
+    return "matching/_home_card.html", {
+        "programme": programme,
+        "registration": registration if registration and registration.active else None,
+        "group": services.published_group_of(programme, g.user.id),
+        "open": programmes.window_open(programme),
+    }
 
 
 @bp.get("/mine")

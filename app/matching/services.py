@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from app.core.audit import record
 from app.core.clock import utcnow
 from app.core.db import db
+from app.core.refusals import Refused
 from app.groups.models import DRAFT, PUBLISHED, GroupMember, MentoringGroup
 
 from ..programme.models import Registration
@@ -23,14 +24,9 @@ from .engine.explain import evaluate_group
 from .engine.reasons import REASON_CODES
 from .engine.solver import match
 
-
-class MatchingError(Exception):
-    """An edit the facilitator cannot make (or must confirm): ``problems`` say why, as reasons."""
-
-    def __init__(self, problems: tuple[engine_types.Reason, ...], *, overridable: bool):
-        super().__init__(", ".join(p.code for p in problems))
-        self.problems = problems
-        self.overridable = overridable
+#: An edit the facilitator cannot make (409) or must first confirm (200: the page asks): the
+#: refusal's ``problems`` say why, as reasons; ``overridable`` whether confirming makes it anyway.
+GROUP_HAS_PROBLEMS = "group_has_problems"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -166,7 +162,7 @@ def compute_suggestions(programme) -> engine_types.MatchingResult:
     cohort = to_rules(registrations)
     locked_rows = [g for g in groups(programme, DRAFT) if all(m.registration_id in by_id for m in g.members)]
     result = match(list(cohort.values()), settings_of(programme), [to_rules_group(g) for g in locked_rows])
-    for row, evaluated in zip(locked_rows, result.groups):
+    for row, evaluated in zip(locked_rows, result.groups[: len(locked_rows)], strict=True):  # locked groups come first
         row.score, row.reasons = evaluated.score, reasons_json(evaluated.reasons)
     for suggestion in result.suggestions:
         _new_group(programme, suggestion, by_id)
@@ -266,9 +262,9 @@ def _evaluate(programme, cohort, form, members) -> tuple[engine_types.Group, tup
 def _guard(problems, override: bool) -> None:
     hard = tuple(p for p in problems if p.code in HARD_PROBLEM_CODES)
     if hard:
-        raise MatchingError(hard, overridable=False)
+        raise Refused(GROUP_HAS_PROBLEMS, 409, problems=hard, overridable=False)
     if problems and not override:
-        raise MatchingError(problems, overridable=True)
+        raise Refused(GROUP_HAS_PROBLEMS, 200, problems=problems, overridable=True)
 
 
 def _apply(row: MentoringGroup, evaluated: engine_types.Group) -> None:

@@ -1,2 +1,12 @@
 """The pairs' own space: agreement, attested meetings, completion to the gradebook, the private
 journal, reminders and ending early (``routes``), on pure rules (``rules``)."""
+
+
+def init_app(app) -> None:
+    """Scores follow the programme's N; the journal's key is checked at start-up."""
+    from ..programme.signals import required_meetings_changed
+    from . import journal, services
+
+    # blinker keeps one connection per receiver, so a second app in the same process adds none.
+    required_meetings_changed.connect(services.recount_programme)
+    journal.init_app(app)

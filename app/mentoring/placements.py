@@ -25,7 +25,8 @@ def items(course_id: int, lang: str) -> list[dict]:
             "key": "mentoring",
             "title": title,
             "text": _(
-                "Your pair or group, agreement and meetings. Counts %(count)s confirmed meetings towards completion in the gradebook.",
+                "Your pair or group, agreement and meetings. Counts %(count)s confirmed meetings towards "
+                "completion in the gradebook.",
                 count=programme.required_meetings,
             ),
             "lineItem": {

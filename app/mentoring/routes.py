@@ -31,6 +31,7 @@ from app.core.refusals import Refused
 from app.groups.models import PUBLISHED, MentoringGroup
 from app.programme import timeline as programme_timeline
 from app.programme.kinds import FORM_LABELS, ROLE_LABELS, Form, Role
+from app.programme.models import Programme
 from app.programme.services import current_programme
 from app.programme.services import current_programme_or_404 as _programme
 
@@ -87,7 +88,8 @@ PROBLEMS = {
     "outside_programme": _l("The date is outside the programme (%(start)s – %(end)s)."),
     "duplicate": _l("A meeting of your pair or group starting at this time is already logged."),
     "overlap": _l(
-        "This meeting overlaps another meeting of your pair or group (%(start)s). Check the date, the start time and the length."
+        "This meeting overlaps another meeting of your pair or group (%(start)s). Check the date, "
+        "the start time and the length."
     ),
     "duration_missing": _l("Enter the length of the meeting in minutes."),
     "duration_not_positive": _l("The length must be more than zero minutes."),
@@ -108,7 +110,8 @@ REFUSALS = {
     "reason_too_long": _l("The reason can be at most %(max)s characters."),
     "logger_cannot_dispute": _l("You logged this meeting: correct or remove it instead."),
     "meeting_counted": _l(
-        "This meeting already counts. To correct or remove it, propose the change: it takes effect once the other attendees confirm it."
+        "This meeting already counts. To correct or remove it, propose the change: it takes effect "
+        "once the other attendees confirm it."
     ),
     "change_pending": _l("A proposed change of this meeting already waits for answers."),
     "change_decided": _l("This proposal has already been decided or withdrawn."),
@@ -117,7 +120,8 @@ REFUSALS = {
         "The meeting could not be changed: another meeting of your pair or group starts at that time."
     ),
     "agreement_conflict": _l(
-        "Another member saved a newer version (version %(number)s) while you were working. Nothing was lost: your text is kept below. Read the newer version, then save again or accept it."
+        "Another member saved a newer version (version %(number)s) while you were working. Nothing was lost: your "
+        "text is kept below. Read the newer version, then save again or accept it."
     ),
     "agreement_missing": _l("There is no agreement to accept yet."),
     "agreement_empty": _l("Write at least one section of the agreement."),
@@ -190,7 +194,8 @@ def _date(value: date) -> str:
 
 def _when(meeting: Meeting) -> str:
     local = meeting.local_start
-    return f"{format_date(local.date(), 'full', locale=str(get_locale()))} {format_time(local.time(), 'short', locale=str(get_locale()))}"
+    locale = str(get_locale())
+    return f"{format_date(local.date(), 'full', locale=locale)} {format_time(local.time(), 'short', locale=locale)}"
 
 
 def _new_values(change: MeetingChange) -> str:
@@ -228,12 +233,14 @@ def change_text(change: MeetingChange) -> str:
     if change.status == rules.CHANGE_PENDING:
         if delete:
             return gettext(
-                "%(name)s proposed to remove the meeting of %(date)s. It counts as before until everyone else confirms the removal.",
+                "%(name)s proposed to remove the meeting of %(date)s. It counts as before until "
+                "everyone else confirms the removal.",
                 name=proposer,
                 date=day,
             )
         return gettext(
-            "%(name)s proposed to correct the meeting of %(date)s to %(new)s. It counts as before until everyone the correction concerns confirms it.",
+            "%(name)s proposed to correct the meeting of %(date)s to %(new)s. It counts as before until "
+            "everyone the correction concerns confirms it.",
             name=proposer,
             date=day,
             new=_new_values(change),
@@ -247,13 +254,15 @@ def change_text(change: MeetingChange) -> str:
     if change.status == rules.CHANGE_DECLINED:
         if delete:
             return gettext(
-                "%(name)s declined the proposal of %(proposer)s to remove the meeting of %(date)s. The meeting stays as it was.",
+                "%(name)s declined the proposal of %(proposer)s to remove the meeting of %(date)s. "
+                "The meeting stays as it was.",
                 name=decider,
                 proposer=proposer,
                 date=day,
             )
         return gettext(
-            "%(name)s declined the proposal of %(proposer)s to correct the meeting of %(date)s. The meeting stays as it was.",
+            "%(name)s declined the proposal of %(proposer)s to correct the meeting of %(date)s. "
+            "The meeting stays as it was.",
             name=decider,
             proposer=proposer,
             date=day,
@@ -263,11 +272,6 @@ def change_text(change: MeetingChange) -> str:
     return gettext(
         "The proposal to change the meeting of %(date)s was set aside: a facilitator changed the meeting.", date=day
     )
-
-
-@bp.app_context_processor
-def _mentoring_globals():
-    return {"mentoring_home": _home_card}
 
 
 @bp.context_processor
@@ -328,19 +332,22 @@ def _back(group: MentoringGroup, anchor: str | None = None, **args):
 # --------------------------------------------------------------------------------------------
 
 
-def _home_card():
-    """What the home page shows a participant about their mentoring (None: nothing to show)."""
-    if g.get("user") is None or g.role != PARTICIPANT or g.course is None:
+def home_card(programme: Programme | None) -> tuple[str, dict | None] | None:
+    """The home page's card (``app.home.cards``): a participant's pair, their count and what
+    waits for them; for staff, the way to the pairs' progress. None: nothing to show."""
+    if programme is None or g.get("user") is None:
         return None
-    programme = current_programme(g.course.id)
-    if programme is None:
+    template = "mentoring/_home_card.html"
+    if g.role in STAFF:
+        return template, None
+    if g.role != PARTICIPANT:
         return None
     groups = services.member_groups(g.user.id, programme.id)
     if not groups:
         return None
     group = groups[0]
     facts = services.pair_facts(group, g.user.id)
-    return {
+    return template, {
         "group": group,
         "ended": group.status != PUBLISHED,
         "reminders": [(r, REMINDERS[r.code](r.params)) for r in rules.reminders(facts, clock.helsinki_today())],

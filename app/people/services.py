@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from app.core.clock import utcnow
 from app.core.db import db, upsert
 
-from .models import Course, Enrolment, User
+from ..content.models import ContentReadMark
+from .models import PARTICIPANT, Course, Enrolment, User
 
 
 @dataclass(frozen=True)
@@ -87,3 +88,27 @@ def record_launch(identity: LaunchIdentity) -> tuple[int, int | None]:
         },
     )
     return user_id, course_id
+
+
+def read_counts(course_id: int) -> tuple[dict[str, int], int]:
+    """How many of the course's active participants have marked each module read, and how
+    many active participants the course has. Counts only: the query never returns a person."""
+    participant = db.and_(
+        Enrolment.course_id == course_id,
+        Enrolment.role == PARTICIPANT,
+        Enrolment.active.is_(True),
+    )
+    total = db.session.scalar(db.select(db.func.count(Enrolment.id)).where(participant)) or 0
+    rows = db.session.execute(
+        db.select(ContentReadMark.module_id, db.func.count(ContentReadMark.id))
+        .join(
+            Enrolment,
+            db.and_(
+                Enrolment.course_id == ContentReadMark.course_id,
+                Enrolment.user_id == ContentReadMark.user_id,
+            ),
+        )
+        .where(ContentReadMark.course_id == course_id, participant)
+        .group_by(ContentReadMark.module_id)
+    )
+    return {module_id: count for module_id, count in rows}, total

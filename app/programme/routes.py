@@ -5,7 +5,7 @@ participants see and edit only their own registration, until their match is publ
 """
 
 from babel.dates import format_date
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
 
 from app.core.audit import record
@@ -15,14 +15,13 @@ from app.core.db import db
 from app.core.i18n import current_language
 from app.core.labels import FORM_LABELS, LANGUAGE_LABELS, ROLE_WISH_LABELS
 
-from ..matching import services as matching
-from ..mentoring import services as mentoring
 from ..people.models import PARTICIPANT
 from . import kinds, rules, services
 from .forms import NamedForm, OrganisationForm, ProgrammeForm, RegistrationForm, attach, choices
+from .matches import is_matched
 from .models import Organisation, Programme, Registration, Theme
 from .services import current_programme, staff_programme
-from .signals import programme_dates_saved
+from .signals import programme_dates_saved, registration_changed, registration_withdrawn, required_meetings_changed
 
 bp = Blueprint("programme", __name__, template_folder="templates")
 
@@ -73,31 +72,7 @@ def labels(codes, mapping) -> str:
 
 
 # --------------------------------------------------------------------------------------------------
-# Home and overview
-
-
-@bp.get("/home")
-@login_required()
-def home():
-    programme = current_programme(g.course.id if g.course else None)
-    card = None
-    if programme is not None and g.role == PARTICIPANT:
-        registration = services.registration_of(programme, g.user.id)
-        open_now = services.window_open(programme)
-        if registration is None and open_now and request.args.get("launched"):
-            # Straight from a launch to the form for someone who has not registered yet.
-            return redirect(url_for("programme.register"))
-        card = {
-            "registration": registration if registration and registration.active else None,
-            "group": matching.published_group_of(programme, g.user.id),
-            "open": open_now,
-        }
-    return render_template(
-        "programme/home.html",
-        programme=programme,
-        registration_card=card,
-        resource_link_title=(session.get("lti") or {}).get("resource_link_title"),
-    )
+# Overview
 
 
 @bp.get("/programme")
@@ -155,10 +130,10 @@ def edit_programme(programme_id):
         details = {}
         if programme.required_meetings != required_before:
             # Every mentoring score is counted meetings over N: re-send those that change.
-            rescored = mentoring.recount_programme(programme)
+            rescored = required_meetings_changed.send(programme)
             details = {
                 "required_meetings": [required_before, programme.required_meetings],
-                "scores_queued": len(rescored),
+                "scores_queued": sum(len(queued) for _, queued in rescored),
             }
         programme_dates_saved.send(programme)
         record("programme.update", target=f"programme:{programme.id}", details=details)
@@ -376,7 +351,7 @@ def register():
         return render_template("programme/register.html", programme=None, form=None), 404
     registration = services.registration_of(programme, g.user.id)
     active = registration is not None and registration.active
-    if active and matching.is_matched(programme, registration):
+    if active and is_matched(programme, registration):
         return render_template("programme/register.html", programme=programme, form=None, matched=True)
     if not active and not services.window_open(programme):
         return render_template("programme/register.html", programme=programme, form=None, closed=True)
@@ -441,7 +416,7 @@ def register():
             registration.mentor_tip = (form.mentor_tip.data or "").strip()
             registration.updated_at = utcnow()
             db.session.flush()
-            matching.registration_changed(programme, registration)
+            registration_changed.send(programme, registration=registration)
             db.session.commit()
             return redirect(url_for("programme.register", saved=1), 303)
     status = 422 if form.errors else 200
@@ -463,11 +438,11 @@ def withdraw():
     registration = services.registration_of(programme, g.user.id) if programme else None
     if registration is None or not registration.active:
         abort(404)
-    if matching.is_matched(programme, registration):
+    if is_matched(programme, registration):
         abort(409)
     if request.form.get("confirm") != "yes":
         return redirect(url_for("programme.register", withdraw_unconfirmed=1, _anchor="withdraw"), 303)
     registration.withdrawn_at = utcnow()
-    matching.withdrawn(programme, registration)
+    registration_withdrawn.send(programme, registration=registration)
     db.session.commit()
-    return redirect(url_for("programme.home", withdrawn=1), 303)
+    return redirect(url_for("home.index", withdrawn=1), 303)

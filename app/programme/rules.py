@@ -200,6 +200,39 @@ def registration_open(opens: date | None, closes: date | None, today: date) -> b
     return (opens is None or opens <= today) and (closes is None or today <= closes)
 
 
+@dataclass(frozen=True)
+class ProgrammeFacts:
+    """What choosing a person's programme needs to know of one programme of the course."""
+
+    id: int
+    registration_opens: date | None
+    registration_closes: date | None
+    kickoff: date
+    closing: date
+    taking_part: bool  # the person has an active registration in it
+
+
+def programme_needing(programmes: Sequence[ProgrammeFacts], today: date) -> int | None:
+    """Which of a course's programmes (newest first) needs the person now: one they take part in
+    that runs; else one whose registration is open; else one they take part in that has not begun;
+    else the newest. A new cohort's registration so never hides the pair a person has today."""
+
+    def running(p: ProgrammeFacts) -> bool:
+        return p.taking_part and p.kickoff <= today <= p.closing
+
+    def open_now(p: ProgrammeFacts) -> bool:
+        return registration_open(p.registration_opens, p.registration_closes, today)
+
+    def coming(p: ProgrammeFacts) -> bool:
+        return p.taking_part and today < p.kickoff
+
+    for wanted in (running, open_now, coming):
+        for programme in programmes:
+            if wanted(programme):
+                return programme.id
+    return programmes[0].id if programmes else None
+
+
 # --------------------------------------------------------------------------------------------------
 # Themes
 

@@ -21,7 +21,8 @@ _LATEST_PROGRAMME = (
 
 
 def current_programme(course_id: int | None) -> Programme | None:
-    """The course's latest programme (a course can hold successive cohorts)."""
+    """The course's programme for this request: for a participant the one that needs them now
+    (``rules.programme_needing``: a course can hold successive cohorts), for everyone else the latest."""
     if course_id is None:
         return None
     if not has_request_context():
@@ -29,8 +30,52 @@ def current_programme(course_id: int | None) -> Programme | None:
     # Several parts of one page ask (the home page's cards): one query per request.
     cached = g.setdefault("latest_programmes", {})
     if course_id not in cached:
-        cached[course_id] = db.session.scalar(_LATEST_PROGRAMME, {"course_id": course_id})
+        user = g.get("user")
+        if user is not None and g.get("role") == PARTICIPANT:
+            cached[course_id] = programme_of(course_id, user.id)
+        else:
+            cached[course_id] = db.session.scalar(_LATEST_PROGRAMME, {"course_id": course_id})
     return cached[course_id]
+
+
+def programmes_of(course_id: int, user_id: int) -> list[tuple[Programme, bool]]:
+    """The course's programmes, newest first, each with whether the person takes part in it
+    (has an active registration)."""
+    taking_part = (
+        db.select(Registration.id)
+        .where(
+            Registration.programme_id == Programme.id,
+            Registration.user_id == user_id,
+            Registration.withdrawn_at.is_(None),
+        )
+        .exists()
+    )
+    rows = db.session.execute(
+        db.select(Programme, taking_part)
+        .where(Programme.course_id == course_id)
+        .order_by(Programme.kickoff.desc(), Programme.id.desc())
+    )
+    return [(programme, bool(part)) for programme, part in rows]
+
+
+def programme_of(course_id: int, user_id: int) -> Programme | None:
+    """The course's programme that needs this person now (see ``rules.programme_needing``)."""
+    rows = programmes_of(course_id, user_id)
+    chosen = rules.programme_needing(
+        [
+            rules.ProgrammeFacts(
+                id=p.id,
+                registration_opens=p.registration_opens,
+                registration_closes=p.registration_closes,
+                kickoff=p.kickoff,
+                closing=p.closing,
+                taking_part=part,
+            )
+            for p, part in rows
+        ],
+        helsinki_today(),
+    )
+    return next((p for p, _ in rows if p.id == chosen), None)
 
 
 def current_programme_or_404() -> Programme:

@@ -10,3 +10,13 @@ _signals = Namespace()
 
 #: A programme was created or its set-up (dates included) saved.
 programme_dates_saved = _signals.signal("programme-dates-saved")
+
+#: The programme's required number of meetings (N) changed. Receivers return the ids of the
+#: people whose scores they queued again (the set-up page reports how many).
+required_meetings_changed = _signals.signal("required-meetings-changed")
+
+#: A participant saved their registration (``registration=``), new or edited.
+registration_changed = _signals.signal("registration-changed")
+
+#: A participant withdrew their registration (``registration=``).
+registration_withdrawn = _signals.signal("registration-withdrawn")

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 EDIT_WINDOW = timedelta(minutes=30)
 
@@ -74,19 +75,18 @@ def assign(people: list[Person] | tuple[Person, ...], groups: list[Group] | tupl
     units.extend(by_pair.values())
     units.sort(key=lambda unit: (-len(unit), unit[0].user_id))
 
+    def cost(person: Person, group_id: int) -> tuple:
+        return (
+            pairs_in[group_id][person.pair] if person.pair is not None else 0,
+            size[group_id],
+            orgs[group_id][person.organisation] if person.organisation else 0,
+            order[group_id],
+        )
+
     placed: dict[int, int] = {}
     for unit in units:
         for person in unit:
-
-            def cost(group_id: int) -> tuple:
-                return (
-                    pairs_in[group_id][person.pair] if person.pair is not None else 0,
-                    size[group_id],
-                    orgs[group_id][person.organisation] if person.organisation else 0,
-                    order[group_id],
-                )
-
-            best = min(size, key=cost)
+            best = min(size, key=partial(cost, person))
             placed[person.user_id] = best
             size[best] += 1
             if person.organisation:

@@ -30,7 +30,7 @@ def _direct(seeded):
     meetings = db.session.scalars(db.select(Meeting)).all()
     counted = mentoring_rules.counted_meetings(m.answers() for m in meetings)
     accepted = {}
-    for key, group in seeded.groups.items():
+    for group in seeded.groups.values():
         db.session.refresh(group)
         agreement = agreement_of(group)
         ok = bool(agreement) and mentoring_rules.agreement_accepted(

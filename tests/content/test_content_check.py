@@ -96,7 +96,8 @@ def test_unknown_key(content_copy):
         (
             "en/roolit.md",
             6,
-            "unknown front matter key 'author'; allowed keys: id, title, section, order, audience, reading_minutes, summary",
+            "unknown front matter key 'author'; allowed keys: id, title, section, order, "
+            "audience, reading_minutes, summary",
         ),
     ]
 
@@ -143,7 +144,7 @@ def test_broken_internal_link(content_copy):
     path = content_copy / "fi" / "palaute.md"
     text = path.read_text(encoding="utf-8").replace("(luottamuksellisuus)", "(luottamus)")
     path.write_text(text, encoding="utf-8")
-    line = next(n for n, l in enumerate(text.splitlines(), 1) if "](luottamus)" in l)
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "](luottamus)" in row)
     assert messages(content_copy) == [("fi/palaute.md", line, "link to unknown module 'luottamus'")]
 
 
@@ -151,7 +152,7 @@ def test_broken_anchor(content_copy):
     path = content_copy / "fi" / "reflektointi.md"
     text = path.read_text(encoding="utf-8").replace("palaute#palaute-mentoroinnista-itsestaan", "palaute#ei-ole")
     path.write_text(text, encoding="utf-8")
-    line = next(n for n, l in enumerate(text.splitlines(), 1) if "palaute#ei-ole" in l)
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "palaute#ei-ole" in row)
     [problem] = check_content(content_copy)
     assert (problem.file, problem.line) == ("fi/reflektointi.md", line)
     assert problem.message.startswith("anchor '#ei-ole' not found in fi/palaute.md; headings there: ")
@@ -190,7 +191,8 @@ def test_disallowed_and_relative_links(content_copy, write_module):
         (
             "en/testi.md",
             9,
-            "link 'javascript:alert(1)' is not allowed: only http, https and internal links (module-id or module-id#anchor)",
+            "link 'javascript:alert(1)' is not allowed: only http, https and internal links "
+            "(module-id or module-id#anchor)",
         ),
         (
             "en/testi.md",
@@ -338,6 +340,7 @@ def test_checklist_item_id_must_carry_its_checklist(content_copy):
         (
             "checklists.toml",
             line,
-            "checklist 'closing-meeting' item 'thanks': id must look like 'closing-meeting.<item>' (lowercase a-z, digits, hyphens)",
+            "checklist 'closing-meeting' item 'thanks': id must look like 'closing-meeting.<item>' "
+            "(lowercase a-z, digits, hyphens)",
         ),
     ]

@@ -214,7 +214,10 @@ def test_cached_base_is_reused(tmp_path, write_module):
 
 
 def test_front_matter_values_lists_quotes_and_comments():
-    text = '---\n# kommentti\nid: testi\ntitle: "Otsikko: kaksoispiste"\naudience: [mentors, peers]\n\norder: 5\n---\nRunko\n'
+    text = (
+        '---\n# kommentti\nid: testi\ntitle: "Otsikko: kaksoispiste"\naudience: [mentors, peers]\n\n'
+        "order: 5\n---\nRunko\n"
+    )
     fields, body_start, problems = parse_front_matter(text, "fi/testi.md")
     assert problems == []
     assert fields["title"] == ("Otsikko: kaksoispiste", 4)

@@ -1,6 +1,8 @@
 """Fixtures for LTI Advantage: the live tool and development platform, launched once as
 facilitator so the tool knows the course's service endpoints, and helpers for both sides."""
 
+from urllib.parse import urlsplit
+
 import pytest
 
 from app.devplatform.useragent import UserAgent
@@ -80,3 +82,28 @@ def ags(live):
         helper.wait_for_roster_sync()
         helper.token_baseline = helper.state.counters["token_requests"]  # the roster's own token
         yield helper
+
+
+@pytest.fixture
+def raw_agent(monkeypatch):
+    """UserAgent.request takes a dict; the picker posts repeated fields, so send a raw body."""
+    import http.client
+
+    def request_raw(self, method, url, body):
+        parts = urlsplit(url)
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept-Language": "fi"}
+        jar = self.cookies.get(parts.hostname)
+        if jar:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in jar.items())
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        try:
+            connection.request(method, parts.path + "?" + parts.query, body=body.encode(), headers=headers)
+            raw = connection.getresponse()
+            text = raw.read().decode()
+        finally:
+            connection.close()
+        from app.devplatform.useragent import Response
+
+        return Response(method, url, raw.status, raw.headers, text)
+
+    monkeypatch.setattr(UserAgent, "request_raw", request_raw, raising=False)

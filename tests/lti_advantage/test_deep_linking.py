@@ -83,31 +83,6 @@ def _post_form(agent, response):
     return agent.request("POST", urljoin(response.url, action), data=fields)
 
 
-@pytest.fixture
-def raw_agent(monkeypatch):
-    """UserAgent.request takes a dict; the picker posts repeated fields, so send a raw body."""
-    import http.client
-
-    def request_raw(self, method, url, body):
-        parts = urlsplit(url)
-        headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept-Language": "fi"}
-        jar = self.cookies.get(parts.hostname)
-        if jar:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in jar.items())
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-        try:
-            connection.request(method, parts.path + "?" + parts.query, body=body.encode(), headers=headers)
-            raw = connection.getresponse()
-            text = raw.read().decode()
-        finally:
-            connection.close()
-        from app.devplatform.useragent import Response
-
-        return Response(method, url, raw.status, raw.headers, text)
-
-    monkeypatch.setattr(UserAgent, "request_raw", request_raw, raising=False)
-
-
 def _programme():
     return db.session.scalar(db.select(Programme))
 

@@ -13,7 +13,7 @@ from app.lti.gradebook import placements, publish_score
 from app.lti.models import LineItem, ResourceLink, ScoreOutbox
 from app.mentoring.services import resource_id
 from app.programme.models import Programme
-from tests.lti_advantage.test_deep_linking import Picker, _post_form, raw_agent  # noqa: F401 (fixture)
+from tests.lti_advantage.test_deep_linking import Picker, _post_form
 from tests.mentoring.test_gradebook_e2e import JOHAN, MARIA, Member, _make_pair, _meeting_ids
 
 pytestmark = pytest.mark.live
@@ -90,9 +90,9 @@ def test_a_confirmed_meeting_goes_to_both_my_mentoring_placements_and_not_to_a_m
     for link in first + second:  # the first launch of each placed activity
         ags.launch("4", resource_link_id=link)
     db.session.rollback()
-    links = {l.resource_link_id: l for l in db.session.scalars(db.select(ResourceLink))}
+    links = {row.resource_link_id: row for row in db.session.scalars(db.select(ResourceLink))}
     graded = [first[0], second[0]]
-    assert [l for l in links if links[l].resource] == graded
+    assert [key for key in links if links[key].resource] == graded
     assert links[first[1]].resource is None and links[first[1]].lineitem_url is None
 
     _deliver(ags)
@@ -115,7 +115,7 @@ def test_a_confirmed_meeting_goes_to_both_my_mentoring_placements_and_not_to_a_m
     meeting = _meeting_ids(ags.tool, group)[-1]
     assert maria.post(f"/mentoring/groups/{group}/meetings/{meeting}/confirm", {}).status_code == 303
     _deliver(ags)
-    assert all(ags.grade(p, items[l])["grade"] == 2 for p in (JOHAN, MARIA) for l in graded)
+    assert all(ags.grade(p, items[link])["grade"] == 2 for p in (JOHAN, MARIA) for link in graded)
     assert _tool_made(ags) == []
 
 

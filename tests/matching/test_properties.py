@@ -150,7 +150,7 @@ def _brute_force(regs, prefer_cross):
     """Best total over all sets of disjoint valid units (search by the first undecided person)."""
     units = _valid_units(regs, prefer_cross)
     by_first = {}
-    for form, members, score in units:
+    for _form, members, score in units:
         ids = frozenset(m.registration_id for m in members)
         by_first.setdefault(min(ids), []).append((ids, score))
     order = [r.id for r in regs]

@@ -102,7 +102,8 @@ def test_space_thread_and_attendance_pages(tmp_path, live):
         check = context.new_page()
         check.goto(f"{tool_url}/events/{kickoff_id}/attendance?s={token}")
         check.locator("#report-text").fill(
-            "Name,Email\nPekka Hämäläinen,pekka.hamalainen@ruokavirasto.example\nVieras,vieras@muu.example\nRikki,ei-osoite\n"
+            "Name,Email\nPekka "
+            "Hämäläinen,pekka.hamalainen@ruokavirasto.example\nVieras,vieras@muu.example\nRikki,ei-osoite\n"
         )
         check.locator("form[enctype] button[type=submit]").click()
         check.locator("#preview-heading").wait_for()

@@ -187,12 +187,11 @@ def check_translations(root: Path, modules: Modules, files: Files) -> list[Probl
             for key in ("section", "audience", "order"):
                 mine, theirs = getattr(module, key), getattr(original, key)
                 if mine != theirs:
-                    show = lambda v: "[" + ", ".join(v) + "]" if isinstance(v, tuple) else str(v)
                     problems.append(
                         Problem(
                             relative_name(module.path, root),
                             _front_matter_line(module.path, key),
-                            f"{key} {show(mine)} differs from {DEFAULT_LANGUAGE}/{stem}.md ({show(theirs)})",
+                            f"{key} {_shown(mine)} differs from {DEFAULT_LANGUAGE}/{stem}.md ({_shown(theirs)})",
                         )
                     )
     return problems
@@ -212,7 +211,8 @@ def check_links(root: Path, modules: Modules, files: Files) -> list[Problem]:
                         Problem(
                             file,
                             line,
-                            f"link {link.href!r} is not allowed: only http, https and internal links (module-id or module-id#anchor)",
+                            f"link {link.href!r} is not allowed: only http, https and internal links "
+                            "(module-id or module-id#anchor)",
                         )
                     )
                 elif link.kind == "relative":
@@ -220,7 +220,8 @@ def check_links(root: Path, modules: Modules, files: Files) -> list[Problem]:
                         Problem(
                             file,
                             line,
-                            f"link {link.href!r} is not a module id; write internal links as module-id or module-id#anchor",
+                            f"link {link.href!r} is not a module id; write internal links as module-id or "
+                            "module-id#anchor",
                         )
                     )
                 elif link.kind == "anchor":
@@ -229,7 +230,8 @@ def check_links(root: Path, modules: Modules, files: Files) -> list[Problem]:
                             Problem(
                                 file,
                                 line,
-                                f"anchor '#{link.anchor}' is not a heading on this page; headings here: {_anchor_list(rendered[lang][stem])}",
+                                f"anchor '#{link.anchor}' is not a heading on this page; headings here: "
+                                f"{_anchor_list(rendered[lang][stem])}",
                             )
                         )
                 elif link.kind == "module":
@@ -245,7 +247,8 @@ def check_links(root: Path, modules: Modules, files: Files) -> list[Problem]:
                             Problem(
                                 file,
                                 line,
-                                f"anchor '#{link.anchor}' not found in {target_lang}/{link.module_id}.md; headings there: {_anchor_list(target)}",
+                                f"anchor '#{link.anchor}' not found in {target_lang}/{link.module_id}.md; headings "
+                                f"there: {_anchor_list(target)}",
                             )
                         )
     return problems
@@ -260,6 +263,11 @@ def check_tools(root: Path, module_ids: set[str]) -> list[Problem]:
 
 def _anchor_list(rendered: Rendered) -> str:
     return ", ".join(sorted(rendered.anchors)) or "(none)"
+
+
+def _shown(value: object) -> str:
+    """A front-matter value as the problem text shows it (lists in brackets)."""
+    return "[" + ", ".join(value) + "]" if isinstance(value, tuple) else str(value)
 
 
 def _front_matter_line(path: Path, key: str) -> int | None:

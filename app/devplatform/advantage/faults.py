@@ -30,7 +30,8 @@ def service_error(error: ServiceError):
 @bp.errorhandler(HtmlPage)
 def html_page(_error: HtmlPage):
     return (
-        "<!DOCTYPE html><html><head><title>Huoltokatko</title></head><body><h1>Moodle on huoltotilassa</h1></body></html>",
+        "<!DOCTYPE html><html><head><title>Huoltokatko</title></head><body><h1>Moodle on "
+        "huoltotilassa</h1></body></html>",
         200,
         {"Content-Type": "text/html; charset=utf-8"},
     )

@@ -141,9 +141,13 @@ class Cohort:
             self._goal_weights = [
                 {
                     stems[c]: v
-                    for c, v in zip(self.goal_vectors.indices[a:z].tolist(), self.goal_vectors.data[a:z].tolist())
+                    for c, v in zip(
+                        self.goal_vectors.indices[a:z].tolist(), self.goal_vectors.data[a:z].tolist(), strict=True
+                    )
                 }
-                for a, z in zip(self.goal_vectors.indptr[:-1].tolist(), self.goal_vectors.indptr[1:].tolist())
+                for a, z in zip(
+                    self.goal_vectors.indptr[:-1].tolist(), self.goal_vectors.indptr[1:].tolist(), strict=True
+                )
             ]
         wi, wj = self._goal_weights[i], self._goal_weights[j]
         shared = {stem: wi[stem] * wj[stem] for stem in wi.keys() & wj.keys()}

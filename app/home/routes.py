@@ -1,0 +1,32 @@
+"""The landing page every launch ends on."""
+
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
+
+from app.core.auth import login_required
+
+from ..people.models import PARTICIPANT
+from ..programme import services as programmes
+from .cards import cards
+
+bp = Blueprint("home", __name__, template_folder="templates")
+
+
+@bp.get("/home")
+@login_required()
+def index():
+    course_id = g.course.id if g.course else None
+    programme = programmes.current_programme(course_id)
+    others = []
+    if programme is not None and g.role == PARTICIPANT:
+        registration = programmes.registration_of(programme, g.user.id)
+        if registration is None and programmes.window_open(programme) and request.args.get("launched"):
+            # Straight from a launch to the form for someone who has not registered yet.
+            return redirect(url_for("programme.register"))
+        others = [p for p, part in programmes.programmes_of(course_id, g.user.id) if part and p.id != programme.id]
+    return render_template(
+        "home/index.html",
+        programme=programme,
+        other_programmes=others,
+        cards=cards(programme),
+        resource_link_title=(session.get("lti") or {}).get("resource_link_title"),
+    )
