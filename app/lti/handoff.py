@@ -17,9 +17,10 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import CursorResult
 
 from app.core import refusals
 from app.core.clock import utcnow
@@ -102,11 +103,14 @@ def redeem_handoff(code: str, user_agent: str) -> VerifiedLaunch:
         raise Refused("handoff_other_browser")
     claims = handoff.claims
     # Of two redemptions racing on any worker, only one update finds the code unused.
-    consumed = db.session.execute(
-        db.update(LaunchHandoff)
-        .where(LaunchHandoff.id == handoff.id, LaunchHandoff.used_at.is_(None))
-        .values(used_at=now, claims={})
-        .execution_options(synchronize_session=False)
+    consumed = cast(
+        CursorResult[Any],
+        db.session.execute(
+            db.update(LaunchHandoff)
+            .where(LaunchHandoff.id == handoff.id, LaunchHandoff.used_at.is_(None))
+            .values(used_at=now, claims={})
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     if consumed != 1:
         raise Refused("handoff_used")
@@ -118,4 +122,5 @@ def redeem_handoff(code: str, user_agent: str) -> VerifiedLaunch:
 
 def purge_handoffs() -> int:
     """Forget handoffs whose codes have expired, used or not."""
-    return db.session.execute(db.delete(LaunchHandoff).where(LaunchHandoff.expires_at < utcnow())).rowcount
+    expired = db.delete(LaunchHandoff).where(LaunchHandoff.expires_at < utcnow())
+    return cast(CursorResult[Any], db.session.execute(expired)).rowcount
