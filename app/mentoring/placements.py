@@ -41,4 +41,15 @@ def opens(_arg, **values) -> str:
     return url_for("mentoring.index", **values)
 
 
-OFFERS = (("mentoring", items, opens),)
+def waiting(course_id: int) -> dict | None:
+    """Before the course has a programme, "My mentoring" has no score to give: say so."""
+    if current_programme(course_id) is not None:
+        return None
+    return {
+        "text": _("“My mentoring” can be added once the course has a mentoring programme, and it has none yet."),
+        "url": url_for("programme.new_programme"),
+        "label": _("Set up the programme"),
+    }
+
+
+OFFERS = (("mentoring", items, opens, waiting),)
