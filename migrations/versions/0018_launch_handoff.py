@@ -1,8 +1,10 @@
-"""Single-use codes that hand a launch without its state cookie to a new window
+"""Single-use codes that hand a launch without its state cookie to a new window; a programme's
+main language (the grade items the tool creates are named in it)
 
 Revision ID: 0018
 Revises: 0012
 """
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -31,8 +33,11 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_lti_launch_handoff")),
     )
     op.create_index(op.f("ix_lti_launch_handoff_expires_at"), "lti_launch_handoff", ["expires_at"], unique=False)
+    op.add_column("programme", sa.Column("main_language", sa.String(length=8), server_default="fi", nullable=False))
 
 
 def downgrade():
+    with op.batch_alter_table("programme") as batch:
+        batch.drop_column("main_language")
     op.drop_index(op.f("ix_lti_launch_handoff_expires_at"), table_name="lti_launch_handoff")
     op.drop_table("lti_launch_handoff")
