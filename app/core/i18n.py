@@ -3,7 +3,7 @@
 import os
 from functools import lru_cache
 
-from babel.support import Translations
+from babel.support import NullTranslations, Translations
 from flask import current_app, g, request, session
 from flask_babel import get_locale
 
@@ -37,11 +37,11 @@ def current_language() -> str:
 
 
 @lru_cache(maxsize=8)
-def _catalogue(directory: str, locale: str) -> Translations:
+def _catalogue(directory: str, locale: str) -> NullTranslations:
     return Translations.load(directory, [locale])
 
 
-def catalogue(locale: str) -> Translations:
+def catalogue(locale: str) -> NullTranslations:
     """The translations of ``locale`` loaded directly: for text fixed in one language whatever the
     reader's (grade items, score comments), made also outside requests (command line, workers)."""
     return _catalogue(os.path.join(current_app.root_path, "translations"), locale)
