@@ -41,6 +41,7 @@ def test_the_new_window_redeems_the_code_once_and_lands_on_the_programme(app, cl
     body = response.get_data(as_text=True)
     assert "Avaa uudessa ikkunassa" in body and 'target="_blank"' in body
     assert "/lti/handoff?code=" in link and "state=" not in link and "id_token" not in link
+    assert response.headers["Cache-Control"] == "no-store"
 
     landing = client.get(link, headers=BROWSER)
     assert landing.status_code == 303

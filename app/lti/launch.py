@@ -387,7 +387,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         state = self.login_state
         cookie = request.cookies.get(state.cookie_name)
         if cookie is None:
-            raise CookiesBlocked(state)
+            raise CookiesBlocked()
         if cookie != state.digest:
             raise LaunchError("state_mismatch")
         return self
@@ -456,9 +456,8 @@ class CookiesBlocked(Exception):
     Raised only after everything else about the launch is verified and its nonce consumed.
     """
 
-    def __init__(self, login_state: LoginState):
+    def __init__(self) -> None:
         super().__init__("state cookie missing")
-        self.login_state = login_state
 
 
 def purge_used_nonces() -> int:

@@ -147,7 +147,8 @@ def launch():
             db.session.commit()
             allow_framing_by(_frame_origins(message))
             log.info("launch needs a new window: state cookie missing")
-            return render_template("lti/new_window.html", handoff_url=tool_url("lti.handoff", code=code)), 401
+            page = render_template("lti/new_window.html", handoff_url=tool_url("lti.handoff", code=code))
+            return page, 401, {"Cache-Control": "no-store"}  # the code is for this one browser
         except IntegrityError:
             # Two first launches of one person raced on a unique row (PostgreSQL can report the
             # conflict of concurrent upserts this way): retry once.
