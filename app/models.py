@@ -11,6 +11,7 @@ from .lti.models import (  # noqa: F401  # noqa: F401
     AccessToken,
     CourseServices,
     Deployment,
+    LaunchHandoff,
     LineItem,
     Platform,
     ResourceLink,

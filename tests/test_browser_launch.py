@@ -81,4 +81,4 @@ def test_participant_launch_in_cross_site_iframe(tmp_path, live):
         # axe-core on the landing page and on the error pages, each opened as a page of its own.
         assert_no_axe_violations(context, landing_url)
         assert_no_axe_violations(context, tool_url + "/home", status=401)  # no session
-        assert_no_axe_violations(context, tool_url + "/lti/relaunch?state=unknown", status=400)
+        assert_no_axe_violations(context, tool_url + "/lti/handoff?code=unknown", status=404)

@@ -159,7 +159,10 @@ def test_purge_deletes_only_what_has_expired(app):
         )
         db.session.commit()
     result = app.test_cli_runner().invoke(args=["lti", "purge"])
-    assert result.exit_code == 0 and "Deleted 1 expired sessions and 1 used nonces." in result.output
+    assert (
+        result.exit_code == 0
+        and "Deleted 1 expired sessions, 1 used nonces and 0 new-window handoffs." in result.output
+    )
     with app.app_context():
         assert [n.nonce for n in db.session.scalars(db.select(UsedNonce))] == ["fresh"]
         assert [s.id[0] for s in db.session.scalars(db.select(WebSession))] == ["b"]

@@ -1,5 +1,9 @@
 """Locale choice: the user's switch, then the launch's locale, then the browser, then Finnish."""
 
+import os
+from functools import lru_cache
+
+from babel.support import NullTranslations, Translations
 from flask import current_app, g, request, session
 from flask_babel import get_locale
 
@@ -30,3 +34,14 @@ def current_language() -> str:
     looked up by it)."""
     code = str(get_locale() or "fi")
     return code if code in LANGUAGE_NAMES else "fi"
+
+
+@lru_cache(maxsize=8)
+def _catalogue(directory: str, locale: str) -> NullTranslations:
+    return Translations.load(directory, [locale])
+
+
+def catalogue(locale: str) -> NullTranslations:
+    """The translations of ``locale`` loaded directly: for text fixed in one language whatever the
+    reader's (grade items, score comments), made also outside requests (command line, workers)."""
+    return _catalogue(os.path.join(current_app.root_path, "translations"), locale)

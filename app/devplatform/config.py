@@ -66,8 +66,7 @@ class PlatformConfig:
     course: Course = field(default_factory=Course)
     resource_links: tuple = (DEFAULT_RESOURCE_LINK,)
     id_token_lifetime: int = 60
-    # The login hint must outlive the tool's login state (600 s), which may restart the login
-    # first-party in a new window with the same parameters.
+    # How long an unused login hint stays valid; each is good for one authentication request.
     message_hint_lifetime: int = 900
 
     @classmethod

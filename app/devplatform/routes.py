@@ -16,7 +16,7 @@ from .advantage.nrps import nrps_claim
 from .claims import CLAIM, DOCUMENT_TARGETS, build_deep_linking_claims, build_id_token_claims
 from .config import PlatformConfig
 from .context import PlatformError, keys, moodle_locale, no_store, person_or_refuse, placed_link, placed_links, platform
-from .hints import HintError, make_message_hint, read_message_hint
+from .hints import HintError, consume_message_hint, make_message_hint, read_message_hint
 from .people import ROLES, find_person, full_name, load_people
 from .registration import config_for, is_pending
 
@@ -196,6 +196,15 @@ def _check_auth_request(config: PlatformConfig, values) -> tuple[dict, dict]:
             "invalid_lti_message_hint",
             "lti_message_hint ei ole tämän alustan allekirjoittama tai se on vanhentunut.",
             f"lti_message_hint was not signed by this platform or has expired ({exc}).",
+        ) from exc
+    try:
+        consume_message_hint(config, hint)
+    except HintError as exc:
+        # Moodle answers a replayed login with its "invalid request" error page.
+        raise bad(
+            "used_lti_message_hint",
+            "Tämä kirjautumispyyntö on jo käytetty. Käynnistä työkalu uudelleen kurssilta.",
+            f"lti_message_hint has been used already ({exc}); Moodle accepts each launch once.",
         ) from exc
     if values["login_hint"] != hint["sub"]:
         raise bad(

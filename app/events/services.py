@@ -9,6 +9,8 @@ from flask_babel import lazy_gettext as _l
 from app.core.audit import record
 from app.core.clock import helsinki_to_utc, utc_to_helsinki, utcnow
 from app.core.db import db, insert
+from app.core.i18n import catalogue
+from app.core.msgid import N_
 
 from ..lti.gradebook import publish_score
 from ..people.models import PARTICIPANT, Enrolment
@@ -27,7 +29,8 @@ from .models import (
 )
 
 GRADEBOOK_RESOURCE = "events:{programme_id}"
-GRADEBOOK_LABEL = "Ohjelman tilaisuudet"
+# The grade item the tool creates is named in the programme's main language (``main_language``).
+GRADEBOOK_LABEL = N_("Programme events")
 
 KIND_NAMES = {
     KICKOFF: _l("Kickoff"),
@@ -151,7 +154,7 @@ def recompute_attendance_scores(programme: Programme) -> set[int]:
             progress,
             "FullyGraded",
             _("Attended %(n)s of %(total)s programme events.", n=given, total=maximum),
-            label=GRADEBOOK_LABEL,
+            label=catalogue(programme.main_language).gettext(GRADEBOOK_LABEL),
         )
         queued.add(user_id)
     return queued

@@ -223,15 +223,17 @@ def keys_rotate():
 
 @lti_cli.command("purge")
 def purge():
-    """Delete expired sessions and used nonces (run daily, e.g. from cron)."""
+    """Delete expired sessions, used nonces and new-window handoffs (run daily, e.g. from cron)."""
     from app.core.sessions import end_sessions_before
 
+    from .handoff import purge_handoffs
     from .launch import purge_used_nonces
 
     nonces = purge_used_nonces()
+    handoffs = purge_handoffs()
     sessions = end_sessions_before(utcnow())
     db.session.commit()
-    click.echo(f"Deleted {sessions} expired sessions and {nonces} used nonces.")
+    click.echo(f"Deleted {sessions} expired sessions, {nonces} used nonces and {handoffs} new-window handoffs.")
 
 
 gradebook_cli = AppGroup("gradebook", help="Delivery of scores to the platforms' gradebooks (AGS).")

@@ -22,7 +22,7 @@ from app.core.web import tool_url
 
 from ..people.models import Enrolment, User
 from .models import CourseServices, Platform
-from .placements import offered_items
+from .placements import offered_items, waiting_offers
 from .rules import choose_items
 from .tokens import ServiceError
 from .vocabulary import CLAIM, DL_CLAIM
@@ -152,6 +152,7 @@ def deep_linking():
         accept_multiple=accept_multiple,
         error=error,
         title=settings.get("title"),
+        waiting=waiting_offers(g.course.id),
     ), (400 if error else 200)
 
 

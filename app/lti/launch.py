@@ -37,23 +37,20 @@ from .vocabulary import CLAIM, DL_CLAIM
 MESSAGE_TYPES = ("LtiResourceLinkRequest", "LtiDeepLinkingRequest")
 LOGIN_STATE_SECONDS = 600
 STATE_COOKIE_PREFIX = "lti1p3-"
-LOGIN_PARAMS = ("iss", "login_hint", "target_link_uri", "lti_message_hint", "client_id", "lti_deployment_id")
 
 
 @dataclass(frozen=True)
 class LoginState:
     """An OIDC login in flight, carried in the signed ``state`` parameter itself.
 
-    Nothing is written at login: the state names the platform, the nonce and the login
-    parameters (which let a launch that lost its cookie restart first-party in a new window),
-    signed with the app's secret and valid for ten minutes. A launch consumes the nonce in the
-    database (``UsedNonce``), which all workers share.
+    Nothing is written at login: the state names the platform and the nonce, signed with the
+    app's secret and valid for ten minutes. A launch consumes the nonce in the database
+    (``UsedNonce``), which all workers share.
     """
 
     token: str
     nonce: str
     platform_id: int
-    login_params: dict
 
     @property
     def cookie_name(self) -> str:
@@ -71,7 +68,7 @@ def _state_serializer() -> URLSafeTimedSerializer:
 def read_login_state(token: str) -> LoginState:
     try:
         data = _state_serializer().loads(token, max_age=LOGIN_STATE_SECONDS)
-        return LoginState(token, data["n"], int(data["p"]), dict(data["l"]))
+        return LoginState(token, data["n"], int(data["p"]))
     except (BadSignature, SignatureExpired, KeyError, TypeError, ValueError):
         raise LaunchError("state_expired") from None
 
@@ -205,13 +202,13 @@ class PartitionedCookieService(FlaskCookieService):
             )
 
 
-def begin_login(tool_conf: DbToolConf, launch_url: str, params: dict | None = None):
+def begin_login(tool_conf: DbToolConf, launch_url: str):
     """Handle an OIDC third-party-initiated login: remember state and nonce, go to the platform.
 
     Returns ``(auth_url, cookie_service)``; the caller redirects and lets the cookie service
     add the state cookie to the response.
     """
-    params = params or {k: v for k, v in request.values.items()}
+    params = request.values
     for required in ("iss", "login_hint", "target_link_uri"):
         if not params.get(required):
             raise LaunchError("login_missing_param", param=required)
@@ -228,10 +225,8 @@ def begin_login(tool_conf: DbToolConf, launch_url: str, params: dict | None = No
         raise LaunchError("login_unknown_deployment", deployment_id=deployment_id)
 
     nonce = secrets.token_urlsafe(24)
-    token = _state_serializer().dumps(
-        {"n": nonce, "p": platform.id, "l": {k: params[k] for k in LOGIN_PARAMS if params.get(k)}}
-    )
-    state = LoginState(token, nonce, platform.id, {})
+    token = _state_serializer().dumps({"n": nonce, "p": platform.id})
+    state = LoginState(token, nonce, platform.id)
     cookies = PartitionedCookieService(FlaskRequest(session={}))
     cookies.set_cookie(state.cookie_name[len(STATE_COOKIE_PREFIX) :], state.digest, LOGIN_STATE_SECONDS)
     auth = {
@@ -275,7 +270,9 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         self._platform: PlatformRecord | None = None
         self.login_state: LoginState | None = None
 
-    # The order matters: nothing is consumed before the signature is proven.
+    # The order matters: nothing is consumed before the signature is proven, and the browser
+    # binding comes last, so ``CookiesBlocked`` means every other check has passed (the new-window
+    # handoff relies on it).
     def validate(self):
         self._validated = True
         try:
@@ -284,9 +281,9 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             self.validate_jwt_signature()
             self.validate_state()
             self.validate_nonce()
-            self.validate_state_cookie()
             self.validate_deployment()
             self.validate_message()
+            self.validate_state_cookie()
         except LtiException as exc:  # anything the library still raises is a bad message
             self._validated = False
             raise LaunchError("malformed_jwt") from exc
@@ -390,7 +387,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         state = self.login_state
         cookie = request.cookies.get(state.cookie_name)
         if cookie is None:
-            raise CookiesBlocked(state)
+            raise CookiesBlocked()
         if cookie != state.digest:
             raise LaunchError("state_mismatch")
         return self
@@ -454,11 +451,13 @@ class ToolMessageLaunch(FlaskMessageLaunch):
 
 
 class CookiesBlocked(Exception):
-    """The state cookie did not come back: the browser refused even a partitioned cookie."""
+    """The state cookie did not come back: the browser refused even a partitioned cookie.
 
-    def __init__(self, login_state: LoginState):
+    Raised only after everything else about the launch is verified and its nonce consumed.
+    """
+
+    def __init__(self) -> None:
         super().__init__("state cookie missing")
-        self.login_state = login_state
 
 
 def purge_used_nonces() -> int:

@@ -72,6 +72,23 @@ class UsedNonce(db.Model):
     expires_at = db.Column(db.DateTime, nullable=False, index=True)
 
 
+class LaunchHandoff(db.Model):
+    """A verified launch whose browser kept no state cookie, waiting for its new window.
+
+    Only a SHA-256 of the single-use code and of the receiving browser's User-Agent are stored;
+    the claims are cleared when the code is redeemed and the row is purged once expired.
+    """
+
+    __tablename__ = "lti_launch_handoff"
+
+    id = db.Column(db.String(64), primary_key=True)  # sha256 of the code
+    platform_id = db.Column(db.Integer, db.ForeignKey("lti_platform.id", ondelete="CASCADE"), nullable=False)
+    claims = db.Column(db.JSON, nullable=False)
+    agent_hash = db.Column(db.String(64), nullable=False)
+    expires_at = db.Column(db.DateTime, nullable=False, index=True)
+    used_at = db.Column(db.DateTime)
+
+
 # --- LTI Advantage: what launches told us about a course's services, and the gradebook outbox ---
 
 

@@ -35,11 +35,13 @@ class Offer(NamedTuple):
 
     ``items(course_id, lang)`` gives its deep-linking items (dicts with ``key``, ``title``,
     ``text`` and optionally ``lineItem``); ``opens(arg, **url_values)`` the URL a placed item
-    opens, or None."""
+    opens, or None; ``waiting(course_id)``, when given, says why the kind offers nothing yet and
+    where staff make it available (a dict with ``text``, ``url`` and ``label``), or None."""
 
     kind: str
     items: Callable[[int, str], list[dict]]
     opens: Callable[..., str | None]
+    waiting: Callable[[int], dict | None] | None = None
 
 
 @dataclass
@@ -53,9 +55,9 @@ def _registry(app: Flask | None = None) -> Registry:
     return app.extensions.setdefault("lti_placements", Registry())
 
 
-def register(app: Flask, *offers: tuple[str, Callable[[int, str], list[dict]], Callable[..., str | None]]) -> None:
-    """An area's offers as ``(kind, items, opens)``, in the order the picker lists them
-    (registration order)."""
+def register(app: Flask, *offers: tuple) -> None:
+    """An area's offers as ``(kind, items, opens)`` or ``(kind, items, opens, waiting)``, in the
+    order the picker lists them (registration order)."""
     _registry(app).offers.extend(Offer(*offer) for offer in offers)
 
 
@@ -67,6 +69,12 @@ def register_graded_resource(app: Flask, resource: Callable[[int], str | None]) 
 def offered_items(course_id: int, lang: str) -> list[dict]:
     """Every deep-linking item this course can place, area by area."""
     return [item for offer in _registry().offers for item in offer.items(course_id, lang)]
+
+
+def waiting_offers(course_id: int) -> list[dict]:
+    """What the course cannot place yet, and where staff make it possible."""
+    notes = (offer.waiting(course_id) for offer in _registry().offers if offer.waiting is not None)
+    return [note for note in notes if note is not None]
 
 
 def target_url(target, **values) -> str | None:

@@ -13,11 +13,13 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from app.core.auth import STAFF
 from app.core.db import csrf, db
 from app.core.i18n import normalise_locale
+from app.core.refusals import Refused
 from app.core.security import allow_framing_by, frame_origins
 from app.core.sessions import end_sessions_with_other_role, start_session
 from app.core.web import tool_url
@@ -25,12 +27,12 @@ from app.core.web import tool_url
 from ..people.services import LaunchIdentity, record_launch
 from .deep_linking import deep_linking_settings
 from .errors import LaunchError
+from .handoff import VerifiedLaunch, issue_handoff, redeem_handoff
 from .launch import (
     CookiesBlocked,
     DbToolConf,
     ToolMessageLaunch,
     begin_login,
-    read_login_state,
 )
 from .placements import target_url
 from .roles import tool_role
@@ -50,16 +52,6 @@ def _tool_conf() -> DbToolConf:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     auth_url, cookies = begin_login(_tool_conf(), tool_url("lti.launch"))
-    response = redirect(auth_url, code=302)
-    cookies.update_response(response)
-    return response
-
-
-@bp.get("/relaunch")
-def relaunch():
-    """Restart a login first-party (in a new window) when the iframe could keep no cookie."""
-    state = read_login_state(request.args.get("state", ""))
-    auth_url, cookies = begin_login(_tool_conf(), tool_url("lti.launch"), state.login_params)
     response = redirect(auth_url, code=302)
     cookies.update_response(response)
     return response
@@ -99,11 +91,13 @@ def identity_from_claims(claims: dict, issuer: str) -> LaunchIdentity:
     )
 
 
-def _frame_origins(launch: ToolMessageLaunch) -> list[str]:
+def _frame_origins(launch: ToolMessageLaunch | VerifiedLaunch) -> list[str]:
     return frame_origins(launch.platform.issuer, launch.platform.auth_login_url) if launch.platform else []
 
 
-def _session_data(launch: ToolMessageLaunch, identity: LaunchIdentity, user_id: int, course_id: int | None) -> dict:
+def _session_data(
+    launch: ToolMessageLaunch | VerifiedLaunch, identity: LaunchIdentity, user_id: int, course_id: int | None
+) -> dict:
     claims = launch.claims
     link = _object(claims, "resource_link")
     presentation = _object(claims, "launch_presentation")
@@ -146,14 +140,15 @@ def launch():
         except LaunchError:
             allow_framing_by(_frame_origins(message))  # the refusal shows in the platform's frame
             raise
-        except CookiesBlocked as blocked:
-            db.session.rollback()
+        except CookiesBlocked:
+            # Verified in full and its nonce consumed, only the browser binding missing: the
+            # launch continues in a new top-level window through a single-use code.
+            code = issue_handoff(VerifiedLaunch(message.claims, message.platform), request.user_agent.string)
+            db.session.commit()
             allow_framing_by(_frame_origins(message))
             log.info("launch needs a new window: state cookie missing")
-            return render_template(
-                "lti/new_window.html",
-                relaunch_url=tool_url("lti.relaunch", state=blocked.login_state.token),
-            ), 401
+            page = render_template("lti/new_window.html", handoff_url=tool_url("lti.handoff", code=code))
+            return page, 401, {"Cache-Control": "no-store"}  # the code is for this one browser
         except IntegrityError:
             # Two first launches of one person raced on a unique row (PostgreSQL can report the
             # conflict of concurrent upserts this way): retry once.
@@ -177,6 +172,33 @@ def launch():
         message.login_state.cookie_name, path="/lti/", secure=True, samesite="None", partitioned=True
     )
     return response
+
+
+@bp.get("/handoff")
+def handoff():
+    """The new window of a launch whose iframe kept no cookie: redeem its code, start the session."""
+    try:
+        verified = redeem_handoff(request.args.get("code", ""), request.user_agent.string)
+    except Refused as refused:
+        db.session.rollback()
+        title = _("The tool cannot be opened")
+        page = render_template("errors/error.html", title=title, message=refused.text(), status=refused.status)
+        return page, refused.status
+    claims = verified.claims
+    identity = identity_from_claims(claims, verified.platform.issuer)
+    user_id, course_id = record_launch(identity)
+    record_services(claims, verified.platform, course_id)
+    end_sessions_with_other_role(user_id, course_id, identity.role)
+    start_session(session, user_id, course_id, identity.role, _session_data(verified, identity, user_id, course_id))
+    db.session.commit()
+    log.info("launch accepted in a new window", extra={"issuer": identity.issuer, "user_id": user_id})
+    if course_id is not None and identity.role in STAFF:
+        sync_after_launch(current_app._get_current_object(), course_id)
+    if claims.get(CLAIM + "message_type") == "LtiDeepLinkingRequest":
+        return redirect(url_for("lti_advantage.deep_linking", s=g.session_token), code=303)
+    target = _object(claims, "custom").get("target")
+    destination = target_url(target, s=g.session_token) or url_for("programme.home", s=g.session_token, launched=1)
+    return redirect(destination, code=303)
 
 
 @bp.get("/jwks")

@@ -18,13 +18,9 @@ version number per agreement, one acceptance per member and version) back this u
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 
-from babel.support import Translations
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -32,8 +28,9 @@ from sqlalchemy.orm import selectinload
 from app.core.audit import record
 from app.core.clock import utcnow
 from app.core.db import db
-from app.core.i18n import normalise_locale
+from app.core.i18n import catalogue, normalise_locale
 from app.core.labels import LANGUAGE_LABELS
+from app.core.msgid import N_
 from app.core.refusals import Refused
 from app.groups.models import ENDED, PUBLISHED, GroupMember, MentoringGroup
 
@@ -55,7 +52,8 @@ from .models import (
 
 log = logging.getLogger(__name__)
 
-GRADEBOOK_LABEL = "Mentorointi"
+# The grade item the tool creates is named in the programme's main language (``main_language``).
+GRADEBOOK_LABEL = N_("Mentoring")
 END_REASON_MAX = 2000
 AGREEMENT_SECTION_MAX = 5000
 
@@ -628,16 +626,10 @@ def recount_programme(programme: Programme) -> set[int]:
     return recount(programme, people) if people else set()
 
 
-@lru_cache(maxsize=8)
-def _catalogue(directory: str, locale: str) -> Translations:
-    return Translations.load(directory, [locale])
-
-
 def score_comment(score: rules.Score, locale: str) -> str:
     """The gradebook comment in the participant's language. Loaded from the catalogue directly,
     since scores also change outside requests (demo seed, command line)."""
-    catalogue = _catalogue(os.path.join(current_app.root_path, "translations"), locale)
-    text = catalogue.ungettext(
+    text = catalogue(locale).ungettext(
         "%(given)s/%(num)s meeting confirmed", "%(given)s/%(num)s meetings confirmed", score.maximum
     )
     return text % {"given": score.given, "num": score.maximum}
@@ -661,7 +653,7 @@ def _publish(programme: Programme, user_id: int, score: rules.Score) -> None:
         score.activity_progress,
         score.grading_progress,
         score_comment(score, locale),
-        label=GRADEBOOK_LABEL,
+        label=catalogue(programme.main_language).gettext(GRADEBOOK_LABEL),
     )
 
 

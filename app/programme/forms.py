@@ -18,7 +18,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 
 from app.core.labels import FORM_LABELS, LANGUAGE_LABELS, ROLE_WISH_LABELS
 
@@ -66,6 +66,13 @@ class ProgrammeForm(FlaskForm):
         validate_choice=False,  # rules.programme_problems says "Unknown language."
     )
     prefer_cross_organisation = BooleanField(_l("Prefer pairs across organisations"))
+    main_language = SelectField(
+        _l("Main language"),
+        choices=choices(LANGUAGE_LABELS.items()),
+        default="fi",
+        validate_choice=False,  # AnyOf says it in the tool's words
+        validators=[AnyOf(list(LANGUAGE_LABELS), _l("Choose one of the languages offered."))],
+    )
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)

@@ -29,6 +29,8 @@ class Programme(db.Model):
     max_meeting_minutes = db.Column(db.Integer, nullable=False, default=75)
     languages = db.Column(db.JSON, nullable=False, default=lambda: list(LANGUAGES))
     prefer_cross_organisation = db.Column(db.Boolean, nullable=False, default=False)
+    # The language of what the tool names once for everyone: the grade items it creates in Moodle.
+    main_language = db.Column(db.String(8), nullable=False, default="fi", server_default="fi")
     # Personal data is purged this many months after the closing event (privacy purge).
     retention_months = db.Column(db.Integer, nullable=False, default=12, server_default="12")
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)

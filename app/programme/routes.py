@@ -37,6 +37,7 @@ PROGRAMME_FIELDS = (
     "max_meeting_minutes",
     "languages",
     "prefer_cross_organisation",
+    "main_language",
 )
 
 

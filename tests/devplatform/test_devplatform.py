@@ -453,3 +453,21 @@ def test_auth_rejects_an_expired_hint(client, platform):
     # The same hint, fresh, is accepted: only its age was wrong.
     fresh = hint_issued_at(int(time.time()))
     assert client.get("/auth", query_string=auth_params(login, lti_message_hint=fresh)).status_code == 200
+
+
+def test_a_login_hint_is_good_for_one_authentication_request_like_moodles(client, tmp_path, monkeypatch):
+    """Moodle's auth.php forgets the launch id of its lti_message_hint on first use, so a tool
+    cannot replay a login; here a second process sharing the instance folder refuses it too."""
+    login = launch_init(client, user="5")
+    assert client.get("/auth", query_string=auth_params(login)).status_code == 200
+    replayed = client.post("/auth", data=auth_params(login, state="another-state", nonce="another-nonce"))
+    assert replayed.status_code == 400
+    assert "has been used already" in replayed.get_data(as_text=True)
+
+    monkeypatch.delenv("APP_ENV", raising=False)
+    other_process = create_app(
+        {"DEVPLATFORM_URL": PLATFORM, "TOOL_URL": TOOL, "DEVPLATFORM_INSTANCE": str(tmp_path / "devplatform")}
+    ).test_client()
+    assert other_process.get("/auth", query_string=auth_params(login)).status_code == 400
+    # A new launch from the course page gets a new hint, which works.
+    assert client.get("/auth", query_string=auth_params(launch_init(client, user="5"))).status_code == 200

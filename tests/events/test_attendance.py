@@ -225,3 +225,21 @@ def test_a_parallel_import_records_nobody_twice(world):
     with world.app.app_context():
         entry = db.session.scalar(db.select(AuditEntry).filter_by(action="events.attendance_imported"))
         assert entry.details["added"] == [world.users["p2"]]
+
+
+def test_the_events_grade_item_is_named_in_the_programmes_main_language(world):
+    from app.programme.models import Programme
+
+    with world.app.app_context():
+        db.session.get(Programme, world.programme_id).main_language = "sv"
+        db.session.commit()
+    event_id = kickoff_id(world)
+    response = world.staff.client.post(
+        f"/events/{event_id}/attendance",
+        data={"csrf_token": world.staff.csrf("/events/"), "attended": [world.users["p1"]]},
+        query_string={"s": world.staff.token},
+    )
+    assert response.status_code == 303
+    with world.app.app_context():
+        scores = list(db.session.scalars(db.select(ScoreOutbox).filter_by(resource=f"events:{world.programme_id}")))
+        assert scores and {s.label for s in scores} == {"Programmets evenemang"}

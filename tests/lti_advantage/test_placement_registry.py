@@ -47,3 +47,14 @@ def test_the_registered_graded_resource_answers():
     placements.register_graded_resource(app, lambda course_id: f"mentoring:{course_id}")
     with app.app_context():
         assert placements.mentoring_resource(5) == "mentoring:5"
+
+
+def test_an_offer_may_say_why_it_offers_nothing_yet():
+    app = _app()  # neither of its offers says anything
+    note = {"text": "needs a programme", "url": "/programmes/new", "label": "Set up"}
+    placements.register(
+        app, ("sparring", lambda course_id, lang: [], lambda _arg, **v: None, lambda course_id: dict(note, c=course_id))
+    )
+    placements.register(app, ("events", lambda course_id, lang: [], lambda _arg, **v: None, lambda course_id: None))
+    with app.app_context():
+        assert placements.waiting_offers(3) == [dict(note, c=3)]

@@ -117,5 +117,5 @@ def test_the_open_in_a_new_window_page_shows_inside_the_platform(app, platform, 
     auth = platform.login(client)
     without_cookies = app.test_client()  # the browser kept no state cookie
     response = platform.launch(without_cookies, login=auth)
-    assert response.status_code == 401 and "/lti/relaunch" in response.get_data(as_text=True)
+    assert response.status_code == 401 and "/lti/handoff?code=" in response.get_data(as_text=True)
     assert ancestors(response) == ["'self'", platform.issuer]

@@ -20,9 +20,11 @@ ARGS = [
 
 
 @contextmanager
-def chromium(profile_dir, block_third_party_cookies: bool = True):
+def chromium(profile_dir, block_third_party_cookies: bool = True, block_cookies_of: tuple[str, ...] = ()):
     """A persistent Chromium profile whose Preferences block third-party cookies, as Chrome's
-    setting does (and as Safari does by default)."""
+    setting does (and as Safari does by default). ``block_cookies_of`` lists origins whose
+    cookies are refused altogether, partitioned or not, as a site exception in the browser's
+    cookie settings does."""
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (make test does it)")
     from playwright.sync_api import sync_playwright
@@ -32,6 +34,9 @@ def chromium(profile_dir, block_third_party_cookies: bool = True):
     prefs = {"profile": {"block_third_party_cookies": block_third_party_cookies}}
     if block_third_party_cookies:
         prefs["profile"]["cookie_controls_mode"] = 1
+    if block_cookies_of:
+        exceptions = {f"{origin},*": {"setting": 2} for origin in block_cookies_of}
+        prefs["profile"]["content_settings"] = {"exceptions": {"cookies": exceptions}}
     (default / "Preferences").write_text(json.dumps(prefs))
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
