@@ -124,4 +124,8 @@ def create_app(config: dict | None = None) -> Flask:
     from .cli import register_cli
 
     register_cli(app)
+    from app.core import health
+
+    health.register_key_check(app, app.extensions["lti_keys"].has_current)
+    health.init_app(app)  # last: it guards every CLI command registered above
     return app

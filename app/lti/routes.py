@@ -137,7 +137,8 @@ def launch():
             identity = identity_from_claims(message.claims, message.platform.issuer)
             user_id, course_id = record_launch(identity)
             record_services(message.claims, message.platform, course_id)
-            end_sessions_with_other_role(user_id, course_id, identity.role)
+            if course_id is None:
+                end_sessions_with_other_role(user_id, identity.role)
             start_session(
                 session, user_id, course_id, identity.role, _session_data(message, identity, user_id, course_id)
             )
