@@ -111,7 +111,7 @@ def _refuse_when_behind(command: click.Command) -> None:
     invoke = command.invoke
 
     def checked(ctx: click.Context) -> Any:
-        app = current_app._get_current_object() if has_app_context() else ctx.ensure_object(ScriptInfo).load_app()
+        app = current_app._get_current_object() if has_app_context() else ctx.ensure_object(ScriptInfo).load_app()  # type: ignore[attr-defined]
         with app.app_context():
             problem = schema_problem(app)
         if problem:
