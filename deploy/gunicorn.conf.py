@@ -25,8 +25,11 @@ max_requests_jitter = max_requests // 10
 # reads them; gunicorn's own handling is limited to the same addresses).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # Access logs without query strings: session tokens travel in URLs (nginx logs requests too).
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: no access log (nginx keeps one)
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 errorlog = "-"
+# Signals (systemd's reload is a HUP) are the interface; gunicorn 23+'s control socket would be one
+# path shared by every node on the host.
+control_socket_disable = True
 # Load the app once in the master: workers fork with it (faster start, shared pages).
 preload_app = os.environ.get("GUNICORN_PRELOAD", "on") == "on"

@@ -9,7 +9,9 @@ from tests.conftest import _config
 HINT = "run `flask --app app db upgrade`"
 
 
-def test_healthz_and_readyz_on_a_ready_node(app, client):
+def test_healthz_and_readyz_on_a_ready_node(_migrated, database_url, tmp_path):
+    app = create_app(_config(database_url, tmp_path, LTI_KEY_DIR=str(tmp_path / "keys")))
+    client = app.test_client()
     assert client.get("/healthz").get_data(as_text=True) == "ok\n"
     response = client.get("/readyz")
     assert response.status_code == 503  # no signing key made yet: not ready to launch anyone
