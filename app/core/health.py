@@ -16,7 +16,6 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, Response, current_app, has_app_context, jsonify
 from flask.cli import ScriptInfo
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from .db import db
@@ -43,17 +42,25 @@ def _migrations_directory(app: Flask) -> str:
     return str(app.extensions["migrate"].directory)
 
 
-def schema_problem(app: Flask) -> str | None:
-    """None when the database is reachable and at head; otherwise one line saying what to do."""
-    try:
-        with db.engine.connect() as connection:
-            current = frozenset(MigrationContext.configure(connection).get_current_heads())
-    except SQLAlchemyError as error:
-        return f"The database cannot be reached ({type(error.__cause__ or error).__name__}); check DATABASE_URL."
+def _current_heads() -> frozenset[str]:
+    with db.engine.connect() as connection:
+        return frozenset(MigrationContext.configure(connection).get_current_heads())
+
+
+def _behind(app: Flask, current: frozenset[str]) -> str | None:
     if current != migration_heads(_migrations_directory(app)):
         shown = ", ".join(sorted(current)) or "empty"
         return f"The database schema ({shown}) is not at the code's migrations head: {UPGRADE_HINT}."
     return None
+
+
+def schema_problem(app: Flask) -> str | None:
+    """None when the database is reachable and at head; otherwise one line saying what to do."""
+    try:
+        current = _current_heads()
+    except SQLAlchemyError as error:
+        return f"The database cannot be reached ({type(error.__cause__ or error).__name__}); check DATABASE_URL."
+    return _behind(app, current)
 
 
 def _keys_present(app: Flask) -> bool:
@@ -67,16 +74,13 @@ def register_key_check(app: Flask, check: Callable[[], bool]) -> None:
 
 
 def readiness(app: Flask) -> dict[str, Any]:
-    database = True
     try:
-        with db.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        current: frozenset[str] | None = _current_heads()  # reading the schema's version proves the database
     except SQLAlchemyError:
-        database = False
-    problem = schema_problem(app) if database else "database unreachable"
+        current = None
     result = {
-        "database": database,
-        "migrations": problem is None,
+        "database": current is not None,
+        "migrations": current is not None and _behind(app, current) is None,
         "keys": bool(app.config.get("SECRET_KEY")) and bool(app.config.get("JOURNAL_KEY")) and _keys_present(app),
     }
     result["ready"] = all(result.values())

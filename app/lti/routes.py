@@ -13,7 +13,7 @@ from flask import (
     session,
     url_for,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.core.auth import STAFF
 from app.core.db import csrf, db
@@ -127,6 +127,13 @@ def _session_data(launch: ToolMessageLaunch, identity: LaunchIdentity, user_id: 
     }
 
 
+_RETRYABLE_SQLSTATES = ("40P01", "40001")  # deadlock detected, serialization failure
+
+
+def _retryable(error: IntegrityError | OperationalError) -> bool:
+    return isinstance(error, IntegrityError) or getattr(error.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
+
+
 @bp.route("/launch", methods=["POST"])
 def launch():
     key_cache = current_app.extensions["lti_platform_keys"]
@@ -155,11 +162,13 @@ def launch():
                 "lti/new_window.html",
                 relaunch_url=tool_url("lti.relaunch", state=blocked.login_state.token),
             ), 401
-        except IntegrityError:
+        except (IntegrityError, OperationalError) as error:
             # Two first launches of one person raced on a unique row (PostgreSQL can report the
-            # conflict of concurrent upserts this way): retry once.
+            # conflict of concurrent upserts this way), or the launch deadlocked with a roster sync
+            # of the course (they lock the course's rows in another order; PostgreSQL chose this
+            # one to undo): nothing was kept, so retry once.
             db.session.rollback()
-            if attempt == 2:
+            if attempt == 2 or not _retryable(error):
                 raise
     log.info(
         "launch accepted",

@@ -89,6 +89,11 @@ class TcpProxy:
                     pass
 
     def stop(self):
+        # shutdown() first: on Linux, close() alone leaves a thread blocked in accept() accepting.
+        try:
+            self.listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.listener.close()
         with self.lock:
             for s in self.connections:
@@ -120,8 +125,9 @@ class Process:
         self.log.close()
 
     def output(self) -> str:
-        self.log.flush()
-        return (Path(self.log.name)).read_text()
+        if not self.log.closed:
+            self.log.flush()
+        return Path(self.log.name).read_text()
 
 
 def wait_for(url: str, timeout: float = 60, verify=True, status=200):
