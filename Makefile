@@ -11,7 +11,7 @@ ACCESS_LOG := --access-logfile - --access-logformat '%(h)s %(t)s "%(m)s %(U)s" %
 # sync worker until its timeout, and every other request would wait (tests/ui/test_demo_serving.py).
 SERVE := --worker-class gthread --threads 4
 
-.PHONY: install demo test test-fast test-postgres lint browser translations bench clean
+.PHONY: install demo test test-fast test-postgres test-deploy lint browser translations bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,12 @@ lint: install
 
 test-postgres: install browser
 	TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Production as it runs (tests/deploy): nginx with TLS in front of two gunicorn nodes on one
+# PostgreSQL database, workers as their own processes. Needs nginx (Debian's package) and PostgreSQL.
+test-deploy: install
+	DEPLOY_TESTS=1 TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres \
+	  $(BIN)/python -m pytest tests/deploy $(PYTEST_ARGS)
 
 demo: install
 	$(BIN)/flask db upgrade

@@ -140,4 +140,13 @@ def create_app(config: dict | None = None) -> Flask:
     from .cli import register_cli
 
     register_cli(app)
+    from app.core import health
+
+    health.register_key_check(app, app.extensions["lti_keys"].has_current)
+    health.init_app(app)  # last: it guards every CLI command registered above
+    hops = app.config["PROXY_FIX_HOPS"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
     return app

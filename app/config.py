@@ -79,6 +79,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Public base URL of the tool (behind a proxy); derived from the request if empty.
         "TOOL_URL": env.get("TOOL_URL", "").rstrip("/"),
         "TOOL_NAME": env.get("TOOL_NAME", "Tulanet-mentorointi"),
+        # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host/-Port (0: trust none).
+        # Only a proxy may reach the app then: bind gunicorn to loopback or the proxy's network.
+        "PROXY_FIX_HOPS": int(env.get("PROXY_FIX_HOPS", 0)),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
         "LOG_FORMAT": env.get("LOG_FORMAT", "json"),
         "BABEL_DEFAULT_LOCALE": "fi",

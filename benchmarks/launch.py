@@ -65,7 +65,7 @@ class Server:
         )
 
     def wait(self, path):
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a loaded 2-core machine starts slowly
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 self.log.seek(0)
@@ -255,8 +255,15 @@ def main():
         summary[name] = r
         if name.startswith("tool"):
             summary[f"{name}_vs_bare"] = round(r["launches_per_s"] / base, 2) if base else None
-    for name in [k for k in summary if k.endswith("_vs_bare")]:
-        print(f"{name}: {summary[name]}× the bare handler's launches/s (target ≥ 1.5, p95 < 100 ms, 0 failures)")
+        if name.startswith("tool"):
+            bare_cpu = results["bare_1_worker"]["cpu_ms_per_launch"]["tool"]
+            ratio = round(r["cpu_ms_per_launch"]["tool"] / bare_cpu, 2) if bare_cpu else None
+            summary[f"{name}_cpu_vs_bare"] = ratio
+    for name in [k for k in summary if k.endswith("_vs_bare") and "_cpu_" not in k]:
+        print(f"{name}: {summary[name]}× the bare handler's launches/s")
+    for name in [k for k in summary if k.endswith("_cpu_vs_bare")]:
+        target = "1.0" if "sqlite" in name else "1.5"
+        print(f"{name}: {summary[name]}× the bare handler's CPU per launch (issue 19: ≤ {target}, p95 < 100 ms)")
     print(json.dumps(summary))
 
 

@@ -14,7 +14,7 @@ from flask_babel import Babel
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData, func
+from sqlalchemy import MetaData, case, func
 from sqlalchemy.dialects import postgresql, sqlite
 
 # Named constraints keep Alembic migrations portable between SQLite and PostgreSQL.
@@ -48,14 +48,17 @@ def upsert(
     update: tuple[str, ...],
     *,
     keep_when_null: tuple[str, ...] = (),
-    returning: str | None = None,
+    returning: str | tuple[str, ...] | None = None,
+    stamp: tuple[str, str, str] | None = None,
 ) -> Any:
     """A reusable ``INSERT … ON CONFLICT (conflict) DO UPDATE`` of ``update``'s columns.
 
     Execute it with the row as parameters. Columns in ``keep_when_null`` keep their stored value
-    when the new one is NULL.
+    when the new one is NULL. ``returning`` names one column (or several) to return. ``stamp``
+    ``(stamp, watched, value)`` sets column ``stamp`` to the new row's ``value`` when an update
+    changes ``watched`` and keeps it otherwise: the moment of a change, in the same statement.
     """
-    return _upsert(_dialect_module(), model.__table__, conflict, update, keep_when_null, returning)
+    return _upsert(_dialect_module(), model.__table__, conflict, update, keep_when_null, returning, stamp)
 
 
 @cache
@@ -65,18 +68,23 @@ def _upsert(
     conflict: tuple[str, ...],
     update: tuple[str, ...],
     keep_when_null: tuple[str, ...],
-    returning: str | None,
+    returning: str | tuple[str, ...] | None,
+    stamp: tuple[str, str, str] | None,
 ) -> Any:
     statement = module.insert(table)
     excluded = statement.excluded
-    statement = statement.on_conflict_do_update(
-        index_elements=list(conflict),
-        set_={
-            column: func.coalesce(excluded[column], table.c[column]) if column in keep_when_null else excluded[column]
-            for column in update
-        },
-    )
-    return statement.returning(table.c[returning]) if returning else statement
+    values = {
+        column: func.coalesce(excluded[column], table.c[column]) if column in keep_when_null else excluded[column]
+        for column in update
+    }
+    if stamp is not None:
+        column, watched, value = stamp
+        values[column] = case((table.c[watched] != excluded[watched], excluded[value]), else_=table.c[column])
+    statement = statement.on_conflict_do_update(index_elements=list(conflict), set_=values)
+    if returning is None:
+        return statement
+    names = (returning,) if isinstance(returning, str) else returning
+    return statement.returning(*(table.c[name] for name in names))
 
 
 def insert_new(model: Any, conflict: tuple[str, ...], *, returning: str | None = None) -> Any:

@@ -118,6 +118,7 @@ class TokenSessionInterface(SessionInterface):
                 course,
                 enrolment.role.label("enrolment_role"),
                 enrolment.active,
+                enrolment.role_since,
             )
             .join(user, user.id == WebSession.user_id)
             .outerjoin(course, course.id == WebSession.course_id)
@@ -135,6 +136,8 @@ class TokenSessionInterface(SessionInterface):
                 return TokenSession()
             if row.course_id is None:
                 role = row.role
+            elif row.role_since is not None and row.created_at < row.role_since:
+                role = None  # a later launch changed the person's role in the course
             elif row.active:  # the course's enrolment as it is now, not as it was at launch
                 role = row.enrolment_role
             else:  # left the course (roster), or no enrolment any more: no session
@@ -214,15 +217,20 @@ def end_session(session: TokenSession) -> None:
     g.pop("session_token", None)
 
 
-def end_sessions_with_other_role(user_id: int, course_id: int | None, role: str) -> int:
-    """A relaunch gave the person ``role`` in the course: their sessions with any other end."""
+def end_sessions_with_other_role(user_id: int, role: str) -> int:
+    """A relaunch without a course gave the person ``role``: their course-less sessions with any other
+    end. (In a course the enrolment's ``role_since`` ends them, read with the session, at no cost.)"""
     now = utcnow()
-    course = WebSession.course_id.is_(None) if course_id is None else WebSession.course_id == course_id
     result = cast(
         CursorResult[Any],
         db.session.execute(
             db.update(WebSession)
-            .where(WebSession.user_id == user_id, course, WebSession.role != role, WebSession.expires_at > now)
+            .where(
+                WebSession.user_id == user_id,
+                WebSession.course_id.is_(None),
+                WebSession.role != role,
+                WebSession.expires_at > now,
+            )
             .values(expires_at=now)
         ),
     )

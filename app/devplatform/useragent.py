@@ -7,6 +7,7 @@ generator that spends little CPU leaves the machine's cores to the servers it me
 """
 
 import http.client
+import ssl
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urlencode, urljoin, urlsplit
@@ -64,9 +65,11 @@ class LaunchResult:
 
 
 class UserAgent:
-    def __init__(self, platform_url: str, timeout: float = 30):
+    def __init__(self, platform_url: str, timeout: float = 30, tls: ssl.SSLContext | None = None):
+        """``tls`` verifies https servers (e.g. a tool behind nginx with a test certificate)."""
         self.platform_url = platform_url.rstrip("/")
         self.timeout = timeout
+        self.tls = tls
         self.cookies: dict[str, dict[str, str]] = {}
 
     def _store_cookies(self, host: str, headers: http.client.HTTPMessage) -> None:
@@ -91,7 +94,11 @@ class UserAgent:
         if data is not None:
             body = urlencode(data).encode()
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=self.timeout)
+        connection: http.client.HTTPConnection = (
+            http.client.HTTPSConnection(parts.hostname, parts.port, timeout=self.timeout, context=self.tls)
+            if parts.scheme == "https"
+            else http.client.HTTPConnection(parts.hostname, parts.port, timeout=self.timeout)
+        )
         try:
             path = parts.path + ("?" + parts.query if parts.query else "")
             connection.request(method, path or "/", body=body, headers=headers)

@@ -110,6 +110,11 @@ class KeyStore:
                     keys = self._read()
         return keys[-1]
 
+    def has_current(self) -> bool:
+        """A signing key is in place (without making one, unlike ``current``)."""
+        keys = self._read()
+        return bool(keys) and keys[-1].retired is None
+
     def rotate(self, now: float | None = None) -> tuple[ToolKey | None, ToolKey]:
         """Make a new signing key; the old one is retired but published for the grace period."""
         now = time.time() if now is None else now

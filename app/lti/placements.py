@@ -95,12 +95,14 @@ def mentoring_resource(course_id: int) -> str | None:
     return resource(course_id) if resource is not None else None
 
 
+def _wanted_resource(course_id: int, target: str | None, lineitem_url: str | None, graded: bool | None) -> str | None:
+    return mentoring_resource(course_id) if placement_graded(target, lineitem_url, graded) else None
+
+
 def refresh(link: ResourceLink) -> bool:
     """Bring ``link.resource`` in line with the rule; when that changes, queue the current scores
     to the course's targets. True when it changed. The caller commits."""
-    wanted = (
-        mentoring_resource(link.course_id) if placement_graded(link.target, link.lineitem_url, link.graded) else None
-    )
+    wanted = _wanted_resource(link.course_id, link.target, link.lineitem_url, link.graded)
     if wanted == link.resource:
         return False
     before, link.resource = link.resource, wanted
@@ -111,10 +113,23 @@ def refresh(link: ResourceLink) -> bool:
     return True
 
 
-def link_launched(course_id: int, resource_link_id: str) -> None:
-    """After a launch stored the link: the first launch of a graded activity makes it a placement."""
-    link = db.session.scalar(db.select(ResourceLink).filter_by(course_id=course_id, resource_link_id=resource_link_id))
-    if link is not None:
+class LinkState(NamedTuple):
+    """A resource link's columns that decide its placement, as the launch's upsert returns them."""
+
+    id: int
+    course_id: int
+    target: str | None
+    lineitem_url: str | None
+    graded: bool | None
+    resource: str | None
+
+
+def link_launched(state: LinkState) -> None:
+    """After a launch stored the link: the first launch of a graded activity makes it a placement.
+    The link is loaded only when its placement changes, which most launches do not."""
+    if _wanted_resource(state.course_id, state.target, state.lineitem_url, state.graded) != state.resource:
+        link = db.session.get(ResourceLink, state.id)
+        assert link is not None  # just upserted in this transaction
         refresh(link)
 
 

@@ -14,7 +14,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.core.auth import STAFF
 from app.core.db import csrf, db
@@ -121,6 +121,13 @@ def _session_data(
     }
 
 
+_RETRYABLE_SQLSTATES = ("40P01", "40001")  # deadlock detected, serialization failure
+
+
+def _retryable(error: IntegrityError | OperationalError) -> bool:
+    return isinstance(error, IntegrityError) or getattr(error.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
+
+
 @bp.route("/launch", methods=["POST"])
 def launch():
     key_cache = current_app.extensions["lti_platform_keys"]
@@ -129,12 +136,7 @@ def launch():
         try:
             message.validate()
             identity = identity_from_claims(message.claims, message.platform.issuer)
-            user_id, course_id = record_launch(identity)
-            record_services(message.claims, message.platform, course_id)
-            end_sessions_with_other_role(user_id, course_id, identity.role)
-            start_session(
-                session, user_id, course_id, identity.role, _session_data(message, identity, user_id, course_id)
-            )
+            user_id, course_id = _start_session(message, identity)
             db.session.commit()
             break
         except LaunchError:
@@ -149,11 +151,13 @@ def launch():
             log.info("launch needs a new window: state cookie missing")
             page = render_template("lti/new_window.html", handoff_url=tool_url("lti.handoff", code=code))
             return page, 401, {"Cache-Control": "no-store"}  # the code is for this one browser
-        except IntegrityError:
+        except (IntegrityError, OperationalError) as error:
             # Two first launches of one person raced on a unique row (PostgreSQL can report the
-            # conflict of concurrent upserts this way): retry once.
+            # conflict of concurrent upserts this way), or the launch deadlocked with a roster sync
+            # of the course (they lock the course's rows in another order; PostgreSQL chose this
+            # one to undo): nothing was kept, so retry once.
             db.session.rollback()
-            if attempt == 2:
+            if attempt == 2 or not _retryable(error):
                 raise
     log.info(
         "launch accepted",
@@ -161,12 +165,7 @@ def launch():
     )
     if course_id is not None and identity.role in STAFF:
         sync_after_launch(current_app._get_current_object(), course_id)
-    if message.claims.get(CLAIM + "message_type") == "LtiDeepLinkingRequest":
-        destination = url_for("lti_advantage.deep_linking", s=g.session_token)
-    else:
-        target = _object(message.claims, "custom").get("target")
-        destination = target_url(target, s=g.session_token) or url_for("home.index", s=g.session_token, launched=1)
-    response = redirect(destination, code=303)
+    response = redirect(_destination(message.claims), code=303)
     # The state cookie has done its work.
     response.delete_cookie(
         message.login_state.cookie_name, path="/lti/", secure=True, samesite="None", partitioned=True
@@ -184,21 +183,32 @@ def handoff():
         title = _("The tool cannot be opened")
         page = render_template("errors/error.html", title=title, message=refused.text(), status=refused.status)
         return page, refused.status
-    claims = verified.claims
-    identity = identity_from_claims(claims, verified.platform.issuer)
-    user_id, course_id = record_launch(identity)
-    record_services(claims, verified.platform, course_id)
-    end_sessions_with_other_role(user_id, course_id, identity.role)
-    start_session(session, user_id, course_id, identity.role, _session_data(verified, identity, user_id, course_id))
+    identity = identity_from_claims(verified.claims, verified.platform.issuer)
+    user_id, course_id = _start_session(verified, identity)
     db.session.commit()
     log.info("launch accepted in a new window", extra={"issuer": identity.issuer, "user_id": user_id})
     if course_id is not None and identity.role in STAFF:
         sync_after_launch(current_app._get_current_object(), course_id)
+    return redirect(_destination(verified.claims), code=303)
+
+
+def _start_session(launched, identity: LaunchIdentity) -> tuple[int, int | None]:
+    """Record a verified launch (in the iframe or redeemed in a new window) and start its session."""
+    user_id, course_id = record_launch(identity)
+    record_services(launched.claims, launched.platform, course_id)
+    if course_id is None:
+        end_sessions_with_other_role(user_id, identity.role)
+    data = _session_data(launched, identity, user_id, course_id)
+    start_session(session, user_id, course_id, identity.role, data)
+    return user_id, course_id
+
+
+def _destination(claims: dict) -> str:
+    """Where a launch was going: the deep-linking picker, a placed item, or home."""
     if claims.get(CLAIM + "message_type") == "LtiDeepLinkingRequest":
-        return redirect(url_for("lti_advantage.deep_linking", s=g.session_token), code=303)
+        return url_for("lti_advantage.deep_linking", s=g.session_token)
     target = _object(claims, "custom").get("target")
-    destination = target_url(target, s=g.session_token) or url_for("programme.home", s=g.session_token, launched=1)
-    return redirect(destination, code=303)
+    return target_url(target, s=g.session_token) or url_for("home.index", s=g.session_token, launched=1)
 
 
 @bp.get("/jwks")

@@ -16,7 +16,7 @@ from app.core.db import db, insert, upsert
 
 from .models import CourseServices, Platform, ResourceLink
 from .outbound import OutboundRefused, check_url, origin, platform_origins, production
-from .placements import link_launched
+from .placements import LinkState, link_launched
 from .vocabulary import AGS_CLAIM, CLAIM, NRPS_CLAIM
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,8 @@ def _service_url(claim: str, value, origins) -> str | None:
 
 
 _LINK_DETAILS = ("title", "lineitem_url", "target", "updated_at")
+# What deciding the link's placement needs, returned by its upsert (no second query).
+_LINK_STATE = LinkState._fields
 
 
 def record_services(claims: dict, platform: Platform, course_id: int | None) -> None:
@@ -74,8 +76,8 @@ def record_services(claims: dict, platform: Platform, course_id: int | None) -> 
         return
     custom = claims.get(CLAIM + "custom") if isinstance(claims.get(CLAIM + "custom"), dict) else {}
     target = custom.get("target")
-    db.session.execute(
-        upsert(ResourceLink, ("course_id", "resource_link_id"), _LINK_DETAILS),
+    stored = db.session.execute(
+        upsert(ResourceLink, ("course_id", "resource_link_id"), _LINK_DETAILS, returning=_LINK_STATE),
         {
             "course_id": course_id,
             "resource_link_id": str(link["id"])[:255],
@@ -84,6 +86,6 @@ def record_services(claims: dict, platform: Platform, course_id: int | None) -> 
             "target": str(target)[:255] if isinstance(target, str) and target else None,
             "updated_at": now,
         },
-    )
+    ).one()
     # The placement's line item receives scores from its first launch on (app/lti/placements.py).
-    link_launched(course_id, str(link["id"])[:255])
+    link_launched(LinkState(*stored))

@@ -64,6 +64,8 @@ class Enrolment(db.Model):
     lti_roles = db.Column(db.JSON, nullable=False, default=list)
     active = db.Column(db.Boolean, nullable=False, default=True)
     last_launch_at = db.Column(db.DateTime)
+    # When a launch last changed ``role``: sessions begun before it are over (app/core/sessions.py).
+    role_since = db.Column(db.DateTime)
 
     user = db.relationship("User")
     course = db.relationship("Course")

@@ -77,7 +77,7 @@ def record_launch(identity: LaunchIdentity) -> tuple[int, int | None]:
         },
     ).scalar_one()
     db.session.execute(
-        upsert(Enrolment, ("course_id", "user_id"), _ENROLMENT_DETAILS),
+        upsert(Enrolment, ("course_id", "user_id"), _ENROLMENT_DETAILS, stamp=("role_since", "role", "last_launch_at")),
         {
             "course_id": course_id,
             "user_id": user_id,

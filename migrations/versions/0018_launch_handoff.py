@@ -2,7 +2,7 @@
 main language (the grade items the tool creates are named in it)
 
 Revision ID: 0018
-Revises: 0012
+Revises: 0017
 """
 
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = "0018"
-down_revision = "0012"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
