@@ -112,6 +112,9 @@ def create_app(config: dict | None = None) -> Flask:
     ):
         app.register_blueprint(blueprint)
     mentoring_journal.init_app(app)
+    from .evaluation import routes as evaluation_routes
+
+    evaluation_routes.init_app(app)
     events.init_app(app)
     programme_timeline.register(app, events_services.timeline)
     content.init_app(app)
