@@ -104,7 +104,8 @@ def _home_card():
     kinds = services.open_surveys(programme, g.user.id)
     if not kinds:
         return None
-    return {"staff": False, "surveys": [(kind, services.window(programme, kind)) for kind in kinds]}
+    # The card is drawn on another area's page: it gets its words here, not from this blueprint.
+    return {"staff": False, "surveys": [(kind, KIND_NAMES[kind], services.window(programme, kind)) for kind in kinds]}
 
 
 @bp.app_context_processor
@@ -231,7 +232,7 @@ def _questions_page(programme, kind, w, current, editable, errors, status, refus
         editable=editable,
         errors=errors,
         refusal=refusal.text() if refusal else None,
-        languages=rules.LANGUAGES,
+        question_languages=rules.LANGUAGES,
     ), status
 
 
