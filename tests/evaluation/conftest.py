@@ -74,5 +74,6 @@ def seed_answers(app, programme_id, rows, kind="midpoint"):
             db.session.flush()
         orgs = {o.code: o.id for o in db.session.scalars(db.select(Organisation).filter_by(programme_id=programme_id))}
         for role, code, answers in rows:
-            db.session.add(SurveyResponse(survey_id=survey.id, role=role, organisation_id=orgs.get(code), answers=answers))
+            organisation_id = orgs.get(code)
+            db.session.add(SurveyResponse(survey_id=survey.id, role=role, organisation_id=organisation_id, answers=answers))
         db.session.commit()

@@ -90,7 +90,7 @@ def test_results_never_describe_fewer_than_k(responses, organisation):
         assert part.count >= K
         for summary in part.scales.values():
             assert summary is None or (summary.count >= K and sum(summary.distribution) == summary.count)
-    for qid, texts in result.texts.items():
+    for texts in result.texts.values():
         assert len(texts) >= K
         assert texts == sorted(texts)  # the order says nothing about who wrote first
     for parts, key_of in ((result.by_role, lambda r: r.role), (result.by_organisation, lambda r: r.organisation_id)):
