@@ -74,6 +74,6 @@ def seed_answers(app, programme_id, rows, kind="midpoint"):
             db.session.flush()
         orgs = {o.code: o.id for o in db.session.scalars(db.select(Organisation).filter_by(programme_id=programme_id))}
         for role, code, answers in rows:
-            organisation_id = orgs.get(code)
-            db.session.add(SurveyResponse(survey_id=survey.id, role=role, organisation_id=organisation_id, answers=answers))
+            response = SurveyResponse(survey_id=survey.id, role=role, organisation_id=orgs.get(code), answers=answers)
+            db.session.add(response)
         db.session.commit()
