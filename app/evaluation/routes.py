@@ -38,6 +38,7 @@ refusals.register(
         "evaluation_checkin_pulse": _l("Choose how useful the meeting was, from 1 to 5."),
         "evaluation_checkin_note_long": _l("The note can be at most %(max)s characters long."),
         "evaluation_checkin_done": _l("You have already told how this meeting went."),
+        "evaluation_try_again": _l("Someone else saved at the same moment. Please send your answers again."),
     }
 )
 
@@ -211,7 +212,11 @@ def questions(kind: str):
         if problems:
             status, errors, current = 422, _problem_texts(problems), [_as_question(r) for r in rows]
         else:
-            services.save_questions(programme, kind, cleaned)
+            try:
+                services.save_questions(programme, kind, cleaned)
+            except Refused as refused:  # opened, or first answered, since the page was read
+                db.session.rollback()
+                return _questions_page(programme, kind, w, current, False, {}, refused.status, refused)
             record("evaluation.questions_saved", target=f"programme:{programme.id}", details={"kind": kind})
             db.session.commit()
             return redirect(url_for("evaluation.questions", kind=kind, saved=1), 303)

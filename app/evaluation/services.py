@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from app.core import clock
 from app.core.db import db
 from app.core.refusals import Refused
@@ -39,12 +41,21 @@ def questions_of(programme: Programme, kind: str) -> list[dict[str, Any]]:
     return list(survey.questions) if survey else rules.default_questions()
 
 
+def _flush(refusal: str) -> None:
+    """Flush; a unique constraint broken by a parallel request becomes ``Refused(refusal)`` (the
+    route rolls back; each service call is one unit of work, so nothing else is lost)."""
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        raise Refused(refusal, 409) from exc
+
+
 def _ensure(programme: Programme, kind: str) -> Survey:
     survey = survey_of(programme, kind)
     if survey is None:
         survey = Survey(programme_id=programme.id, kind=kind, questions=rules.default_questions())
         db.session.add(survey)
-        db.session.flush()
+        _flush("evaluation_try_again")
     return survey
 
 
@@ -115,7 +126,7 @@ def answer(programme: Programme, kind: str, user_id: int, answers: dict[str, int
     role, organisation_id = who
     db.session.add(SurveyParticipation(survey_id=survey.id, user_id=user_id))
     db.session.add(SurveyResponse(survey_id=survey.id, role=role, organisation_id=organisation_id, answers=answers))
-    db.session.flush()
+    _flush("evaluation_already_answered")
 
 
 def responses(survey: Survey | None) -> list[rules.Response]:
@@ -189,7 +200,7 @@ def check_in(meeting: Meeting, user_id: int, pulse: int, note: str) -> None:
                 user_id=user_id, programme_id=programme_id, prompt_id="after-meeting", body=journal.encrypt(note)
             )
         )
-    db.session.flush()
+    _flush("evaluation_checkin_done")
 
 
 def low_streak_groups(group_ids: Sequence[int]) -> set[int]:
