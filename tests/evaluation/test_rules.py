@@ -4,20 +4,25 @@ survey windows, the pair's check-in signal and the themes report."""
 from datetime import date
 from itertools import combinations
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.core.anonymity import K, shown_count, shown_slices
 from app.evaluation import rules
 
+# Deadlines and generation speed mean nothing on a shared, busy machine; the properties do.
+calm = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
 slice_counts = st.dictionaries(st.sampled_from("abcdefgh"), st.integers(min_value=0, max_value=30), max_size=8)
 
 
+@calm
 @given(slice_counts)
 def test_no_slice_under_k_is_ever_shown(counts):
     assert all(counts[key] >= K for key in shown_slices(counts))
 
 
+@calm
 @given(slice_counts)
 def test_no_combination_of_shown_figures_reveals_fewer_than_k(counts):
     """Whatever a reader adds up or subtracts among the total and the shown slices, the people
@@ -36,6 +41,7 @@ def test_no_combination_of_shown_figures_reveals_fewer_than_k(counts):
         assert counts[a] >= K and counts[b] >= K
 
 
+@calm
 @given(slice_counts)
 def test_every_slice_at_or_over_k_is_shown_when_the_rest_is_safe(counts):
     """The rule hides no more than it must: with nothing small, everything shows."""
@@ -50,6 +56,7 @@ def test_the_smallest_shown_slice_is_hidden_to_protect_a_small_remainder():
     assert shown_slices({"mentor": 7, "aktori": 5}) == {"mentor", "aktori"}
 
 
+@calm
 @given(st.integers(min_value=0, max_value=40), st.integers(min_value=0, max_value=40))
 def test_a_count_shows_only_when_both_sides_hold_k(count, rest):
     shown = shown_count(count, count + rest)
@@ -77,6 +84,7 @@ QUESTIONS = [
 ]
 
 
+@calm
 @given(st.lists(response, max_size=30), st.sampled_from([None, 1, 2]))
 def test_results_never_describe_fewer_than_k(responses, organisation):
     result = rules.results(QUESTIONS, responses, organisation)
