@@ -21,6 +21,7 @@ from . import rules
 from .models import MeetingCheckIn, Survey, SurveyParticipation, SurveyResponse
 
 CHECKIN_DAYS = 14  # how long after confirming a meeting the check-in is offered
+CHECKIN_MEETING_DAYS = 30  # and only for a meeting of the last month (not one confirmed late)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -154,11 +155,13 @@ def _confirmed_by(meeting: Meeting, user_id: int) -> MeetingAttestation | None:
 
 
 def checkin_due(meetings: Sequence[Meeting], user_id: int) -> list[Meeting]:
-    """Meetings this member confirmed in the last two weeks and has not checked in on."""
-    if not meetings:
+    """Meetings of the last month this member confirmed in the last two weeks and has not
+    checked in on."""
+    now = clock.utcnow()
+    since = now - timedelta(days=CHECKIN_DAYS)
+    ids = [m.id for m in meetings if m.starts_at >= now - timedelta(days=CHECKIN_MEETING_DAYS)]
+    if not ids:
         return []
-    since = clock.utcnow() - timedelta(days=CHECKIN_DAYS)
-    ids = [m.id for m in meetings]
     recent = set(
         db.session.scalars(
             db.select(MeetingAttestation.meeting_id).where(

@@ -46,6 +46,11 @@ def test_the_check_in_is_offered_after_confirming_and_taken_once(app, people, pa
         assert db.session.scalar(db.select(db.func.count()).select_from(JournalEntry)) == 1
 
 
+def test_no_check_in_is_offered_for_an_old_meeting_confirmed_late(app, people, pair):
+    meeting_id = _confirmed_meeting(app, people, pair, days_ago=40)
+    assert f"/evaluation/meetings/{meeting_id}/checkin" not in people["aktori"].page(f"/mentoring/groups/{pair}")
+
+
 def test_bad_check_ins_are_refused_clearly(app, people, pair):
     assert log(people["mentor"], pair).status_code == 303
     meeting_id = last_meeting_id(app, pair)
