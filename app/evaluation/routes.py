@@ -132,7 +132,8 @@ def answer(kind: str):
     elif services.respondent(programme, g.user.id) is None:
         refusal, status = Refused("evaluation_not_a_participant", 403), 403
     elif services.has_answered(programme, kind, g.user.id):
-        return render_template("evaluation/answered.html", kind=kind)
+        # A second answer (another tab, the back button) is refused; the first one stands.
+        return render_template("evaluation/answered.html", kind=kind), 409 if request.method == "POST" else 200
     elif request.method == "POST":
         values = {q["id"]: request.form.get(q["id"], "") for q in questions}
         answers, problems = rules.check_answers(questions, values)

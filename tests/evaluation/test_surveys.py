@@ -52,7 +52,8 @@ def test_a_participant_answers_once_and_only_role_and_organisation_are_kept(app,
         assert db.session.scalar(db.select(SurveyParticipation.user_id)) == aktori.user_id
     # A second answer is refused and nothing is added.
     assert "Kiitos" in aktori.page("/evaluation/surveys/midpoint")
-    assert _answer(aktori, {"goals": "1"}).status_code == 200  # the thank-you page, not a second answer
+    second = _answer(aktori, {"goals": "1"})
+    assert second.status_code == 409 and "Kiitos" in second.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(SurveyResponse)) == 1
     assert "/evaluation/surveys/midpoint" not in aktori.page("/home")
