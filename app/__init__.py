@@ -85,6 +85,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .content import placements as content_placements
     from .content import providers as content_providers
     from .content.routes import bp as content_bp
+    from .evaluation import routes as evaluation_routes
     from .events import services as events_services
     from .events.routes import bp as events_bp
     from .home import cards as home_cards
@@ -120,9 +121,10 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     mentoring.init_app(app)
     matching.init_app(app)
+    evaluation_routes.init_app(app)
     events.init_app(app)
     # The home page's cards, in the order it shows them.
-    home_cards.register(app, matching_routes.home_card, mentoring_routes.home_card)
+    home_cards.register(app, matching_routes.home_card, mentoring_routes.home_card, evaluation_routes.home_card)
     programme_timeline.register(app, events_services.timeline)
     content.init_app(app)
     content_providers.register(

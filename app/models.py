@@ -5,6 +5,7 @@ from .calendar.models import CalendarFeed  # noqa: F401
 from .content.models import ContentReadMark  # noqa: F401
 from .core.audit import AuditEntry  # noqa: F401
 from .core.sessions import WebSession  # noqa: F401
+from .evaluation.models import MeetingCheckIn, Survey, SurveyParticipation, SurveyResponse  # noqa: F401
 from .events.models import Attendance, ProgrammeEvent  # noqa: F401
 from .groups.models import GroupMember, MentoringGroup  # noqa: F401
 from .lti.models import (  # noqa: F401  # noqa: F401

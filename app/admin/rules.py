@@ -5,6 +5,8 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from app.core.spreadsheet import safe_cell  # noqa: F401  # the exports' cells: shared with other areas' exports
+
 ANSWER_WITHIN_DAYS = 14  # Act 306/2019, section 12: feedback is answered within two weeks
 FEEDBACK_MAX_CHARS = 5000
 CONTACT_MAX_CHARS = 320
@@ -224,14 +226,3 @@ def bar_chart(
         (round(height - bottom - plot_height * k / 4, 1), ceiling * k // 4) for k in range(5) if (ceiling * k) % 4 == 0
     ]
     return Chart(width, height, left, height - bottom, bars, ticks)
-
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """Text that a spreadsheet would run as a formula is prefixed with an apostrophe (CSV and
-    XLSX injection); numbers and other values pass unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value

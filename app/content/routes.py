@@ -18,6 +18,7 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from app.core.anonymity import K, shown_count
 from app.core.auth import MEMBERS, STAFF, login_required
 from app.core.db import db
 from app.core.i18n import current_language
@@ -165,7 +166,9 @@ def index():
     counts = total = None
     read_counts = providers().read_counts
     if _is_staff() and g.course is not None and read_counts is not None:
-        counts, total = read_counts(g.course.id)
+        read, total = read_counts(g.course.id)
+        # The k ≥ 5 rule: in a small course a count (or "all but one") tells who read what.
+        counts = {m.id: shown_count(read.get(m.id, 0), total) for _id, _title, modules in sections for m in modules}
     return render_template(
         "content/index.html",
         sections=sections,
@@ -174,6 +177,7 @@ def index():
         my_marks=_my_marks(),
         counts=counts,
         participant_total=total,
+        k=K,
         checklists=library.checklists(),
         journal_prompts=providers().journal_prompts if g.role == PARTICIPANT else None,
         lang=lang,

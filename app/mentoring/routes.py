@@ -37,7 +37,7 @@ from app.programme.services import current_programme_or_404 as _programme
 
 from ..content import get_library
 from ..people.models import PARTICIPANT
-from . import journal, rules, services
+from . import extras, journal, rules, services
 from .models import AGREEMENT_SECTIONS, JournalEntry, Meeting, MeetingChange, MeetingCount
 from .services import MeetingInput
 
@@ -420,6 +420,7 @@ def _group_page(group: MentoringGroup, others=(), status: int = 200, **extra):
         today=today,
         others=others,
         lang=str(get_locale()),
+        prompts=extras.meeting_prompts(meetings, g.user.id),
         **extra,
     ), status
 
@@ -434,7 +435,8 @@ def _overview(programme):
     for group, meetings, agreement in services.programme_pairs(programme.id):
         facts = services.pair_facts(group, None, meetings, agreement)
         rows.append((group, facts, rules.at_risk(facts, today)))
-    return render_template("mentoring/overview.html", programme=programme, rows=rows, counts=counts)
+    signals = extras.pair_signals([group.id for group, _facts, _flags in rows])
+    return render_template("mentoring/overview.html", programme=programme, rows=rows, counts=counts, signals=signals)
 
 
 def _staff_group_page(group: MentoringGroup, status: int = 200, error: str | None = None, **extra):
@@ -449,6 +451,7 @@ def _staff_group_page(group: MentoringGroup, status: int = 200, error: str | Non
         counts=counts,
         facts=facts,
         flags=rules.at_risk(facts, clock.helsinki_today()),
+        signals=extras.pair_signals([group.id]).get(group.id, []),
         changes=services.group_changes(group.id),
         error=error,
         **extra,

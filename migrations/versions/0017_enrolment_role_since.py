@@ -1,14 +1,14 @@
 """Enrolments remember when a launch last changed their role (sessions begun before it end)
 
 Revision ID: 0017
-Revises: 0012
+Revises: 0016
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
-down_revision = "0012"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

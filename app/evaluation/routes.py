@@ -1,0 +1,358 @@
+"""The evaluation's pages: surveys to answer and, for staff, their questions, results and
+exports; the check-in after a confirmed meeting; the themes report."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, Flask, Response, abort, g, redirect, render_template, request, url_for
+from flask_babel import get_locale, gettext
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from app.core import clock, refusals
+from app.core.anonymity import K
+from app.core.audit import record
+from app.core.auth import MEMBERS, STAFF, login_required
+from app.core.db import db
+from app.core.refusals import Refused
+from app.groups.models import MentoringGroup
+from app.mentoring import extras
+from app.mentoring.models import Meeting
+from app.people.models import PARTICIPANT
+from app.programme.models import Organisation, Programme
+from app.programme.services import current_programme_or_404 as _programme
+
+from . import exports, rules, services
+
+bp = Blueprint("evaluation", __name__, url_prefix="/evaluation", template_folder="templates")
+
+refusals.register(
+    {
+        "evaluation_questions_locked": _l("The questions can no longer be changed: the survey has opened."),
+        "evaluation_survey_not_open": _l("This survey is not open now."),
+        "evaluation_not_a_participant": _l("Only the programme's participants answer its surveys."),
+        "evaluation_already_answered": _l("You have already answered this survey. Thank you!"),
+        "evaluation_checkin_not_confirmed": _l("Confirm the meeting first; then you can tell how it went."),
+        "evaluation_checkin_pulse": _l("Choose how useful the meeting was, from 1 to 5."),
+        "evaluation_checkin_note_long": _l("The note can be at most %(max)s characters long."),
+        "evaluation_checkin_done": _l("You have already told how this meeting went."),
+        "evaluation_try_again": _l("Someone else saved at the same moment. Please send your answers again."),
+    }
+)
+
+KIND_NAMES = {rules.MIDPOINT: _l("Midpoint survey"), rules.CLOSING: _l("Closing survey")}
+STATE_NAMES = {"upcoming": _l("not open yet"), "open": _l("open"), "closed": _l("closed")}
+ROLE_NAMES = {"mentor": _l("Mentors"), "aktori": _l("Aktoris"), "peer": _l("Peer mentors")}
+PROBLEMS = {
+    "scale": _l("Choose a number from 1 to 5."),
+    "text_long": _l("The answer can be at most %(max)s characters long."),
+    "empty": _l("Answer at least one question."),
+    "kind": _l("Choose whether the question is a scale or free text."),
+    "finnish_missing": _l("Give the question in Finnish; Swedish and English fall back to it."),
+    "too_long": _l("A question can be at most %(max)s characters long."),
+    "duplicate": _l("Two questions have the same identifier. Reload the page and try again."),
+    "none_left": _l("Keep at least one question."),
+}
+SCALE_HINTS = {1: _l("1 – not at all"), 5: _l("5 – fully")}
+
+
+def _problem_texts(problems: rules.Problems) -> dict[str, str]:
+    return {
+        key: str(PROBLEMS[code]) % {"max": rules.TEXT_MAX if code == "text_long" else rules.QUESTION_MAX}
+        for key, code in problems.items.items()
+    }
+
+
+def _kind(kind: str) -> str:
+    if kind not in rules.KINDS:
+        abort(404)
+    return kind
+
+
+def _locale() -> str:
+    return str(get_locale())
+
+
+@bp.context_processor
+def _labels():
+    return {
+        "kind_names": KIND_NAMES,
+        "state_names": STATE_NAMES,
+        "question_text": rules.question_text,
+        "scale_values": rules.SCALE_VALUES,
+        "scale_hints": SCALE_HINTS,
+        "k": K,
+        "locale": _locale(),
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# The home page's card (``app.home.cards``)
+
+
+def home_card(programme: Programme | None) -> tuple[str, dict] | None:
+    """Open surveys the participant has not answered yet; staff get the way to the results.
+    Reminders through the notifications outbox can hook in here once that area exists."""
+    if programme is None or g.get("user") is None or g.role not in MEMBERS:
+        return None
+    template = "evaluation/_home_card.html"
+    if g.role in STAFF:
+        return template, {"staff": True}
+    kinds = services.open_surveys(programme, g.user.id)
+    if not kinds:
+        return None
+    # The card is drawn on another area's page: it gets its words here, not from this blueprint.
+    surveys = [(kind, KIND_NAMES[kind], services.window(programme, kind)) for kind in kinds]
+    return template, {"staff": False, "surveys": surveys}
+
+
+# --------------------------------------------------------------------------------------------------
+# Answering
+
+
+@bp.route("/surveys/<kind>", methods=["GET", "POST"])
+@login_required(PARTICIPANT)
+def answer(kind: str):
+    kind = _kind(kind)
+    programme = _programme()
+    questions = services.questions_of(programme, kind)
+    w = services.window(programme, kind)
+    status, errors, values = 200, {}, {}
+    refusal = None
+    if rules.state(w, clock.helsinki_today()) != "open":
+        refusal, status = Refused("evaluation_survey_not_open", 409), 409
+    elif services.respondent(programme, g.user.id) is None:
+        refusal, status = Refused("evaluation_not_a_participant", 403), 403
+    elif services.has_answered(programme, kind, g.user.id):
+        # A second answer (another tab, the back button) is refused; the first one stands.
+        return render_template("evaluation/answered.html", kind=kind), 409 if request.method == "POST" else 200
+    elif request.method == "POST":
+        values = {q["id"]: request.form.get(q["id"], "") for q in questions}
+        answers, problems = rules.check_answers(questions, values)
+        if problems:
+            status, errors = 422, _problem_texts(problems)
+        else:
+            try:
+                services.answer(programme, kind, g.user.id, answers)
+            except Refused as refused:
+                db.session.rollback()
+                refusal, status = refused, refused.status
+            else:
+                db.session.commit()
+                return redirect(url_for("evaluation.answer", kind=kind), 303)
+    return render_template(
+        "evaluation/answer.html",
+        kind=kind,
+        programme=programme,
+        questions=questions,
+        window=w,
+        errors=errors,
+        values=values,
+        refusal=refusal.text() if refusal else None,
+    ), status
+
+
+# --------------------------------------------------------------------------------------------------
+# Staff: surveys, questions, results, exports
+
+
+@bp.get("")
+@login_required(*STAFF)
+def index():
+    programme = _programme()
+    today = clock.helsinki_today()
+    surveys = []
+    for kind in rules.KINDS:
+        w = services.window(programme, kind)
+        count = services.answer_count(services.survey_of(programme, kind))
+        surveys.append((kind, w, rules.state(w, today), count, rules.may_edit_questions(w, today, count > 0)))
+    return render_template(
+        "evaluation/index.html", programme=programme, surveys=surveys, trend=services.pulse_trend(programme)
+    )
+
+
+def _question_rows() -> list[dict[str, str]]:
+    count = request.form.get("count", "")
+    rows = []
+    for i in range(min(int(count), 100) if count.isdigit() else 0):
+        rows.append(
+            {
+                # A new row gets a fresh id: answers are stored by question id.
+                "id": request.form.get(f"q{i}-id", "") or f"q{secrets.token_hex(4)}",
+                "kind": request.form.get(f"q{i}-kind", ""),
+                "remove": request.form.get(f"q{i}-remove", ""),
+                **{lang: request.form.get(f"q{i}-{lang}", "") for lang in rules.LANGUAGES},
+            }
+        )
+    return rows
+
+
+@bp.route("/surveys/<kind>/questions", methods=["GET", "POST"])
+@login_required(*STAFF)
+def questions(kind: str):
+    kind = _kind(kind)
+    programme = _programme()
+    w = services.window(programme, kind)
+    count = services.answer_count(services.survey_of(programme, kind))
+    editable = rules.may_edit_questions(w, clock.helsinki_today(), count > 0)
+    current = services.questions_of(programme, kind)
+    status, errors = 200, {}
+    if request.method == "POST":
+        if not editable:
+            return _questions_page(programme, kind, w, current, False, {}, 409, Refused("evaluation_questions_locked"))
+        rows = _question_rows()
+        cleaned, problems = rules.check_questions(rows)
+        if problems:
+            status, errors, current = 422, _problem_texts(problems), [_as_question(r) for r in rows]
+        else:
+            try:
+                services.save_questions(programme, kind, cleaned)
+            except Refused as refused:  # opened, or first answered, since the page was read
+                db.session.rollback()
+                return _questions_page(programme, kind, w, current, False, {}, refused.status, refused)
+            record("evaluation.questions_saved", target=f"programme:{programme.id}", details={"kind": kind})
+            db.session.commit()
+            return redirect(url_for("evaluation.questions", kind=kind, saved=1), 303)
+    return _questions_page(programme, kind, w, current, editable, errors, status)
+
+
+def _as_question(row: dict[str, str]) -> dict:
+    return {"id": row["id"], "kind": row["kind"], "text": {lang: row[lang] for lang in rules.LANGUAGES}}
+
+
+def _questions_page(programme, kind, w, current, editable, errors, status, refusal: Refused | None = None):
+    return render_template(
+        "evaluation/questions.html",
+        programme=programme,
+        kind=kind,
+        window=w,
+        questions=current,
+        editable=editable,
+        errors=errors,
+        refusal=refusal.text() if refusal else None,
+        question_languages=rules.LANGUAGES,
+    ), status
+
+
+def _organisations(programme: Programme) -> dict[int, Organisation]:
+    return {o.id: o for o in programme.organisations}
+
+
+def _slice_namer(programme: Programme):
+    organisations = _organisations(programme)
+
+    def name(dimension: str, key) -> str:
+        if dimension == "role":
+            return str(ROLE_NAMES.get(key, key))
+        organisation = organisations.get(key)
+        return organisation.name(_locale()) if organisation else gettext("No organisation")
+
+    return name
+
+
+@bp.get("/surveys/<kind>/results")
+@login_required(*STAFF)
+def results(kind: str):
+    kind = _kind(kind)
+    programme = _programme()
+    return render_template(
+        "evaluation/results.html",
+        programme=programme,
+        kind=kind,
+        window=services.window(programme, kind),
+        questions=services.questions_of(programme, kind),
+        results=services.results(programme, kind),
+        slice_name=_slice_namer(programme),
+    )
+
+
+@bp.get("/surveys/<kind>/export.<fmt>")
+@login_required(*STAFF)
+def export(kind: str, fmt: str):
+    kind = _kind(kind)
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    programme = _programme()
+    rows = exports.table(
+        services.results(programme, kind), services.questions_of(programme, kind), _locale(), _slice_namer(programme)
+    )
+    record("evaluation.exported", target=f"programme:{programme.id}", details={"kind": kind, "format": fmt})
+    db.session.commit()
+    name = f"{kind}-survey-{programme.id}.{fmt}"
+    if fmt == "csv":
+        body, mimetype = exports.to_csv(rows), "text/csv; charset=utf-8"
+    else:
+        body = exports.to_xlsx(rows, str(KIND_NAMES[kind]))
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/themes")
+@login_required(*STAFF)
+def themes():
+    """Themes wanted against offered for each programme of the course, oldest first, so the
+    years line up; ``organisation`` (a code: ids differ between years) narrows to one."""
+    _programme()
+    code = request.args.get("organisation") or None
+    programmes = services.programmes_of_course(g.course.id)
+    codes = sorted({o.code for p in programmes for o in p.organisations})
+    if code is not None and code not in codes:
+        abort(400)
+    years = []
+    for programme in programmes:
+        org = next((o.id for o in programme.organisations if o.code == code), None) if code else None
+        if code and org is None:
+            years.append((programme, None))
+            continue
+        years.append((programme, {row.code: row for row in services.themes_report(programme, org)}))
+    labels: dict[str, str] = {}
+    for programme in programmes:  # the newest programme's wording wins
+        labels.update({t.code: t.name(_locale()) for t in programme.themes})
+    order = list(years[-1][1]) if years and years[-1][1] else sorted(labels)
+    order += sorted({c for _p, rows in years if rows for c in rows} - set(order))
+    return render_template("evaluation/themes.html", years=years, order=order, labels=labels, codes=codes, chosen=code)
+
+
+# --------------------------------------------------------------------------------------------------
+# Check-ins after a confirmed meeting
+
+
+@bp.post("/meetings/<int:meeting_id>/checkin")
+@login_required(PARTICIPANT)
+def check_in(meeting_id: int):
+    meeting = db.session.get(Meeting, meeting_id)
+    group = db.session.get(MentoringGroup, meeting.group_id) if meeting else None
+    if meeting is None or group is None or g.course is None or group.programme.course_id != g.course.id:
+        abort(404)
+    if g.user.id not in meeting.attendee_ids():
+        abort(404)
+    raw = request.form.get("pulse", "")
+    back = url_for("mentoring.group", group_id=group.id, _anchor=f"meeting-{meeting.id}")
+    try:
+        if raw not in {str(v) for v in rules.SCALE_VALUES}:
+            raise Refused("evaluation_checkin_pulse", 422)
+        services.check_in(meeting, g.user.id, int(raw), request.form.get("note", ""))
+    except Refused as refused:
+        db.session.rollback()
+        return render_template("evaluation/checkin_refused.html", message=refused.text(), back=back), refused.status
+    db.session.commit()
+    return redirect(back, 303)
+
+
+def _prompts(meetings, member_id: int) -> dict[int, Markup]:
+    return {
+        m.id: Markup(render_template("evaluation/_checkin.html", meeting=m))
+        for m in services.checkin_due(meetings, member_id)
+    }
+
+
+def _signals(group_ids) -> dict[int, list[str]]:
+    text = gettext("Check-ins: two low in a row")
+    return {group_id: [text] for group_id in services.low_streak_groups(group_ids)}
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    extras.register_meeting_prompt(app, _prompts)
+    extras.register_pair_signals(app, _signals)
