@@ -112,3 +112,23 @@ class Registration(db.Model):
     @property
     def active(self) -> bool:
         return self.withdrawn_at is None
+
+
+class AgencyContact(db.Model):
+    """A person an administrator named as their agency's contact for the programme: they see their
+    own agency's participation and completion for HR (app.agency). The role is the tool's, not the
+    LMS's: a Learner can be a contact."""
+
+    __tablename__ = "agency_contact"
+    __table_args__ = (db.UniqueConstraint("organisation_id", "user_id"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    organisation_id = db.Column(
+        db.Integer, db.ForeignKey("organisation.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    user_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=False, index=True)
+    named_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    organisation = db.relationship("Organisation")
+    user = db.relationship("User", foreign_keys=[user_id])
