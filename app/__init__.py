@@ -79,6 +79,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.core import security, web
 
     from . import content, events
+    from .admin.agency import bp as agency_bp
     from .admin.public import bp as privacy_bp
     from .admin.routes import bp as admin_bp
     from .calendar.routes import bp as calendar_bp
@@ -109,6 +110,7 @@ def create_app(config: dict | None = None) -> Flask:
         calendar_bp,
         privacy_bp,
         admin_bp,
+        agency_bp,
     ):
         app.register_blueprint(blueprint)
     mentoring_journal.init_app(app)

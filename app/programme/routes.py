@@ -96,6 +96,7 @@ def home():
         "programme/home.html",
         programme=programme,
         registration_card=card,
+        agency=services.contact_organisation_of(g.user.id, programme.id) if programme is not None else None,
         resource_link_title=(session.get("lti") or {}).get("resource_link_title"),
     )
 

@@ -9,7 +9,7 @@ from app.core.db import db, insert
 
 from ..people.models import PARTICIPANT, Enrolment, User
 from . import rules
-from .models import Organisation, Programme, Registration, Theme
+from .models import AgencyContact, Organisation, Programme, Registration, Theme
 
 # Built once: the home page and most pages run it.
 _LATEST_PROGRAMME = (
@@ -111,3 +111,44 @@ def themes_in_use(programme: Programme) -> dict[str, int]:
         )
     ).all()
     return {t.code: rules.theme_in_use(t.code, rows) for t in programme.themes}
+
+
+# --------------------------------------------------------------------------------------------------
+# Each agency's contact persons (named by an administrator; the role is the tool's, not the LMS's)
+
+
+def contact_organisation_of(user_id: int, programme_id: int) -> Organisation | None:
+    """The organisation ``user_id`` is a contact person for in the programme, if any (one at most)."""
+    return db.session.scalar(
+        db.select(Organisation)
+        .join(AgencyContact, AgencyContact.organisation_id == Organisation.id)
+        .where(AgencyContact.user_id == user_id, Organisation.programme_id == programme_id)
+        .limit(1)
+    )
+
+
+def contacts(programme: Programme) -> list[AgencyContact]:
+    return list(
+        db.session.scalars(
+            db.select(AgencyContact)
+            .join(Organisation, Organisation.id == AgencyContact.organisation_id)
+            .where(Organisation.programme_id == programme.id)
+            .order_by(Organisation.position, Organisation.code, AgencyContact.id)
+        )
+    )
+
+
+def name_contact(organisation: Organisation, user_id: int, named_by_id: int) -> AgencyContact:
+    """Make ``user_id`` a contact for ``organisation``; someone is a contact for one organisation
+    of a programme at most, so naming them for another moves them."""
+    for old in db.session.scalars(
+        db.select(AgencyContact)
+        .join(Organisation, Organisation.id == AgencyContact.organisation_id)
+        .where(AgencyContact.user_id == user_id, Organisation.programme_id == organisation.programme_id)
+    ):
+        db.session.delete(old)
+    db.session.flush()
+    contact = AgencyContact(organisation_id=organisation.id, user_id=user_id, named_by_id=named_by_id)
+    db.session.add(contact)
+    db.session.flush()
+    return contact
