@@ -95,6 +95,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .mentoring.routes import bp as mentoring_bp
     from .programme import timeline as programme_timeline
     from .programme.routes import bp as programme_bp
+    from .programme.tips import bp as tips_bp
     from .sparring import placements as sparring_placements
     from .sparring.routes import bp as sparring_bp
 
@@ -102,6 +103,7 @@ def create_app(config: dict | None = None) -> Flask:
     for blueprint in (
         lti_bp,
         programme_bp,
+        tips_bp,
         content_bp,
         matching_bp,
         mentoring_bp,

@@ -17,6 +17,7 @@ from app.core.db import db
 from app.groups import services as group_services
 from app.groups.models import DRAFT, MATCHED, SOUNDING_OUT, VISIBLE, GroupMember, MentoringGroup
 
+from ..programme import services as programme_services
 from ..programme.models import Registration
 from .engine import types as engine_types
 from .engine.checks import HARD_PROBLEM_CODES, group_problems
@@ -49,16 +50,21 @@ def active_registrations(programme) -> list[Registration]:
 
 
 def to_rules(
-    registrations: list[Registration], rematched: dict[int, frozenset[int]] | None = None
+    registrations: list[Registration],
+    rematched: dict[int, frozenset[int]] | None = None,
+    tipped: dict[int, int] | None = None,
 ) -> dict[int, engine_types.Registration]:
     """The registrations as the matcher sees them, by registration id.
 
     A named counterpart or an excluded person is a user; the matcher works on registrations, so
     users without an (active) registration in this programme drop out of both. ``rematched``
-    (user id -> user ids) adds the people a sounding-out rematch parted them from.
+    (user id -> user ids) adds the people a sounding-out rematch parted them from; ``tipped``
+    (nominator -> colleague, app.programme's tips) counts a tipped colleague who joined as the
+    nominator's wish when they named no one on the roster.
     """
     by_user = {r.user_id: r.id for r in registrations}
     rematched = rematched or {}
+    tipped = tipped or {}
     out = {}
     for r in registrations:
         out[r.id] = engine_types.Registration(
@@ -72,7 +78,7 @@ def to_rules(
             goals=r.goals,
             languages=r.languages,
             capacity=r.capacity if r.capacity in (1, 2) else 1,
-            nominated=by_user.get(r.counterpart_user_id) if r.counterpart_user_id != r.user_id else None,
+            nominated=_nominated(by_user, r, tipped),
             must_not_pair=frozenset(
                 by_user[u] for u in set(r.must_not_pair) | rematched.get(r.user_id, frozenset()) if u in by_user
             ),
@@ -154,6 +160,20 @@ def is_matched(programme, registration: Registration) -> bool:
 # Computing suggestions
 
 
+def _nominated(by_user: dict[int, int], r: Registration, tipped: dict[int, int]) -> int | None:
+    wish = r.counterpart_user_id or tipped.get(r.user_id)
+    return by_user.get(wish) if wish is not None and wish != r.user_id else None
+
+
+def cohort_rules(programme, registrations: list[Registration]) -> dict[int, engine_types.Registration]:
+    """``to_rules`` with the programme's rematch exclusions and tip nominations."""
+    return to_rules(
+        registrations,
+        group_services.rematch_exclusions(programme.id),
+        programme_services.tip_nominations(programme.id),
+    )
+
+
 def _taken_by_published(programme) -> set[int]:
     return {m.registration_id for g in groups(programme, *MATCHED) for m in g.members}
 
@@ -170,7 +190,7 @@ def compute_suggestions(programme) -> engine_types.MatchingResult:
     taken = _taken_by_published(programme)
     registrations = [r for r in active_registrations(programme) if r.id not in taken]
     by_id = {r.id: r for r in registrations}
-    cohort = to_rules(registrations, group_services.rematch_exclusions(programme.id))
+    cohort = cohort_rules(programme, registrations)
     locked_rows = [g for g in groups(programme, DRAFT) if all(m.registration_id in by_id for m in g.members)]
     result = match(list(cohort.values()), settings_of(programme), [to_rules_group(g) for g in locked_rows])
     for row, evaluated in zip(locked_rows, result.groups):
@@ -233,7 +253,7 @@ def matching_state(programme) -> MatchingState:
     """
     registrations = active_registrations(programme)
     by_id = {r.id: r for r in registrations}
-    cohort = to_rules(registrations, group_services.rematch_exclusions(programme.id))
+    cohort = cohort_rules(programme, registrations)
     published = groups(programme, *MATCHED)
     taken = {m.registration_id for g in published for m in g.members}
     drafts = [g for g in groups(programme, DRAFT) if all(m.registration_id in by_id for m in g.members)]
@@ -289,7 +309,7 @@ def _apply(row: MentoringGroup, evaluated: engine_types.Group) -> None:
 
 def _cohort_for(programme):
     registrations = active_registrations(programme)
-    return {r.id: r for r in registrations}, to_rules(registrations, group_services.rematch_exclusions(programme.id))
+    return {r.id: r for r in registrations}, cohort_rules(programme, registrations)
 
 
 def set_locked(programme, group: MentoringGroup, locked: bool) -> None:
