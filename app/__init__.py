@@ -79,6 +79,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.core import security, web
 
     from . import content, events, matching, mentoring
+    from .admin.agency import bp as agency_bp
     from .admin.public import bp as privacy_bp
     from .admin.routes import bp as admin_bp
     from .calendar.routes import bp as calendar_bp
@@ -101,6 +102,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .people import services as people_services
     from .programme import timeline as programme_timeline
     from .programme.routes import bp as programme_bp
+    from .programme.tips import bp as tips_bp
     from .sparring import placements as sparring_placements
     from .sparring.routes import bp as sparring_bp
 
@@ -109,6 +111,7 @@ def create_app(config: dict | None = None) -> Flask:
         lti_bp,
         home_bp,
         programme_bp,
+        tips_bp,
         content_bp,
         matching_bp,
         mentoring_bp,
@@ -117,6 +120,7 @@ def create_app(config: dict | None = None) -> Flask:
         calendar_bp,
         privacy_bp,
         admin_bp,
+        agency_bp,
     ):
         app.register_blueprint(blueprint)
     mentoring.init_app(app)

@@ -31,7 +31,7 @@ from .mentoring.models import (  # noqa: F401
     MeetingCount,
 )
 from .people.models import Course, Enrolment, User  # noqa: F401
-from .programme.models import Organisation, Programme, Registration, Theme  # noqa: F401
+from .programme.models import AgencyContact, ColleagueTip, Organisation, Programme, Registration, Theme  # noqa: F401
 from .sparring.models import (  # noqa: F401
     SparringGroup,
     SparringMaterial,

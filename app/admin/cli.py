@@ -10,6 +10,7 @@ from app.core.audit import record
 from app.core.clock import utcnow
 from app.core.db import db
 
+from ..programme import services as programme_services
 from . import privacy, rules
 
 privacy_cli = AppGroup("privacy", help="Personal data: purge finished programmes after retention.")
@@ -29,6 +30,15 @@ def purge(dry_run, yes, today):
     if dry_run == yes:
         raise click.UsageError("Choose one: --dry-run to see what would go, or --yes to delete it.")
     day: date = today.date() if today else utcnow().date()
+    # Tips about colleagues go at the programme's end, long before its retention period.
+    for programme_id, n in programme_services.purge_tips(day).items():
+        click.echo(f"Programme {programme_id}: {'would delete' if dry_run else 'deleted'} colleague_tip {n}")
+        if not dry_run:
+            record("tips.purged", target=f"programme:{programme_id}", details={"rows": n})
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
     due = privacy.programmes_due(day)
     if not due:
         click.echo(f"No programme is past its retention period on {day.isoformat()}.")

@@ -145,3 +145,68 @@ def to_xlsx(rows: list[ParticipantRow], organisations: dict, summaries: dict, re
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+# --------------------------------------------------------------------------------------------------
+# An agency contact person's export: their own agency's people, never agreements or anything
+# discussed, and the cost-sharing summary for HR.
+
+
+def agency_headers() -> list[str]:
+    return [
+        _("Name"),
+        _("E-mail"),
+        _("Role"),
+        _("Form of mentoring"),
+        _("Matched"),
+        _("Counted meetings"),
+        _("Required meetings"),
+        _("Completed"),
+        _("Events attended"),
+    ]
+
+
+def _agency_row(words: _Words, row: ParticipantRow, required: int) -> list:
+    return [
+        row.name,
+        row.email,
+        words.roles.get(row.role, row.role),
+        words.forms.get(row.form, row.form or ""),
+        words.yes if row.matched else words.no,
+        row.counted,
+        required,
+        words.yes if row.completed else words.no,
+        row.events_attended,
+    ]
+
+
+def agency_csv(rows: list[ParticipantRow], organisations: dict, required: int, locale: str, separator: str) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=separator, lineterminator="\r\n")
+    writer.writerow(agency_headers())
+    words = _Words(organisations, locale)
+    writer.writerows([rules.safe_cell(v) for v in _agency_row(words, row, required)] for row in rows)
+    return "\ufeff".encode("utf-8") + out.getvalue().encode("utf-8")
+
+
+def agency_xlsx(
+    rows: list[ParticipantRow], organisations: dict, sharing: rules.CostSharing, required: int, locale: str
+) -> bytes:
+    """A cost-sharing summary sheet, then the agency's participants."""
+    book = Workbook()
+    summary = book.active
+    summary.title = _("Cost sharing")[:31]
+    summary.append([_("Participants"), _("Matched"), _("Completed"), _("Events attended")])
+    summary.append([sharing.participants, sharing.matched, sharing.completed, sharing.events_attended])
+    sheet = book.create_sheet(_("Participants")[:31])
+    sheet.append(agency_headers())
+    words = _Words(organisations, locale)
+    for row in rows:
+        sheet.append([rules.safe_cell(v) for v in _agency_row(words, row, required)])
+    for each in book.worksheets:
+        each.freeze_panes = "A2"
+        for column in range(1, each.max_column + 1):
+            each.column_dimensions[get_column_letter(column)].width = 18
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -218,7 +218,7 @@ def erase_person(user: User) -> dict[str, int]:
     from ..lti.models import ScoreKey, ScoreOutbox
     from ..mentoring.models import MeetingAttestation
     from ..people.models import Enrolment
-    from ..programme.models import Registration
+    from ..programme.models import ColleagueTip, Registration
 
     terms = identifying_strings(user)
     counts: dict[str, int] = {}
@@ -233,6 +233,10 @@ def erase_person(user: User) -> dict[str, int]:
         update(Registration).where(Registration.counterpart_user_id == uid).values(counterpart_user_id=None)
     )
     db.session.execute(update(MeetingAttestation).where(MeetingAttestation.user_id == uid).values(reason=None))
+    # Tips that named this person (their own tips go below with everything else they own).
+    counts["colleague_tip_about"] = db.session.execute(
+        delete(ColleagueTip).where(ColleagueTip.joined_user_id == uid)
+    ).rowcount
     own_enrolments = select(Enrolment.id).where(Enrolment.user_id == uid)
     own_keys = select(ScoreKey.id).where(ScoreKey.user_id == uid)
     counts["lti_score_outbox"] = db.session.execute(
@@ -279,7 +283,7 @@ def purge_programme(programme) -> dict[str, int]:
         MeetingAttestation,
         MeetingCount,
     )
-    from ..programme.models import Registration
+    from ..programme.models import ColleagueTip, Registration
     from ..sparring.models import (
         SparringGroup,
         SparringMaterial,
@@ -324,6 +328,7 @@ def purge_programme(programme) -> dict[str, int]:
         (AttendanceScore, AttendanceScore.programme_id == pid),
         (JournalEntry, JournalEntry.programme_id == pid),
         (MeetingCount, MeetingCount.programme_id == pid),
+        (ColleagueTip, ColleagueTip.programme_id == pid),
         (Registration, Registration.programme_id == pid),
     ]
     counts = {}

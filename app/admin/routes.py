@@ -31,6 +31,12 @@ bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="template
 AUDIT_PAGE_SIZE = 100
 # Audit actions in words; an action without a label here shows as its code.
 ACTION_LABELS = {
+    "agency.contact_named": _l("Agency contact person named"),
+    "agency.contact_removed": _l("Agency contact person removed"),
+    "agency.viewed": _l("Agency contact person viewed their agency's participation"),
+    "agency.exported": _l("Agency contact person exported their agency's participation"),
+    "groups.sounding.go_on": _l("Member said go on while sounding out"),
+    "groups.sounding.rematch": _l("Member asked for another match while sounding out"),
     "events.attendance_imported": _l("Attendance imported from a report"),
     "events.attendance_recorded": _l("Attendance recorded"),
     "events.created": _l("Event added"),

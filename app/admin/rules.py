@@ -2,6 +2,7 @@
 report's aggregates and chart geometry. No Flask, no database."""
 
 import calendar
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -226,3 +227,34 @@ def bar_chart(
         (round(height - bottom - plot_height * k / 4, 1), ceiling * k // 4) for k in range(5) if (ceiling * k) % 4 == 0
     ]
     return Chart(width, height, left, height - bottom, bars, ticks)
+
+
+# --------------------------------------------------------------------------------------------------
+# Agency contact persons
+
+
+def may_see_agency(contact_for: int | None, organisation_id: int) -> bool:
+    """A contact person sees their own agency only (``contact_for``: the organisation they were
+    named for in the programme, or None); anyone else's is "not found"."""
+    return contact_for is not None and contact_for == organisation_id
+
+
+@dataclass(frozen=True)
+class CostSharing:
+    """What each agency's HR pays for: its participants, how many completed, events attended."""
+
+    participants: int
+    matched: int
+    completed: int
+    events_attended: int
+
+
+def cost_sharing(rows: Iterable[tuple[bool, bool, int]]) -> CostSharing:
+    """``rows``: (matched, completed, events attended) per participant."""
+    participants = matched = completed = events = 0
+    for is_matched, is_completed, attended in rows:
+        participants += 1
+        matched += is_matched
+        completed += is_completed
+        events += attended
+    return CostSharing(participants, matched, completed, events)

@@ -10,11 +10,18 @@ from app.core.clock import utcnow
 from app.core.db import db
 
 DRAFT = "draft"
+# Published, the members first sound out whether goals and expectations meet (app.groups.rules);
+# when every member says go on, the group becomes PUBLISHED (agreed) and the agreement step opens.
+SOUNDING_OUT = "sounding_out"
 PUBLISHED = "published"
 ENDED = "ended"  # ended early (or closed); counted meetings stay counted
-STATUSES = (DRAFT, PUBLISHED, ENDED)
-# Participants see published and ended groups, never drafts.
+DISSOLVED = "dissolved"  # a member asked for another match while sounding out
+STATUSES = (DRAFT, SOUNDING_OUT, PUBLISHED, ENDED, DISSOLVED)
+# Participants see agreed and ended groups in their mentoring, never drafts; a group sounding out
+# is shown on the match page only (app.matching), so no agreement or meeting is made before.
 VISIBLE = (PUBLISHED, ENDED)
+# Published to its members: sounding out or agreed; its members are no longer free for matching.
+MATCHED = (SOUNDING_OUT, PUBLISHED)
 
 MEMBER_ROLES = ("mentor", "aktori", "peer")
 
@@ -34,6 +41,8 @@ class MentoringGroup(db.Model):
     ended_at = db.Column(db.DateTime)
     ended_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=True)
     end_reason = db.Column(db.Text)  # for the facilitator only, never shown to HR
+    sounding_deadline = db.Column(db.Date)  # by default the programme's kickoff
+    agreed_at = db.Column(db.DateTime)
 
     programme = db.relationship("Programme")
     members = db.relationship(
@@ -65,6 +74,9 @@ class GroupMember(db.Model):
     user_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=False, index=True)
     registration_id = db.Column(db.Integer, db.ForeignKey("registration.id"), nullable=True)
     role = db.Column(db.String(16), nullable=False)  # mentor, aktori, peer
+    sounding_answer = db.Column(db.String(16))  # None, go_on or rematch (app.groups.rules)
+    sounding_reason = db.Column(db.Text)  # why a rematch; facilitators only, never the other members
+    answered_at = db.Column(db.DateTime)
 
     group = db.relationship("MentoringGroup", back_populates="members")
     user = db.relationship("User")

@@ -28,5 +28,6 @@ def index():
         programme=programme,
         other_programmes=others,
         cards=cards(programme),
+        agency=programmes.contact_organisation_of(g.user.id, programme.id) if programme is not None else None,
         resource_link_title=(session.get("lti") or {}).get("resource_link_title"),
     )

@@ -7,13 +7,18 @@ reach them.
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 
+from app.core import refusals
 from app.core.auth import STAFF, login_required
+from app.core.clock import helsinki_today
 from app.core.db import db
 from app.core.i18n import current_language
 from app.core.labels import LANGUAGE_LABELS
 from app.core.refusals import Refused
-from app.groups.models import DRAFT, GroupMember
+from app.groups import rules as group_rules
+from app.groups import services as group_services
+from app.groups.models import DRAFT, SOUNDING_OUT, GroupMember
 from app.programme import services as programmes
 from app.programme.models import Programme
 from app.programme.services import current_programme, staff_programme
@@ -27,6 +32,11 @@ from .engine.types import Form, Reason, Role
 bp = Blueprint("matching", __name__, url_prefix="/matching", template_folder="templates")
 
 MEMBER_SLOTS = 3  # a group is at most one mentor and two aktoris
+
+refusals.register(
+    {"sounding_answered": _l("You have already answered, or this pair or group is no longer sounding out.")},
+    {"sounding_answered": 409},
+)
 
 
 def reason_texts(programme, reasons, *, participant: bool = False) -> list[str]:
@@ -80,6 +90,7 @@ def index(programme_id):
         "matching/index.html",
         programme=programme,
         state=state,
+        sounding=group_services.sounding_rows(programme.id, helsinki_today()),
         say=_say(programme),
         done=request.args.get("done"),
         count=request.args.get("count", type=db_int),
@@ -281,21 +292,59 @@ def home_card(programme: Programme | None) -> tuple[str, dict] | None:
     }
 
 
-@bp.get("/mine")
-@login_required(PARTICIPANT)
-def mine():
-    programme = current_programme(g.course.id if g.course else None)
+def _mine_page(programme, status=200, error=None):
     group = services.published_group_of(programme, g.user.id) if programme else None
     if group is None:
-        return render_template("matching/mine.html", programme=programme, group=None), 404
+        dissolved = group_services.last_dissolved_for(programme.id, g.user.id) if programme else None
+        return render_template(
+            "matching/mine.html",
+            programme=programme,
+            group=None,
+            dissolved=dissolved,
+            asked=dissolved is not None and dissolved.ended_by_id == g.user.id,
+        ), 404 if dissolved is None else status
     me = next(m for m in group.members if m.user_id == g.user.id)
     others = [m for m in group.members if m.user_id != g.user.id]
+    sounding = group.status == SOUNDING_OUT
     return render_template(
         "matching/mine.html",
         programme=programme,
         group=group,
         me=me,
         others=others,
+        sounding=sounding,
+        may_answer=group_rules.may_answer(group.status, group_services.answers_of(group), g.user.id),
+        waiting=len(group_rules.waiting_for(group_services.answers_of(group))),
+        error=error,
         reasons=reason_texts(programme, services.reasons_of(group.reasons), participant=True),
         themes={t.code: t.name(current_language()) for t in programme.themes},
-    )
+    ), status
+
+
+@bp.get("/mine")
+@login_required(PARTICIPANT)
+def mine():
+    return _mine_page(current_programme(g.course.id if g.course else None))
+
+
+@bp.post("/mine/answer")
+@login_required(PARTICIPANT)
+def answer():
+    """A member's answer while sounding out: go on, or please find me another match."""
+    programme = current_programme(g.course.id if g.course else None)
+    group = services.published_group_of(programme, g.user.id) if programme else None
+    if group is None:
+        abort(404)
+    choice = request.form.get("answer", "")
+    if choice not in group_rules.ANSWERS:
+        return _mine_page(programme, 422, gettext("Choose whether to go on or to ask for another match."))
+    reason = request.form.get("reason", "")
+    if len(reason) > 2000:
+        return _mine_page(programme, 422, gettext("Keep the reason under 2000 characters."))
+    try:
+        group_services.answer(group, g.user.id, choice, reason)
+    except Refused as refused:
+        db.session.rollback()
+        return _mine_page(programme, refused.status, refused.text())
+    db.session.commit()
+    return redirect(url_for("matching.mine"), 303)

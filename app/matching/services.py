@@ -15,8 +15,10 @@ from app.core.audit import record
 from app.core.clock import utcnow
 from app.core.db import db
 from app.core.refusals import Refused
-from app.groups.models import DRAFT, PUBLISHED, GroupMember, MentoringGroup
+from app.groups import services as group_services
+from app.groups.models import DRAFT, MATCHED, SOUNDING_OUT, VISIBLE, GroupMember, MentoringGroup
 
+from ..programme import services as programme_services
 from ..programme.models import Registration
 from .engine import types as engine_types
 from .engine.checks import HARD_PROBLEM_CODES, group_problems
@@ -43,13 +45,22 @@ def active_registrations(programme) -> list[Registration]:
     )
 
 
-def to_rules(registrations: list[Registration]) -> dict[int, engine_types.Registration]:
+def to_rules(
+    registrations: list[Registration],
+    rematched: dict[int, frozenset[int]] | None = None,
+    tipped: dict[int, int] | None = None,
+) -> dict[int, engine_types.Registration]:
     """The registrations as the matcher sees them, by registration id.
 
     A named counterpart or an excluded person is a user; the matcher works on registrations, so
-    users without an (active) registration in this programme drop out of both.
+    users without an (active) registration in this programme drop out of both. ``rematched``
+    (user id -> user ids) adds the people a sounding-out rematch parted them from; ``tipped``
+    (nominator -> colleague, app.programme's tips) counts a tipped colleague who joined as the
+    nominator's wish when they named no one on the roster.
     """
     by_user = {r.user_id: r.id for r in registrations}
+    rematched = rematched or {}
+    tipped = tipped or {}
     out = {}
     for r in registrations:
         out[r.id] = engine_types.Registration(
@@ -63,8 +74,10 @@ def to_rules(registrations: list[Registration]) -> dict[int, engine_types.Regist
             goals=r.goals,
             languages=r.languages,
             capacity=r.capacity if r.capacity in (1, 2) else 1,
-            nominated=by_user.get(r.counterpart_user_id) if r.counterpart_user_id != r.user_id else None,
-            must_not_pair=frozenset(by_user[u] for u in r.must_not_pair if u in by_user),
+            nominated=_nominated(by_user, r, tipped),
+            must_not_pair=frozenset(
+                by_user[u] for u in set(r.must_not_pair) | rematched.get(r.user_id, frozenset()) if u in by_user
+            ),
         )
     return out
 
@@ -109,13 +122,13 @@ def group_in(programme, group_id: int, status: str | None = DRAFT) -> MentoringG
 
 
 def published_group_of(programme, user_id: int) -> MentoringGroup | None:
-    """The user's published (or ended) group in ``programme``; drafts are never returned."""
+    """The user's published (sounding out, agreed or ended) group in ``programme``; drafts are never returned."""
     return db.session.scalar(
         db.select(MentoringGroup)
         .join(GroupMember)
         .where(
             MentoringGroup.programme_id == programme.id,
-            MentoringGroup.visible_to_participants,
+            MentoringGroup.status.in_((SOUNDING_OUT, *VISIBLE)),
             GroupMember.user_id == user_id,
         )
         .order_by(MentoringGroup.published_at.desc())
@@ -124,14 +137,14 @@ def published_group_of(programme, user_id: int) -> MentoringGroup | None:
 
 
 def is_matched(programme, registration: Registration) -> bool:
-    """Whether the registration's match is published (then it can no longer be edited)."""
+    """Whether the registration's match is published, sounding out or agreed (then it can no longer be edited)."""
     return (
         db.session.scalar(
             db.select(db.func.count(GroupMember.id))
             .join(MentoringGroup)
             .where(
                 MentoringGroup.programme_id == programme.id,
-                MentoringGroup.status == PUBLISHED,
+                MentoringGroup.status.in_(MATCHED),
                 GroupMember.registration_id == registration.id,
             )
         )
@@ -143,8 +156,22 @@ def is_matched(programme, registration: Registration) -> bool:
 # Computing suggestions
 
 
+def _nominated(by_user: dict[int, int], r: Registration, tipped: dict[int, int]) -> int | None:
+    wish = r.counterpart_user_id or tipped.get(r.user_id)
+    return by_user.get(wish) if wish is not None and wish != r.user_id else None
+
+
+def cohort_rules(programme, registrations: list[Registration]) -> dict[int, engine_types.Registration]:
+    """``to_rules`` with the programme's rematch exclusions and tip nominations."""
+    return to_rules(
+        registrations,
+        group_services.rematch_exclusions(programme.id),
+        programme_services.tip_nominations(programme.id),
+    )
+
+
 def _taken_by_published(programme) -> set[int]:
-    return {m.registration_id for g in groups(programme, PUBLISHED) for m in g.members}
+    return {m.registration_id for g in groups(programme, *MATCHED) for m in g.members}
 
 
 def compute_suggestions(programme) -> engine_types.MatchingResult:
@@ -159,7 +186,7 @@ def compute_suggestions(programme) -> engine_types.MatchingResult:
     taken = _taken_by_published(programme)
     registrations = [r for r in active_registrations(programme) if r.id not in taken]
     by_id = {r.id: r for r in registrations}
-    cohort = to_rules(registrations)
+    cohort = cohort_rules(programme, registrations)
     locked_rows = [g for g in groups(programme, DRAFT) if all(m.registration_id in by_id for m in g.members)]
     result = match(list(cohort.values()), settings_of(programme), [to_rules_group(g) for g in locked_rows])
     for row, evaluated in zip(locked_rows, result.groups[: len(locked_rows)], strict=True):  # locked groups come first
@@ -222,8 +249,8 @@ def matching_state(programme) -> MatchingState:
     """
     registrations = active_registrations(programme)
     by_id = {r.id: r for r in registrations}
-    cohort = to_rules(registrations)
-    published = groups(programme, PUBLISHED)
+    cohort = cohort_rules(programme, registrations)
+    published = groups(programme, *MATCHED)
     taken = {m.registration_id for g in published for m in g.members}
     drafts = [g for g in groups(programme, DRAFT) if all(m.registration_id in by_id for m in g.members)]
     in_drafts = {m.registration_id for g in drafts for m in g.members}
@@ -278,7 +305,7 @@ def _apply(row: MentoringGroup, evaluated: engine_types.Group) -> None:
 
 def _cohort_for(programme):
     registrations = active_registrations(programme)
-    return {r.id: r for r in registrations}, to_rules(registrations)
+    return {r.id: r for r in registrations}, cohort_rules(programme, registrations)
 
 
 def set_locked(programme, group: MentoringGroup, locked: bool) -> None:
@@ -397,7 +424,8 @@ def save_group(
 
 
 def publish(programme, selected: list[MentoringGroup]) -> int:
-    """Publish drafts: their members see the match on their home page. Returns how many."""
+    """Publish drafts: their members see the match and start sounding out whether it fits, until
+    the programme's kickoff by default (app.groups.rules). Returns how many."""
     now = utcnow()
     _, cohort = _cohort_for(programme)
     published = []
@@ -406,7 +434,8 @@ def publish(programme, selected: list[MentoringGroup]) -> int:
             continue
         if any(p.code in HARD_PROBLEM_CODES for p in group_problems(cohort, to_rules_group(group))):
             continue
-        group.status, group.published_at, group.locked = PUBLISHED, now, True
+        group.status, group.published_at, group.locked = SOUNDING_OUT, now, True
+        group.sounding_deadline = programme.kickoff
         published.append(group.id)
     if published:
         record(

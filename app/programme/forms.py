@@ -139,3 +139,17 @@ class RegistrationForm(FlaskForm):
         _l("Or type their names, one per line"), validators=[Optional(), Length(max=2000)]
     )
     mentor_tip = TextAreaField(_l("Tip of a potential mentor"), validators=[Optional(), Length(max=1000)])
+
+
+class TipForm(FlaskForm):
+    """A tip about a colleague not yet in the course; the rules are ``rules.tip_problems``."""
+
+    tip_name = StringField(_l("Your colleague's name"), validators=[Length(max=255)])
+    tip_organisation = SelectField(_l("Their organisation"), choices=[], validate_choice=False)
+    tip_email = StringField(_l("Their e-mail address"), validators=[Length(max=320)])
+    tip_role = RadioField(
+        _l("The role you suggest for them"),
+        choices=choices([("mentor", _l("mentor")), ("aktori", _l("aktori")), ("peer", _l("peer"))]),
+        validate_choice=False,
+    )
+    tip_why = TextAreaField(_l("Why (one line)"), validators=[Length(max=rules.TIP_WHY_MAX)])

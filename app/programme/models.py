@@ -114,3 +114,50 @@ class Registration(db.Model):
     @property
     def active(self) -> bool:
         return self.withdrawn_at is None
+
+
+class AgencyContact(db.Model):
+    """A person an administrator named as their agency's contact for the programme: they see their
+    own agency's participation and completion for HR (app.agency). The role is the tool's, not the
+    LMS's: a Learner can be a contact."""
+
+    __tablename__ = "agency_contact"
+    __table_args__ = (db.UniqueConstraint("organisation_id", "user_id"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    organisation_id = db.Column(
+        db.Integer, db.ForeignKey("organisation.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    user_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=False, index=True)
+    named_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    organisation = db.relationship("Organisation")
+    user = db.relationship("User", foreign_keys=[user_id])
+
+
+class ColleagueTip(db.Model):
+    """A registrant's tip about a colleague not yet in the course: the coordinators contact that
+    person on the nominator's behalf. Personal data of someone who did not consent: only the
+    facilitators see it, and it is purged at the programme's end or on the colleague's request."""
+
+    __tablename__ = "colleague_tip"
+
+    id = db.Column(db.Integer, primary_key=True)
+    programme_id = db.Column(db.Integer, db.ForeignKey("programme.id"), nullable=False, index=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=False, index=True)  # the nominator
+    name = db.Column(db.String(255), nullable=False)
+    organisation_id = db.Column(db.Integer, db.ForeignKey("organisation.id", ondelete="SET NULL"), nullable=True)
+    email = db.Column(db.String(320), nullable=False)
+    role = db.Column(db.String(16), nullable=False)  # mentor, aktori, peer
+    why = db.Column(db.Text, nullable=False, default="")
+    status = db.Column(db.String(16), nullable=False, default="to_contact")  # app.programme.rules.TIP_STATUSES
+    status_changed_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=True)
+    status_changed_at = db.Column(db.DateTime)
+    joined_user_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    nominator = db.relationship("User", foreign_keys=[user_id])
+    organisation = db.relationship("Organisation")
+    status_changed_by = db.relationship("User", foreign_keys=[status_changed_by_id])
+    joined_user = db.relationship("User", foreign_keys=[joined_user_id])

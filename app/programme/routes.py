@@ -417,6 +417,7 @@ def register():
             registration.mentor_tip = (form.mentor_tip.data or "").strip()
             registration.updated_at = utcnow()
             db.session.flush()
+            services.link_tips(programme, g.user)  # a tipped colleague who registers counts as joined
             registration_changed.send(programme, registration=registration)
             db.session.commit()
             return redirect(url_for("programme.register", saved=1), 303)

@@ -394,3 +394,70 @@ def resolve_names(text: str, people: Iterable[tuple[int, str]]) -> tuple[list[in
         elif found[0] not in ids:
             ids.append(found[0])
     return ids, missing, ambiguous
+
+
+# --------------------------------------------------------------------------------------------------
+# Tips about colleagues not yet in the course
+
+
+TIP_TO_CONTACT, TIP_CONTACTED, TIP_JOINED, TIP_DECLINED = "to_contact", "contacted", "joined", "declined"
+TIP_STATUSES = (TIP_TO_CONTACT, TIP_CONTACTED, TIP_JOINED, TIP_DECLINED)
+TIP_ROLES = ("mentor", "aktori", "peer")
+TIP_WHY_MAX = 500
+
+
+@dataclass(frozen=True)
+class TipInput:
+    name: str
+    organisation_id: int | None
+    email: str
+    role: str
+    why: str
+
+
+def tip_problems(data: TipInput, *, organisations: Iterable[int]) -> list[Problem]:
+    problems: list[Problem] = []
+    if not data.name.strip():
+        problems.append(("tip_name", N_("Give your colleague's name."), {}))
+    elif len(data.name) > TEXT_MAX:
+        problems.append(("tip_name", N_("Keep this under %(max)s characters."), {"max": TEXT_MAX}))
+    if not EMAIL.match(data.email.strip()) or len(data.email) > 320:
+        problems.append(("tip_email", N_("Give your colleague's e-mail address."), {}))
+    if data.organisation_id is not None and data.organisation_id not in set(organisations):
+        problems.append(("tip_organisation", N_("Choose an organisation from the list."), {}))
+    if data.role not in TIP_ROLES:
+        problems.append(("tip_role", N_("Choose the role you suggest."), {}))
+    if len(data.why) > TIP_WHY_MAX:
+        problems.append(("tip_why", N_("Keep this under %(max)s characters."), {"max": TIP_WHY_MAX}))
+    return problems
+
+
+def same_email(a: str | None, b: str | None) -> bool:
+    if a is None or b is None or not a.strip():
+        return False
+    return a.strip().casefold() == b.strip().casefold()
+
+
+def tips_to_link(tips: Iterable[tuple[int, str, str, int | None]], email: str | None) -> list[int]:
+    """Tips (id, e-mail, status, joined user) that name the person who just registered with
+    ``email``: not yet linked and not declined."""
+    return [
+        tip_id
+        for tip_id, tip_email, status, joined in tips
+        if joined is None and status != TIP_DECLINED and same_email(tip_email, email)
+    ]
+
+
+def tip_nominations(tips: Iterable[tuple[int, int | None, str]]) -> dict[int, int]:
+    """Nominator -> the colleague who joined, from tips (nominator, joined user, status): the
+    nominator's wish counts as a nomination in matching (their earliest joined tip wins)."""
+    wishes: dict[int, int] = {}
+    for nominator, joined, status in tips:
+        if joined is not None and status == TIP_JOINED and joined != nominator:
+            wishes.setdefault(nominator, joined)
+    return wishes
+
+
+def tips_due_for_purge(closing: date, today: date) -> bool:
+    """Tips go at the programme's end: the day after its closing event."""
+    return today > closing

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import abort, g, has_request_context
 
-from app.core.clock import helsinki_today
+from app.core.audit import record
+from app.core.clock import helsinki_today, utcnow
 from app.core.db import db, insert
 
 from ..people.models import PARTICIPANT, Enrolment, User
 from . import rules
-from .models import Organisation, Programme, Registration, Theme
+from .models import AgencyContact, ColleagueTip, Organisation, Programme, Registration, Theme
 
 # Built once: the home page and most pages run it.
 _LATEST_PROGRAMME = (
@@ -156,3 +159,128 @@ def themes_in_use(programme: Programme) -> dict[str, int]:
         )
     ).all()
     return {t.code: rules.theme_in_use(t.code, rows) for t in programme.themes}
+
+
+# --------------------------------------------------------------------------------------------------
+# Each agency's contact persons (named by an administrator; the role is the tool's, not the LMS's)
+
+
+def contact_organisation_of(user_id: int, programme_id: int) -> Organisation | None:
+    """The organisation ``user_id`` is a contact person for in the programme, if any (one at most)."""
+    return db.session.scalar(
+        db.select(Organisation)
+        .join(AgencyContact, AgencyContact.organisation_id == Organisation.id)
+        .where(AgencyContact.user_id == user_id, Organisation.programme_id == programme_id)
+        .limit(1)
+    )
+
+
+def contacts(programme: Programme) -> list[AgencyContact]:
+    return list(
+        db.session.scalars(
+            db.select(AgencyContact)
+            .join(Organisation, Organisation.id == AgencyContact.organisation_id)
+            .where(Organisation.programme_id == programme.id)
+            .order_by(Organisation.position, Organisation.code, AgencyContact.id)
+        )
+    )
+
+
+def name_contact(organisation: Organisation, user_id: int, named_by_id: int) -> AgencyContact:
+    """Make ``user_id`` a contact for ``organisation``; someone is a contact for one organisation
+    of a programme at most, so naming them for another moves them."""
+    for old in db.session.scalars(
+        db.select(AgencyContact)
+        .join(Organisation, Organisation.id == AgencyContact.organisation_id)
+        .where(AgencyContact.user_id == user_id, Organisation.programme_id == organisation.programme_id)
+    ):
+        db.session.delete(old)
+    db.session.flush()
+    contact = AgencyContact(organisation_id=organisation.id, user_id=user_id, named_by_id=named_by_id)
+    db.session.add(contact)
+    db.session.flush()
+    return contact
+
+
+# --------------------------------------------------------------------------------------------------
+# Tips about colleagues not yet in the course (only facilitators see them; purged at the end)
+
+
+def add_tip(programme: Programme, nominator_id: int, data: rules.TipInput) -> ColleagueTip:
+    tip = ColleagueTip(
+        programme_id=programme.id,
+        user_id=nominator_id,
+        name=data.name.strip(),
+        organisation_id=data.organisation_id,
+        email=data.email.strip(),
+        role=data.role,
+        why=data.why.strip(),
+        status=rules.TIP_TO_CONTACT,
+    )
+    db.session.add(tip)
+    db.session.flush()
+    # Ids and codes only: the colleague's name and address never enter the append-only log.
+    record("tips.added", course=programme.course_id, target=f"colleague_tip:{tip.id}")
+    return tip
+
+
+def tips(programme: Programme) -> list[ColleagueTip]:
+    return list(
+        db.session.scalars(
+            db.select(ColleagueTip).where(ColleagueTip.programme_id == programme.id).order_by(ColleagueTip.id)
+        )
+    )
+
+
+def tip_in(programme: Programme, tip_id: int) -> ColleagueTip | None:
+    tip = db.session.get(ColleagueTip, tip_id)
+    return tip if tip is not None and tip.programme_id == programme.id else None
+
+
+def set_tip_status(programme: Programme, tip: ColleagueTip, status: str, by_id: int) -> None:
+    if status not in rules.TIP_STATUSES:
+        raise ValueError(status)
+    tip.status, tip.status_changed_by_id, tip.status_changed_at = status, by_id, utcnow()
+    record("tips.status", course=programme.course_id, target=f"colleague_tip:{tip.id}", details={"status": status})
+
+
+def delete_tip(programme: Programme, tip: ColleagueTip) -> None:
+    """On the colleague's request (or the nominator's): the tip goes for good."""
+    record("tips.deleted", course=programme.course_id, target=f"colleague_tip:{tip.id}")
+    db.session.delete(tip)
+
+
+def link_tips(programme: Programme, user: User) -> int:
+    """When a tipped colleague registers, their tips link to them and count as joined."""
+    rows = db.session.execute(
+        db.select(ColleagueTip.id, ColleagueTip.email, ColleagueTip.status, ColleagueTip.joined_user_id).where(
+            ColleagueTip.programme_id == programme.id
+        )
+    ).all()
+    ids = rules.tips_to_link([tuple(r) for r in rows], user.email)
+    for tip_id in ids:
+        tip = db.session.get(ColleagueTip, tip_id)
+        tip.joined_user_id, tip.status, tip.status_changed_at = user.id, rules.TIP_JOINED, utcnow()
+        tip.status_changed_by_id = None  # linked by the tool when they registered
+    return len(ids)
+
+
+def tip_nominations(programme_id: int) -> dict[int, int]:
+    """Nominator's user id -> the joined colleague's user id (matching counts it as a nomination)."""
+    rows = db.session.execute(
+        db.select(ColleagueTip.user_id, ColleagueTip.joined_user_id, ColleagueTip.status).where(
+            ColleagueTip.programme_id == programme_id
+        )
+    ).all()
+    return rules.tip_nominations([tuple(r) for r in rows])
+
+
+def purge_tips(today: date) -> dict[int, int]:
+    """Delete the tips of every programme that has ended; returns tips deleted per programme."""
+    counts: dict[int, int] = {}
+    for programme in db.session.scalars(db.select(Programme)):
+        if rules.tips_due_for_purge(programme.closing, today):
+            n = db.session.execute(db.delete(ColleagueTip).where(ColleagueTip.programme_id == programme.id)).rowcount
+            if n:
+                counts[programme.id] = n
+    return counts

@@ -1,0 +1,71 @@
+"""Sounding out a published pair (issue 16): both answers through the pages, the facilitators' view,
+a rematch that never pairs the same two again, and the audit entries."""
+
+from app.core.audit import AuditEntry
+from app.core.db import db
+from app.groups.models import DISSOLVED, PUBLISHED, SOUNDING_OUT, MentoringGroup
+from tests.matching.test_matching_web import compute, group_with, groups
+from tests.support.programme_web import post, text
+
+
+def _published_pair(app, cohort):
+    page_path = compute(cohort)
+    mikko = group_with(app, cohort["pid"], "6")
+    response = post(cohort["staff"], f"{page_path}/publish", {"group_id": [str(mikko["id"])]}, token_from=page_path)
+    assert response.status_code == 303
+    return page_path, mikko["id"]
+
+
+def _answer(viewer, answer, reason=""):
+    return post(viewer, "/matching/mine/answer", {"answer": answer, "reason": reason}, token_from="/matching/mine")
+
+
+def _actions(app):
+    with app.app_context():
+        return [e.action for e in db.session.scalars(db.select(AuditEntry).order_by(AuditEntry.id))]
+
+
+def test_the_pair_is_agreed_only_when_both_say_go_on(app, cohort):
+    page_path, group_id = _published_pair(app, cohort)
+    mikko, elina = cohort["people"]["6"], cohort["people"]["7"]
+    assert 'name="answer"' in mikko.page("/matching/mine")
+    # Not yet agreed: the pair's mentoring (agreement, meetings) is not open.
+    mikko.page(f"/mentoring/groups/{group_id}", status=404)
+
+    assert _answer(mikko, "go_on").status_code == 303
+    assert groups(app, cohort["pid"], SOUNDING_OUT)[0]["id"] == group_id
+    assert 'name="answer"' not in mikko.page("/matching/mine")  # answered once
+    staff_row = cohort["staff"].page(page_path).split(f'id="sounding-{group_id}"')[1].split("</tr>")[0]
+    assert "Elina Nieminen" in staff_row and "Mikko Korhonen</td>" not in staff_row  # who has not answered
+
+    assert _answer(elina, "go_on").status_code == 303
+    assert [g["id"] for g in groups(app, cohort["pid"], PUBLISHED)] == [group_id]
+    with app.app_context():
+        assert db.session.get(MentoringGroup, group_id).agreed_at is not None
+    mikko.page(f"/mentoring/groups/{group_id}")  # the agreement step opens
+    assert _answer(elina, "rematch").status_code == 409  # agreed: no more answers
+    assert _actions(app).count("groups.sounding.go_on") == 2
+
+
+def test_a_rematch_dissolves_the_pair_and_they_are_never_paired_again(app, cohort):
+    page_path, group_id = _published_pair(app, cohort)
+    mikko, elina = cohort["people"]["6"], cohort["people"]["7"]
+    assert _answer(elina, "maybe").status_code == 422
+    assert _answer(elina, "rematch", "Luottamuksellinen syy").status_code == 303
+    assert groups(app, cohort["pid"], DISSOLVED)[0]["id"] == group_id
+    assert "groups.sounding.rematch" in _actions(app)
+    with app.app_context():
+        entry = db.session.scalar(db.select(AuditEntry).filter_by(action="groups.sounding.rematch"))
+        assert entry.details == {"state": DISSOLVED}  # never the reason
+
+    # The other member is told kindly, without the reason; the facilitators see it.
+    told = text(mikko.page("/matching/mine"))
+    assert "Luottamuksellinen syy" not in told and 'name="answer"' not in told
+    assert "Luottamuksellinen syy" in cohort["staff"].page(page_path)
+    assert _answer(mikko, "go_on").status_code == 404  # nothing left to answer
+
+    # Both are back in matching, and the matcher never pairs them again (they named each other).
+    compute(cohort)
+    for group in groups(app, cohort["pid"]):
+        assert not {"6", "7"} <= group["members"].keys() or group["status"] == DISSOLVED
+    assert "ei voi enää muuttaa" not in mikko.page("/register")  # free to edit again
