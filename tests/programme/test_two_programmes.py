@@ -30,6 +30,11 @@ def two_programmes(app, platform):
         programme = db.session.get(Programme, running)
         matching.compute_suggestions(programme)
         assert matching.publish(programme, matching.groups(programme, "draft")) == 1
+        db.session.commit()
+    for member in (aino, mikko):  # both sound out and go on: the pair is agreed
+        assert post(member, "/matching/mine/answer", {"answer": "go_on"}, token_from="/matching/mine").status_code == 303
+    with app.app_context():
+        programme = db.session.get(Programme, running)
         # Registration is over and the programme runs.
         programme.registration_opens, programme.registration_closes = TODAY - timedelta(200), TODAY - timedelta(150)
         programme.kickoff, programme.closing = TODAY - timedelta(100), TODAY + timedelta(200)
