@@ -8,7 +8,7 @@ dialect and reused with new parameters: building them costs more than running th
 
 from functools import cache
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import Babel
 from flask_migrate import Migrate
@@ -31,6 +31,21 @@ db = SQLAlchemy(metadata=metadata)
 migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
+
+# Models subclass ``Model``, not ``db.Model``: a type checker cannot use an attribute of an
+# instance as a base class. It is the same class at run time; for the checker it is Flask-SQLAlchemy's
+# model (``query``) over a declarative base (``__init__(**columns)``, ``__table__``, ``metadata``).
+# Relationships are ``sqlalchemy.orm.relationship`` under a ``Mapped[...]`` annotation: ``db.relationship``
+# is typed as a bare property, and differs only in the query class of dynamic relationships (there are none).
+if TYPE_CHECKING:
+    from flask_sqlalchemy.model import Model as _FlaskModel
+    from sqlalchemy.orm import DeclarativeBase
+
+    class Model(_FlaskModel, DeclarativeBase):
+        pass
+
+else:
+    Model = db.Model
 
 
 def _dialect_module() -> ModuleType:

@@ -27,14 +27,14 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.core.clock import utcnow
 
-from .db import db
+from .db import Model, db
 from .security import allow_framing_by
 
 TOKEN_PARAM = "s"
 TOKEN_HEADER = "X-Session-Token"
 
 
-class WebSession(db.Model):
+class WebSession(Model):
     __tablename__ = "web_session"
 
     id = db.Column(db.String(64), primary_key=True)  # sha256 of the token

@@ -4,10 +4,17 @@ Participants only ever see published groups. A group records its form and each m
 ``app.mentoring`` hangs the agreement, meetings and completion on it.
 """
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy.ext.hybrid import hybrid_property
+from sqlalchemy.orm import Mapped, relationship
 
 from app.core.clock import utcnow
-from app.core.db import db
+from app.core.db import Model, db
+
+if TYPE_CHECKING:
+    from app.people.models import User
+    from app.programme.models import Programme, Registration
 
 DRAFT = "draft"
 PUBLISHED = "published"
@@ -19,7 +26,7 @@ VISIBLE = (PUBLISHED, ENDED)
 MEMBER_ROLES = ("mentor", "aktori", "peer")
 
 
-class MentoringGroup(db.Model):
+class MentoringGroup(Model):
     __tablename__ = "mentoring_group"
 
     id = db.Column(db.Integer, primary_key=True)
@@ -35,8 +42,8 @@ class MentoringGroup(db.Model):
     ended_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=True)
     end_reason = db.Column(db.Text)  # for the facilitator only, never shown to HR
 
-    programme = db.relationship("Programme")
-    members = db.relationship(
+    programme: Mapped["Programme"] = relationship("Programme")
+    members: Mapped[list["GroupMember"]] = relationship(
         "GroupMember",
         back_populates="group",
         cascade="all, delete-orphan",
@@ -54,7 +61,7 @@ class MentoringGroup(db.Model):
         return cls.status.in_(VISIBLE)
 
 
-class GroupMember(db.Model):
+class GroupMember(Model):
     __tablename__ = "group_member"
     __table_args__ = (db.UniqueConstraint("group_id", "user_id"),)
 
@@ -66,6 +73,6 @@ class GroupMember(db.Model):
     registration_id = db.Column(db.Integer, db.ForeignKey("registration.id"), nullable=True)
     role = db.Column(db.String(16), nullable=False)  # mentor, aktori, peer
 
-    group = db.relationship("MentoringGroup", back_populates="members")
-    user = db.relationship("User")
-    registration = db.relationship("Registration")
+    group: Mapped["MentoringGroup"] = relationship("MentoringGroup", back_populates="members")
+    user: Mapped["User"] = relationship("User")
+    registration: Mapped["Registration | None"] = relationship("Registration")
