@@ -102,7 +102,7 @@ def next_expiry(created_at: datetime, now: datetime, idle_seconds: int, absolute
 
 
 class TokenSessionInterface(SessionInterface):
-    def __init__(self, user, course, enrolment):
+    def __init__(self, user: type[Any], course: type[Any], enrolment: type[Any]) -> None:
         """``user``, ``course`` and ``enrolment`` are people's models, passed in by the app factory
         so that core imports no area."""
         # Built once: every request runs this statement. The session, its person and course, and
