@@ -229,7 +229,7 @@ def bar_chart(
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def safe_cell(value):
+def safe_cell(value: object) -> object:
     """Text that a spreadsheet would run as a formula is prefixed with an apostrophe (CSV and
     XLSX injection); numbers and other values pass unchanged."""
     if isinstance(value, str) and value.startswith(FORMULA_START):

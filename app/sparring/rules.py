@@ -78,7 +78,7 @@ def assign(people: list[Person] | tuple[Person, ...], groups: list[Group] | tupl
     for unit in units:
         for person in unit:
 
-            def cost(group_id: int) -> tuple:
+            def cost(group_id: int) -> tuple[int, ...]:
                 return (
                     pairs_in[group_id][person.pair] if person.pair is not None else 0,
                     size[group_id],
