@@ -8,13 +8,13 @@ dialect and reused with new parameters: building them costs more than running th
 
 from functools import cache
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from flask_babel import Babel
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData, func
+from sqlalchemy import CursorResult, MetaData, Result, func
 from sqlalchemy.dialects import postgresql, sqlite
 
 # Named constraints keep Alembic migrations portable between SQLite and PostgreSQL.
@@ -46,6 +46,12 @@ if TYPE_CHECKING:
 
 else:
     Model = db.Model
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an executed UPDATE or DELETE matched. The session types every result as a plain
+    ``Result``; an UPDATE's or DELETE's is a ``CursorResult``, which counts them."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def _dialect_module() -> ModuleType:

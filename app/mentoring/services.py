@@ -23,18 +23,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any
 
 from babel.support import NullTranslations, Translations
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import CursorResult, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.core.audit import record
 from app.core.clock import utcnow
-from app.core.db import db
+from app.core.db import db, rowcount
 from app.core.i18n import normalise_locale
 from app.core.labels import LANGUAGE_LABELS
 from app.core.refusals import Refused
@@ -288,16 +288,14 @@ def confirm_meeting(meeting: Meeting, user_id: int) -> bool:
     lock_group(meeting.group_id)
     db.session.refresh(meeting)
     attestation = _my_attestation(meeting, user_id)
-    # The session types its results as plain ``Result``; an UPDATE's is a ``CursorResult``.
-    changed = cast(
-        CursorResult[Any],
+    changed = rowcount(
         db.session.execute(
             db.update(MeetingAttestation)
             .where(MeetingAttestation.id == attestation.id, MeetingAttestation.status != rules.CONFIRMED)
             .values(status=rules.CONFIRMED, reason=None, answered_at=utcnow())
             .execution_options(synchronize_session=False)
-        ),
-    ).rowcount
+        )
+    )
     if not changed:
         return False
     db.session.expire(meeting)
