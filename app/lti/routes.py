@@ -81,9 +81,11 @@ def _text(value, limit: int = 255) -> str | None:
 def identity_from_claims(claims: dict, issuer: str) -> LaunchIdentity:
     context = _object(claims, "context")
     roles = [r for r in claims.get(CLAIM + "roles") or [] if isinstance(r, str)]
+    subject = _text(claims["sub"])
+    assert subject is not None  # the launch refuses a missing or non-string ``sub``
     return LaunchIdentity(
         issuer=issuer,
-        subject=_text(claims["sub"]),
+        subject=subject,
         role=tool_role(roles),
         lti_roles=tuple(roles),
         name=_text(claims.get("name")),
