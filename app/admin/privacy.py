@@ -8,6 +8,7 @@ so a table added later is covered: every row whose owner column names the person
 import json
 import secrets
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import JSON, String, Text, cast, delete, or_, select, update
 
@@ -54,7 +55,7 @@ def export_person(user: User) -> dict:
     """Everything the tool holds about ``user``, for their own download (GDPR Art. 15)."""
     from ..mentoring.journal import entries_for_export
 
-    data = {
+    data: dict[str, Any] = {
         "account": {c.name: _jsonable(getattr(user, c.name)) for c in User.__table__.columns},
         "tables": {},
     }
