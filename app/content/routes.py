@@ -26,7 +26,7 @@ from ..mentoring.journal import PROMPTS as JOURNAL_PROMPTS
 from ..mentoring.routes import checklist_state
 from ..people.models import PARTICIPANT, Enrolment
 from . import get_library
-from .library.modules import DEFAULT_LANGUAGE, Module
+from .library.modules import DEFAULT_LANGUAGE, Module, TocEntry
 from .library.search import search_modules
 from .models import ContentReadMark
 
@@ -151,7 +151,7 @@ class TocNode:
 
 def _toc_tree(entries) -> list[TocNode]:
     """h2 entries with their h3 entries nested (deeper headings are left out of the toc)."""
-    tree: list[tuple[object, list]] = []
+    tree: list[tuple[TocEntry, list[TocNode]]] = []
     for entry in entries:
         if entry.level == 2 or not tree:
             tree.append((entry, []))
