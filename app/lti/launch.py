@@ -447,8 +447,8 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         return super().validate_message()
 
     @property
-    def platform(self) -> PlatformRecord:
-        assert self._platform is not None  # read after validation found the platform
+    def platform(self) -> PlatformRecord | None:
+        """None until validation finds the registration (a refused launch may have none)."""
         return self._platform
 
     @property

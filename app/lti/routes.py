@@ -107,6 +107,8 @@ def _frame_origins(launch: ToolMessageLaunch) -> list[str]:
 
 def _session_data(launch: ToolMessageLaunch, identity: LaunchIdentity, user_id: int, course_id: int | None) -> dict:
     claims = launch.claims
+    platform = launch.platform
+    assert platform is not None  # a validated launch found its platform
     link = _object(claims, "resource_link")
     presentation = _object(claims, "launch_presentation")
     return {
@@ -116,7 +118,7 @@ def _session_data(launch: ToolMessageLaunch, identity: LaunchIdentity, user_id: 
         # Only the launching platform may frame the tool during this session.
         "frame_origins": _frame_origins(launch),
         "lti": {
-            "platform_id": launch.platform.id,
+            "platform_id": platform.id,
             "message_type": claims.get(CLAIM + "message_type"),
             "deployment_id": identity.deployment_id,
             "resource_link_id": _text(link.get("id")),
