@@ -6,6 +6,7 @@ Every variable is documented in the README ("Configuration").
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 DEVELOPMENT = "development"
 PRODUCTION = "production"
@@ -57,7 +58,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
 
         journal_key = _instance_secret(instance_path, "journal_key", generate=lambda: Fernet.generate_key().decode())
 
-    config = {
+    config: dict[str, Any] = {
         "APP_ENV": app_env,
         "SECRET_KEY": secret_key,
         "JOURNAL_KEY": journal_key,

@@ -7,6 +7,7 @@ was discussed in a meeting.
 
 import csv
 import io
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -49,8 +50,9 @@ class _Words:
 
     def __init__(self, organisations: dict, locale: str):
         self.yes, self.no = _("yes"), _("no")
-        self.roles = {k: str(v) for k, v in ROLE_LABELS.items()}
-        self.forms = {k: str(v) for k, v in FORM_LABELS.items()}
+        # Keyed by the row's value, which may be None (the row's own value is then shown).
+        self.roles: dict[str | None, str] = {k: str(v) for k, v in ROLE_LABELS.items()}
+        self.forms: dict[str | None, str] = {k: str(v) for k, v in FORM_LABELS.items()}
         self.organisations = {org_id: (o.code, o.name(locale)) for org_id, o in organisations.items()}
         self.no_organisation = ("", _("(no organisation)"))
 
@@ -129,7 +131,7 @@ def to_xlsx(rows: list[ParticipantRow], organisations: dict, summaries: dict, re
                 )
             ]
         )
-    sheets = {}
+    sheets: dict[int | None, Any] = {}  # organisation id → worksheet
     words = _Words(organisations, locale)
     for row in rows:
         sheet = sheets.get(row.organisation_id)

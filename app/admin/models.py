@@ -1,10 +1,17 @@
 """Accessibility feedback (the audit log itself is ``app.core.audit``)."""
 
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Mapped, relationship
+
 from app.core.clock import utcnow
-from app.core.db import db
+from app.core.db import Model, db
+
+if TYPE_CHECKING:
+    from app.people.models import User
 
 
-class AccessibilityFeedback(db.Model):
+class AccessibilityFeedback(Model):
     """Feedback on accessibility (Act 306/2019): administrators must answer within 14 days."""
 
     __tablename__ = "accessibility_feedback"
@@ -19,5 +26,5 @@ class AccessibilityFeedback(db.Model):
     answered_at = db.Column(db.DateTime)
     answered_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=True)
 
-    user = db.relationship("User", foreign_keys=[user_id])
-    answered_by = db.relationship("User", foreign_keys=[answered_by_id])
+    user: Mapped["User | None"] = relationship("User", foreign_keys=[user_id])
+    answered_by: Mapped["User | None"] = relationship("User", foreign_keys=[answered_by_id])

@@ -8,10 +8,11 @@ so a table added later is covered: every row whose owner column names the person
 import json
 import secrets
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import JSON, String, Text, cast, delete, or_, select, update
 
-from app.core.db import db
+from app.core.db import db, rowcount
 
 from ..people.models import ERASED_SUBJECT_PREFIX, User
 
@@ -54,7 +55,7 @@ def export_person(user: User) -> dict:
     """Everything the tool holds about ``user``, for their own download (GDPR Art. 15)."""
     from ..mentoring.journal import entries_for_export
 
-    data = {
+    data: dict[str, Any] = {
         "account": {c.name: _jsonable(getattr(user, c.name)) for c in User.__table__.columns},
         "tables": {},
     }
@@ -184,7 +185,7 @@ def scrub_texts(terms: list[str], *, skip=("user_account", "audit_entry")) -> in
                         .where(column.contains(term, autoescape=True))
                         .values({column.name: db.func.replace(column, term, ERASED_TEXT)})
                     )
-                    changed += result.rowcount
+                    changed += rowcount(result)
             elif isinstance(column.type, JSON):
                 matches = or_(
                     *(
@@ -239,21 +240,25 @@ def erase_person(user: User) -> dict[str, int]:
     ).rowcount
     own_enrolments = select(Enrolment.id).where(Enrolment.user_id == uid)
     own_keys = select(ScoreKey.id).where(ScoreKey.user_id == uid)
-    counts["lti_score_outbox"] = db.session.execute(
-        delete(ScoreOutbox).where(or_(ScoreOutbox.enrolment_id.in_(own_enrolments), ScoreOutbox.key_id.in_(own_keys)))
-    ).rowcount
+    counts["lti_score_outbox"] = rowcount(
+        db.session.execute(
+            delete(ScoreOutbox).where(
+                or_(ScoreOutbox.enrolment_id.in_(own_enrolments), ScoreOutbox.key_id.in_(own_keys))
+            )
+        )
+    )
     for table in reversed(db.metadata.sorted_tables):
         if table.name in KEPT_ON_ERASURE or table.name == "audit_entry":
             continue
         for column in _owner_columns(table):
             if column.name == "user_id":
-                counts[table.name] = db.session.execute(delete(table).where(column == uid)).rowcount
+                counts[table.name] = rowcount(db.session.execute(delete(table).where(column == uid)))
     for table_name in ("sparring_post", "sparring_thread"):
         table = db.metadata.tables.get(table_name)
         if table is not None:
-            counts[table_name] = db.session.execute(
-                update(table).where(table.c.author_id == uid).values(author_id=None)
-            ).rowcount
+            counts[table_name] = rowcount(
+                db.session.execute(update(table).where(table.c.author_id == uid).values(author_id=None))
+            )
     counts["texts_scrubbed"] = scrub_texts(terms)
     user.name = user.given_name = user.family_name = user.email = user.picture = user.locale = None
     # A fresh subject: a later launch by the same Moodle account starts a new, empty record.
@@ -333,9 +338,9 @@ def purge_programme(programme) -> dict[str, int]:
     ]
     counts = {}
     for model, condition in steps:
-        counts[model.__tablename__] = db.session.execute(
-            delete(model).where(condition).execution_options(synchronize_session=False)
-        ).rowcount
+        counts[model.__tablename__] = rowcount(
+            db.session.execute(delete(model).where(condition).execution_options(synchronize_session=False))
+        )
     still_registered = (
         set(db.session.scalars(select(Registration.user_id).where(Registration.user_id.in_(people)).distinct()))
         if people

@@ -6,6 +6,7 @@ same transaction as each meeting change and sends to the gradebook, so the repor
 gradebook cannot disagree.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -234,7 +235,7 @@ def counted_by_month(programme: Programme, filters: Filters) -> dict[tuple[int, 
     return {(int(y), int(m)): int(n) for y, m, n in result if n}
 
 
-def organisations(programme: Programme) -> list[Organisation]:
+def organisations(programme: Programme) -> Sequence[Organisation]:
     return db.session.scalars(
         select(Organisation)
         .where(Organisation.programme_id == programme.id)

@@ -1,11 +1,18 @@
 """Calendar feed tokens. Only a SHA-256 of the token is stored: the URL is the credential (a
 calendar application fetches it without a session), so a database leak must not reveal it."""
 
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Mapped, relationship
+
 from app.core.clock import utcnow
-from app.core.db import db
+from app.core.db import Model, db
+
+if TYPE_CHECKING:
+    from app.people.models import Course, User
 
 
-class CalendarFeed(db.Model):
+class CalendarFeed(Model):
     __tablename__ = "calendar_feed"
 
     id = db.Column(db.Integer, primary_key=True)
@@ -16,5 +23,5 @@ class CalendarFeed(db.Model):
     last_fetched_at = db.Column(db.DateTime)
     revoked_at = db.Column(db.DateTime)
 
-    user = db.relationship("User")
-    course = db.relationship("Course")
+    user: Mapped["User"] = relationship("User")
+    course: Mapped["Course"] = relationship("Course")

@@ -32,7 +32,7 @@ def get_library(app=None) -> Library:
     if app is None:
         from flask import current_app
 
-        app = current_app._get_current_object()
+        app = current_app
     root = content_root(app)
     library = app.extensions.get("content_library")
     if library is None or library.root != root:

@@ -5,10 +5,10 @@ module); no view shows who read what.
 """
 
 from app.core.clock import utcnow
-from app.core.db import db
+from app.core.db import Model, db
 
 
-class ContentReadMark(db.Model):
+class ContentReadMark(Model):
     """A participant's own "I have read this" for one module in one course."""
 
     __tablename__ = "content_read_mark"

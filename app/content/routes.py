@@ -25,7 +25,7 @@ from app.core.i18n import current_language
 from app.core.roles import PARTICIPANT
 
 from . import get_library
-from .library.modules import DEFAULT_LANGUAGE, Module
+from .library.modules import DEFAULT_LANGUAGE, Module, TocEntry
 from .library.search import search_modules
 from .models import ContentReadMark
 from .providers import providers
@@ -127,7 +127,7 @@ class TocNode:
 
 def _toc_tree(entries) -> list[TocNode]:
     """h2 entries with their h3 entries nested (deeper headings are left out of the toc)."""
-    tree: list[tuple[object, list]] = []
+    tree: list[tuple[TocEntry, list[TocNode]]] = []
     for entry in entries:
         if entry.level == 2 or not tree:
             tree.append((entry, []))

@@ -14,10 +14,10 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from .clock import utcnow
-from .db import db
+from .db import Model, db
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """Who did what and when; written once, never changed or removed by the application."""
 
     __tablename__ = "audit_entry"

@@ -8,13 +8,13 @@ dialect and reused with new parameters: building them costs more than running th
 
 from functools import cache
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from flask_babel import Babel
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData, case, func
+from sqlalchemy import CursorResult, MetaData, Result, case, func
 from sqlalchemy.dialects import postgresql, sqlite
 
 # Named constraints keep Alembic migrations portable between SQLite and PostgreSQL.
@@ -31,6 +31,27 @@ db = SQLAlchemy(metadata=metadata)
 migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
+
+# Models subclass ``Model``, not ``db.Model``: a type checker cannot use an attribute of an
+# instance as a base class. It is the same class at run time; for the checker it is Flask-SQLAlchemy's
+# model (``query``) over a declarative base (``__init__(**columns)``, ``__table__``, ``metadata``).
+# Relationships are ``sqlalchemy.orm.relationship`` under a ``Mapped[...]`` annotation: ``db.relationship``
+# is typed as a bare property, and differs only in the query class of dynamic relationships (there are none).
+if TYPE_CHECKING:
+    from flask_sqlalchemy.model import Model as _FlaskModel
+    from sqlalchemy.orm import DeclarativeBase
+
+    class Model(_FlaskModel, DeclarativeBase):
+        pass
+
+else:
+    Model = db.Model
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an executed UPDATE or DELETE matched. The session types every result as a plain
+    ``Result``; an UPDATE's or DELETE's is a ``CursorResult``, which counts them."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def _dialect_module() -> ModuleType:

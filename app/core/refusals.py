@@ -22,7 +22,7 @@ def register(messages: dict[str, object], statuses: dict[str, int] | None = None
 class Refused(Exception):
     """A change that cannot be made as asked; ``code`` names why."""
 
-    def __init__(self, code: str, status: int | None = None, **params):
+    def __init__(self, code: str, status: int | None = None, **params: object):
         super().__init__(code)
         self.code = code
         self.params = params
@@ -31,4 +31,4 @@ class Refused(Exception):
     def text(self) -> str:
         """The reason in the request's language."""
         message = _MESSAGES[self.code]
-        return message % self.params if self.params else str(message)
+        return str(message) % self.params if self.params else str(message)

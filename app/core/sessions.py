@@ -27,14 +27,14 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.core.clock import utcnow
 
-from .db import db
+from .db import Model, db
 from .security import allow_framing_by
 
 TOKEN_PARAM = "s"
 TOKEN_HEADER = "X-Session-Token"
 
 
-class WebSession(db.Model):
+class WebSession(Model):
     __tablename__ = "web_session"
 
     id = db.Column(db.String(64), primary_key=True)  # sha256 of the token
@@ -102,7 +102,7 @@ def next_expiry(created_at: datetime, now: datetime, idle_seconds: int, absolute
 
 
 class TokenSessionInterface(SessionInterface):
-    def __init__(self, user, course, enrolment):
+    def __init__(self, user: type[Any], course: type[Any], enrolment: type[Any]) -> None:
         """``user``, ``course`` and ``enrolment`` are people's models, passed in by the app factory
         so that core imports no area."""
         # Built once: every request runs this statement. The session, its person and course, and

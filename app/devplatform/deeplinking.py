@@ -71,7 +71,7 @@ def _read_data(value) -> dict:
         ) from exc
 
 
-def _tool_key(jwks_url: str, kid: str) -> dict:
+def _tool_key(jwks_url: str, kid: str | None) -> dict:
     try:
         response = requests.get(jwks_url, timeout=5)
         response.raise_for_status()

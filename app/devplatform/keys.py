@@ -12,6 +12,7 @@ import os
 import tempfile
 import threading
 from pathlib import Path
+from typing import cast
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -62,7 +63,8 @@ def _create_key_file(path: Path) -> None:
 class PlatformKey:
     def __init__(self, private_pem: bytes):
         self.private_pem = private_pem
-        self.private_key = serialization.load_pem_private_key(private_pem, password=None)
+        # The platform's keys are RSA (RS256): it generates them itself.
+        self.private_key = cast(rsa.RSAPrivateKey, serialization.load_pem_private_key(private_pem, password=None))
         numbers = self.private_key.public_key().public_numbers()
         self._public = {"kty": "RSA", "n": _b64_uint(numbers.n), "e": _b64_uint(numbers.e)}
         self.kid = rfc7638_thumbprint(self._public)

@@ -86,6 +86,7 @@ class UserAgent:
         if params:
             url += ("&" if "?" in url else "?") + urlencode(params)
         parts = urlsplit(url)
+        assert parts.hostname is not None  # the agent is given absolute URLs
         headers = {"Accept": "text/html", "Accept-Language": "fi"}
         jar = self.cookies.get(parts.hostname)
         if jar:

@@ -4,6 +4,7 @@ Idempotent: an existing event of the same name is left as it is.
 """
 
 from datetime import date, time
+from typing import Any
 
 from app.core.clock import helsinki_to_utc
 from app.core.db import db
@@ -13,7 +14,7 @@ from .models import LECTURE, Attendance, ProgrammeEvent
 from .services import ensure_programme_events
 
 FACILITATOR = "4"  # Helena Saarinen (people.json ids)
-LECTURE_EVENT = {
+LECTURE_EVENT: dict[str, Any] = {
     "title": "Luento: vuorovaikutus mentoroinnissa",
     "day": date(2022, 9, 15),
     "at": time(14),

@@ -1,7 +1,15 @@
 """Programme events and attendance."""
 
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Mapped, relationship
+
 from app.core.clock import utcnow
-from app.core.db import db
+from app.core.db import Model, db
+
+if TYPE_CHECKING:
+    from app.people.models import User
+    from app.programme.models import Programme
 
 KICKOFF = "kickoff"
 MIDPOINT = "midpoint"
@@ -14,7 +22,7 @@ OTHER = "other"
 ADDED_KINDS = (LECTURE, PEER_MEETING, OTHER)
 
 
-class ProgrammeEvent(db.Model):
+class ProgrammeEvent(Model):
     __tablename__ = "programme_event"
     # One kickoff, one midpoint and one closing per programme even when two requests create them
     # at once: ``slot`` repeats the kind for those and is NULL (never equal) for added events.
@@ -33,10 +41,10 @@ class ProgrammeEvent(db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     cancelled_at = db.Column(db.DateTime)
 
-    programme = db.relationship("Programme")
+    programme: Mapped["Programme"] = relationship("Programme")
 
 
-class Attendance(db.Model):
+class Attendance(Model):
     """One participant's attendance at one event, as a facilitator recorded it."""
 
     __tablename__ = "event_attendance"
@@ -51,11 +59,11 @@ class Attendance(db.Model):
     recorded_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=True)
     recorded_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
-    event = db.relationship("ProgrammeEvent")
-    user = db.relationship("User", foreign_keys=[user_id])
+    event: Mapped["ProgrammeEvent"] = relationship("ProgrammeEvent")
+    user: Mapped["User"] = relationship("User", foreign_keys=[user_id])
 
 
-class AttendanceScore(db.Model):
+class AttendanceScore(Model):
     """A participant's "Programme events" score as last queued for the gradebook: events
     attended of events held. Recomputing compares against it, so only changed scores are sent."""
 

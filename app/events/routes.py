@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -121,7 +122,7 @@ def _index_page(programme, errors=None, form=None, status=200):
 
 def _event_fields(programme, form, errors: dict, *, fixed_day: date | None = None) -> dict:
     """Validated fields of the event form; ``fixed_day``: the programme's date for its own events."""
-    values = {}
+    values: dict[str, Any] = {}
     try:
         day = fixed_day or date.fromisoformat(form.get("date", "").strip())
         at = time.fromisoformat(form.get("time", "").strip())

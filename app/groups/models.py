@@ -4,10 +4,17 @@ Participants only ever see published groups. A group records its form and each m
 ``app.mentoring`` hangs the agreement, meetings and completion on it.
 """
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy.ext.hybrid import hybrid_property
+from sqlalchemy.orm import Mapped, relationship
 
 from app.core.clock import utcnow
-from app.core.db import db
+from app.core.db import Model, db
+
+if TYPE_CHECKING:
+    from app.people.models import User
+    from app.programme.models import Programme, Registration
 
 DRAFT = "draft"
 # Published, the members first sound out whether goals and expectations meet (app.groups.rules);
@@ -26,7 +33,7 @@ MATCHED = (SOUNDING_OUT, PUBLISHED)
 MEMBER_ROLES = ("mentor", "aktori", "peer")
 
 
-class MentoringGroup(db.Model):
+class MentoringGroup(Model):
     __tablename__ = "mentoring_group"
 
     id = db.Column(db.Integer, primary_key=True)
@@ -44,8 +51,8 @@ class MentoringGroup(db.Model):
     sounding_deadline = db.Column(db.Date)  # by default the programme's kickoff
     agreed_at = db.Column(db.DateTime)
 
-    programme = db.relationship("Programme")
-    members = db.relationship(
+    programme: Mapped["Programme"] = relationship("Programme")
+    members: Mapped[list["GroupMember"]] = relationship(
         "GroupMember",
         back_populates="group",
         cascade="all, delete-orphan",
@@ -63,7 +70,7 @@ class MentoringGroup(db.Model):
         return cls.status.in_(VISIBLE)
 
 
-class GroupMember(db.Model):
+class GroupMember(Model):
     __tablename__ = "group_member"
     __table_args__ = (db.UniqueConstraint("group_id", "user_id"),)
 
@@ -78,6 +85,6 @@ class GroupMember(db.Model):
     sounding_reason = db.Column(db.Text)  # why a rematch; facilitators only, never the other members
     answered_at = db.Column(db.DateTime)
 
-    group = db.relationship("MentoringGroup", back_populates="members")
-    user = db.relationship("User")
-    registration = db.relationship("Registration")
+    group: Mapped["MentoringGroup"] = relationship("MentoringGroup", back_populates="members")
+    user: Mapped["User"] = relationship("User")
+    registration: Mapped["Registration | None"] = relationship("Registration")

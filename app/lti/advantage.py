@@ -30,7 +30,7 @@ def init_app(app) -> None:
     app.register_blueprint(bp)
     if _worker_mode(app) != "inprocess":
         return
-    started = []
+    started: list[threading.Thread] = []
     lock = threading.Lock()
 
     @app.before_request

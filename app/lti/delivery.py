@@ -23,8 +23,9 @@ import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import quote
 
-import requests
 from sqlalchemy import func, or_, text
 from sqlalchemy.orm import selectinload
 
@@ -104,7 +105,7 @@ class Worker:
         self.timeout = timeout
         self.id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.stats = {"delivered": 0, "superseded": 0, "failed": 0, "retries": 0, "conflicts": 0}
-        self._services: dict[int, CourseServices | None] = {}
+        self._services: dict[int, CourseServices] = {}
         self._postgresql: bool | None = None
         self._tool_items: dict[tuple, str] = {}
 
@@ -207,8 +208,8 @@ class Worker:
         self._load_services({k.course_id for k in keys})
         # A course whose token or line item failed in this batch: its other keys fail the same
         # way without asking the platform again, and are recorded together at the end.
-        self._broken: dict = {}
-        self._next_attempt: dict = {}  # when the key that broke it is tried again
+        self._broken: dict[int | tuple[int, str], ServiceError] = {}
+        self._next_attempt: dict[int | tuple[int, str], datetime] = {}  # when the key that broke it is tried again
         self._unsent: list[tuple[Job, ServiceError]] = []
         self._tool_items = {
             (item.course_id, item.resource): item.url
@@ -381,9 +382,9 @@ class Worker:
             # answers with 409: the record need not wait for its WAL flush.
             db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
         now = utcnow()
-        key = {"locked_by": None, "locked_until": None}
+        key: dict[str, Any] = {"locked_by": None, "locked_until": None}
         if outcome is None:
-            row = {"status": SUPERSEDED, "finished_at": now}
+            row: dict[str, Any] = {"status": SUPERSEDED, "finished_at": now}
             self.stats["superseded"] += 1
         elif isinstance(outcome, ServiceError):
             row = {"attempts": job.attempts, "sent_timestamp": job.timestamp, **self._failure(job.attempts, outcome)}
@@ -418,9 +419,9 @@ class Worker:
         for column, value in self._failure(row.attempts, error).items():
             setattr(row, column, value)
 
-    def _failure(self, attempts: int, error: ServiceError) -> dict:
+    def _failure(self, attempts: int, error: ServiceError) -> dict[str, Any]:
         """A failed attempt's columns: retried after a backoff, or failed for good."""
-        values = {"last_status": error.status, "last_error": error.stored()}
+        values: dict[str, Any] = {"last_status": error.status, "last_error": error.stored()}
         if error.retryable:
             self.stats["retries"] += 1
             delay = backoff_seconds(attempts, error.retry_after, **self._base())
@@ -527,7 +528,7 @@ class Worker:
         creating it is not repeated) and for items of placed activities with this resource id
         ("My mentoring" placed by deep linking but not launched yet); no transaction is open."""
         url = services.lineitems_url
-        query = "resource_id=" + requests.utils.quote(job.resource, safe="")
+        query = "resource_id=" + quote(job.resource, safe="")
         found = self._call(
             services, "GET", url + ("&" if "?" in url else "?") + query, SCOPE_LINEITEM, accept=LINEITEMS_TYPE
         )

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import func
 
 from app.core.clock import utcnow
-from app.core.db import db, insert
+from app.core.db import db, insert, rowcount
 
 from ..people.models import Enrolment, User
 from .models import (
@@ -249,10 +249,12 @@ def resend(course_id: int, row_id: int | None = None) -> int:
     if row_id is not None:
         query = query.where(ScoreOutbox.id == row_id)
     now = utcnow()
-    return db.session.execute(
-        query.values(status=PENDING, attempts=0, next_attempt_at=now, finished_at=None),
-        execution_options={"synchronize_session": False},
-    ).rowcount
+    return rowcount(
+        db.session.execute(
+            query.values(status=PENDING, attempts=0, next_attempt_at=now, finished_at=None),
+            execution_options={"synchronize_session": False},
+        )
+    )
 
 
 @dataclass(frozen=True)

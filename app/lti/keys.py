@@ -14,6 +14,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -36,7 +37,8 @@ def _b64(n: int) -> str:
 
 
 def public_jwk(private_pem: str) -> dict:
-    key = serialization.load_pem_private_key(private_pem.encode(), password=None)
+    # The tool's keys are RSA (RS256): it generates them itself.
+    key = cast(rsa.RSAPrivateKey, serialization.load_pem_private_key(private_pem.encode(), password=None))
     numbers = key.public_key().public_numbers()
     jwk = {"e": _b64(numbers.e), "kty": "RSA", "n": _b64(numbers.n)}
     # RFC 7638 thumbprint: stable, and the same on every worker.
@@ -125,6 +127,7 @@ class KeyStore:
             for k in keys:
                 if k.retired is None:
                     k = ToolKey(k.kid, k.private_pem, k.public_jwk, k.created, now)
+                assert k.retired is not None  # retired now, if not before
                 if now - k.retired < self.grace_seconds:
                     kept.append(k)
                 else:

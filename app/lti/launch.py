@@ -14,6 +14,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, cast
 from urllib.parse import urlencode
 
 import jwt
@@ -27,7 +28,7 @@ from pylti1p3.registration import Registration
 from pylti1p3.tool_config.abstract import ToolConfAbstract
 
 from app.core.clock import utcnow
-from app.core.db import db, insert_new
+from app.core.db import db, insert_new, rowcount
 from app.core.security import contains_nul
 
 from .errors import LaunchError
@@ -121,7 +122,8 @@ def platform_records(iss: str, client_id: str | None = None) -> list[PlatformRec
         rows = db.session.execute(_PLATFORMS_BY_CLIENT, {"iss": iss, "client_id": client_id})
     else:
         rows = db.session.execute(_PLATFORMS_BY_ISSUER, {"iss": iss})
-    found: dict[int, tuple] = {}
+    # PlatformRecord's fields before ``deployment_ids``.
+    found: dict[int, tuple[int, str, str, str, str, str, str | None, bool]] = {}
     deployments: dict[int, set] = {}
     for row in rows:
         found.setdefault(row.id, row[:8])
@@ -152,7 +154,7 @@ class DbToolConf(ToolConfAbstract):
             .set_client_id(platform.client_id)
             .set_auth_login_url(platform.auth_login_url)
             .set_auth_token_url(platform.auth_token_url)
-            .set_auth_audience(platform.auth_audience)
+            .set_auth_audience(platform.auth_audience)  # type: ignore[arg-type]  # pylti1p3 types it str; None is its default
             .set_key_set_url(platform.key_set_url)
             .set_tool_private_key(key.private_pem)
         )
@@ -442,12 +444,13 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         return super().validate_message()
 
     @property
-    def platform(self) -> PlatformRecord:
+    def platform(self) -> PlatformRecord | None:
+        """None until validation finds the registration (a refused launch may have none)."""
         return self._platform
 
     @property
-    def claims(self) -> dict:
-        return self._jwt["body"]
+    def claims(self) -> dict[str, Any]:
+        return cast(dict[str, Any], self._jwt["body"])  # pylti1p3 types it as a TypedDict of the known claims
 
 
 class CookiesBlocked(Exception):
@@ -462,4 +465,4 @@ class CookiesBlocked(Exception):
 
 def purge_used_nonces() -> int:
     """Forget nonces whose logins have expired anyway (their states no longer verify)."""
-    return db.session.execute(db.delete(UsedNonce).where(UsedNonce.expires_at < utcnow())).rowcount
+    return rowcount(db.session.execute(db.delete(UsedNonce).where(UsedNonce.expires_at < utcnow())))

@@ -1,10 +1,17 @@
 """Platform registrations and short-lived LTI protocol data, shared by all workers via the database."""
 
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Mapped, relationship
+
 from app.core.clock import utcnow
-from app.core.db import db
+from app.core.db import Model, db
+
+if TYPE_CHECKING:
+    from app.people.models import Enrolment
 
 
-class Platform(db.Model):
+class Platform(Model):
     """One LTI platform registration: an issuer and the client id it gave this tool."""
 
     __tablename__ = "lti_platform"
@@ -23,7 +30,7 @@ class Platform(db.Model):
     # pending platform can neither launch nor get a token. Unset unless someone approves it.
     approved_at = db.Column(db.DateTime)
 
-    deployments = db.relationship(
+    deployments: Mapped[list["Deployment"]] = relationship(
         "Deployment", back_populates="platform", cascade="all, delete-orphan", lazy="selectin"
     )
 
@@ -32,7 +39,7 @@ class Platform(db.Model):
         return "approved" if self.approved_at is not None else "pending"
 
 
-class RegistrationUrl(db.Model):
+class RegistrationUrl(Model):
     """A one-time dynamic registration URL issued by the operator (``lti registration-url``).
 
     Only a SHA-256 of the secret is stored; ``used_at`` and ``platform_id`` are set in the
@@ -49,17 +56,17 @@ class RegistrationUrl(db.Model):
     platform_id = db.Column(db.Integer, db.ForeignKey("lti_platform.id"))
 
 
-class Deployment(db.Model):
+class Deployment(Model):
     __tablename__ = "lti_deployment"
     __table_args__ = (db.UniqueConstraint("platform_id", "deployment_id"),)
 
     id = db.Column(db.Integer, primary_key=True)
     platform_id = db.Column(db.Integer, db.ForeignKey("lti_platform.id"), nullable=False)
     deployment_id = db.Column(db.String(255), nullable=False)
-    platform = db.relationship("Platform", back_populates="deployments")
+    platform: Mapped["Platform"] = relationship("Platform", back_populates="deployments")
 
 
-class UsedNonce(db.Model):
+class UsedNonce(Model):
     """A nonce some launch has consumed, kept until its login could no longer complete.
 
     The primary key makes consumption atomic: of two posts of one id_token, on any worker,
@@ -92,7 +99,7 @@ class LaunchHandoff(db.Model):
 # --- LTI Advantage: what launches told us about a course's services, and the gradebook outbox ---
 
 
-class CourseServices(db.Model):
+class CourseServices(Model):
     """The AGS and NRPS endpoints of one course, as its latest launch announced them.
 
     Moodle's service URLs carry ``?type_id=N`` and must be used verbatim; the granted scopes
@@ -115,10 +122,10 @@ class CourseServices(db.Model):
     roster_attempted_at = db.Column(db.DateTime)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
-    platform = db.relationship("Platform")
+    platform: Mapped["Platform"] = relationship("Platform")
 
 
-class ResourceLink(db.Model):
+class ResourceLink(Model):
     """A placed link (Moodle activity) of a course: its single line item, if any, and its target.
 
     ``target`` is what a deep-linked item asked to open (custom parameter ``target``), e.g.
@@ -145,7 +152,7 @@ class ResourceLink(db.Model):
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
 
-class LineItem(db.Model):
+class LineItem(Model):
     """A line item (grade column) the tool created for one resource of a course: used only
     while the course has no graded placement for that resource.
 
@@ -169,7 +176,7 @@ class LineItem(db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
 
-class AccessToken(db.Model):
+class AccessToken(Model):
     """An OAuth2 access token for a platform's services, shared by every worker until it expires."""
 
     __tablename__ = "lti_access_token"
@@ -187,7 +194,7 @@ class AccessToken(db.Model):
 TOOL_ITEM = 0  # ScoreKey.link_id of the tool's own line item for the resource
 
 
-class ScoreKey(db.Model):
+class ScoreKey(Model):
     """One (participant, resource, line item) stream of scores: the unit a worker claims and
     delivers in order.
 
@@ -214,7 +221,7 @@ class ScoreKey(db.Model):
 PENDING, DELIVERED, SUPERSEDED, FAILED = "pending", "delivered", "superseded", "failed"
 
 
-class ScoreOutbox(db.Model):
+class ScoreOutbox(Model):
     """A score to deliver to the platform's gradebook, written in the transaction that caused it."""
 
     __tablename__ = "lti_score_outbox"
@@ -240,5 +247,5 @@ class ScoreOutbox(db.Model):
     last_error = db.Column(db.Text)
     finished_at = db.Column(db.DateTime)
 
-    key = db.relationship("ScoreKey")
-    enrolment = db.relationship("Enrolment")
+    key: Mapped["ScoreKey"] = relationship("ScoreKey")
+    enrolment: Mapped["Enrolment"] = relationship("Enrolment")

@@ -158,7 +158,7 @@ def check_url(url, origins, *, production: bool, resolve: bool = True) -> str:
         raise OutboundRefused("foreign_origin")
     if production and resolve:
         try:
-            addresses = {info[4][0] for info in socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP)}
+            addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP)}
         except (OSError, UnicodeError):
             raise OutboundRefused("unreachable", error="DNS") from None
         if not all(_public(a) for a in addresses):

@@ -51,7 +51,7 @@ class Registry:
 
 
 def _registry(app: Flask | None = None) -> Registry:
-    app = app or current_app._get_current_object()
+    app = app or current_app
     return app.extensions.setdefault("lti_placements", Registry())
 
 

@@ -28,7 +28,7 @@ from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 
 from app.core.clock import utcnow
-from app.core.db import db
+from app.core.db import db, rowcount
 from app.core.security import allow_framing_by, frame_origins
 from app.core.web import tool_url
 
@@ -115,6 +115,7 @@ class RegistrationError(Exception):
     @property
     def message(self) -> str:
         if self.code not in REASONS:
+            assert self.step is not None  # an exchange's refusal names its step
             return f"{STEPS[self.step]} {outbound.describe(self.code, self.params)}"
         reason = REASONS[self.code][1]
         return str(reason) % self.params if self.params else str(reason)
@@ -172,12 +173,14 @@ def _consume(grant: RegistrationUrl, platform: Platform) -> None:
     """Mark the URL used in the registration's transaction; of two concurrent registrations with
     one URL only one update matches, so only one platform is stored."""
     now = utcnow()
-    used = db.session.execute(
-        db.update(RegistrationUrl)
-        .where(RegistrationUrl.id == grant.id, RegistrationUrl.used_at.is_(None), RegistrationUrl.expires_at > now)
-        .values(used_at=now, platform_id=platform.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    used = rowcount(
+        db.session.execute(
+            db.update(RegistrationUrl)
+            .where(RegistrationUrl.id == grant.id, RegistrationUrl.used_at.is_(None), RegistrationUrl.expires_at > now)
+            .values(used_at=now, platform_id=platform.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if used != 1:
         raise RegistrationError("used_secret")
 
@@ -185,7 +188,7 @@ def _consume(grant: RegistrationUrl, platform: Platform) -> None:
 # --- the platform's configuration and the registration itself ---
 
 
-def _exchange(step: str, method: str, url: str, origin: str, **kwargs) -> tuple[int, bytes]:
+def _exchange(step: str, method: str, url: str, origin: str | None, **kwargs) -> tuple[int, bytes]:
     """One outbound exchange with ``origin`` (no redirects, a total deadline, a size cap):
     (status, body)."""
     try:
@@ -196,7 +199,7 @@ def _exchange(step: str, method: str, url: str, origin: str, **kwargs) -> tuple[
     return response.status_code, response.content
 
 
-def check_url(name: str, url, origin: str) -> str:
+def check_url(name: str, url, origin: str | None) -> str:
     """A URL of the configuration (field ``name``) that must be on ``origin``: no userinfo,
     HTTPS (plain http only to loopback in development), in production no private address."""
     try:

@@ -25,8 +25,8 @@ def _parse(role: str) -> tuple[str, str, str | None]:
     if role.startswith("urn:lti:"):  # LTI 1.1 style, still seen in the wild
         kind, _, rest = role[len("urn:lti:") :].partition(":ims/lis/")
         name, _, sub = rest.partition("/")
-        scope = {"role": "membership", "instrole": "institution/person", "sysrole": "system/person"}
-        return scope.get(kind, kind), name, sub or None
+        scopes = {"role": "membership", "instrole": "institution/person", "sysrole": "system/person"}
+        return scopes.get(kind, kind), name, sub or None
     return "membership", role, None  # short names are context roles
 
 

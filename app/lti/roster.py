@@ -24,7 +24,7 @@ from sqlalchemy import or_
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.clock import utcnow
-from app.core.db import db, insert
+from app.core.db import db, insert, rowcount
 
 from ..people.models import Enrolment, User
 from .models import CourseServices
@@ -65,13 +65,12 @@ def fetch_members(
     require_scope(token, SCOPE_NRPS)
     origins = platform_origins(services.platform)
     url = services.memberships_url
-    params = {"limit": page_size}
+    params: dict[str, int | str] = {"limit": page_size}
     if role:
         params["role"] = role
     url += ("&" if "?" in url else "?") + urlencode(params)
     members, pages = [], 0
     while url and pages < MAX_PAGES:
-        response = None
         for attempt in (1, 2):
             try:
                 response = fetch(
@@ -133,22 +132,26 @@ def claim(course_id: int, owner: str, *, launch: bool = False) -> bool:
                 CourseServices.roster_attempted_at <= now - LAUNCH_SYNC_INTERVAL,
             ),
         )
-    claimed = db.session.execute(
-        query.values(roster_locked_by=owner, roster_lock_until=now + LEASE, roster_attempted_at=now),
-        execution_options={"synchronize_session": False},
-    ).rowcount
+    claimed = rowcount(
+        db.session.execute(
+            query.values(roster_locked_by=owner, roster_lock_until=now + LEASE, roster_attempted_at=now),
+            execution_options={"synchronize_session": False},
+        )
+    )
     db.session.commit()
     return claimed == 1
 
 
 def _hold(course_id: int, owner: str, lock_until) -> int:
     """Renew (``lock_until``) or release (None) the lease if ``owner`` still holds it."""
-    return db.session.execute(
-        db.update(CourseServices)
-        .where(CourseServices.course_id == course_id, CourseServices.roster_locked_by == owner)
-        .values(roster_locked_by=owner if lock_until else None, roster_lock_until=lock_until),
-        execution_options={"synchronize_session": False},
-    ).rowcount
+    return rowcount(
+        db.session.execute(
+            db.update(CourseServices)
+            .where(CourseServices.course_id == course_id, CourseServices.roster_locked_by == owner)
+            .values(roster_locked_by=owner if lock_until else None, roster_lock_until=lock_until),
+            execution_options={"synchronize_session": False},
+        )
+    )
 
 
 def sync_roster(

@@ -73,9 +73,11 @@ def _text(value, limit: int = 255) -> str | None:
 def identity_from_claims(claims: dict, issuer: str) -> LaunchIdentity:
     context = _object(claims, "context")
     roles = [r for r in claims.get(CLAIM + "roles") or [] if isinstance(r, str)]
+    subject = _text(claims["sub"])
+    assert subject is not None  # the launch refuses a missing or non-string ``sub``
     return LaunchIdentity(
         issuer=issuer,
-        subject=_text(claims["sub"]),
+        subject=subject,
         role=tool_role(roles),
         lti_roles=tuple(roles),
         name=_text(claims.get("name")),
@@ -99,6 +101,8 @@ def _session_data(
     launch: ToolMessageLaunch | VerifiedLaunch, identity: LaunchIdentity, user_id: int, course_id: int | None
 ) -> dict:
     claims = launch.claims
+    platform = launch.platform
+    assert platform is not None  # a validated launch found its platform
     link = _object(claims, "resource_link")
     presentation = _object(claims, "launch_presentation")
     return {
@@ -108,7 +112,7 @@ def _session_data(
         # Only the launching platform may frame the tool during this session.
         "frame_origins": _frame_origins(launch),
         "lti": {
-            "platform_id": launch.platform.id,
+            "platform_id": platform.id,
             "message_type": claims.get(CLAIM + "message_type"),
             "deployment_id": identity.deployment_id,
             "resource_link_id": _text(link.get("id")),

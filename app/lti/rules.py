@@ -4,6 +4,7 @@ No database, no HTTP: unit-tested in tests/lti_advantage/test_rules.py.
 """
 
 import random
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
@@ -19,7 +20,7 @@ class ScoreRejected(ValueError):
     """A score that no platform would accept; the message says why."""
 
 
-def check_score(score_given, score_maximum, activity_progress: str, grading_progress: str) -> None:
+def check_score(score_given: float, score_maximum: float, activity_progress: str, grading_progress: str) -> None:
     """Refuse a score the AGS specification (and Moodle) would refuse, before it is queued."""
     if activity_progress not in ACTIVITY_PROGRESS:
         raise ScoreRejected(
@@ -54,10 +55,13 @@ def iso_timestamp(value: datetime) -> str:
 
 
 def backoff_seconds(
-    attempts: int, retry_after: float | None = None, rand=random.random, base: float = BASE_BACKOFF_SECONDS
+    attempts: int,
+    retry_after: float | None = None,
+    rand: Callable[[], float] = random.random,
+    base: float = BASE_BACKOFF_SECONDS,
 ) -> float:
     """Exponential backoff with jitter (half fixed, half random); ``Retry-After`` is a floor."""
-    ceiling = min(MAX_BACKOFF_SECONDS, base * 2 ** max(0, attempts - 1))
+    ceiling: float = min(MAX_BACKOFF_SECONDS, base * 2 ** max(0, attempts - 1))
     delay = ceiling / 2 + rand() * ceiling / 2
     if retry_after is not None:
         delay = max(delay, retry_after)
@@ -106,7 +110,7 @@ def roster_role(current_role: str | None, has_launched: bool, mapped_role: str) 
 TARGET_KINDS = ("mentoring", "tools", "content", "sparring")
 
 
-def parse_target(value) -> tuple[str, str | int | None] | None:
+def parse_target(value: object) -> tuple[str, str | int | None] | None:
     """A deep-linked item's ``target`` custom parameter: ``mentoring``, ``tools``,
     ``content:<module id>`` or ``sparring:<group id>``; None for anything else."""
     if not isinstance(value, str):
@@ -137,7 +141,7 @@ def choose_items(selected: list[str], offered: list[str], accept_multiple: bool)
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
-def platform_url_problem(url, app_env: str) -> str | None:
+def platform_url_problem(url: object, app_env: str) -> str | None:
     """Why a platform URL is not acceptable, or None: HTTPS only, except plain http to a
     loopback address with APP_ENV=development. ``plain_http`` or ``not_https``."""
     if not isinstance(url, str):
@@ -162,7 +166,7 @@ def same_origin(a: str, b: str) -> bool:
 UNGRADED_KINDS = ("tools", "content", "sparring")  # deep-linked modules and spaces
 
 
-def placement_graded(target, lineitem_url: str | None, graded: bool | None) -> bool:
+def placement_graded(target: object, lineitem_url: str | None, graded: bool | None) -> bool:
     """Whether a placed link receives the programme's mentoring score in its own line item.
 
     Only a link with a line item can (Moodle: one activity, one line item). A deep-linked
@@ -178,7 +182,7 @@ def placement_graded(target, lineitem_url: str | None, graded: bool | None) -> b
     return True if graded is None else graded
 
 
-def placement_switch_refusal(is_staff: bool, target, lineitem_url: str | None) -> str | None:
+def placement_switch_refusal(is_staff: bool, target: object, lineitem_url: str | None) -> str | None:
     """Why a placement's mentoring score cannot be switched on or off by this person, or None:
     ``not_staff`` (only facilitators and administrators), ``not_gradable`` (a module or space)
     or ``no_line_item`` (the platform gave the activity no grade item)."""

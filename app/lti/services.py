@@ -10,6 +10,7 @@ tool's access tokens go nowhere else. A refused URL is logged with the reason an
 """
 
 import logging
+from typing import Any
 
 from app.core.clock import utcnow
 from app.core.db import db, insert, upsert
@@ -22,7 +23,7 @@ from .vocabulary import AGS_CLAIM, CLAIM, NRPS_CLAIM
 log = logging.getLogger(__name__)
 
 
-def _service_url(claim: str, value, origins) -> str | None:
+def _service_url(claim: str, value: object, origins: frozenset[str]) -> str | None:
     """``value`` if it is a URL the tool may send the platform's tokens to, else None (logged)."""
     if value is None:
         return None
@@ -41,7 +42,7 @@ _LINK_DETAILS = ("title", "lineitem_url", "target", "updated_at")
 _LINK_STATE = LinkState._fields
 
 
-def record_services(claims: dict, platform: Platform, course_id: int | None) -> None:
+def record_services(claims: dict[str, Any], platform: Platform, course_id: int | None) -> None:
     """Upsert the course's service endpoints and the launched resource link (caller commits).
 
     A launch without a service claim keeps what an earlier launch stored: Moodle leaves the
@@ -49,11 +50,11 @@ def record_services(claims: dict, platform: Platform, course_id: int | None) -> 
     """
     if course_id is None:
         return
-    ags = claims.get(AGS_CLAIM) if isinstance(claims.get(AGS_CLAIM), dict) else {}
-    nrps = claims.get(NRPS_CLAIM) if isinstance(claims.get(NRPS_CLAIM), dict) else {}
+    ags = claims[AGS_CLAIM] if isinstance(claims.get(AGS_CLAIM), dict) else {}
+    nrps = claims[NRPS_CLAIM] if isinstance(claims.get(NRPS_CLAIM), dict) else {}
     now = utcnow()
     origins = platform_origins(platform)
-    values = {"platform_id": platform.id, "updated_at": now}
+    values: dict[str, Any] = {"platform_id": platform.id, "updated_at": now}
     lineitems = _service_url("lineitems", ags.get("lineitems"), origins)
     if lineitems:
         values["lineitems_url"] = lineitems
@@ -74,7 +75,7 @@ def record_services(claims: dict, platform: Platform, course_id: int | None) -> 
     link = claims.get(CLAIM + "resource_link")
     if not isinstance(link, dict) or not link.get("id"):
         return
-    custom = claims.get(CLAIM + "custom") if isinstance(claims.get(CLAIM + "custom"), dict) else {}
+    custom = claims[CLAIM + "custom"] if isinstance(claims.get(CLAIM + "custom"), dict) else {}
     target = custom.get("target")
     stored = db.session.execute(
         upsert(ResourceLink, ("course_id", "resource_link_id"), _LINK_DETAILS, returning=_LINK_STATE),

@@ -12,7 +12,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import jwt
 import requests
@@ -149,7 +149,7 @@ def assertion_audience(token_url: str, audience: str | None) -> str:
 class Token:
     value: str
     granted: frozenset
-    expires_at: object  # naive UTC datetime
+    expires_at: datetime  # naive UTC
 
 
 class TokenService:

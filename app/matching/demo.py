@@ -10,6 +10,7 @@ computation pairs them. Everything is fixed by a seeded random generator: each r
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from app.core.db import db
 
@@ -107,7 +108,7 @@ GOALS = {
 THEMES = tuple(GOALS)
 
 # The development platform's learners: (people.json id, registration).
-LEARNERS = {
+LEARNERS: dict[str, dict[str, Any]] = {
     "5": dict(
         role_wish="aktori",
         org="SYKE",
@@ -229,7 +230,8 @@ ROSTER_ONLY = 48
 
 
 def _roster_people(rng: random.Random, issuer: str, course_id: int) -> list[User]:
-    people, used = [], set()
+    people: list[User] = []
+    used: set[tuple[str, str]] = set()
     while len(people) < ROSTER_ONLY:
         given, family = rng.choice(GIVEN), rng.choice(FAMILY)
         if (given, family) in used:
@@ -250,7 +252,7 @@ def _roster_people(rng: random.Random, issuer: str, course_id: int) -> list[User
     return people
 
 
-def _generated(rng: random.Random, user: User) -> dict:
+def _generated(rng: random.Random, user: User) -> dict[str, Any]:
     role_wish = rng.choices(("mentor", "aktori", "peer", "any"), weights=(3, 4, 2, 2))[0]
     offered = rng.sample(THEMES, rng.randint(1, 3)) if role_wish != "aktori" else rng.sample(THEMES, rng.randint(0, 1))
     wanted = rng.sample(THEMES, rng.randint(1, 2)) if role_wish != "mentor" else []

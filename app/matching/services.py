@@ -9,7 +9,11 @@ replaces the unlocked drafts and keeps the rest; published groups' members take 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
 
 from app.core.audit import record
 from app.core.clock import utcnow
@@ -19,7 +23,7 @@ from app.groups import services as group_services
 from app.groups.models import DRAFT, MATCHED, SOUNDING_OUT, VISIBLE, GroupMember, MentoringGroup
 
 from ..programme import services as programme_services
-from ..programme.models import Registration
+from ..programme.models import Programme, Registration
 from .engine import types as engine_types
 from .engine.checks import HARD_PROBLEM_CODES, group_problems
 from .engine.explain import evaluate_group
@@ -30,12 +34,15 @@ from .engine.solver import match
 #: refusal's ``problems`` say why, as reasons; ``overridable`` whether confirming makes it anyway.
 GROUP_HAS_PROBLEMS = "group_has_problems"
 
+# The matcher's view of the registrations, by registration id.
+Cohort = dict[int, engine_types.Registration]
+
 
 # --------------------------------------------------------------------------------------------------
 # Rows → dataclasses
 
 
-def active_registrations(programme) -> list[Registration]:
+def active_registrations(programme: Programme) -> list[Registration]:
     return list(
         db.session.scalars(
             db.select(Registration)
@@ -61,7 +68,7 @@ def to_rules(
     by_user = {r.user_id: r.id for r in registrations}
     rematched = rematched or {}
     tipped = tipped or {}
-    out = {}
+    out: dict[int, engine_types.Registration] = {}
     for r in registrations:
         out[r.id] = engine_types.Registration(
             id=r.id,
@@ -82,7 +89,7 @@ def to_rules(
     return out
 
 
-def settings_of(programme) -> engine_types.MatchingSettings:
+def settings_of(programme: Programme) -> engine_types.MatchingSettings:
     return engine_types.MatchingSettings(prefer_cross_organisation=programme.prefer_cross_organisation)
 
 
@@ -94,11 +101,11 @@ def to_rules_group(group: MentoringGroup) -> engine_types.Group:
     )
 
 
-def reasons_json(reasons) -> list[dict]:
+def reasons_json(reasons: Iterable[engine_types.Reason]) -> list[dict[str, Any]]:
     return [{"code": r.code, "params": dict(r.params)} for r in reasons]
 
 
-def reasons_of(data: list[dict]) -> tuple[engine_types.Reason, ...]:
+def reasons_of(data: list[dict[str, Any]]) -> tuple[engine_types.Reason, ...]:
     return tuple(engine_types.Reason(d["code"], d.get("params") or {}) for d in data if d.get("code") in REASON_CODES)
 
 
@@ -106,14 +113,14 @@ def reasons_of(data: list[dict]) -> tuple[engine_types.Reason, ...]:
 # Queries
 
 
-def groups(programme, *statuses: str) -> list[MentoringGroup]:
+def groups(programme: Programme, *statuses: str) -> list[MentoringGroup]:
     query = db.select(MentoringGroup).where(MentoringGroup.programme_id == programme.id)
     if statuses:
         query = query.where(MentoringGroup.status.in_(statuses))
     return list(db.session.scalars(query.order_by(MentoringGroup.id)))
 
 
-def group_in(programme, group_id: int, status: str | None = DRAFT) -> MentoringGroup | None:
+def group_in(programme: Programme, group_id: int, status: str | None = DRAFT) -> MentoringGroup | None:
     """A group of ``programme`` (by default only a draft), or None: ids from forms are untrusted."""
     group = db.session.get(MentoringGroup, group_id)
     if group is None or group.programme_id != programme.id or (status and group.status != status):
@@ -121,10 +128,10 @@ def group_in(programme, group_id: int, status: str | None = DRAFT) -> MentoringG
     return group
 
 
-def published_group_of(programme, user_id: int) -> MentoringGroup | None:
+def published_group_of(programme: Programme, user_id: int) -> MentoringGroup | None:
     """The user's published (sounding out, agreed or ended) group in ``programme``; drafts are never returned."""
     return db.session.scalar(
-        db.select(MentoringGroup)
+        select(MentoringGroup)
         .join(GroupMember)
         .where(
             MentoringGroup.programme_id == programme.id,
@@ -136,9 +143,9 @@ def published_group_of(programme, user_id: int) -> MentoringGroup | None:
     )
 
 
-def is_matched(programme, registration: Registration) -> bool:
+def is_matched(programme: Programme, registration: Registration) -> bool:
     """Whether the registration's match is published, sounding out or agreed (then it can no longer be edited)."""
-    return (
+    return bool(
         db.session.scalar(
             db.select(db.func.count(GroupMember.id))
             .join(MentoringGroup)
@@ -161,7 +168,7 @@ def _nominated(by_user: dict[int, int], r: Registration, tipped: dict[int, int])
     return by_user.get(wish) if wish is not None and wish != r.user_id else None
 
 
-def cohort_rules(programme, registrations: list[Registration]) -> dict[int, engine_types.Registration]:
+def cohort_rules(programme: Programme, registrations: list[Registration]) -> dict[int, engine_types.Registration]:
     """``to_rules`` with the programme's rematch exclusions and tip nominations."""
     return to_rules(
         registrations,
@@ -170,11 +177,11 @@ def cohort_rules(programme, registrations: list[Registration]) -> dict[int, engi
     )
 
 
-def _taken_by_published(programme) -> set[int]:
+def _taken_by_published(programme: Programme) -> set[int]:
     return {m.registration_id for g in groups(programme, *MATCHED) for m in g.members}
 
 
-def compute_suggestions(programme) -> engine_types.MatchingResult:
+def compute_suggestions(programme: Programme) -> engine_types.MatchingResult:
     """Replace the unlocked drafts by the matcher's suggestions for everyone not yet matched.
 
     Locked drafts are kept (and re-scored); members of published groups take no part.
@@ -203,7 +210,7 @@ def compute_suggestions(programme) -> engine_types.MatchingResult:
 
 
 def _new_group(
-    programme, group: engine_types.Group, by_id: dict[int, Registration], locked: bool = False
+    programme: Programme, group: engine_types.Group, by_id: dict[int, Registration], locked: bool = False
 ) -> MentoringGroup:
     row = MentoringGroup(
         programme_id=programme.id,
@@ -240,7 +247,7 @@ class MatchingState:
     registrations: dict[int, Registration]
 
 
-def matching_state(programme) -> MatchingState:
+def matching_state(programme: Programme) -> MatchingState:
     """Drafts with their problems now, published groups, and who is unmatched and why.
 
     The reasons for the unmatched are computed afresh with every current group held fixed, so
@@ -255,7 +262,7 @@ def matching_state(programme) -> MatchingState:
     drafts = [g for g in groups(programme, DRAFT) if all(m.registration_id in by_id for m in g.members)]
     in_drafts = {m.registration_id for g in drafts for m in g.members}
     free_ids = [rid for rid in by_id if rid not in taken and rid not in in_drafts]
-    unmatched = []
+    unmatched: list[tuple[Registration, tuple[engine_types.Reason, ...] | None]] = []
     if free_ids:
         fixed = [to_rules_group(g) for g in drafts]
         pool = [cohort[rid] for rid in by_id if rid not in taken]
@@ -266,7 +273,7 @@ def matching_state(programme) -> MatchingState:
     return MatchingState(views, published, unmatched, by_id)
 
 
-def placeable(programme) -> tuple[list[Registration], dict[int, int]]:
+def placeable(programme: Programme) -> tuple[list[Registration], dict[int, int]]:
     """Whom a hand-made group may take (active, not in a published group) and the draft each is
     in now (registration id → group id)."""
     taken = _taken_by_published(programme)
@@ -278,7 +285,9 @@ def placeable(programme) -> tuple[list[Registration], dict[int, int]]:
 # Hand edits (every edited group is locked: a recomputation keeps it)
 
 
-def _evaluate(programme, cohort, form, members) -> tuple[engine_types.Group, tuple[engine_types.Reason, ...]]:
+def _evaluate(
+    programme: Programme, cohort: Cohort, form: str, members: list[tuple[int, str]]
+) -> tuple[engine_types.Group, tuple[engine_types.Reason, ...]]:
     group = engine_types.Group(
         engine_types.Form(form), tuple(engine_types.Member(rid, engine_types.Role(role)) for rid, role in members)
     )
@@ -286,7 +295,7 @@ def _evaluate(programme, cohort, form, members) -> tuple[engine_types.Group, tup
     return evaluated, group_problems(cohort, group)
 
 
-def _guard(problems, override: bool) -> None:
+def _guard(problems: tuple[engine_types.Reason, ...], override: bool) -> None:
     hard = tuple(p for p in problems if p.code in HARD_PROBLEM_CODES)
     if hard:
         raise Refused(GROUP_HAS_PROBLEMS, 409, problems=hard, overridable=False)
@@ -303,12 +312,12 @@ def _apply(row: MentoringGroup, evaluated: engine_types.Group) -> None:
     )
 
 
-def _cohort_for(programme):
+def _cohort_for(programme: Programme) -> tuple[dict[int, Registration], Cohort]:
     registrations = active_registrations(programme)
     return {r.id: r for r in registrations}, cohort_rules(programme, registrations)
 
 
-def set_locked(programme, group: MentoringGroup, locked: bool) -> None:
+def set_locked(programme: Programme, group: MentoringGroup, locked: bool) -> None:
     group.locked = locked
     record(
         "matching.lock" if locked else "matching.unlock",
@@ -317,7 +326,7 @@ def set_locked(programme, group: MentoringGroup, locked: bool) -> None:
     )
 
 
-def delete_draft(programme, group: MentoringGroup) -> None:
+def delete_draft(programme: Programme, group: MentoringGroup) -> None:
     record(
         "matching.delete",
         course=programme.course_id,
@@ -327,7 +336,7 @@ def delete_draft(programme, group: MentoringGroup) -> None:
     db.session.delete(group)
 
 
-def _pair_form(cohort, mentor_id, aktori_id) -> str:
+def _pair_form(cohort: Cohort, mentor_id: int, aktori_id: int) -> str:
     """The form of a mentor-aktori pair: traditional if both accept it, else reverse if both do."""
     both = cohort[mentor_id].forms & cohort[aktori_id].forms
     return (
@@ -335,7 +344,7 @@ def _pair_form(cohort, mentor_id, aktori_id) -> str:
     )
 
 
-def _shrink(programme, cohort, group: MentoringGroup, leaving: list[GroupMember]) -> None:
+def _shrink(programme: Programme, cohort: Cohort, group: MentoringGroup, leaving: list[GroupMember]) -> None:
     """``leaving`` leave ``group``: a group of three becomes a pair, fewer than two dissolve it."""
     if len(group.members) - len(leaving) < 2:
         db.session.delete(group)
@@ -349,7 +358,7 @@ def _shrink(programme, cohort, group: MentoringGroup, leaving: list[GroupMember]
     _apply(group, _evaluate(programme, cohort, form, rest)[0])
 
 
-def remove_member(programme, group: MentoringGroup, member: GroupMember) -> None:
+def remove_member(programme: Programme, group: MentoringGroup, member: GroupMember) -> None:
     """Split one person off: a group of three becomes a pair, a pair is dissolved."""
     record(
         "matching.split",
@@ -360,7 +369,7 @@ def remove_member(programme, group: MentoringGroup, member: GroupMember) -> None
     _shrink(programme, _cohort_for(programme)[1], group, [member])
 
 
-def swap(programme, first: GroupMember, second: GroupMember, *, override: bool = False) -> None:
+def swap(programme: Programme, first: GroupMember, second: GroupMember, *, override: bool = False) -> None:
     """Exchange two people between two draft groups; each takes the other's role."""
     _, cohort = _cohort_for(programme)
     a, b = first.group, second.group
@@ -384,7 +393,12 @@ def swap(programme, first: GroupMember, second: GroupMember, *, override: bool =
 
 
 def save_group(
-    programme, form: str, members: list[tuple[int, str]], *, group: MentoringGroup | None = None, override: bool = False
+    programme: Programme,
+    form: str,
+    members: list[tuple[int, str]],
+    *,
+    group: MentoringGroup | None = None,
+    override: bool = False,
 ) -> MentoringGroup:
     """Create a draft group by hand (or redo ``group``): ``members`` are (registration id, role).
 
@@ -423,12 +437,12 @@ def save_group(
     return group
 
 
-def publish(programme, selected: list[MentoringGroup]) -> int:
+def publish(programme: Programme, selected: list[MentoringGroup]) -> int:
     """Publish drafts: their members see the match and start sounding out whether it fits, until
     the programme's kickoff by default (app.groups.rules). Returns how many."""
     now = utcnow()
     _, cohort = _cohort_for(programme)
-    published = []
+    published: list[int] = []
     for group in selected:
         if group.status != DRAFT:
             continue
@@ -451,7 +465,7 @@ def publish(programme, selected: list[MentoringGroup]) -> int:
 # A participant's registration changes
 
 
-def registration_changed(programme, registration: Registration) -> None:
+def registration_changed(programme: Programme, registration: Registration) -> None:
     """Re-score the drafts holding ``registration`` after its owner edited it; a draft that now
     pairs people who must not be paired is dissolved (that rule is never overridden)."""
     _, cohort = _cohort_for(programme)
@@ -468,7 +482,7 @@ def registration_changed(programme, registration: Registration) -> None:
         group.score, group.reasons = evaluated.score, reasons_json(evaluated.reasons)
 
 
-def withdrawn(programme, registration: Registration) -> None:
+def withdrawn(programme: Programme, registration: Registration) -> None:
     """Dissolve the drafts holding a withdrawn registration (its other members become unmatched)."""
     for group in groups(programme, DRAFT):
         if any(m.registration_id == registration.id for m in group.members):

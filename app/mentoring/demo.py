@@ -82,4 +82,4 @@ def seed_pair(programme: Programme, issuer: str) -> None:
             raise RuntimeError(f"demo meeting refused: {[p.code for p in check.problems]}")
         if confirmed:
             other = mentor if logger == AKTORI else aktori
-            services.confirm_meeting(db.session.get(Meeting, meeting.id), other.id)
+            services.confirm_meeting(db.session.get_one(Meeting, meeting.id), other.id)

@@ -8,15 +8,22 @@ Europe/Helsinki (``clock.helsinki_to_utc`` / ``clock.utc_to_helsinki``).
 """
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Mapped, relationship
 
 from app.core import clock
 from app.core.clock import utcnow
-from app.core.db import db
+from app.core.db import Model, db
 
 from . import rules
 
+if TYPE_CHECKING:
+    from app.groups.models import MentoringGroup
+    from app.people.models import User
 
-class Agreement(db.Model):
+
+class Agreement(Model):
     """The one mentoring agreement of a pair or group. Its text lives in versions; the newest
     version is the current one."""
 
@@ -28,8 +35,8 @@ class Agreement(db.Model):
     )
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
-    group = db.relationship("MentoringGroup")
-    versions = db.relationship(
+    group: Mapped["MentoringGroup"] = relationship("MentoringGroup")
+    versions: Mapped[list["AgreementVersion"]] = relationship(
         "AgreementVersion",
         back_populates="agreement",
         cascade="all, delete-orphan",
@@ -46,7 +53,7 @@ class Agreement(db.Model):
 AGREEMENT_SECTIONS = ("confidentiality", "contact", "time_use", "goals", "language")
 
 
-class AgreementVersion(db.Model):
+class AgreementVersion(Model):
     """One saved text of the agreement. Saving never changes a version: it adds the next
     ``number`` (unique per agreement, so two members saving at once cannot both win), and the
     new version needs everyone's acceptance again. Earlier versions stay readable."""
@@ -67,9 +74,9 @@ class AgreementVersion(db.Model):
     created_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
-    agreement = db.relationship("Agreement", back_populates="versions")
-    created_by = db.relationship("User")
-    acceptances = db.relationship(
+    agreement: Mapped["Agreement"] = relationship("Agreement", back_populates="versions")
+    created_by: Mapped["User | None"] = relationship("User")
+    acceptances: Mapped[list["AgreementAcceptance"]] = relationship(
         "AgreementAcceptance",
         back_populates="version",
         cascade="all, delete-orphan",
@@ -84,7 +91,7 @@ class AgreementVersion(db.Model):
         return {a.user_id: a.accepted_at for a in self.acceptances}
 
 
-class AgreementAcceptance(db.Model):
+class AgreementAcceptance(Model):
     """One member's acceptance of one version (at most one: accepting twice changes nothing)."""
 
     __tablename__ = "mentoring_agreement_acceptance"
@@ -100,11 +107,11 @@ class AgreementAcceptance(db.Model):
     user_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=False, index=True)
     accepted_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
-    version = db.relationship("AgreementVersion", back_populates="acceptances")
-    user = db.relationship("User")
+    version: Mapped["AgreementVersion"] = relationship("AgreementVersion", back_populates="acceptances")
+    user: Mapped["User"] = relationship("User")
 
 
-class Meeting(db.Model):
+class Meeting(Model):
     """A meeting a member logged for their pair or group.
 
     Fields: ``starts_at`` naive UTC start (shown in Europe/Helsinki: ``local_start``),
@@ -136,9 +143,9 @@ class Meeting(db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
-    group = db.relationship("MentoringGroup")
-    logged_by = db.relationship("User")
-    attestations = db.relationship(
+    group: Mapped["MentoringGroup"] = relationship("MentoringGroup")
+    logged_by: Mapped["User | None"] = relationship("User")
+    attestations: Mapped[list["MeetingAttestation"]] = relationship(
         "MeetingAttestation",
         back_populates="meeting",
         cascade="all, delete-orphan",
@@ -165,7 +172,7 @@ class Meeting(db.Model):
         return {a.user_id for a in self.attestations}
 
 
-class MeetingAttestation(db.Model):
+class MeetingAttestation(Model):
     """An attendee of a meeting and their answer: ``pending``, ``confirmed`` or ``disputed``
     (with ``reason``, kept for the logger until the meeting is corrected). One per attendee."""
 
@@ -181,11 +188,11 @@ class MeetingAttestation(db.Model):
     reason = db.Column(db.Text)
     answered_at = db.Column(db.DateTime)
 
-    meeting = db.relationship("Meeting", back_populates="attestations")
-    user = db.relationship("User")
+    meeting: Mapped["Meeting"] = relationship("Meeting", back_populates="attestations")
+    user: Mapped["User"] = relationship("User")
 
 
-class MeetingChange(db.Model):
+class MeetingChange(Model):
     """A change of a counted meeting: a member's proposal (``kind`` delete or correct, the
     proposed values, who confirmed it so far) that applies once everyone it touches confirmed
     it, or a facilitator's change with its ``reason``, applied at once (status ``facilitator``).
@@ -232,9 +239,9 @@ class MeetingChange(db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     decided_at = db.Column(db.DateTime)
 
-    meeting = db.relationship("Meeting")
-    proposed_by = db.relationship("User", foreign_keys=[proposed_by_id])
-    decided_by = db.relationship("User", foreign_keys=[decided_by_id])
+    meeting: Mapped["Meeting | None"] = relationship("Meeting")
+    proposed_by: Mapped["User | None"] = relationship("User", foreign_keys=[proposed_by_id])
+    decided_by: Mapped["User | None"] = relationship("User", foreign_keys=[decided_by_id])
 
     @property
     def pending(self) -> bool:
@@ -252,7 +259,7 @@ class MeetingChange(db.Model):
         return clock.utc_to_helsinki(self.starts_at) if self.starts_at else None
 
 
-class MeetingCount(db.Model):
+class MeetingCount(Model):
     """A participant's counted meetings in a programme, as last sent to the gradebook, with the
     required number (N) that score used. Kept in the same transaction as the change, so reports
     read one row per person, and a change of N re-sends exactly the scores it changes."""
@@ -269,7 +276,7 @@ class MeetingCount(db.Model):
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
 
-class ChecklistTick(db.Model):
+class ChecklistTick(Model):
     """A ticked item of a shared checklist (content/checklists.toml) for one pair or group.
     Item ids are stable by the content rules; untick deletes the row."""
 
@@ -284,10 +291,10 @@ class ChecklistTick(db.Model):
     ticked_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=True)
     ticked_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
-    ticked_by = db.relationship("User")
+    ticked_by: Mapped["User | None"] = relationship("User")
 
 
-class JournalEntry(db.Model):
+class JournalEntry(Model):
     """One private reflection note. ``body`` is Fernet ciphertext (app.mentoring.journal); only
     its author ever sees the text. ``prompt_id`` names the reflection prompt it started from."""
 

@@ -8,10 +8,12 @@ problem and reminder codes returned here into words.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from app.core.clock import NonexistentTime, helsinki_to_utc
 
@@ -58,11 +60,11 @@ def meeting_state(answers: Mapping[int, str]) -> str:
     return PENDING
 
 
-def counted_meetings(meetings: Iterable[Mapping[int, str]]) -> Counter:
+def counted_meetings(meetings: Iterable[Mapping[int, str]]) -> Counter[int]:
     """Counted meetings per person. Each meeting is its attendees' answers (user id → answer);
     a counted meeting counts for its attendees only, so a group member who was absent gets
     nothing for it, and peers, mentors and aktoris count alike."""
-    counts: Counter = Counter()
+    counts: Counter[int] = Counter()
     for answers in meetings:
         if meeting_state(answers) == COUNTED:
             counts.update(answers.keys())
@@ -103,7 +105,8 @@ class Problem:
 
     field: str
     code: str
-    params: dict = field(default_factory=dict)
+    # ``dataclasses.field``: the class's own ``field`` attribute hides the imported name for a type checker.
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -152,10 +155,10 @@ def check_meeting(
     if starts_at is not None:
         if starts_at > now:
             problems.append(Problem("date", "in_future"))
-        elif day < kickoff or day > closing:
+        elif day is None or day < kickoff or day > closing:
             problems.append(Problem("date", "outside_programme", {"start": kickoff, "end": closing}))
         else:
-            clash = overlapping(starts_at, duration_minutes if (duration_minutes or 0) > 0 else 1, taken)
+            clash = overlapping(starts_at, duration_minutes if duration_minutes and duration_minutes > 0 else 1, taken)
             if clash is not None:
                 problems.append(Problem("time", "duplicate" if clash == starts_at else "overlap", {"start": clash}))
     if duration_minutes is None:
@@ -315,7 +318,7 @@ def agreement_accepted(acceptors: Iterable[int], member_ids: Iterable[int]) -> b
 @dataclass(frozen=True)
 class Reminder:
     code: str
-    params: dict = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
     urgent: bool = False
 
 
@@ -367,7 +370,7 @@ def reminders(facts: PairFacts, today: date) -> list[Reminder]:
 def at_risk(facts: PairFacts, today: date) -> list[str]:
     """Facilitators' flags for one pair: no confirmed meeting in six weeks, agreement
     unaccepted three weeks after publication."""
-    flags = []
+    flags: list[str] = []
     if not facts.active or facts.published_on is None or today > facts.closing:
         return flags
     since = facts.last_counted_on or facts.published_on

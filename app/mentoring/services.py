@@ -18,16 +18,19 @@ version number per agreement, one acceptance per member and version) back this u
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
+from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.core.audit import record
 from app.core.clock import utcnow
-from app.core.db import db
+from app.core.db import db, rowcount
 from app.core.i18n import catalogue, normalise_locale
 from app.core.labels import LANGUAGE_LABELS
 from app.core.msgid import N_
@@ -111,7 +114,7 @@ def lock_group(group_id: int) -> None:
 @dataclass
 class MeetingInput:
     day: date | None
-    at: object  # datetime.time | None
+    at: time | None
     duration_minutes: int | None
     mode: str | None
     attendee_ids: list[int]
@@ -122,12 +125,14 @@ def _require_active(group: MentoringGroup) -> None:
         raise Refused("group_ended")
 
 
-def _taken(group: MentoringGroup, exclude_id: int | None) -> list[tuple]:
+def _taken(group: MentoringGroup, exclude_id: int | None) -> list[tuple[datetime, int]]:
     """(start, minutes) of the group's other meetings and of their pending corrections."""
     other = Meeting.id != (exclude_id or -1)
-    spans = db.session.execute(
-        db.select(Meeting.starts_at, Meeting.duration_minutes).where(Meeting.group_id == group.id, other)
-    ).all()
+    spans = list(
+        db.session.execute(
+            db.select(Meeting.starts_at, Meeting.duration_minutes).where(Meeting.group_id == group.id, other)
+        ).all()
+    )
     spans += db.session.execute(
         db.select(MeetingChange.starts_at, MeetingChange.duration_minutes).where(
             MeetingChange.group_id == group.id,
@@ -139,7 +144,9 @@ def _taken(group: MentoringGroup, exclude_id: int | None) -> list[tuple]:
     return [tuple(span) for span in spans]
 
 
-def _check(group: MentoringGroup, user_id: int | None, data: MeetingInput, exclude_id: int | None = None):
+def _check(
+    group: MentoringGroup, user_id: int | None, data: MeetingInput, exclude_id: int | None = None
+) -> rules.MeetingCheck:
     programme = group.programme
     return rules.check_meeting(
         day=data.day,
@@ -158,7 +165,7 @@ def _check(group: MentoringGroup, user_id: int | None, data: MeetingInput, exclu
     )
 
 
-def log_meeting(group: MentoringGroup, user_id: int, data: MeetingInput):
+def log_meeting(group: MentoringGroup, user_id: int, data: MeetingInput) -> tuple[Meeting | None, rules.MeetingCheck]:
     """Log a meeting; the logger's entry is their confirmation. Returns (meeting or None, check)."""
     _require_active(group)
     lock_group(group.id)
@@ -190,7 +197,7 @@ def log_meeting(group: MentoringGroup, user_id: int, data: MeetingInput):
     return meeting, check
 
 
-def correct_meeting(meeting: Meeting, user_id: int, data: MeetingInput):
+def correct_meeting(meeting: Meeting, user_id: int, data: MeetingInput) -> tuple[Meeting | None, rules.MeetingCheck]:
     """The logger corrects a meeting that does not count yet: everyone else is asked again."""
     group = meeting.group
     lock_group(group.id)
@@ -224,7 +231,7 @@ def correct_meeting(meeting: Meeting, user_id: int, data: MeetingInput):
 
 def pending_change(meeting: Meeting) -> MeetingChange | None:
     return db.session.scalar(
-        db.select(MeetingChange).where(
+        select(MeetingChange).where(
             MeetingChange.meeting_id == meeting.id, MeetingChange.status == rules.CHANGE_PENDING
         )
     )
@@ -279,12 +286,14 @@ def confirm_meeting(meeting: Meeting, user_id: int) -> bool:
     lock_group(meeting.group_id)
     db.session.refresh(meeting)
     attestation = _my_attestation(meeting, user_id)
-    changed = db.session.execute(
-        db.update(MeetingAttestation)
-        .where(MeetingAttestation.id == attestation.id, MeetingAttestation.status != rules.CONFIRMED)
-        .values(status=rules.CONFIRMED, reason=None, answered_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    changed = rowcount(
+        db.session.execute(
+            db.update(MeetingAttestation)
+            .where(MeetingAttestation.id == attestation.id, MeetingAttestation.status != rules.CONFIRMED)
+            .values(status=rules.CONFIRMED, reason=None, answered_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    )
     if not changed:
         return False
     db.session.expire(meeting)
@@ -336,7 +345,7 @@ def _remove(meeting: Meeting) -> None:
 def _audit_change(action: str, change: MeetingChange, actor_id: int) -> None:
     # Ids and codes only: a facilitator's reason stays on the change, not in the log.
     db.session.flush()
-    group = db.session.get(MentoringGroup, change.group_id)
+    group = db.session.get_one(MentoringGroup, change.group_id)
     record(
         action,
         actor=actor_id,
@@ -351,7 +360,9 @@ def _audit_change(action: str, change: MeetingChange, actor_id: int) -> None:
     )
 
 
-def _new_change(meeting: Meeting, user_id: int, kind: str, values: dict | None = None, **fields) -> MeetingChange:
+def _new_change(
+    meeting: Meeting, user_id: int, kind: str, values: dict[str, Any] | None = None, **fields: Any
+) -> MeetingChange:
     values = values or {}
     change = MeetingChange(
         group_id=meeting.group_id,
@@ -380,7 +391,9 @@ def propose_deletion(meeting: Meeting, user_id: int) -> MeetingChange:
     return change
 
 
-def propose_correction(meeting: Meeting, user_id: int, data: MeetingInput):
+def propose_correction(
+    meeting: Meeting, user_id: int, data: MeetingInput
+) -> tuple[MeetingChange | None, rules.MeetingCheck]:
     """An attendee proposes new values for a counted meeting; the meeting keeps its values and
     counts as it is until everyone the correction touches confirms. Returns (change or None,
     check)."""
@@ -397,7 +410,7 @@ def propose_correction(meeting: Meeting, user_id: int, data: MeetingInput):
     return change, check
 
 
-def _values(check: rules.MeetingCheck, data: MeetingInput) -> dict:
+def _values(check: rules.MeetingCheck, data: MeetingInput) -> dict[str, Any]:
     return {
         "starts_at": check.starts_at,
         "duration_minutes": data.duration_minutes,
@@ -412,7 +425,7 @@ def _change_of(change: MeetingChange, user_id: int, action: str) -> Meeting:
     db.session.refresh(change)
     meeting = change.meeting
     if change.status != rules.CHANGE_PENDING or meeting is None:
-        _require_active(db.session.get(MentoringGroup, change.group_id))
+        _require_active(db.session.get_one(MentoringGroup, change.group_id))
         raise Refused("change_decided")
     _allow(meeting, user_id, action)
     return meeting
@@ -486,7 +499,9 @@ def _apply(change: MeetingChange, meeting: Meeting, *, agreed: bool) -> None:
     recount(programme, before | wanted)
 
 
-def _override(meeting: Meeting, staff_id: int, reason: str, kind: str, values: dict | None = None) -> MeetingChange:
+def _override(
+    meeting: Meeting, staff_id: int, reason: str, kind: str, values: dict[str, Any] | None = None
+) -> MeetingChange:
     superseded = pending_change(meeting)
     now = utcnow()
     if superseded is not None:
@@ -527,7 +542,9 @@ def facilitator_delete(meeting: Meeting, staff_id: int, reason: str) -> MeetingC
     return _override(meeting, staff_id, reason, rules.DELETE)
 
 
-def facilitator_correct(meeting: Meeting, staff_id: int, data: MeetingInput, reason: str):
+def facilitator_correct(
+    meeting: Meeting, staff_id: int, data: MeetingInput, reason: str
+) -> tuple[MeetingChange | None, rules.MeetingCheck]:
     """A facilitator corrects a meeting at once, with a reason the members see. Returns
     (change or None, check)."""
     reason = _override_reason(reason)
@@ -556,7 +573,7 @@ def group_changes(group_id: int) -> list[MeetingChange]:
 # --------------------------------------------------------------------------------------------
 
 
-def counted_for(programme_id: int, user_ids) -> dict[int, int]:
+def counted_for(programme_id: int, user_ids: Iterable[int]) -> dict[int, int]:
     """Counted meetings of these people in the programme, over all its groups (a rematched
     member keeps the meetings of their earlier pair). Reads the answers straight from the
     database, never from objects loaded before the group was locked."""
@@ -575,7 +592,7 @@ def counted_for(programme_id: int, user_ids) -> dict[int, int]:
     return {uid: counts.get(uid, 0) for uid in user_ids}
 
 
-def recount(programme: Programme, user_ids) -> set[int]:
+def recount(programme: Programme, user_ids: Iterable[int]) -> set[int]:
     """Recount these people's meetings; store every changed count and queue every changed score
     (counted meetings, or N since the last score). Returns whose score was queued."""
     db.session.flush()
@@ -643,7 +660,7 @@ def _publish(programme: Programme, user_id: int, score: rules.Score) -> None:
         # Only enrolled people can be graded; the count is kept and sent if they enrol later.
         log.warning("no enrolment to grade", extra={"user_id": user_id, "programme_id": programme.id})
         return
-    user = db.session.get(User, user_id)
+    user = db.session.get_one(User, user_id)
     locale = normalise_locale(user.locale) or "fi"
     publish_score(
         enrolment,
@@ -663,7 +680,7 @@ def _publish(programme: Programme, user_id: int, score: rules.Score) -> None:
 
 
 def agreement_of(group: MentoringGroup) -> Agreement | None:
-    return db.session.scalar(db.select(Agreement).where(Agreement.group_id == group.id))
+    return db.session.scalar(select(Agreement).where(Agreement.group_id == group.id))
 
 
 def suggested_agreement(group: MentoringGroup) -> dict[str, str]:
@@ -711,7 +728,7 @@ def suggested_agreement(group: MentoringGroup) -> dict[str, str]:
     }
 
 
-def save_agreement(group: MentoringGroup, user_id: int, base_number: int, texts: dict[str, str]):
+def save_agreement(group: MentoringGroup, user_id: int, base_number: int, texts: dict[str, str]) -> AgreementVersion:
     """Save a new version on top of version ``base_number`` (0: none yet). If someone saved
     meanwhile, raises ``Refused("agreement_conflict")`` and nothing is written. Returns the
     version (the current one when nothing changed)."""
@@ -805,7 +822,7 @@ _LOAD = object()
 
 
 def pair_facts(
-    group: MentoringGroup, user_id: int | None, meetings: list[Meeting] | None = None, agreement=_LOAD
+    group: MentoringGroup, user_id: int | None, meetings: list[Meeting] | None = None, agreement: object = _LOAD
 ) -> rules.PairFacts:
     """The reminders' input for one member (``user_id``) or, for facilitators, the pair.
     ``meetings`` and ``agreement`` may come preloaded (the facilitators' overview)."""
@@ -814,7 +831,7 @@ def pair_facts(
         meetings = group_meetings(group.id)
     if agreement is _LOAD:
         agreement = agreement_of(group)
-    current = agreement.current if agreement else None
+    current = agreement.current if isinstance(agreement, Agreement) else None
     acceptors = current.acceptor_ids() if current else set()
     live = [m for m in meetings if m.state != rules.DISPUTED]
     counted = [m for m in meetings if m.state == rules.COUNTED]
@@ -835,7 +852,7 @@ def pair_facts(
         agreement_accepted=current is not None and rules.agreement_accepted(acceptors, member_ids(group)),
         accepted_by_me=user_id in acceptors,
         meetings_logged=len(live),
-        awaiting_me=sum(1 for m in meetings if m.answers().get(user_id) == rules.PENDING),
+        awaiting_me=sum(1 for m in meetings if user_id is not None and m.answers().get(user_id) == rules.PENDING),
         disputed_mine=sum(1 for m in meetings if m.logged_by_id == user_id and m.state == rules.DISPUTED),
         last_meeting_on=max((m.local_start.date() for m in live), default=None),
         last_counted_on=max((m.local_start.date() for m in counted), default=None),
@@ -846,7 +863,7 @@ def pair_facts(
     )
 
 
-def programme_pairs(programme_id: int):
+def programme_pairs(programme_id: int) -> list[tuple[MentoringGroup, list[Meeting], Agreement | None]]:
     """Every published or ended group of a programme with its meetings (newest first) and its
     agreement, in a fixed number of queries whatever the cohort's size."""
     groups = db.session.scalars(

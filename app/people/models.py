@@ -1,15 +1,16 @@
 """People and courses as the tool knows them from launches and the course roster."""
 
 from flask_babel import gettext
+from sqlalchemy.orm import Mapped, relationship
 
 from app.core.clock import utcnow
-from app.core.db import db
+from app.core.db import Model, db
 from app.core.roles import ADMINISTRATOR, FACILITATOR, GUEST, PARTICIPANT  # noqa: F401 (people's roles, defined in core)
 
 ERASED_SUBJECT_PREFIX = "erased:"  # an erased person's account (app.admin.privacy.erase_person)
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "user_account"
     __table_args__ = (db.UniqueConstraint("issuer", "subject"),)
 
@@ -38,7 +39,7 @@ class User(db.Model):
         return self.name or full or self.email or ""
 
 
-class Course(db.Model):
+class Course(Model):
     __tablename__ = "course"
     __table_args__ = (db.UniqueConstraint("issuer", "deployment_id", "context_id"),)
 
@@ -51,7 +52,7 @@ class Course(db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
 
-class Enrolment(db.Model):
+class Enrolment(Model):
     """A person's role in one course; inactive when they left it (their data stays)."""
 
     __tablename__ = "enrolment"
@@ -67,5 +68,5 @@ class Enrolment(db.Model):
     # When a launch last changed ``role``: sessions begun before it are over (app/core/sessions.py).
     role_since = db.Column(db.DateTime)
 
-    user = db.relationship("User")
-    course = db.relationship("Course")
+    user: Mapped["User"] = relationship("User")
+    course: Mapped["Course"] = relationship("Course")

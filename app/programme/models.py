@@ -4,8 +4,15 @@ A course can hold successive programmes; everything a participant does belongs t
 so their history stays with it.
 """
 
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Mapped, relationship
+
 from app.core.clock import utcnow
-from app.core.db import db
+from app.core.db import Model, db
+
+if TYPE_CHECKING:
+    from app.people.models import Course, User
 
 # Role wishes and forms of mentoring, in the programme's own words (values match app.matching.engine.types).
 ROLE_WISHES = ("mentor", "aktori", "peer", "any")
@@ -13,7 +20,7 @@ FORMS = ("traditional", "reverse", "group", "peer")
 LANGUAGES = ("fi", "sv", "en")
 
 
-class Programme(db.Model):
+class Programme(Model):
     __tablename__ = "programme"
 
     id = db.Column(db.Integer, primary_key=True)
@@ -35,9 +42,11 @@ class Programme(db.Model):
     retention_months = db.Column(db.Integer, nullable=False, default=12, server_default="12")
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
-    course = db.relationship("Course")
-    organisations = db.relationship("Organisation", order_by="Organisation.position", back_populates="programme")
-    themes = db.relationship("Theme", order_by="Theme.position", back_populates="programme")
+    course: Mapped["Course"] = relationship("Course")
+    organisations: Mapped[list["Organisation"]] = relationship(
+        "Organisation", order_by="Organisation.position", back_populates="programme"
+    )
+    themes: Mapped[list["Theme"]] = relationship("Theme", order_by="Theme.position", back_populates="programme")
 
 
 class _Named:
@@ -52,7 +61,7 @@ class _Named:
         return getattr(self, f"name_{locale}", None) or self.name_fi
 
 
-class Organisation(_Named, db.Model):
+class Organisation(_Named, Model):
     """A participating agency (seeded with the Tulanet institutes, editable per programme)."""
 
     __tablename__ = "organisation"
@@ -62,10 +71,10 @@ class Organisation(_Named, db.Model):
     programme_id = db.Column(db.Integer, db.ForeignKey("programme.id"), nullable=False, index=True)
     code = db.Column(db.String(32), nullable=False)
 
-    programme = db.relationship("Programme", back_populates="organisations")
+    programme: Mapped["Programme"] = relationship("Programme", back_populates="organisations")
 
 
-class Theme(_Named, db.Model):
+class Theme(_Named, Model):
     """A theme participants offer or want (seeded with the programme text's themes)."""
 
     __tablename__ = "theme"
@@ -75,10 +84,10 @@ class Theme(_Named, db.Model):
     programme_id = db.Column(db.Integer, db.ForeignKey("programme.id"), nullable=False, index=True)
     code = db.Column(db.String(64), nullable=False)
 
-    programme = db.relationship("Programme", back_populates="themes")
+    programme: Mapped["Programme"] = relationship("Programme", back_populates="themes")
 
 
-class Registration(db.Model):
+class Registration(Model):
     """One person's registration to one programme: only what matching needs."""
 
     __tablename__ = "registration"
@@ -106,10 +115,10 @@ class Registration(db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
-    programme = db.relationship("Programme")
-    user = db.relationship("User", foreign_keys=[user_id])
-    organisation = db.relationship("Organisation")
-    counterpart = db.relationship("User", foreign_keys=[counterpart_user_id])
+    programme: Mapped["Programme"] = relationship("Programme")
+    user: Mapped["User"] = relationship("User", foreign_keys=[user_id])
+    organisation: Mapped["Organisation | None"] = relationship("Organisation")
+    counterpart: Mapped["User | None"] = relationship("User", foreign_keys=[counterpart_user_id])
 
     @property
     def active(self) -> bool:

@@ -12,10 +12,11 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 from app.core.msgid import N_
 
-Problem = tuple[str, str, dict]
+Problem = tuple[str, str, dict[str, object]]
 
 # --------------------------------------------------------------------------------------------------
 # Seeds: the Tulanet institutes and the themes the programme text lists
@@ -182,8 +183,8 @@ def programme_problems(
         problems.append(("closing", N_("The closing event must come after the midpoint event."), {}))
     if required_meetings is not None and required_meetings < 1:
         problems.append(("required_meetings", N_("At least one meeting must be required."), {}))
-    for name, value in (("min_meeting_minutes", min_meeting_minutes), ("max_meeting_minutes", max_meeting_minutes)):
-        if value is not None and value < 1:
+    for name, minutes in (("min_meeting_minutes", min_meeting_minutes), ("max_meeting_minutes", max_meeting_minutes)):
+        if minutes is not None and minutes < 1:
             problems.append((name, N_("A duration must be at least one minute."), {}))
     if min_meeting_minutes and max_meeting_minutes and min_meeting_minutes > max_meeting_minutes:
         problems.append(("max_meeting_minutes", N_("The longest meeting cannot be shorter than the shortest."), {}))
@@ -253,7 +254,10 @@ def theme_in_use(code: str, registrations: Iterable[tuple[Iterable[str], Iterabl
     return sum(1 for offered, wanted in registrations if code in offered or code in wanted)
 
 
-def moved(order: Sequence, item, step: int) -> list:
+T = TypeVar("T")
+
+
+def moved(order: Sequence[T], item: T, step: int) -> list[T]:
     """``order`` with ``item`` moved ``step`` places (clamped at the ends)."""
     items = list(order)
     at = items.index(item)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask import abort, g, has_request_context
+from sqlalchemy import select
 
 from app.core.audit import record
 from app.core.clock import helsinki_today, utcnow
@@ -16,7 +18,7 @@ from .models import AgencyContact, ColleagueTip, Organisation, Programme, Regist
 
 # Built once: the home page and most pages run it.
 _LATEST_PROGRAMME = (
-    db.select(Programme)
+    select(Programme)
     .where(Programme.course_id == db.bindparam("course_id"))
     .order_by(Programme.kickoff.desc(), Programme.id.desc())
     .limit(1)
@@ -31,7 +33,7 @@ def current_programme(course_id: int | None) -> Programme | None:
     if not has_request_context():
         return db.session.scalar(_LATEST_PROGRAMME, {"course_id": course_id})
     # Several parts of one page ask (the home page's cards): one query per request.
-    cached = g.setdefault("latest_programmes", {})
+    cached: dict[int, Programme | None] = g.setdefault("latest_programmes", {})
     if course_id not in cached:
         user = g.get("user")
         if user is not None and g.get("role") == PARTICIPANT:
@@ -97,7 +99,7 @@ def staff_programme(programme_id: int) -> Programme:
     return programme
 
 
-def create_programme(course_id: int, **fields) -> Programme:
+def create_programme(course_id: int, **fields: Any) -> Programme:
     """A new programme (cohort) seeded with the Tulanet institutes and the programme's themes."""
     programme = Programme(course_id=course_id, **fields)
     seed_lists(programme)
@@ -136,7 +138,7 @@ def roster(course_id: int) -> list[User]:
 
 
 def registration_of(programme: Programme, user_id: int) -> Registration | None:
-    return db.session.scalar(db.select(Registration).filter_by(programme_id=programme.id, user_id=user_id))
+    return db.session.scalar(select(Registration).filter_by(programme_id=programme.id, user_id=user_id))
 
 
 def first_registration(programme: Programme, user_id: int) -> Registration:
@@ -148,7 +150,9 @@ def first_registration(programme: Programme, user_id: int) -> Registration:
         .values(programme_id=programme.id, user_id=user_id)
         .on_conflict_do_nothing(index_elements=["programme_id", "user_id"])
     )
-    return registration_of(programme, user_id)
+    registration = registration_of(programme, user_id)
+    assert registration is not None  # inserted just now or by the parallel request
+    return registration
 
 
 def themes_in_use(programme: Programme) -> dict[str, int]:

@@ -6,6 +6,7 @@ the aktoris' group. Idempotent: an existing group of the same name is left as it
 """
 
 from datetime import date, time
+from typing import Any
 
 from app.core.clock import helsinki_to_utc
 from app.core.db import db
@@ -25,7 +26,7 @@ from .models import (
 )
 
 FACILITATOR = "4"  # Helena Saarinen (people.json ids)
-GROUPS = [
+GROUPS: list[dict[str, Any]] = [
     {
         "name": "Mentorien sparrausryhmä",
         "audience": MENTORS,

@@ -4,8 +4,16 @@ Times are naive UTC in the database (as everywhere in the tool); pages show and 
 Europe/Helsinki times (``helsinki_to_utc``, ``utc_to_helsinki`` in :mod:`app.mentoring.rules`).
 """
 
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Mapped, relationship
+
 from app.core.clock import utcnow
-from app.core.db import db
+from app.core.db import Model, db
+
+if TYPE_CHECKING:
+    from app.people.models import User
+    from app.programme.models import Programme
 
 MENTORS = "mentors"
 AKTORIS = "aktoris"
@@ -15,7 +23,7 @@ MODULE = "module"  # a link to a content module
 NOTE = "note"  # a Markdown note
 
 
-class SparringGroup(db.Model):
+class SparringGroup(Model):
     __tablename__ = "sparring_group"
 
     id = db.Column(db.Integer, primary_key=True)
@@ -26,9 +34,9 @@ class SparringGroup(db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     archived_at = db.Column(db.DateTime)
 
-    programme = db.relationship("Programme")
-    facilitator = db.relationship("User")
-    members = db.relationship(
+    programme: Mapped["Programme"] = relationship("Programme")
+    facilitator: Mapped["User | None"] = relationship("User")
+    members: Mapped[list["SparringMember"]] = relationship(
         "SparringMember",
         back_populates="group",
         cascade="all, delete-orphan",
@@ -41,7 +49,7 @@ class SparringGroup(db.Model):
         return self.archived_at is not None
 
 
-class SparringMember(db.Model):
+class SparringMember(Model):
     __tablename__ = "sparring_member"
     __table_args__ = (db.UniqueConstraint("group_id", "user_id"),)
 
@@ -50,11 +58,11 @@ class SparringMember(db.Model):
     user_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=False, index=True)
     added_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
-    group = db.relationship("SparringGroup", back_populates="members")
-    user = db.relationship("User", lazy="joined")
+    group: Mapped["SparringGroup"] = relationship("SparringGroup", back_populates="members")
+    user: Mapped["User"] = relationship("User", lazy="joined")
 
 
-class SparringSession(db.Model):
+class SparringSession(Model):
     """A meeting of the whole sparring group (not a pair's mentoring meeting)."""
 
     __tablename__ = "sparring_session"
@@ -67,10 +75,10 @@ class SparringSession(db.Model):
     agenda = db.Column(db.Text, nullable=False, default="")  # Markdown
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
-    group = db.relationship("SparringGroup")
+    group: Mapped["SparringGroup"] = relationship("SparringGroup")
 
 
-class SparringMaterial(db.Model):
+class SparringMaterial(Model):
     """A link to a content module, or a note in Markdown (no file uploads)."""
 
     __tablename__ = "sparring_material"
@@ -85,7 +93,7 @@ class SparringMaterial(db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
 
-class SparringThread(db.Model):
+class SparringThread(Model):
     __tablename__ = "sparring_thread"
 
     id = db.Column(db.Integer, primary_key=True)
@@ -96,8 +104,8 @@ class SparringThread(db.Model):
     deleted_at = db.Column(db.DateTime)
     deleted_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=True)
 
-    author = db.relationship("User", foreign_keys=[author_id])
-    posts = db.relationship(
+    author: Mapped["User | None"] = relationship("User", foreign_keys=[author_id])
+    posts: Mapped[list["SparringPost"]] = relationship(
         "SparringPost",
         back_populates="thread",
         cascade="all, delete-orphan",
@@ -105,7 +113,7 @@ class SparringThread(db.Model):
     )
 
 
-class SparringPost(db.Model):
+class SparringPost(Model):
     """The thread's opening post and its replies. ``body`` is the author's Markdown source; it is
     rendered and sanitised on display, so a change of the allow-list applies to old posts too."""
 
@@ -122,5 +130,5 @@ class SparringPost(db.Model):
     deleted_at = db.Column(db.DateTime)
     deleted_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=True)
 
-    thread = db.relationship("SparringThread", back_populates="posts")
-    author = db.relationship("User", foreign_keys=[author_id])
+    thread: Mapped["SparringThread"] = relationship("SparringThread", back_populates="posts")
+    author: Mapped["User | None"] = relationship("User", foreign_keys=[author_id])

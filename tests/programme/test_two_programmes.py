@@ -32,7 +32,8 @@ def two_programmes(app, platform):
         assert matching.publish(programme, matching.groups(programme, "draft")) == 1
         db.session.commit()
     for member in (aino, mikko):  # both sound out and go on: the pair is agreed
-        assert post(member, "/matching/mine/answer", {"answer": "go_on"}, token_from="/matching/mine").status_code == 303
+        answered = post(member, "/matching/mine/answer", {"answer": "go_on"}, token_from="/matching/mine")
+        assert answered.status_code == 303
     with app.app_context():
         programme = db.session.get(Programme, running)
         # Registration is over and the programme runs.

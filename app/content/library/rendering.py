@@ -192,7 +192,7 @@ def render_markdown(source: str) -> _Base:
     md = _markdown(links)
     raw = md.convert(source)
     clean = sanitise(raw)
-    toc = tuple(_flatten_toc(md.toc_tokens))
+    toc = tuple(_flatten_toc(md.toc_tokens))  # type: ignore[attr-defined]  # set by the toc extension; the stubs omit it
     return _Base(
         html=clean,
         toc=toc,

@@ -179,9 +179,9 @@ def question_bank_problems(path: Path, root: Path | None = None) -> tuple[Questi
         if qid in seen:
             r.problem(f"duplicate question id '{qid}' (also question #{seen[qid]})", near)
         seen.setdefault(qid, index)
-        phase = item.get("phase")
-        if phase not in phases:
-            r.problem(f"{where}: unknown phase {phase!r}; expected one of: {', '.join(phases)}", near)
+        item_phase = item.get("phase")
+        if item_phase not in phases:
+            r.problem(f"{where}: unknown phase {item_phase!r}; expected one of: {', '.join(phases)}", near)
         item_themes = item.get("themes")
         if not isinstance(item_themes, list) or not item_themes:
             r.problem(f"{where}: 'themes' must be a non-empty list", near)
@@ -190,7 +190,7 @@ def question_bank_problems(path: Path, root: Path | None = None) -> tuple[Questi
             if theme not in themes:
                 r.problem(f"{where}: unknown theme {theme!r}; expected one of: {', '.join(themes)}", near)
         text = r.localised({k: item.get(k) for k in LANGUAGES}, where, near)
-        questions.append(Question(qid, str(phase), tuple(str(t) for t in item_themes), text))
+        questions.append(Question(qid, str(item_phase), tuple(str(t) for t in item_themes), text))
     return QuestionBank(phases, themes, tuple(questions)), r.problems
 
 

@@ -78,15 +78,15 @@ def check_result(registrations: Iterable[Registration], result: MatchingResult) 
         if rid not in where:
             problems.append(f"{rid!r} is neither in a group nor listed as unmatched")
     for x in regs.values():
-        y = regs.get(x.nominated) if x.nominated is not None else None
-        if y is None or y.nominated != x.id or not (x.id < y.id):
+        partner = regs.get(x.nominated) if x.nominated is not None else None
+        if partner is None or partner.nominated != x.id or not (x.id < partner.id):
             continue
-        if x.id in locked_ids or y.id in locked_ids:
+        if x.id in locked_ids or partner.id in locked_ids:
             continue
-        if where.get(x.id) == where.get(y.id) and where.get(x.id, "").startswith("group"):
+        if where.get(x.id) == where.get(partner.id) and where.get(x.id, "").startswith("group"):
             continue
-        if _could_pair(x, y):
-            problems.append(f"mutual nomination of {x.id!r} and {y.id!r} dropped although they could pair")
+        if _could_pair(x, partner):
+            problems.append(f"mutual nomination of {x.id!r} and {partner.id!r} dropped although they could pair")
     return problems
 
 

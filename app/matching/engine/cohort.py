@@ -97,7 +97,7 @@ class Cohort:
             [self.index.get(r.nominated, -1) if r.nominated is not None else -1 for r in regs],
             np.int64,
         )
-        self.must_not = [set() for _ in regs]
+        self.must_not: list[set[int]] = [set() for _ in regs]
         for i, r in enumerate(regs):
             for other in r.must_not_pair:
                 j = self.index.get(other)
@@ -124,7 +124,7 @@ class Cohort:
         self.goal_vectors = sparse.csr_matrix(sparse.diags(1.0 / norms) @ tfidf)
         self.goal_vectors.sort_indices()
         self.vocab = vocab
-        self._goal_weights = None
+        self._goal_weights: list[dict[str, float]] | None = None
 
     def side(self, idx) -> Side:
         return Side(self, idx)
@@ -137,7 +137,7 @@ class Cohort:
     def goals_overlap(self, i: int, j: int) -> tuple[float, list[str]]:
         """Cosine similarity of two goals texts and up to three shared words, weightiest first."""
         if self._goal_weights is None:
-            stems = sorted(self.vocab, key=self.vocab.get)
+            stems = sorted(self.vocab, key=self.vocab.__getitem__)
             self._goal_weights = [
                 {
                     stems[c]: v
@@ -154,7 +154,7 @@ class Cohort:
         similarity = min(1.0, max(0.0, sum(shared.values())))
         if similarity <= 0:
             return 0.0, []
-        first_word = {}
+        first_word: dict[str, str] = {}
         for stem, word in self.tokens[i]:
             first_word.setdefault(stem, word)
         ranked = sorted(shared, key=lambda stem: (-shared[stem], stem))

@@ -47,11 +47,11 @@ class Context:
     def result(self, units, optimal, upper, nodes) -> MatchingResult:
         block, cohort = self.block, self.cohort
         groups = self.locked_result()
-        matched = set()
+        matched: set[int] = set()
         suggestions = []
         for unit in units:
             if isinstance(unit, Peers):
-                members = (
+                members: tuple[Member, ...] = (
                     Member(cohort.regs[block.idx[unit.first]].id, Role.PEER),
                     Member(cohort.regs[block.idx[unit.second]].id, Role.PEER),
                 )

@@ -10,7 +10,7 @@ import heapq
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -85,7 +85,10 @@ class Solver:
         self.peer_weights = np.where(block.peer_ok, block.s_peer, -np.inf)
         sp = self.slot_person
         self.slot_weights = np.where(block.group_ok[sp], block.s_mentor[sp], -np.inf)
-        self.prices = self.base_prices = self.W0 = self._unpriced = None
+        self.prices: np.ndarray | None = None
+        self.base_prices: np.ndarray | None = None
+        self.W0: np.ndarray | None = None  # set by set_prices, before any node is solved
+        self._unpriced: tuple[np.ndarray, np.ndarray] | None = None
 
     def group_row(self, p: int) -> np.ndarray:
         """Weights of ``p`` group-mentoring each person through the primary node (priced)."""
@@ -135,6 +138,7 @@ class Solver:
     # -- one node ------------------------------------------------------------------------------
 
     def matrix(self, node: Node) -> np.ndarray:
+        assert self.W0 is not None  # set_prices runs before any node is solved
         if node == Node():
             return self.W0
         W = self.W0.copy()
@@ -194,9 +198,10 @@ class Solver:
         value = float(W[np.arange(self.N), perm].sum())
         if not math.isfinite(value):
             return None
-        perm = perm.tolist()
+        order: list[int] = perm.tolist()
         seen = [False] * self.N
-        edges, odd = [], []
+        edges: list[tuple[int, int]] = []
+        odd: list[list[int]] = []
         for start in range(self.N):
             if seen[start]:
                 continue
@@ -204,7 +209,7 @@ class Solver:
             while not seen[j]:
                 seen[j] = True
                 cycle.append(j)
-                j = perm[j]
+                j = order[j]
             if len(cycle) == 2:
                 edges.append((cycle[0], cycle[1]))
             elif len(cycle) > 2 and len(cycle) % 2 == 0:
@@ -215,7 +220,7 @@ class Solver:
                 edges.extend(second if value_second > value_first else first)
             elif len(cycle) > 2:
                 odd.append(cycle)
-        return Relaxation(value / 2.0, edges, odd, W, perm)
+        return Relaxation(value / 2.0, edges, odd, W, order)
 
     # -- reading a node's matching as units -------------------------------------------------------
 
@@ -228,8 +233,8 @@ class Solver:
         block = self.block
         on_cycle = {v for cycle in odd for v in cycle}
         mentors: dict[int, dict] = {}
-        busy = set()  # people whose primary node is used as aktori or peer
-        units = []
+        busy: set[int] = set()  # people whose primary node is used as aktori or peer
+        units: list[Mentoring | Peers] = []
         for u, v in edges:
             rel = self.relation(node, u, v)
             if isinstance(rel, Peers):
@@ -239,7 +244,7 @@ class Solver:
                 m, a, via_slot = rel
                 mentors.setdefault(m, {})["slot" if via_slot else "primary"] = a
                 busy.add(a)
-        violations = []
+        violations: list[tuple[Any, ...]] = []
         for m in sorted(mentors):
             q1, q2 = mentors[m].get("primary"), mentors[m].get("slot")
             if q2 is not None and (m in busy or (q1 is not None and not block.group_ok[m, q1])):
@@ -250,7 +255,7 @@ class Solver:
                 else:
                     violations.append(("trio", m, q1, q2))
             else:
-                q = q1 if q1 is not None else q2
+                q = q1 if q1 is not None else mentors[m]["slot"]
                 if block.pair_ok[m, q]:
                     units.append(Mentoring(m, (q,)))
                 elif m not in on_cycle and self.slot_of.get(m) not in on_cycle:
@@ -269,21 +274,21 @@ class Solver:
             children = [node.child(forbid=[(m, q1), (s, q1)]), node.child(forbid=[(m, q2), (s, q2)])]
         elif kind == "one":
             m, q = violation[1:]
-            s = slot_of.get(m)
-            if s is None:
+            slot = slot_of.get(m)
+            if slot is None:
                 children = [node.child(forbid=[(m, q)])]
             else:
                 children = [
-                    node.child(forbid=[(m, q), (s, q)]),
-                    node.child(forced=[m, s], restricted=[m]),
+                    node.child(forbid=[(m, q), (slot, q)]),
+                    node.child(forced=[m, slot], restricted=[m]),
                 ]
         else:  # odd cycle: in any matching some vertex of it is not matched inside it
             cycle = violation[1]
             children = [node.child(forbid=[(v, w) for w in cycle if w != v]) for v in cycle]
-        children = [c for c in children if c is not None]
-        if node in children:  # would loop; every violation raised excludes the current solution
+        found = [c for c in children if c is not None]
+        if node in found:  # would loop; every violation raised excludes the current solution
             raise RuntimeError(f"branching on {violation} does not progress")
-        return children
+        return found
 
     # -- a feasible result from an infeasible relaxation ------------------------------------------
 
@@ -313,13 +318,14 @@ class Solver:
             rel = rels[j]
             if isinstance(rel, Mentors) and rel.mentor == m and block.group_ok[m, rel.aktori]:
                 continue  # a proper group; checked below
-            aktori = rels[k].aktori
+            aktori = cast(Mentors, rels[k]).aktori  # a slot's relation is a mentoring one
             alone = block.s_mentor[m, aktori] if block.pair_ok[m, aktori] else 0.0
             if alone > W[edges[j][0], edges[j][1]]:
                 dropped.add(j)
             else:
                 dropped.add(k)
-        units, mentors = [], {}
+        units: list[Mentoring | Peers] = []
+        mentors: dict[int, list[int]] = {}
         for k, rel in enumerate(rels):
             if k in dropped:
                 continue
@@ -338,7 +344,7 @@ class Solver:
                 units.append(Mentoring(m, (q,)))
         return fill(block, self.candidates, units)
 
-    def dive(self, node: Node, solved, steps: int):
+    def dive(self, node: Node, solved: Relaxation | None, steps: int) -> tuple[list[Mentoring | Peers], int]:
         """Primal heuristic: fix every broken rule at once by a local choice, re-solve, repeat.
 
         Returns (units, LSA solves used). Slot conflicts close the slot when the primary node's
@@ -347,6 +353,7 @@ class Solver:
         cycle loses the vertex whose absence costs least.
         """
         block = self.block
+        best: list[Mentoring | Peers]
         best, best_value, used = [], -math.inf, 0
         if solved is None:
             solved, used = self.solve(node), 1
@@ -372,6 +379,7 @@ class Solver:
                 kind, m = violation[0], violation[1]
                 s = self.slot_of.get(m)
                 if kind == "slot":
+                    assert s is not None  # only a mentor with a slot breaks the slot rule
                     w_primary = W[m, partner[m]] if m in partner else 0.0
                     if w_primary >= W[s, partner[s]]:
                         closed.append(s)
@@ -381,7 +389,7 @@ class Solver:
                     q1, q2 = violation[2:]
                     weaker = q1 if (block.s_mentor[m, q1], -q1) < (block.s_mentor[m, q2], -q2) else q2
                     forbid += [(m, weaker), (s, weaker)]
-                elif m in node.restricted and s not in node.forced:  # no second aktori: pair mode
+                elif s is not None and m in node.restricted and s not in node.forced:  # no second aktori: pair mode
                     restricted_out.append(m)
                     closed.append(s)
                 else:
@@ -463,6 +471,7 @@ class Solver:
         prices = np.zeros(self.b)
         self.set_prices(None)
         solved = self.solve(root)
+        assert solved is not None  # the root forces nothing: it is always feasible
         nodes = 1
         units, violations = self.interpret(root, solved.edges, solved.odd)
         if not violations and not solved.odd and self.slack(root, solved.edges) is None:
@@ -483,6 +492,7 @@ class Solver:
         budget = max_nodes - nodes
         rounds = min(12, max(1, budget // 3)) if budget >= 2 else 0
         dive_steps = min(8, budget - rounds)
+        last: Relaxation | None
         best_solved, last = solved, solved
         for _ in range(rounds):
             if close_enough(incumbent_value, upper):
@@ -495,6 +505,7 @@ class Solver:
             prices = np.maximum(0.0, prices + 0.5 * (last.bound - incumbent_value) / norm * g)
             self.set_prices(prices)
             last = self.solve(root)
+            assert last is not None  # the root forces nothing: it is always feasible
             nodes += 1
             better(self.repair(root, last.edges, last.odd, last.weights))
             if last.bound < upper:
@@ -526,6 +537,7 @@ class Solver:
                 break
             heapq.heappop(heap)
             self.set_prices(self.node_prices(node))
+            node_solved: Relaxation | None
             if node == root:
                 node_solved = best_solved
             else:
@@ -542,8 +554,8 @@ class Solver:
                 m = self.slack(node, edges)
                 if m is None or close_enough(incumbent_value, bound):
                     continue
-                children = [node.child(closed=[self.slot_of[m]]), node.child(restricted=[m])]
-                children = [c for c in children if c is not None]
+                options = (node.child(closed=[self.slot_of[m]]), node.child(restricted=[m]))
+                children = [c for c in options if c is not None]
             else:
                 better(self.repair(node, edges, odd, W))
                 if close_enough(incumbent_value, bound):
