@@ -111,6 +111,9 @@ def create_app(config: dict | None = None) -> Flask:
         admin_bp,
     ):
         app.register_blueprint(blueprint)
+    from . import notifications
+
+    notifications.init_app(app)
     mentoring_journal.init_app(app)
     events.init_app(app)
     programme_timeline.register(app, events_services.timeline)

@@ -79,6 +79,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Public base URL of the tool (behind a proxy); derived from the request if empty.
         "TOOL_URL": env.get("TOOL_URL", "").rstrip("/"),
         "TOOL_NAME": env.get("TOOL_NAME", "Tulanet-mentorointi"),
+        # Mail (app/notifications): smtp://, smtp+starttls:// or smtps://[user:password@]host[:port];
+        # empty: mail is queued but nobody sends it.
+        "MAIL_URL": env.get("MAIL_URL", ""),
+        "MAIL_FROM": env.get("MAIL_FROM", "mentoring@localhost"),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
         "LOG_FORMAT": env.get("LOG_FORMAT", "json"),
         "BABEL_DEFAULT_LOCALE": "fi",

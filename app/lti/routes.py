@@ -22,6 +22,7 @@ from app.core.security import allow_framing_by, frame_origins
 from app.core.sessions import end_sessions_with_other_role, start_session
 from app.core.web import tool_url
 
+from ..people.models import User
 from ..people.services import LaunchIdentity, record_launch
 from .deep_linking import deep_linking_settings
 from .errors import LaunchError
@@ -107,10 +108,13 @@ def _session_data(launch: ToolMessageLaunch, identity: LaunchIdentity, user_id: 
     claims = launch.claims
     link = _object(claims, "resource_link")
     presentation = _object(claims, "launch_presentation")
+    chosen = db.session.get(User, user_id).language
     return {
         "user_id": user_id,
         "course_id": course_id,
         "launch_locale": identity.locale,
+        # The language the person chose in the tool stays over the launch's.
+        **({"locale": chosen} if chosen else {}),
         # Only the launching platform may frame the tool during this session.
         "frame_origins": _frame_origins(launch),
         "lti": {

@@ -16,6 +16,7 @@ from app.core.clock import utcnow
 from app.core.db import db
 from app.groups.models import DRAFT, PUBLISHED, GroupMember, MentoringGroup
 
+from ..notifications import services as notifications
 from ..programme.models import Registration
 from .engine import types as engine_types
 from .engine.checks import HARD_PROBLEM_CODES, group_problems
@@ -412,6 +413,7 @@ def publish(programme, selected: list[MentoringGroup]) -> int:
             continue
         group.status, group.published_at, group.locked = PUBLISHED, now, True
         published.append(group.id)
+        notifications.match_published(programme, group)
     if published:
         record(
             "matching.publish",

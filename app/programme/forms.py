@@ -18,7 +18,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from app.core.labels import FORM_LABELS, LANGUAGE_LABELS, ROLE_WISH_LABELS
 
@@ -66,6 +66,15 @@ class ProgrammeForm(FlaskForm):
         validate_choice=False,  # rules.programme_problems says "Unknown language."
     )
     prefer_cross_organisation = BooleanField(_l("Prefer pairs across organisations"))
+    moodle_url = StringField(
+        _l("Moodle address of the programme"),
+        filters=[lambda value: (value or "").strip() or None],
+        validators=[
+            Optional(),
+            Length(max=1024),
+            Regexp(r"^https?://\S+$", message=_l("Give the address of the programme's page in Moodle (https://…).")),
+        ],
+    )
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)

@@ -31,6 +31,8 @@ class Programme(db.Model):
     prefer_cross_organisation = db.Column(db.Boolean, nullable=False, default=False)
     # Personal data is purged this many months after the closing event (privacy purge).
     retention_months = db.Column(db.Integer, nullable=False, default=12, server_default="12")
+    # The Moodle address of the programme's activity: where mails send people (never a tool URL).
+    moodle_url = db.Column(db.String(1024))
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
     course = db.relationship("Course")

@@ -1,0 +1,130 @@
+"""What other rooms call to notify people, and what the pages of this room use.
+
+``notify`` only queues: it adds an outbox row to the caller's session, so the mail commits (or
+rolls back) with the change that causes it. The worker (``app/notifications/worker.py``) sends it.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import func
+
+from app.core.clock import utcnow
+from app.core.db import db, insert
+
+from ..groups.models import MentoringGroup
+from ..people.models import User
+from ..programme.models import Programme
+from .models import PENDING, STATUSES, MailPreference, Notification
+from .rules import KINDS, Preferences, clean_params, in_digest, next_digest_at
+
+_UNSUBSCRIBE_SALT = "mail-unsubscribe"
+
+
+def notify(user_id: int, kind: str, key: str, programme: Programme | None = None, **params: Any) -> None:
+    """Queue ``kind`` for ``user_id``, once per ``key`` (the event: a second call with the same
+    key adds nothing). ``params`` beyond the kind's fields are dropped, never stored."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    prefs = preferences(user_id)
+    now = utcnow()
+    digest = in_digest(kind, prefs)
+    db.session.execute(
+        insert(Notification)
+        .values(
+            key=key[:255],
+            user_id=user_id,
+            programme_id=programme.id if programme is not None else None,
+            kind=kind,
+            params=clean_params(kind, params),
+            digest=digest,
+            status=PENDING,
+            attempts=0,
+            next_attempt_at=next_digest_at(now) if digest else now,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+
+
+def match_published(programme: Programme, group: MentoringGroup) -> None:
+    """Tell each member of a newly published group whom they were matched with."""
+    names = {m.user_id: m.user.display_name for m in group.members}
+    for member in group.members:
+        others = [name for uid, name in names.items() if uid != member.user_id]
+        notify(
+            member.user_id,
+            "match_published",
+            f"match_published:{group.id}:{member.user_id}",
+            programme,
+            counterparts=others,
+        )
+
+
+def preferences(user_id: int) -> Preferences:
+    row = db.session.get(MailPreference, user_id)
+    if row is None:
+        return Preferences()
+    return Preferences(off=frozenset(row.off or ()), all_off=row.all_off, digest=row.digest)
+
+
+def save_preferences(user_id: int, prefs: Preferences) -> None:
+    row = db.session.get(MailPreference, user_id)
+    if row is None:
+        row = MailPreference(user_id=user_id)
+        db.session.add(row)
+    row.off = sorted(k for k in prefs.off if k in KINDS)
+    row.all_off = prefs.all_off
+    row.digest = prefs.digest
+    row.updated_at = utcnow()
+
+
+def unsubscribe_token(user_id: int) -> str:
+    return str(URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_UNSUBSCRIBE_SALT).dumps(user_id))
+
+
+def unsubscriber(token: str) -> User | None:
+    """The person a signed unsubscribe link names, or None for a link that is not ours."""
+    try:
+        user_id = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_UNSUBSCRIBE_SALT).loads(token)
+    except BadSignature:
+        return None
+    return db.session.get(User, user_id) if isinstance(user_id, int) else None
+
+
+def unsubscribe(user_id: int) -> None:
+    current = preferences(user_id)
+    save_preferences(user_id, Preferences(off=current.off, all_off=True, digest=current.digest))
+
+
+def choose_language(user: User, language: str) -> None:
+    """The language a person chose in the tool: their next launches and mails use it."""
+    user.language = language
+
+
+@dataclass(frozen=True)
+class OutboxSummary:
+    counts: dict[str, int]  # by status
+    failed: list[tuple[str, str, str]]  # person, kind, reason
+
+
+def summary(programme_id: int | None = None) -> OutboxSummary:
+    """The outbox by state (for administrators), with each failed mail's reason."""
+    query = db.select(Notification.status, func.count()).group_by(Notification.status)
+    failed_query = (
+        db.select(User, Notification.kind, Notification.last_error)
+        .join(User, User.id == Notification.user_id)
+        .where(Notification.status == "failed")
+        .order_by(Notification.id.desc())
+        .limit(50)
+    )
+    if programme_id is not None:
+        query = query.where(Notification.programme_id == programme_id)
+        failed_query = failed_query.where(Notification.programme_id == programme_id)
+    counts: dict[str, int] = {status: 0 for status in STATUSES}
+    for status, count in db.session.execute(query).all():
+        counts[status] = count
+    failed = [(user.display_name, kind, error or "") for user, kind, error in db.session.execute(failed_query).all()]
+    return OutboxSummary(counts, failed)
