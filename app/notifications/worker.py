@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from email.message import EmailMessage
+from email.message import Message
 
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext
@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class Job:
     row_ids: list[int]
-    message: EmailMessage | None  # None: nothing to send (the rows' outcome is already decided)
+    message: Message | None  # None: nothing to send (the rows' outcome is already decided)
     attempts: int = 0
     outcome: dict = field(default_factory=dict)
 
@@ -53,7 +53,7 @@ class MailWorker:
         lease_seconds: int = 120,
         backoff_base: float | None = None,
         worker_id: str | None = None,
-        after_send: Callable[[EmailMessage], None] | None = None,
+        after_send: Callable[[Message], None] | None = None,
     ):
         config = current_app.config
         self.mailer = mailer or SmtpMailer(parse_mail_url(config["MAIL_URL"]))
@@ -206,7 +206,7 @@ class MailWorker:
         db.session.commit()
         return jobs
 
-    def _message(self, user: User, rows: list[Notification], programmes: dict) -> EmailMessage:
+    def _message(self, user: User, rows: list[Notification], programmes: dict) -> Message:
         language = language_of(user.language, user.locale)
         token = services.unsubscribe_token(user.id)
         unsubscribe_url = f"{self.base_url}/mail/unsubscribe/{token}"
