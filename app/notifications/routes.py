@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.core.auth import login_required
 from app.core.db import csrf, db
+from app.core.roles import ADMINISTRATOR
 
 from . import services
 from .rules import KINDS, Preferences
@@ -43,6 +44,25 @@ def preferences():
     kinds = [(kind, KIND_LABELS[kind], kind not in prefs.off, KINDS[kind].service) for kind in KINDS]
     return render_template(
         "notifications/preferences.html", prefs=prefs, kinds=kinds, saved=request.args.get("saved") == "1"
+    )
+
+
+STATUS_LABELS = {
+    "pending": _l("Waiting to be sent"),
+    "sent": _l("Sent"),
+    "failed": _l("Failed"),
+    "skipped": _l("Not sent: the person turned it off"),
+    "unknown": _l("Interrupted while sending: may have arrived"),
+}
+
+
+@bp.get("/mail/outbox")
+@login_required(ADMINISTRATOR)
+def outbox():
+    """The course's mail by state, and each failed mail's reason (administrators)."""
+    found = services.summary(g.course.id if g.course else None)
+    return render_template(
+        "notifications/outbox.html", summary=found, status_labels=STATUS_LABELS, kind_labels=KIND_LABELS
     )
 
 

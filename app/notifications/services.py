@@ -110,8 +110,9 @@ class OutboxSummary:
     failed: list[tuple[str, str, str]]  # person, kind, reason
 
 
-def summary(programme_id: int | None = None) -> OutboxSummary:
-    """The outbox by state (for administrators), with each failed mail's reason."""
+def summary(course_id: int | None = None) -> OutboxSummary:
+    """The outbox by state (for administrators of ``course_id``; None: every course), with each
+    failed mail's reason."""
     query = db.select(Notification.status, func.count()).group_by(Notification.status)
     failed_query = (
         db.select(User, Notification.kind, Notification.last_error)
@@ -120,9 +121,10 @@ def summary(programme_id: int | None = None) -> OutboxSummary:
         .order_by(Notification.id.desc())
         .limit(50)
     )
-    if programme_id is not None:
-        query = query.where(Notification.programme_id == programme_id)
-        failed_query = failed_query.where(Notification.programme_id == programme_id)
+    if course_id is not None:
+        programmes = db.select(Programme.id).where(Programme.course_id == course_id)
+        query = query.where(Notification.programme_id.in_(programmes))
+        failed_query = failed_query.where(Notification.programme_id.in_(programmes))
     counts: dict[str, int] = {status: 0 for status in STATUSES}
     for status, count in db.session.execute(query).all():
         counts[status] = count
