@@ -31,7 +31,7 @@ def backoff_seconds(
     delay = ceiling / 2 + rand() * ceiling / 2
     if retry_after is not None:
         delay = max(delay, retry_after)
-    return min(delay, MAX_BACKOFF_SECONDS)
+    return float(min(delay, MAX_BACKOFF_SECONDS))
 
 
 def lease_free(model: Any, now: datetime) -> ColumnElement[bool]:

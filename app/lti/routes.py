@@ -108,7 +108,7 @@ def _session_data(launch: ToolMessageLaunch, identity: LaunchIdentity, user_id: 
     claims = launch.claims
     link = _object(claims, "resource_link")
     presentation = _object(claims, "launch_presentation")
-    chosen = db.session.get(User, user_id).language
+    chosen = db.session.scalar(db.select(User.language).where(User.id == user_id))
     return {
         "user_id": user_id,
         "course_id": course_id,

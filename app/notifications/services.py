@@ -14,7 +14,7 @@ from sqlalchemy import func
 from app.core.clock import utcnow
 from app.core.db import db, insert
 
-from ..groups.models import MentoringGroup
+from ..groups.models import GroupMember, MentoringGroup
 from ..people.models import User
 from ..programme.models import Programme
 from .models import PENDING, STATUSES, MailPreference, Notification
@@ -51,16 +51,15 @@ def notify(user_id: int, kind: str, key: str, programme: Programme | None = None
 
 def match_published(programme: Programme, group: MentoringGroup) -> None:
     """Tell each member of a newly published group whom they were matched with."""
-    names = {m.user_id: m.user.display_name for m in group.members}
-    for member in group.members:
-        others = [name for uid, name in names.items() if uid != member.user_id]
-        notify(
-            member.user_id,
-            "match_published",
-            f"match_published:{group.id}:{member.user_id}",
-            programme,
-            counterparts=others,
-        )
+    members = db.session.execute(
+        db.select(GroupMember.user_id, User)
+        .join(User, User.id == GroupMember.user_id)
+        .where(GroupMember.group_id == group.id)
+    ).all()
+    names = {user_id: user.display_name for user_id, user in members}
+    for user_id in names:
+        others = [name for uid, name in names.items() if uid != user_id]
+        notify(user_id, "match_published", f"match_published:{group.id}:{user_id}", programme, counterparts=others)
 
 
 def preferences(user_id: int) -> Preferences:

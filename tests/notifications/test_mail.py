@@ -84,6 +84,7 @@ def test_a_published_match_mails_each_member_once_in_their_language(app, smtp, w
         anna, bert = smtp.sink.to("anna@example.fi"), smtp.sink.to("bert@example.fi")
         assert len(anna) == 1 and len(bert) == 1 and not smtp.sink.to("cara@example.fi")
         assert anna[0]["Content-Language"] == "fi" and bert[0]["Content-Language"] == "sv"
+        assert "Mentorointiparisi" in anna[0]["Subject"] and "mentorskapsmatchning" in bert[0]["Subject"]
         text = anna[0].get_body(("plain",)).get_content()
         assert "Bert Test" in text and "Tulanet 2026" in text
         assert "https://moodle.example.fi/mod/lti/view.php?id=7" in text
