@@ -64,7 +64,7 @@ def compose(
         message.attach(part)
     message["From"] = formataddr((sender_name, sender))
     message["To"] = to
-    message["Subject"] = Header(subject, "utf-8")
+    message["Subject"] = Header(subject, "utf-8").encode()
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = message_id
     message["Content-Language"] = language

@@ -4,14 +4,16 @@
 rolls back) with the change that causes it. The worker (``app/notifications/worker.py``) sends it.
 """
 
+import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func
 
-from app.core.clock import utcnow
+from app.core.clock import utc_to_helsinki, utcnow
 from app.core.db import db, insert
 
 from ..groups.models import GroupMember, MentoringGroup
@@ -60,6 +62,46 @@ def match_published(programme: Programme, group: MentoringGroup) -> None:
     for user_id in names:
         others = [name for uid, name in names.items() if uid != user_id]
         notify(user_id, "match_published", f"match_published:{group.id}:{user_id}", programme, counterparts=others)
+
+
+def _day(moment: datetime) -> str:
+    """A meeting's day as people read it (d.m.yyyy, Helsinki time)."""
+    local = utc_to_helsinki(moment)
+    return f"{local.day}.{local.month}.{local.year}"
+
+
+def _name(user_id: int) -> str:
+    user = db.session.get(User, user_id)
+    return user.display_name if user is not None else ""
+
+
+def meeting_waiting(
+    programme: Programme, meeting_id: int, logger_id: int, waiting_ids: set[int], starts_at: datetime
+) -> None:
+    """Tell the attendees whose confirmation a newly logged meeting waits for."""
+    logger = _name(logger_id)
+    for user_id in sorted(waiting_ids - {logger_id}):
+        key = f"meeting_waiting:{meeting_id}:{user_id}"
+        notify(user_id, "meeting_waiting", key, programme, logger=logger, date=_day(starts_at))
+
+
+def meeting_disputed(
+    programme: Programme, meeting_id: int, logger_id: int | None, starts_at: datetime, reason: str
+) -> None:
+    """Tell the person who logged a meeting that it was disputed, and why: only them."""
+    if logger_id is None:  # logged by someone since erased
+        return
+    digest = hashlib.sha256(reason.encode()).hexdigest()[:16]
+    key = f"meeting_disputed:{meeting_id}:{digest}"
+    notify(logger_id, "meeting_disputed", key, programme, date=_day(starts_at), reason=reason)
+
+
+def agreement_version(programme: Programme, group_id: int, number: int, author_id: int, member_ids: list[int]) -> None:
+    """Tell the other members that a new agreement version waits for their acceptance."""
+    for user_id in sorted(set(member_ids) - {author_id}):
+        notify(
+            user_id, "agreement_version", f"agreement_version:{group_id}:{number}:{user_id}", programme, version=number
+        )
 
 
 def preferences(user_id: int) -> Preferences:

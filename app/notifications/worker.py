@@ -151,8 +151,12 @@ class MailWorker:
         values: dict = {"last_status": refused.code, "last_error": refused.reason}
         if refused.temporary:
             self.stats["retries"] += 1
-            base = {} if self.backoff_base is None else {"base": self.backoff_base}
-            values["next_attempt_at"] = utcnow() + timedelta(seconds=backoff_seconds(attempts, **base))
+            delay = (
+                backoff_seconds(attempts)
+                if self.backoff_base is None
+                else backoff_seconds(attempts, base=self.backoff_base)
+            )
+            values["next_attempt_at"] = utcnow() + timedelta(seconds=delay)
         else:
             self.stats["failed"] += 1
             values.update(status=FAILED, finished_at=utcnow())
@@ -162,8 +166,9 @@ class MailWorker:
 
     def _plan(self, ids: list[int]) -> list[Job]:
         now = utcnow()
-        rows = db.session.scalars(db.select(Notification).where(Notification.id.in_(ids)).order_by(Notification.id))
-        rows = list(rows)
+        rows = list(
+            db.session.scalars(db.select(Notification).where(Notification.id.in_(ids)).order_by(Notification.id))
+        )
         users = {u.id: u for u in db.session.scalars(db.select(User).where(User.id.in_({r.user_id for r in rows})))}
         programmes = {
             p.id: p

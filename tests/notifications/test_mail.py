@@ -202,3 +202,24 @@ def test_nobody_without_an_address_is_an_error(app, smtp, world):
         row = db.session.scalar(db.select(Notification).filter_by(user_id=world["anna"]))
         assert row.status == FAILED and row.last_error == "no address"
         assert len(smtp.sink.to("bert@example.fi")) == 1
+
+
+def test_meeting_and_agreement_mails_reach_only_whom_they_concern(app, smtp, world):
+    from datetime import datetime
+
+    from app.programme.models import Programme
+
+    with app.app_context():
+        programme = db.session.get(Programme, world["programme_id"])
+        starts = datetime(2026, 3, 2, 10, 0)
+        services.meeting_waiting(programme, 41, world["anna"], {world["anna"], world["bert"]}, starts)
+        services.meeting_disputed(programme, 41, world["anna"], starts, "We met on Tuesday, not Monday")
+        services.agreement_version(programme, 7, 2, world["bert"], [world["anna"], world["bert"]])
+        db.session.commit()
+        _work()
+        anna = {m["Subject"]: m.get_body(("plain",)).get_content() for m in smtp.sink.to("anna@example.fi")}
+        bert = {m["Subject"]: m.get_body(("plain",)).get_content() for m in smtp.sink.to("bert@example.fi")}
+        assert len(anna) == 2 and len(bert) == 1  # the logger waits for nobody; the author accepts their own
+        assert any("We met on Tuesday" in text for text in anna.values())  # the reason, to the logger only
+        assert not any("Tuesday" in text for text in bert.values())
+        assert "2.3.2026" in next(iter(bert.values())) and "Anna Test" in next(iter(bert.values()))

@@ -70,5 +70,5 @@ def test_administrators_see_the_mail_by_state_and_who_has_no_address(app, platfo
         app.config["MAIL_URL"] = "smtp://127.0.0.1:9"  # nothing listens: no mail may even be tried
         MailWorker().run_once()
     page = admin.page("/mail/outbox")
-    assert "No e-mail address" in page and "Nudges from the coordinator" in page
+    assert "Ei sähköpostiosoitetta" in page and "Koordinaattorin muistutukset" in page
     learner.page("/mail/outbox", status=403)
