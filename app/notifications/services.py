@@ -6,7 +6,7 @@ rolls back) with the change that causes it. The worker (``app/notifications/work
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
@@ -17,7 +17,7 @@ from app.core.clock import utc_to_helsinki, utcnow
 from app.core.db import db, insert
 
 from ..groups.models import GroupMember, MentoringGroup
-from ..people.models import User
+from ..people.models import ADMINISTRATOR, Enrolment, User
 from ..programme.models import Programme
 from .models import PENDING, STATUSES, MailPreference, Notification
 from .rules import KINDS, Preferences, clean_params, in_digest, next_digest_at
@@ -102,6 +102,16 @@ def agreement_version(programme: Programme, group_id: int, number: int, author_i
         notify(
             user_id, "agreement_version", f"agreement_version:{group_id}:{number}:{user_id}", programme, version=number
         )
+
+
+def accessibility_feedback(feedback_id: int, deadline: date) -> None:
+    """Tell every administrator that accessibility feedback waits for an answer by ``deadline``."""
+    admins = db.session.scalars(
+        db.select(Enrolment.user_id).where(Enrolment.role == ADMINISTRATOR, Enrolment.active.is_(True)).distinct()
+    ).all()
+    when = f"{deadline.day}.{deadline.month}.{deadline.year}"
+    for user_id in sorted(admins):
+        notify(user_id, "accessibility_feedback", f"accessibility_feedback:{feedback_id}:{user_id}", deadline=when)
 
 
 def preferences(user_id: int) -> Preferences:

@@ -72,3 +72,18 @@ def test_administrators_see_the_mail_by_state_and_who_has_no_address(app, platfo
     page = admin.page("/mail/outbox")
     assert "Ei sähköpostiosoitetta" in page and "Koordinaattorin muistutukset" in page
     learner.page("/mail/outbox", status=403)
+
+
+def test_accessibility_feedback_is_mailed_to_administrators_with_the_deadline(app, platform, client):
+    from app.notifications.models import Notification
+    from tests.support.admin_web import administrator
+
+    administrator(app, platform)
+    launch(app, platform, (LEARNER,), sub="78")
+    response = client.post("/accessibility/feedback", data={"message": "The contrast is low", "contact": "a@b.fi"})
+    assert response.status_code == 303
+    with app.app_context():
+        rows = db.session.scalars(db.select(Notification)).all()
+        assert [r.kind for r in rows] == ["accessibility_feedback"]
+        assert db.session.get(User, rows[0].user_id).subject != "78"
+        assert set(rows[0].params) == {"deadline"}  # the feedback itself never goes by mail
