@@ -121,6 +121,13 @@ def preferences(user_id: int) -> Preferences:
     return Preferences(off=frozenset(row.off or ()), all_off=row.all_off, digest=row.digest)
 
 
+def preferences_of(user_ids: set[int]) -> dict[int, Preferences]:
+    """Several people's preferences in one query (the worker's batch)."""
+    rows = db.session.scalars(db.select(MailPreference).where(MailPreference.user_id.in_(user_ids))).all()
+    found = {r.user_id: Preferences(off=frozenset(r.off or ()), all_off=r.all_off, digest=r.digest) for r in rows}
+    return {user_id: found.get(user_id, Preferences()) for user_id in user_ids}
+
+
 def save_preferences(user_id: int, prefs: Preferences) -> None:
     row = db.session.get(MailPreference, user_id)
     if row is None:

@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 from email.message import Message
 
 from flask import current_app, render_template
@@ -83,7 +84,8 @@ class MailWorker:
         previous: Job | None = None
         try:
             for job in jobs:
-                self._step(previous, job)
+                if not self._step(previous, job):
+                    continue  # another worker holds it now (it finds it marked, or sends it itself)
                 previous = job
                 if job.message is None:
                     continue
@@ -126,7 +128,9 @@ class MailWorker:
 
     # --- one commit per message: the last outcome, and the next message marked as being sent ---
 
-    def _step(self, done: Job | None, upcoming: Job | None) -> None:
+    def _step(self, done: Job | None, upcoming: Job | None) -> bool:
+        """Record ``done``'s outcome and mark ``upcoming`` as being sent, in one commit; False
+        when ``upcoming`` is no longer this worker's (its lease ran out and another took it)."""
         if done is not None and done.outcome:
             db.session.execute(
                 db.update(Notification)
@@ -134,18 +138,31 @@ class MailWorker:
                 .values(sending_at=None, locked_by=None, locked_until=None, attempts=done.attempts, **done.outcome),
                 execution_options={"synchronize_session": False},
             )
+        ours = True
+        marking = upcoming is not None and upcoming.message is not None
         if upcoming is not None:
-            values = {"sending_at": utcnow()} if upcoming.message is not None else upcoming.outcome
-            if upcoming.message is None:
-                values = {**values, "locked_by": None, "locked_until": None}
-            db.session.execute(
-                db.update(Notification).where(Notification.id.in_(upcoming.row_ids)).values(**values),
+            values: dict[str, Any]
+            if marking:
+                now = utcnow()
+                values = {"sending_at": now, "locked_until": now + self.lease}  # the lease lasts while it is sent
+            else:
+                values = {**upcoming.outcome, "locked_by": None, "locked_until": None}
+            marked = db.session.execute(
+                db.update(Notification)
+                .where(Notification.id.in_(upcoming.row_ids), Notification.locked_by == self.id)
+                .values(**values),
                 execution_options={"synchronize_session": False},
             )
-        if db.session.get_bind().dialect.name == "postgresql":
-            # A record lost in a crash leaves the row "unknown" at worst, never sent twice.
+            ours = marked.rowcount == len(upcoming.row_ids)  # type: ignore[attr-defined]
+        if not marking and db.session.get_bind().dialect.name == "postgresql":
+            # Only outcomes here: one lost in a database crash leaves the row to be marked
+            # "unknown" later. A mark before sending is always a durable commit.
             db.session.execute(db.text("SET LOCAL synchronous_commit TO OFF"))
-        db.session.commit()
+        if ours:
+            db.session.commit()
+        else:
+            db.session.rollback()  # the outcome is recorded with the next step instead
+        return ours
 
     def _failure(self, attempts: int, refused: MailRefused) -> dict:
         values: dict = {"last_status": refused.code, "last_error": refused.reason}
@@ -176,6 +193,7 @@ class MailWorker:
                 db.select(Programme).where(Programme.id.in_({r.programme_id for r in rows if r.programme_id}))
             )
         }
+        prefs = services.preferences_of(set(users))
         jobs: list[Job] = []
         digests: dict[int, list[Notification]] = {}
         for row in rows:
@@ -197,7 +215,7 @@ class MailWorker:
                     )
                 )
                 self.stats["failed"] += 1
-            elif not wants(row.kind, services.preferences(user.id)):
+            elif not wants(row.kind, prefs[user.id]):
                 jobs.append(Job([row.id], None, row.attempts, {"status": SKIPPED, "finished_at": now}))
                 self.stats["skipped"] += 1
             elif row.digest:
