@@ -17,8 +17,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 from email.message import Message
+from typing import Any
 
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext
