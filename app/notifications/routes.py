@@ -3,10 +3,13 @@
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from app.core.auth import login_required
+from app.core.auth import STAFF, login_required
+from app.core.clock import helsinki_today
 from app.core.db import csrf, db
 from app.core.roles import ADMINISTRATOR
 
+from ..programme.rules import registration_open
+from ..programme.services import staff_programme
 from . import services
 from .rules import KINDS, Preferences
 
@@ -63,6 +66,26 @@ def outbox():
     found = services.summary(g.course.id if g.course else None)
     return render_template(
         "notifications/outbox.html", summary=found, status_labels=STATUS_LABELS, kind_labels=KIND_LABELS
+    )
+
+
+@bp.route("/mail/programmes/<int:programme_id>/remind", methods=["GET", "POST"])
+@login_required(*STAFF)
+def remind_registration(programme_id: int):
+    """Remind the roster's participants who have not registered: first how many, then send."""
+    programme = staff_programme(programme_id)
+    if not registration_open(programme.registration_opens, programme.registration_closes, helsinki_today()):
+        return render_template("notifications/remind.html", programme=programme, count=0, closed=True), 409
+    if request.method == "POST":
+        queued = services.remind_registration(programme)
+        db.session.commit()
+        return redirect(url_for("notifications.remind_registration", programme_id=programme.id, sent=queued), code=303)
+    return render_template(
+        "notifications/remind.html",
+        programme=programme,
+        count=len(services.not_registered(programme)),
+        closed=False,
+        sent=request.args.get("sent", type=int),
     )
 
 

@@ -17,8 +17,8 @@ from app.core.clock import utc_to_helsinki, utcnow
 from app.core.db import db, insert
 
 from ..groups.models import GroupMember, MentoringGroup
-from ..people.models import ADMINISTRATOR, Enrolment, User
-from ..programme.models import Programme
+from ..people.models import ADMINISTRATOR, PARTICIPANT, Enrolment, User
+from ..programme.models import Programme, Registration
 from .models import PENDING, STATUSES, MailPreference, Notification
 from .rules import KINDS, Preferences, clean_params, in_digest, next_digest_at
 
@@ -112,6 +112,37 @@ def accessibility_feedback(feedback_id: int, deadline: date) -> None:
     when = f"{deadline.day}.{deadline.month}.{deadline.year}"
     for user_id in sorted(admins):
         notify(user_id, "accessibility_feedback", f"accessibility_feedback:{feedback_id}:{user_id}", deadline=when)
+
+
+def not_registered(programme: Programme) -> list[int]:
+    """Participants on the course roster who have not registered for ``programme``."""
+    registered = db.select(Registration.user_id).where(Registration.programme_id == programme.id)
+    return list(
+        db.session.scalars(
+            db.select(Enrolment.user_id)
+            .where(
+                Enrolment.course_id == programme.course_id,
+                Enrolment.role == PARTICIPANT,
+                Enrolment.active.is_(True),
+                Enrolment.user_id.not_in(registered),
+            )
+            .order_by(Enrolment.user_id)
+        )
+    )
+
+
+def remind_registration(programme: Programme) -> int:
+    """One reminder to each participant who has not registered (a second press adds none to
+    those already reminded); returns how many were queued now."""
+    closes = programme.registration_closes
+    when = f"{closes.day}.{closes.month}.{closes.year}" if closes else ""
+    queued = 0
+    for user_id in not_registered(programme):
+        key = f"registration_reminder:{programme.id}:{user_id}"
+        if db.session.scalar(db.select(Notification.id).where(Notification.key == key)) is None:
+            notify(user_id, "registration_reminder", key, programme, closes=when)
+            queued += 1
+    return queued
 
 
 def preferences(user_id: int) -> Preferences:

@@ -87,3 +87,23 @@ def test_accessibility_feedback_is_mailed_to_administrators_with_the_deadline(ap
         assert [r.kind for r in rows] == ["accessibility_feedback"]
         assert db.session.get(User, rows[0].user_id).subject != "78"
         assert set(rows[0].params) == {"deadline"}  # the feedback itself never goes by mail
+
+
+def test_a_facilitator_sees_how_many_will_be_reminded_and_each_gets_one(app, platform):
+    from app.notifications.models import Notification
+    from tests.support.programme_web import facilitator, make_programme, post
+    from tests.support.programme_web import launch as participant
+
+    staff = facilitator(app, platform)
+    participant(app, platform, sub="5")
+    participant(app, platform, sub="6")
+    programme_id = make_programme(app)
+    path = f"/mail/programmes/{programme_id}/remind"
+    assert ">2 " in staff.page(path) or " 2 " in staff.page(path)
+    assert post(staff, path, token_from=path).status_code == 303
+    assert post(staff, path, token_from=path).status_code == 303  # pressed again: nobody twice
+    with app.app_context():
+        kinds = db.session.scalars(db.select(Notification.kind)).all()
+    assert kinds == ["registration_reminder", "registration_reminder"]
+    learner = participant(app, platform, sub="5")
+    learner.page(path, status=403)
