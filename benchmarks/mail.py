@@ -14,6 +14,7 @@ Target (issue 17): at least 200 messages/s with one worker.
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -67,7 +68,10 @@ def queue(tool, count: int, run: str) -> None:
         db.session.commit()
 
 
-def run_workers(count: int, env: dict, sink, expected: int) -> tuple[float, list[dict]]:
+def run_workers(count: int, env: dict, sink, expected: int) -> tuple[float, list[dict], float]:
+    """Returns the seconds until every message arrived, each worker's statistics and the CPU
+    seconds the workers spent (on a busy machine the wall time says little on its own)."""
+    cpu_before = _children_cpu()
     started = time.perf_counter()
     processes = [
         subprocess.Popen(
@@ -90,7 +94,12 @@ def run_workers(count: int, env: dict, sink, expected: int) -> tuple[float, list
         if process.returncode != 0:
             raise SystemExit(f"worker failed ({process.returncode}):\n{err[-2000:]}")
         stats.append(json.loads(out.strip().splitlines()[-1]))
-    return elapsed, stats
+    return elapsed, stats, _children_cpu() - cpu_before
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -124,24 +133,29 @@ def main() -> None:
             with tool.app_context():
                 upgrade()
             rates = {}
+            cpu_ms = {}
             all_ids = Counter()
             for workers in (1, 2):
                 smtp.sink.messages.clear()
                 queue(tool, args.messages, f"w{workers}")
-                elapsed, stats = run_workers(workers, env, smtp.sink, args.messages)
+                elapsed, stats, cpu = run_workers(workers, env, smtp.sink, args.messages)
+                cpu_ms[workers] = 1000 * cpu / args.messages
                 ids = Counter(m["Message-ID"] for _, m in smtp.sink.messages)
                 all_ids.update(ids)
                 rates[workers] = len(ids) / elapsed
                 sent = sum(s["sent"] for s in stats)
                 print(
                     f"{workers} worker(s): {len(ids):>5} delivered in {elapsed:6.2f} s = {rates[workers]:7.1f} msg/s"
-                    f"  (workers report {sent} sent, {sum(s['retries'] for s in stats)} retries)"
+                    f"  (workers report {sent} sent, {sum(s['retries'] for s in stats)} retries;"
+                    f" worker CPU {cpu_ms[workers]:.1f} ms/message)"
                 )
         delivered = len(all_ids)
         duplicates = sum(n - 1 for n in all_ids.values())
         database = "postgresql" if args.database_url else "sqlite"
         print(f"database: {database}; delivered {delivered} of {2 * args.messages}, duplicates {duplicates}")
         print(f"2 workers / 1 worker: {rates[2] / rates[1]:.2f}; target ≥ {TARGET_1_WORKER} msg/s with one worker")
+        load = os.getloadavg()[0]
+        print(f"load average (1 min) at the end: {load:.1f} on {os.cpu_count()} cores")
         print(
             json.dumps(
                 {
@@ -154,6 +168,8 @@ def main() -> None:
                     "messages_per_s_1_worker": round(rates[1], 1),
                     "messages_per_s_2_workers": round(rates[2], 1),
                     "ratio_2_to_1": round(rates[2] / rates[1], 2),
+                    "worker_cpu_ms_per_message_1_worker": round(cpu_ms[1], 2),
+                    "load_average_1min": round(load, 1),
                     "target_1_worker": TARGET_1_WORKER,
                     "meets_target": rates[1] >= TARGET_1_WORKER,
                 }
