@@ -223,3 +223,22 @@ def test_meeting_and_agreement_mails_reach_only_whom_they_concern(app, smtp, wor
         assert any("We met on Tuesday" in text for text in anna.values())  # the reason, to the logger only
         assert not any("Tuesday" in text for text in bert.values())
         assert "2.3.2026" in next(iter(bert.values())) and "Anna Test" in next(iter(bert.values()))
+
+
+def test_a_worker_whose_lease_ran_out_sends_nothing_another_took(app, smtp, world):
+    with app.app_context():
+        _publish(world, "anna", "bert", "cara")
+        db.session.commit()
+        slow = MailWorker(lease_seconds=0, worker_id="slow")
+        other = MailWorker(worker_id="other")
+
+        def meanwhile(message):
+            # While the slow worker sends its first message, its lease runs out and another
+            # worker takes the batch.
+            if other.stats["sent"] == 0 and not other.stats["unknown"]:
+                other.run_once()
+
+        slow.after_send = meanwhile
+        slow.run_once()
+        assert sorted(len(smtp.sink.to(f"{s}@example.fi")) for s in ("anna", "bert", "cara")) == [1, 1, 1]
+        assert slow.stats["sent"] == 1 and other.stats["sent"] == 2
