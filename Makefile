@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 TOOL_PORT ?= 5000
 PLATFORM_PORT ?= 5001
+MAIL_PORT ?= 8025
 export FLASK_APP := app
 # Access logs without query strings: session tokens travel in URLs and must not land in logs.
 ACCESS_LOG := --access-logfile - --access-logformat '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
@@ -60,12 +61,14 @@ demo: install
 	@echo
 	@echo "  Development platform (a stand-in for Moodle): http://127.0.0.1:$(PLATFORM_PORT)/"
 	@echo "  Open it and press a 'Käynnistä käyttäjänä' (launch as) button. The tool runs on http://localhost:$(TOOL_PORT)/."
+	@echo "  Mail the tool sends arrives on the platform's Mail page: http://127.0.0.1:$(PLATFORM_PORT)/mail"
 	@echo "  Stop with Ctrl-C."
 	@echo
 	@trap 'kill 0' INT TERM EXIT; \
 	DEVPLATFORM_URL=http://127.0.0.1:$(PLATFORM_PORT) TOOL_URL=http://localhost:$(TOOL_PORT) \
 	  $(BIN)/gunicorn --workers 1 $(SERVE) --bind 127.0.0.1:$(PLATFORM_PORT) $(ACCESS_LOG) 'app.devplatform:create_app()' & \
-	TOOL_URL=http://localhost:$(TOOL_PORT) \
+	$(BIN)/python -m app.devplatform.mailsink --port $(MAIL_PORT) --folder instance/devplatform/mail & \
+	TOOL_URL=http://localhost:$(TOOL_PORT) MAIL_URL=smtp://127.0.0.1:$(MAIL_PORT) \
 	  $(BIN)/gunicorn --workers 2 $(SERVE) --bind localhost:$(TOOL_PORT) $(ACCESS_LOG) 'app:create_app()' & \
 	wait
 

@@ -78,7 +78,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from app.core import security, web
 
-    from . import content, events, matching, mentoring
+    from . import content, events, matching, mentoring, notifications
     from .admin.agency import bp as agency_bp
     from .admin.public import bp as privacy_bp
     from .admin.routes import bp as admin_bp
@@ -126,6 +126,7 @@ def create_app(config: dict | None = None) -> Flask:
     mentoring.init_app(app)
     matching.init_app(app)
     evaluation_routes.init_app(app)
+    notifications.init_app(app)
     events.init_app(app)
     # The home page's cards, in the order it shows them.
     home_cards.register(app, matching_routes.home_card, mentoring_routes.home_card, evaluation_routes.home_card)

@@ -83,6 +83,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host/-Port (0: trust none).
         # Only a proxy may reach the app then: bind gunicorn to loopback or the proxy's network.
         "PROXY_FIX_HOPS": int(env.get("PROXY_FIX_HOPS", 0)),
+        # Mail (app/notifications): smtp://, smtp+starttls:// or smtps://[user:password@]host[:port];
+        # empty: mail is queued but nobody sends it.
+        "MAIL_URL": env.get("MAIL_URL", ""),
+        "MAIL_FROM": env.get("MAIL_FROM", "mentoring@localhost"),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
         "LOG_FORMAT": env.get("LOG_FORMAT", "json"),
         "BABEL_DEFAULT_LOCALE": "fi",

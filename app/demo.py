@@ -86,6 +86,8 @@ def seed_demo(platform_url: str | None = None) -> dict:
     if programme is None:
         programme = Programme(course_id=course.id, **DEMO_PROGRAMME)
         db.session.add(programme)
+    # Mail sends people to the course in the development platform, as it would to Moodle.
+    programme.moodle_url = programme.moodle_url or s["issuer"].rstrip("/") + "/"
 
     people = json.loads(PEOPLE_FILE.read_text(encoding="utf-8"))
     for person in people:

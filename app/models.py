@@ -30,6 +30,7 @@ from .mentoring.models import (  # noqa: F401
     MeetingAttestation,
     MeetingCount,
 )
+from .notifications.models import MailPreference, Notification  # noqa: F401
 from .people.models import Course, Enrolment, User  # noqa: F401
 from .programme.models import AgencyContact, ColleagueTip, Organisation, Programme, Registration, Theme  # noqa: F401
 from .sparring.models import (  # noqa: F401

@@ -1,13 +1,17 @@
 """Pages everyone reaches, launched or not: the privacy notice, the accessibility statement
 with its feedback form; and, for a launched person, the download of their own data."""
 
+from datetime import timedelta
+
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from app.core.auth import login_required
+from app.core.clock import helsinki_today
 from app.core.db import csrf, db
 
+from ..notifications import services as notifications
 from . import privacy, rules
 from .models import AccessibilityFeedback
 
@@ -82,15 +86,16 @@ def send_feedback():
             sent=False,
             answer_days=rules.ANSWER_WITHIN_DAYS,
         ), 400
-    db.session.add(
-        AccessibilityFeedback(
-            user_id=g.user.id if signed_in else None,
-            page=cleaned.page or None,
-            message=cleaned.message,
-            contact=cleaned.contact or None,
-            locale=str(get_locale()),
-        )
+    feedback = AccessibilityFeedback(
+        user_id=g.user.id if signed_in else None,
+        page=cleaned.page or None,
+        message=cleaned.message,
+        contact=cleaned.contact or None,
+        locale=str(get_locale()),
     )
+    db.session.add(feedback)
+    db.session.flush()
+    notifications.accessibility_feedback(feedback.id, helsinki_today() + timedelta(days=rules.ANSWER_WITHIN_DAYS))
     db.session.commit()
     return redirect(url_for("privacy.statement", sent=1, lang=_lang_arg(), _anchor="feedback"), code=303)
 

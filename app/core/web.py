@@ -2,6 +2,7 @@
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any, cast
 from urllib.parse import urlencode, urlsplit
 
@@ -69,6 +70,12 @@ def safe_next(target: str | None) -> str | None:
     return cleaned
 
 
+def on_language_chosen(app: Flask, hook: Callable[[Any, str], None]) -> None:
+    """Register ``hook(user, language)``, called in the transaction of the language switch
+    (the room that keeps the person's choice registers here; core imports no room)."""
+    app.extensions.setdefault("language_chosen", []).append(hook)
+
+
 @bp.post("/locale")
 @login_required()
 def set_locale() -> Response:
@@ -77,6 +84,9 @@ def set_locale() -> Response:
     if chosen is None:
         abort(400)
     session["locale"] = chosen
+    for hook in current_app.extensions.get("language_chosen", ()):
+        hook(g.user, chosen)
+    db.session.commit()
     target = safe_next(request.form.get("next")) or url_for("home.index")
     return redirect(_with_token(target), code=303)
 

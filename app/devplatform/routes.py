@@ -276,3 +276,27 @@ def jwks():
     response = jsonify(keys().jwks())
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
+
+
+def _mail_folder():
+    from .mailsink import MailFolder
+
+    return MailFolder(platform().instance / "mail")
+
+
+@bp.get("/mail")
+def mail():
+    """Every message the tool sent, per person, as each would receive it."""
+    messages = _mail_folder().messages()
+    recipients = sorted({m.to for m in messages})
+    chosen = request.args.get("to") or ""
+    shown = [m for m in messages if m.to == chosen] if chosen else messages
+    return render_template("devplatform/mail.html", messages=shown, recipients=recipients, chosen=chosen)
+
+
+@bp.get("/mail/<name>")
+def mail_message(name):
+    found = _mail_folder().get(name)
+    if found is None:
+        raise PlatformError("mail_not_found", "Viestiä ei löydy.", "No such message.", 404)
+    return render_template("devplatform/mail_message.html", mail=found)

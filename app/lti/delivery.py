@@ -31,6 +31,7 @@ from sqlalchemy.orm import selectinload
 
 from app.core.clock import utcnow
 from app.core.db import db, insert
+from app.core.outbox import claim
 
 from ..people.models import Enrolment, User
 from .gradebook import sync_targets, target_links
@@ -121,28 +122,10 @@ class Worker:
             .order_by(func.min(ScoreOutbox.id))
             .limit(self.batch * 2)
         )
-        free = or_(ScoreKey.locked_until.is_(None), ScoreKey.locked_until < now)
-        query = db.select(ScoreKey.id).where(ScoreKey.id.in_(due), free).order_by(ScoreKey.id).limit(self.batch)
+        candidates = db.select(ScoreKey.id).where(ScoreKey.id.in_(due)).order_by(ScoreKey.id).limit(self.batch)
         if self._postgresql is None:
             self._postgresql = db.session.get_bind().dialect.name == "postgresql"
-        if self._postgresql:
-            query = query.with_for_update(skip_locked=True)
-        ids = db.session.scalars(query).all()
-        if not ids:
-            db.session.rollback()
-            return []
-        # Conditional, so that on a database without row locks (SQLite) two workers that read
-        # the same free keys cannot both take them: the second update finds them leased.
-        db.session.execute(
-            db.update(ScoreKey)
-            .where(ScoreKey.id.in_(ids), free)
-            .values(locked_by=self.id, locked_until=now + self.lease),
-            execution_options={"synchronize_session": False},
-        )
-        db.session.commit()
-        return list(
-            db.session.scalars(db.select(ScoreKey.id).where(ScoreKey.id.in_(ids), ScoreKey.locked_by == self.id))
-        )
+        return claim(ScoreKey, candidates, self.id, self.lease, now)
 
     # --- delivering ---
 

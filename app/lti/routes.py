@@ -24,6 +24,7 @@ from app.core.security import allow_framing_by, frame_origins
 from app.core.sessions import end_sessions_with_other_role, start_session
 from app.core.web import tool_url
 
+from ..people.models import User
 from ..people.services import LaunchIdentity, record_launch
 from .deep_linking import deep_linking_settings
 from .errors import LaunchError
@@ -105,10 +106,13 @@ def _session_data(
     assert platform is not None  # a validated launch found its platform
     link = _object(claims, "resource_link")
     presentation = _object(claims, "launch_presentation")
+    chosen = db.session.scalar(db.select(User.language).where(User.id == user_id))
     return {
         "user_id": user_id,
         "course_id": course_id,
         "launch_locale": identity.locale,
+        # The language the person chose in the tool stays over the launch's.
+        **({"locale": chosen} if chosen else {}),
         # Only the launching platform may frame the tool during this session.
         "frame_origins": _frame_origins(launch),
         "lti": {

@@ -3,17 +3,14 @@
 No database, no HTTP: unit-tested in tests/lti_advantage/test_rules.py.
 """
 
-import random
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
+from app.core.outbox import backoff_seconds  # noqa: F401 (the gradebook's backoff is the shared one)
+
 ACTIVITY_PROGRESS = ("Initialized", "Started", "InProgress", "Submitted", "Completed")
 GRADING_PROGRESS = ("FullyGraded", "Pending", "PendingManual", "Failed", "NotReady")
-
-MAX_BACKOFF_SECONDS = 3600
-BASE_BACKOFF_SECONDS = 2.0
 
 
 class ScoreRejected(ValueError):
@@ -52,20 +49,6 @@ def send_timestamp(given_at: datetime, last_sent: datetime | None) -> datetime:
 def iso_timestamp(value: datetime) -> str:
     """ISO 8601 with a UTC offset, as AGS requires (naive datetimes are UTC here)."""
     return value.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+00:00"
-
-
-def backoff_seconds(
-    attempts: int,
-    retry_after: float | None = None,
-    rand: Callable[[], float] = random.random,
-    base: float = BASE_BACKOFF_SECONDS,
-) -> float:
-    """Exponential backoff with jitter (half fixed, half random); ``Retry-After`` is a floor."""
-    ceiling: float = min(MAX_BACKOFF_SECONDS, base * 2 ** max(0, attempts - 1))
-    delay = ceiling / 2 + rand() * ceiling / 2
-    if retry_after is not None:
-        delay = max(delay, retry_after)
-    return min(delay, MAX_BACKOFF_SECONDS)
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:

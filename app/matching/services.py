@@ -22,6 +22,7 @@ from app.core.refusals import Refused
 from app.groups import services as group_services
 from app.groups.models import DRAFT, MATCHED, SOUNDING_OUT, VISIBLE, GroupMember, MentoringGroup
 
+from ..notifications import services as notifications
 from ..programme import services as programme_services
 from ..programme.models import Programme, Registration
 from .engine import types as engine_types
@@ -451,6 +452,7 @@ def publish(programme: Programme, selected: list[MentoringGroup]) -> int:
         group.status, group.published_at, group.locked = SOUNDING_OUT, now, True
         group.sounding_deadline = programme.kickoff
         published.append(group.id)
+        notifications.match_published(programme, group)
     if published:
         record(
             "matching.publish",

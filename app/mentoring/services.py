@@ -38,6 +38,7 @@ from app.core.refusals import Refused
 from app.groups.models import ENDED, PUBLISHED, GroupMember, MentoringGroup
 
 from ..lti.gradebook import publish_score
+from ..notifications import services as notifications
 from ..people.models import Enrolment, User
 from ..programme.models import Programme
 from . import rules
@@ -194,6 +195,7 @@ def log_meeting(group: MentoringGroup, user_id: int, data: MeetingInput) -> tupl
         # Someone logged the same start in a parallel request.
         return None, rules.MeetingCheck(check.starts_at, (rules.Problem("time", "duplicate"),), ())
     recount(group.programme, meeting.attendee_ids())
+    notifications.meeting_waiting(group.programme, meeting.id, user_id, meeting.attendee_ids(), meeting.starts_at)
     return meeting, check
 
 
@@ -319,6 +321,7 @@ def dispute_meeting(meeting: Meeting, user_id: int, reason: str) -> bool:
     attestation.answered_at = utcnow()
     db.session.flush()
     recount(meeting.group.programme, meeting.attendee_ids())
+    notifications.meeting_disputed(meeting.group.programme, meeting.id, meeting.logged_by_id, meeting.starts_at, reason)
     return True
 
 
@@ -756,6 +759,7 @@ def save_agreement(group: MentoringGroup, user_id: int, base_number: int, texts:
     agreement.versions.append(version)
     if not _flushed():
         raise Refused("agreement_conflict", number=current_number + 1)
+    notifications.agreement_version(group.programme, group.id, version.number, user_id, member_ids(group))
     return version
 
 

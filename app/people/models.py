@@ -22,7 +22,8 @@ class User(Model):
     family_name = db.Column(db.String(255))
     email = db.Column(db.String(320))
     picture = db.Column(db.String(1024))
-    locale = db.Column(db.String(16))
+    locale = db.Column(db.String(16))  # the launch's
+    language = db.Column(db.String(8))  # the one the person chose in the tool; wins over the launch's
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     last_launch_at = db.Column(db.DateTime)
 

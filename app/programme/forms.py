@@ -18,7 +18,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional, Regexp
 
 from app.core.labels import FORM_LABELS, LANGUAGE_LABELS, ROLE_WISH_LABELS
 
@@ -72,6 +72,15 @@ class ProgrammeForm(FlaskForm):
         default="fi",
         validate_choice=False,  # AnyOf says it in the tool's words
         validators=[AnyOf(list(LANGUAGE_LABELS), _l("Choose one of the languages offered."))],
+    )
+    moodle_url = StringField(
+        _l("Moodle address of the programme"),
+        filters=[lambda value: (value or "").strip() or None],
+        validators=[
+            Optional(),
+            Length(max=1024),
+            Regexp(r"^https?://\S+$", message=_l("Give the address of the programme's page in Moodle (https://…).")),
+        ],
     )
 
     def validate(self, extra_validators=None) -> bool:

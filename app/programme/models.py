@@ -40,6 +40,8 @@ class Programme(Model):
     main_language = db.Column(db.String(8), nullable=False, default="fi", server_default="fi")
     # Personal data is purged this many months after the closing event (privacy purge).
     retention_months = db.Column(db.Integer, nullable=False, default=12, server_default="12")
+    # The Moodle address of the programme's activity: where mails send people (never a tool URL).
+    moodle_url = db.Column(db.String(1024))
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
     course: Mapped["Course"] = relationship("Course")

@@ -5,7 +5,7 @@ participants see and edit only their own registration, until their match is publ
 """
 
 from babel.dates import format_date
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, gettext
 
 from app.core.audit import record
@@ -27,6 +27,7 @@ bp = Blueprint("programme", __name__, template_folder="templates")
 
 PROGRAMME_FIELDS = (
     "name",
+    "moodle_url",
     "registration_opens",
     "registration_closes",
     "kickoff",
@@ -124,6 +125,9 @@ def new_programme():
 def edit_programme(programme_id):
     programme = staff_programme(programme_id)
     form = ProgrammeForm(obj=programme)
+    if request.method == "GET" and not programme.moodle_url:
+        # Pre-filled with the page the launch came from (the course in Moodle), to be corrected.
+        form.moodle_url.data = (session.get("lti") or {}).get("return_url")
     if form.validate_on_submit():
         required_before = programme.required_meetings
         for name in PROGRAMME_FIELDS:

@@ -1,0 +1,221 @@
+"""What other rooms call to notify people, and what the pages of this room use.
+
+``notify`` only queues: it adds an outbox row to the caller's session, so the mail commits (or
+rolls back) with the change that causes it. The worker (``app/notifications/worker.py``) sends it.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import func
+
+from app.core.clock import utc_to_helsinki, utcnow
+from app.core.db import db, insert
+
+from ..groups.models import GroupMember, MentoringGroup
+from ..people.models import ADMINISTRATOR, PARTICIPANT, Enrolment, User
+from ..programme.models import Programme, Registration
+from .models import PENDING, STATUSES, MailPreference, Notification
+from .rules import KINDS, Preferences, clean_params, in_digest, next_digest_at
+
+_UNSUBSCRIBE_SALT = "mail-unsubscribe"
+
+
+def notify(user_id: int, kind: str, key: str, programme: Programme | None = None, **params: Any) -> None:
+    """Queue ``kind`` for ``user_id``, once per ``key`` (the event: a second call with the same
+    key adds nothing). ``params`` beyond the kind's fields are dropped, never stored."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    prefs = preferences(user_id)
+    now = utcnow()
+    digest = in_digest(kind, prefs)
+    db.session.execute(
+        insert(Notification)
+        .values(
+            key=key[:255],
+            user_id=user_id,
+            programme_id=programme.id if programme is not None else None,
+            kind=kind,
+            params=clean_params(kind, params),
+            digest=digest,
+            status=PENDING,
+            attempts=0,
+            next_attempt_at=next_digest_at(now) if digest else now,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+
+
+def match_published(programme: Programme, group: MentoringGroup) -> None:
+    """Tell each member of a newly published group whom they were matched with."""
+    members = db.session.execute(
+        db.select(GroupMember.user_id, User)
+        .join(User, User.id == GroupMember.user_id)
+        .where(GroupMember.group_id == group.id)
+    ).all()
+    names = {user_id: user.display_name for user_id, user in members}
+    for user_id in names:
+        others = [name for uid, name in names.items() if uid != user_id]
+        notify(user_id, "match_published", f"match_published:{group.id}:{user_id}", programme, counterparts=others)
+
+
+def _day(moment: datetime) -> str:
+    """A meeting's day as people read it (d.m.yyyy, Helsinki time)."""
+    local = utc_to_helsinki(moment)
+    return f"{local.day}.{local.month}.{local.year}"
+
+
+def _name(user_id: int) -> str:
+    user = db.session.get(User, user_id)
+    return user.display_name if user is not None else ""
+
+
+def meeting_waiting(
+    programme: Programme, meeting_id: int, logger_id: int, waiting_ids: set[int], starts_at: datetime
+) -> None:
+    """Tell the attendees whose confirmation a newly logged meeting waits for."""
+    logger = _name(logger_id)
+    for user_id in sorted(waiting_ids - {logger_id}):
+        key = f"meeting_waiting:{meeting_id}:{user_id}"
+        notify(user_id, "meeting_waiting", key, programme, logger=logger, date=_day(starts_at))
+
+
+def meeting_disputed(
+    programme: Programme, meeting_id: int, logger_id: int | None, starts_at: datetime, reason: str
+) -> None:
+    """Tell the person who logged a meeting that it was disputed, and why: only them."""
+    if logger_id is None:  # logged by someone since erased
+        return
+    digest = hashlib.sha256(reason.encode()).hexdigest()[:16]
+    key = f"meeting_disputed:{meeting_id}:{digest}"
+    notify(logger_id, "meeting_disputed", key, programme, date=_day(starts_at), reason=reason)
+
+
+def agreement_version(programme: Programme, group_id: int, number: int, author_id: int, member_ids: list[int]) -> None:
+    """Tell the other members that a new agreement version waits for their acceptance."""
+    for user_id in sorted(set(member_ids) - {author_id}):
+        notify(
+            user_id, "agreement_version", f"agreement_version:{group_id}:{number}:{user_id}", programme, version=number
+        )
+
+
+def accessibility_feedback(feedback_id: int, deadline: date) -> None:
+    """Tell every administrator that accessibility feedback waits for an answer by ``deadline``."""
+    admins = db.session.scalars(
+        db.select(Enrolment.user_id).where(Enrolment.role == ADMINISTRATOR, Enrolment.active.is_(True)).distinct()
+    ).all()
+    when = f"{deadline.day}.{deadline.month}.{deadline.year}"
+    for user_id in sorted(admins):
+        notify(user_id, "accessibility_feedback", f"accessibility_feedback:{feedback_id}:{user_id}", deadline=when)
+
+
+def not_registered(programme: Programme) -> list[int]:
+    """Participants on the course roster who have not registered for ``programme``."""
+    registered = db.select(Registration.user_id).where(Registration.programme_id == programme.id)
+    return list(
+        db.session.scalars(
+            db.select(Enrolment.user_id)
+            .where(
+                Enrolment.course_id == programme.course_id,
+                Enrolment.role == PARTICIPANT,
+                Enrolment.active.is_(True),
+                Enrolment.user_id.not_in(registered),
+            )
+            .order_by(Enrolment.user_id)
+        )
+    )
+
+
+def remind_registration(programme: Programme) -> int:
+    """One reminder to each participant who has not registered (a second press adds none to
+    those already reminded); returns how many were queued now."""
+    closes = programme.registration_closes
+    when = f"{closes.day}.{closes.month}.{closes.year}" if closes else ""
+    queued = 0
+    for user_id in not_registered(programme):
+        key = f"registration_reminder:{programme.id}:{user_id}"
+        if db.session.scalar(db.select(Notification.id).where(Notification.key == key)) is None:
+            notify(user_id, "registration_reminder", key, programme, closes=when)
+            queued += 1
+    return queued
+
+
+def preferences(user_id: int) -> Preferences:
+    row = db.session.get(MailPreference, user_id)
+    if row is None:
+        return Preferences()
+    return Preferences(off=frozenset(row.off or ()), all_off=row.all_off, digest=row.digest)
+
+
+def preferences_of(user_ids: set[int]) -> dict[int, Preferences]:
+    """Several people's preferences in one query (the worker's batch)."""
+    rows = db.session.scalars(db.select(MailPreference).where(MailPreference.user_id.in_(user_ids))).all()
+    found = {r.user_id: Preferences(off=frozenset(r.off or ()), all_off=r.all_off, digest=r.digest) for r in rows}
+    return {user_id: found.get(user_id, Preferences()) for user_id in user_ids}
+
+
+def save_preferences(user_id: int, prefs: Preferences) -> None:
+    row = db.session.get(MailPreference, user_id)
+    if row is None:
+        row = MailPreference(user_id=user_id)
+        db.session.add(row)
+    row.off = sorted(k for k in prefs.off if k in KINDS)
+    row.all_off = prefs.all_off
+    row.digest = prefs.digest
+    row.updated_at = utcnow()
+
+
+def unsubscribe_token(user_id: int) -> str:
+    return str(URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_UNSUBSCRIBE_SALT).dumps(user_id))
+
+
+def unsubscriber(token: str) -> User | None:
+    """The person a signed unsubscribe link names, or None for a link that is not ours."""
+    try:
+        user_id = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_UNSUBSCRIBE_SALT).loads(token)
+    except BadSignature:
+        return None
+    return db.session.get(User, user_id) if isinstance(user_id, int) else None
+
+
+def unsubscribe(user_id: int) -> None:
+    current = preferences(user_id)
+    save_preferences(user_id, Preferences(off=current.off, all_off=True, digest=current.digest))
+
+
+def choose_language(user: User, language: str) -> None:
+    """The language a person chose in the tool: their next launches and mails use it."""
+    user.language = language
+
+
+@dataclass(frozen=True)
+class OutboxSummary:
+    counts: dict[str, int]  # by status
+    failed: list[tuple[str, str, str]]  # person, kind, reason
+
+
+def summary(course_id: int | None = None) -> OutboxSummary:
+    """The outbox by state (for administrators of ``course_id``; None: every course), with each
+    failed mail's reason."""
+    query = db.select(Notification.status, func.count()).group_by(Notification.status)
+    failed_query = (
+        db.select(User, Notification.kind, Notification.last_error)
+        .join(User, User.id == Notification.user_id)
+        .where(Notification.status == "failed")
+        .order_by(Notification.id.desc())
+        .limit(50)
+    )
+    if course_id is not None:
+        programmes = db.select(Programme.id).where(Programme.course_id == course_id)
+        query = query.where(Notification.programme_id.in_(programmes))
+        failed_query = failed_query.where(Notification.programme_id.in_(programmes))
+    counts: dict[str, int] = {status: 0 for status in STATUSES}
+    for status, count in db.session.execute(query).all():
+        counts[status] = count
+    failed = [(user.display_name, kind, error or "") for user, kind, error in db.session.execute(failed_query).all()]
+    return OutboxSummary(counts, failed)

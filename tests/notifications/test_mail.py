@@ -1,0 +1,244 @@
+"""Mail through a real SMTP server on 127.0.0.1: each notification once, to the right person, in
+their language; failures retried or failed one by one; preferences, digest and unsubscribe."""
+
+import pytest
+
+from app.core.db import db
+from app.groups.models import PUBLISHED, GroupMember, MentoringGroup
+from app.notifications import services
+from app.notifications.models import FAILED, PENDING, SENT, SKIPPED, UNKNOWN, Notification
+from app.notifications.rules import Preferences
+from app.notifications.worker import MailWorker
+from app.people.models import Course, User
+from app.programme.services import create_programme
+from tests.support.smtp import SmtpServer
+
+
+@pytest.fixture
+def smtp(app):
+    with SmtpServer() as server:
+        app.config.update(
+            MAIL_URL=server.url, MAIL_FROM="mentoring@tool.example.fi", TOOL_URL="https://tool.example.fi"
+        )
+        yield server
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        course = Course(issuer="https://moodle.example.fi", deployment_id="1", context_id="c1", title="Mentoring")
+        db.session.add(course)
+        db.session.flush()
+        from datetime import date
+
+        programme = create_programme(
+            course.id, name="Tulanet 2026", kickoff=date(2026, 1, 10), closing=date(2026, 12, 10)
+        )
+        programme.moodle_url = "https://moodle.example.fi/mod/lti/view.php?id=7"
+        people = {}
+        for sub, locale, language in (("anna", "fi", None), ("bert", "fi", "sv"), ("cara", "en_US", None)):
+            user = User(
+                issuer=course.issuer,
+                subject=sub,
+                given_name=sub.title(),
+                family_name="Test",
+                email=f"{sub}@example.fi",
+                locale=locale,
+                language=language,
+            )
+            db.session.add(user)
+            people[sub] = user
+        db.session.commit()
+        yield {"programme_id": programme.id, **{k: v.id for k, v in people.items()}}
+
+
+def _work(**kwargs):
+    worker = MailWorker(backoff_base=0.0001, **kwargs)
+    worker.run(until_empty=True)
+    return worker
+
+
+def _publish(world, *subs):
+    from app.programme.models import Programme
+
+    programme = db.session.get(Programme, world["programme_id"])
+    group = MentoringGroup(programme_id=programme.id, form="traditional", status=PUBLISHED)
+    db.session.add(group)
+    db.session.flush()
+    for i, sub in enumerate(subs):
+        db.session.add(GroupMember(group_id=group.id, user_id=world[sub], role="mentor" if i == 0 else "aktori"))
+    db.session.flush()
+    db.session.refresh(group)
+    services.match_published(programme, group)
+    return group
+
+
+def test_a_published_match_mails_each_member_once_in_their_language(app, smtp, world):
+    with app.app_context():
+        group = _publish(world, "anna", "bert")
+        from app.programme.models import Programme
+
+        services.match_published(db.session.get(Programme, world["programme_id"]), group)  # the same event again
+        db.session.commit()
+        _work()
+        anna, bert = smtp.sink.to("anna@example.fi"), smtp.sink.to("bert@example.fi")
+        assert len(anna) == 1 and len(bert) == 1 and not smtp.sink.to("cara@example.fi")
+        assert anna[0]["Content-Language"] == "fi" and bert[0]["Content-Language"] == "sv"
+        assert "Mentorointiparisi" in anna[0]["Subject"] and "mentorskapsmatchning" in bert[0]["Subject"]
+        text = anna[0].get_body(("plain",)).get_content()
+        assert "Bert Test" in text and "Tulanet 2026" in text
+        assert "https://moodle.example.fi/mod/lti/view.php?id=7" in text
+        assert "tool.example.fi/mail/unsubscribe/" in anna[0]["List-Unsubscribe"]
+        assert anna[0]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        assert anna[0].get_body(("html",)) is not None
+        assert (
+            db.session.scalar(db.select(db.func.count()).select_from(Notification).where(Notification.status == SENT))
+            == 2
+        )
+
+
+def test_a_rolled_back_change_sends_nothing(app, smtp, world):
+    with app.app_context():
+        _publish(world, "anna", "bert")
+        db.session.rollback()
+        _work()
+        assert smtp.sink.messages == []
+
+
+def test_421_then_250_delivers_once(app, smtp, world):
+    smtp.sink.script["anna@example.fi"] = ["421 4.3.2 try later"]
+    with app.app_context():
+        _publish(world, "anna", "bert")
+        db.session.commit()
+        worker = _work()
+        assert len(smtp.sink.to("anna@example.fi")) == 1 and len(smtp.sink.to("bert@example.fi")) == 1
+        assert worker.stats["retries"] == 1
+        row = db.session.scalar(db.select(Notification).filter_by(user_id=world["anna"]))
+        assert row.status == SENT and row.attempts == 2
+
+
+def test_550_for_one_address_does_not_hold_the_others(app, smtp, world):
+    smtp.sink.script["anna@example.fi"] = ["550 5.1.1 no such user"]
+    with app.app_context():
+        _publish(world, "anna", "bert", "cara")
+        db.session.commit()
+        _work()
+        assert smtp.sink.to("anna@example.fi") == []
+        assert len(smtp.sink.to("bert@example.fi")) == 1 and len(smtp.sink.to("cara@example.fi")) == 1
+        row = db.session.scalar(db.select(Notification).filter_by(user_id=world["anna"]))
+        assert row.status == FAILED and row.last_status == 550 and "no such user" in row.last_error
+        assert services.summary().failed[0][1] == "match_published"
+
+
+class Killed(BaseException):
+    """Stands for the worker process dying: nothing after it runs."""
+
+
+def test_a_worker_killed_mid_batch_sends_nothing_twice(app, smtp, world):
+    with app.app_context():
+        _publish(world, "anna", "bert", "cara")
+        db.session.commit()
+        sent = []
+
+        def die_after_the_second(message):
+            sent.append(message)
+            if len(sent) == 2:
+                raise Killed()
+
+        with pytest.raises(Killed):
+            MailWorker(after_send=die_after_the_second, lease_seconds=0).run_once()
+        db.session.rollback()
+        _work()
+        for sub in ("anna", "bert", "cara"):
+            assert len(smtp.sink.to(f"{sub}@example.fi")) <= 1
+        statuses = sorted(db.session.scalars(db.select(Notification.status)))
+        assert statuses == sorted([SENT, SENT, UNKNOWN])  # the one in doubt is shown, not resent
+        assert len(smtp.sink.messages) == 3
+
+
+def test_turned_off_kinds_are_skipped_and_the_digest_collects(app, smtp, world):
+    with app.app_context():
+        services.save_preferences(world["anna"], Preferences(off=frozenset({"match_published"})))
+        services.save_preferences(world["bert"], Preferences(digest=True))
+        db.session.commit()
+        _publish(world, "anna", "bert")
+        services.notify(world["bert"], "agreement_version", "agreement:1:2", version=2)
+        db.session.commit()
+        _work()
+        assert smtp.sink.messages == []  # bert's wait for the morning
+        assert db.session.scalar(db.select(Notification.status).filter_by(user_id=world["anna"])) == SKIPPED
+        # The morning comes.
+        db.session.execute(
+            db.update(Notification)
+            .where(Notification.status == PENDING)
+            .values(next_attempt_at=Notification.created_at)
+        )
+        db.session.commit()
+        _work()
+        digest = smtp.sink.to("bert@example.fi")
+        assert len(digest) == 1 and "2" in digest[0]["Subject"]
+
+
+def test_unsubscribe_link_shows_a_page_and_post_unsubscribes(app, client, smtp, world):
+    with app.test_request_context():
+        token = services.unsubscribe_token(world["cara"])
+    page = client.get(f"/mail/unsubscribe/{token}")
+    assert page.status_code == 200
+    with app.app_context():
+        assert not services.preferences(world["cara"]).all_off
+    assert client.post(f"/mail/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    with app.app_context():
+        assert services.preferences(world["cara"]).all_off
+    assert client.get("/mail/unsubscribe/forged").status_code == 404
+    assert client.post("/mail/unsubscribe/forged").status_code == 404
+
+
+def test_nobody_without_an_address_is_an_error(app, smtp, world):
+    with app.app_context():
+        db.session.get(User, world["anna"]).email = None
+        _publish(world, "anna", "bert")
+        db.session.commit()
+        _work()
+        row = db.session.scalar(db.select(Notification).filter_by(user_id=world["anna"]))
+        assert row.status == FAILED and row.last_error == "no address"
+        assert len(smtp.sink.to("bert@example.fi")) == 1
+
+
+def test_meeting_and_agreement_mails_reach_only_whom_they_concern(app, smtp, world):
+    from datetime import datetime
+
+    from app.programme.models import Programme
+
+    with app.app_context():
+        programme = db.session.get(Programme, world["programme_id"])
+        starts = datetime(2026, 3, 2, 10, 0)
+        services.meeting_waiting(programme, 41, world["anna"], {world["anna"], world["bert"]}, starts)
+        services.meeting_disputed(programme, 41, world["anna"], starts, "We met on Tuesday, not Monday")
+        services.agreement_version(programme, 7, 2, world["bert"], [world["anna"], world["bert"]])
+        db.session.commit()
+        _work()
+        anna = {m["Subject"]: m.get_body(("plain",)).get_content() for m in smtp.sink.to("anna@example.fi")}
+        bert = {m["Subject"]: m.get_body(("plain",)).get_content() for m in smtp.sink.to("bert@example.fi")}
+        assert len(anna) == 2 and len(bert) == 1  # the logger waits for nobody; the author accepts their own
+        assert any("We met on Tuesday" in text for text in anna.values())  # the reason, to the logger only
+        assert not any("Tuesday" in text for text in bert.values())
+        assert "2.3.2026" in next(iter(bert.values())) and "Anna Test" in next(iter(bert.values()))
+
+
+def test_a_worker_whose_lease_ran_out_sends_nothing_another_took(app, smtp, world):
+    with app.app_context():
+        _publish(world, "anna", "bert", "cara")
+        db.session.commit()
+        slow = MailWorker(lease_seconds=0, worker_id="slow")
+        other = MailWorker(worker_id="other")
+
+        def meanwhile(message):
+            # While the slow worker sends its first message, its lease runs out and another
+            # worker takes the batch.
+            if other.stats["sent"] == 0 and not other.stats["unknown"]:
+                other.run_once()
+
+        slow.after_send = meanwhile
+        slow.run_once()
+        assert sorted(len(smtp.sink.to(f"{s}@example.fi")) for s in ("anna", "bert", "cara")) == [1, 1, 1]
+        assert slow.stats["sent"] == 1 and other.stats["sent"] == 2
