@@ -56,7 +56,11 @@ def name_contact(programme_id: int):
         (o for o in programme.organisations if o.id == request.form.get("organisation", type=db_int)), None
     )
     person = request.form.get("person", type=db_int)
-    if organisation is None or person not in {u.id for u in programme_services.roster(programme.course_id)}:
+    if (
+        organisation is None
+        or person is None
+        or person not in {u.id for u in programme_services.roster(programme.course_id)}
+    ):
         return _contacts_page(programme, 422, error="choose")
     contact = programme_services.name_contact(organisation, person, g.user.id)
     record(

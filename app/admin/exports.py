@@ -14,6 +14,8 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from app.core.spreadsheet import safe_cell
+
 from . import rules
 from .report import ParticipantRow
 
@@ -79,7 +81,7 @@ def to_csv(rows: list[ParticipantRow], organisations: dict, required: int, local
     writer = csv.writer(out, delimiter=separator, lineterminator="\r\n")
     writer.writerow(headers())
     words = _Words(organisations, locale)
-    safe = rules.safe_cell
+    safe = safe_cell
     writer.writerows([safe(v) for v in words.row(row, required)] for row in rows)
     return "\ufeff".encode("utf-8") + out.getvalue().encode("utf-8")
 
@@ -118,7 +120,7 @@ def to_xlsx(rows: list[ParticipantRow], organisations: dict, summaries: dict, re
         organisation = organisations.get(org_id)
         summary.append(
             [
-                rules.safe_cell(v)
+                safe_cell(v)
                 for v in (
                     organisation.code if organisation else "",
                     organisation.name(locale) if organisation else _("(no organisation)"),
@@ -139,7 +141,7 @@ def to_xlsx(rows: list[ParticipantRow], organisations: dict, summaries: dict, re
             sheet = book.create_sheet(_sheet_title(organisations.get(row.organisation_id), used))
             sheet.append(headers())
             sheets[row.organisation_id] = sheet
-        sheet.append([rules.safe_cell(v) for v in words.row(row, required)])
+        sheet.append([safe_cell(v) for v in words.row(row, required)])
     for sheet in book.worksheets:
         sheet.freeze_panes = "A2"
         for column in range(1, sheet.max_column + 1):
@@ -187,7 +189,7 @@ def agency_csv(rows: list[ParticipantRow], organisations: dict, required: int, l
     writer = csv.writer(out, delimiter=separator, lineterminator="\r\n")
     writer.writerow(agency_headers())
     words = _Words(organisations, locale)
-    writer.writerows([rules.safe_cell(v) for v in _agency_row(words, row, required)] for row in rows)
+    writer.writerows([safe_cell(v) for v in _agency_row(words, row, required)] for row in rows)
     return "\ufeff".encode("utf-8") + out.getvalue().encode("utf-8")
 
 
@@ -204,7 +206,7 @@ def agency_xlsx(
     sheet.append(agency_headers())
     words = _Words(organisations, locale)
     for row in rows:
-        sheet.append([rules.safe_cell(v) for v in _agency_row(words, row, required)])
+        sheet.append([safe_cell(v) for v in _agency_row(words, row, required)])
     for each in book.worksheets:
         each.freeze_panes = "A2"
         for column in range(1, each.max_column + 1):

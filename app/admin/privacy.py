@@ -235,9 +235,9 @@ def erase_person(user: User) -> dict[str, int]:
     )
     db.session.execute(update(MeetingAttestation).where(MeetingAttestation.user_id == uid).values(reason=None))
     # Tips that named this person (their own tips go below with everything else they own).
-    counts["colleague_tip_about"] = db.session.execute(
-        delete(ColleagueTip).where(ColleagueTip.joined_user_id == uid)
-    ).rowcount
+    counts["colleague_tip_about"] = rowcount(
+        db.session.execute(delete(ColleagueTip).where(ColleagueTip.joined_user_id == uid))
+    )
     own_enrolments = select(Enrolment.id).where(Enrolment.user_id == uid)
     own_keys = select(ScoreKey.id).where(ScoreKey.user_id == uid)
     counts["lti_score_outbox"] = rowcount(

@@ -6,8 +6,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from app.core.spreadsheet import safe_cell  # noqa: F401  # the exports' cells: shared with other areas' exports
-
 ANSWER_WITHIN_DAYS = 14  # Act 306/2019, section 12: feedback is answered within two weeks
 FEEDBACK_MAX_CHARS = 5000
 CONTACT_MAX_CHARS = 320

@@ -10,14 +10,14 @@ to refuse a second answer).
 import secrets
 
 from app.core.clock import utcnow
-from app.core.db import db
+from app.core.db import Model, db
 
 
 def _random_key() -> str:
     return secrets.token_hex(16)
 
 
-class Survey(db.Model):
+class Survey(Model):
     """A programme's midpoint or closing survey, once facilitators edit its questions or the
     first answer arrives (until then the default questions apply)."""
 
@@ -34,7 +34,7 @@ class Survey(db.Model):
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
 
-class SurveyResponse(db.Model):
+class SurveyResponse(Model):
     """One person's answers, joined to nobody (see the module's docstring)."""
 
     __tablename__ = "evaluation_response"
@@ -48,7 +48,7 @@ class SurveyResponse(db.Model):
     answers = db.Column(db.JSON, nullable=False)  # question id → 1–5 or text
 
 
-class SurveyParticipation(db.Model):
+class SurveyParticipation(Model):
     """That a person has answered a survey; never what, nor when."""
 
     __tablename__ = "evaluation_participation"
@@ -59,7 +59,7 @@ class SurveyParticipation(db.Model):
     user_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=False, index=True)
 
 
-class MeetingCheckIn(db.Model):
+class MeetingCheckIn(Model):
     """A member's one-click pulse after confirming a meeting: how useful it was, 1–5. Staff see
     only the pair's trend signal (``rules.low_streak``) and k ≥ 5 programme figures."""
 

@@ -6,6 +6,8 @@ Services flush and never commit; the route owns the transaction.
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import select
+
 from app.core.audit import record
 from app.core.clock import utcnow
 from app.core.db import db
@@ -64,7 +66,7 @@ def rematch_exclusions(programme_id: int) -> dict[int, frozenset[int]]:
 def last_dissolved_for(programme_id: int, user_id: int) -> MentoringGroup | None:
     """The user's latest group dissolved by a rematch request (to tell them kindly)."""
     return db.session.scalar(
-        db.select(MentoringGroup)
+        select(MentoringGroup)
         .join(GroupMember)
         .where(
             MentoringGroup.programme_id == programme_id,

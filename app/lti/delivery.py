@@ -31,7 +31,7 @@ from sqlalchemy.orm import selectinload
 
 from app.core.clock import utcnow
 from app.core.db import db, insert
-from app.core.outbox import claim
+from app.core.outbox import backoff_seconds, claim
 
 from ..people.models import Enrolment, User
 from .gradebook import sync_targets, target_links
@@ -49,7 +49,6 @@ from .models import (
 )
 from .outbound import OutboundRefused, excerpt, fetch, platform_origins
 from .rules import (
-    backoff_seconds,
     is_retryable,
     iso_timestamp,
     parse_retry_after,

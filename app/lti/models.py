@@ -79,7 +79,7 @@ class UsedNonce(Model):
     expires_at = db.Column(db.DateTime, nullable=False, index=True)
 
 
-class LaunchHandoff(db.Model):
+class LaunchHandoff(Model):
     """A verified launch whose browser kept no state cookie, waiting for its new window.
 
     Only a SHA-256 of the single-use code and of the receiving browser's User-Agent are stored;

@@ -1,6 +1,7 @@
 """The LTI endpoints: OIDC login, launch, the tool's JWKS and its configuration for Moodle."""
 
 import logging
+from typing import cast
 
 from flask import (
     Blueprint,
@@ -21,7 +22,7 @@ from app.core.db import csrf, db
 from app.core.i18n import normalise_locale
 from app.core.refusals import Refused
 from app.core.security import allow_framing_by, frame_origins
-from app.core.sessions import end_sessions_with_other_role, start_session
+from app.core.sessions import TokenSession, end_sessions_with_other_role, start_session
 from app.core.web import tool_url
 
 from ..people.models import User
@@ -207,7 +208,7 @@ def _start_session(launched, identity: LaunchIdentity) -> tuple[int, int | None]
     if course_id is None:
         end_sessions_with_other_role(user_id, identity.role)
     data = _session_data(launched, identity, user_id, course_id)
-    start_session(session, user_id, course_id, identity.role, data)
+    start_session(cast(TokenSession, session), user_id, course_id, identity.role, data)
     return user_id, course_id
 
 

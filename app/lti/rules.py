@@ -7,8 +7,6 @@ from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-from app.core.outbox import backoff_seconds  # noqa: F401 (the gradebook's backoff is the shared one)
-
 ACTIVITY_PROGRESS = ("Initialized", "Started", "InProgress", "Submitted", "Completed")
 GRADING_PROGRESS = ("FullyGraded", "Pending", "PendingManual", "Failed", "NotReady")
 

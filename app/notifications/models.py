@@ -1,7 +1,7 @@
 """The mail outbox and each person's mail preferences."""
 
 from app.core.clock import utcnow
-from app.core.db import db
+from app.core.db import Model, db
 
 PENDING = "pending"
 SENT = "sent"
@@ -11,7 +11,7 @@ UNKNOWN = "unknown"  # a worker stopped between handing it to the server and rec
 STATUSES = (PENDING, SENT, FAILED, SKIPPED, UNKNOWN)
 
 
-class Notification(db.Model):
+class Notification(Model):
     """One mail to one person. ``key`` names the event that causes it: the same event never
     mails twice (a unique key, inserted with on-conflict-do-nothing)."""
 
@@ -43,7 +43,7 @@ class Notification(db.Model):
     finished_at = db.Column(db.DateTime)
 
 
-class MailPreference(db.Model):
+class MailPreference(Model):
     """What a person wants by mail; no row means everything, one mail each."""
 
     __tablename__ = "mail_preference"

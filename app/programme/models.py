@@ -127,7 +127,7 @@ class Registration(Model):
         return self.withdrawn_at is None
 
 
-class AgencyContact(db.Model):
+class AgencyContact(Model):
     """A person an administrator named as their agency's contact for the programme: they see their
     own agency's participation and completion for HR (app.agency). The role is the tool's, not the
     LMS's: a Learner can be a contact."""
@@ -143,11 +143,11 @@ class AgencyContact(db.Model):
     named_by_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
-    organisation = db.relationship("Organisation")
-    user = db.relationship("User", foreign_keys=[user_id])
+    organisation: Mapped["Organisation"] = relationship("Organisation")
+    user: Mapped["User"] = relationship("User", foreign_keys=[user_id])
 
 
-class ColleagueTip(db.Model):
+class ColleagueTip(Model):
     """A registrant's tip about a colleague not yet in the course: the coordinators contact that
     person on the nominator's behalf. Personal data of someone who did not consent: only the
     facilitators see it, and it is purged at the programme's end or on the colleague's request."""
@@ -168,7 +168,7 @@ class ColleagueTip(db.Model):
     joined_user_id = db.Column(db.Integer, db.ForeignKey("user_account.id"), nullable=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
-    nominator = db.relationship("User", foreign_keys=[user_id])
-    organisation = db.relationship("Organisation")
-    status_changed_by = db.relationship("User", foreign_keys=[status_changed_by_id])
-    joined_user = db.relationship("User", foreign_keys=[joined_user_id])
+    nominator: Mapped["User"] = relationship("User", foreign_keys=[user_id])
+    organisation: Mapped["Organisation | None"] = relationship("Organisation")
+    status_changed_by: Mapped["User | None"] = relationship("User", foreign_keys=[status_changed_by_id])
+    joined_user: Mapped["User | None"] = relationship("User", foreign_keys=[joined_user_id])

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.core.audit import record
 from app.core.clock import helsinki_today, utcnow
-from app.core.db import db, insert
+from app.core.db import db, insert, rowcount
 
 from ..people.models import PARTICIPANT, Enrolment, User
 from . import rules
@@ -172,7 +172,7 @@ def themes_in_use(programme: Programme) -> dict[str, int]:
 def contact_organisation_of(user_id: int, programme_id: int) -> Organisation | None:
     """The organisation ``user_id`` is a contact person for in the programme, if any (one at most)."""
     return db.session.scalar(
-        db.select(Organisation)
+        select(Organisation)
         .join(AgencyContact, AgencyContact.organisation_id == Organisation.id)
         .where(AgencyContact.user_id == user_id, Organisation.programme_id == programme_id)
         .limit(1)
@@ -263,7 +263,7 @@ def link_tips(programme: Programme, user: User) -> int:
     ).all()
     ids = rules.tips_to_link([tuple(r) for r in rows], user.email)
     for tip_id in ids:
-        tip = db.session.get(ColleagueTip, tip_id)
+        tip = db.session.get_one(ColleagueTip, tip_id)
         tip.joined_user_id, tip.status, tip.status_changed_at = user.id, rules.TIP_JOINED, utcnow()
         tip.status_changed_by_id = None  # linked by the tool when they registered
     return len(ids)
@@ -284,7 +284,7 @@ def purge_tips(today: date) -> dict[int, int]:
     counts: dict[int, int] = {}
     for programme in db.session.scalars(db.select(Programme)):
         if rules.tips_due_for_purge(programme.closing, today):
-            n = db.session.execute(db.delete(ColleagueTip).where(ColleagueTip.programme_id == programme.id)).rowcount
+            n = rowcount(db.session.execute(db.delete(ColleagueTip).where(ColleagueTip.programme_id == programme.id)))
             if n:
                 counts[programme.id] = n
     return counts

@@ -75,7 +75,7 @@ def assign(people: list[Person] | tuple[Person, ...], groups: list[Group] | tupl
     units.extend(by_pair.values())
     units.sort(key=lambda unit: (-len(unit), unit[0].user_id))
 
-    def cost(person: Person, group_id: int) -> tuple:
+    def cost(person: Person, group_id: int) -> tuple[int, ...]:
         return (
             pairs_in[group_id][person.pair] if person.pair is not None else 0,
             size[group_id],

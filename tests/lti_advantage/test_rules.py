@@ -4,9 +4,9 @@ from datetime import datetime
 
 import pytest
 
+from app.core.outbox import backoff_seconds
 from app.lti.rules import (
     ScoreRejected,
-    backoff_seconds,
     check_score,
     is_retryable,
     iso_timestamp,
