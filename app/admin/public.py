@@ -6,6 +6,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from app.core.auth import login_required
+from app.core.clock import helsinki_today
 from app.core.db import csrf, db
 
 from . import privacy, rules
@@ -109,7 +110,7 @@ def my_data_json():
         privacy.export_json(g.user),
         mimetype="application/json",
         headers={
-            "Content-Disposition": 'attachment; filename="my-data.json"',
+            "Content-Disposition": f'attachment; filename="my-data-{helsinki_today().isoformat()}.json"',
             "Cache-Control": "no-store",
         },
     )

@@ -13,8 +13,9 @@ from flask_babel import lazy_gettext as _l
 
 from app.core.audit import AuditEntry, record
 from app.core.auth import STAFF, login_required
-from app.core.clock import helsinki_to_utc, utcnow
+from app.core.clock import helsinki_to_utc, helsinki_today, utcnow
 from app.core.db import db
+from app.core.text import slugify
 
 from ..ids import db_int
 from ..lti import gradebook as gradebook_service
@@ -348,7 +349,11 @@ def report_export(fmt: str):
     rows = report.participant_rows(programme, filters)
     by_id = {o.id: o for o in ctx["organisations"]}
     required = max(1, programme.required_meetings)
-    stamp = utcnow().strftime("%Y%m%d")
+    # Named after what it holds: the report, the programme, the organisation chosen, and the day.
+    organisation = by_id.get(filters.organisation_id)
+    name_parts = [_l("Completion report"), programme.name, organisation.code if organisation else ""]
+    filename = "-".join(filter(None, (slugify(str(p), fallback="") for p in name_parts)))
+    filename = f"{filename}-{helsinki_today().isoformat()}.{fmt}"
     if fmt == "csv":
         body = exports.to_csv(rows, by_id, required, locale, exports.SEPARATORS[separator])
         mimetype = "text/csv; charset=utf-8"
@@ -376,7 +381,7 @@ def report_export(fmt: str):
         body,
         mimetype=mimetype,
         headers={
-            "Content-Disposition": f'attachment; filename="completion-{programme.id}-{stamp}.{fmt}"',
+            "Content-Disposition": f'attachment; filename="{filename}"',
             "Cache-Control": "no-store",
         },
     )

@@ -17,7 +17,7 @@ from app.core.labels import FORM_LABELS, LANGUAGE_LABELS, ROLE_WISH_LABELS
 
 from ..matching import services as matching
 from ..mentoring import services as mentoring
-from ..people.models import PARTICIPANT
+from ..people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT
 from . import kinds, rules, services
 from .forms import NamedForm, OrganisationForm, ProgrammeForm, RegistrationForm, attach, choices
 from .models import Organisation, Programme, Registration, Theme
@@ -92,10 +92,13 @@ def home():
             "group": matching.published_group_of(programme, g.user.id),
             "open": open_now,
         }
+    # Administrators reach the whole administration, facilitators the completion report in it.
+    administration = {ADMINISTRATOR: "admin.index", FACILITATOR: "admin.report_page"}.get(g.role)
     return render_template(
         "programme/home.html",
         programme=programme,
         registration_card=card,
+        administration=administration,
         resource_link_title=(session.get("lti") or {}).get("resource_link_title"),
     )
 

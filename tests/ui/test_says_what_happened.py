@@ -1,0 +1,40 @@
+"""Pages and files say what they are: administration is reachable from the home page, and an
+export's file name says what it holds and when it was made."""
+
+import re
+
+import pytest
+
+from app.core.clock import helsinki_today
+from tests.support.admin_seed import seed
+from tests.support.admin_web import administrator, facilitator
+
+
+@pytest.fixture
+def seeded(app, platform):
+    with app.test_request_context("/"):
+        yield seed(app, issuer=platform.issuer)
+
+
+def main_of(page: str) -> str:
+    return re.search(r"<main\b.*?</main>", page, flags=re.S).group(0)
+
+
+def test_home_leads_administrators_to_administration_and_facilitators_to_the_report(app, platform, seeded):
+    assert re.search(r'<a href="/admin/\?s=', main_of(administrator(app, platform).page("/home")))
+    main = main_of(facilitator(app, platform).page("/home"))
+    assert re.search(r'<a href="/admin/report\?s=', main) and 'href="/admin/?' not in main
+
+
+def test_export_files_are_named_after_what_they_hold_and_the_day(app, platform, seeded):
+    admin = administrator(app, platform)
+    today = helsinki_today().isoformat()
+    programme = re.sub(r"[^a-z0-9]+", "-", seeded.programme.name.lower()).strip("-")
+    for fmt in ("csv", "xlsx"):
+        response = admin.get(f"/admin/report/export.{fmt}")
+        assert response.headers["Content-Disposition"] == (
+            f'attachment; filename="suoritusraportti-{programme}-{today}.{fmt}"'
+        )
+    vtt = admin.get("/admin/report/export.csv", organisation=seeded.organisations["VTT"].id, lang="sv")
+    assert f"-vtt-{today}.csv" in vtt.headers["Content-Disposition"]
+    assert admin.get("/my-data.json").headers["Content-Disposition"] == f'attachment; filename="my-data-{today}.json"'
