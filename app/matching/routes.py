@@ -92,16 +92,26 @@ def compute(programme_id):
     return _back(programme, "drafts", done="computed", count=len(result.suggestions))
 
 
+@bp.get("/programmes/<int:programme_id>/publish")
+@login_required(*STAFF)
+def confirm_publish_all(programme_id):
+    """ "Publish all drafts" first shows what it will publish; the confirmation names exactly
+    these groups, so a draft made meanwhile is not published unseen."""
+    programme = staff_programme(programme_id)
+    state = services.matching_state(programme)
+    if not state.drafts:
+        return _back(programme, "drafts", done="none_selected")
+    return render_template("matching/publish_all.html", programme=programme, state=state)
+
+
 @bp.post("/programmes/<int:programme_id>/publish")
 @login_required(*STAFF)
 def publish(programme_id):
     programme = staff_programme(programme_id)
-    drafts = services.groups(programme, DRAFT)
-    if request.form.get("all") != "1":
-        chosen = set(request.form.getlist("group_id", type=db_int))
-        drafts = [d for d in drafts if d.id in chosen]
-        if not drafts:
-            return _back(programme, "drafts", done="none_selected")
+    chosen = set(request.form.getlist("group_id", type=db_int))
+    drafts = [d for d in services.groups(programme, DRAFT) if d.id in chosen]
+    if not drafts:
+        return _back(programme, "drafts", done="none_selected")
     count = services.publish(programme, drafts)
     db.session.commit()
     return _back(programme, "published", done="published", count=count)

@@ -6,6 +6,7 @@ edits: must-not-pair can never be overridden, other broken rules need a confirma
 show a warning; lock, split, swap, delete. Staff of another course get 404 for everything.
 """
 
+import re
 import pytest
 
 from app.core.audit import AuditEntry
@@ -309,12 +310,35 @@ def test_group_mentoring_by_hand_and_publish_all(app, cohort):
     group = group_with(app, pid, "10")
     assert group["form"] == "group" and set(group["members"]) == {"10", "5", "7"}
     assert not any("6" in g["members"] for g in groups(app, pid))  # Mikko's pair was dissolved
-    response = post(staff, f"/matching/programmes/{pid}/publish", {"all": "1"}, token_from=page_path)
+    response = post(
+        staff, f"/matching/programmes/{pid}/publish", {"group_id": confirmed_drafts(staff, pid)}, token_from=page_path
+    )
     assert response.status_code == 303
     assert groups(app, pid, DRAFT) == []
     mine = text(cohort["people"]["5"].page("/matching/mine"))
     assert "Pekka Hämäläinen – mentori" in mine and "Elina Nieminen – aktori" in mine
     assert "Muoto: ryhmämentorointi" in mine
+
+
+def confirmed_drafts(staff, pid) -> list[str]:
+    """The group ids "Publish all drafts" asks to confirm."""
+    page = staff.page(f"/matching/programmes/{pid}/publish")
+    return re.findall(r'<input type="hidden" name="group_id" value="(\d+)">', page)
+
+
+def test_publish_all_asks_first_and_shows_what_it_publishes(app, cohort):
+    compute(cohort)
+    pid, staff = cohort["pid"], cohort["staff"]
+    drafts = groups(app, pid, DRAFT)
+    index = staff.page(f"/matching/programmes/{pid}")
+    assert f'href="/matching/programmes/{pid}/publish?s=' in index  # a link to the question, not a POST
+    page = staff.page(f"/matching/programmes/{pid}/publish")
+    assert "Julkaistaanko kaikki luonnokset?" in page
+    assert sorted(confirmed_drafts(staff, pid)) == sorted(str(g["id"]) for g in drafts)
+    assert "Mikko Korhonen" in page and "Elina Nieminen" in page
+    assert groups(app, pid, PUBLISHED) == []  # asking published nothing
+    response = post(staff, f"/matching/programmes/{pid}/publish", {"group_id": confirmed_drafts(staff, pid)})
+    assert response.status_code == 303 and groups(app, pid, DRAFT) == []
 
 
 def test_withdrawal_dissolves_the_draft(app, cohort):
