@@ -9,6 +9,7 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 from flask_babel import gettext
 
 from app.core.auth import STAFF, login_required
+from app.core.clock import helsinki_today
 from app.core.db import db
 from app.core.i18n import current_language
 from app.core.labels import LANGUAGE_LABELS
@@ -275,8 +276,9 @@ def edit_group(programme_id, group_id=None):
 def mine():
     programme = current_programme(g.course.id if g.course else None)
     group = services.published_group_of(programme, g.user.id) if programme else None
-    if group is None:
-        return render_template("matching/mine.html", programme=programme, group=None), 404
+    if group is None:  # not yet published: a page that says so, not an error
+        ahead = programme is not None and programme.kickoff > helsinki_today()
+        return render_template("matching/mine.html", programme=programme, group=None, announce_by=ahead)
     me = next(m for m in group.members if m.user_id == g.user.id)
     others = [m for m in group.members if m.user_id != g.user.id]
     return render_template(

@@ -8,6 +8,7 @@ import pytest
 from app.core.clock import helsinki_today
 from tests.support.admin_seed import seed
 from tests.support.admin_web import administrator, facilitator
+from tests.support.programme_web import launch, make_programme
 
 
 @pytest.fixture
@@ -38,3 +39,11 @@ def test_export_files_are_named_after_what_they_hold_and_the_day(app, platform, 
     vtt = admin.get("/admin/report/export.csv", organisation=seeded.organisations["VTT"].id, lang="sv")
     assert f"-vtt-{today}.csv" in vtt.headers["Content-Disposition"]
     assert admin.get("/my-data.json").headers["Content-Disposition"] == f'attachment; filename="my-data-{today}.json"'
+
+
+def test_a_match_not_yet_published_is_a_page_that_says_when(app, platform):
+    launch(app, platform, sub="4")
+    make_programme(app)  # kickoff in a month
+    viewer = launch(app, platform, sub="5")
+    page = viewer.page("/matching/mine", status=200)
+    assert "Pariasi tai ryhmääsi ei ole vielä julkaistu" in page and "ennen aloitustilaisuutta" in page
