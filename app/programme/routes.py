@@ -4,6 +4,8 @@ Who sees what: staff see only their own course's programmes (another course's ar
 participants see and edit only their own registration, until their match is published.
 """
 
+from datetime import date
+
 from babel.dates import format_date
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, gettext
@@ -117,6 +119,11 @@ def overview():
 # Set-up (staff)
 
 
+def _plain(value):
+    """A setting as the audit log's JSON holds it."""
+    return value.isoformat() if isinstance(value, date) else value
+
+
 @bp.get("/programmes")
 @login_required(*STAFF)
 def programmes():
@@ -152,17 +159,18 @@ def edit_programme(programme_id):
     programme = staff_programme(programme_id)
     form = ProgrammeForm(obj=programme)
     if form.validate_on_submit():
-        required_before = programme.required_meetings
+        before = {name: getattr(programme, name) for name in PROGRAMME_FIELDS}
         for name in PROGRAMME_FIELDS:
             setattr(programme, name, getattr(form, name).data)
-        details = {}
-        if programme.required_meetings != required_before:
+        # The audit log shows each changed setting as before → after.
+        details: dict = {
+            name: [_plain(before[name]), _plain(getattr(programme, name))]
+            for name in PROGRAMME_FIELDS
+            if getattr(programme, name) != before[name]
+        }
+        if programme.required_meetings != before["required_meetings"]:
             # Every mentoring score is counted meetings over N: re-send those that change.
-            rescored = mentoring.recount_programme(programme)
-            details = {
-                "required_meetings": [required_before, programme.required_meetings],
-                "scores_queued": len(rescored),
-            }
+            details["scores_queued"] = len(mentoring.recount_programme(programme))
         programme_dates_saved.send(programme)
         record("programme.update", target=f"programme:{programme.id}", details=details)
         db.session.commit()
