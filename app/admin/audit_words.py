@@ -2,7 +2,7 @@
 reader's language, times in Helsinki time, a setting's change as "before → after"."""
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from babel.dates import format_date
@@ -98,6 +98,7 @@ DETAIL_LABELS = {
 # Programme settings are recorded as [before, after] (programme.update).
 SETTING_KEYS = frozenset(DETAIL_LABELS) - {"format", "rows", "scores", "scores_queued"}
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")  # naive UTC, as exports hold it
 
 
 def value_text(value: Any) -> str:
@@ -105,6 +106,8 @@ def value_text(value: Any) -> str:
         return "–"
     if isinstance(value, bool):
         return gettext("yes") if value else gettext("no")
+    if isinstance(value, str) and _ISO_MOMENT.match(value):
+        return local_moment(datetime.fromisoformat(value))
     if isinstance(value, str) and _ISO_DAY.match(value):
         return format_date(date.fromisoformat(value), "medium", locale=get_locale())
     if isinstance(value, list):

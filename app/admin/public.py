@@ -9,7 +9,8 @@ from app.core.auth import login_required
 from app.core.clock import helsinki_today
 from app.core.db import csrf, db
 
-from . import privacy, rules
+from ..mentoring.routes import ANSWER_NAMES, MODE_NAMES
+from . import audit_words, privacy, rules
 from .models import AccessibilityFeedback
 
 bp = Blueprint("privacy", __name__, template_folder="templates")
@@ -100,7 +101,19 @@ def send_feedback():
 @login_required()
 def my_data():
     """Everything the tool holds about the launched person, as a readable page."""
-    return render_template("admin/my_data.html", data=privacy.export_person(g.user), table_labels=TABLE_LABELS)
+    return render_template(
+        "admin/my_data.html",
+        data=privacy.export_person(g.user),
+        table_labels=TABLE_LABELS,
+        mode_names=MODE_NAMES,
+        answer_names=ANSWER_NAMES,
+    )
+
+
+@bp.app_template_filter("in_words")
+def in_words(value) -> str:
+    """A stored value as a person reads it: times in Helsinki time, days and lists in words."""
+    return audit_words.value_text(value)
 
 
 @bp.get("/my-data.json")

@@ -47,3 +47,15 @@ def test_a_match_not_yet_published_is_a_page_that_says_when(app, platform):
     viewer = launch(app, platform, sub="5")
     page = viewer.page("/matching/mine", status=200)
     assert "Pariasi tai ryhmääsi ei ole vielä julkaistu" in page and "ennen aloitustilaisuutta" in page
+
+
+def test_my_data_reads_in_words(app, platform, seeded):
+    from tests.support.admin_web import participant
+
+    page = participant(app, platform, seeded.people["m2"]).page("/my-data")
+    main = main_of(page)
+    assert "videopuhelu" in main and "vahvistettu" in main
+    # No ISO dates or times, no "UTC" and no JSON where a person reads.
+    assert not re.search(r"\d{4}-\d{2}-\d{2}|UTC|\{&#34;|\[&#34;", main), re.findall(
+        r".{40}\d{4}-\d{2}-\d{2}.{20}", main
+    )
