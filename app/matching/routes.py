@@ -49,7 +49,8 @@ def reason_texts(programme, reasons, *, participant: bool = False) -> list[str]:
                 language_label=lambda code: str(LANGUAGE_LABELS.get(code, code)),
             )
         )
-    return texts
+    # A reason once per group: a group's directions can read the same (e.g. a theme both offer).
+    return list(dict.fromkeys(texts))
 
 
 def _say(programme):

@@ -453,3 +453,16 @@ def test_splitting_a_group_of_three_leaves_a_pair(app, cohort):
     assert rest["form"] == "traditional" and set(rest["members"]) == {"10", "5"}
     page = text(staff.page(f"/matching/programmes/{pid}"))
     assert "Varoitus" not in page
+
+
+def test_a_reason_appears_once_per_group(app):
+    from types import SimpleNamespace
+
+    from app.matching.engine.types import Reason
+    from app.matching.routes import reason_texts
+
+    programme = SimpleNamespace(themes=[], organisations=[])
+    same = Reason("same_language", {"language": "fi", "languages": ["fi"]})
+    with app.test_request_context("/?lang=fi"):
+        texts = reason_texts(programme, [same, Reason("same_language", {"language": "fi", "languages": ["fi"]})])
+    assert len(texts) == 1
