@@ -6,14 +6,14 @@ The people are the development platform's demo people (``app/devplatform/people.
 
 import json
 import os
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.core.clock import utcnow
+from app.core.clock import helsinki_today, utcnow
 from app.core.db import db
 
 from .events.demo import seed_events
@@ -30,16 +30,27 @@ demo_cli = AppGroup("demo", help="Demo data for development.")
 PEOPLE_FILE = Path(__file__).parent / "devplatform" / "people.json"
 ROLE_BY_PLATFORM_ROLE = {"learner": PARTICIPANT, "instructor": FACILITATOR, "administrator": ADMINISTRATOR}
 
-# The programme text gives kickoff, closing and the registration window; the midpoint date is
-# ours (the text names a midpoint event without a date).
-DEMO_PROGRAMME = {
-    "name": "Tulanet-mentorointiohjelma 2022–2023",
+DEMO_NAME = "Tulanet-mentorointiohjelma 2022–2023"
+# The programme text's calendar (kickoff, closing, registration window; the midpoint date is ours,
+# the text names a midpoint event without a date). The demo keeps its shape but moves it so that
+# the programme is under way on the day it is seeded.
+PROGRAMME_TEXT_DATES = {
     "registration_opens": date(2021, 11, 1),
     "registration_closes": date(2022, 3, 17),
     "kickoff": date(2022, 5, 5),
     "midpoint": date(2022, 10, 20),
     "closing": date(2023, 3, 30),
 }
+
+
+def demo_dates(today: date) -> dict[str, date]:
+    """The programme's dates around ``today``: kickoff on the Thursday 22–23 weeks back (as the
+    text's kickoff, a Thursday), so meetings have happened, the midpoint is weeks away and closing
+    about half a year ahead."""
+    back = today - timedelta(weeks=22)
+    kickoff = back - timedelta(days=(back.weekday() - 3) % 7)
+    shift = kickoff - PROGRAMME_TEXT_DATES["kickoff"]
+    return {name: day + shift for name, day in PROGRAMME_TEXT_DATES.items()}
 
 
 def devplatform_settings(platform_url: str | None = None) -> dict:
@@ -57,8 +68,10 @@ def devplatform_settings(platform_url: str | None = None) -> dict:
     }
 
 
-def seed_demo(platform_url: str | None = None) -> dict:
-    """Create or refresh the demo platform, course, programme and people. Idempotent."""
+def seed_demo(platform_url: str | None = None, today: date | None = None) -> dict:
+    """Create or refresh the demo platform, course, programme and people. Idempotent: an existing
+    demo programme keeps the dates it was created with (its meetings and sessions follow them)."""
+    today = today or helsinki_today()
     s = devplatform_settings(platform_url)
     check_platform_url("DEVPLATFORM_URL", s["issuer"], current_app.config["APP_ENV"])
     platform = db.session.scalar(db.select(Platform).filter_by(issuer=s["issuer"], client_id=s["client_id"]))
@@ -82,9 +95,9 @@ def seed_demo(platform_url: str | None = None) -> dict:
     course.title, course.label = s["context_title"], s["context_label"]
     db.session.flush()
 
-    programme = db.session.scalar(db.select(Programme).filter_by(course_id=course.id, name=DEMO_PROGRAMME["name"]))
+    programme = db.session.scalar(db.select(Programme).filter_by(course_id=course.id, name=DEMO_NAME))
     if programme is None:
-        programme = Programme(course_id=course.id, **DEMO_PROGRAMME)
+        programme = Programme(course_id=course.id, name=DEMO_NAME, **demo_dates(today))
         db.session.add(programme)
     # Mail sends people to the course in the development platform, as it would to Moodle.
     programme.moodle_url = programme.moodle_url or s["issuer"].rstrip("/") + "/"
@@ -109,7 +122,7 @@ def seed_demo(platform_url: str | None = None) -> dict:
     seed_registrations(programme, course, s["issuer"])
     seed_pair(programme, s["issuer"])  # after the registrations: the pair's members carry theirs
     seed_sparring(programme, s["issuer"])
-    seed_events(programme, s["issuer"])
+    seed_events(programme, s["issuer"], today)
     db.session.commit()
     return {"platform": s["issuer"], "course": course.title, "programme": programme.name, "people": len(people)}
 

@@ -98,9 +98,32 @@ def test_demo_seed_is_idempotent(app):
     with app.app_context():
         programmes = db.session.scalars(db.select(Programme)).all()
         assert [p.name for p in programmes] == ["Tulanet-mentorointiohjelma 2022–2023"]
-        assert programmes[0].kickoff.isoformat() == "2022-05-05"
-        assert programmes[0].closing.isoformat() == "2023-03-30"
         assert db.session.scalar(db.select(db.func.count(User.id))) >= 10
+
+
+def test_demo_programme_is_under_way_on_the_day_it_is_seeded(app):
+    """Kickoff a few months ago, closing months ahead, registration closed, one event next week,
+    the pair's meetings in the past and the midpoint still ahead."""
+    from datetime import date, timedelta
+
+    from app.core.clock import utc_to_helsinki
+    from app.core.db import db
+    from app.demo import seed_demo
+    from app.events.models import ProgrammeEvent
+    from app.mentoring.models import Meeting
+    from app.programme.models import Programme
+
+    today = date(2026, 12, 4)
+    with app.app_context():
+        seed_demo(today=today)
+        programme = db.session.scalars(db.select(Programme)).one()
+        assert timedelta(days=90) <= today - programme.kickoff <= timedelta(days=180)
+        assert timedelta(days=120) <= programme.closing - today <= timedelta(days=240)
+        assert programme.registration_closes < programme.kickoff < today < programme.midpoint
+        event_days = [utc_to_helsinki(e.starts_at).date() for e in db.session.scalars(db.select(ProgrammeEvent))]
+        assert [d for d in event_days if date(2026, 12, 7) <= d <= date(2026, 12, 13)] == [date(2026, 12, 10)]
+        meeting_days = [m.starts_at.date() for m in db.session.scalars(db.select(Meeting))]
+        assert len(meeting_days) == 4 and all(programme.kickoff < d < today for d in meeting_days)
 
 
 def test_production_needs_a_secret_key(monkeypatch, tmp_path):

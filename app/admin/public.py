@@ -11,8 +11,9 @@ from app.core.auth import login_required
 from app.core.clock import helsinki_today
 from app.core.db import csrf, db
 
+from ..mentoring.labels import ANSWER_NAMES, MODE_NAMES
 from ..notifications import services as notifications
-from . import privacy, rules
+from . import audit_words, privacy, rules
 from .models import AccessibilityFeedback
 
 bp = Blueprint("privacy", __name__, template_folder="templates")
@@ -104,7 +105,19 @@ def send_feedback():
 @login_required()
 def my_data():
     """Everything the tool holds about the launched person, as a readable page."""
-    return render_template("admin/my_data.html", data=privacy.export_person(g.user), table_labels=TABLE_LABELS)
+    return render_template(
+        "admin/my_data.html",
+        data=privacy.export_person(g.user),
+        table_labels=TABLE_LABELS,
+        mode_names=MODE_NAMES,
+        answer_names=ANSWER_NAMES,
+    )
+
+
+@bp.app_template_filter("in_words")
+def in_words(value) -> str:
+    """A stored value as a person reads it: times in Helsinki time, days and lists in words."""
+    return audit_words.value_text(value)
 
 
 @bp.get("/my-data.json")
@@ -114,7 +127,7 @@ def my_data_json():
         privacy.export_json(g.user),
         mimetype="application/json",
         headers={
-            "Content-Disposition": 'attachment; filename="my-data.json"',
+            "Content-Disposition": f'attachment; filename="my-data-{helsinki_today().isoformat()}.json"',
             "Cache-Control": "no-store",
         },
     )

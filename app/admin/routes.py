@@ -13,8 +13,9 @@ from flask_babel import lazy_gettext as _l
 
 from app.core.audit import AuditEntry, record
 from app.core.auth import STAFF, login_required
-from app.core.clock import helsinki_to_utc, utcnow
+from app.core.clock import helsinki_to_utc, helsinki_today, utcnow
 from app.core.db import db
+from app.core.text import slugify
 
 from ..ids import db_int
 from ..lti import gradebook as gradebook_service
@@ -23,68 +24,12 @@ from ..lti.rules import placement_switch_refusal
 from ..people.models import ADMINISTRATOR, Enrolment, User
 from ..programme.models import FORMS, Programme
 from ..programme.rules import EARLIEST_DAY, LATEST_DAY, sane_day
-from . import exports, privacy, report, rules
+from . import audit_words, exports, privacy, report, rules
 from .models import AccessibilityFeedback
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
 AUDIT_PAGE_SIZE = 100
-# Audit actions in words; an action without a label here shows as its code.
-ACTION_LABELS = {
-    "agency.contact_named": _l("Agency contact person named"),
-    "agency.contact_removed": _l("Agency contact person removed"),
-    "agency.viewed": _l("Agency contact person viewed their agency's participation"),
-    "agency.exported": _l("Agency contact person exported their agency's participation"),
-    "groups.sounding.go_on": _l("Member said go on while sounding out"),
-    "groups.sounding.rematch": _l("Member asked for another match while sounding out"),
-    "events.attendance_imported": _l("Attendance imported from a report"),
-    "events.attendance_recorded": _l("Attendance recorded"),
-    "events.created": _l("Event added"),
-    "events.updated": _l("Event changed"),
-    "feedback.answered": _l("Accessibility feedback answered"),
-    "gradebook.resent": _l("Gradebook scores resent"),
-    "gradebook.placement_switched": _l("An activity's mentoring score switched on or off"),
-    "lti.keys_rotated": _l("Signing key rotated"),
-    "lti.platform_approved": _l("Learning platform's registration approved"),
-    "lti.registration_url_issued": _l("Registration URL for a learning platform issued"),
-    "matching.compute": _l("Match suggestions computed"),
-    "matching.delete": _l("Draft match removed"),
-    "matching.edit": _l("Match edited"),
-    "matching.lock": _l("Match locked"),
-    "matching.unlock": _l("Match unlocked"),
-    "matching.publish": _l("Matches published"),
-    "matching.split": _l("Member removed from a draft match"),
-    "matching.swap": _l("Members swapped between matches"),
-    "mentoring.end": _l("Pair or group ended"),
-    "mentoring.change_proposed": _l("Change of a counted meeting proposed"),
-    "mentoring.change_confirmed": _l("Change of a counted meeting confirmed"),
-    "mentoring.change_declined": _l("Change of a counted meeting declined"),
-    "mentoring.change_withdrawn": _l("Change of a counted meeting withdrawn"),
-    "mentoring.meeting_changed_by_facilitator": _l("Meeting corrected or removed by a facilitator"),
-    "person.erased": _l("Person's data erased"),
-    "privacy.purged": _l("Programme's personal data purged"),
-    "programme.create": _l("Programme created"),
-    "programme.update": _l("Programme settings changed"),
-    "programme.retention_changed": _l("Retention period changed"),
-    "programme.organisation_add": _l("Organisation added"),
-    "programme.organisation_rename": _l("Organisation renamed"),
-    "programme.theme_add": _l("Theme added"),
-    "programme.theme_rename": _l("Theme renamed"),
-    "programme.theme_remove": _l("Theme removed"),
-    "report.exported": _l("Completion report exported"),
-    "sparring.group_created": _l("Sparring group created"),
-    "sparring.group_archived": _l("Sparring group archived"),
-    "sparring.group_reopened": _l("Sparring group reopened"),
-    "sparring.facilitator_set": _l("Sparring group's facilitator set"),
-    "sparring.members_assigned": _l("Participants placed in sparring groups"),
-    "sparring.members_added": _l("Members added to a sparring group"),
-    "sparring.member_moved": _l("Member moved to another sparring group"),
-    "sparring.member_removed": _l("Member removed from a sparring group"),
-    "sparring.session_deleted": _l("Sparring session removed"),
-    "sparring.material_deleted": _l("Sparring material removed"),
-    "sparring.post_deleted": _l("Message removed"),
-    "sparring.thread_deleted": _l("Discussion thread removed"),
-}
 REPORT_PAGE_SIZE = 100
 
 
@@ -186,11 +131,11 @@ def audit_log():
     actions = db.session.scalars(db.select(AuditEntry.action).where(scope).distinct().order_by(AuditEntry.action)).all()
     return render_template(
         "admin/audit.html",
-        rows=rows[:AUDIT_PAGE_SIZE],
+        rows=[audit_words.readable(entry, actor) for entry, actor in rows[:AUDIT_PAGE_SIZE]],
         more=len(rows) > AUDIT_PAGE_SIZE,
         page=page,
         actions=actions,
-        action_labels=ACTION_LABELS,
+        action_labels=audit_words.ACTION_LABELS,
         filters={
             "action": action,
             "actor": actor,
@@ -354,7 +299,11 @@ def report_export(fmt: str):
     rows = report.participant_rows(programme, filters)
     by_id = {o.id: o for o in ctx["organisations"]}
     required = max(1, programme.required_meetings)
-    stamp = utcnow().strftime("%Y%m%d")
+    # Named after what it holds: the report, the programme, the organisation chosen, and the day.
+    organisation = by_id.get(filters.organisation_id)
+    name_parts = [_l("Completion report"), programme.name, organisation.code if organisation else ""]
+    filename = "-".join(filter(None, (slugify(str(p), fallback="") for p in name_parts)))
+    filename = f"{filename}-{helsinki_today().isoformat()}.{fmt}"
     if fmt == "csv":
         body = exports.to_csv(rows, by_id, required, locale, exports.SEPARATORS[separator])
         mimetype = "text/csv; charset=utf-8"
@@ -382,7 +331,7 @@ def report_export(fmt: str):
         body,
         mimetype=mimetype,
         headers={
-            "Content-Disposition": f'attachment; filename="completion-{programme.id}-{stamp}.{fmt}"',
+            "Content-Disposition": f'attachment; filename="{filename}"',
             "Cache-Control": "no-store",
         },
     )

@@ -47,6 +47,13 @@ def local_datetime(moment: datetime) -> str:
     return f"{format_date(local.date(), 'full', locale=locale)} {format_time(local, 'short', locale=locale)}"
 
 
+def local_moment(moment: datetime) -> str:
+    """A compact date and time for lists (e.g. "4.12.2026 17.06" in Finnish)."""
+    local = utc_to_helsinki(moment)
+    locale = get_locale()
+    return f"{format_date(local.date(), 'medium', locale=locale)} {format_time(local, 'short', locale=locale)}"
+
+
 def local_time(moment: datetime) -> str:
     return format_time(utc_to_helsinki(moment), "short", locale=get_locale())
 

@@ -133,7 +133,7 @@ def init_app(app: Flask) -> None:
     app.before_request(load_current_user)
     app.jinja_env.globals["token_param"] = TOKEN_PARAM  # for the GET form macro (templates/_forms.html)
 
-    for name in ("local_datetime", "local_time", "local_iso_date", "local_iso_time"):
+    for name in ("local_datetime", "local_moment", "local_time", "local_iso_date", "local_iso_time"):
         app.add_template_filter(getattr(clock, name), name)
 
     @app.context_processor

@@ -1,9 +1,9 @@
 """Demo programme events and attendance for ``flask --app app demo seed``: the programme's three
-events plus a lecture, with some attendance recorded by the demo facilitator Helena Saarinen.
-Idempotent: an existing event of the same name is left as it is.
+events plus a lecture next week, with the kickoff's attendance recorded by the demo facilitator
+Helena Saarinen. Idempotent: an existing event of the same name is left as it is.
 """
 
-from datetime import date, time
+from datetime import date, time, timedelta
 from typing import Any
 
 from app.core.clock import helsinki_to_utc
@@ -16,17 +16,20 @@ from .services import ensure_programme_events
 FACILITATOR = "4"  # Helena Saarinen (people.json ids)
 LECTURE_EVENT: dict[str, Any] = {
     "title": "Luento: vuorovaikutus mentoroinnissa",
-    "day": date(2022, 9, 15),
     "at": time(14),
     "minutes": 90,
     "location": "Teams",
     "url": "https://teams.example/tulanet-luento",
     "description": "Kuuntelu, kysyminen ja palautteen antaminen mentorointitapaamisissa.",
 }
-ATTENDANCE = {"kickoff": ["5", "6", "7", "12", "14"], "midpoint": ["5", "7", "10"]}
+ATTENDANCE = {"kickoff": ["5", "6", "7", "12", "14"]}  # the midpoint is still ahead
 
 
-def seed_events(programme, issuer: str) -> None:
+def next_week_thursday(today: date) -> date:
+    return today + timedelta(days=7 - today.weekday() + 3)
+
+
+def seed_events(programme, issuer: str, today: date) -> None:
     people = {u.subject: u for u in db.session.scalars(db.select(User).where(User.issuer == issuer))}
     facilitator = people.get(FACILITATOR)
     ensure_programme_events(programme)
@@ -38,7 +41,7 @@ def seed_events(programme, issuer: str) -> None:
                 programme_id=programme.id,
                 kind=LECTURE,
                 title=LECTURE_EVENT["title"],
-                starts_at=helsinki_to_utc(LECTURE_EVENT["day"], LECTURE_EVENT["at"]),
+                starts_at=helsinki_to_utc(next_week_thursday(today), LECTURE_EVENT["at"]),
                 duration_minutes=LECTURE_EVENT["minutes"],
                 location=LECTURE_EVENT["location"],
                 url=LECTURE_EVENT["url"],

@@ -29,8 +29,8 @@ from app.programme.services import current_programme_or_404 as _programme
 
 from ..people.models import User
 from ..programme.models import Registration
-from ..programme.routes import outside_programme
 from ..programme.rules import web_link
+from ..programme.services import outside_programme
 from . import rules
 from .models import ADDED_KINDS, Attendance, ProgrammeEvent
 from .services import (

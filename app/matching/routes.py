@@ -61,7 +61,8 @@ def reason_texts(programme, reasons, *, participant: bool = False) -> list[str]:
                 language_label=lambda code: str(LANGUAGE_LABELS.get(code, code)),
             )
         )
-    return texts
+    # A reason once per group: a group's directions can read the same (e.g. a theme both offer).
+    return list(dict.fromkeys(texts))
 
 
 def _say(programme):
@@ -106,16 +107,26 @@ def compute(programme_id):
     return _back(programme, "drafts", done="computed", count=len(result.suggestions))
 
 
+@bp.get("/programmes/<int:programme_id>/publish")
+@login_required(*STAFF)
+def confirm_publish_all(programme_id):
+    """ "Publish all drafts" first shows what it will publish; the confirmation names exactly
+    these groups, so a draft made meanwhile is not published unseen."""
+    programme = staff_programme(programme_id)
+    state = services.matching_state(programme)
+    if not state.drafts:
+        return _back(programme, "drafts", done="none_selected")
+    return render_template("matching/publish_all.html", programme=programme, state=state)
+
+
 @bp.post("/programmes/<int:programme_id>/publish")
 @login_required(*STAFF)
 def publish(programme_id):
     programme = staff_programme(programme_id)
-    drafts = services.groups(programme, DRAFT)
-    if request.form.get("all") != "1":
-        chosen = set(request.form.getlist("group_id", type=db_int))
-        drafts = [d for d in drafts if d.id in chosen]
-        if not drafts:
-            return _back(programme, "drafts", done="none_selected")
+    chosen = set(request.form.getlist("group_id", type=db_int))
+    drafts = [d for d in services.groups(programme, DRAFT) if d.id in chosen]
+    if not drafts:
+        return _back(programme, "drafts", done="none_selected")
     count = services.publish(programme, drafts)
     db.session.commit()
     return _back(programme, "published", done="published", count=count)
@@ -296,13 +307,16 @@ def _mine_page(programme, status=200, error=None):
     group = services.published_group_of(programme, g.user.id) if programme else None
     if group is None:
         dissolved = group_services.last_dissolved_for(programme.id, g.user.id) if programme else None
+        if dissolved is None:  # not yet published: a page that says so, not an error
+            ahead = programme is not None and programme.kickoff > helsinki_today()
+            return render_template("matching/mine.html", programme=programme, group=None, announce_by=ahead)
         return render_template(
             "matching/mine.html",
             programme=programme,
             group=None,
             dissolved=dissolved,
-            asked=dissolved is not None and dissolved.ended_by_id == g.user.id,
-        ), 404 if dissolved is None else status
+            asked=dissolved.ended_by_id == g.user.id,
+        ), status
     me = next(m for m in group.members if m.user_id == g.user.id)
     others = [m for m in group.members if m.user_id != g.user.id]
     sounding = group.status == SOUNDING_OUT

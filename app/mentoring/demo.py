@@ -4,7 +4,7 @@ researcher. Aino, Mikko and Elina stay free for the matching demo. Everything go
 real services, so counts and gradebook scores are what members' own clicks would give.
 """
 
-from datetime import date, datetime, time
+from datetime import datetime, time, timedelta
 
 from app.core.db import db
 from app.groups.models import PUBLISHED, GroupMember, MentoringGroup
@@ -16,12 +16,13 @@ from .models import Meeting
 
 MENTOR, AKTORI = "9", "15"  # people.json ids
 
-# (date, start, minutes, mode, logged by, confirmed by the other)
+# (days after kickoff, start, minutes, mode, logged by, confirmed by the other); the demo seed puts
+# kickoff 22–23 weeks back, so all four are past.
 MEETINGS = (
-    (date(2022, 5, 17), time(14, 0), 60, "video", AKTORI, True),
-    (date(2022, 6, 14), time(9, 30), 50, "video", MENTOR, True),
-    (date(2022, 8, 23), time(13, 0), 75, "phone", AKTORI, True),
-    (date(2022, 9, 27), time(15, 0), 40, "video", AKTORI, False),  # waits for Sanna
+    (12, time(14, 0), 60, "video", AKTORI, True),
+    (40, time(9, 30), 50, "video", MENTOR, True),
+    (110, time(13, 0), 75, "phone", AKTORI, True),
+    (145, time(15, 0), 40, "video", AKTORI, False),  # waits for Sanna
 )
 
 # The pair's own words (demo content is in Finnish, as the programme's is).
@@ -60,7 +61,7 @@ def seed_pair(programme: Programme, issuer: str) -> None:
         status=PUBLISHED,
         locked=True,
         reasons=[],
-        published_at=datetime(2022, 4, 20, 9, 0),
+        published_at=datetime.combine(programme.kickoff - timedelta(days=15), time(9)),
     )
     for user, role in ((mentor, "mentor"), (aktori, "aktori")):
         registration = registrations.get(user.id)
@@ -75,7 +76,8 @@ def seed_pair(programme: Programme, issuer: str) -> None:
         services.accept_agreement(group, user.id, version.number)
 
     by_subject = {MENTOR: mentor, AKTORI: aktori}
-    for day, at, minutes, mode, logger, confirmed in MEETINGS:
+    for days, at, minutes, mode, logger, confirmed in MEETINGS:
+        day = programme.kickoff + timedelta(days=days)
         data = services.MeetingInput(day, at, minutes, mode, [mentor.id, aktori.id])
         meeting, check = services.log_meeting(group, by_subject[logger].id, data)
         if meeting is None:

@@ -38,6 +38,7 @@ from app.programme.services import current_programme_or_404 as _programme
 from ..content import get_library
 from ..people.models import PARTICIPANT
 from . import extras, journal, rules, services
+from .labels import ANSWER_NAMES, MODE_NAMES, STATE_NAMES
 from .models import AGREEMENT_SECTIONS, JournalEntry, Meeting, MeetingChange, MeetingCount
 from .services import MeetingInput
 
@@ -53,17 +54,6 @@ def member_role_name(role: str) -> str:
     return gettext(ROLE_LABELS[Role(role)]) if role in Role.__members__.values() else role
 
 
-MODE_NAMES = {"video": _l("video call"), "phone": _l("phone"), "in_person": _l("in person")}
-STATE_NAMES = {
-    rules.COUNTED: _l("counted"),
-    rules.PENDING: _l("waiting for confirmation"),
-    rules.DISPUTED: _l("disputed"),
-}
-ANSWER_NAMES = {
-    rules.CONFIRMED: _l("confirmed"),
-    rules.PENDING: _l("not answered yet"),
-    rules.DISPUTED: _l("disputed"),
-}
 SECTION_NAMES = {
     "confidentiality": _l("Confidentiality"),
     "contact": _l("Contact and availability"),

@@ -84,23 +84,29 @@ class ProgrammeForm(FlaskForm):
     )
 
     def validate(self, extra_validators=None) -> bool:
+        # The cross-field rules run in the same round as the field checks, over the fields that
+        # passed them, so one submit lists every problem.
         ok = super().validate(extra_validators)
-        if not ok:
-            return False
-        return attach(
+
+        def checked(name: str):
+            field = getattr(self, name)
+            return None if field.errors else field.data
+
+        consistent = attach(
             self,
             rules.programme_problems(
-                registration_opens=self.registration_opens.data,
-                registration_closes=self.registration_closes.data,
-                kickoff=self.kickoff.data,
-                midpoint=self.midpoint.data,
-                closing=self.closing.data,
-                required_meetings=self.required_meetings.data,
-                min_meeting_minutes=self.min_meeting_minutes.data,
-                max_meeting_minutes=self.max_meeting_minutes.data,
+                registration_opens=checked("registration_opens"),
+                registration_closes=checked("registration_closes"),
+                kickoff=checked("kickoff"),
+                midpoint=checked("midpoint"),
+                closing=checked("closing"),
+                required_meetings=checked("required_meetings"),
+                min_meeting_minutes=checked("min_meeting_minutes"),
+                max_meeting_minutes=checked("max_meeting_minutes"),
                 languages=self.languages.data or [],
             ),
         )
+        return ok and consistent
 
 
 class NamedForm(FlaskForm):

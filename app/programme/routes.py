@@ -4,9 +4,10 @@ Who sees what: staff see only their own course's programmes (another course's ar
 participants see and edit only their own registration, until their match is published.
 """
 
-from babel.dates import format_date
+from datetime import date
+
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 
 from app.core.audit import record
 from app.core.auth import STAFF, login_required
@@ -55,18 +56,6 @@ def programme_labels():
     }
 
 
-def outside_programme(programme: Programme, day) -> str | None:
-    """Why an event or session cannot be on ``day`` (None when it can), in the page's language."""
-    if rules.within_programme(day, programme.registration_opens, programme.kickoff, programme.closing):
-        return None
-    first, last = rules.programme_days(programme.registration_opens, programme.kickoff, programme.closing)
-    return gettext(
-        "Choose a date within the programme, from %(first)s to %(last)s.",
-        first=format_date(first, "medium", locale=get_locale()),
-        last=format_date(last, "medium", locale=get_locale()),
-    )
-
-
 @bp.app_template_filter("labels")
 def labels(codes, mapping) -> str:
     """Codes as their labels, comma-separated (an unknown code shows as itself)."""
@@ -89,6 +78,11 @@ def overview():
 
 # --------------------------------------------------------------------------------------------------
 # Set-up (staff)
+
+
+def _plain(value):
+    """A setting as the audit log's JSON holds it."""
+    return value.isoformat() if isinstance(value, date) else value
 
 
 @bp.get("/programmes")
@@ -129,17 +123,19 @@ def edit_programme(programme_id):
         # Pre-filled with the page the launch came from (the course in Moodle), to be corrected.
         form.moodle_url.data = (session.get("lti") or {}).get("return_url")
     if form.validate_on_submit():
-        required_before = programme.required_meetings
+        before = {name: getattr(programme, name) for name in PROGRAMME_FIELDS}
         for name in PROGRAMME_FIELDS:
             setattr(programme, name, getattr(form, name).data)
-        details = {}
-        if programme.required_meetings != required_before:
+        # The audit log shows each changed setting as before → after.
+        details: dict = {
+            name: [_plain(before[name]), _plain(getattr(programme, name))]
+            for name in PROGRAMME_FIELDS
+            if getattr(programme, name) != before[name]
+        }
+        if programme.required_meetings != before["required_meetings"]:
             # Every mentoring score is counted meetings over N: re-send those that change.
             rescored = required_meetings_changed.send(programme)
-            details = {
-                "required_meetings": [required_before, programme.required_meetings],
-                "scores_queued": sum(len(queued) for _, queued in rescored),
-            }
+            details["scores_queued"] = sum(len(queued) for _, queued in rescored)
         programme_dates_saved.send(programme)
         record("programme.update", target=f"programme:{programme.id}", details=details)
         db.session.commit()

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from babel.dates import format_date
 from flask import abort, g, has_request_context
+from flask_babel import get_locale, gettext
 from sqlalchemy import select
 
 from app.core.audit import record
@@ -288,3 +290,17 @@ def purge_tips(today: date) -> dict[int, int]:
             if n:
                 counts[programme.id] = n
     return counts
+
+
+def outside_programme(programme: Programme, day: date) -> str | None:
+    """Why an event or session cannot be on ``day`` (None when it can), in the page's language."""
+    if rules.within_programme(day, programme.registration_opens, programme.kickoff, programme.closing):
+        return None
+    first, last = rules.programme_days(programme.registration_opens, programme.kickoff, programme.closing)
+    return str(
+        gettext(
+            "Choose a date within the programme, from %(first)s to %(last)s.",
+            first=format_date(first, "medium", locale=get_locale()),
+            last=format_date(last, "medium", locale=get_locale()),
+        )
+    )

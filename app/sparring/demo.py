@@ -1,11 +1,11 @@
 """Demo sparring groups for ``flask --app app demo seed``.
 
 Two groups (one for mentors, one for aktoris) led by the demo facilitator Helena Saarinen, with
-sessions on both sides of the October 2022 and March 2023 DST changes, material, and a thread in
-the aktoris' group. Idempotent: an existing group of the same name is left as it is.
+three sessions each (days after the programme's kickoff: one past, two ahead when the demo is
+seeded), material, and a thread in the aktoris' group. Idempotent: an existing group of the same name is left as it is.
 """
 
-from datetime import date, time
+from datetime import time, timedelta
 from typing import Any
 
 from app.core.clock import helsinki_to_utc
@@ -31,14 +31,14 @@ GROUPS: list[dict[str, Any]] = [
         "name": "Mentorien sparrausryhmä",
         "audience": MENTORS,
         "members": ["6", "10", "14"],  # Mikko Korhonen, Pekka Hämäläinen, Juha Koskinen
-        "sessions": [(date(2022, 6, 14), time(10)), (date(2022, 10, 31), time(10)), (date(2023, 3, 27), time(10))],
+        "sessions": [(40, time(10)), (179, time(10)), (326, time(10))],
         "module": "sparrausryhman-ohjaaminen",
     },
     {
         "name": "Aktorien sparrausryhmä",
         "audience": AKTORIS,
         "members": ["5", "7", "12", "15"],  # Aino Virtanen, Elina Nieminen, Antti Laine, Kaisa Järvinen
-        "sessions": [(date(2022, 6, 16), time(13)), (date(2022, 10, 27), time(13)), (date(2023, 3, 23), time(13))],
+        "sessions": [(42, time(13)), (175, time(13)), (322, time(13))],
         "module": "tavoitteiden-asettaminen",
         "thread": (
             "Miten asetitte tavoitteet?",
@@ -72,11 +72,11 @@ def seed_sparring(programme, issuer: str) -> None:
         group.members = [SparringMember(user_id=people[s].id) for s in spec["members"] if s in people]
         db.session.add(group)
         db.session.flush()
-        for day, at in spec["sessions"]:
+        for days, at in spec["sessions"]:
             db.session.add(
                 SparringSession(
                     group_id=group.id,
-                    starts_at=helsinki_to_utc(day, at),
+                    starts_at=helsinki_to_utc(programme.kickoff + timedelta(days=days), at),
                     duration_minutes=90,
                     video_url="https://teams.example/sparraus",
                     agenda="1. Kuulumiset\n2. Teeman käsittely\n3. Seuraavat askeleet",

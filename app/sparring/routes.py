@@ -33,8 +33,8 @@ from app.programme.services import current_programme_or_404 as _programme
 from ..content import get_library
 from ..content.library.modules import DEFAULT_LANGUAGE
 from ..people.models import User
-from ..programme.routes import outside_programme
 from ..programme.rules import web_link
+from ..programme.services import outside_programme
 from . import rules, services
 from .markdown import render as render_markdown
 from .models import (
@@ -429,6 +429,18 @@ def archive(group_id: int):
 @bp.get("/groups/<int:group_id>")
 @login_required(*MEMBERS)
 def space(group_id: int):
+    group = db.session.get(SparringGroup, group_id)
+    if (
+        group is not None
+        and g.course is not None
+        and group.programme.course_id == g.course.id
+        and not _is_staff()
+        and not any(m.user_id == g.user.id for m in group.members)
+    ):
+        # A space placed in the course but not theirs (e.g. a course page links every group's space):
+        # point the person to their own group rather than answer "not found". Nothing of this group shows.
+        own = services.groups_of(g.user.id, group.programme_id)
+        return render_template("sparring/elsewhere.html", own=own), 403
     return _space_page(_group(group_id))
 
 

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -149,11 +150,35 @@ def test_audit_log_lists_and_filters(app, platform, seeded):
     post(admin, "/admin/gradebook/resend", {}, "/admin/gradebook")
     page = admin.page("/admin/audit")
     assert "report.exported" in page and "gradebook.resent" in page and "Hilkka Hallinto" in page
-    assert "Suoritusraportti viety tiedostoon" in page  # actions in words, the code beside
+    assert "Suoritusraportti viety tiedostoon" in page  # actions in words
     only = admin.page("/admin/audit", action="gradebook.resent")
     assert 'data-action="report.exported"' not in only and 'data-action="gradebook.resent"' in only
     assert "data-action=" not in admin.page("/admin/audit", actor="nobody-such")
     assert admin.get("/admin/audit", since="31.12.2026").status_code == 400
+
+
+def test_audit_log_reads_as_words(app, platform, seeded):
+    from datetime import datetime
+
+    from app.core.audit import record
+
+    entry = record(
+        "programme.update",
+        course=seeded.course,
+        target=f"programme:{seeded.programme.id}",
+        details={"closing": ["2026-11-20", "2026-12-04"], "required_meetings": [6, 8], "scores_queued": 3},
+    )
+    entry.created_at = datetime(2026, 6, 1, 9, 5)
+    record("programme.retention_changed", course=seeded.course, details={"from": 12, "to": 24})
+    db.session.commit()
+    body = administrator(app, platform).page("/admin/audit")
+    page = body.split("<tbody>")[1].split("</tbody>")[0]
+    assert "1.6.2026 12.05" in page and "Ohjelman asetuksia muutettu" in page
+    assert f"Ohjelma {seeded.programme.id}" in page
+    assert "Päätöstilaisuus: 20.11.2026 → 4.12.2026" in page
+    assert "Suorittamiseen vaadittavat tapaamiset: 6 → 8" in page and "12 → 24" in page
+    # No codes, JSON or ISO dates where a person reads.
+    assert not re.search(r"\d{4}-\d{2}-\d{2}|programme:|\{&#34;|\{\"|programme\.update<", page)
 
 
 def test_feedback_reaches_administrators_and_answering_is_audited(app, client, platform, seeded):
@@ -200,6 +225,6 @@ def test_audit_days_are_finnish_days(app, platform, seeded):
     admin = administrator(app, platform)
     page = admin.page("/admin/audit", since="2026-03-10", until="2026-03-10")
     assert 'data-action="events.created"' in page and 'data-action="events.updated"' not in page
-    assert "2026-03-10 00:30" in page
+    assert "10.3.2026 0.30" in page  # Helsinki time in the reader's format
     page = admin.page("/admin/audit", until="2026-03-09")
     assert 'data-action="events.updated"' in page and 'data-action="events.created"' not in page

@@ -8,7 +8,8 @@ import pytest
 
 from app.content.library import Library
 from app.content.library.front_matter import load_module, parse_front_matter, validate_fields
-from app.content.library.rendering import render, render_markdown, sanitise, slugify
+from app.content.library.rendering import render, render_markdown, sanitise
+from app.core.text import slugify
 
 
 class _Tags(HTMLParser):

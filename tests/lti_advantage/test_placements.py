@@ -14,7 +14,7 @@ from app.lti.models import LineItem, ResourceLink, ScoreOutbox
 from app.mentoring.services import resource_id
 from app.programme.models import Programme
 from tests.lti_advantage.test_deep_linking import Picker, _post_form
-from tests.mentoring.test_gradebook_e2e import JOHAN, MARIA, Member, _make_pair, _meeting_ids
+from tests.mentoring.test_gradebook_e2e import JOHAN, MARIA, Member, _make_pair, _meeting_ids, demo_day
 
 pytestmark = pytest.mark.live
 
@@ -75,7 +75,7 @@ def test_a_confirmed_meeting_goes_to_both_my_mentoring_placements_and_not_to_a_m
     assert (
         johan.post(
             f"/mentoring/groups/{group}/meetings/new",
-            {"date": "2022-06-15", "time": "10:00", "duration": "60", "mode": "video"},
+            {"date": demo_day(ags.tool, 41), "time": "10:00", "duration": "60", "mode": "video"},
         ).status_code
         == 303
     )
@@ -108,7 +108,7 @@ def test_a_confirmed_meeting_goes_to_both_my_mentoring_placements_and_not_to_a_m
     assert (
         johan.post(
             f"/mentoring/groups/{group}/meetings/new",
-            {"date": "2022-07-15", "time": "10:00", "duration": "60", "mode": "video"},
+            {"date": demo_day(ags.tool, 71), "time": "10:00", "duration": "60", "mode": "video"},
         ).status_code
         == 303
     )

@@ -6,6 +6,8 @@ edits: must-not-pair can never be overridden, other broken rules need a confirma
 show a warning; lock, split, swap, delete. Staff of another course get 404 for everything.
 """
 
+import re
+
 import pytest
 
 from app.core.audit import AuditEntry
@@ -110,7 +112,7 @@ def test_suggestions_are_drafts_that_participants_never_see(app, cohort):
     for sub, name in names.items():
         assert (name in unmatched) == (sub not in drafted), name
     for sub, viewer in cohort["people"].items():
-        viewer.page("/matching/mine", status=404)
+        assert "has not been published yet" in viewer.page("/matching/mine", status=200, lang="en")
         home = viewer.page("/home")
         assert "Katso parisi tai ryhmäsi" not in home
         assert "Elina Nieminen" not in home.split("<main")[1] or sub == "7"
@@ -145,7 +147,7 @@ def test_publish_selected_shows_the_match_to_its_members_only(app, cohort):
     assert "Mikko Korhonen – mentori" in elina
     # Everyone else: nothing, not even the drafts they are in.
     for sub in ("5", "8", "9", "10", "11"):
-        cohort["people"][sub].page("/matching/mine", status=404)
+        assert "ole vielä julkaistu" in cohort["people"][sub].page("/matching/mine", status=200)
         assert "Elina" not in text(cohort["people"][sub].page("/home"))
     # Published members can no longer edit their registration.
     assert "ei voi enää muuttaa" in cohort["people"]["6"].page("/register")
@@ -311,12 +313,35 @@ def test_group_mentoring_by_hand_and_publish_all(app, cohort):
     group = group_with(app, pid, "10")
     assert group["form"] == "group" and set(group["members"]) == {"10", "5", "7"}
     assert not any("6" in g["members"] for g in groups(app, pid))  # Mikko's pair was dissolved
-    response = post(staff, f"/matching/programmes/{pid}/publish", {"all": "1"}, token_from=page_path)
+    response = post(
+        staff, f"/matching/programmes/{pid}/publish", {"group_id": confirmed_drafts(staff, pid)}, token_from=page_path
+    )
     assert response.status_code == 303
     assert groups(app, pid, DRAFT) == []
     mine = text(cohort["people"]["5"].page("/matching/mine"))
     assert "Pekka Hämäläinen – mentori" in mine and "Elina Nieminen – aktori" in mine
     assert "Muoto: ryhmämentorointi" in mine
+
+
+def confirmed_drafts(staff, pid) -> list[str]:
+    """The group ids "Publish all drafts" asks to confirm."""
+    page = staff.page(f"/matching/programmes/{pid}/publish")
+    return re.findall(r'<input type="hidden" name="group_id" value="(\d+)">', page)
+
+
+def test_publish_all_asks_first_and_shows_what_it_publishes(app, cohort):
+    compute(cohort)
+    pid, staff = cohort["pid"], cohort["staff"]
+    drafts = groups(app, pid, DRAFT)
+    index = staff.page(f"/matching/programmes/{pid}")
+    assert f'href="/matching/programmes/{pid}/publish?s=' in index  # a link to the question, not a POST
+    page = staff.page(f"/matching/programmes/{pid}/publish")
+    assert "Julkaistaanko kaikki luonnokset?" in page
+    assert sorted(confirmed_drafts(staff, pid)) == sorted(str(g["id"]) for g in drafts)
+    assert "Mikko Korhonen" in page and "Elina Nieminen" in page
+    assert groups(app, pid, PUBLISHED) == []  # asking published nothing
+    response = post(staff, f"/matching/programmes/{pid}/publish", {"group_id": confirmed_drafts(staff, pid)})
+    assert response.status_code == 303 and groups(app, pid, DRAFT) == []
 
 
 def test_withdrawal_dissolves_the_draft(app, cohort):
@@ -430,3 +455,16 @@ def test_splitting_a_group_of_three_leaves_a_pair(app, cohort):
     assert rest["form"] == "traditional" and set(rest["members"]) == {"10", "5"}
     page = text(staff.page(f"/matching/programmes/{pid}"))
     assert "Varoitus" not in page
+
+
+def test_a_reason_appears_once_per_group(app):
+    from types import SimpleNamespace
+
+    from app.matching.engine.types import Reason
+    from app.matching.routes import reason_texts
+
+    programme = SimpleNamespace(themes=[], organisations=[])
+    same = Reason("same_language", {"language": "fi", "languages": ["fi"]})
+    with app.test_request_context("/?lang=fi"):
+        texts = reason_texts(programme, [same, Reason("same_language", {"language": "fi", "languages": ["fi"]})])
+    assert len(texts) == 1

@@ -341,6 +341,12 @@ def test_cross_organisation_preference_changes_the_result():
     crossed = match(regs, MatchingSettings(prefer_cross_organisation=True, weights=Weights(cross_organisation=2.0)))
     assert pairs(crossed) == {(1, 4), (2, 3)}
     assert Reason("cross_organisation", {"organisations": ["Luke", "SYKE"]}) in crossed.suggestions[0].reasons
+    # A programme that prefers crossing never gives "same organisation" as a reason, even for a
+    # pair it could not cross.
+    same = [reg(1, M, organisation="SYKE", goals="vesistöt"), reg(3, A, organisation="SYKE", goals="vesistöt")]
+    only = match(same, MatchingSettings(prefer_cross_organisation=True, weights=Weights(cross_organisation=2.0)))
+    assert pairs(only) == {(1, 3)}
+    assert not {"same_organisation", "cross_organisation"} & set(codes(only.suggestions[0].reasons))
     assert_sound(regs, plain)
     assert_sound(regs, crossed)
 

@@ -5,7 +5,7 @@ of a counted meeting, with its confirm and decline buttons), the agreement, its 
 meeting form (also with errors), the proposal form, the journal, the facilitator's progress view
 and the facilitator's correct-or-remove form."""
 
-from datetime import date, time
+from datetime import time, timedelta
 
 import pytest
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 
 
 def _mentor_proposes_a_correction(tool) -> tuple[int, int, int]:
-    """Sanna proposes to shorten the demo pair's counted meeting of 23.8.2022; returns (group id,
+    """Sanna proposes to shorten the demo pair's third counted meeting (the phone call); returns (group id,
     that meeting's id, the id of another counted meeting, which has no proposal)."""
     from app.core.db import db
     from app.mentoring import services
@@ -32,11 +32,15 @@ def _mentor_proposes_a_correction(tool) -> tuple[int, int, int]:
 
     with tool.app_context():
         sanna = db.session.scalar(db.select(User).filter_by(subject=MENTOR))
-        meetings = {
-            m.local_start.date(): m for m in db.session.scalars(db.select(Meeting)) if sanna.id in m.attendee_ids()
-        }
-        meeting, other = meetings[date(2022, 8, 23)], meetings[date(2022, 6, 14)]
-        data = services.MeetingInput(date(2022, 8, 23), time(13, 0), 70, "phone", sorted(meeting.attendee_ids()))
+        meetings = [
+            m
+            for m in db.session.scalars(db.select(Meeting).order_by(Meeting.starts_at))
+            if sanna.id in m.attendee_ids()
+        ]
+        meeting, other = meetings[2], meetings[1]
+        data = services.MeetingInput(
+            meeting.local_start.date(), time(13, 0), 70, "phone", sorted(meeting.attendee_ids())
+        )
         change, check = services.propose_correction(meeting, sanna.id, data)
         assert change is not None, check.problems
         db.session.commit()
@@ -44,8 +48,11 @@ def _mentor_proposes_a_correction(tool) -> tuple[int, int, int]:
 
 
 def test_my_mentoring_in_the_iframe_and_axe(tmp_path, live):
+    from app.core.clock import helsinki_today
+
     tool_url, platform_url = live["tool_url"], live["platform_url"]
     group_id, counted_meeting, other_counted = _mentor_proposes_a_correction(live["tool"])
+    day = (helsinki_today() - timedelta(days=3)).isoformat()  # after the demo's last meeting
     with chromium(tmp_path / "profile") as context:
         page, frame = launch_in_iframe(context, platform_url, "Kaisa Järvinen", "Tervetuloa, Kaisa")
         frame.get_by_role("heading", name="Oma mentorointi").wait_for()
@@ -67,12 +74,12 @@ def test_my_mentoring_in_the_iframe_and_axe(tmp_path, live):
         frame.get_by_role("link", name="Kirjaa tapaaminen").click()
         frame.get_by_role("heading", level=1, name="Kirjaa tapaaminen").wait_for()
         form_url = tool_frame(page, tool_url).url
-        frame.get_by_label("Päivämäärä").fill("2022-10-25")
+        frame.get_by_label("Päivämäärä").fill(day)
         frame.get_by_label("Alkamisaika").fill("10:00")
         frame.get_by_label("Kesto minuutteina").fill("-5")
         frame.get_by_role("button", name="Tallenna tapaaminen").click()
         frame.get_by_text("Keston on oltava enemmän kuin nolla minuuttia").first.wait_for()
-        assert frame.get_by_label("Päivämäärä").input_value() == "2022-10-25"  # nothing lost
+        assert frame.get_by_label("Päivämäärä").input_value() == day  # nothing lost
         error_html = frame.locator("html").inner_html()
         frame.get_by_label("Kesto minuutteina").fill("60")
         frame.get_by_role("button", name="Tallenna tapaaminen").click()

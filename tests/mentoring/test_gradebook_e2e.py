@@ -54,6 +54,17 @@ class Member:
         return self.agent.request("POST", f"{self.tool_url}{path}?s={self.token}", data={"csrf_token": csrf, **data})
 
 
+def demo_day(tool, days_after_kickoff: int) -> str:
+    """A day of the demo programme (seeded around today, so the first ~150 days are past)."""
+    from datetime import timedelta
+
+    from app.core.db import db
+    from app.programme.models import Programme
+
+    with tool.app_context():
+        return (db.session.scalar(db.select(Programme.kickoff)) + timedelta(days=days_after_kickoff)).isoformat()
+
+
 def _meeting_ids(tool, group_id):
     from app.core.db import db
     from app.mentoring.models import Meeting
@@ -93,7 +104,7 @@ def test_six_confirmed_meetings_reach_the_platform_gradebook(live):
     Member(live, "4")  # the facilitator's launch brings the course's AGS endpoints, as in Moodle
     johan, maria = Member(live, JOHAN), Member(live, MARIA)
     for n in range(6):
-        day = f"2022-{6 + n:02d}-15"
+        day = demo_day(live["tool"], 20 + 14 * n)
         response = johan.post(
             f"/mentoring/groups/{group}/meetings/new", {"date": day, "time": "10:00", "duration": "60", "mode": "video"}
         )

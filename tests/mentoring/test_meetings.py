@@ -201,7 +201,7 @@ def test_facilitator_ends_a_pair(app, people, pair):
 def test_group_page_shows_the_programme_timeline_from_the_events_area(people, pair):
     """Mentoring imports no events: the timeline comes through app.programme.timeline."""
     page = text(people["aktori"].page(f"/mentoring/groups/{pair}"))
-    names = ["Aloitustilaisuus", "Puolivälitilaisuus", "Päätöstilaisuus"]
+    names = ["Aloitustilaisuus", "Välitilaisuus", "Päätöstilaisuus"]
     assert all(name in page for name in names)
     assert [page.index(name) for name in names] == sorted(page.index(name) for name in names)
 

@@ -75,7 +75,7 @@ def test_changing_n_resends_only_the_scores_it_changes(app, people, programme, p
             db.session.scalars(db.select(AuditEntry).filter_by(action="programme.update").order_by(AuditEntry.id))
         )
         assert [e.details for e in entries] == [
-            {},
+            {"languages": [["fi", "sv", "en"], ["fi"]]},
             {"required_meetings": [6, 4], "scores_queued": 2},
             {"required_meetings": [4, 8], "scores_queued": 2},
         ]

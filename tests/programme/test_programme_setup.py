@@ -72,7 +72,7 @@ def test_create_programme_seeds_institutes_and_themes(app, platform):
             "registration_closes",
             "Ilmoittautuminen ei voi päättyä ennen kuin se alkaa.",
         ),
-        ({"midpoint": "2025-05-01"}, "midpoint", "Välitapaamisen on oltava aloitustilaisuuden jälkeen."),
+        ({"midpoint": "2025-05-01"}, "midpoint", "Välitilaisuuden on oltava aloitustilaisuuden jälkeen."),
         ({"required_meetings": "0"}, "required_meetings", "Väliltä 1–100."),
         ({"min_meeting_minutes": "90"}, "max_meeting_minutes", "Pisin tapaaminen ei voi olla lyhyempi kuin lyhin."),
         ({"kickoff": ""}, "kickoff", "Anna aloitustilaisuuden päivämäärä."),

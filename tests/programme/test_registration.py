@@ -238,3 +238,17 @@ def test_staff_see_registrations_and_who_has_not_registered(app, platform, pid):
     assert "Aino Virtanen" in table and "Johtaminen" in table and "Vihje: Ulla Salo, SYKE" in table
     not_registered = text(page.split("Kurssilla mutta ei ilmoittautunut")[1])
     assert "Mikko Korhonen" in not_registered and "Aino Virtanen" not in not_registered
+
+
+def test_nominating_oneself_is_refused(app, platform, pid):
+    """The form does not offer oneself, and a hand-made request naming oneself is refused."""
+    aino = launch(app, platform)
+    with app.app_context():
+        own_id = db.session.scalar(db.select(User.id).filter_by(subject="5"))
+    page = aino.page("/register")
+    counterpart = page.split('name="counterpart_user_id"')[1].split("</select>")[0]
+    assert f'value="{own_id}"' not in counterpart
+    response = post(aino, "/register", register_data(app, pid, counterpart_user_id=str(own_id)))
+    assert response.status_code == 422
+    assert "Et voi nimetä itseäsi." in field_errors(response.get_data(as_text=True), "counterpart_user_id")
+    assert registration(app, pid, "5") is None

@@ -1,5 +1,6 @@
-"""Only a group's members and the course's staff see its space, threads and posts: everyone else
-gets 404, as if the group did not exist."""
+"""Only a group's members and the course's staff see its space, threads and posts. A participant of
+the course opening another group's space is pointed to their own group (403, nothing of the other
+group shown); everything else gets 404, as if the group did not exist."""
 
 import re
 
@@ -37,7 +38,6 @@ def test_member_of_another_group_gets_404_everywhere(world):
     thread_id, post_id = start_thread(world, aino)
     a = world.groups["A"]
     for path in (
-        f"/sparring/groups/{a}",
         f"/sparring/groups/{a}/threads/{thread_id}",
         f"/sparring/groups/{a}/posts/{post_id}/edit",
     ):
@@ -56,9 +56,22 @@ def test_member_of_another_group_gets_404_everywhere(world):
     assert sanna.get(f"/sparring/groups/{b}/posts/{post_id}/edit").status_code == 404
     # A registered participant in no group, and the pair's aktori, see nothing either.
     for sub in ("p2", "p4"):
-        assert world.viewers[sub].get(f"/sparring/groups/{a}").status_code == 404
+        assert world.viewers[sub].get(f"/sparring/groups/{a}/threads/{thread_id}").status_code == 404
     with world.app.app_context():
         assert db.session.scalar(db.select(db.func.count(SparringThread.id))) == 1
+
+
+def test_another_groups_space_points_to_ones_own_group(world):
+    a, b = world.groups["A"], world.groups["B"]
+    start_thread(world, world.viewers["p1"])
+    response = world.viewers["p5"].get(f"/sparring/groups/{a}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 403
+    assert f'href="/sparring/groups/{b}?s=' in page and "Mentorit B" in page
+    assert "Mentorit A" not in page and "Ensimmäinen sparraus" not in page and "Elina Mäkinen" not in page
+    # Someone in no group is told so.
+    lonely = world.viewers["p2"].get(f"/sparring/groups/{a}")
+    assert lonely.status_code == 403 and "Mentorit A" not in lonely.get_data(as_text=True)
 
 
 def test_the_list_shows_only_own_groups(world):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import re
 import threading
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -14,6 +13,8 @@ from pathlib import Path
 import markdown
 import nh3
 from markdown.treeprocessors import Treeprocessor
+
+from app.core.text import slugify
 
 from .front_matter import clear_module_cache
 from .modules import Link, Module, Rendered, TocEntry
@@ -24,20 +25,6 @@ _INTERNAL_HREF_RE = re.compile(r"^([a-z0-9]+(?:-[a-z0-9]+)*)(?:#([A-Za-z0-9_-]+)
 # (per call, because link_for comes from the web layer). A relative URL, so the sanitiser keeps it.
 _MODULE_HREF_PREFIX = "__module__/"
 _MODULE_HREF_RE = re.compile(r'href="__module__/([a-z0-9-]+)(?:#([A-Za-z0-9_-]+))?"')
-
-
-def slugify(value: str, separator: str = "-") -> str:
-    """A stable heading anchor: ``"Äänen käyttö: 1. osa"`` → ``"aanen-kaytto-1-osa"``.
-
-    Letters are folded to their base letter (ä→a, ö→o, å→a, é→e), everything else that is not
-    a-z or 0-9 becomes one separator. The same text always gives the same slug, whatever the
-    Markdown version; the ``toc`` extension adds ``_1``, ``_2`` to repeated headings.
-    """
-    folded = unicodedata.normalize("NFKD", value)
-    folded = "".join(c for c in folded if not unicodedata.combining(c)).lower()
-    folded = folded.replace("ß", "ss").replace("æ", "ae").replace("ø", "o")
-    slug = re.sub(r"[^a-z0-9]+", separator, folded).strip(separator)
-    return slug or "section"
 
 
 ALLOWED_TAGS = {

@@ -219,10 +219,12 @@ def evaluate_group_in(cohort: Cohort, form, members, *, locked=False, locked_ids
     if languages:
         reasons.append(Reason("same_language", {"language": languages[0], "languages": languages}))
     organisations = sorted({r.organisation for r in regs})
-    if len(organisations) == 1:
+    if cohort.settings.prefer_cross_organisation:
+        # The programme prefers crossing organisations: one organisation is never a reason then.
+        if len(organisations) > 1:
+            reasons.append(Reason("cross_organisation", {"organisations": organisations}))
+    elif len(organisations) == 1:
         reasons.append(Reason("same_organisation", {"organisation": organisations[0]}))
-    elif cohort.settings.prefer_cross_organisation:
-        reasons.append(Reason("cross_organisation", {"organisations": organisations}))
     reasons.extend(_nomination_not_kept(cohort, positions, locked_ids))
     return Group(form, members, score, tuple(reasons), locked)
 
