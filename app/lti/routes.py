@@ -25,7 +25,6 @@ from app.core.security import allow_framing_by, frame_origins
 from app.core.sessions import TokenSession, end_sessions_with_other_role, start_session
 from app.core.web import tool_url
 
-from ..people.models import User
 from ..people.services import LaunchIdentity, record_launch
 from .deep_linking import deep_linking_settings
 from .errors import LaunchError
@@ -100,14 +99,17 @@ def _frame_origins(launch: ToolMessageLaunch | VerifiedLaunch) -> list[str]:
 
 
 def _session_data(
-    launch: ToolMessageLaunch | VerifiedLaunch, identity: LaunchIdentity, user_id: int, course_id: int | None
+    launch: ToolMessageLaunch | VerifiedLaunch,
+    identity: LaunchIdentity,
+    user_id: int,
+    course_id: int | None,
+    chosen: str | None,
 ) -> dict:
     claims = launch.claims
     platform = launch.platform
     assert platform is not None  # a validated launch found its platform
     link = _object(claims, "resource_link")
     presentation = _object(claims, "launch_presentation")
-    chosen = db.session.scalar(db.select(User.language).where(User.id == user_id))
     return {
         "user_id": user_id,
         "course_id": course_id,
@@ -203,11 +205,11 @@ def handoff():
 
 def _start_session(launched, identity: LaunchIdentity) -> tuple[int, int | None]:
     """Record a verified launch (in the iframe or redeemed in a new window) and start its session."""
-    user_id, course_id = record_launch(identity)
+    user_id, course_id, language = record_launch(identity)
     record_services(launched.claims, launched.platform, course_id)
     if course_id is None:
         end_sessions_with_other_role(user_id, identity.role)
-    data = _session_data(launched, identity, user_id, course_id)
+    data = _session_data(launched, identity, user_id, course_id, language)
     start_session(cast(TokenSession, session), user_id, course_id, identity.role, data)
     return user_id, course_id
 

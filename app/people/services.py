@@ -1,6 +1,7 @@
 """Record who launched, in which course and with what role (plain data in, rows out)."""
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from app.core.clock import utcnow
 from app.core.db import db, upsert
@@ -34,15 +35,21 @@ _COURSE_DETAILS = ("title", "label")
 _ENROLMENT_DETAILS = ("role", "lti_roles", "active", "last_launch_at")
 
 
-def record_launch(identity: LaunchIdentity) -> tuple[int, int | None]:
-    """Create or refresh the user, course and enrolment; return (user id, course id or None).
+class Launched(NamedTuple):
+    user_id: int
+    course_id: int | None
+    language: str | None  # the language the person chose in the tool, if they have
+
+
+def record_launch(identity: LaunchIdentity) -> Launched:
+    """Create or refresh the user, course and enrolment.
 
     Three upserts, in the caller's transaction. Name, email and picture are refreshed on every
     launch: the platform is their source. A launch without a course title keeps the stored one.
     """
     now = utcnow()
-    user_id = db.session.execute(
-        upsert(User, ("issuer", "subject"), _USER_DETAILS, returning="id"),
+    user_id, language = db.session.execute(
+        upsert(User, ("issuer", "subject"), _USER_DETAILS, returning=("id", "language")),
         {
             "issuer": identity.issuer,
             "subject": identity.subject,
@@ -55,9 +62,9 @@ def record_launch(identity: LaunchIdentity) -> tuple[int, int | None]:
             "last_launch_at": now,
             "created_at": now,
         },
-    ).scalar_one()
+    ).one()
     if not identity.context_id:
-        return user_id, None
+        return Launched(user_id, None, language)
 
     course_id = db.session.execute(
         upsert(
@@ -87,7 +94,7 @@ def record_launch(identity: LaunchIdentity) -> tuple[int, int | None]:
             "last_launch_at": now,
         },
     )
-    return user_id, course_id
+    return Launched(user_id, course_id, language)
 
 
 def read_counts(course_id: int) -> tuple[dict[str, int], int]:
