@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -89,14 +90,14 @@ def member_ids(group: MentoringGroup) -> list[int]:
     return [m.user_id for m in group.members]
 
 
-def _flushed() -> bool:
-    """Flush; on a unique-constraint violation (a parallel request won) roll the whole
-    transaction back and return False. Each service call is one unit of work, so nothing else
-    is lost; savepoints would not do here, as pysqlite cannot nest them reliably."""
+def _flushed(change: Callable[[], object]) -> bool:
+    """Make ``change`` and flush it in a savepoint. On a unique-constraint violation (a parallel
+    request won) only ``change`` is undone and False returned: the caller's earlier work in the
+    transaction stays, for the route to commit or roll back."""
     try:
-        db.session.flush()
+        with db.session.begin_nested():  # flushes the caller's pending work first, outside the savepoint
+            change()
     except IntegrityError:
-        db.session.rollback()
         return False
     return True
 
@@ -184,8 +185,7 @@ def log_meeting(group: MentoringGroup, user_id: int, data: MeetingInput):
                 answered_at=now if mine else None,
             )
         )
-    db.session.add(meeting)
-    if not _flushed():
+    if not _flushed(lambda: db.session.add(meeting)):
         # Someone logged the same start in a parallel request.
         return None, rules.MeetingCheck(check.starts_at, (rules.Problem("time", "duplicate"),), ())
     recount(group.programme, meeting.attendee_ids())
@@ -201,24 +201,27 @@ def correct_meeting(meeting: Meeting, user_id: int, data: MeetingInput):
     if not check.ok:
         return None, check
     before = meeting.attendee_ids()
-    now = utcnow()
-    meeting.starts_at = check.starts_at
-    meeting.duration_minutes = data.duration_minutes
-    meeting.mode = data.mode
-    meeting.revision += 1
     wanted = set(data.attendee_ids)
-    for attestation in list(meeting.attestations):
-        if attestation.user_id not in wanted:
-            meeting.attestations.remove(attestation)
-    present = meeting.attendee_ids()
-    for attendee in sorted(wanted - present):
-        meeting.attestations.append(MeetingAttestation(user_id=attendee))
-    for attestation in meeting.attestations:
-        mine = attestation.user_id == user_id
-        attestation.status = rules.CONFIRMED if mine else rules.PENDING
-        attestation.answered_at = now if mine else None
-        attestation.reason = None
-    if not _flushed():
+
+    def correct() -> None:
+        now = utcnow()
+        meeting.starts_at = check.starts_at
+        meeting.duration_minutes = data.duration_minutes
+        meeting.mode = data.mode
+        meeting.revision += 1
+        for attestation in list(meeting.attestations):
+            if attestation.user_id not in wanted:
+                meeting.attestations.remove(attestation)
+        present = meeting.attendee_ids()
+        for attendee in sorted(wanted - present):
+            meeting.attestations.append(MeetingAttestation(user_id=attendee))
+        for attestation in meeting.attestations:
+            mine = attestation.user_id == user_id
+            attestation.status = rules.CONFIRMED if mine else rules.PENDING
+            attestation.answered_at = now if mine else None
+            attestation.reason = None
+
+    if not _flushed(correct):
         return None, rules.MeetingCheck(check.starts_at, (rules.Problem("time", "duplicate"),), ())
     recount(group.programme, before | wanted)
     return meeting, check
@@ -354,8 +357,9 @@ def _audit_change(action: str, change: MeetingChange, actor_id: int) -> None:
 
 
 def _new_change(meeting: Meeting, user_id: int, kind: str, values: dict | None = None, **fields) -> MeetingChange:
+    """A change to propose, not yet in the session."""
     values = values or {}
-    change = MeetingChange(
+    return MeetingChange(
         group_id=meeting.group_id,
         meeting_id=meeting.id,
         meeting_starts_at=meeting.starts_at,
@@ -366,8 +370,6 @@ def _new_change(meeting: Meeting, user_id: int, kind: str, values: dict | None =
         **values,
         **fields,
     )
-    db.session.add(change)
-    return change
 
 
 def propose_deletion(meeting: Meeting, user_id: int) -> MeetingChange:
@@ -376,7 +378,7 @@ def propose_deletion(meeting: Meeting, user_id: int) -> MeetingChange:
     lock_group(meeting.group_id)
     _allow(meeting, user_id, "propose")
     change = _new_change(meeting, user_id, rules.DELETE)
-    if not _flushed():
+    if not _flushed(lambda: db.session.add(change)):
         raise Refused("change_pending")  # another proposal won a parallel request
     _audit_change("mentoring.change_proposed", change, user_id)
     return change
@@ -393,7 +395,7 @@ def propose_correction(meeting: Meeting, user_id: int, data: MeetingInput):
     if not check.ok:
         return None, check
     change = _new_change(meeting, user_id, rules.CORRECT, _values(check, data))
-    if not _flushed():
+    if not _flushed(lambda: db.session.add(change)):
         raise Refused("change_pending")
     _audit_change("mentoring.change_proposed", change, user_id)
     return change, check
@@ -467,23 +469,26 @@ def _apply(change: MeetingChange, meeting: Meeting, *, agreed: bool) -> None:
         return
     before = meeting.attendee_ids()
     wanted = set(change.attendee_ids)
-    now = utcnow()
-    meeting.starts_at = change.starts_at
-    meeting.duration_minutes = change.duration_minutes
-    meeting.mode = change.mode
-    meeting.revision += 1
-    for attestation in list(meeting.attestations):
-        if attestation.user_id not in wanted:
-            meeting.attestations.remove(attestation)
-    for attendee in sorted(wanted - before):
-        meeting.attestations.append(
-            MeetingAttestation(
-                user_id=attendee,
-                status=rules.CONFIRMED if agreed else rules.PENDING,
-                answered_at=now if agreed else None,
+
+    def apply() -> None:
+        now = utcnow()
+        meeting.starts_at = change.starts_at
+        meeting.duration_minutes = change.duration_minutes
+        meeting.mode = change.mode
+        meeting.revision += 1
+        for attestation in list(meeting.attestations):
+            if attestation.user_id not in wanted:
+                meeting.attestations.remove(attestation)
+        for attendee in sorted(wanted - before):
+            meeting.attestations.append(
+                MeetingAttestation(
+                    user_id=attendee,
+                    status=rules.CONFIRMED if agreed else rules.PENDING,
+                    answered_at=now if agreed else None,
+                )
             )
-        )
-    if not _flushed():
+
+    if not _flushed(apply):
         raise Refused("change_conflict")
     recount(programme, before | wanted)
 
@@ -507,6 +512,7 @@ def _override(meeting: Meeting, staff_id: int, reason: str, kind: str, values: d
         decided_at=now,
     )
     change.confirmers = []
+    db.session.add(change)
     db.session.flush()
     _audit_change("mentoring.meeting_changed_by_facilitator", change, staff_id)
     _apply(change, meeting, agreed=False)
@@ -740,12 +746,14 @@ def save_agreement(group: MentoringGroup, user_id: int, base_number: int, texts:
         raise Refused("agreement_conflict", number=current_number)
     if current is not None and all(getattr(current, s) == cleaned[s] for s in AGREEMENT_SECTIONS):
         return current
-    if agreement is None:
-        agreement = Agreement(group_id=group.id)
-        db.session.add(agreement)
     version = AgreementVersion(number=current_number + 1, created_by_id=user_id, **cleaned)
-    agreement.versions.append(version)
-    if not _flushed():
+
+    def add_version() -> None:
+        new = agreement if agreement is not None else Agreement(group_id=group.id)
+        db.session.add(new)
+        new.versions.append(version)
+
+    if not _flushed(add_version):
         raise Refused("agreement_conflict", number=current_number + 1)
     return version
 
@@ -761,8 +769,8 @@ def accept_agreement(group: MentoringGroup, user_id: int, number: int) -> bool:
         raise Refused("agreement_conflict", number=current.number)
     if user_id in current.acceptor_ids():
         return False
-    db.session.add(AgreementAcceptance(version_id=current.id, user_id=user_id))
-    return _flushed()  # False: accepted in a parallel request
+    acceptance = AgreementAcceptance(version_id=current.id, user_id=user_id)
+    return _flushed(lambda: db.session.add(acceptance))  # False: accepted in a parallel request
 
 
 # --------------------------------------------------------------------------------------------
@@ -798,8 +806,8 @@ def set_tick(group: MentoringGroup, user_id: int, item_id: str, ticked: bool) ->
         db.select(ChecklistTick).where(ChecklistTick.group_id == group.id, ChecklistTick.item_id == item_id)
     )
     if ticked and existing is None:
-        db.session.add(ChecklistTick(group_id=group.id, item_id=item_id, ticked_by_id=user_id))
-        _flushed()  # False: ticked by the other member at the same moment, which is as good
+        tick = ChecklistTick(group_id=group.id, item_id=item_id, ticked_by_id=user_id)
+        _flushed(lambda: db.session.add(tick))  # False: ticked by the other member at the same moment, as good
     elif not ticked and existing is not None:
         db.session.delete(existing)
 
