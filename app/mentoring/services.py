@@ -120,6 +120,13 @@ class MeetingInput:
     attendee_ids: list[int]
 
 
+MEETING_HAS_PROBLEMS = "meeting_has_problems"  # Refused(..., problems=(rules.Problem, ...))
+
+
+def _refuse(problems: tuple[rules.Problem, ...]) -> Refused:
+    return Refused(MEETING_HAS_PROBLEMS, problems=problems)
+
+
 def _require_active(group: MentoringGroup) -> None:
     if group.status != PUBLISHED:
         raise Refused("group_ended")
@@ -162,12 +169,13 @@ def _check(group: MentoringGroup, user_id: int | None, data: MeetingInput, exclu
 
 
 def log_meeting(group: MentoringGroup, user_id: int, data: MeetingInput):
-    """Log a meeting; the logger's entry is their confirmation. Returns (meeting or None, check)."""
+    """Log a meeting; the logger's entry is their confirmation. Returns (meeting, check: its
+    notes); refuses with ``MEETING_HAS_PROBLEMS`` and the check's problems."""
     _require_active(group)
     lock_group(group.id)
     check = _check(group, user_id, data)
     if not check.ok:
-        return None, check
+        raise _refuse(check.problems)
     now = utcnow()
     meeting = Meeting(
         group_id=group.id,
@@ -187,7 +195,7 @@ def log_meeting(group: MentoringGroup, user_id: int, data: MeetingInput):
         )
     if not _flushed(lambda: db.session.add(meeting)):
         # Someone logged the same start in a parallel request.
-        return None, rules.MeetingCheck(check.starts_at, (rules.Problem("time", "duplicate"),), ())
+        raise _refuse((rules.Problem("time", "duplicate"),))
     recount(group.programme, meeting.attendee_ids())
     return meeting, check
 
@@ -199,7 +207,7 @@ def correct_meeting(meeting: Meeting, user_id: int, data: MeetingInput):
     _allow(meeting, user_id, "edit")
     check = _check(group, user_id, data, exclude_id=meeting.id)
     if not check.ok:
-        return None, check
+        raise _refuse(check.problems)
     before = meeting.attendee_ids()
     wanted = set(data.attendee_ids)
 
@@ -222,7 +230,7 @@ def correct_meeting(meeting: Meeting, user_id: int, data: MeetingInput):
             attestation.reason = None
 
     if not _flushed(correct):
-        return None, rules.MeetingCheck(check.starts_at, (rules.Problem("time", "duplicate"),), ())
+        raise _refuse((rules.Problem("time", "duplicate"),))
     recount(group.programme, before | wanted)
     return meeting, check
 
@@ -386,14 +394,14 @@ def propose_deletion(meeting: Meeting, user_id: int) -> MeetingChange:
 
 def propose_correction(meeting: Meeting, user_id: int, data: MeetingInput):
     """An attendee proposes new values for a counted meeting; the meeting keeps its values and
-    counts as it is until everyone the correction touches confirms. Returns (change or None,
-    check)."""
+    counts as it is until everyone the correction touches confirms. Returns (change, check);
+    refuses as ``log_meeting`` does."""
     group = meeting.group
     lock_group(group.id)
     _allow(meeting, user_id, "propose")
     check = _check(group, user_id, data, exclude_id=meeting.id)
     if not check.ok:
-        return None, check
+        raise _refuse(check.problems)
     change = _new_change(meeting, user_id, rules.CORRECT, _values(check, data))
     if not _flushed(lambda: db.session.add(change)):
         raise Refused("change_pending")
@@ -537,14 +545,14 @@ def facilitator_delete(meeting: Meeting, staff_id: int, reason: str) -> MeetingC
 
 def facilitator_correct(meeting: Meeting, staff_id: int, data: MeetingInput, reason: str):
     """A facilitator corrects a meeting at once, with a reason the members see. Returns
-    (change or None, check)."""
+    (change, check); refuses as ``log_meeting`` does."""
     reason = _override_reason(reason)
     group = meeting.group
     lock_group(group.id)
     db.session.refresh(meeting)
     check = _check(group, None, data, exclude_id=meeting.id)
     if not check.ok:
-        return None, check
+        raise _refuse(check.problems)
     return _override(meeting, staff_id, reason, rules.CORRECT, _values(check, data)), check
 
 
