@@ -7,7 +7,9 @@ reach them.
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 
+from app.core import refusals
 from app.core.auth import STAFF, login_required
 from app.core.db import db
 from app.core.i18n import current_language
@@ -23,6 +25,9 @@ from ..people.models import PARTICIPANT
 from . import services
 from .engine.reasons import PARTICIPANT_REASON_CODES, ROLE_LABELS, render
 from .engine.types import Form, Reason, Role
+
+# The confirm page lists the problems themselves; this text is the refusal's short form.
+refusals.register({services.GROUP_HAS_PROBLEMS: _l("The group has problems: check them before saving it.")})
 
 bp = Blueprint("matching", __name__, url_prefix="/matching", template_folder="templates")
 
