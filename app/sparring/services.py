@@ -7,6 +7,9 @@ comes back as :class:`GroupsChanged`, after which the route rolls back.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -238,4 +241,128 @@ def delete_thread(thread: SparringThread, by_id: int) -> None:
         target=f"sparring_thread:{thread.id}",
         details={"group_id": thread.group_id, "author_id": thread.author_id},
     )
+    db.session.flush()
+
+
+# --------------------------------------------------------------------------------------------
+# The groups' pages and their writes
+# --------------------------------------------------------------------------------------------
+
+
+def programme_groups(programme_id: int) -> list[SparringGroup]:
+    """The programme's groups, open ones first, by name."""
+    return list(
+        db.session.scalars(
+            db.select(SparringGroup)
+            .where(SparringGroup.programme_id == programme_id)
+            .order_by(SparringGroup.archived_at.is_not(None), SparringGroup.name, SparringGroup.id)
+        )
+    )
+
+
+def save_settings(group: SparringGroup, name: str, facilitator_id: int | None) -> None:
+    group.name = name
+    if group.facilitator_id != facilitator_id:
+        group.facilitator_id = facilitator_id
+        record(
+            "sparring.facilitator_set", target=f"sparring_group:{group.id}", details={"facilitator_id": facilitator_id}
+        )
+    db.session.flush()
+
+
+@dataclass(frozen=True)
+class Space:
+    """What a group's space shows, apart from its members."""
+
+    sessions: list[SparringSession]
+    materials: list[SparringMaterial]
+    threads: list[SparringThread]
+    post_counts: dict[int, int]  # thread id → posts not removed
+
+
+def space(group: SparringGroup) -> Space:
+    sessions = db.session.scalars(
+        db.select(SparringSession).where(SparringSession.group_id == group.id).order_by(SparringSession.starts_at)
+    )
+    materials = db.session.scalars(
+        db.select(SparringMaterial).where(SparringMaterial.group_id == group.id).order_by(SparringMaterial.id)
+    )
+    threads = db.session.scalars(
+        db.select(SparringThread)
+        .where(SparringThread.group_id == group.id, SparringThread.deleted_at.is_(None))
+        .order_by(SparringThread.created_at.desc(), SparringThread.id.desc())
+    )
+    counts = db.session.execute(
+        db.select(SparringPost.thread_id, db.func.count(SparringPost.id))
+        .join(SparringThread, SparringThread.id == SparringPost.thread_id)
+        .where(SparringThread.group_id == group.id, SparringPost.deleted_at.is_(None))
+        .group_by(SparringPost.thread_id)
+    ).all()
+    return Space(list(sessions), list(materials), list(threads), {thread_id: n for thread_id, n in counts})
+
+
+def group_session(group: SparringGroup, session_id: int) -> SparringSession | None:
+    item = db.session.get(SparringSession, session_id)
+    return item if item is not None and item.group_id == group.id else None
+
+
+def group_material(group: SparringGroup, material_id: int) -> SparringMaterial | None:
+    item = db.session.get(SparringMaterial, material_id)
+    return item if item is not None and item.group_id == group.id else None
+
+
+def visible_thread(group: SparringGroup, thread_id: int) -> SparringThread | None:
+    thread = db.session.get(SparringThread, thread_id)
+    if thread is None or thread.group_id != group.id or thread.deleted_at is not None:
+        return None
+    return thread
+
+
+def visible_post(group: SparringGroup, post_id: int) -> SparringPost | None:
+    post = db.session.get(SparringPost, post_id)
+    if post is None or post.deleted_at is not None or visible_thread(group, post.thread_id) is None:
+        return None
+    return post
+
+
+def add_session(
+    group: SparringGroup, starts_at: datetime, duration_minutes: int, video_url: str | None, agenda: str
+) -> SparringSession:
+    item = SparringSession(
+        group_id=group.id, starts_at=starts_at, duration_minutes=duration_minutes, video_url=video_url, agenda=agenda
+    )
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def add_material(
+    group: SparringGroup, kind: str, module_id: str | None, title: str, body: str, by_id: int
+) -> SparringMaterial:
+    item = SparringMaterial(
+        group_id=group.id, kind=kind, module_id=module_id, title=title, body=body, created_by_id=by_id
+    )
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def start_thread(group: SparringGroup, author_id: int, title: str, body: str) -> SparringThread:
+    thread = SparringThread(group_id=group.id, title=title, author_id=author_id)
+    thread.posts.append(SparringPost(author_id=author_id, body=body))
+    db.session.add(thread)
+    db.session.flush()
+    return thread
+
+
+def reply(thread: SparringThread, author_id: int, body: str) -> SparringPost:
+    post = SparringPost(thread_id=thread.id, author_id=author_id, body=body)
+    db.session.add(post)
+    db.session.flush()
+    return post
+
+
+def edit_post(post: SparringPost, body: str) -> None:
+    post.body = body
+    post.edited_at = utcnow()
     db.session.flush()
