@@ -21,7 +21,7 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 
 from babel.support import Translations
@@ -213,16 +213,14 @@ def correct_meeting(meeting: Meeting, user_id: int, data: MeetingInput):
 
     def correct() -> None:
         now = utcnow()
-        meeting.starts_at = check.starts_at
-        meeting.duration_minutes = data.duration_minutes
-        meeting.mode = data.mode
-        meeting.revision += 1
-        for attestation in list(meeting.attestations):
-            if attestation.user_id not in wanted:
-                meeting.attestations.remove(attestation)
-        present = meeting.attendee_ids()
-        for attendee in sorted(wanted - present):
-            meeting.attestations.append(MeetingAttestation(user_id=attendee))
+        _rewrite(
+            meeting,
+            check.starts_at,
+            data.duration_minutes,
+            data.mode,
+            wanted,
+            lambda attendee: MeetingAttestation(user_id=attendee),
+        )
         for attestation in meeting.attestations:
             mine = attestation.user_id == user_id
             attestation.status = rules.CONFIRMED if mine else rules.PENDING
@@ -233,6 +231,28 @@ def correct_meeting(meeting: Meeting, user_id: int, data: MeetingInput):
         raise _refuse((rules.Problem("time", "duplicate"),))
     recount(group.programme, before | wanted)
     return meeting, check
+
+
+def _rewrite(
+    meeting: Meeting,
+    starts_at: datetime | None,
+    duration_minutes: int | None,
+    mode: str | None,
+    wanted: set[int],
+    attestation_for: Callable[[int], MeetingAttestation],
+) -> None:
+    """Give the meeting new values and attendees: those no longer wanted lose their attestation,
+    new ones get ``attestation_for(user_id)``, the others keep theirs."""
+    meeting.starts_at = starts_at
+    meeting.duration_minutes = duration_minutes
+    meeting.mode = mode
+    meeting.revision += 1
+    for attestation in list(meeting.attestations):
+        if attestation.user_id not in wanted:
+            meeting.attestations.remove(attestation)
+    present = meeting.attendee_ids()
+    for attendee in sorted(wanted - present):
+        meeting.attestations.append(attestation_for(attendee))
 
 
 def pending_change(meeting: Meeting) -> MeetingChange | None:
@@ -480,21 +500,18 @@ def _apply(change: MeetingChange, meeting: Meeting, *, agreed: bool) -> None:
 
     def apply() -> None:
         now = utcnow()
-        meeting.starts_at = change.starts_at
-        meeting.duration_minutes = change.duration_minutes
-        meeting.mode = change.mode
-        meeting.revision += 1
-        for attestation in list(meeting.attestations):
-            if attestation.user_id not in wanted:
-                meeting.attestations.remove(attestation)
-        for attendee in sorted(wanted - before):
-            meeting.attestations.append(
-                MeetingAttestation(
-                    user_id=attendee,
-                    status=rules.CONFIRMED if agreed else rules.PENDING,
-                    answered_at=now if agreed else None,
-                )
-            )
+        _rewrite(
+            meeting,
+            change.starts_at,
+            change.duration_minutes,
+            change.mode,
+            wanted,
+            lambda attendee: MeetingAttestation(
+                user_id=attendee,
+                status=rules.CONFIRMED if agreed else rules.PENDING,
+                answered_at=now if agreed else None,
+            ),
+        )
 
     if not _flushed(apply):
         raise Refused("change_conflict")
