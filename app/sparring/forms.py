@@ -18,13 +18,18 @@ BODY_MAX = 20_000
 NAME_MAX = 255
 
 
+def _line(value: str, errors: dict[str, str], key: str, missing: str, too_long: str, limit: int) -> str:
+    line = value.strip()
+    if not line:
+        errors[key] = missing
+    elif len(line) > limit:
+        errors[key] = too_long
+    return line
+
+
 def parse_name(value: str, errors: dict[str, str]) -> str:
-    name = value.strip()
-    if not name:
-        errors["name"] = _("Give the group a name.")
-    elif len(name) > NAME_MAX:
-        errors["name"] = _("The name can be at most %(n)s characters.", n=NAME_MAX)
-    return name
+    too_long = _("The name can be at most %(n)s characters.", n=NAME_MAX)
+    return _line(value, errors, "name", _("Give the group a name."), too_long, NAME_MAX)
 
 
 def parse_local(programme: Programme, day: str, at: str, errors: dict[str, str], key: str) -> datetime | None:
@@ -64,18 +69,10 @@ def parse_url(value: str, errors: dict[str, str], key: str) -> str:
 
 
 def parse_body(value: str, errors: dict[str, str], key: str = "body") -> str:
-    body = (value or "").strip()
-    if not body:
-        errors[key] = _("Write something first.")
-    elif len(body) > BODY_MAX:
-        errors[key] = _("The text can be at most %(n)s characters.", n=BODY_MAX)
-    return body
+    too_long = _("The text can be at most %(n)s characters.", n=BODY_MAX)
+    return _line(value, errors, key, _("Write something first."), too_long, BODY_MAX)
 
 
 def parse_title(value: str, errors: dict[str, str]) -> str:
-    title = value.strip()
-    if not title:
-        errors["title"] = _("Give the thread a title.")
-    elif len(title) > TITLE_MAX:
-        errors["title"] = _("The title can be at most %(n)s characters.", n=TITLE_MAX)
-    return title
+    too_long = _("The title can be at most %(n)s characters.", n=TITLE_MAX)
+    return _line(value, errors, "title", _("Give the thread a title."), too_long, TITLE_MAX)
