@@ -22,10 +22,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
+from app.core import refusals
 from app.core.auth import MEMBERS, STAFF, login_required
 from app.core.clock import utcnow
 from app.core.db import db
 from app.core.i18n import current_language
+from app.core.refusals import Refused
 from app.programme.services import current_programme
 from app.programme.services import current_programme_or_404 as _programme
 
@@ -47,6 +49,11 @@ from .models import (
 )
 
 bp = Blueprint("sparring", __name__, url_prefix="/sparring", template_folder="templates")
+
+refusals.register(
+    {services.GROUPS_CHANGED: _l("The groups changed at the same time. Check the members and try again.")},
+    {services.GROUPS_CHANGED: 409},
+)
 
 EDIT_MINUTES = int(rules.EDIT_WINDOW.total_seconds() // 60)
 
@@ -225,13 +232,9 @@ def assign():
     placement = rules.assign(people, rule_groups)
     try:
         services.place(programme.id, audience, placement)
-    except services.GroupsChanged:
+    except Refused as refused:
         db.session.rollback()
-        return _index_page(
-            programme,
-            {f"assign_{audience}": _("The groups changed at the same time. Check the members and try again.")},
-            status=409,
-        )
+        return _index_page(programme, {f"assign_{audience}": refused.text()}, status=refused.status)
     db.session.commit()
     flash(
         ngettext(
@@ -316,11 +319,9 @@ def add_members(group_id: int):
             )
     try:
         services.add_members(group, wanted)
-    except services.GroupsChanged:
+    except Refused as refused:
         db.session.rollback()
-        return _manage_page(
-            group, {"add": _("The groups changed at the same time. Check the members and try again.")}, 409
-        )
+        return _manage_page(group, {"add": refused.text()}, refused.status)
     db.session.commit()
     flash(_("Participants added: %(n)s.", n=len(wanted)))
     return redirect(url_for("sparring.manage", group_id=group.id), code=303)

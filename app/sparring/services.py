@@ -2,7 +2,7 @@
 
 Functions here read and write in the caller's transaction and flush, never commit or roll back;
 the route commits. A unique-constraint violation (a parallel request placed the same person)
-comes back as :class:`GroupsChanged`, after which the route rolls back.
+comes back as ``Refused(GROUPS_CHANGED)``, after which the route rolls back.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from app.core.audit import record
 from app.core.auth import STAFF
 from app.core.clock import utcnow
 from app.core.db import db
+from app.core.refusals import Refused
 from app.groups.models import ENDED, GroupMember, MentoringGroup
 
 from ..people.models import Enrolment, User
@@ -37,8 +38,7 @@ from .models import (
 AUDIENCE_ROLES = {MENTORS: ("mentor", "peer", "any"), AKTORIS: ("aktori", "peer", "any")}
 
 
-class GroupsChanged(Exception):
-    """A parallel request changed the groups' members first (the unique constraint refused ours)."""
+GROUPS_CHANGED = "groups_changed"  # a parallel request changed the members first (the unique constraint refused ours)
 
 
 def groups_of(user_id: int, programme_id: int) -> list[SparringGroup]:
@@ -137,12 +137,12 @@ def _flush_members() -> None:
     try:
         db.session.flush()
     except IntegrityError as error:
-        raise GroupsChanged from error
+        raise Refused(GROUPS_CHANGED) from error
 
 
 def add_members(group: SparringGroup, user_ids: list[int]) -> None:
-    """Add people the caller checked were unplaced; raises :class:`GroupsChanged` if a parallel
-    request placed one of them since."""
+    """Add people the caller checked were unplaced; refuses with ``GROUPS_CHANGED`` if a
+    parallel request placed one of them since."""
     for user_id in user_ids:
         db.session.add(SparringMember(group_id=group.id, user_id=user_id))
     record("sparring.members_added", target=f"sparring_group:{group.id}", details={"user_ids": user_ids})
@@ -150,8 +150,8 @@ def add_members(group: SparringGroup, user_ids: list[int]) -> None:
 
 
 def place(programme_id: int, audience: str, placement: dict[int, int]) -> None:
-    """Store the assignment helper's placement (user id → group id); raises
-    :class:`GroupsChanged` if a parallel request placed one of them since."""
+    """Store the assignment helper's placement (user id → group id); refuses
+    with ``GROUPS_CHANGED`` if a parallel request placed one of them since."""
     for user_id, group_id in placement.items():
         db.session.add(SparringMember(group_id=group_id, user_id=user_id))
     if placement:
