@@ -42,6 +42,15 @@ def _tune_sqlite(app: Flask) -> None:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
+        @event.listens_for(engine, "savepoint")
+        def _begin_first(connection, _name):
+            # pysqlite opens its transaction lazily, at the first INSERT/UPDATE/DELETE. A SAVEPOINT
+            # before that would open one of its own that RELEASE commits at once, so a service's
+            # savepoint (``begin_nested``) would escape the request's transaction: begin it first.
+            dbapi_connection = connection.connection.dbapi_connection
+            if not dbapi_connection.in_transaction:
+                dbapi_connection.execute("BEGIN")
+
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None)

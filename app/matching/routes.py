@@ -29,6 +29,9 @@ from . import services
 from .engine.reasons import PARTICIPANT_REASON_CODES, ROLE_LABELS, render
 from .engine.types import Form, Reason, Role
 
+# The confirm page lists the problems themselves; this text is the refusal's short form.
+refusals.register({services.GROUP_HAS_PROBLEMS: _l("The group has problems: check them before saving it.")})
+
 bp = Blueprint("matching", __name__, url_prefix="/matching", template_folder="templates")
 
 MEMBER_SLOTS = 3  # a group is at most one mentor and two aktoris

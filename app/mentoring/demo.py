@@ -79,9 +79,7 @@ def seed_pair(programme: Programme, issuer: str) -> None:
     for days, at, minutes, mode, logger, confirmed in MEETINGS:
         day = programme.kickoff + timedelta(days=days)
         data = services.MeetingInput(day, at, minutes, mode, [mentor.id, aktori.id])
-        meeting, check = services.log_meeting(group, by_subject[logger].id, data)
-        if meeting is None:
-            raise RuntimeError(f"demo meeting refused: {[p.code for p in check.problems]}")
+        meeting, _check = services.log_meeting(group, by_subject[logger].id, data)
         if confirmed:
             other = mentor if logger == AKTORI else aktori
             services.confirm_meeting(db.session.get_one(Meeting, meeting.id), other.id)

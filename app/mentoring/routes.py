@@ -93,6 +93,7 @@ PROBLEMS = {
     "too_few_attendees": _l("A meeting needs at least two attendees."),
 }
 REFUSALS = {
+    services.MEETING_HAS_PROBLEMS: _l("The meeting could not be saved as it is: see the fields marked."),
     "group_ended": _l("This pair or group has ended: its meetings and agreement can no longer be changed."),
     "not_logger": _l("Only the member who logged the meeting can correct or remove it."),
     "not_attendee": _l("You were not marked as an attendee of this meeting."),
@@ -160,6 +161,7 @@ REFUSAL_STATUS = {
     "change_conflict": 409,
     "reason_missing": 422,
     "reason_too_long": 422,
+    services.MEETING_HAS_PROBLEMS: 422,
 }
 
 
@@ -566,16 +568,18 @@ def _save_meeting(group, meeting=None, purpose="log"):
             saved, check = services.facilitator_correct(meeting, g.user.id, data, request.form.get("reason", ""))
     except Refused as refused:
         db.session.rollback()
-        status = refused.status
-        if status == 403:
+        if refused.status == 403:
             abort(403)
-        field = "reason" if refused.code.startswith("reason") else "form"
-        return _meeting_form(group, meeting, _form_values(), {field: [refused.text()]}, status, purpose)
-    if errors or saved is None:
+        if refused.code == services.MEETING_HAS_PROBLEMS:
+            for problem in refused.params["problems"]:
+                if problem.field not in errors:  # a parse error already explains that field
+                    errors.setdefault(problem.field, []).append(problem_text(problem))
+        else:
+            field = "reason" if refused.code.startswith("reason") else "form"
+            errors = {field: [refused.text()]}
+        return _meeting_form(group, meeting, _form_values(), errors, refused.status, purpose)
+    if errors:
         db.session.rollback()
-        for problem in check.problems:
-            if problem.field not in errors:  # a parse error already explains that field
-                errors.setdefault(problem.field, []).append(problem_text(problem))
         return _meeting_form(group, meeting, _form_values(), errors, 422, purpose)
     db.session.commit()
     if purpose == "override":

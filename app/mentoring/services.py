@@ -18,7 +18,7 @@ version number per agreement, one acceptance per member and version) back this u
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -91,14 +91,14 @@ def member_ids(group: MentoringGroup) -> list[int]:
     return [m.user_id for m in group.members]
 
 
-def _flushed() -> bool:
-    """Flush; on a unique-constraint violation (a parallel request won) roll the whole
-    transaction back and return False. Each service call is one unit of work, so nothing else
-    is lost; savepoints would not do here, as pysqlite cannot nest them reliably."""
+def _flushed(change: Callable[[], object]) -> bool:
+    """Make ``change`` and flush it in a savepoint. On a unique-constraint violation (a parallel
+    request won) only ``change`` is undone and False returned: the caller's earlier work in the
+    transaction stays, for the route to commit or roll back."""
     try:
-        db.session.flush()
+        with db.session.begin_nested():  # flushes the caller's pending work first, outside the savepoint
+            change()
     except IntegrityError:
-        db.session.rollback()
         return False
     return True
 
@@ -119,6 +119,13 @@ class MeetingInput:
     duration_minutes: int | None
     mode: str | None
     attendee_ids: list[int]
+
+
+MEETING_HAS_PROBLEMS = "meeting_has_problems"  # Refused(..., problems=(rules.Problem, ...))
+
+
+def _refuse(problems: tuple[rules.Problem, ...]) -> Refused:
+    return Refused(MEETING_HAS_PROBLEMS, problems=problems)
 
 
 def _require_active(group: MentoringGroup) -> None:
@@ -166,13 +173,14 @@ def _check(
     )
 
 
-def log_meeting(group: MentoringGroup, user_id: int, data: MeetingInput) -> tuple[Meeting | None, rules.MeetingCheck]:
-    """Log a meeting; the logger's entry is their confirmation. Returns (meeting or None, check)."""
+def log_meeting(group: MentoringGroup, user_id: int, data: MeetingInput) -> tuple[Meeting, rules.MeetingCheck]:
+    """Log a meeting; the logger's entry is their confirmation. Returns (meeting, check: its
+    notes); refuses with ``MEETING_HAS_PROBLEMS`` and the check's problems."""
     _require_active(group)
     lock_group(group.id)
     check = _check(group, user_id, data)
     if not check.ok:
-        return None, check
+        raise _refuse(check.problems)
     now = utcnow()
     meeting = Meeting(
         group_id=group.id,
@@ -190,10 +198,9 @@ def log_meeting(group: MentoringGroup, user_id: int, data: MeetingInput) -> tupl
                 answered_at=now if mine else None,
             )
         )
-    db.session.add(meeting)
-    if not _flushed():
+    if not _flushed(lambda: db.session.add(meeting)):
         # Someone logged the same start in a parallel request.
-        return None, rules.MeetingCheck(check.starts_at, (rules.Problem("time", "duplicate"),), ())
+        raise _refuse((rules.Problem("time", "duplicate"),))
     recount(group.programme, meeting.attendee_ids())
     notifications.meeting_waiting(group.programme, meeting.id, user_id, meeting.attendee_ids(), meeting.starts_at)
     return meeting, check
@@ -206,29 +213,52 @@ def correct_meeting(meeting: Meeting, user_id: int, data: MeetingInput) -> tuple
     _allow(meeting, user_id, "edit")
     check = _check(group, user_id, data, exclude_id=meeting.id)
     if not check.ok:
-        return None, check
+        raise _refuse(check.problems)
     before = meeting.attendee_ids()
-    now = utcnow()
-    meeting.starts_at = check.starts_at
-    meeting.duration_minutes = data.duration_minutes
-    meeting.mode = data.mode
-    meeting.revision += 1
     wanted = set(data.attendee_ids)
+
+    def correct() -> None:
+        now = utcnow()
+        _rewrite(
+            meeting,
+            check.starts_at,
+            data.duration_minutes,
+            data.mode,
+            wanted,
+            lambda attendee: MeetingAttestation(user_id=attendee),
+        )
+        for attestation in meeting.attestations:
+            mine = attestation.user_id == user_id
+            attestation.status = rules.CONFIRMED if mine else rules.PENDING
+            attestation.answered_at = now if mine else None
+            attestation.reason = None
+
+    if not _flushed(correct):
+        raise _refuse((rules.Problem("time", "duplicate"),))
+    recount(group.programme, before | wanted)
+    return meeting, check
+
+
+def _rewrite(
+    meeting: Meeting,
+    starts_at: datetime | None,
+    duration_minutes: int | None,
+    mode: str | None,
+    wanted: set[int],
+    attestation_for: Callable[[int], MeetingAttestation],
+) -> None:
+    """Give the meeting new values and attendees: those no longer wanted lose their attestation,
+    new ones get ``attestation_for(user_id)``, the others keep theirs."""
+    meeting.starts_at = starts_at
+    meeting.duration_minutes = duration_minutes
+    meeting.mode = mode
+    meeting.revision += 1
     for attestation in list(meeting.attestations):
         if attestation.user_id not in wanted:
             meeting.attestations.remove(attestation)
     present = meeting.attendee_ids()
     for attendee in sorted(wanted - present):
-        meeting.attestations.append(MeetingAttestation(user_id=attendee))
-    for attestation in meeting.attestations:
-        mine = attestation.user_id == user_id
-        attestation.status = rules.CONFIRMED if mine else rules.PENDING
-        attestation.answered_at = now if mine else None
-        attestation.reason = None
-    if not _flushed():
-        return None, rules.MeetingCheck(check.starts_at, (rules.Problem("time", "duplicate"),), ())
-    recount(group.programme, before | wanted)
-    return meeting, check
+        meeting.attestations.append(attestation_for(attendee))
 
 
 def pending_change(meeting: Meeting) -> MeetingChange | None:
@@ -366,8 +396,9 @@ def _audit_change(action: str, change: MeetingChange, actor_id: int) -> None:
 def _new_change(
     meeting: Meeting, user_id: int, kind: str, values: dict[str, Any] | None = None, **fields: Any
 ) -> MeetingChange:
+    """A change to propose, not yet in the session."""
     values = values or {}
-    change = MeetingChange(
+    return MeetingChange(
         group_id=meeting.group_id,
         meeting_id=meeting.id,
         meeting_starts_at=meeting.starts_at,
@@ -378,8 +409,6 @@ def _new_change(
         **values,
         **fields,
     )
-    db.session.add(change)
-    return change
 
 
 def propose_deletion(meeting: Meeting, user_id: int) -> MeetingChange:
@@ -388,7 +417,7 @@ def propose_deletion(meeting: Meeting, user_id: int) -> MeetingChange:
     lock_group(meeting.group_id)
     _allow(meeting, user_id, "propose")
     change = _new_change(meeting, user_id, rules.DELETE)
-    if not _flushed():
+    if not _flushed(lambda: db.session.add(change)):
         raise Refused("change_pending")  # another proposal won a parallel request
     _audit_change("mentoring.change_proposed", change, user_id)
     return change
@@ -398,16 +427,16 @@ def propose_correction(
     meeting: Meeting, user_id: int, data: MeetingInput
 ) -> tuple[MeetingChange | None, rules.MeetingCheck]:
     """An attendee proposes new values for a counted meeting; the meeting keeps its values and
-    counts as it is until everyone the correction touches confirms. Returns (change or None,
-    check)."""
+    counts as it is until everyone the correction touches confirms. Returns (change, check);
+    refuses as ``log_meeting`` does."""
     group = meeting.group
     lock_group(group.id)
     _allow(meeting, user_id, "propose")
     check = _check(group, user_id, data, exclude_id=meeting.id)
     if not check.ok:
-        return None, check
+        raise _refuse(check.problems)
     change = _new_change(meeting, user_id, rules.CORRECT, _values(check, data))
-    if not _flushed():
+    if not _flushed(lambda: db.session.add(change)):
         raise Refused("change_pending")
     _audit_change("mentoring.change_proposed", change, user_id)
     return change, check
@@ -481,23 +510,23 @@ def _apply(change: MeetingChange, meeting: Meeting, *, agreed: bool) -> None:
         return
     before = meeting.attendee_ids()
     wanted = set(change.attendee_ids)
-    now = utcnow()
-    meeting.starts_at = change.starts_at
-    meeting.duration_minutes = change.duration_minutes
-    meeting.mode = change.mode
-    meeting.revision += 1
-    for attestation in list(meeting.attestations):
-        if attestation.user_id not in wanted:
-            meeting.attestations.remove(attestation)
-    for attendee in sorted(wanted - before):
-        meeting.attestations.append(
-            MeetingAttestation(
+
+    def apply() -> None:
+        now = utcnow()
+        _rewrite(
+            meeting,
+            change.starts_at,
+            change.duration_minutes,
+            change.mode,
+            wanted,
+            lambda attendee: MeetingAttestation(
                 user_id=attendee,
                 status=rules.CONFIRMED if agreed else rules.PENDING,
                 answered_at=now if agreed else None,
-            )
+            ),
         )
-    if not _flushed():
+
+    if not _flushed(apply):
         raise Refused("change_conflict")
     recount(programme, before | wanted)
 
@@ -523,6 +552,7 @@ def _override(
         decided_at=now,
     )
     change.confirmers = []
+    db.session.add(change)
     db.session.flush()
     _audit_change("mentoring.meeting_changed_by_facilitator", change, staff_id)
     _apply(change, meeting, agreed=False)
@@ -549,14 +579,14 @@ def facilitator_correct(
     meeting: Meeting, staff_id: int, data: MeetingInput, reason: str
 ) -> tuple[MeetingChange | None, rules.MeetingCheck]:
     """A facilitator corrects a meeting at once, with a reason the members see. Returns
-    (change or None, check)."""
+    (change, check); refuses as ``log_meeting`` does."""
     reason = _override_reason(reason)
     group = meeting.group
     lock_group(group.id)
     db.session.refresh(meeting)
     check = _check(group, None, data, exclude_id=meeting.id)
     if not check.ok:
-        return None, check
+        raise _refuse(check.problems)
     return _override(meeting, staff_id, reason, rules.CORRECT, _values(check, data)), check
 
 
@@ -752,12 +782,14 @@ def save_agreement(group: MentoringGroup, user_id: int, base_number: int, texts:
         raise Refused("agreement_conflict", number=current_number)
     if current is not None and all(getattr(current, s) == cleaned[s] for s in AGREEMENT_SECTIONS):
         return current
-    if agreement is None:
-        agreement = Agreement(group_id=group.id)
-        db.session.add(agreement)
     version = AgreementVersion(number=current_number + 1, created_by_id=user_id, **cleaned)
-    agreement.versions.append(version)
-    if not _flushed():
+
+    def add_version() -> None:
+        new = agreement if agreement is not None else Agreement(group_id=group.id)
+        db.session.add(new)
+        new.versions.append(version)
+
+    if not _flushed(add_version):
         raise Refused("agreement_conflict", number=current_number + 1)
     notifications.agreement_version(group.programme, group.id, version.number, user_id, member_ids(group))
     return version
@@ -774,8 +806,8 @@ def accept_agreement(group: MentoringGroup, user_id: int, number: int) -> bool:
         raise Refused("agreement_conflict", number=current.number)
     if user_id in current.acceptor_ids():
         return False
-    db.session.add(AgreementAcceptance(version_id=current.id, user_id=user_id))
-    return _flushed()  # False: accepted in a parallel request
+    acceptance = AgreementAcceptance(version_id=current.id, user_id=user_id)
+    return _flushed(lambda: db.session.add(acceptance))  # False: accepted in a parallel request
 
 
 # --------------------------------------------------------------------------------------------
@@ -811,8 +843,8 @@ def set_tick(group: MentoringGroup, user_id: int, item_id: str, ticked: bool) ->
         db.select(ChecklistTick).where(ChecklistTick.group_id == group.id, ChecklistTick.item_id == item_id)
     )
     if ticked and existing is None:
-        db.session.add(ChecklistTick(group_id=group.id, item_id=item_id, ticked_by_id=user_id))
-        _flushed()  # False: ticked by the other member at the same moment, which is as good
+        tick = ChecklistTick(group_id=group.id, item_id=item_id, ticked_by_id=user_id)
+        _flushed(lambda: db.session.add(tick))  # False: ticked by the other member at the same moment, as good
     elif not ticked and existing is not None:
         db.session.delete(existing)
 

@@ -15,27 +15,26 @@ soft delete that is audited (the text stays in the database for the audit trail 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from app.core.audit import record
+from app.core import refusals
 from app.core.auth import MEMBERS, STAFF, login_required
-from app.core.clock import NonexistentTime, helsinki_to_utc, utcnow
+from app.core.clock import utcnow
 from app.core.db import db
 from app.core.i18n import current_language
+from app.core.refusals import Refused
 from app.programme.services import current_programme
 from app.programme.services import current_programme_or_404 as _programme
 
 from ..content import get_library
 from ..content.library.modules import DEFAULT_LANGUAGE
 from ..people.models import User
-from ..programme.rules import web_link
-from ..programme.services import outside_programme
-from . import rules, services
+from . import forms, rules, services
 from .markdown import render as render_markdown
 from .models import (
     AKTORIS,
@@ -44,18 +43,18 @@ from .models import (
     MODULE,
     NOTE,
     SparringGroup,
-    SparringMaterial,
     SparringMember,
     SparringPost,
-    SparringSession,
     SparringThread,
 )
 
 bp = Blueprint("sparring", __name__, url_prefix="/sparring", template_folder="templates")
 
-TITLE_MAX = 200
-BODY_MAX = 20_000
-NAME_MAX = 255
+refusals.register(
+    {services.GROUPS_CHANGED: _l("The groups changed at the same time. Check the members and try again.")},
+    {services.GROUPS_CHANGED: 409},
+)
+
 EDIT_MINUTES = int(rules.EDIT_WINDOW.total_seconds() // 60)
 
 AUDIENCE_NAMES = {MENTORS: _l("Mentors' sparring group"), AKTORIS: _l("Aktoris' sparring group")}
@@ -77,7 +76,7 @@ def _group(group_id: int) -> SparringGroup:
     group = db.session.get(SparringGroup, group_id)
     if group is None or g.course is None or group.programme.course_id != g.course.id:
         abort(404)
-    if not _is_staff() and not any(m.user_id == g.user.id for m in group.members):
+    if not rules.may_see_space(staff=_is_staff(), viewer_id=g.user.id, member_ids=(m.user_id for m in group.members)):
         abort(404)
     return group
 
@@ -95,20 +94,15 @@ def _writable(group: SparringGroup) -> SparringGroup:
 
 
 def _thread(group: SparringGroup, thread_id: int) -> SparringThread:
-    thread = db.session.get(SparringThread, thread_id)
-    if thread is None or thread.group_id != group.id or thread.deleted_at is not None:
+    thread = services.visible_thread(group, thread_id)
+    if thread is None:
         abort(404)
     return thread
 
 
 def _post(group: SparringGroup, post_id: int) -> SparringPost:
-    post = db.session.get(SparringPost, post_id)
-    if (
-        post is None
-        or post.deleted_at is not None
-        or post.thread.group_id != group.id
-        or post.thread.deleted_at is not None
-    ):
+    post = services.visible_post(group, post_id)
+    if post is None:
         abort(404)
     return post
 
@@ -156,13 +150,7 @@ def index():
 
 
 def _index_page(programme, errors: dict | None = None, form: dict | None = None, status: int = 200):
-    groups = list(
-        db.session.scalars(
-            db.select(SparringGroup)
-            .where(SparringGroup.programme_id == programme.id)
-            .order_by(SparringGroup.archived_at.is_not(None), SparringGroup.name, SparringGroup.id)
-        )
-    )
+    groups = services.programme_groups(programme.id)
     candidates = services.candidates(programme.id)
     placed = services.placements(programme.id)
     unplaced = {
@@ -191,13 +179,9 @@ def _index_page(programme, errors: dict | None = None, form: dict | None = None,
 def create():
     programme = _programme()
     form = request.form
-    errors = {}
-    name = form.get("name", "").strip()
+    errors: dict[str, str] = {}
+    name = forms.parse_name(form.get("name", ""), errors)
     audience = form.get("audience", "")
-    if not name:
-        errors["name"] = _("Give the group a name.")
-    elif len(name) > NAME_MAX:
-        errors["name"] = _("The name can be at most %(n)s characters.", n=NAME_MAX)
     if audience not in AUDIENCES:
         errors["audience"] = _("Choose whether the group is for mentors or for aktoris.")
     facilitator = _facilitator_from(form.get("facilitator_id", ""), errors)
@@ -248,13 +232,9 @@ def assign():
     placement = rules.assign(people, rule_groups)
     try:
         services.place(programme.id, audience, placement)
-    except services.GroupsChanged:
+    except Refused as refused:
         db.session.rollback()
-        return _index_page(
-            programme,
-            {f"assign_{audience}": _("The groups changed at the same time. Check the members and try again.")},
-            status=409,
-        )
+        return _index_page(programme, {f"assign_{audience}": refused.text()}, status=refused.status)
     db.session.commit()
     flash(
         ngettext(
@@ -302,23 +282,12 @@ def _manage_page(group: SparringGroup, errors: dict | None = None, status: int =
 @login_required(*STAFF)
 def settings(group_id: int):
     group = _writable(_staff_group(group_id))
-    errors = {}
-    name = request.form.get("name", "").strip()
-    if not name:
-        errors["name"] = _("Give the group a name.")
-    elif len(name) > NAME_MAX:
-        errors["name"] = _("The name can be at most %(n)s characters.", n=NAME_MAX)
+    errors: dict[str, str] = {}
+    name = forms.parse_name(request.form.get("name", ""), errors)
     facilitator = _facilitator_from(request.form.get("facilitator_id", ""), errors)
     if errors:
         return _manage_page(group, errors, 400)
-    group.name = name
-    if group.facilitator_id != (facilitator.id if facilitator else None):
-        group.facilitator_id = facilitator.id if facilitator else None
-        record(
-            "sparring.facilitator_set",
-            target=f"sparring_group:{group.id}",
-            details={"facilitator_id": group.facilitator_id},
-        )
+    services.save_settings(group, name, facilitator.id if facilitator else None)
     db.session.commit()
     flash(_("Saved."))
     return redirect(url_for("sparring.manage", group_id=group.id), code=303)
@@ -350,11 +319,9 @@ def add_members(group_id: int):
             )
     try:
         services.add_members(group, wanted)
-    except services.GroupsChanged:
+    except Refused as refused:
         db.session.rollback()
-        return _manage_page(
-            group, {"add": _("The groups changed at the same time. Check the members and try again.")}, 409
-        )
+        return _manage_page(group, {"add": refused.text()}, refused.status)
     db.session.commit()
     flash(_("Participants added: %(n)s.", n=len(wanted)))
     return redirect(url_for("sparring.manage", group_id=group.id), code=303)
@@ -445,44 +412,18 @@ def space(group_id: int):
 
 
 def _space_page(group: SparringGroup, errors: dict | None = None, form: dict | None = None, status: int = 200):
-    sessions = list(
-        db.session.scalars(
-            db.select(SparringSession).where(SparringSession.group_id == group.id).order_by(SparringSession.starts_at)
-        )
-    )
+    content = services.space(group)
     now = utcnow()
-    materials = list(
-        db.session.scalars(
-            db.select(SparringMaterial).where(SparringMaterial.group_id == group.id).order_by(SparringMaterial.id)
-        )
-    )
-    threads = list(
-        db.session.scalars(
-            db.select(SparringThread)
-            .where(SparringThread.group_id == group.id, SparringThread.deleted_at.is_(None))
-            .order_by(SparringThread.created_at.desc(), SparringThread.id.desc())
-        )
-    )
-    lang = current_language()
-    library = get_library()
-    modules = {m.id: m for m in library.modules(lang)}
-    counts = dict(
-        db.session.execute(
-            db.select(SparringPost.thread_id, db.func.count(SparringPost.id))
-            .join(SparringThread, SparringThread.id == SparringPost.thread_id)
-            .where(SparringThread.group_id == group.id, SparringPost.deleted_at.is_(None))
-            .group_by(SparringPost.thread_id)
-        ).all()
-    )
+    modules = {m.id: m for m in get_library().modules(current_language())}
     return render_template(
         "sparring/space.html",
         group=group,
-        upcoming=[s for s in sessions if s.starts_at >= now - timedelta(hours=3)],
-        past=[s for s in sessions if s.starts_at < now - timedelta(hours=3)],
-        materials=materials,
+        upcoming=[s for s in content.sessions if s.starts_at >= now - timedelta(hours=3)],
+        past=[s for s in content.sessions if s.starts_at < now - timedelta(hours=3)],
+        materials=content.materials,
         modules=modules,
-        threads=threads,
-        counts=counts,
+        threads=content.threads,
+        counts=content.post_counts,
         is_staff=_is_staff(),
         audience_names=AUDIENCE_NAMES,
         render_markdown=render_markdown,
@@ -492,61 +433,21 @@ def _space_page(group: SparringGroup, errors: dict | None = None, form: dict | N
     ), status
 
 
-def _parse_local(programme, day: str, at: str, errors: dict, key: str) -> datetime | None:
-    try:
-        parsed_day = date.fromisoformat(day.strip())
-        parsed_time = time.fromisoformat(at.strip())
-    except ValueError:
-        errors[key] = _("Give the date as YYYY-MM-DD and the time as HH:MM.")
-        return None
-    refusal = outside_programme(programme, parsed_day)
-    if refusal:
-        errors[key] = refusal
-        return None
-    try:
-        return helsinki_to_utc(parsed_day, parsed_time)
-    except NonexistentTime:
-        errors[key] = _("That time does not exist in Finland: clocks skip from 03:00 to 04:00 that night.")
-        return None
-
-
-def _parse_minutes(value: str, errors: dict, key: str) -> int | None:
-    try:
-        minutes = int(value)
-    except (TypeError, ValueError):
-        minutes = 0
-    if not 5 <= minutes <= 600:
-        errors[key] = _("Give the length in minutes, between 5 and 600.")
-        return None
-    return minutes
-
-
-def _parse_url(value: str, errors: dict, key: str) -> str:
-    value = value.strip()
-    if value and not web_link(value):
-        errors[key] = _("The link must be a web address starting with https://.")
-    return value
-
-
 @bp.post("/groups/<int:group_id>/sessions")
 @login_required(*STAFF)
 def add_session(group_id: int):
     group = _writable(_staff_group(group_id))
     form = request.form
-    errors: dict = {}
-    starts_at = _parse_local(group.programme, form.get("date", ""), form.get("time", ""), errors, "session_when")
-    minutes = _parse_minutes(form.get("duration", ""), errors, "session_duration")
-    url = _parse_url(form.get("video_url", ""), errors, "session_url")
+    errors: dict[str, str] = {}
+    starts_at = forms.parse_local(group.programme, form.get("date", ""), form.get("time", ""), errors, "session_when")
+    minutes = forms.parse_minutes(form.get("duration", ""), errors, "session_duration")
+    url = forms.parse_url(form.get("video_url", ""), errors, "session_url")
     agenda = form.get("agenda", "").strip()
-    if len(agenda) > BODY_MAX:
-        errors["session_agenda"] = _("The text can be at most %(n)s characters.", n=BODY_MAX)
-    if errors:
+    if len(agenda) > forms.BODY_MAX:
+        errors["session_agenda"] = _("The text can be at most %(n)s characters.", n=forms.BODY_MAX)
+    if errors or starts_at is None or minutes is None:
         return _space_page(group, errors, form.to_dict(), 400)
-    db.session.add(
-        SparringSession(
-            group_id=group.id, starts_at=starts_at, duration_minutes=minutes, video_url=url or None, agenda=agenda
-        )
-    )
+    services.add_session(group, starts_at, minutes, url or None, agenda)
     db.session.commit()
     flash(_("The session was added."))
     return redirect(url_for("sparring.space", group_id=group.id, _anchor="sessions"), code=303)
@@ -556,8 +457,8 @@ def add_session(group_id: int):
 @login_required(*STAFF)
 def delete_session(group_id: int, session_id: int):
     group = _writable(_staff_group(group_id))
-    item = db.session.get(SparringSession, session_id)
-    if item is None or item.group_id != group.id:
+    item = services.group_session(group, session_id)
+    if item is None:
         abort(404)
     services.delete_session(item)
     db.session.commit()
@@ -570,7 +471,7 @@ def delete_session(group_id: int, session_id: int):
 def add_material(group_id: int):
     group = _writable(_staff_group(group_id))
     form = request.form
-    errors: dict = {}
+    errors: dict[str, str] = {}
     kind = form.get("kind", "")
     title = form.get("title", "").strip()
     body = form.get("body", "").strip()
@@ -581,23 +482,17 @@ def add_material(group_id: int):
     elif kind == NOTE:
         if not title:
             errors["material"] = _("Give the note a title.")
-        elif len(title) > TITLE_MAX or len(body) > BODY_MAX:
-            errors["material"] = _("The text can be at most %(n)s characters.", n=BODY_MAX)
+        elif len(title) > forms.TITLE_MAX or len(body) > forms.BODY_MAX:
+            errors["material"] = _("The text can be at most %(n)s characters.", n=forms.BODY_MAX)
         elif not body:
             errors["material"] = _("Write the note's text.")
     else:
         abort(400)
     if errors:
         return _space_page(group, errors, form.to_dict(), 400)
-    db.session.add(
-        SparringMaterial(
-            group_id=group.id,
-            kind=kind,
-            module_id=module_id if kind == MODULE else None,
-            title=title if kind == NOTE else "",
-            body=body if kind == NOTE else "",
-            created_by_id=g.user.id,
-        )
+    note = kind == NOTE
+    services.add_material(
+        group, kind, None if note else module_id, title if note else "", body if note else "", g.user.id
     )
     db.session.commit()
     flash(_("The material was added."))
@@ -608,8 +503,8 @@ def add_material(group_id: int):
 @login_required(*STAFF)
 def delete_material(group_id: int, material_id: int):
     group = _writable(_staff_group(group_id))
-    item = db.session.get(SparringMaterial, material_id)
-    if item is None or item.group_id != group.id:
+    item = services.group_material(group, material_id)
+    if item is None:
         abort(404)
     services.delete_material(item)
     db.session.commit()
@@ -622,31 +517,16 @@ def delete_material(group_id: int, material_id: int):
 # --------------------------------------------------------------------------------------------
 
 
-def _body(value: str, errors: dict, key: str = "body") -> str:
-    body = (value or "").strip()
-    if not body:
-        errors[key] = _("Write something first.")
-    elif len(body) > BODY_MAX:
-        errors[key] = _("The text can be at most %(n)s characters.", n=BODY_MAX)
-    return body
-
-
 @bp.post("/groups/<int:group_id>/threads")
 @login_required(*MEMBERS)
 def new_thread(group_id: int):
     group = _writable(_group(group_id))
-    errors: dict = {}
-    title = request.form.get("title", "").strip()
-    if not title:
-        errors["title"] = _("Give the thread a title.")
-    elif len(title) > TITLE_MAX:
-        errors["title"] = _("The title can be at most %(n)s characters.", n=TITLE_MAX)
-    body = _body(request.form.get("body", ""), errors)
+    errors: dict[str, str] = {}
+    title = forms.parse_title(request.form.get("title", ""), errors)
+    body = forms.parse_body(request.form.get("body", ""), errors)
     if errors:
         return _space_page(group, errors, request.form.to_dict(), 400)
-    thread = SparringThread(group_id=group.id, title=title, author_id=g.user.id)
-    thread.posts.append(SparringPost(author_id=g.user.id, body=body))
-    db.session.add(thread)
+    thread = services.start_thread(group, g.user.id, title, body)
     db.session.commit()
     return redirect(url_for("sparring.thread", group_id=group.id, thread_id=thread.id), code=303)
 
@@ -680,12 +560,11 @@ def _thread_page(group, thread, errors: dict | None = None, form: dict | None = 
 def reply(group_id: int, thread_id: int):
     group = _writable(_group(group_id))
     thread = _thread(group, thread_id)
-    errors: dict = {}
-    body = _body(request.form.get("body", ""), errors)
+    errors: dict[str, str] = {}
+    body = forms.parse_body(request.form.get("body", ""), errors)
     if errors:
         return _thread_page(group, thread, errors, request.form.to_dict(), 400)
-    post = SparringPost(thread_id=thread.id, author_id=g.user.id, body=body)
-    db.session.add(post)
+    post = services.reply(thread, g.user.id, body)
     db.session.commit()
     return redirect(
         url_for("sparring.thread", group_id=group.id, thread_id=thread.id, _anchor=f"post-{post.id}"), code=303
@@ -709,13 +588,12 @@ def edit_post(group_id: int, post_id: int):
             body=post.body,
             edit_minutes=EDIT_MINUTES,
         ), 403
-    errors: dict = {}
+    errors: dict[str, str] = {}
     body = post.body
     if request.method == "POST":
-        body = _body(request.form.get("body", ""), errors)
+        body = forms.parse_body(request.form.get("body", ""), errors)
         if not errors:
-            post.body = body
-            post.edited_at = utcnow()
+            services.edit_post(post, body)
             db.session.commit()
             return redirect(
                 url_for("sparring.thread", group_id=group.id, thread_id=post.thread_id, _anchor=f"post-{post.id}"),

@@ -1,4 +1,5 @@
-"""Pure rules for sparring groups: who goes to which group, and who may edit a message.
+"""Pure rules for sparring groups: who goes to which group, who may see a group's space and who
+may edit a message.
 
 ``may_edit(...)``: an author edits their own message for ``EDIT_WINDOW`` after sending it (long
 enough to fix a typo, short enough that replies do not lose what they answered); a removed
@@ -23,6 +24,7 @@ the same input always gives the same result.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -40,6 +42,11 @@ def may_edit(
     window: timedelta = EDIT_WINDOW,
 ) -> bool:
     return author_id == viewer_id and not deleted and timedelta(0) <= now - created_at <= window
+
+
+def may_see_space(*, staff: bool, viewer_id: int, member_ids: Iterable[int]) -> bool:
+    """A group's space is for its members and the course's staff."""
+    return staff or viewer_id in set(member_ids)
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,13 @@
 
 Functions here read and write in the caller's transaction and flush, never commit or roll back;
 the route commits. A unique-constraint violation (a parallel request placed the same person)
-comes back as :class:`GroupsChanged`, after which the route rolls back.
+comes back as ``Refused(GROUPS_CHANGED)``, after which the route rolls back.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -14,6 +17,7 @@ from app.core.audit import record
 from app.core.auth import STAFF
 from app.core.clock import utcnow
 from app.core.db import db
+from app.core.refusals import Refused
 from app.groups.models import ENDED, GroupMember, MentoringGroup
 
 from ..people.models import Enrolment, User
@@ -34,8 +38,7 @@ from .models import (
 AUDIENCE_ROLES = {MENTORS: ("mentor", "peer", "any"), AKTORIS: ("aktori", "peer", "any")}
 
 
-class GroupsChanged(Exception):
-    """A parallel request changed the groups' members first (the unique constraint refused ours)."""
+GROUPS_CHANGED = "groups_changed"  # a parallel request changed the members first (the unique constraint refused ours)
 
 
 def groups_of(user_id: int, programme_id: int) -> list[SparringGroup]:
@@ -134,12 +137,12 @@ def _flush_members() -> None:
     try:
         db.session.flush()
     except IntegrityError as error:
-        raise GroupsChanged from error
+        raise Refused(GROUPS_CHANGED) from error
 
 
 def add_members(group: SparringGroup, user_ids: list[int]) -> None:
-    """Add people the caller checked were unplaced; raises :class:`GroupsChanged` if a parallel
-    request placed one of them since."""
+    """Add people the caller checked were unplaced; refuses with ``GROUPS_CHANGED`` if a
+    parallel request placed one of them since."""
     for user_id in user_ids:
         db.session.add(SparringMember(group_id=group.id, user_id=user_id))
     record("sparring.members_added", target=f"sparring_group:{group.id}", details={"user_ids": user_ids})
@@ -147,8 +150,8 @@ def add_members(group: SparringGroup, user_ids: list[int]) -> None:
 
 
 def place(programme_id: int, audience: str, placement: dict[int, int]) -> None:
-    """Store the assignment helper's placement (user id → group id); raises
-    :class:`GroupsChanged` if a parallel request placed one of them since."""
+    """Store the assignment helper's placement (user id → group id); refuses
+    with ``GROUPS_CHANGED`` if a parallel request placed one of them since."""
     for user_id, group_id in placement.items():
         db.session.add(SparringMember(group_id=group_id, user_id=user_id))
     if placement:
@@ -238,4 +241,128 @@ def delete_thread(thread: SparringThread, by_id: int) -> None:
         target=f"sparring_thread:{thread.id}",
         details={"group_id": thread.group_id, "author_id": thread.author_id},
     )
+    db.session.flush()
+
+
+# --------------------------------------------------------------------------------------------
+# The groups' pages and their writes
+# --------------------------------------------------------------------------------------------
+
+
+def programme_groups(programme_id: int) -> list[SparringGroup]:
+    """The programme's groups, open ones first, by name."""
+    return list(
+        db.session.scalars(
+            db.select(SparringGroup)
+            .where(SparringGroup.programme_id == programme_id)
+            .order_by(SparringGroup.archived_at.is_not(None), SparringGroup.name, SparringGroup.id)
+        )
+    )
+
+
+def save_settings(group: SparringGroup, name: str, facilitator_id: int | None) -> None:
+    group.name = name
+    if group.facilitator_id != facilitator_id:
+        group.facilitator_id = facilitator_id
+        record(
+            "sparring.facilitator_set", target=f"sparring_group:{group.id}", details={"facilitator_id": facilitator_id}
+        )
+    db.session.flush()
+
+
+@dataclass(frozen=True)
+class Space:
+    """What a group's space shows, apart from its members."""
+
+    sessions: list[SparringSession]
+    materials: list[SparringMaterial]
+    threads: list[SparringThread]
+    post_counts: dict[int, int]  # thread id → posts not removed
+
+
+def space(group: SparringGroup) -> Space:
+    sessions = db.session.scalars(
+        db.select(SparringSession).where(SparringSession.group_id == group.id).order_by(SparringSession.starts_at)
+    )
+    materials = db.session.scalars(
+        db.select(SparringMaterial).where(SparringMaterial.group_id == group.id).order_by(SparringMaterial.id)
+    )
+    threads = db.session.scalars(
+        db.select(SparringThread)
+        .where(SparringThread.group_id == group.id, SparringThread.deleted_at.is_(None))
+        .order_by(SparringThread.created_at.desc(), SparringThread.id.desc())
+    )
+    counts = db.session.execute(
+        db.select(SparringPost.thread_id, db.func.count(SparringPost.id))
+        .join(SparringThread, SparringThread.id == SparringPost.thread_id)
+        .where(SparringThread.group_id == group.id, SparringPost.deleted_at.is_(None))
+        .group_by(SparringPost.thread_id)
+    ).all()
+    return Space(list(sessions), list(materials), list(threads), {thread_id: n for thread_id, n in counts})
+
+
+def group_session(group: SparringGroup, session_id: int) -> SparringSession | None:
+    item = db.session.get(SparringSession, session_id)
+    return item if item is not None and item.group_id == group.id else None
+
+
+def group_material(group: SparringGroup, material_id: int) -> SparringMaterial | None:
+    item = db.session.get(SparringMaterial, material_id)
+    return item if item is not None and item.group_id == group.id else None
+
+
+def visible_thread(group: SparringGroup, thread_id: int) -> SparringThread | None:
+    thread = db.session.get(SparringThread, thread_id)
+    if thread is None or thread.group_id != group.id or thread.deleted_at is not None:
+        return None
+    return thread
+
+
+def visible_post(group: SparringGroup, post_id: int) -> SparringPost | None:
+    post = db.session.get(SparringPost, post_id)
+    if post is None or post.deleted_at is not None or visible_thread(group, post.thread_id) is None:
+        return None
+    return post
+
+
+def add_session(
+    group: SparringGroup, starts_at: datetime, duration_minutes: int, video_url: str | None, agenda: str
+) -> SparringSession:
+    item = SparringSession(
+        group_id=group.id, starts_at=starts_at, duration_minutes=duration_minutes, video_url=video_url, agenda=agenda
+    )
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def add_material(
+    group: SparringGroup, kind: str, module_id: str | None, title: str, body: str, by_id: int
+) -> SparringMaterial:
+    item = SparringMaterial(
+        group_id=group.id, kind=kind, module_id=module_id, title=title, body=body, created_by_id=by_id
+    )
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def start_thread(group: SparringGroup, author_id: int, title: str, body: str) -> SparringThread:
+    thread = SparringThread(group_id=group.id, title=title, author_id=author_id)
+    thread.posts.append(SparringPost(author_id=author_id, body=body))
+    db.session.add(thread)
+    db.session.flush()
+    return thread
+
+
+def reply(thread: SparringThread, author_id: int, body: str) -> SparringPost:
+    post = SparringPost(thread_id=thread.id, author_id=author_id, body=body)
+    db.session.add(post)
+    db.session.flush()
+    return post
+
+
+def edit_post(post: SparringPost, body: str) -> None:
+    post.body = body
+    post.edited_at = utcnow()
     db.session.flush()

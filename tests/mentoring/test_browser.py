@@ -41,8 +41,7 @@ def _mentor_proposes_a_correction(tool) -> tuple[int, int, int]:
         data = services.MeetingInput(
             meeting.local_start.date(), time(13, 0), 70, "phone", sorted(meeting.attendee_ids())
         )
-        change, check = services.propose_correction(meeting, sanna.id, data)
-        assert change is not None, check.problems
+        services.propose_correction(meeting, sanna.id, data)
         db.session.commit()
         return meeting.group_id, meeting.id, other.id
 

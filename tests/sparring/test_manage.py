@@ -201,18 +201,19 @@ def test_a_parallel_add_is_a_clear_conflict_not_an_error(world, monkeypatch):
 
 def test_adding_someone_placed_meanwhile_raises_groups_changed(world):
     """The service writes what the caller checked; a person a parallel request put in the same group
-    since is refused by the unique constraint as GroupsChanged, not an IntegrityError."""
+    since is refused by the unique constraint as Refused(groups_changed), not an IntegrityError."""
     import pytest
 
+    from app.core.refusals import Refused
     from app.sparring import services
 
     with world.app.app_context():
         a = db.session.get(SparringGroup, world.groups["A"])
         aino = world.users["p1"]  # already in A
-        with pytest.raises(services.GroupsChanged):
+        with pytest.raises(Refused, match=services.GROUPS_CHANGED):
             services.add_members(a, [aino])
         db.session.rollback()
-        with pytest.raises(services.GroupsChanged):
+        with pytest.raises(Refused, match=services.GROUPS_CHANGED):
             services.place(a.programme_id, a.audience, {aino: a.id})
         db.session.rollback()
     assert members(world, "A") == {world.users["p1"], world.users["p3"]}

@@ -5,7 +5,7 @@ from collections import Counter, defaultdict
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.sparring.rules import Group, Person, assign, pairs_together
+from app.sparring.rules import Group, Person, assign, may_see_space, pairs_together
 
 ORGS = ["SYKE", "Luke", "THL", "VTT", None]
 
@@ -113,3 +113,8 @@ def test_may_edit_only_own_message_within_the_window():
     assert not may_edit(**{**ok, "viewer_id": 2}, now=sent)
     assert not may_edit(**{**ok, "deleted": True}, now=sent)
     assert not may_edit(**{**ok, "author_id": None}, now=sent)  # an erased author's message
+
+
+@given(st.booleans(), st.integers(1, 20), st.frozensets(st.integers(1, 20), max_size=8))
+def test_a_space_is_for_its_members_and_staff(staff, viewer, members):
+    assert may_see_space(staff=staff, viewer_id=viewer, member_ids=iter(members)) == (staff or viewer in members)

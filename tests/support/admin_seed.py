@@ -45,8 +45,7 @@ def _meeting(group, logger, attendees, day, *, confirm=True):
     data = services.MeetingInput(
         day=day, at=time(10, 0), duration_minutes=60, mode="video", attendee_ids=[a.id for a in attendees]
     )
-    meeting, check = services.log_meeting(group, logger.id, data)
-    assert meeting is not None, check
+    meeting, _ = services.log_meeting(group, logger.id, data)
     if confirm:
         for person in attendees:
             if person.id != logger.id:
