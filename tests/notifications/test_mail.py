@@ -1,8 +1,11 @@
 """Mail through a real SMTP server on 127.0.0.1: each notification once, to the right person, in
 their language; failures retried or failed one by one; preferences, digest and unsubscribe."""
 
+from datetime import timedelta
+
 import pytest
 
+from app.core.clock import utcnow
 from app.core.db import db
 from app.groups.models import PUBLISHED, GroupMember, MentoringGroup
 from app.notifications import services
@@ -134,6 +137,12 @@ class Killed(BaseException):
     """Stands for the worker process dying: nothing after it runs."""
 
 
+def _lease_runs_out():
+    """What time does to the leases of a worker that stopped (or stalled): they end."""
+    db.session.execute(db.update(Notification).values(locked_until=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+
+
 def test_a_worker_killed_mid_batch_sends_nothing_twice(app, smtp, world):
     with app.app_context():
         _publish(world, "anna", "bert", "cara")
@@ -146,14 +155,15 @@ def test_a_worker_killed_mid_batch_sends_nothing_twice(app, smtp, world):
                 raise Killed()
 
         with pytest.raises(Killed):
-            MailWorker(after_send=die_after_the_second, lease_seconds=0).run_once()
+            MailWorker(after_send=die_after_the_second).run_once()
         db.session.rollback()
+        _lease_runs_out()
         _work()
         for sub in ("anna", "bert", "cara"):
             assert len(smtp.sink.to(f"{sub}@example.fi")) <= 1
-        statuses = sorted(db.session.scalars(db.select(Notification.status)))
-        assert statuses == sorted([SENT, SENT, UNKNOWN])  # the one in doubt is shown, not resent
-        assert len(smtp.sink.messages) == 3
+        # The batch was in flight: its rows are shown as in doubt, none is sent again.
+        assert list(db.session.scalars(db.select(Notification.status))) == [UNKNOWN] * 3
+        assert len(smtp.sink.messages) == 2
 
 
 def test_turned_off_kinds_are_skipped_and_the_digest_collects(app, smtp, world):
@@ -229,16 +239,31 @@ def test_a_worker_whose_lease_ran_out_sends_nothing_another_took(app, smtp, worl
     with app.app_context():
         _publish(world, "anna", "bert", "cara")
         db.session.commit()
-        slow = MailWorker(lease_seconds=0, worker_id="slow")
+        slow = MailWorker(worker_id="slow")
         other = MailWorker(worker_id="other")
 
         def meanwhile(message):
             # While the slow worker sends its first message, its lease runs out and another
-            # worker takes the batch.
-            if other.stats["sent"] == 0 and not other.stats["unknown"]:
+            # worker takes the batch: it finds the rows in flight and sends none of them.
+            if not other.stats["unknown"]:
+                _lease_runs_out()
                 other.run_once()
 
         slow.after_send = meanwhile
         slow.run_once()
         assert sorted(len(smtp.sink.to(f"{s}@example.fi")) for s in ("anna", "bert", "cara")) == [1, 1, 1]
-        assert slow.stats["sent"] == 1 and other.stats["sent"] == 2
+        assert other.stats["sent"] == 0 and other.stats["unknown"] == 3
+        assert list(db.session.scalars(db.select(Notification.status))) == [UNKNOWN] * 3
+
+
+def test_a_worker_stops_sending_before_its_lease_ends(app, smtp, world):
+    with app.app_context():
+        _publish(world, "anna", "bert", "cara")
+        db.session.commit()
+        late = MailWorker(lease_seconds=0)  # its lease has ended as soon as it is taken
+        assert late.run_once() == 3 and not smtp.sink.messages
+        # Never handed to the server, so back in the queue as they were, not in doubt.
+        assert list(db.session.scalars(db.select(Notification.attempts))) == [0, 0, 0]
+        _work()
+        assert sorted(len(smtp.sink.to(f"{s}@example.fi")) for s in ("anna", "bert", "cara")) == [1, 1, 1]
+        assert list(db.session.scalars(db.select(Notification.status))) == [SENT] * 3
