@@ -382,6 +382,12 @@ def _new_change(
     return change
 
 
+def _ask_confirmers(meeting: Meeting, change: MeetingChange, proposer_id: int) -> None:
+    notifications.meeting_change(
+        meeting.group.programme, change.id, proposer_id, list(change.confirmers), meeting.starts_at
+    )
+
+
 def propose_deletion(meeting: Meeting, user_id: int) -> MeetingChange:
     """An attendee proposes to remove a counted meeting; it stays counted until everyone else
     confirms the removal."""
@@ -391,6 +397,7 @@ def propose_deletion(meeting: Meeting, user_id: int) -> MeetingChange:
     if not _flushed():
         raise Refused("change_pending")  # another proposal won a parallel request
     _audit_change("mentoring.change_proposed", change, user_id)
+    _ask_confirmers(meeting, change, user_id)
     return change
 
 
@@ -410,6 +417,7 @@ def propose_correction(
     if not _flushed():
         raise Refused("change_pending")
     _audit_change("mentoring.change_proposed", change, user_id)
+    _ask_confirmers(meeting, change, user_id)
     return change, check
 
 

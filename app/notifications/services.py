@@ -96,6 +96,14 @@ def meeting_disputed(
     notify(logger_id, "meeting_disputed", key, programme, date=_day(starts_at), reason=reason)
 
 
+def meeting_change(
+    programme: Programme, change_id: int, proposer_id: int, confirmer_ids: list[int], starts_at: datetime
+) -> None:
+    """Tell the people whose confirmation a proposed change to a counted meeting waits for."""
+    for user_id in sorted(set(confirmer_ids) - {proposer_id}):
+        notify(user_id, "meeting_change", f"meeting_change:{change_id}:{user_id}", programme, date=_day(starts_at))
+
+
 def agreement_version(programme: Programme, group_id: int, number: int, author_id: int, member_ids: list[int]) -> None:
     """Tell the other members that a new agreement version waits for their acceptance."""
     for user_id in sorted(set(member_ids) - {author_id}):

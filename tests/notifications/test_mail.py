@@ -225,14 +225,20 @@ def test_meeting_and_agreement_mails_reach_only_whom_they_concern(app, smtp, wor
         services.meeting_waiting(programme, 41, world["anna"], {world["anna"], world["bert"]}, starts)
         services.meeting_disputed(programme, 41, world["anna"], starts, "We met on Tuesday, not Monday")
         services.agreement_version(programme, 7, 2, world["bert"], [world["anna"], world["bert"]])
+        services.meeting_change(programme, 5, world["anna"], [world["bert"], world["cara"]], starts)
+        services.meeting_change(programme, 5, world["anna"], [world["bert"], world["cara"]], starts)  # once
         db.session.commit()
         _work()
         anna = {m["Subject"]: m.get_body(("plain",)).get_content() for m in smtp.sink.to("anna@example.fi")}
         bert = {m["Subject"]: m.get_body(("plain",)).get_content() for m in smtp.sink.to("bert@example.fi")}
-        assert len(anna) == 2 and len(bert) == 1  # the logger waits for nobody; the author accepts their own
+        cara = {m["Subject"]: m.get_body(("plain",)).get_content() for m in smtp.sink.to("cara@example.fi")}
+        # The logger waits for nobody; the author accepts their own; the proposer confirms no change of theirs.
+        assert len(anna) == 2 and len(bert) == 2 and len(cara) == 1
         assert any("We met on Tuesday" in text for text in anna.values())  # the reason, to the logger only
-        assert not any("Tuesday" in text for text in bert.values())
+        assert not any("Tuesday" in text for text in [*bert.values(), *cara.values()])
         assert "2.3.2026" in next(iter(bert.values())) and "Anna Test" in next(iter(bert.values()))
+        [(subject, text)] = cara.items()
+        assert "counted meeting is being changed" in subject and "2.3.2026" in text
 
 
 def test_a_worker_whose_lease_ran_out_sends_nothing_another_took(app, smtp, world):
