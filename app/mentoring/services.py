@@ -382,6 +382,27 @@ def _new_change(
     return change
 
 
+def remind_waiting_meetings(_sender: object, now: datetime) -> None:
+    """Remind, once, each attendee whose answer a meeting logged over three days ago still
+    waits for (in groups still running)."""
+    logged_before = now - rules.REMIND_AFTER
+    waiting = db.session.execute(
+        select(Meeting, MeetingAttestation.user_id)
+        .join(MeetingAttestation, MeetingAttestation.meeting_id == Meeting.id)
+        .join(MentoringGroup, MentoringGroup.id == Meeting.group_id)
+        .where(
+            MeetingAttestation.status == rules.PENDING,
+            Meeting.created_at <= logged_before,
+            MentoringGroup.status == PUBLISHED,
+        )
+        .options(selectinload(Meeting.group))
+    ).all()
+    for meeting, user_id in waiting:
+        notifications.meeting_reminder(
+            meeting.group.programme, meeting.id, meeting.logged_by_id, user_id, meeting.starts_at
+        )
+
+
 def _ask_confirmers(meeting: Meeting, change: MeetingChange, proposer_id: int) -> None:
     notifications.meeting_change(
         meeting.group.programme, change.id, proposer_id, list(change.confirmers), meeting.starts_at

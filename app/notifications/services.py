@@ -96,6 +96,15 @@ def meeting_disputed(
     notify(logger_id, "meeting_disputed", key, programme, date=_day(starts_at), reason=reason)
 
 
+def meeting_reminder(
+    programme: Programme, meeting_id: int, logger_id: int | None, user_id: int, starts_at: datetime
+) -> None:
+    """Remind ``user_id`` once that a meeting logged days ago still waits for their answer."""
+    logger = _name(logger_id) if logger_id is not None else ""
+    key = f"meeting_reminder:{meeting_id}:{user_id}"
+    notify(user_id, "meeting_reminder", key, programme, logger=logger, date=_day(starts_at))
+
+
 def meeting_change(
     programme: Programme, change_id: int, proposer_id: int, confirmer_ids: list[int], starts_at: datetime
 ) -> None:

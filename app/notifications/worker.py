@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from babel.support import NullTranslations, Translations
@@ -39,6 +39,9 @@ from . import services
 from .mailer import MailRefused, Outgoing, SmtpMailer, compose, message_id
 from .models import FAILED, PENDING, SENT, SKIPPED, UNKNOWN, Notification
 from .rules import language_of, parse_mail_url, wants
+from .signals import mail_due
+
+SCHEDULE_SECONDS = 60
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +78,7 @@ class MailWorker:
         self.after_send = after_send  # a seam for tests: called after the server took a message
         self.stats = {"sent": 0, "retries": 0, "failed": 0, "skipped": 0, "unknown": 0}
         self._catalogues: dict[str, NullTranslations] = {}
+        self._next_schedule = 0.0
 
     def run_once(self) -> int:
         """One batch: claim it, render it and mark it as being sent (one commit), send it over
@@ -114,6 +118,8 @@ class MailWorker:
         stop = stop or threading.Event()
         try:
             while not stop.is_set():
+                if time.monotonic() >= self._next_schedule:
+                    self.run_scheduled(utcnow())
                 if self.run_once():
                     continue
                 if until_empty and not self.pending():
@@ -121,6 +127,17 @@ class MailWorker:
                 stop.wait(idle if not until_empty else min(idle, 0.05))
         finally:
             self.mailer.close()
+
+    def run_scheduled(self, now: datetime) -> None:
+        """Let the areas queue their scheduled mail (``signals.mail_due``), in one commit; at most
+        once a minute. Their idempotency keys make a second call queue nothing new."""
+        self._next_schedule = time.monotonic() + SCHEDULE_SECONDS
+        try:
+            mail_due.send(current_app._get_current_object(), now=now)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("scheduled mail could not be queued; trying again in a minute")
 
     @staticmethod
     def pending() -> int:
