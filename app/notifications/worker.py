@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class Job:
     row_ids: list[int]
-    message: Outgoing | None  # None: nothing to send (the rows' outcome is already decided)
+    message: Outgoing
     attempts: int = 0
     outcome: dict = field(default_factory=dict)
 
@@ -133,7 +133,7 @@ class MailWorker:
         once a minute. Their idempotency keys make a second call queue nothing new."""
         self._next_schedule = time.monotonic() + SCHEDULE_SECONDS
         try:
-            mail_due.send(current_app._get_current_object(), now=now)
+            mail_due.send(now=now)
             db.session.commit()
         except Exception:
             db.session.rollback()
