@@ -105,6 +105,18 @@ def meeting_reminder(
     notify(user_id, "meeting_reminder", key, programme, logger=logger, date=_day(starts_at))
 
 
+def event_tomorrow(
+    programme: Programme, event_id: int, title: str, starts_at: datetime, place: str, user_ids: list[int]
+) -> None:
+    """Tell each of ``user_ids`` the day before that an event starts (an .ics is attached). The key
+    names the start, so a moved event is announced again and an unchanged one once."""
+    local = utc_to_helsinki(starts_at)
+    starts = local.isoformat(sep=" ", timespec="minutes")  # readable, and the .ics reads it back
+    for user_id in sorted(set(user_ids)):
+        key = f"event_tomorrow:{event_id}:{starts_at:%Y%m%d%H%M}:{user_id}"
+        notify(user_id, "event_tomorrow", key, programme, title=title, starts=starts, place=place)
+
+
 def meeting_change(
     programme: Programme, change_id: int, proposer_id: int, confirmer_ids: list[int], starts_at: datetime
 ) -> None:

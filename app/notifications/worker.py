@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from babel.support import NullTranslations, Translations
@@ -357,8 +357,6 @@ def _render(kind: str, context: dict) -> tuple[str, str]:
 
 
 def _ics(row: Row) -> tuple[str, bytes] | None:
-    from datetime import datetime
-
     from icalendar import Calendar, Event
 
     starts = row.params.get("starts")
@@ -370,7 +368,9 @@ def _ics(row: Row) -> tuple[str, bytes] | None:
     event = Event()
     event.add("uid", f"{row.key}@tulanet")
     event.add("summary", str(row.params.get("title") or ""))
-    event.add("dtstart", datetime.fromisoformat(starts))
+    moment = datetime.fromisoformat(starts)
+    # In UTC, which every calendar reads; a fixed offset would be written as an unknown zone.
+    event.add("dtstart", moment.astimezone(UTC) if moment.tzinfo else moment)
     if row.params.get("place"):
         event.add("location", str(row.params["place"]))
     calendar.add_component(event)

@@ -273,3 +273,43 @@ def test_a_worker_stops_sending_before_its_lease_ends(app, smtp, world):
         _work()
         assert sorted(len(smtp.sink.to(f"{s}@example.fi")) for s in ("anna", "bert", "cara")) == [1, 1, 1]
         assert list(db.session.scalars(db.select(Notification.status))) == [SENT] * 3
+
+
+def test_an_event_tomorrow_is_mailed_once_with_a_calendar_file(app, smtp, world):
+    from datetime import time
+
+    from app.core.clock import helsinki_to_utc, utc_to_helsinki
+    from app.events.models import ProgrammeEvent
+    from app.programme.models import Registration
+
+    with app.app_context():
+        now = utcnow()
+        tomorrow = utc_to_helsinki(now).date() + timedelta(days=1)
+        event = ProgrammeEvent(
+            programme_id=world["programme_id"],
+            kind="lecture",
+            title="Coaching skills",
+            starts_at=helsinki_to_utc(tomorrow, time(13, 0)),
+            location="Room 4",
+        )
+        later = ProgrammeEvent(
+            programme_id=world["programme_id"], kind="lecture", title="Later", starts_at=event.starts_at + timedelta(2)
+        )
+        db.session.add_all([event, later])
+        for sub in ("anna", "cara"):  # bert has not registered
+            db.session.add(Registration(programme_id=world["programme_id"], user_id=world[sub]))
+        db.session.commit()
+        worker = MailWorker(backoff_base=0.0001)
+        worker.run_scheduled(now)
+        worker.run_scheduled(now + timedelta(hours=1))  # asked again: nothing new
+        worker.run(until_empty=True)
+        assert not smtp.sink.to("bert@example.fi")
+        [mail] = smtp.sink.to("cara@example.fi")
+        assert "Coaching skills" in mail["Subject"] and "Later" not in mail["Subject"]
+        [attachment] = list(mail.iter_attachments())
+        assert attachment.get_filename() == "event.ics"
+        ics = attachment.get_content()
+        assert "SUMMARY:Coaching skills" in ics and "LOCATION:Room 4" in ics
+        assert f"DTSTART:{event.starts_at:%Y%m%dT%H%M%S}Z" in ics
+        assert "13:00" in mail.get_body(("plain",)).get_content()  # Helsinki time in the text
+        assert len(smtp.sink.to("anna@example.fi")) == 1
