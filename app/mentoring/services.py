@@ -403,6 +403,11 @@ def remind_waiting_meetings(_sender: object, now: datetime) -> None:
         )
 
 
+def nudge_pair(group: MentoringGroup, today: date) -> int:
+    """Mail the members of a pair at risk a nudge (at most one a day); how many were queued."""
+    return notifications.at_risk_nudge(group.programme, group.id, member_ids(group), today)
+
+
 def _ask_confirmers(meeting: Meeting, change: MeetingChange, proposer_id: int) -> None:
     notifications.meeting_change(
         meeting.group.programme, change.id, proposer_id, list(change.confirmers), meeting.starts_at

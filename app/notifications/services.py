@@ -117,6 +117,18 @@ def event_tomorrow(
         notify(user_id, "event_tomorrow", key, programme, title=title, starts=starts, place=place)
 
 
+def at_risk_nudge(programme: Programme, group_id: int, member_ids: list[int], day: date) -> int:
+    """A facilitator's nudge to a pair flagged at risk: one mail to each member, at most one a
+    day however often it is pressed; returns how many were queued now."""
+    queued = 0
+    for user_id in sorted(set(member_ids)):
+        key = f"at_risk_nudge:{group_id}:{day.isoformat()}:{user_id}"
+        if db.session.scalar(db.select(Notification.id).where(Notification.key == key)) is None:
+            notify(user_id, "at_risk_nudge", key, programme)
+            queued += 1
+    return queued
+
+
 def meeting_change(
     programme: Programme, change_id: int, proposer_id: int, confirmer_ids: list[int], starts_at: datetime
 ) -> None:

@@ -46,3 +46,33 @@ def test_an_answered_meeting_is_not_reminded(app, people, pair):
     assert aktori.post(f"/mentoring/groups/{pair}/meetings/{meeting}/confirm").status_code == 303
     _schedule(app, timedelta(days=5))
     assert _reminders(app) == []
+
+
+def _nudges(app):
+    from app.core.db import db
+    from app.notifications.models import Notification
+
+    with app.app_context():
+        query = db.select(Notification.user_id).where(Notification.kind == "at_risk_nudge").order_by(Notification.id)
+        return list(db.session.scalars(query))
+
+
+def test_a_facilitator_nudges_a_pair_at_risk_once_a_day(app, people, pair):
+    from app.core.clock import utcnow
+    from app.core.db import db
+    from app.groups.models import MentoringGroup
+
+    staff = people["staff"]
+    page = staff.page(f"/mentoring/groups/{pair}")
+    assert f"/mentoring/groups/{pair}/nudge" not in page  # published today: not at risk
+    assert staff.post(f"/mentoring/groups/{pair}/nudge").status_code == 409
+    assert _nudges(app) == []
+
+    with app.app_context():  # published seven weeks ago, no meeting since
+        db.session.get(MentoringGroup, pair).published_at = utcnow() - timedelta(weeks=7)
+        db.session.commit()
+    assert f"/mentoring/groups/{pair}/nudge" in staff.page(f"/mentoring/groups/{pair}")
+    assert staff.post(f"/mentoring/groups/{pair}/nudge").status_code == 303
+    assert staff.post(f"/mentoring/groups/{pair}/nudge").status_code == 303  # pressed again: no second mail
+    assert sorted(_nudges(app)) == sorted([people["mentor"].user_id, people["aktori"].user_id])
+    assert people["aktori"].post(f"/mentoring/groups/{pair}/nudge").status_code == 403
