@@ -103,6 +103,7 @@ def test_a_facilitator_sees_how_many_will_be_reminded_and_each_gets_one(app, pla
     participant(app, platform, sub="6")
     programme_id = make_programme(app)
     path = f"/mail/programmes/{programme_id}/remind"
+    assert path in staff.page(f"/programmes/{programme_id}/registrations")  # the button to it
     assert ">2 " in staff.page(path) or " 2 " in staff.page(path)
     assert post(staff, path, token_from=path).status_code == 303
     assert post(staff, path, token_from=path).status_code == 303  # pressed again: nobody twice
