@@ -88,7 +88,7 @@ def announce_tomorrow(_sender: object, now: datetime) -> None:
         )
     ).all()
     for event in events:
-        programme = db.session.get(Programme, event.programme_id)
+        programme = db.session.get_one(Programme, event.programme_id)
         registered = db.session.scalars(
             db.select(Registration.user_id).where(Registration.programme_id == event.programme_id)
         ).all()
