@@ -1,7 +1,7 @@
 """The programme's events as other parts of the tool use them (pages, calendar, demo), and the
 "Programme events" gradebook score that follows any change in events or attendance."""
 
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,6 +13,7 @@ from app.core.i18n import catalogue
 from app.core.msgid import N_
 
 from ..lti.gradebook import publish_score
+from ..notifications import services as notifications
 from ..people.models import PARTICIPANT, Enrolment
 from ..programme.models import Programme, Registration
 from . import rules
@@ -74,6 +75,26 @@ def ensure_programme_events(programme: Programme) -> None:
         elif utc_to_helsinki(event.starts_at).date() != day:
             event.starts_at = helsinki_to_utc(day, utc_to_helsinki(event.starts_at).time())
     db.session.flush()
+
+
+def announce_tomorrow(_sender: object, now: datetime) -> None:
+    """Mail each registered participant about the programme's events that start tomorrow
+    (Helsinki days), once per event and start time."""
+    tomorrow = utc_to_helsinki(now).date() + timedelta(days=1)
+    begins, ends = helsinki_to_utc(tomorrow, time()), helsinki_to_utc(tomorrow + timedelta(days=1), time())
+    events = db.session.scalars(
+        db.select(ProgrammeEvent).where(
+            ProgrammeEvent.starts_at >= begins, ProgrammeEvent.starts_at < ends, ProgrammeEvent.cancelled_at.is_(None)
+        )
+    ).all()
+    for event in events:
+        programme = db.session.get_one(Programme, event.programme_id)
+        registered = db.session.scalars(
+            db.select(Registration.user_id).where(Registration.programme_id == event.programme_id)
+        ).all()
+        notifications.event_tomorrow(
+            programme, event.id, event_title(event), event.starts_at, event.location, list(registered)
+        )
 
 
 def programme_events(programme_id: int) -> list[ProgrammeEvent]:

@@ -4,9 +4,11 @@ journal, reminders and ending early (``routes``), on pure rules (``rules``)."""
 
 def init_app(app) -> None:
     """Scores follow the programme's N; the journal's key is checked at start-up."""
+    from ..notifications.signals import mail_due
     from ..programme.signals import required_meetings_changed
     from . import journal, services
 
     # blinker keeps one connection per receiver, so a second app in the same process adds none.
     required_meetings_changed.connect(services.recount_programme)
+    mail_due.connect(services.remind_waiting_meetings)
     journal.init_app(app)

@@ -106,6 +106,7 @@ REFUSALS = {
     ),
     "change_pending": _l("A proposed change of this meeting already waits for answers."),
     "change_decided": _l("This proposal has already been decided or withdrawn."),
+    "not_at_risk": _l("This pair is not flagged at risk: there is nothing to nudge about."),
     "not_confirmer": _l("This proposal does not wait for your answer."),
     "change_conflict": _l(
         "The meeting could not be changed: another meeting of your pair or group starts at that time."
@@ -158,6 +159,7 @@ REFUSAL_STATUS = {
     "meeting_counted": 409,
     "change_pending": 409,
     "change_decided": 409,
+    "not_at_risk": 409,
     "change_conflict": 409,
     "reason_missing": 422,
     "reason_too_long": 422,
@@ -370,7 +372,7 @@ def index():
 def group(group_id: int):
     group = _group(group_id)
     if g.role in STAFF:
-        return _staff_group_page(group)
+        return _staff_group_page(group, nudged=request.args.get("nudged", type=int))
     others = [x for x in services.member_groups(g.user.id, group.programme_id) if x.id != group.id]
     return _group_page(group, others=others)
 
@@ -448,6 +450,21 @@ def _staff_group_page(group: MentoringGroup, status: int = 200, error: str | Non
         error=error,
         **extra,
     ), status
+
+
+@bp.post("/groups/<int:group_id>/nudge")
+@login_required(*STAFF)
+def nudge(group_id: int):
+    """The facilitator's nudge by mail to a pair the progress view flags at risk."""
+    group = _group(group_id)
+    today = clock.helsinki_today()
+    facts = services.pair_facts(group, None, services.group_meetings(group.id))
+    if not rules.at_risk(facts, today):
+        refused = Refused("not_at_risk")
+        return _staff_group_page(group, refused.status, error=refused.text())
+    queued = services.nudge_pair(group, today)
+    db.session.commit()
+    return redirect(url_for("mentoring.group", group_id=group.id, nudged=queued) + "#nudge", code=303)
 
 
 @bp.post("/groups/<int:group_id>/end")

@@ -37,6 +37,7 @@ DISPUTE_REASON_MAX = 500
 QUIET_WEEKS = 6
 AGREEMENT_BEFORE_MEETING = 3  # the agreement should be accepted before the third meeting
 AGREEMENT_GRACE_DAYS = 21  # facilitators' flag: unaccepted three weeks after publication
+REMIND_AFTER = timedelta(days=3)  # a meeting still unanswered this long after it was logged: one mail
 
 # Gradebook vocabulary (LTI AGS).
 IN_PROGRESS = "InProgress"

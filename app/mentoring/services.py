@@ -411,6 +411,38 @@ def _new_change(
     )
 
 
+def remind_waiting_meetings(_sender: object, now: datetime) -> None:
+    """Remind, once, each attendee whose answer a meeting logged over three days ago still
+    waits for (in groups still running)."""
+    logged_before = now - rules.REMIND_AFTER
+    waiting = db.session.execute(
+        select(Meeting, MeetingAttestation.user_id)
+        .join(MeetingAttestation, MeetingAttestation.meeting_id == Meeting.id)
+        .join(MentoringGroup, MentoringGroup.id == Meeting.group_id)
+        .where(
+            MeetingAttestation.status == rules.PENDING,
+            Meeting.created_at <= logged_before,
+            MentoringGroup.status == PUBLISHED,
+        )
+        .options(selectinload(Meeting.group))
+    ).all()
+    for meeting, user_id in waiting:
+        notifications.meeting_reminder(
+            meeting.group.programme, meeting.id, meeting.logged_by_id, user_id, meeting.starts_at
+        )
+
+
+def nudge_pair(group: MentoringGroup, today: date) -> int:
+    """Mail the members of a pair at risk a nudge (at most one a day); how many were queued."""
+    return notifications.at_risk_nudge(group.programme, group.id, member_ids(group), today)
+
+
+def _ask_confirmers(meeting: Meeting, change: MeetingChange, proposer_id: int) -> None:
+    notifications.meeting_change(
+        meeting.group.programme, change.id, proposer_id, list(change.confirmers), meeting.starts_at
+    )
+
+
 def propose_deletion(meeting: Meeting, user_id: int) -> MeetingChange:
     """An attendee proposes to remove a counted meeting; it stays counted until everyone else
     confirms the removal."""
@@ -420,6 +452,7 @@ def propose_deletion(meeting: Meeting, user_id: int) -> MeetingChange:
     if not _flushed(lambda: db.session.add(change)):
         raise Refused("change_pending")  # another proposal won a parallel request
     _audit_change("mentoring.change_proposed", change, user_id)
+    _ask_confirmers(meeting, change, user_id)
     return change
 
 
@@ -439,6 +472,7 @@ def propose_correction(
     if not _flushed(lambda: db.session.add(change)):
         raise Refused("change_pending")
     _audit_change("mentoring.change_proposed", change, user_id)
+    _ask_confirmers(meeting, change, user_id)
     return change, check
 
 

@@ -60,12 +60,17 @@ STATUS_LABELS = {
 
 
 @bp.get("/mail/outbox")
-@login_required(ADMINISTRATOR)
+@login_required(*STAFF)
 def outbox():
-    """The course's mail by state, and each failed mail's reason (administrators)."""
+    """The course's mail by state, and each failed mail's reason: facilitators see whose mail
+    bounced for good (to check the address in Moodle) as administrators do."""
     found = services.summary(g.course.id if g.course else None)
     return render_template(
-        "notifications/outbox.html", summary=found, status_labels=STATUS_LABELS, kind_labels=KIND_LABELS
+        "notifications/outbox.html",
+        summary=found,
+        status_labels=STATUS_LABELS,
+        kind_labels=KIND_LABELS,
+        administration=g.role == ADMINISTRATOR,  # the administration pages' navigation
     )
 
 

@@ -96,6 +96,47 @@ def meeting_disputed(
     notify(logger_id, "meeting_disputed", key, programme, date=_day(starts_at), reason=reason)
 
 
+def meeting_reminder(
+    programme: Programme, meeting_id: int, logger_id: int | None, user_id: int, starts_at: datetime
+) -> None:
+    """Remind ``user_id`` once that a meeting logged days ago still waits for their answer."""
+    logger = _name(logger_id) if logger_id is not None else ""
+    key = f"meeting_reminder:{meeting_id}:{user_id}"
+    notify(user_id, "meeting_reminder", key, programme, logger=logger, date=_day(starts_at))
+
+
+def event_tomorrow(
+    programme: Programme, event_id: int, title: str, starts_at: datetime, place: str, user_ids: list[int]
+) -> None:
+    """Tell each of ``user_ids`` the day before that an event starts (an .ics is attached). The key
+    names the start, so a moved event is announced again and an unchanged one once."""
+    local = utc_to_helsinki(starts_at)
+    starts = local.isoformat(sep=" ", timespec="minutes")  # readable, and the .ics reads it back
+    for user_id in sorted(set(user_ids)):
+        key = f"event_tomorrow:{event_id}:{starts_at:%Y%m%d%H%M}:{user_id}"
+        notify(user_id, "event_tomorrow", key, programme, title=title, starts=starts, place=place)
+
+
+def at_risk_nudge(programme: Programme, group_id: int, member_ids: list[int], day: date) -> int:
+    """A facilitator's nudge to a pair flagged at risk: one mail to each member, at most one a
+    day however often it is pressed; returns how many were queued now."""
+    queued = 0
+    for user_id in sorted(set(member_ids)):
+        key = f"at_risk_nudge:{group_id}:{day.isoformat()}:{user_id}"
+        if db.session.scalar(db.select(Notification.id).where(Notification.key == key)) is None:
+            notify(user_id, "at_risk_nudge", key, programme)
+            queued += 1
+    return queued
+
+
+def meeting_change(
+    programme: Programme, change_id: int, proposer_id: int, confirmer_ids: list[int], starts_at: datetime
+) -> None:
+    """Tell the people whose confirmation a proposed change to a counted meeting waits for."""
+    for user_id in sorted(set(confirmer_ids) - {proposer_id}):
+        notify(user_id, "meeting_change", f"meeting_change:{change_id}:{user_id}", programme, date=_day(starts_at))
+
+
 def agreement_version(programme: Programme, group_id: int, number: int, author_id: int, member_ids: list[int]) -> None:
     """Tell the other members that a new agreement version waits for their acceptance."""
     for user_id in sorted(set(member_ids) - {author_id}):

@@ -1,38 +1,47 @@
-"""The mail worker: sends the outbox (``mail_outbox``) to the SMTP server.
+"""The mail worker: sends the outbox (``mail_outbox``) to the SMTP server, a batch at a time.
 
-It claims a batch of due rows with a lease (``app.core.outbox.claim``), reads and renders them in
-one short transaction, then sends each message with no transaction open. One commit per message
-both records the previous message's outcome and marks the next one as being sent
-(``sending_at``), so a worker killed at any point leaves at most one message in doubt: that row
-is found with ``sending_at`` set once its lease runs out and is marked "unknown", never sent
-again. A 4xx answer (or a lost connection) is tried again after a backoff; a 5xx answer fails
-that one message with the server's reason and holds back no other.
+It claims a batch of due rows with a lease (``app.core.outbox.claim``), then in one short
+transaction reads and renders them and marks each as being sent (``sending_at``). It sends the
+batch over one SMTP connection with no transaction open and records every outcome in one more
+commit. A worker killed mid-batch leaves that batch's marked rows in doubt: they are found with
+``sending_at`` set once the lease runs out and marked "unknown", never sent again. A worker stops
+sending before its own lease ends, so no other worker takes a row it is still sending. A 4xx
+answer (or a lost connection) is tried again after a backoff; a 5xx answer fails that one
+message with the server's reason and holds back no other.
 """
 
 import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
-from email.message import Message
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import current_app, render_template
-from flask_babel import force_locale, gettext
+from babel.support import NullTranslations, Translations
+from flask import current_app
+from flask_babel import get_domain
+from jinja2 import Template, pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
+from sqlalchemy import Row
 
 from app.core.clock import utcnow
-from app.core.db import db
+from app.core.db import db, rowcount
 from app.core.outbox import backoff_seconds, claim
 
 from ..people.models import User
 from ..programme.models import Programme
 from . import services
-from .mailer import MailRefused, SmtpMailer, compose, message_id
+from .mailer import MailRefused, Outgoing, SmtpMailer, compose, message_id
 from .models import FAILED, PENDING, SENT, SKIPPED, UNKNOWN, Notification
 from .rules import language_of, parse_mail_url, wants
+from .signals import mail_due
+
+SCHEDULE_SECONDS = 60
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +49,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class Job:
     row_ids: list[int]
-    message: Message | None  # None: nothing to send (the rows' outcome is already decided)
+    message: Outgoing
     attempts: int = 0
     outcome: dict = field(default_factory=dict)
 
@@ -54,7 +63,7 @@ class MailWorker:
         lease_seconds: int = 120,
         backoff_base: float | None = None,
         worker_id: str | None = None,
-        after_send: Callable[[Message], None] | None = None,
+        after_send: Callable[[Outgoing], None] | None = None,
     ):
         config = current_app.config
         self.mailer = mailer or SmtpMailer(parse_mail_url(config["MAIL_URL"]))
@@ -68,8 +77,12 @@ class MailWorker:
         self.id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.after_send = after_send  # a seam for tests: called after the server took a message
         self.stats = {"sent": 0, "retries": 0, "failed": 0, "skipped": 0, "unknown": 0}
+        self._catalogues: dict[str, NullTranslations] = {}
+        self._next_schedule = 0.0
 
     def run_once(self) -> int:
+        """One batch: claim it, render it and mark it as being sent (one commit), send it over
+        one connection, record every outcome (one commit)."""
         now = utcnow()
         candidates = (
             db.select(Notification.id)
@@ -80,24 +93,23 @@ class MailWorker:
         ids = claim(Notification, candidates, self.id, self.lease, now)
         if not ids:
             return 0
-        jobs = self._plan(ids)
-        previous: Job | None = None
         try:
+            jobs, deadline = self._plan(ids)
+            done: list[Job] = []
             for job in jobs:
-                if not self._step(previous, job):
-                    continue  # another worker holds it now (it finds it marked, or sends it itself)
-                previous = job
-                if job.message is None:
-                    continue
+                if time.monotonic() >= deadline:
+                    break  # the lease is running out: the rest go back to the queue unsent
                 try:
                     self.mailer.send(job.message)
-                    job.outcome = {"status": SENT, "finished_at": utcnow(), "last_status": 250, "last_error": None}
+                    job.outcome = {"status": SENT, "last_status": 250, "last_error": None}
                     self.stats["sent"] += len(job.row_ids)
+                    done.append(job)
                     if self.after_send is not None:
                         self.after_send(job.message)
                 except MailRefused as refused:
                     job.outcome = self._failure(job.attempts, refused)
-            self._step(previous, None)
+                    done.append(job)
+            self._record(done, [job for job in jobs if not job.outcome])
         finally:
             db.session.rollback()
         return len(ids)
@@ -106,6 +118,8 @@ class MailWorker:
         stop = stop or threading.Event()
         try:
             while not stop.is_set():
+                if time.monotonic() >= self._next_schedule:
+                    self.run_scheduled(utcnow())
                 if self.run_once():
                     continue
                 if until_empty and not self.pending():
@@ -113,6 +127,17 @@ class MailWorker:
                 stop.wait(idle if not until_empty else min(idle, 0.05))
         finally:
             self.mailer.close()
+
+    def run_scheduled(self, now: datetime) -> None:
+        """Let the areas queue their scheduled mail (``signals.mail_due``), in one commit; at most
+        once a minute. Their idempotency keys make a second call queue nothing new."""
+        self._next_schedule = time.monotonic() + SCHEDULE_SECONDS
+        try:
+            mail_due.send(now=now)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("scheduled mail could not be queued; trying again in a minute")
 
     @staticmethod
     def pending() -> int:
@@ -126,43 +151,43 @@ class MailWorker:
         db.session.rollback()
         return int(count or 0)
 
-    # --- one commit per message: the last outcome, and the next message marked as being sent ---
+    # --- one commit before the batch is sent (marks), one after (outcomes) ---
 
-    def _step(self, done: Job | None, upcoming: Job | None) -> bool:
-        """Record ``done``'s outcome and mark ``upcoming`` as being sent, in one commit; False
-        when ``upcoming`` is no longer this worker's (its lease ran out and another took it)."""
-        if done is not None and done.outcome:
+    def _record(self, done: list[Job], unsent: list[Job]) -> None:
+        """Every outcome of the batch in one transaction. Only rows this worker still holds: one
+        whose lease ran out and was taken by another worker was marked "unknown" by that one."""
+        mine = (Notification.locked_by == self.id,)
+        release = {"sending_at": None, "locked_by": None, "locked_until": None}
+        now = utcnow()
+        sent = [row_id for job in done if job.outcome.get("status") == SENT for row_id in job.row_ids]
+        if sent:
             db.session.execute(
                 db.update(Notification)
-                .where(Notification.id.in_(done.row_ids), Notification.locked_by == self.id)
-                .values(sending_at=None, locked_by=None, locked_until=None, attempts=done.attempts, **done.outcome),
+                .where(Notification.id.in_(sent), *mine)
+                .values(status=SENT, finished_at=now, last_status=250, last_error=None, **release),
                 execution_options={"synchronize_session": False},
             )
-        ours = True
-        marking = upcoming is not None and upcoming.message is not None
-        if upcoming is not None:
-            values: dict[str, Any]
-            if marking:
-                now = utcnow()
-                values = {"sending_at": now, "locked_until": now + self.lease}  # the lease lasts while it is sent
-            else:
-                values = {**upcoming.outcome, "locked_by": None, "locked_until": None}
-            marked = db.session.execute(
+        for job in done:
+            if job.outcome.get("status") != SENT:
+                db.session.execute(
+                    db.update(Notification)
+                    .where(Notification.id.in_(job.row_ids), *mine)
+                    .values(**job.outcome, **release),
+                    execution_options={"synchronize_session": False},
+                )
+        unsent_ids = [row_id for job in unsent for row_id in job.row_ids]
+        if unsent_ids:  # never handed to the server: due again at once, attempts as they were
+            db.session.execute(
                 db.update(Notification)
-                .where(Notification.id.in_(upcoming.row_ids), Notification.locked_by == self.id)
-                .values(**values),
+                .where(Notification.id.in_(unsent_ids), *mine)
+                .values(attempts=Notification.attempts - 1, **release),
                 execution_options={"synchronize_session": False},
             )
-            ours = marked.rowcount == len(upcoming.row_ids)  # type: ignore[attr-defined]
-        if not marking and db.session.get_bind().dialect.name == "postgresql":
-            # Only outcomes here: one lost in a database crash leaves the row to be marked
-            # "unknown" later. A mark before sending is always a durable commit.
+        if db.session.get_bind().dialect.name == "postgresql":
+            # Only outcomes here: one lost in a database crash leaves the rows to be marked
+            # "unknown" later. The mark before sending is always a durable commit.
             db.session.execute(db.text("SET LOCAL synchronous_commit TO OFF"))
-        if ours:
-            db.session.commit()
-        else:
-            db.session.rollback()  # the outcome is recorded with the next step instead
-        return ours
+        db.session.commit()
 
     def _failure(self, attempts: int, refused: MailRefused) -> dict:
         values: dict = {"last_status": refused.code, "last_error": refused.reason}
@@ -179,13 +204,25 @@ class MailWorker:
             values.update(status=FAILED, finished_at=utcnow())
         return values
 
-    # --- planning: read and render the batch in one short transaction ---
+    # --- planning: read, render and mark the batch in one short transaction ---
 
-    def _plan(self, ids: list[int]) -> list[Job]:
+    def _plan(self, ids: list[int]) -> tuple[list[Job], float]:
+        """The batch's messages, each row marked as being sent (``sending_at``) in one commit;
+        rows with nothing to send get their outcome in the same commit. Returns the jobs to send
+        and the monotonic time by which sending must stop (before the lease runs out)."""
         now = utcnow()
-        rows = list(
-            db.session.scalars(db.select(Notification).where(Notification.id.in_(ids)).order_by(Notification.id))
+        columns = (
+            Notification.id,
+            Notification.key,
+            Notification.user_id,
+            Notification.programme_id,
+            Notification.kind,
+            Notification.params,
+            Notification.digest,
+            Notification.attempts,
+            Notification.sending_at,
         )
+        rows = db.session.execute(db.select(*columns).where(Notification.id.in_(ids)).order_by(Notification.id)).all()
         users = {u.id: u for u in db.session.scalars(db.select(User).where(User.id.in_({r.user_id for r in rows})))}
         programmes = {
             p.id: p
@@ -194,63 +231,79 @@ class MailWorker:
             )
         }
         prefs = services.preferences_of(set(users))
+        decided: dict[str, list[int]] = {}
         jobs: list[Job] = []
-        digests: dict[int, list[Notification]] = {}
+        digests: dict[int, list[Row]] = {}
         for row in rows:
             user = users[row.user_id]
             if row.sending_at is not None:
-                jobs.append(
-                    Job(
-                        [row.id],
-                        None,
-                        row.attempts,
-                        {"status": UNKNOWN, "finished_at": now, "last_error": "interrupted while sending"},
-                    )
-                )
-                self.stats["unknown"] += 1
+                decided.setdefault(UNKNOWN, []).append(row.id)
             elif not user.email or user.erased:
-                jobs.append(
-                    Job(
-                        [row.id], None, row.attempts, {"status": FAILED, "finished_at": now, "last_error": "no address"}
-                    )
-                )
-                self.stats["failed"] += 1
+                decided.setdefault(FAILED, []).append(row.id)
             elif not wants(row.kind, prefs[user.id]):
-                jobs.append(Job([row.id], None, row.attempts, {"status": SKIPPED, "finished_at": now}))
-                self.stats["skipped"] += 1
+                decided.setdefault(SKIPPED, []).append(row.id)
             elif row.digest:
                 digests.setdefault(user.id, []).append(row)
             else:
-                message = self._message(user, [row], programmes)
-                jobs.append(Job([row.id], message, row.attempts + 1))
+                jobs.append(Job([row.id], self._message(user, [row], programmes), row.attempts + 1))
         for user_id, held in digests.items():
             message = self._message(users[user_id], held, programmes)
             jobs.append(Job([r.id for r in held], message, max(r.attempts for r in held) + 1))
+        mine = (Notification.id.in_(ids), Notification.locked_by == self.id)
+        for status, row_ids in decided.items():
+            self.stats[status] += len(row_ids)
+            outcome = {"status": status, "finished_at": now, "locked_by": None, "locked_until": None}
+            if status == UNKNOWN:
+                outcome["last_error"] = "interrupted while sending"
+            elif status == FAILED:
+                outcome["last_error"] = "no address"
+            db.session.execute(
+                db.update(Notification).where(Notification.id.in_(row_ids), *mine).values(**outcome),
+                execution_options={"synchronize_session": False},
+            )
+        sending = [row_id for job in jobs for row_id in job.row_ids]
+        if sending:
+            marked = db.session.execute(
+                db.update(Notification)
+                .where(Notification.id.in_(sending), *mine)
+                .values(sending_at=now, locked_until=now + self.lease, attempts=Notification.attempts + 1),
+                execution_options={"synchronize_session": False},
+            )
+            if rowcount(marked) != len(sending):  # another worker took some since the claim
+                ours = set(db.session.scalars(db.select(Notification.id).where(*mine, Notification.sending_at == now)))
+                jobs = [job for job in jobs if set(job.row_ids) <= ours]
         db.session.commit()
-        return jobs
+        # Stop sending a little before the lease ends, so that no other worker finds a row
+        # "interrupted" that this one is still about to send.
+        deadline = time.monotonic() + self.lease.total_seconds() * 0.9
+        return jobs, deadline
 
-    def _message(self, user: User, rows: list[Notification], programmes: dict) -> Message:
+    def _message(self, user: User, rows: list[Row], programmes: dict) -> Outgoing:
         language = language_of(user.language, user.locale)
         token = services.unsubscribe_token(user.id)
         unsubscribe_url = f"{self.base_url}/mail/unsubscribe/{token}"
         settings_url = f"{self.base_url}/mail/preferences"
-        with force_locale(language):
-            parts = []
-            for row in rows:
-                programme = programmes.get(row.programme_id)
-                context = {
-                    **row.params,
-                    "programme": programme.name if programme else self.sender_name,
-                    "moodle_url": (programme.moodle_url if programme else None) or "",
-                    "name": user.display_name,
-                }
-                parts.append(_render(row.kind, context))
-            if len(rows) == 1 and not rows[0].digest:
-                subject, body = parts[0]
-            else:
-                subject = gettext("Your day in the mentoring programme: %(n)s items", n=len(rows))
-                body = "\n\n".join(f"{s}\n\n{b}" for s, b in parts)
-            footer = render_template("mail/footer.html", unsubscribe_url=unsubscribe_url, settings_url=settings_url)
+        translations = self._translations(language)
+        gettext = _newstyle(translations.gettext)
+        parts = []
+        for row in rows:
+            programme = programmes.get(row.programme_id)
+            context = {
+                **row.params,
+                "programme": programme.name if programme else self.sender_name,
+                "moodle_url": (programme.moodle_url if programme else None) or "",
+                "name": user.display_name,
+                "gettext": gettext,
+            }
+            parts.append(_render(row.kind, context))
+        if len(rows) == 1 and not rows[0].digest:
+            subject, body = parts[0]
+        else:
+            subject = translations.gettext("Your day in the mentoring programme: %(n)s items") % {"n": len(rows)}
+            body = "\n\n".join(f"{s}\n\n{b}" for s, b in parts)
+        footer = _template("mail/footer.html").render(
+            unsubscribe_url=unsubscribe_url, settings_url=settings_url, gettext=gettext
+        )
         attachment = _ics(rows[0]) if len(rows) == 1 and rows[0].kind == "event_tomorrow" else None
         return compose(
             sender=self.sender,
@@ -264,16 +317,46 @@ class MailWorker:
             attachment=attachment,
         )
 
+    def _translations(self, language: str) -> NullTranslations:
+        """The catalogue of one language, loaded once per worker (flask-babel's ``force_locale``
+        looks it up again on every call, and does nothing outside a request)."""
+        if language not in self._catalogues:
+            domain = get_domain()
+            self._catalogues[language] = Translations.load(
+                domain.translation_directories[0], [language], domain.domain[0]
+            )
+        return self._catalogues[language]
+
+
+def _newstyle(translate: Callable[[str], str]) -> Callable[..., str]:
+    """``_()`` for a mail template in one language, as Jinja's new-style gettext: the
+    translation, marked safe in an escaping template, then its ``%(name)s`` fields filled in
+    (escaped)."""
+
+    @pass_context
+    def gettext(context: Context, message: str, **variables: Any) -> str:
+        translated: str = translate(message)
+        if context.eval_ctx.autoescape:
+            translated = Markup(translated)
+        return translated % variables
+
+    return gettext
+
+
+def _template(name: str) -> Template:
+    """The compiled template, rendered without Flask's per-render context processors and
+    signals (a mail's templates use only their own fields and gettext)."""
+    return current_app.jinja_env.get_template(name)
+
 
 def _render(kind: str, context: dict) -> tuple[str, str]:
-    subject = render_template(f"mail/{kind}.html", part="subject", **context).strip()
-    body = render_template(f"mail/{kind}.html", part="body", **context).strip()
+    template = _template(f"mail/{kind}.html")
+    subject = template.render(part="subject", **context).strip()
+    body = template.render(part="body", **context).strip()
     return " ".join(subject.split()), body
 
 
-def _ics(row: Notification) -> tuple[str, bytes] | None:
-    from datetime import datetime
-
+def _ics(row: Row) -> tuple[str, bytes] | None:
     from icalendar import Calendar, Event
 
     starts = row.params.get("starts")
@@ -285,7 +368,9 @@ def _ics(row: Notification) -> tuple[str, bytes] | None:
     event = Event()
     event.add("uid", f"{row.key}@tulanet")
     event.add("summary", str(row.params.get("title") or ""))
-    event.add("dtstart", datetime.fromisoformat(starts))
+    moment = datetime.fromisoformat(starts)
+    # In UTC, which every calendar reads; a fixed offset would be written as an unknown zone.
+    event.add("dtstart", moment.astimezone(UTC) if moment.tzinfo else moment)
     if row.params.get("place"):
         event.add("location", str(row.params["place"]))
     calendar.add_component(event)

@@ -11,7 +11,7 @@ from flask_babel import gettext
 
 from app.core.audit import record
 from app.core.auth import STAFF, login_required
-from app.core.clock import utcnow
+from app.core.clock import helsinki_today, utcnow
 from app.core.db import db
 from app.core.i18n import current_language
 from app.core.labels import FORM_LABELS, LANGUAGE_LABELS, ROLE_WISH_LABELS
@@ -303,8 +303,17 @@ def registrations(programme_id):
     registered = {r.user_id for r in rows}
     missing = [u for u in services.roster(programme.course_id) if u.id not in registered]
     themes = {t.code: t.name(current_language()) for t in programme.themes}
+    # The mail area's "remind" page asks for confirmation and sends; offered while registration is open.
+    can_remind = bool(missing) and rules.registration_open(
+        programme.registration_opens, programme.registration_closes, helsinki_today()
+    )
     return render_template(
-        "programme/registrations.html", programme=programme, rows=rows, missing=missing, themes=themes
+        "programme/registrations.html",
+        programme=programme,
+        rows=rows,
+        missing=missing,
+        themes=themes,
+        can_remind=can_remind,
     )
 
 

@@ -38,6 +38,15 @@ def _counts(app):
         return {row.user_id: row.counted for row in db.session.scalars(db.select(MeetingCount))}
 
 
+def _change_mails(app):
+    from app.core.db import db
+    from app.notifications.models import Notification
+
+    with app.app_context():
+        query = db.select(Notification.user_id, Notification.key).where(Notification.kind == "meeting_change")
+        return [tuple(row) for row in db.session.execute(query)]
+
+
 def _audit(app):
     from app.core.audit import AuditEntry
     from app.core.db import db
@@ -66,6 +75,7 @@ def test_a_removal_waits_for_the_other_members_confirmation(app, people, pair):
     change = _change_id(response)
     assert _meeting(app, meeting) == before
     assert outbox(app) == queued
+    assert _change_mails(app) == [(aktori.user_id, f"meeting_change:{change}:{aktori.user_id}")]
     assert _counts(app) == {mentor.user_id: 1, aktori.user_id: 1}
 
     # The aktori reads who proposes what, and is reminded.

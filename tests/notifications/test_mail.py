@@ -1,8 +1,11 @@
 """Mail through a real SMTP server on 127.0.0.1: each notification once, to the right person, in
 their language; failures retried or failed one by one; preferences, digest and unsubscribe."""
 
+from datetime import timedelta
+
 import pytest
 
+from app.core.clock import utcnow
 from app.core.db import db
 from app.groups.models import PUBLISHED, GroupMember, MentoringGroup
 from app.notifications import services
@@ -134,6 +137,12 @@ class Killed(BaseException):
     """Stands for the worker process dying: nothing after it runs."""
 
 
+def _lease_runs_out():
+    """What time does to the leases of a worker that stopped (or stalled): they end."""
+    db.session.execute(db.update(Notification).values(locked_until=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+
+
 def test_a_worker_killed_mid_batch_sends_nothing_twice(app, smtp, world):
     with app.app_context():
         _publish(world, "anna", "bert", "cara")
@@ -146,14 +155,15 @@ def test_a_worker_killed_mid_batch_sends_nothing_twice(app, smtp, world):
                 raise Killed()
 
         with pytest.raises(Killed):
-            MailWorker(after_send=die_after_the_second, lease_seconds=0).run_once()
+            MailWorker(after_send=die_after_the_second).run_once()
         db.session.rollback()
+        _lease_runs_out()
         _work()
         for sub in ("anna", "bert", "cara"):
             assert len(smtp.sink.to(f"{sub}@example.fi")) <= 1
-        statuses = sorted(db.session.scalars(db.select(Notification.status)))
-        assert statuses == sorted([SENT, SENT, UNKNOWN])  # the one in doubt is shown, not resent
-        assert len(smtp.sink.messages) == 3
+        # The batch was in flight: its rows are shown as in doubt, none is sent again.
+        assert list(db.session.scalars(db.select(Notification.status))) == [UNKNOWN] * 3
+        assert len(smtp.sink.messages) == 2
 
 
 def test_turned_off_kinds_are_skipped_and_the_digest_collects(app, smtp, world):
@@ -215,30 +225,91 @@ def test_meeting_and_agreement_mails_reach_only_whom_they_concern(app, smtp, wor
         services.meeting_waiting(programme, 41, world["anna"], {world["anna"], world["bert"]}, starts)
         services.meeting_disputed(programme, 41, world["anna"], starts, "We met on Tuesday, not Monday")
         services.agreement_version(programme, 7, 2, world["bert"], [world["anna"], world["bert"]])
+        services.meeting_change(programme, 5, world["anna"], [world["bert"], world["cara"]], starts)
+        services.meeting_change(programme, 5, world["anna"], [world["bert"], world["cara"]], starts)  # once
         db.session.commit()
         _work()
         anna = {m["Subject"]: m.get_body(("plain",)).get_content() for m in smtp.sink.to("anna@example.fi")}
         bert = {m["Subject"]: m.get_body(("plain",)).get_content() for m in smtp.sink.to("bert@example.fi")}
-        assert len(anna) == 2 and len(bert) == 1  # the logger waits for nobody; the author accepts their own
+        cara = {m["Subject"]: m.get_body(("plain",)).get_content() for m in smtp.sink.to("cara@example.fi")}
+        # The logger waits for nobody; the author accepts their own; the proposer confirms no change of theirs.
+        assert len(anna) == 2 and len(bert) == 2 and len(cara) == 1
         assert any("We met on Tuesday" in text for text in anna.values())  # the reason, to the logger only
-        assert not any("Tuesday" in text for text in bert.values())
+        assert not any("Tuesday" in text for text in [*bert.values(), *cara.values()])
         assert "2.3.2026" in next(iter(bert.values())) and "Anna Test" in next(iter(bert.values()))
+        [(subject, text)] = cara.items()
+        assert "counted meeting is being changed" in subject and "2.3.2026" in text
 
 
 def test_a_worker_whose_lease_ran_out_sends_nothing_another_took(app, smtp, world):
     with app.app_context():
         _publish(world, "anna", "bert", "cara")
         db.session.commit()
-        slow = MailWorker(lease_seconds=0, worker_id="slow")
+        slow = MailWorker(worker_id="slow")
         other = MailWorker(worker_id="other")
 
         def meanwhile(message):
             # While the slow worker sends its first message, its lease runs out and another
-            # worker takes the batch.
-            if other.stats["sent"] == 0 and not other.stats["unknown"]:
+            # worker takes the batch: it finds the rows in flight and sends none of them.
+            if not other.stats["unknown"]:
+                _lease_runs_out()
                 other.run_once()
 
         slow.after_send = meanwhile
         slow.run_once()
         assert sorted(len(smtp.sink.to(f"{s}@example.fi")) for s in ("anna", "bert", "cara")) == [1, 1, 1]
-        assert slow.stats["sent"] == 1 and other.stats["sent"] == 2
+        assert other.stats["sent"] == 0 and other.stats["unknown"] == 3
+        assert list(db.session.scalars(db.select(Notification.status))) == [UNKNOWN] * 3
+
+
+def test_a_worker_stops_sending_before_its_lease_ends(app, smtp, world):
+    with app.app_context():
+        _publish(world, "anna", "bert", "cara")
+        db.session.commit()
+        late = MailWorker(lease_seconds=0)  # its lease has ended as soon as it is taken
+        assert late.run_once() == 3 and not smtp.sink.messages
+        # Never handed to the server, so back in the queue as they were, not in doubt.
+        assert list(db.session.scalars(db.select(Notification.attempts))) == [0, 0, 0]
+        _work()
+        assert sorted(len(smtp.sink.to(f"{s}@example.fi")) for s in ("anna", "bert", "cara")) == [1, 1, 1]
+        assert list(db.session.scalars(db.select(Notification.status))) == [SENT] * 3
+
+
+def test_an_event_tomorrow_is_mailed_once_with_a_calendar_file(app, smtp, world):
+    from datetime import time
+
+    from app.core.clock import helsinki_to_utc, utc_to_helsinki
+    from app.events.models import ProgrammeEvent
+    from app.programme.models import Registration
+
+    with app.app_context():
+        now = utcnow()
+        tomorrow = utc_to_helsinki(now).date() + timedelta(days=1)
+        event = ProgrammeEvent(
+            programme_id=world["programme_id"],
+            kind="lecture",
+            title="Coaching skills",
+            starts_at=helsinki_to_utc(tomorrow, time(13, 0)),
+            location="Room 4",
+        )
+        later = ProgrammeEvent(
+            programme_id=world["programme_id"], kind="lecture", title="Later", starts_at=event.starts_at + timedelta(2)
+        )
+        db.session.add_all([event, later])
+        for sub in ("anna", "cara"):  # bert has not registered
+            db.session.add(Registration(programme_id=world["programme_id"], user_id=world[sub]))
+        db.session.commit()
+        worker = MailWorker(backoff_base=0.0001)
+        worker.run_scheduled(now)
+        worker.run_scheduled(now + timedelta(hours=1))  # asked again: nothing new
+        worker.run(until_empty=True)
+        assert not smtp.sink.to("bert@example.fi")
+        [mail] = smtp.sink.to("cara@example.fi")
+        assert "Coaching skills" in mail["Subject"] and "Later" not in mail["Subject"]
+        [attachment] = list(mail.iter_attachments())
+        assert attachment.get_filename() == "event.ics"
+        ics = attachment.get_content()
+        assert "SUMMARY:Coaching skills" in ics and "LOCATION:Room 4" in ics
+        assert f"DTSTART:{event.starts_at:%Y%m%dT%H%M%S}Z" in ics
+        assert "13:00" in mail.get_body(("plain",)).get_content()  # Helsinki time in the text
+        assert len(smtp.sink.to("anna@example.fi")) == 1

@@ -47,7 +47,7 @@ def test_preferences_need_a_session(client):
 
 
 def test_administrators_see_the_mail_by_state_and_who_has_no_address(app, platform):
-    from tests.support.admin_web import administrator
+    from tests.support.admin_web import administrator, facilitator
 
     admin = administrator(app, platform)
     learner = launch(app, platform, (LEARNER,), sub="77", email=None)
@@ -71,7 +71,11 @@ def test_administrators_see_the_mail_by_state_and_who_has_no_address(app, platfo
         MailWorker().run_once()
     page = admin.page("/mail/outbox")
     assert "Ei sähköpostiosoitetta" in page and "Koordinaattorin muistutukset" in page
+    assert "/admin/audit" in page  # the administration pages' navigation
     learner.page("/mail/outbox", status=403)
+    # Facilitators see whose mail could not be delivered too, without the administration pages.
+    page = facilitator(app, platform).page("/mail/outbox")
+    assert "Ei sähköpostiosoitetta" in page and "/admin/audit" not in page
 
 
 def test_accessibility_feedback_is_mailed_to_administrators_with_the_deadline(app, platform, client):
@@ -99,6 +103,7 @@ def test_a_facilitator_sees_how_many_will_be_reminded_and_each_gets_one(app, pla
     participant(app, platform, sub="6")
     programme_id = make_programme(app)
     path = f"/mail/programmes/{programme_id}/remind"
+    assert path in staff.page(f"/programmes/{programme_id}/registrations")  # the button to it
     assert ">2 " in staff.page(path) or " 2 " in staff.page(path)
     assert post(staff, path, token_from=path).status_code == 303
     assert post(staff, path, token_from=path).status_code == 303  # pressed again: nobody twice

@@ -10,7 +10,8 @@ from aiosmtpd.controller import Controller
 
 class Sink:
     def __init__(self):
-        self.messages = []  # (recipients, email.message.EmailMessage)
+        self.received = []  # (recipients, bytes): parsed only when read, so the server stays cheap
+        self._parsed = []
         self.script = defaultdict(list)  # recipient -> answers to give first, e.g. ["421 busy"]
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -22,8 +23,19 @@ class Sink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=policy.default)))
+        self.received.append((list(envelope.rcpt_tos), envelope.content))
         return "250 Message accepted"
+
+    @property
+    def messages(self):
+        """(recipients, email.message.EmailMessage) of every message accepted so far."""
+        for rcpts, content in self.received[len(self._parsed) :]:
+            self._parsed.append((rcpts, message_from_bytes(content, policy=policy.default)))
+        return self._parsed
+
+    def clear(self):
+        self.received.clear()
+        self._parsed.clear()
 
     def to(self, address):
         return [m for rcpts, m in self.messages if address in rcpts]
