@@ -33,6 +33,7 @@ import threading
 import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -102,6 +103,7 @@ def seeder(size: dict, world: dict):
             programme = db.session.scalars(db.select(Programme).order_by(Programme.id.desc())).first()
             course = db.session.get(Course, programme.course_id)
             world["programme_id"] = programme.id
+            world["period"] = (programme.kickoff, programme.closing)
             fill(db, programme.id, course.id, size["pairs"], 12, random.Random(19), 0, course.issuer, size["waiting"])
             rows = db.session.execute(
                 text(
@@ -238,7 +240,7 @@ def surge(stack: dict, people: list[str], seconds: float) -> tuple[dict, dict]:
     return figures, tokens
 
 
-def participant(browser: Browser, me: dict, recorder: Recorder, until: float, rng: random.Random, think):
+def participant(browser: Browser, me: dict, period: tuple, recorder: Recorder, until: float, rng: random.Random, think):
     group = me["group"]
     csrf = None
     pending = list(me["pending"])
@@ -255,11 +257,11 @@ def participant(browser: Browser, me: dict, recorder: Recorder, until: float, rn
             found = CSRF.search(body) if status == 200 else None
             csrf = found.group(1) if found else csrf
             if action == "log_meeting" and csrf:
-                day = (time.gmtime(time.time() - rng.randrange(1, 20) * 86400))[:3]
+                day = period[0] + timedelta(days=rng.randrange((period[1] - period[0]).days))
                 form = {
                     "csrf_token": csrf,
-                    "date": "{:04d}-{:02d}-{:02d}".format(*day),
-                    "time": "14:00",
+                    "date": day.isoformat(),
+                    "time": f"{rng.randrange(8, 18):02d}:{rng.choice(('00', '30'))}",
                     "duration": "60",
                     "mode": "video",
                     "attendees": [str(a) for a in me["attendees"]],
@@ -317,8 +319,8 @@ def day(stack: dict, world: dict, tokens: dict, size: dict, think) -> tuple[Reco
     threads = [
         threading.Thread(
             target=participant,
-            args=(Browser(stack["tool_url"], tokens[p], stack["tls"]), world["pairs"][p], recorder, until,
-                  random.Random(i), think),
+            args=(Browser(stack["tool_url"], tokens[p], stack["tls"]), world["pairs"][p], world["period"], recorder,
+                  until, random.Random(i), think),
         )
         for i, p in enumerate(chosen)
     ] + [
