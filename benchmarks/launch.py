@@ -40,6 +40,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """User+system CPU so far of a process and its children, e.g. a gunicorn master and its
+    workers (from /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry) == pid or int(fields[1]) == pid:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
 class Server:
     def __init__(self, name, app, host, port, env, workers=1, threads=1):
         self.name, self.url = name, f"http://{host}:{port}"
@@ -78,19 +95,7 @@ class Server:
         raise TimeoutError(self.name)
 
     def cpu_seconds(self) -> float:
-        """User+system CPU of the master and its workers so far (from /proc)."""
-        tick = os.sysconf("SC_CLK_TCK")
-        total = 0
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(entry) == self.proc.pid or int(fields[1]) == self.proc.pid:
-                total += int(fields[11]) + int(fields[12])
-        return total / tick
+        return tree_cpu_seconds(self.proc.pid)
 
     def stop(self):
         self.proc.terminate()

@@ -34,10 +34,21 @@ CONFIRMED, PENDING = "confirmed", "pending"
 
 
 def fill(
-    db, programme_id: int, course_id: int, pairs: int, meetings_per_pair: int, rng: random.Random, offset: int
+    db,
+    programme_id: int,
+    course_id: int,
+    pairs: int,
+    meetings_per_pair: int,
+    rng: random.Random,
+    offset: int,
+    issuer: str = "https://moodle.example",
+    waiting: int = 0,
 ) -> None:
     """Bulk rows straight into the tables (the services would take minutes for 60,000 meetings);
-    the per-person counts are computed by the same rule app.mentoring keeps them by."""
+    the per-person counts are computed by the same rule app.mentoring keeps them by. People are
+    ``bench-<offset + i>`` of ``issuer``: the first ``2 * pairs`` in pairs, then ``waiting`` more
+    registered and not yet matched. The programme's organisations and events are reused if it
+    has them."""
     from app.events.models import Attendance, ProgrammeEvent
     from app.groups.models import GroupMember, MentoringGroup
     from app.mentoring.models import (
@@ -53,8 +64,8 @@ def fill(
     from app.programme.models import Organisation, Registration
 
     now = datetime(2026, 11, 1)
-    orgs = []
-    for position, code in enumerate(ORGANISATIONS):
+    orgs = db.session.scalars(db.select(Organisation.id).where(Organisation.programme_id == programme_id)).all()
+    for position, code in enumerate([] if orgs else ORGANISATIONS):
         orgs.append(
             db.session.execute(
                 db.insert(Organisation)
@@ -62,13 +73,13 @@ def fill(
                 .returning(Organisation.id)
             ).scalar()
         )
-    people = pairs * 2
+    people = pairs * 2 + waiting
     users = (
         db.session.execute(
             db.insert(User).returning(User.id),
             [
                 {
-                    "issuer": "https://moodle.example",
+                    "issuer": issuer,
                     "subject": f"bench-{offset + i}",
                     "name": f"Osallistuja {offset + i}",
                     "given_name": "Osallistuja",
@@ -202,7 +213,9 @@ def fill(
         db.insert(MeetingCount),
         [{"programme_id": programme_id, "user_id": u, "counted": n, "updated_at": now} for u, n in counts.items()],
     )
-    events = (
+    events = db.session.scalars(
+        db.select(ProgrammeEvent.id).where(ProgrammeEvent.programme_id == programme_id)
+    ).all() or (
         db.session.execute(
             db.insert(ProgrammeEvent).returning(ProgrammeEvent.id),
             [

@@ -89,9 +89,11 @@ def _back(programme, anchor=None, **args):
 @login_required(*STAFF)
 def index(programme_id):
     programme = staff_programme(programme_id)
-    state = services.matching_state(programme)
+    page = max(request.args.get("page", 1, type=db_int) or 1, 1)
+    state = services.matching_state(programme, page)
     return render_template(
         "matching/index.html",
+        page=page,
         programme=programme,
         state=state,
         sounding=group_services.sounding_rows(programme.id, helsinki_today()),

@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from app.core.audit import record
 from app.core.clock import utcnow
@@ -44,10 +45,12 @@ Cohort = dict[int, engine_types.Registration]
 
 
 def active_registrations(programme: Programme) -> list[Registration]:
+    # The people with them: to_rules and the matching page name everyone (one query, not one each).
     return list(
         db.session.scalars(
             db.select(Registration)
             .where(Registration.programme_id == programme.id, Registration.withdrawn_at.is_(None))
+            .options(selectinload(Registration.user), selectinload(Registration.organisation))
             .order_by(Registration.id)
         )
     )
@@ -179,7 +182,14 @@ def cohort_rules(programme: Programme, registrations: list[Registration]) -> dic
 
 
 def _taken_by_published(programme: Programme) -> set[int]:
-    return {m.registration_id for g in groups(programme, *MATCHED) for m in g.members}
+    """Registrations in published groups, in one query: a programme has thousands of groups."""
+    return set(
+        db.session.scalars(
+            select(GroupMember.registration_id)
+            .join(MentoringGroup, GroupMember.group_id == MentoringGroup.id)
+            .where(MentoringGroup.programme_id == programme.id, MentoringGroup.status.in_(MATCHED))
+        )
+    )
 
 
 def compute_suggestions(programme: Programme) -> engine_types.MatchingResult:
@@ -240,16 +250,21 @@ class DraftView:
     problems: tuple[engine_types.Reason, ...]
 
 
+PUBLISHED_PAGE_SIZE = 50  # a programme of 10,000 has 5,000 published pairs
+
+
 @dataclass
 class MatchingState:
     drafts: list[DraftView]
-    published: list[MentoringGroup]
+    published: list[MentoringGroup]  # one page of them, by id
     unmatched: list[tuple[Registration, tuple[engine_types.Reason, ...] | None]]  # None: could be placed now
     registrations: dict[int, Registration]
+    published_count: int
+    more_published: bool
 
 
-def matching_state(programme: Programme) -> MatchingState:
-    """Drafts with their problems now, published groups, and who is unmatched and why.
+def matching_state(programme: Programme, page: int = 1) -> MatchingState:
+    """Drafts with their problems now, a page of the published groups, and who is unmatched and why.
 
     The reasons for the unmatched are computed afresh with every current group held fixed, so
     they reflect the facilitator's edits. Someone the matcher could place now has ``None`` for
@@ -258,8 +273,18 @@ def matching_state(programme: Programme) -> MatchingState:
     registrations = active_registrations(programme)
     by_id = {r.id: r for r in registrations}
     cohort = cohort_rules(programme, registrations)
-    published = groups(programme, *MATCHED)
-    taken = {m.registration_id for g in published for m in g.members}
+    taken = _taken_by_published(programme)
+    published_query = select(MentoringGroup).where(
+        MentoringGroup.programme_id == programme.id, MentoringGroup.status.in_(MATCHED)
+    )
+    published = list(
+        db.session.scalars(
+            published_query.order_by(MentoringGroup.id)
+            .offset((page - 1) * PUBLISHED_PAGE_SIZE)
+            .limit(PUBLISHED_PAGE_SIZE + 1)
+        )
+    )
+    published_count = db.session.scalar(select(func.count()).select_from(published_query.subquery())) or 0
     drafts = [g for g in groups(programme, DRAFT) if all(m.registration_id in by_id for m in g.members)]
     in_drafts = {m.registration_id for g in drafts for m in g.members}
     free_ids = [rid for rid in by_id if rid not in taken and rid not in in_drafts]
@@ -271,7 +296,9 @@ def matching_state(programme: Programme) -> MatchingState:
         reasons = {u.registration_id: u.reasons for u in result.unmatched}
         unmatched = [(by_id[rid], reasons.get(rid)) for rid in free_ids]
     views = [DraftView(g, group_problems(cohort, to_rules_group(g))) for g in drafts]
-    return MatchingState(views, published, unmatched, by_id)
+    return MatchingState(
+        views, published[:PUBLISHED_PAGE_SIZE], unmatched, by_id, published_count, len(published) > PUBLISHED_PAGE_SIZE
+    )
 
 
 def placeable(programme: Programme) -> tuple[list[Registration], dict[int, int]]:

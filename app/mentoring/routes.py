@@ -36,6 +36,7 @@ from app.programme.services import current_programme
 from app.programme.services import current_programme_or_404 as _programme
 
 from ..content import get_library
+from ..ids import db_int
 from ..people.models import PARTICIPANT
 from . import extras, journal, rules, services
 from .labels import ANSWER_NAMES, MODE_NAMES, STATE_NAMES
@@ -419,18 +420,35 @@ def _group_page(group: MentoringGroup, others=(), status: int = 200, **extra):
     ), status
 
 
+PROGRESS_PAGE_SIZE = 100  # a programme of 10,000 has 5,000 pairs and 60,000 meetings
+
+
 def _overview(programme):
+    page = max(request.args.get("page", 1, type=db_int) or 1, 1)
+    pairs = services.programme_pairs(programme.id, PROGRESS_PAGE_SIZE + 1, (page - 1) * PROGRESS_PAGE_SIZE)
+    more, pairs = len(pairs) > PROGRESS_PAGE_SIZE, pairs[:PROGRESS_PAGE_SIZE]
+    members = [m.user_id for group, _meetings, _agreement in pairs for m in group.members]
     counts = {
         row.user_id: row.counted
-        for row in db.session.scalars(db.select(MeetingCount).where(MeetingCount.programme_id == programme.id))
+        for row in db.session.scalars(
+            db.select(MeetingCount).where(MeetingCount.programme_id == programme.id, MeetingCount.user_id.in_(members))
+        )
     }
     today = clock.helsinki_today()
     rows = []
-    for group, meetings, agreement in services.programme_pairs(programme.id):
+    for group, meetings, agreement in pairs:
         facts = services.pair_facts(group, None, meetings, agreement)
         rows.append((group, facts, rules.at_risk(facts, today)))
     signals = extras.pair_signals([group.id for group, _facts, _flags in rows])
-    return render_template("mentoring/overview.html", programme=programme, rows=rows, counts=counts, signals=signals)
+    return render_template(
+        "mentoring/overview.html",
+        programme=programme,
+        rows=rows,
+        counts=counts,
+        signals=signals,
+        page=page,
+        more=more,
+    )
 
 
 def _staff_group_page(group: MentoringGroup, status: int = 200, error: str | None = None, **extra):

@@ -933,24 +933,27 @@ def pair_facts(
     )
 
 
-def programme_pairs(programme_id: int) -> list[tuple[MentoringGroup, list[Meeting], Agreement | None]]:
-    """Every published or ended group of a programme with its meetings (newest first) and its
-    agreement, in a fixed number of queries whatever the cohort's size."""
+def programme_pairs(
+    programme_id: int, limit: int | None = None, offset: int = 0
+) -> list[tuple[MentoringGroup, list[Meeting], Agreement | None]]:
+    """The published or ended groups of a programme (``limit`` of them from ``offset``, by id) with
+    their meetings (newest first) and agreements, in a fixed number of queries whatever the
+    cohort's size."""
     groups = db.session.scalars(
         db.select(MentoringGroup)
         .where(MentoringGroup.programme_id == programme_id, MentoringGroup.visible_to_participants)
         .options(selectinload(MentoringGroup.members).joinedload(GroupMember.user))
         .order_by(MentoringGroup.id)
+        .offset(offset)
+        .limit(limit)
     ).all()
-    in_programme = db.select(MentoringGroup.id).where(MentoringGroup.programme_id == programme_id)
+    ids = [group.id for group in groups]
     meetings: dict[int, list[Meeting]] = {}
     for meeting in db.session.scalars(
-        db.select(Meeting).where(Meeting.group_id.in_(in_programme)).order_by(Meeting.starts_at.desc())
+        db.select(Meeting).where(Meeting.group_id.in_(ids)).order_by(Meeting.starts_at.desc())
     ):
         meetings.setdefault(meeting.group_id, []).append(meeting)
-    agreements = {
-        a.group_id: a for a in db.session.scalars(db.select(Agreement).where(Agreement.group_id.in_(in_programme)))
-    }
+    agreements = {a.group_id: a for a in db.session.scalars(db.select(Agreement).where(Agreement.group_id.in_(ids)))}
     return [(group, meetings.get(group.id, []), agreements.get(group.id)) for group in groups]
 
 

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 
 from app.devplatform.useragent import UserAgent
-from tests.deploy.conftest import ROOT, Process, gunicorn_node, kill_node, wait_for
+from tests.support.deploy import ROOT, Process, gunicorn_node, kill_node, wait_for
 
 PEOPLE = [p["id"] for p in json.loads((ROOT / "app/devplatform/people.json").read_text())]
 

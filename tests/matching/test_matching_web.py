@@ -468,3 +468,27 @@ def test_a_reason_appears_once_per_group(app):
     with app.test_request_context("/?lang=fi"):
         texts = reason_texts(programme, [same, Reason("same_language", {"language": "fi", "languages": ["fi"]})])
     assert len(texts) == 1
+
+
+def test_published_groups_are_listed_a_page_at_a_time(app, cohort, monkeypatch):
+    """A programme of 10,000 has 5,000 published pairs: the matching page shows a page of them."""
+    from app.matching import services
+
+    pid, staff = cohort["pid"], cohort["staff"]
+    page_path = compute(cohort)
+    drafts = confirmed_drafts(staff, pid)
+    assert (
+        post(staff, f"/matching/programmes/{pid}/publish", {"group_id": drafts}, token_from=page_path).status_code
+        == 303
+    )
+    published = [g["id"] for g in groups(app, pid)]
+    assert len(published) >= 2
+    monkeypatch.setattr(services, "PUBLISHED_PAGE_SIZE", 1)
+    first = staff.page(page_path)
+    listed = first.split('id="published"')[1]
+    assert f"Ryhmä {published[0]}:" in listed and f"Ryhmä {published[1]}:" not in listed
+    assert "Seuraava sivu" in listed and "Edellinen sivu" not in listed
+    assert f"<dd>{len(published)}</dd>" in first.split("</dl>")[0]  # the count is of all, not the page
+    second = staff.page(page_path, page="2").split('id="published"')[1]
+    assert f"Ryhmä {published[1]}:" in second and f"Ryhmä {published[0]}:" not in second
+    assert "Edellinen sivu" in second

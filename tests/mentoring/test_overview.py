@@ -77,3 +77,20 @@ def test_overview_queries_do_not_grow_with_pairs(app, platform, people, programm
     many, page = _queries(app, staff, "/mentoring")
     assert page.count("<tr>") == 1 + 6
     assert many == few, (few, many)
+
+
+def test_overview_lists_pairs_a_page_at_a_time(app, platform, people, programme, monkeypatch):
+    """5,000 pairs would be one page 5,000 rows long: the view shows a page of them, by group."""
+    from app.mentoring import routes
+
+    staff = people["staff"]
+    _pairs(app, platform, programme, people, 3)
+    monkeypatch.setattr(routes, "PROGRESS_PAGE_SIZE", 2)
+    first = staff.page("/mentoring")
+    assert first.count("<tr>") == 1 + 2
+    assert "Pari A0" in text(first) and "Pari A1" in text(first) and "Pari A2" not in text(first)
+    assert "Seuraava sivu" in first and "Edellinen sivu" not in first
+    assert "Pari A0: 1" in text(first) and "Pari B1: 1" in text(first)  # counted meetings of the page's members
+    second = staff.page("/mentoring", page="2")
+    assert second.count("<tr>") == 1 + 1 and "Pari A2" in text(second) and "Pari A0" not in text(second)
+    assert "Edellinen sivu" in second and "Seuraava sivu" not in second
