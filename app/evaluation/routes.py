@@ -20,6 +20,7 @@ from app.groups.models import MentoringGroup
 from app.mentoring import extras
 from app.mentoring.models import Meeting
 from app.people.models import PARTICIPANT
+from app.programme import services as programme_services
 from app.programme.models import Organisation, Programme
 from app.programme.services import current_programme_or_404 as _programme
 
@@ -255,16 +256,7 @@ def _slice_namer(programme: Programme):
 @login_required(*STAFF)
 def results(kind: str):
     kind = _kind(kind)
-    programme = _programme()
-    return render_template(
-        "evaluation/results.html",
-        programme=programme,
-        kind=kind,
-        window=services.window(programme, kind),
-        questions=services.questions_of(programme, kind),
-        results=services.results(programme, kind),
-        slice_name=_slice_namer(programme),
-    )
+    return _results_page(_programme(), kind, None)
 
 
 @bp.get("/surveys/<kind>/export.<fmt>")
@@ -274,18 +266,76 @@ def export(kind: str, fmt: str):
     if fmt not in ("csv", "xlsx"):
         abort(404)
     programme = _programme()
-    rows = exports.table(
-        services.results(programme, kind), services.questions_of(programme, kind), _locale(), _slice_namer(programme)
-    )
     record("evaluation.exported", target=f"programme:{programme.id}", details={"kind": kind, "format": fmt})
+    return _download(programme, kind, fmt, None)
+
+
+def _results_page(programme: Programme, kind: str, agency: Organisation | None):
+    return render_template(
+        "evaluation/results.html",
+        programme=programme,
+        kind=kind,
+        window=services.window(programme, kind),
+        questions=services.questions_of(programme, kind),
+        results=services.results(programme, kind, agency.id if agency else None),
+        slice_name=_slice_namer(programme),
+        agency=agency,
+    )
+
+
+def _download(programme: Programme, kind: str, fmt: str, agency: Organisation | None) -> Response:
+    """The results as CSV or XLSX (the caller has added its audit entry, committed here)."""
+    rows = exports.table(
+        services.results(programme, kind, agency.id if agency else None),
+        services.questions_of(programme, kind),
+        _locale(),
+        _slice_namer(programme),
+    )
     db.session.commit()
-    name = f"{kind}-survey-{programme.id}.{fmt}"
+    name = f"{kind}-survey-{programme.id}" + (f"-{agency.code}" if agency else "") + f".{fmt}"
     if fmt == "csv":
         body, mimetype = exports.to_csv(rows), "text/csv; charset=utf-8"
     else:
         body = exports.to_xlsx(rows, str(KIND_NAMES[kind]))
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+# --------------------------------------------------------------------------------------------------
+# An agency contact person's slice: their own organisation's answers under the same k ≥ 5 rule
+
+
+def _contact_agency() -> tuple[Programme, Organisation]:
+    """The launched programme and the organisation the viewer is a contact for; "not found" for
+    anyone who is not a contact (as the agency pages do)."""
+    programme = _programme()
+    organisation = programme_services.contact_organisation_of(g.user.id, programme.id)
+    if organisation is None:
+        abort(404)
+    return programme, organisation
+
+
+@bp.get("/agency/surveys/<kind>")
+@login_required(*MEMBERS)
+def agency_results(kind: str):
+    kind = _kind(kind)
+    programme, organisation = _contact_agency()
+    record("evaluation.agency_viewed", target=f"organisation:{organisation.id}", details={"kind": kind})
+    db.session.commit()
+    return _results_page(programme, kind, organisation)
+
+
+@bp.get("/agency/surveys/<kind>/export.<fmt>")
+@login_required(*MEMBERS)
+def agency_export(kind: str, fmt: str):
+    kind = _kind(kind)
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    programme, organisation = _contact_agency()
+    record(
+        "evaluation.agency_exported", target=f"organisation:{organisation.id}", details={"kind": kind, "format": fmt}
+    )
+    return _download(programme, kind, fmt, organisation)
 
 
 @bp.get("/themes")
