@@ -25,6 +25,7 @@ from app.programme.models import Organisation, Programme
 from app.programme.services import current_programme_or_404 as _programme
 
 from . import exports, rules, services
+from .cli import evaluation_cli
 
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluation", template_folder="templates")
 
@@ -94,7 +95,7 @@ def _labels():
 
 def home_card(programme: Programme | None) -> tuple[str, dict] | None:
     """Open surveys the participant has not answered yet; staff get the way to the results.
-    Reminders through the notifications outbox can hook in here once that area exists."""
+    (Reminders by mail: ``services.remind``, run by ``flask evaluation remind``.)"""
     if programme is None or g.get("user") is None or g.role not in MEMBERS:
         return None
     template = "evaluation/_home_card.html"
@@ -404,5 +405,6 @@ def _signals(group_ids) -> dict[int, list[str]]:
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.cli.add_command(evaluation_cli)
     extras.register_meeting_prompt(app, _prompts)
     extras.register_pair_signals(app, _signals)
