@@ -3,8 +3,6 @@ exports; the check-in after a confirmed meeting; the themes report."""
 
 from __future__ import annotations
 
-import secrets
-
 from flask import Blueprint, Flask, Response, abort, g, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
@@ -24,7 +22,7 @@ from app.programme import services as programme_services
 from app.programme.models import Organisation, Programme
 from app.programme.services import current_programme_or_404 as _programme
 
-from . import exports, rules, services
+from . import exports, forms, rules, services
 from .cli import evaluation_cli
 
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluation", template_folder="templates")
@@ -56,7 +54,6 @@ PROBLEMS = {
     "duplicate": _l("Two questions have the same identifier. Reload the page and try again."),
     "none_left": _l("Keep at least one question."),
 }
-SCALE_HINTS = {1: _l("1 – not at all"), 5: _l("5 – fully")}
 
 
 def _problem_texts(problems: rules.Problems) -> dict[str, str]:
@@ -83,7 +80,6 @@ def _labels():
         "state_names": STATE_NAMES,
         "question_text": rules.question_text,
         "scale_values": rules.SCALE_VALUES,
-        "scale_hints": SCALE_HINTS,
         "k": K,
         "locale": _locale(),
     }
@@ -119,8 +115,9 @@ def answer(kind: str):
     kind = _kind(kind)
     programme = _programme()
     questions = services.questions_of(programme, kind)
+    form = forms.answer_form(questions, _locale())()
     w = services.window(programme, kind)
-    status, errors, values = 200, {}, {}
+    status, errors = 200, {}
     refusal = None
     if rules.state(w, clock.helsinki_today()) != "open":
         refusal, status = Refused("evaluation_survey_not_open", 409), 409
@@ -129,9 +126,8 @@ def answer(kind: str):
     elif services.has_answered(programme, kind, g.user.id):
         # A second answer (another tab, the back button) is refused; the first one stands.
         return render_template("evaluation/answered.html", kind=kind), 409 if request.method == "POST" else 200
-    elif request.method == "POST":
-        values = {q["id"]: request.form.get(q["id"], "") for q in questions}
-        answers, problems = rules.check_answers(questions, values)
+    elif form.validate_on_submit():
+        answers, problems = rules.check_answers(questions, form.values())
         if problems:
             status, errors = 422, _problem_texts(problems)
         else:
@@ -148,9 +144,10 @@ def answer(kind: str):
         kind=kind,
         programme=programme,
         questions=questions,
+        form=form,
+        answer_field=forms.field,
         window=w,
         errors=errors,
-        values=values,
         refusal=refusal.text() if refusal else None,
     ), status
 
@@ -174,22 +171,6 @@ def index():
     )
 
 
-def _question_rows() -> list[dict[str, str]]:
-    count = request.form.get("count", "")
-    rows = []
-    for i in range(min(int(count), 100) if count.isdigit() else 0):
-        rows.append(
-            {
-                # A new row gets a fresh id: answers are stored by question id.
-                "id": request.form.get(f"q{i}-id", "") or f"q{secrets.token_hex(4)}",
-                "kind": request.form.get(f"q{i}-kind", ""),
-                "remove": request.form.get(f"q{i}-remove", ""),
-                **{lang: request.form.get(f"q{i}-{lang}", "") for lang in rules.LANGUAGES},
-            }
-        )
-    return rows
-
-
 @bp.route("/surveys/<kind>/questions", methods=["GET", "POST"])
 @login_required(*STAFF)
 def questions(kind: str):
@@ -199,41 +180,38 @@ def questions(kind: str):
     count = services.answer_count(services.survey_of(programme, kind))
     editable = rules.may_edit_questions(w, clock.helsinki_today(), count > 0)
     current = services.questions_of(programme, kind)
-    status, errors = 200, {}
-    if request.method == "POST":
-        if not editable:
-            return _questions_page(programme, kind, w, current, False, {}, 409, Refused("evaluation_questions_locked"))
-        rows = _question_rows()
-        cleaned, problems = rules.check_questions(rows)
-        if problems:
-            status, errors, current = 422, _problem_texts(problems), [_as_question(r) for r in rows]
-        else:
-            try:
-                services.save_questions(programme, kind, cleaned)
-            except Refused as refused:  # opened, or first answered, since the page was read
-                db.session.rollback()
-                return _questions_page(programme, kind, w, current, False, {}, refused.status, refused)
-            record("evaluation.questions_saved", target=f"programme:{programme.id}", details={"kind": kind})
-            db.session.commit()
-            return redirect(url_for("evaluation.questions", kind=kind, saved=1), 303)
-    return _questions_page(programme, kind, w, current, editable, errors, status)
+    if request.method != "POST":
+        return _questions_page(programme, kind, w, current, forms.questions_form(current), editable, {}, 200)
+    form = forms.questions_form()
+    if not editable:
+        refused = Refused("evaluation_questions_locked")
+        return _questions_page(programme, kind, w, current, form, False, {}, 409, refused)
+    if not form.validate_on_submit():  # only the CSRF token can fail here
+        return _questions_page(programme, kind, w, current, form, True, {}, 400)
+    cleaned, problems = rules.check_questions(form.rows())
+    if problems:
+        return _questions_page(programme, kind, w, current, form, True, _problem_texts(problems), 422)
+    try:
+        services.save_questions(programme, kind, cleaned)
+    except Refused as refused:  # opened, or first answered, since the page was read
+        db.session.rollback()
+        return _questions_page(programme, kind, w, current, form, False, {}, refused.status, refused)
+    record("evaluation.questions_saved", target=f"programme:{programme.id}", details={"kind": kind})
+    db.session.commit()
+    return redirect(url_for("evaluation.questions", kind=kind, saved=1), 303)
 
 
-def _as_question(row: dict[str, str]) -> dict:
-    return {"id": row["id"], "kind": row["kind"], "text": {lang: row[lang] for lang in rules.LANGUAGES}}
-
-
-def _questions_page(programme, kind, w, current, editable, errors, status, refusal: Refused | None = None):
+def _questions_page(programme, kind, w, current, form, editable, errors, status, refusal: Refused | None = None):
     return render_template(
         "evaluation/questions.html",
         programme=programme,
         kind=kind,
         window=w,
         questions=current,
+        form=form,
         editable=editable,
         errors=errors,
         refusal=refusal.text() if refusal else None,
-        question_languages=rules.LANGUAGES,
     ), status
 
 

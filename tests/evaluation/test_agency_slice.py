@@ -41,16 +41,16 @@ def test_a_contact_sees_only_their_agency_and_only_from_five_answers(app, people
 
     # Four answers from SYKE: nothing shown, not even through the export.
     page = text(contact.page("/evaluation/agency/surveys/midpoint"))
-    assert "4 answers" in page and "at least 5" in page and "syke" not in page and "luke" not in page
+    assert "4 vastausta" in page and "vähintään 5" in page and "syke" not in page and "luke" not in page
     rows = list(csv.reader(io.StringIO(contact.get("/evaluation/agency/surveys/midpoint/export.csv").get_data(True))))
     assert len(rows) == 1
 
     # The fifth arrives: SYKE's answers shown (never LUKE's, never a breakdown by organisation).
     seed_answers(app, programme, [("aktori", "SYKE", {"goals": 5, "improve": "syke 4"})])
     page = text(contact.page("/evaluation/agency/surveys/midpoint"))
-    assert "5 answers" in page and "syke 0" in page and "syke 4" in page
-    assert "luke" not in page and "Virasto LUKE" not in page and "By organisation" not in page
-    assert "Aktoris (5)" in page
+    assert "5 vastausta" in page and "syke 0" in page and "syke 4" in page
+    assert "luke" not in page and "Virasto LUKE" not in page and "Organisaatioittain" not in page
+    assert "Aktorit (5)" in page
 
     response = contact.get("/evaluation/agency/surveys/midpoint/export.csv")
     assert response.status_code == 200 and "SYKE" in response.headers["Content-Disposition"]
