@@ -3,8 +3,6 @@ exports; the check-in after a confirmed meeting; the themes report."""
 
 from __future__ import annotations
 
-import secrets
-
 from flask import Blueprint, Flask, Response, abort, g, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
@@ -20,10 +18,12 @@ from app.groups.models import MentoringGroup
 from app.mentoring import extras
 from app.mentoring.models import Meeting
 from app.people.models import PARTICIPANT
+from app.programme import services as programme_services
 from app.programme.models import Organisation, Programme
 from app.programme.services import current_programme_or_404 as _programme
 
-from . import exports, rules, services
+from . import exports, forms, rules, services
+from .cli import evaluation_cli
 
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluation", template_folder="templates")
 
@@ -54,7 +54,6 @@ PROBLEMS = {
     "duplicate": _l("Two questions have the same identifier. Reload the page and try again."),
     "none_left": _l("Keep at least one question."),
 }
-SCALE_HINTS = {1: _l("1 – not at all"), 5: _l("5 – fully")}
 
 
 def _problem_texts(problems: rules.Problems) -> dict[str, str]:
@@ -81,7 +80,6 @@ def _labels():
         "state_names": STATE_NAMES,
         "question_text": rules.question_text,
         "scale_values": rules.SCALE_VALUES,
-        "scale_hints": SCALE_HINTS,
         "k": K,
         "locale": _locale(),
     }
@@ -93,7 +91,7 @@ def _labels():
 
 def home_card(programme: Programme | None) -> tuple[str, dict] | None:
     """Open surveys the participant has not answered yet; staff get the way to the results.
-    Reminders through the notifications outbox can hook in here once that area exists."""
+    (Reminders by mail: ``services.remind``, run by ``flask evaluation remind``.)"""
     if programme is None or g.get("user") is None or g.role not in MEMBERS:
         return None
     template = "evaluation/_home_card.html"
@@ -117,8 +115,9 @@ def answer(kind: str):
     kind = _kind(kind)
     programme = _programme()
     questions = services.questions_of(programme, kind)
+    form = forms.answer_form(questions, _locale())()
     w = services.window(programme, kind)
-    status, errors, values = 200, {}, {}
+    status, errors = 200, {}
     refusal = None
     if rules.state(w, clock.helsinki_today()) != "open":
         refusal, status = Refused("evaluation_survey_not_open", 409), 409
@@ -127,9 +126,8 @@ def answer(kind: str):
     elif services.has_answered(programme, kind, g.user.id):
         # A second answer (another tab, the back button) is refused; the first one stands.
         return render_template("evaluation/answered.html", kind=kind), 409 if request.method == "POST" else 200
-    elif request.method == "POST":
-        values = {q["id"]: request.form.get(q["id"], "") for q in questions}
-        answers, problems = rules.check_answers(questions, values)
+    elif form.validate_on_submit():
+        answers, problems = rules.check_answers(questions, form.values())
         if problems:
             status, errors = 422, _problem_texts(problems)
         else:
@@ -146,9 +144,10 @@ def answer(kind: str):
         kind=kind,
         programme=programme,
         questions=questions,
+        form=form,
+        answer_field=forms.field,
         window=w,
         errors=errors,
-        values=values,
         refusal=refusal.text() if refusal else None,
     ), status
 
@@ -172,22 +171,6 @@ def index():
     )
 
 
-def _question_rows() -> list[dict[str, str]]:
-    count = request.form.get("count", "")
-    rows = []
-    for i in range(min(int(count), 100) if count.isdigit() else 0):
-        rows.append(
-            {
-                # A new row gets a fresh id: answers are stored by question id.
-                "id": request.form.get(f"q{i}-id", "") or f"q{secrets.token_hex(4)}",
-                "kind": request.form.get(f"q{i}-kind", ""),
-                "remove": request.form.get(f"q{i}-remove", ""),
-                **{lang: request.form.get(f"q{i}-{lang}", "") for lang in rules.LANGUAGES},
-            }
-        )
-    return rows
-
-
 @bp.route("/surveys/<kind>/questions", methods=["GET", "POST"])
 @login_required(*STAFF)
 def questions(kind: str):
@@ -197,41 +180,38 @@ def questions(kind: str):
     count = services.answer_count(services.survey_of(programme, kind))
     editable = rules.may_edit_questions(w, clock.helsinki_today(), count > 0)
     current = services.questions_of(programme, kind)
-    status, errors = 200, {}
-    if request.method == "POST":
-        if not editable:
-            return _questions_page(programme, kind, w, current, False, {}, 409, Refused("evaluation_questions_locked"))
-        rows = _question_rows()
-        cleaned, problems = rules.check_questions(rows)
-        if problems:
-            status, errors, current = 422, _problem_texts(problems), [_as_question(r) for r in rows]
-        else:
-            try:
-                services.save_questions(programme, kind, cleaned)
-            except Refused as refused:  # opened, or first answered, since the page was read
-                db.session.rollback()
-                return _questions_page(programme, kind, w, current, False, {}, refused.status, refused)
-            record("evaluation.questions_saved", target=f"programme:{programme.id}", details={"kind": kind})
-            db.session.commit()
-            return redirect(url_for("evaluation.questions", kind=kind, saved=1), 303)
-    return _questions_page(programme, kind, w, current, editable, errors, status)
+    if request.method != "POST":
+        return _questions_page(programme, kind, w, current, forms.questions_form(current), editable, {}, 200)
+    form = forms.questions_form()
+    if not editable:
+        refused = Refused("evaluation_questions_locked")
+        return _questions_page(programme, kind, w, current, form, False, {}, 409, refused)
+    if not form.validate_on_submit():  # only the CSRF token can fail here
+        return _questions_page(programme, kind, w, current, form, True, {}, 400)
+    cleaned, problems = rules.check_questions(form.rows())
+    if problems:
+        return _questions_page(programme, kind, w, current, form, True, _problem_texts(problems), 422)
+    try:
+        services.save_questions(programme, kind, cleaned)
+    except Refused as refused:  # opened, or first answered, since the page was read
+        db.session.rollback()
+        return _questions_page(programme, kind, w, current, form, False, {}, refused.status, refused)
+    record("evaluation.questions_saved", target=f"programme:{programme.id}", details={"kind": kind})
+    db.session.commit()
+    return redirect(url_for("evaluation.questions", kind=kind, saved=1), 303)
 
 
-def _as_question(row: dict[str, str]) -> dict:
-    return {"id": row["id"], "kind": row["kind"], "text": {lang: row[lang] for lang in rules.LANGUAGES}}
-
-
-def _questions_page(programme, kind, w, current, editable, errors, status, refusal: Refused | None = None):
+def _questions_page(programme, kind, w, current, form, editable, errors, status, refusal: Refused | None = None):
     return render_template(
         "evaluation/questions.html",
         programme=programme,
         kind=kind,
         window=w,
         questions=current,
+        form=form,
         editable=editable,
         errors=errors,
         refusal=refusal.text() if refusal else None,
-        question_languages=rules.LANGUAGES,
     ), status
 
 
@@ -255,16 +235,7 @@ def _slice_namer(programme: Programme):
 @login_required(*STAFF)
 def results(kind: str):
     kind = _kind(kind)
-    programme = _programme()
-    return render_template(
-        "evaluation/results.html",
-        programme=programme,
-        kind=kind,
-        window=services.window(programme, kind),
-        questions=services.questions_of(programme, kind),
-        results=services.results(programme, kind),
-        slice_name=_slice_namer(programme),
-    )
+    return _results_page(_programme(), kind, None)
 
 
 @bp.get("/surveys/<kind>/export.<fmt>")
@@ -274,18 +245,76 @@ def export(kind: str, fmt: str):
     if fmt not in ("csv", "xlsx"):
         abort(404)
     programme = _programme()
-    rows = exports.table(
-        services.results(programme, kind), services.questions_of(programme, kind), _locale(), _slice_namer(programme)
-    )
     record("evaluation.exported", target=f"programme:{programme.id}", details={"kind": kind, "format": fmt})
+    return _download(programme, kind, fmt, None)
+
+
+def _results_page(programme: Programme, kind: str, agency: Organisation | None):
+    return render_template(
+        "evaluation/results.html",
+        programme=programme,
+        kind=kind,
+        window=services.window(programme, kind),
+        questions=services.questions_of(programme, kind),
+        results=services.results(programme, kind, agency.id if agency else None),
+        slice_name=_slice_namer(programme),
+        agency=agency,
+    )
+
+
+def _download(programme: Programme, kind: str, fmt: str, agency: Organisation | None) -> Response:
+    """The results as CSV or XLSX (the caller has added its audit entry, committed here)."""
+    rows = exports.table(
+        services.results(programme, kind, agency.id if agency else None),
+        services.questions_of(programme, kind),
+        _locale(),
+        _slice_namer(programme),
+    )
     db.session.commit()
-    name = f"{kind}-survey-{programme.id}.{fmt}"
+    name = f"{kind}-survey-{programme.id}" + (f"-{agency.code}" if agency else "") + f".{fmt}"
     if fmt == "csv":
         body, mimetype = exports.to_csv(rows), "text/csv; charset=utf-8"
     else:
         body = exports.to_xlsx(rows, str(KIND_NAMES[kind]))
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+# --------------------------------------------------------------------------------------------------
+# An agency contact person's slice: their own organisation's answers under the same k ≥ 5 rule
+
+
+def _contact_agency() -> tuple[Programme, Organisation]:
+    """The launched programme and the organisation the viewer is a contact for; "not found" for
+    anyone who is not a contact (as the agency pages do)."""
+    programme = _programme()
+    organisation = programme_services.contact_organisation_of(g.user.id, programme.id)
+    if organisation is None:
+        abort(404)
+    return programme, organisation
+
+
+@bp.get("/agency/surveys/<kind>")
+@login_required(*MEMBERS)
+def agency_results(kind: str):
+    kind = _kind(kind)
+    programme, organisation = _contact_agency()
+    record("evaluation.agency_viewed", target=f"organisation:{organisation.id}", details={"kind": kind})
+    db.session.commit()
+    return _results_page(programme, kind, organisation)
+
+
+@bp.get("/agency/surveys/<kind>/export.<fmt>")
+@login_required(*MEMBERS)
+def agency_export(kind: str, fmt: str):
+    kind = _kind(kind)
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    programme, organisation = _contact_agency()
+    record(
+        "evaluation.agency_exported", target=f"organisation:{organisation.id}", details={"kind": kind, "format": fmt}
+    )
+    return _download(programme, kind, fmt, organisation)
 
 
 @bp.get("/themes")
@@ -354,5 +383,6 @@ def _signals(group_ids) -> dict[int, list[str]]:
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.cli.add_command(evaluation_cli)
     extras.register_meeting_prompt(app, _prompts)
     extras.register_pair_signals(app, _signals)

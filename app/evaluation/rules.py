@@ -21,6 +21,7 @@ LANGUAGES = ("fi", "sv", "en")
 TEXT_MAX = 4000
 QUESTION_MAX = 500
 OPEN_DAYS = 21  # how long a survey stays open
+CLOSING_REMINDER_DAYS = 3  # the second reminder goes in the survey's last three days
 
 # The default questions, drawn from mentoring-programme evaluation practice: goals, the
 # relationship, the material, sparring groups, events, recommending; scales and free text.
@@ -117,6 +118,15 @@ def state(w: Window, today: date) -> str:
     if today > w.closes:
         return "closed"
     return "open"
+
+
+def reminder_stage(w: Window, today: date) -> str | None:
+    """Which reminder an open survey calls for today: "opened" when it opens, "closing" in its last
+    ``CLOSING_REMINDER_DAYS`` days; None when it is not open. Each is sent once per person, so a
+    pass that first runs late in the window sends only the closing one."""
+    if state(w, today) != "open":
+        return None
+    return "closing" if today > w.closes - timedelta(days=CLOSING_REMINDER_DAYS) else "opened"
 
 
 def may_edit_questions(w: Window, today: date, has_answers: bool) -> bool:

@@ -15,6 +15,7 @@ from app.groups.models import GroupMember, MentoringGroup
 from app.mentoring import journal
 from app.mentoring.models import JournalEntry, Meeting, MeetingAttestation
 from app.mentoring.rules import CONFIRMED
+from app.notifications import services as notifications
 from app.programme.models import Programme, Registration, Theme
 
 from . import rules
@@ -111,6 +112,33 @@ def open_surveys(programme: Programme, user_id: int) -> list[str]:
         for kind in rules.KINDS
         if rules.state(window(programme, kind), today) == "open" and not has_answered(programme, kind, user_id)
     ]
+
+
+def unanswered(programme: Programme, kind: str) -> list[int]:
+    """The people who may answer the survey (see ``respondent``) and have not."""
+    members = db.select(GroupMember.user_id).join(MentoringGroup, MentoringGroup.id == GroupMember.group_id)
+    registered = db.select(Registration.user_id).where(
+        Registration.programme_id == programme.id, Registration.withdrawn_at.is_(None)
+    )
+    answered = db.select(SurveyParticipation.user_id).join(Survey, Survey.id == SurveyParticipation.survey_id)
+    people = set(db.session.scalars(members.where(MentoringGroup.programme_id == programme.id)))
+    people |= set(db.session.scalars(registered))
+    people -= set(db.session.scalars(answered.where(Survey.programme_id == programme.id, Survey.kind == kind)))
+    return sorted(people)
+
+
+def remind(programme: Programme) -> int:
+    """Queue today's survey reminders (``rules.reminder_stage``) for those who have not answered,
+    through the notifications outbox; each person gets each reminder once, however often this
+    runs. Returns how many were queued now."""
+    today = clock.helsinki_today()
+    queued = 0
+    for kind in rules.KINDS:
+        w = window(programme, kind)
+        stage = rules.reminder_stage(w, today)
+        if stage is not None:
+            queued += notifications.survey_reminder(programme, kind, stage, w.closes, unanswered(programme, kind))
+    return queued
 
 
 def answer(programme: Programme, kind: str, user_id: int, answers: dict[str, int | str]) -> None:

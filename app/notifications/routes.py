@@ -27,6 +27,7 @@ KIND_LABELS = {
     "at_risk_nudge": _l("Nudges from the coordinator"),
     "accessibility_feedback": _l("New accessibility feedback (administrators)"),
     "gradebook_failing": _l("Scores not reaching the gradebook (administrators)"),
+    "survey_reminder": _l("Reminders of programme surveys I have not answered"),
 }
 
 

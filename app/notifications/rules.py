@@ -31,6 +31,8 @@ KINDS: dict[str, Kind] = {
     "at_risk_nudge": Kind(_COMMON),
     "accessibility_feedback": Kind(_COMMON | {"deadline"}, digest=False),
     "gradebook_failing": Kind(_COMMON | {"course", "count"}),
+    # survey: "midpoint" or "closing"; stage: "opened" or "closing" (the template words them).
+    "survey_reminder": Kind(_COMMON | {"survey", "stage", "closes"}, digest=False),
 }
 
 # Fields that are confidential wherever they come from: no template may name them.

@@ -186,6 +186,20 @@ def remind_registration(programme: Programme) -> int:
     return queued
 
 
+def survey_reminder(programme: Programme, survey: str, stage: str, closes: date, user_ids: list[int]) -> int:
+    """Remind each of ``user_ids`` of the ``survey`` (its ``stage``: "opened" or "closing") once:
+    a second call for the same survey and stage adds nothing. Returns how many were queued now."""
+    keys = {user_id: f"survey_reminder:{programme.id}:{survey}:{stage}:{user_id}" for user_id in user_ids}
+    sent = set(db.session.scalars(db.select(Notification.key).where(Notification.key.in_(list(keys.values())))))
+    when = f"{closes.day}.{closes.month}.{closes.year}"
+    queued = 0
+    for user_id, key in keys.items():
+        if key not in sent:
+            notify(user_id, "survey_reminder", key, programme, survey=survey, stage=stage, closes=when)
+            queued += 1
+    return queued
+
+
 def preferences(user_id: int) -> Preferences:
     row = db.session.get(MailPreference, user_id)
     if row is None:

@@ -1,7 +1,8 @@
 """The midpoint survey in a real browser inside the development platform's cross-site iframe:
 the demo aktori finds it on the home page and answers it; an administrator reads the results;
-axe-core finds no violation on the answer form, the results, the overview, the question editor
-and the themes report, in Finnish, Swedish and English."""
+an agency contact opens their agency's slice from the agency page; axe-core finds no violation on
+the answer form, the results (staff's and the agency's), the overview, the question editor and the
+themes report, in Finnish, Swedish and English."""
 
 from datetime import date, timedelta
 
@@ -46,6 +47,26 @@ def _open_the_midpoint_survey(tool) -> int:
         assert meeting is not None, check.problems
         db.session.commit()
         return group.id
+
+
+def _make_kaisa_her_agencys_contact(tool) -> None:
+    """Kaisa becomes the contact person of an organisation all the answers so far came from."""
+    from app.core.db import db
+    from app.evaluation.models import SurveyResponse
+    from app.mentoring.demo import AKTORI
+    from app.people.models import User
+    from app.programme.models import AgencyContact, Organisation, Programme
+
+    with tool.app_context():
+        programme = db.session.scalars(db.select(Programme)).one()
+        organisation = db.session.scalars(
+            db.select(Organisation).filter_by(programme_id=programme.id).order_by(Organisation.id)
+        ).first()
+        kaisa = db.session.scalar(db.select(User).filter_by(subject=AKTORI))
+        db.session.add(AgencyContact(organisation_id=organisation.id, user_id=kaisa.id))
+        for response in db.session.scalars(db.select(SurveyResponse)):
+            response.organisation_id = organisation.id
+        db.session.commit()
 
 
 def _token(page, tool_url) -> str:
@@ -98,3 +119,13 @@ def test_answering_and_results_in_the_iframe_and_axe(tmp_path, live):
                 assert_no_axe_violations(context, f"{tool_url}{path}?s={staff_token}&lang={lang}")
         assert_no_axe_violations(context, f"{tool_url}/evaluation/themes?s={staff_token}")
         assert_no_axe_violations(context, f"{tool_url}/evaluation/themes?s={staff_token}&lang=sv&organisation=LUKE")
+
+        # Kaisa, her agency's contact person, opens its slice from the agency page.
+        _make_kaisa_her_agencys_contact(live["tool"])
+        tool_frame(page, tool_url).goto(f"{tool_url}/agency/?s={token}")
+        frame.get_by_role("heading", name="Ohjelman kyselyt").wait_for()
+        frame.get_by_role("link", name="Väliarviointikysely").click()
+        frame.get_by_role("heading", level=1, name="Tulokset: Väliarviointikysely").wait_for()
+        assert "6 vastausta." in frame.locator("main").inner_text()
+        for lang in ("fi", "sv", "en"):
+            assert_no_axe_violations(context, f"{tool_url}/evaluation/agency/surveys/midpoint?s={token}&lang={lang}")

@@ -94,13 +94,12 @@ def test_questions_are_edited_before_opening_and_locked_after(app, people, progr
     staff = people["staff"]
     page = staff.page("/evaluation/surveys/closing/questions")
     assert "Tallenna kysymykset" in page
-    data = {"count": "2", "q0-id": "goals", "q0-kind": "scale", "q0-fi": "Tavoitteet toteutuivat"}
-    data.update({"q0-sv": "", "q0-en": ""})
-    data.update({"q1-id": "", "q1-kind": "text", "q1-fi": "Mikä jäi mieleen?", "q1-sv": "Vad minns du?", "q1-en": ""})
+    data = {"q-0-id": "goals", "q-0-kind": "scale", "q-0-fi": "Tavoitteet toteutuivat", "q-0-sv": "", "q-0-en": ""}
+    data.update({"q-1-id": "", "q-1-kind": "text", "q-1-fi": "Mikä jäi mieleen?", "q-1-sv": "Vad minns du?"})
     assert staff.post("/evaluation/surveys/closing/questions", data).status_code == 303
     page = staff.page("/evaluation/surveys/closing/questions")
     assert "Tavoitteet toteutuivat" in page and "Mikä jäi mieleen?" in page and "Suosittelisin" not in page
-    bad = staff.post("/evaluation/surveys/closing/questions", {"count": "1", "q0-id": "x", "q0-en": "Only English"})
+    bad = staff.post("/evaluation/surveys/closing/questions", {"q-0-id": "x", "q-0-en": "Only English"})
     assert bad.status_code == 422 and 'value="Only English"' in bad.get_data(as_text=True)  # nothing lost
     assert "Kirjoita kysymys suomeksi" in bad.get_data(as_text=True)
     # The midpoint survey is open: its questions no longer change.

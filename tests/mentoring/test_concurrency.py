@@ -2,10 +2,10 @@
 same member confirming twice at once changes one row. Threads with their own sessions; run on
 PostgreSQL (make test-postgres) where row locks decide, and on SQLite where the writer lock does."""
 
-import threading
 from datetime import date, time, timedelta
 
 from tests.mentoring.conftest import make_group
+from tests.support.race import race
 
 ROUNDS = 6
 
@@ -26,31 +26,6 @@ def _log_meetings(app, group, logger, attendees, rounds):
             db.session.commit()
             ids.append(meeting.id)
     return ids
-
-
-def _race(app, calls):
-    """Run each (function, args) in its own thread and app context, released together."""
-    from app.core.db import db
-
-    barrier = threading.Barrier(len(calls))
-    errors = []
-
-    def run(fn, args):
-        try:
-            with app.app_context():
-                barrier.wait()
-                fn(*args)
-                db.session.commit()
-                db.session.remove()
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=call) for call in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors, errors
 
 
 def _confirm(meeting_id, user_id):
@@ -86,7 +61,7 @@ def test_two_members_confirm_at_once(app, people, programme):
     group = make_group(app, programme, [(mentor, "mentor"), (a1, "aktori"), (a2, "aktori")], form="group")
     everyone = [mentor.user_id, a1.user_id, a2.user_id]
     for meeting_id in _log_meetings(app, group, mentor.user_id, everyone, ROUNDS):
-        _race(app, [(_confirm, (meeting_id, a1.user_id)), (_confirm, (meeting_id, a2.user_id))])
+        race(app, [(_confirm, (meeting_id, a1.user_id)), (_confirm, (meeting_id, a2.user_id))])
 
     with app.app_context():
         counts = dict(db.session.execute(db.select(MeetingCount.user_id, MeetingCount.counted)).all())
@@ -101,7 +76,7 @@ def test_the_same_member_confirming_twice_at_once(app, people, pair):
 
     mentor, aktori = people["mentor"], people["aktori"]
     [meeting_id] = _log_meetings(app, pair, mentor.user_id, [mentor.user_id, aktori.user_id], 1)
-    _race(app, [(_confirm, (meeting_id, aktori.user_id))] * 3)
+    race(app, [(_confirm, (meeting_id, aktori.user_id))] * 3)
     assert _scores(app) == {mentor.user_id: [1.0], aktori.user_id: [1.0]}
     with app.app_context():
         rows = db.session.scalars(
@@ -135,7 +110,7 @@ def test_two_members_logging_the_same_meeting_at_once(app, people, pair):
         else:
             outcomes.append("saved")
 
-    _race(app, [(log_as, (mentor.user_id,)), (log_as, (aktori.user_id,))])
+    race(app, [(log_as, (mentor.user_id,)), (log_as, (aktori.user_id,))])
     assert sorted(map(str, outcomes)) == sorted(["saved", "['duplicate']"])
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Meeting.id)).where(Meeting.group_id == pair)) == 1
