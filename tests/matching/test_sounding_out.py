@@ -3,8 +3,10 @@ a rematch that never pairs the same two again, and the audit entries."""
 
 from app.core.audit import AuditEntry
 from app.core.db import db
+from app.groups import services as group_services
 from app.groups.models import DISSOLVED, PUBLISHED, SOUNDING_OUT, MentoringGroup
-from tests.matching.test_matching_web import compute, group_with, groups
+from app.programme.models import Registration
+from tests.matching.test_matching_web import _reg, compute, group_with, groups
 from tests.support.programme_web import post, text
 
 
@@ -69,3 +71,67 @@ def test_a_rematch_dissolves_the_pair_and_they_are_never_paired_again(app, cohor
     for group in groups(app, cohort["pid"]):
         assert not {"6", "7"} <= group["members"].keys() or group["status"] == DISSOLVED
     assert "ei voi enää muuttaa" not in mikko.page("/register")  # free to edit again
+
+
+def _published_group_of_three(app, cohort):
+    """Pekka (mentor) with Aino and Elina (aktoris), made by hand and published."""
+    pid, staff = cohort["pid"], cohort["staff"]
+    with app.app_context():
+        for sub in ("10", "5", "7"):
+            reg = db.session.get(Registration, _reg(app, pid, sub))
+            reg.capacity, reg.forms = (2 if sub == "10" else 1), ["traditional", "group"]
+        db.session.commit()
+    page_path = compute(cohort)
+    path = f"/matching/programmes/{pid}/groups/new"
+    data = {"form": "group", "person0": _reg(app, pid, "10"), "role0": "mentor"}
+    data |= {"person1": _reg(app, pid, "5"), "role1": "aktori", "person2": _reg(app, pid, "7"), "role2": "aktori"}
+    assert post(staff, path, data, token_from=path).status_code == 303
+    group_id = group_with(app, pid, "10")["id"]
+    response = post(staff, f"{page_path}/publish", {"group_id": [str(group_id)]}, token_from=page_path)
+    assert response.status_code == 303
+    return page_path, group_id
+
+
+def test_a_rematch_in_a_group_of_three_parts_only_the_requester(app, cohort):
+    page_path, group_id = _published_group_of_three(app, cohort)
+    pekka, aino, elina = (cohort["people"][sub] for sub in ("10", "5", "7"))
+    users = cohort["users"]
+    assert _answer(aino, "go_on").status_code == 303
+    assert _answer(elina, "rematch", "Luottamuksellinen syy").status_code == 303
+
+    # Pekka and Aino still form a pair and go on sounding out, Aino's answer kept; Elina returns to matching.
+    rest = next(g for g in groups(app, cohort["pid"]) if g["id"] == group_id)
+    assert rest["status"] == SOUNDING_OUT and set(rest["members"]) == {"10", "5"} and rest["form"] == "traditional"
+    parted = groups(app, cohort["pid"], DISSOLVED)
+    assert len(parted) == 1 and set(parted[0]["members"]) == {"10", "5", "7"}
+    with app.app_context():
+        assert group_services.rematch_exclusions(cohort["pid"]) == {
+            users["7"]: {users["10"], users["5"]},
+            users["10"]: {users["7"]},
+            users["5"]: {users["7"]},
+        }
+    assert "Luottamuksellinen syy" in cohort["staff"].page(page_path)
+
+    # The others are told kindly, without the reason; Elina sees that she asked.
+    for member in (pekka, aino):
+        told = text(member.page("/matching/mine"))
+        assert "Luottamuksellinen syy" not in told and "Elina Nieminen" not in told
+        assert "Yksi ryhmänne jäsenistä" in told
+    assert 'name="answer"' in pekka.page("/matching/mine") and 'name="answer"' not in aino.page("/matching/mine")
+    assert "Pyysit uutta paria" in text(elina.page("/matching/mine"))
+    assert _answer(elina, "go_on").status_code == 404
+
+    assert _answer(pekka, "go_on").status_code == 303
+    assert next(g for g in groups(app, cohort["pid"]) if g["id"] == group_id)["status"] == PUBLISHED
+    pekka.page(f"/mentoring/groups/{group_id}")  # the agreement step opens for the two
+
+
+def test_when_the_mentor_of_three_asks_everyone_returns_to_matching(app, cohort):
+    _, group_id = _published_group_of_three(app, cohort)
+    assert _answer(cohort["people"]["10"], "rematch").status_code == 303
+    assert [g["id"] for g in groups(app, cohort["pid"], DISSOLVED)] == [group_id]  # two aktoris are no group
+    users = cohort["users"]
+    with app.app_context():
+        excluded = group_services.rematch_exclusions(cohort["pid"])
+    assert excluded[users["10"]] == {users["5"], users["7"]} and excluded[users["5"]] == {users["10"]}
+    assert "Aiempi parisi" in text(cohort["people"]["5"].page("/matching/mine"))
