@@ -18,6 +18,12 @@ ANSWERS = (GO_ON, REMATCH)
 SOUNDING_OUT = "sounding_out"
 AGREED = "published"
 DISSOLVED = "dissolved"
+ENDED = "ended"
+
+# Members log their meetings from the first conversation on, but they count only once the group is
+# agreed (app.groups.signals.group_agreed recounts them then).
+MEETINGS_OPEN = (SOUNDING_OUT, AGREED)
+MEETINGS_COUNT = (AGREED, ENDED)
 
 Answers = Mapping[int, str | None]  # member's user id -> their answer, None while they have not answered
 

@@ -14,6 +14,7 @@ from app.core.db import db
 from app.core.refusals import Refused
 
 from . import rules
+from .signals import group_agreed
 from .models import DISSOLVED, PUBLISHED, SOUNDING_OUT, GroupMember, MentoringGroup
 
 
@@ -47,6 +48,9 @@ def answer(group: MentoringGroup, user_id: int, choice: str, reason: str = "") -
         group.status = state
         if state == PUBLISHED:
             group.agreed_at = utcnow()
+    db.session.flush()
+    if state == PUBLISHED:
+        group_agreed.send(group)  # meetings logged while sounding out count now
     record(
         f"groups.sounding.{choice}",
         course=group.programme.course_id,

@@ -1,12 +1,15 @@
 """Sounding out a published pair (issue 16): both answers through the pages, the facilitators' view,
 a rematch that never pairs the same two again, and the audit entries."""
 
+from datetime import date
+
 from app.core.audit import AuditEntry
 from app.core.db import db
 from app.groups import services as group_services
 from app.groups.models import DISSOLVED, PUBLISHED, SOUNDING_OUT, MentoringGroup
 from app.programme.models import Registration
 from tests.matching.test_matching_web import _reg, compute, group_with, groups
+from app.mentoring.models import Meeting, MeetingCount
 from tests.support.programme_web import post, text
 
 
@@ -31,8 +34,9 @@ def test_the_pair_is_agreed_only_when_both_say_go_on(app, cohort):
     page_path, group_id = _published_pair(app, cohort)
     mikko, elina = cohort["people"]["6"], cohort["people"]["7"]
     assert 'name="answer"' in mikko.page("/matching/mine")
-    # Not yet agreed: the pair's mentoring (agreement, meetings) is not open.
-    mikko.page(f"/mentoring/groups/{group_id}", status=404)
+    # Not yet agreed: the pair's agreement is not open, nor is the group ended early.
+    mikko.page(f"/mentoring/groups/{group_id}/agreement", status=404)
+    assert "end-reason" not in mikko.page(f"/mentoring/groups/{group_id}")
 
     assert _answer(mikko, "go_on").status_code == 303
     assert groups(app, cohort["pid"], SOUNDING_OUT)[0]["id"] == group_id
@@ -135,3 +139,44 @@ def test_when_the_mentor_of_three_asks_everyone_returns_to_matching(app, cohort)
         excluded = group_services.rematch_exclusions(cohort["pid"])
     assert excluded[users["10"]] == {users["5"], users["7"]} and excluded[users["5"]] == {users["10"]}
     assert "Aiempi parisi" in text(cohort["people"]["5"].page("/matching/mine"))
+
+
+def _counted(app, cohort, sub):
+    with app.app_context():
+        row = db.session.scalar(db.select(MeetingCount).filter_by(user_id=cohort["users"][sub]))
+        return row.counted if row else 0
+
+
+def test_meetings_logged_while_sounding_out_count_once_the_pair_is_agreed(app, cohort):
+    _, group_id = _published_pair(app, cohort)
+    mikko, elina = cohort["people"]["6"], cohort["people"]["7"]
+    assert f"/mentoring/groups/{group_id}" in mikko.page("/matching/mine")
+    # The first conversation, before the kickoff, is logged and confirmed while sounding out.
+    path = f"/mentoring/groups/{group_id}/meetings/new"
+    first = {"date": date.today().isoformat(), "time": "00:00", "duration": "60", "mode": "video"}
+    assert post(mikko, path, first, token_from=path).status_code == 303
+    with app.app_context():
+        meeting_id = db.session.scalar(db.select(Meeting.id).filter_by(group_id=group_id))
+    confirm = f"/mentoring/groups/{group_id}/meetings/{meeting_id}/confirm"
+    assert post(elina, confirm, token_from=f"/mentoring/groups/{group_id}").status_code == 303
+    assert _counted(app, cohort, "6") == _counted(app, cohort, "7") == 0  # not counted while sounding out
+
+    assert _answer(mikko, "go_on").status_code == 303
+    assert _counted(app, cohort, "6") == 0
+    assert _answer(elina, "go_on").status_code == 303
+    assert _counted(app, cohort, "6") == _counted(app, cohort, "7") == 1  # the normal recount, on agreement
+
+
+def test_meetings_of_a_pair_dissolved_while_sounding_out_never_count(app, cohort):
+    _, group_id = _published_pair(app, cohort)
+    mikko, elina = cohort["people"]["6"], cohort["people"]["7"]
+    path = f"/mentoring/groups/{group_id}/meetings/new"
+    first = {"date": date.today().isoformat(), "time": "00:00", "duration": "60", "mode": "video"}
+    assert post(mikko, path, first, token_from=path).status_code == 303
+    with app.app_context():
+        meeting_id = db.session.scalar(db.select(Meeting.id).filter_by(group_id=group_id))
+    confirm = f"/mentoring/groups/{group_id}/meetings/{meeting_id}/confirm"
+    assert post(elina, confirm, token_from=f"/mentoring/groups/{group_id}").status_code == 303
+    assert _answer(elina, "rematch").status_code == 303
+    assert _counted(app, cohort, "6") == _counted(app, cohort, "7") == 0
+    mikko.page(f"/mentoring/groups/{group_id}", status=404)
