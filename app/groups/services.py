@@ -14,8 +14,8 @@ from app.core.db import db
 from app.core.refusals import Refused
 
 from . import rules
-from .signals import group_agreed
 from .models import DISSOLVED, PUBLISHED, SOUNDING_OUT, GroupMember, MentoringGroup
+from .signals import group_agreed
 
 
 def answers_of(group: MentoringGroup) -> dict[int, str | None]:

@@ -7,9 +7,9 @@ from app.core.audit import AuditEntry
 from app.core.db import db
 from app.groups import services as group_services
 from app.groups.models import DISSOLVED, PUBLISHED, SOUNDING_OUT, MentoringGroup
+from app.mentoring.models import Meeting, MeetingCount
 from app.programme.models import Registration
 from tests.matching.test_matching_web import _reg, compute, group_with, groups
-from app.mentoring.models import Meeting, MeetingCount
 from tests.support.programme_web import post, text
 
 
