@@ -23,10 +23,11 @@ from ..lti.rules import placement_switch_refusal
 from ..people.models import ADMINISTRATOR, Enrolment, User
 from ..programme.models import FORMS, Programme
 from ..programme.rules import EARLIEST_DAY, LATEST_DAY, sane_day
-from . import exports, privacy, report, rules
+from . import access, exports, privacy, report, rules
 from .models import AccessibilityFeedback
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+bp.before_request(access.hide_from_contacts)
 
 AUDIT_PAGE_SIZE = 100
 # Audit actions in words; an action without a label here shows as its code.
