@@ -36,7 +36,7 @@ from app.core.labels import LANGUAGE_LABELS
 from app.core.msgid import N_
 from app.core.refusals import Refused
 from app.groups import rules as group_rules
-from app.groups.models import ENDED, PUBLISHED, GroupMember, MentoringGroup
+from app.groups.models import ENDED, PUBLISHED, SOUNDING_OUT, VISIBLE, GroupMember, MentoringGroup
 
 from ..lti.gradebook import publish_score
 from ..notifications import services as notifications
@@ -891,11 +891,11 @@ def pair_facts(
 
 
 def programme_pairs(programme_id: int) -> list[tuple[MentoringGroup, list[Meeting], Agreement | None]]:
-    """Every published or ended group of a programme with its meetings (newest first) and its
-    agreement, in a fixed number of queries whatever the cohort's size."""
+    """Every published (sounding out or agreed) or ended group of a programme with its meetings
+    (newest first) and its agreement, in a fixed number of queries whatever the cohort's size."""
     groups = db.session.scalars(
         db.select(MentoringGroup)
-        .where(MentoringGroup.programme_id == programme_id, MentoringGroup.visible_to_participants)
+        .where(MentoringGroup.programme_id == programme_id, MentoringGroup.status.in_((SOUNDING_OUT, *VISIBLE)))
         .options(selectinload(MentoringGroup.members).joinedload(GroupMember.user))
         .order_by(MentoringGroup.id)
     ).all()

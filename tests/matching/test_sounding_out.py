@@ -180,3 +180,18 @@ def test_meetings_of_a_pair_dissolved_while_sounding_out_never_count(app, cohort
     assert _answer(elina, "rematch").status_code == 303
     assert _counted(app, cohort, "6") == _counted(app, cohort, "7") == 0
     mikko.page(f"/mentoring/groups/{group_id}", status=404)
+
+
+def test_groups_sounding_out_show_in_the_completion_report_and_the_facilitators_progress(app, cohort):
+    _, group_id = _published_pair(app, cohort)
+    staff = cohort["staff"]
+    report = staff.page("/admin/report")
+    for sub in ("6", "7"):
+        row = report.split(f'data-user="{cohort["users"][sub]}"')[1].split("</tr>")[0]
+        assert "kyllä, tunnustelee" in row
+    progress = staff.page("/mentoring").split(f"/mentoring/groups/{group_id}")[1].split("</tr>")[0]
+    assert "tunnustelee" in progress
+    assert _answer(cohort["people"]["6"], "go_on").status_code == 303
+    assert _answer(cohort["people"]["7"], "go_on").status_code == 303
+    row = staff.page("/admin/report").split(f'data-user="{cohort["users"]["6"]}"')[1].split("</tr>")[0]
+    assert "tunnustelee" not in row and "kyllä" in row
