@@ -20,6 +20,7 @@ from ..people.models import ADMINISTRATOR
 from ..programme import services as programme_services
 from ..programme.models import AgencyContact, Organisation
 from . import exports, report, rules
+from .access import hidden_from_contacts
 
 bp = Blueprint("agency", __name__, url_prefix="/agency", template_folder="templates")
 
@@ -43,12 +44,14 @@ def _contacts_page(programme, status=200, error=None):
 
 
 @bp.get("/programmes/<int:programme_id>/contacts")
+@hidden_from_contacts
 @login_required(ADMINISTRATOR)
 def contacts(programme_id: int):
     return _contacts_page(programme_services.staff_programme(programme_id))
 
 
 @bp.post("/programmes/<int:programme_id>/contacts")
+@hidden_from_contacts
 @login_required(ADMINISTRATOR)
 def name_contact(programme_id: int):
     programme = programme_services.staff_programme(programme_id)
@@ -73,6 +76,7 @@ def name_contact(programme_id: int):
 
 
 @bp.post("/programmes/<int:programme_id>/contacts/<int:contact_id>/remove")
+@hidden_from_contacts
 @login_required(ADMINISTRATOR)
 def remove_contact(programme_id: int, contact_id: int):
     programme = programme_services.staff_programme(programme_id)

@@ -14,7 +14,7 @@ from sqlalchemy import and_, case, extract, func, select
 from sqlalchemy.orm import aliased
 
 from app.core.db import db
-from app.groups.models import GroupMember, MentoringGroup
+from app.groups.models import SOUNDING_OUT, VISIBLE, GroupMember, MentoringGroup
 
 from ..events.models import Attendance, ProgrammeEvent
 from ..mentoring import rules as mentoring_rules
@@ -49,6 +49,7 @@ class ParticipantRow:
     role: str
     form: str | None
     matched: bool
+    sounding_out: bool  # matched, the group still sounding out whether it fits
     agreement_accepted: bool
     counted: int
     completed: bool
@@ -90,10 +91,10 @@ def participants_subquery(programme: Programme, filters: Filters):
     """One row per active registration: organisation, role, form, matched, agreement accepted,
     counted meetings, completed and events attended."""
     pid = programme.id
-    latest = (  # a person rematched after an early end: their latest published group
+    latest = (  # a person rematched after an early end: their latest published group, sounding out too
         select(GroupMember.user_id, func.max(GroupMember.group_id).label("group_id"))
         .join(MentoringGroup, MentoringGroup.id == GroupMember.group_id)
-        .where(MentoringGroup.programme_id == pid, MentoringGroup.visible_to_participants)
+        .where(MentoringGroup.programme_id == pid, MentoringGroup.status.in_((SOUNDING_OUT, *VISIBLE)))
         .group_by(GroupMember.user_id)
         .subquery()
     )
@@ -120,6 +121,7 @@ def participants_subquery(programme: Programme, filters: Filters):
             role.label("role"),
             group.form.label("form"),
             case((latest.c.group_id.is_not(None), 1), else_=0).label("matched"),
+            case((group.status == SOUNDING_OUT, 1), else_=0).label("sounding_out"),
             case((latest.c.group_id.in_(_accepted_groups(pid)), 1), else_=0).label("accepted"),
             counted.label("counted"),
             case((counted >= required, 1), else_=0).label("completed"),
@@ -184,6 +186,7 @@ def participant_rows(
             role=r.role,
             form=r.form,
             matched=bool(r.matched),
+            sounding_out=bool(r.sounding_out),
             agreement_accepted=bool(r.accepted),
             counted=r.counted,
             completed=bool(r.completed),

@@ -24,10 +24,11 @@ from ..lti.rules import placement_switch_refusal
 from ..people.models import ADMINISTRATOR, Enrolment, User
 from ..programme.models import FORMS, Programme
 from ..programme.rules import EARLIEST_DAY, LATEST_DAY, sane_day
-from . import audit_words, exports, privacy, report, rules
+from . import access, audit_words, exports, privacy, report, rules
 from .models import AccessibilityFeedback
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+bp.before_request(access.hide_from_contacts)
 
 AUDIT_PAGE_SIZE = 100
 REPORT_PAGE_SIZE = 100

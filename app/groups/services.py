@@ -15,6 +15,7 @@ from app.core.refusals import Refused
 
 from . import rules
 from .models import DISSOLVED, PUBLISHED, SOUNDING_OUT, GroupMember, MentoringGroup
+from .signals import group_agreed
 
 
 def answers_of(group: MentoringGroup) -> dict[int, str | None]:
@@ -30,8 +31,8 @@ def lock(group: MentoringGroup) -> None:
 
 
 def answer(group: MentoringGroup, user_id: int, choice: str, reason: str = "") -> str:
-    """Record ``user_id``'s answer; the group becomes agreed or dissolved as the rules say.
-    Returns the group's state after the answer."""
+    """Record ``user_id``'s answer; the group becomes agreed, or a rematch request parts the
+    requester from it as the rules say. Returns the state of ``group`` after the answer."""
     lock(group)
     try:
         outcome = rules.answer(group.status, answers_of(group), user_id, choice)
@@ -40,19 +41,60 @@ def answer(group: MentoringGroup, user_id: int, choice: str, reason: str = "") -
     member = next(m for m in group.members if m.user_id == user_id)
     member.sounding_answer, member.answered_at = choice, utcnow()
     member.sounding_reason = (reason.strip() or None) if choice == rules.REMATCH else None
-    group.status = outcome.state
-    if outcome.state == PUBLISHED:
-        group.agreed_at = utcnow()
-    elif outcome.state == DISSOLVED:
-        group.ended_at, group.ended_by_id, group.locked = utcnow(), user_id, False
+    state = outcome.state
+    if choice == rules.REMATCH:
+        state = _part(group, member)
+    else:
+        group.status = state
+        if state == PUBLISHED:
+            group.agreed_at = utcnow()
+    db.session.flush()
+    if state == PUBLISHED:
+        group_agreed.send(group)  # meetings logged while sounding out count now
     record(
         f"groups.sounding.{choice}",
         course=group.programme.course_id,
         target=f"mentoring_group:{group.id}",
-        details={"state": outcome.state},
+        details={"state": state},
     )
     db.session.flush()
-    return outcome.state
+    return state
+
+
+def _part(group: MentoringGroup, requester: GroupMember) -> str:
+    """A rematch request: the whole group dissolves, or (in a group of three whose others still form
+    a group) only the requester leaves. Then a dissolved copy keeps who was parted from whom, with the
+    requester's reason, so matching keeps them apart and the facilitators see it."""
+    parting = rules.part({m.user_id: m.role for m in group.members}, answers_of(group), requester.user_id)
+    now = utcnow()
+    if not parting.staying:
+        group.status, group.ended_at, group.ended_by_id, group.locked = DISSOLVED, now, requester.user_id, False
+        return DISSOLVED
+    parted = MentoringGroup(
+        programme_id=group.programme_id,
+        form=group.form,
+        status=DISSOLVED,
+        reasons=[],
+        published_at=group.published_at,
+        sounding_deadline=group.sounding_deadline,
+        ended_at=now,
+        ended_by_id=requester.user_id,
+        members=[
+            GroupMember(
+                user_id=m.user_id, registration_id=m.registration_id, role=m.role, sounding_answer=m.sounding_answer
+            )
+            for m in group.members
+            if m is not requester
+        ],
+    )
+    db.session.add(parted)
+    requester.group = parted
+    if group.form == "group":  # a mentor with the one aktori left is a pair
+        group.form = "traditional"
+    group.status = parting.state
+    if parting.state == PUBLISHED:
+        group.agreed_at = now
+    return parting.state
 
 
 def rematch_exclusions(programme_id: int) -> dict[int, frozenset[int]]:
@@ -60,7 +102,10 @@ def rematch_exclusions(programme_id: int) -> dict[int, frozenset[int]]:
     dissolved = db.session.scalars(
         db.select(MentoringGroup).where(MentoringGroup.programme_id == programme_id, MentoringGroup.status == DISSOLVED)
     )
-    return rules.rematch_exclusions([m.user_id for m in group.members] for group in dissolved)
+    return rules.rematch_exclusions(
+        ([m.user_id for m in group.members if m.sounding_answer == rules.REMATCH], [m.user_id for m in group.members])
+        for group in dissolved
+    )
 
 
 def last_dissolved_for(programme_id: int, user_id: int) -> MentoringGroup | None:
@@ -76,6 +121,13 @@ def last_dissolved_for(programme_id: int, user_id: int) -> MentoringGroup | None
         .order_by(MentoringGroup.ended_at.desc())
         .limit(1)
     )
+
+
+def someone_left(group: MentoringGroup, user_id: int) -> bool:
+    """Whether another member asked to leave ``group`` while sounding out (and the rest go on): the
+    dissolved copy made then shares the group's publication."""
+    parted = last_dissolved_for(group.programme_id, user_id)
+    return parted is not None and parted.published_at == group.published_at and parted.ended_by_id != user_id
 
 
 @dataclass(frozen=True)

@@ -334,6 +334,7 @@ def _mine_page(programme, status=200, error=None):
         sounding=sounding,
         may_answer=group_rules.may_answer(group.status, group_services.answers_of(group), g.user.id),
         waiting=len(group_rules.waiting_for(group_services.answers_of(group))),
+        someone_left=group_services.someone_left(group, g.user.id),
         error=error,
         reasons=reason_texts(programme, services.reasons_of(group.reasons), participant=True),
         themes={t.code: t.name(current_language()) for t in programme.themes},

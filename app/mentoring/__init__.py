@@ -3,7 +3,8 @@ journal, reminders and ending early (``routes``), on pure rules (``rules``)."""
 
 
 def init_app(app) -> None:
-    """Scores follow the programme's N; the journal's key is checked at start-up."""
+    """Scores follow the programme's N and a group's agreement; the journal's key is checked at start-up."""
+    from ..groups.signals import group_agreed
     from ..notifications.signals import mail_due
     from ..programme.signals import required_meetings_changed
     from . import journal, services
@@ -11,4 +12,5 @@ def init_app(app) -> None:
     # blinker keeps one connection per receiver, so a second app in the same process adds none.
     required_meetings_changed.connect(services.recount_programme)
     mail_due.connect(services.remind_waiting_meetings)
+    group_agreed.connect(services.recount_group)
     journal.init_app(app)

@@ -28,7 +28,8 @@ from app.core.audit import record
 from app.core.auth import MEMBERS, STAFF, login_required
 from app.core.db import db
 from app.core.refusals import Refused
-from app.groups.models import PUBLISHED, MentoringGroup
+from app.groups import rules as group_rules
+from app.groups.models import PUBLISHED, SOUNDING_OUT, VISIBLE, MentoringGroup
 from app.programme import timeline as programme_timeline
 from app.programme.kinds import FORM_LABELS, ROLE_LABELS, Form, Role
 from app.programme.models import Programme
@@ -300,7 +301,8 @@ def _group(group_id: int) -> MentoringGroup:
         abort(404)
     if g.role in STAFF:
         return group
-    if not group.visible_to_participants or g.user.id not in services.member_ids(group):
+    # Members open their group while sounding out too, to log their first meetings.
+    if group.status not in (SOUNDING_OUT, *VISIBLE) or g.user.id not in services.member_ids(group):
         abort(404)
     return group
 
@@ -309,6 +311,14 @@ def _member_group(group_id: int) -> MentoringGroup:
     if g.role != PARTICIPANT:
         abort(403)
     return _group(group_id)
+
+
+def _agreed_group(group_id: int) -> MentoringGroup:
+    """The member's group for its agreement, which opens only once every member said go on."""
+    group = _member_group(group_id)
+    if group.status == SOUNDING_OUT:
+        abort(404)
+    return group
 
 
 def _meeting(group: MentoringGroup, meeting_id: int) -> Meeting:
@@ -399,8 +409,10 @@ def _group_page(group: MentoringGroup, others=(), status: int = 200, **extra):
     return render_template(
         "mentoring/group.html",
         group=group,
-        # Whether meetings may be logged and the pair ended (the services refuse both otherwise).
-        active=group.status == PUBLISHED,
+        # Whether meetings may be logged (the services refuse otherwise); sounding out, the pair
+        # cannot be ended nor its agreement opened yet.
+        active=group.status in group_rules.MEETINGS_OPEN,
+        sounding=group.status == SOUNDING_OUT,
         programme=programme,
         meetings=meetings,
         facts=facts,
@@ -629,7 +641,7 @@ def _save_meeting(group, meeting=None, purpose="log"):
 @login_required(PARTICIPANT)
 def new_meeting(group_id: int):
     group = _member_group(group_id)
-    if group.status != PUBLISHED:
+    if group.status not in group_rules.MEETINGS_OPEN:
         abort(409)
     if request.method == "POST":
         return _save_meeting(group)
@@ -641,7 +653,7 @@ def new_meeting(group_id: int):
 def edit_meeting(group_id: int, meeting_id: int):
     group = _member_group(group_id)
     meeting = _meeting(group, meeting_id)
-    if group.status != PUBLISHED:
+    if group.status not in group_rules.MEETINGS_OPEN:
         abort(409)
     change = services.pending_change(meeting)
     actions = services.actions_for(meeting, g.user.id, change)
@@ -805,13 +817,13 @@ def _agreement_page(group, version=None, status=200, **extra):
 @bp.get("/groups/<int:group_id>/agreement")
 @login_required(PARTICIPANT)
 def agreement(group_id: int):
-    return _agreement_page(_member_group(group_id))
+    return _agreement_page(_agreed_group(group_id))
 
 
 @bp.get("/groups/<int:group_id>/agreement/versions/<int:number>")
 @login_required(PARTICIPANT)
 def agreement_version(group_id: int, number: int):
-    group = _member_group(group_id)
+    group = _agreed_group(group_id)
     agreement = services.agreement_of(group)
     version = next((v for v in agreement.versions if v.number == number), None) if agreement else None
     if version is None:
@@ -822,7 +834,7 @@ def agreement_version(group_id: int, number: int):
 @bp.route("/groups/<int:group_id>/agreement/edit", methods=["GET", "POST"])
 @login_required(PARTICIPANT)
 def edit_agreement(group_id: int):
-    group = _member_group(group_id)
+    group = _agreed_group(group_id)
     if group.status != PUBLISHED:
         abort(409)
     agreement = services.agreement_of(group)
@@ -869,7 +881,7 @@ def edit_agreement(group_id: int):
 @bp.post("/groups/<int:group_id>/agreement/accept")
 @login_required(PARTICIPANT)
 def accept_agreement(group_id: int):
-    group = _member_group(group_id)
+    group = _agreed_group(group_id)
     try:
         number = int(request.form.get("version", ""))
     except ValueError:

@@ -29,13 +29,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.core.audit import record
-from app.core.clock import utcnow
+from app.core.clock import utc_to_helsinki, utcnow
 from app.core.db import db, rowcount
 from app.core.i18n import catalogue, normalise_locale
 from app.core.labels import LANGUAGE_LABELS
 from app.core.msgid import N_
 from app.core.refusals import Refused
-from app.groups.models import ENDED, PUBLISHED, GroupMember, MentoringGroup
+from app.groups import rules as group_rules
+from app.groups.models import ENDED, PUBLISHED, SOUNDING_OUT, VISIBLE, GroupMember, MentoringGroup
 
 from ..lti.gradebook import publish_score
 from ..notifications import services as notifications
@@ -133,6 +134,12 @@ def _require_active(group: MentoringGroup) -> None:
         raise Refused("group_ended")
 
 
+def _require_meetings_open(group: MentoringGroup) -> None:
+    """Meetings are logged and confirmed from the first conversation (sounding out) on."""
+    if group.status not in group_rules.MEETINGS_OPEN:
+        raise Refused("group_ended")
+
+
 def _taken(group: MentoringGroup, exclude_id: int | None) -> list[tuple[datetime, int]]:
     """(start, minutes) of the group's other meetings and of their pending corrections."""
     other = Meeting.id != (exclude_id or -1)
@@ -156,6 +163,8 @@ def _check(
     group: MentoringGroup, user_id: int | None, data: MeetingInput, exclude_id: int | None = None
 ) -> rules.MeetingCheck:
     programme = group.programme
+    # The first conversation (sounding out) comes before the kickoff; it is a meeting too.
+    published_on = utc_to_helsinki(group.published_at).date() if group.published_at else programme.kickoff
     return rules.check_meeting(
         day=data.day,
         at=data.at,
@@ -164,7 +173,7 @@ def _check(
         attendee_ids=data.attendee_ids,
         member_ids=member_ids(group),
         logger_id=user_id,
-        kickoff=programme.kickoff,
+        kickoff=min(programme.kickoff, published_on),
         closing=programme.closing,
         min_minutes=programme.min_meeting_minutes,
         max_minutes=programme.max_meeting_minutes,
@@ -176,7 +185,7 @@ def _check(
 def log_meeting(group: MentoringGroup, user_id: int, data: MeetingInput) -> tuple[Meeting, rules.MeetingCheck]:
     """Log a meeting; the logger's entry is their confirmation. Returns (meeting, check: its
     notes); refuses with ``MEETING_HAS_PROBLEMS`` and the check's problems."""
-    _require_active(group)
+    _require_meetings_open(group)
     lock_group(group.id)
     check = _check(group, user_id, data)
     if not check.ok:
@@ -276,14 +285,14 @@ def actions_for(meeting: Meeting, user_id: int, change: MeetingChange | None = N
         logger_id=meeting.logged_by_id,
         answers=meeting.answers(),
         change=change.as_rule() if change is not None else None,
-        active=meeting.group.status == PUBLISHED,
+        active=meeting.group.status in group_rules.MEETINGS_OPEN,
     )
 
 
 def _allow(meeting: Meeting, user_id: int, action: str) -> MeetingChange | None:
     """Refuse, with the most telling reason, what ``rules.meeting_actions`` does not allow.
     Call with the group locked. Returns the meeting's pending change."""
-    _require_active(meeting.group)
+    _require_meetings_open(meeting.group)
     db.session.refresh(meeting)
     change = pending_change(meeting)
     if getattr(actions_for(meeting, user_id, change), action):
@@ -314,7 +323,7 @@ def _my_attestation(meeting: Meeting, user_id: int) -> MeetingAttestation:
 
 def confirm_meeting(meeting: Meeting, user_id: int) -> bool:
     """Confirm one's attendance. Idempotent: returns False when it was already confirmed."""
-    _require_active(meeting.group)
+    _require_meetings_open(meeting.group)
     lock_group(meeting.group_id)
     db.session.refresh(meeting)
     attestation = _my_attestation(meeting, user_id)
@@ -491,7 +500,7 @@ def _change_of(change: MeetingChange, user_id: int, action: str) -> Meeting:
     db.session.refresh(change)
     meeting = change.meeting
     if change.status != rules.CHANGE_PENDING or meeting is None:
-        _require_active(db.session.get_one(MentoringGroup, change.group_id))
+        _require_meetings_open(db.session.get_one(MentoringGroup, change.group_id))
         raise Refused("change_decided")
     _allow(meeting, user_id, action)
     return meeting
@@ -641,8 +650,9 @@ def group_changes(group_id: int) -> list[MeetingChange]:
 
 
 def counted_for(programme_id: int, user_ids: Iterable[int]) -> dict[int, int]:
-    """Counted meetings of these people in the programme, over all its groups (a rematched
-    member keeps the meetings of their earlier pair). Reads the answers straight from the
+    """Counted meetings of these people in the programme, over all its agreed or ended groups (a
+    rematched member keeps the meetings of their earlier pair; meetings of a group still sounding
+    out count once it is agreed, for its members then). Reads the answers straight from the
     database, never from objects loaded before the group was locked."""
     user_ids = set(user_ids)
     attended = db.select(MeetingAttestation.meeting_id).where(MeetingAttestation.user_id.in_(list(user_ids)))
@@ -650,7 +660,15 @@ def counted_for(programme_id: int, user_ids: Iterable[int]) -> dict[int, int]:
         db.select(MeetingAttestation.meeting_id, MeetingAttestation.user_id, MeetingAttestation.status)
         .join(Meeting, Meeting.id == MeetingAttestation.meeting_id)
         .join(MentoringGroup, MentoringGroup.id == Meeting.group_id)
-        .where(MentoringGroup.programme_id == programme_id, MeetingAttestation.meeting_id.in_(attended))
+        .join(
+            GroupMember,
+            (GroupMember.group_id == Meeting.group_id) & (GroupMember.user_id == MeetingAttestation.user_id),
+        )
+        .where(
+            MentoringGroup.programme_id == programme_id,
+            MentoringGroup.status.in_(group_rules.MEETINGS_COUNT),
+            MeetingAttestation.meeting_id.in_(attended),
+        )
     )
     answers: dict[int, dict[int, str]] = {}
     for meeting_id, user_id, status in rows:
@@ -693,6 +711,11 @@ def recount(programme: Programme, user_ids: Iterable[int]) -> set[int]:
             _publish(programme, user_id, score)
             queued.add(user_id)
     return queued
+
+
+def recount_group(group: MentoringGroup) -> set[int]:
+    """A group was agreed: the meetings its members logged while sounding out count now."""
+    return recount(group.programme, member_ids(group))
 
 
 def recount_programme(programme: Programme) -> set[int]:
@@ -936,12 +959,12 @@ def pair_facts(
 def programme_pairs(
     programme_id: int, limit: int | None = None, offset: int = 0
 ) -> list[tuple[MentoringGroup, list[Meeting], Agreement | None]]:
-    """The published or ended groups of a programme (``limit`` of them from ``offset``, by id) with
-    their meetings (newest first) and agreements, in a fixed number of queries whatever the
-    cohort's size."""
+    """The published (sounding out or agreed) or ended groups of a programme (``limit`` of them
+    from ``offset``, by id) with their meetings (newest first) and agreements, in a fixed number of
+    queries whatever the cohort's size."""
     groups = db.session.scalars(
         db.select(MentoringGroup)
-        .where(MentoringGroup.programme_id == programme_id, MentoringGroup.visible_to_participants)
+        .where(MentoringGroup.programme_id == programme_id, MentoringGroup.status.in_((SOUNDING_OUT, *VISIBLE)))
         .options(selectinload(MentoringGroup.members).joinedload(GroupMember.user))
         .order_by(MentoringGroup.id)
         .offset(offset)

@@ -125,7 +125,7 @@ class OrganisationForm(NamedForm):
     )
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationFields(FlaskForm):
     """Only what matching needs (no gender, age or other personal traits)."""
 
     # Choices are checked by rules.registration_problems, with messages of our own.
@@ -168,3 +168,7 @@ class TipForm(FlaskForm):
         validate_choice=False,
     )
     tip_why = TextAreaField(_l("Why (one line)"), validators=[Length(max=rules.TIP_WHY_MAX)])
+
+
+class RegistrationForm(RegistrationFields, TipForm):
+    """The registration with its optional tip section (all or nothing: ``rules.optional_tip_problems``)."""

@@ -17,7 +17,7 @@ from app.core.i18n import current_language
 from app.core.labels import FORM_LABELS, LANGUAGE_LABELS, ROLE_WISH_LABELS
 
 from ..people.models import PARTICIPANT
-from . import kinds, rules, services
+from . import kinds, rules, services, tips
 from .forms import NamedForm, OrganisationForm, ProgrammeForm, RegistrationForm, attach, choices
 from .matches import is_matched
 from .models import Organisation, Programme, Registration, Theme
@@ -334,6 +334,7 @@ def _registration_form(programme, people, registration) -> RegistrationForm:
     people_choices = [(str(u.id), u.display_name) for u in people]
     form.counterpart_user_id.choices = choices([("", gettext("No one"))] + people_choices)
     form.must_not_pair.choices = choices(people_choices)
+    tips.tip_organisations(form, programme)
     if request.method != "POST":
         if registration is None:
             form.forms.data = list(rules.FORMS)
@@ -402,6 +403,9 @@ def register():
             languages=programme.languages,
             roster=[u.id for u in people] + [g.user.id],
         )
+        tip, tip_problems = tips.tip_input(form)
+        problems += rules.optional_tip_problems(tip, organisations=[o.id for o in programme.organisations])
+        problems += tip_problems
         if attach(form, problems) and not missing and not ambiguous:
             if registration is None:
                 registration = services.first_registration(programme, g.user.id)
@@ -427,9 +431,12 @@ def register():
             registration.updated_at = utcnow()
             db.session.flush()
             services.link_tips(programme, g.user)  # a tipped colleague who registers counts as joined
+            tipped = rules.tip_given(tip)
+            if tipped:
+                services.add_tip(programme, g.user.id, tip)
             registration_changed.send(programme, registration=registration)
             db.session.commit()
-            return redirect(url_for("programme.register", saved=1), 303)
+            return redirect(url_for("programme.register", saved=1, tip=1 if tipped else None), 303)
     status = 422 if form.errors else 200
     return render_template(
         "programme/register.html",
@@ -437,6 +444,7 @@ def register():
         form=form,
         registration=registration if active else None,
         saved=request.args.get("saved") == "1",
+        tip_sent=request.args.get("tip") == "1",
         open=services.window_open(programme),
         withdraw_unconfirmed=request.args.get("withdraw_unconfirmed") == "1",
     ), status

@@ -436,6 +436,24 @@ def tip_problems(data: TipInput, *, organisations: Iterable[int]) -> list[Proble
     return problems
 
 
+def tip_given(data: TipInput) -> bool:
+    """Whether any field of the registration's optional tip section was filled in."""
+    return bool(data.name.strip() or data.email.strip() or data.role or data.why.strip()) or (
+        data.organisation_id is not None
+    )
+
+
+def optional_tip_problems(data: TipInput, *, organisations: Iterable[int]) -> list[Problem]:
+    """The registration's tip section is all or nothing: left empty, or a whole tip."""
+    if not tip_given(data):
+        return []
+    problems = tip_problems(data, organisations=organisations)
+    if problems:
+        whole = N_("Complete the tip about a colleague (name, e-mail and role), or leave all its fields empty.")
+        problems.insert(0, (problems[0][0], whole, {}))
+    return problems
+
+
 def same_email(a: str | None, b: str | None) -> bool:
     if a is None or b is None or not a.strip():
         return False

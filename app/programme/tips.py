@@ -18,30 +18,36 @@ from .forms import TipForm, attach, choices
 bp = Blueprint("tips", __name__, template_folder="templates")
 
 
-def _tip_form(programme) -> TipForm:
-    form = TipForm()
+def tip_organisations(form: TipForm, programme) -> None:
+    """The tip's organisation choices (on the tip page and in the registration)."""
     lang = current_language()
     form.tip_organisation.choices = choices([("", "–")] + [(str(o.id), o.name(lang)) for o in programme.organisations])
-    return form
+
+
+def tip_input(form: TipForm) -> tuple[rules.TipInput, list[rules.Problem]]:
+    """The tip fields of ``form`` (the tip page's or the registration's), and a problem when the
+    organisation is not one of the list's."""
+    organisation = form.tip_organisation.data or ""
+    data = rules.TipInput(
+        name=form.tip_name.data or "",
+        organisation_id=int(organisation) if organisation.isdigit() else None,
+        email=form.tip_email.data or "",
+        role=form.tip_role.data or "",
+        why=form.tip_why.data or "",
+    )
+    unknown = organisation and not organisation.isdigit()
+    return data, [("tip_organisation", N_("Choose an organisation from the list."), {})] if unknown else []
 
 
 @bp.route("/register/tip", methods=["GET", "POST"])
 @login_required(PARTICIPANT)
 def give_tip():
     programme = services.current_programme_or_404()
-    form = _tip_form(programme)
+    form = TipForm()
+    tip_organisations(form, programme)
     if request.method == "POST" and form.validate_on_submit():
-        organisation = form.tip_organisation.data or ""
-        data = rules.TipInput(
-            name=form.tip_name.data or "",
-            organisation_id=int(organisation) if organisation.isdigit() else None,
-            email=form.tip_email.data or "",
-            role=form.tip_role.data or "",
-            why=form.tip_why.data or "",
-        )
-        problems = rules.tip_problems(data, organisations=[o.id for o in programme.organisations])
-        if organisation and not organisation.isdigit():
-            problems.append(("tip_organisation", N_("Choose an organisation from the list."), {}))
+        data, problems = tip_input(form)
+        problems = rules.tip_problems(data, organisations=[o.id for o in programme.organisations]) + problems
         if attach(form, problems):
             services.add_tip(programme, g.user.id, data)
             db.session.commit()

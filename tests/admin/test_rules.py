@@ -123,3 +123,10 @@ def test_spreadsheet_formulas_are_defused():
 )
 def test_retention_months_are_whole_and_bounded(typed, months):
     assert rules.parse_retention_months(typed) == months
+
+
+def test_administrators_pages_are_not_found_only_for_contacts_without_a_staff_role():
+    assert rules.hidden_from_contact(is_staff=False, is_contact=True)
+    assert not rules.hidden_from_contact(is_staff=True, is_contact=True)  # staff keep their access
+    assert not rules.hidden_from_contact(is_staff=False, is_contact=False)  # refused (403) as before
+    assert not rules.hidden_from_contact(is_staff=True, is_contact=False)

@@ -82,12 +82,63 @@ def test_a_rematch_never_pairs_the_same_two_again(regs, data):
     first = match(regs, max_nodes=100_000)
     if not first.suggestions:
         return
-    dissolved = [data.draw(st.sampled_from(first.suggestions)).ids]
-    if data.draw(st.booleans()) and len(first.suggestions) > 1:
-        dissolved.append(data.draw(st.sampled_from(first.suggestions)).ids)
-    excluded = rules.rematch_exclusions(dissolved)
+    parted = []  # (requester, the group's members)
+    for _ in range(data.draw(st.integers(1, min(2, len(first.suggestions))))):
+        ids = data.draw(st.sampled_from(first.suggestions)).ids
+        parted.append((data.draw(st.sampled_from(ids)), ids))
+    excluded = rules.rematch_exclusions(([requester], ids) for requester, ids in parted)
     again = [_with(r, must_not_pair=frozenset(r.must_not_pair) | excluded.get(r.id, frozenset())) for r in regs]
     second = match(again, max_nodes=100_000)
     for group in second.groups:
-        for before in dissolved:
-            assert len(set(group.ids) & set(before)) < 2
+        for requester, before in parted:
+            assert requester not in group.ids or not (set(group.ids) - {requester}) & set(before)
+
+
+roles_of_groups = st.one_of(
+    st.lists(st.just("peer"), min_size=2, max_size=4),
+    st.tuples(st.just("mentor"), st.lists(st.just("aktori"), min_size=1, max_size=2)).map(lambda t: [t[0], *t[1]]),
+)
+
+
+@given(roles_of_groups, st.data())
+def test_a_rematch_parts_the_requester_and_keeps_only_a_valid_rest(roles, data):
+    people = list(range(1, len(roles) + 1))
+    role_of = dict(zip(people, data.draw(st.permutations(roles)), strict=True))
+    answers = {p: data.draw(st.sampled_from([None, rules.GO_ON])) for p in people}
+    requester = data.draw(st.sampled_from(people))
+    parting = rules.part(role_of, answers, requester)
+    rest_roles = [role_of[p] for p in people if p != requester]
+
+    assert requester in parting.returning and requester not in parting.staying
+    assert parting.returning | parting.staying.keys() == set(people)
+    assert not parting.returning & parting.staying.keys()
+    if parting.staying:
+        assert rules.stays_together(rest_roles)
+        assert parting.returning == {requester}
+        assert parting.staying == {p: answers[p] for p in people if p != requester}  # their answers kept
+        assert parting.state == rules.state_of(parting.staying) != rules.DISSOLVED
+    else:
+        assert not rules.stays_together(rest_roles)
+        assert parting.state == rules.DISSOLVED
+    # A pair always dissolves; the others never stay parted from each other, only from the requester.
+    if len(people) == 2:
+        assert not parting.staying
+    excluded = rules.rematch_exclusions([([requester], people)])
+    assert excluded[requester] == set(people) - {requester}
+    for other in set(people) - {requester}:
+        assert excluded[other] == {requester}
+
+
+def test_who_stays_together():
+    assert rules.stays_together(["mentor", "aktori"])
+    assert rules.stays_together(["peer", "peer"])
+    assert not rules.stays_together(["aktori", "aktori"])
+    assert not rules.stays_together(["mentor"])
+    assert not rules.stays_together(["peer"])
+    assert not rules.stays_together(["mentor", "peer"])
+    assert not rules.stays_together([])
+    # A group of three: a leaving aktori leaves a pair, a leaving mentor leaves two aktoris apart.
+    assert rules.part({1: "mentor", 2: "aktori", 3: "aktori"}, {1: rules.GO_ON, 2: rules.GO_ON, 3: None}, 3) == (
+        rules.Parting(frozenset({3}), {1: rules.GO_ON, 2: rules.GO_ON}, rules.AGREED)
+    )
+    assert rules.part({1: "mentor", 2: "aktori", 3: "aktori"}, {1: None, 2: None, 3: None}, 1).returning == {1, 2, 3}

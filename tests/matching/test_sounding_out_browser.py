@@ -49,6 +49,12 @@ def test_both_answers_tips_and_an_agency_contact(tmp_path, live):
         frame.get_by_role("link", name="Katso parisi tai ryhmäsi").click()
         frame.get_by_role("heading", name="Tunnustelu").wait_for()
         _axe_in_every_language(context, _url(page, tool_url))
+        # While sounding out, the pair's mentoring page opens for logging meetings (it passes axe too).
+        frame.get_by_role("link", name=re.compile("^Kirjaa tapaamisenne")).click()
+        frame.get_by_text("Tunnustelette vielä").wait_for()
+        _axe_in_every_language(context, _url(page, tool_url))
+        frame.get_by_role("link", name="Anna vastauksesi parisivullasi").click()
+        frame.get_by_role("heading", name="Tunnustelu").wait_for()
         frame.get_by_label("Jatketaan").check()
         frame.get_by_role("button", name="Lähetä vastaukseni").click()
         frame.get_by_text("Päätit jatkaa.").wait_for()
@@ -78,16 +84,20 @@ def test_both_answers_tips_and_an_agency_contact(tmp_path, live):
         staff.close()
         _axe_in_every_language(context, matching_url)
         _axe_in_every_language(context, f"{tool_url}/programmes/{programme_id}/tips?s={staff_token}")
+        _axe_in_every_language(context, f"{tool_url}/mentoring?s={staff_token}")  # progress, sounding out shown
 
         # Aino gives a tip about a colleague (the form passes axe in every language).
         page, frame = launch_in_iframe(context, platform_url, "Aino Virtanen", "Tervetuloa, Aino")
         aino_token = _token(_url(page, tool_url))
         tip_url = f"{tool_url}/register/tip?s={aino_token}"
         _axe_in_every_language(context, tip_url)
+        _axe_in_every_language(context, f"{tool_url}/register?s={aino_token}")  # the tip section inside
 
         # An administrator names Aino her agency's contact person; she opens her agency's page.
         page, frame = launch_in_iframe(context, platform_url, "Tuomas Salminen", "Tervetuloa, Tuomas")
-        contacts_url = f"{tool_url}/agency/programmes/{programme_id}/contacts?s={_token(_url(page, tool_url))}"
+        admin_token = _token(_url(page, tool_url))
+        contacts_url = f"{tool_url}/agency/programmes/{programme_id}/contacts?s={admin_token}"
+        _axe_in_every_language(context, f"{tool_url}/admin/report?s={admin_token}")
         admin = context.new_page()
         admin.goto(contacts_url)
         admin.locator("#contact-organisation").select_option(index=1)

@@ -53,6 +53,12 @@ def test_home_invites_to_register_then_shows_status(app, platform, pid):
         "must_not_pair",
         "must_not_pair_names",
         "mentor_tip",
+        # The optional tip about a colleague (issue 16): their details, never the registrant's traits.
+        "tip_name",
+        "tip_organisation",
+        "tip_email",
+        "tip_role",
+        "tip_why",
     }
     response = post(aino, "/register", register_data(app, pid, unit="Kulutuksen keskus"))
     assert response.status_code == 303

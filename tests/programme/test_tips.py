@@ -152,3 +152,41 @@ def test_a_nomination_only_from_a_joined_colleague_never_oneself(tips):
         assert (nominator, colleague, rules.TIP_JOINED) in tips
         first = next(j for n, j, s in tips if n == nominator and j is not None and s == rules.TIP_JOINED and j != n)
         assert colleague == first
+
+
+def test_the_registration_form_takes_a_whole_tip_or_none(app, platform, pid):
+    from app.programme.models import Registration
+
+    aino = launch(app, platform)
+    assert 'name="tip_name"' in aino.page("/register")
+    # Part of a tip: refused with a clear message, and nothing is saved, the registration neither.
+    bad = post(aino, "/register", {**register_data(app, pid), "tip_name": "Elina Nieminen"})
+    assert bad.status_code == 422
+    assert "Täydennä vihje kollegasta" in text(bad.get_data(as_text=True))
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Registration)) == 0
+    assert _tips(app) == []
+
+    response = post(aino, "/register", {**register_data(app, pid), **TIP})
+    assert response.status_code == 303 and "tip=1" in response.headers["Location"]
+    assert _tips(app) == [("Elina Nieminen", "User7@Example.fi", "to_contact", None, None)]
+    assert "vihjeesi on vastaanotettu" in text(aino.page("/register", saved="1", tip="1"))
+
+    # Saved again with the section empty: no new tip; the separate tip page still works.
+    assert post(aino, "/register", register_data(app, pid)).status_code == 303
+    assert len(_tips(app)) == 1
+    assert post(aino, "/register/tip", TIP, token_from="/register/tip").status_code == 303
+    assert len(_tips(app)) == 2
+
+
+@given(st.text(max_size=5), st.sampled_from(["", "a@b.fi"]), st.sampled_from(["", "mentor"]), st.text(max_size=5))
+def test_the_tip_section_is_all_or_nothing(name, email, role, why):
+    data = rules.TipInput(name=name, organisation_id=None, email=email, role=role, why=why)
+    problems = rules.optional_tip_problems(data, organisations=[1])
+    if not rules.tip_given(data):
+        assert problems == []
+    elif problems:
+        assert "leave all its fields empty" in problems[0][1]
+        assert problems[1:] == rules.tip_problems(data, organisations=[1])
+    else:
+        assert name.strip() and email and role  # a whole tip
