@@ -4,7 +4,7 @@ from flask import Blueprint, g, redirect, render_template, request, session, url
 
 from app.core.auth import login_required
 
-from ..people.models import PARTICIPANT
+from ..people.models import ADMINISTRATOR, FACILITATOR, PARTICIPANT
 from ..programme import services as programmes
 from .cards import cards
 
@@ -28,6 +28,8 @@ def index():
         programme=programme,
         other_programmes=others,
         cards=cards(programme),
+        # Administrators reach the whole administration, facilitators the completion report in it.
+        administration={ADMINISTRATOR: "admin.index", FACILITATOR: "admin.report_page"}.get(g.role),
         agency=programmes.contact_organisation_of(g.user.id, programme.id) if programme is not None else None,
         resource_link_title=(session.get("lti") or {}).get("resource_link_title"),
     )
