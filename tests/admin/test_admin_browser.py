@@ -31,7 +31,7 @@ def test_admin_pages_in_the_iframe_and_axe(tmp_path, live):
     tool_url, platform_url = live["tool_url"], live["platform_url"]
     with chromium(tmp_path / "profile") as context:
         page, frame = launch_in_iframe(context, platform_url, "Tuomas Salminen", "Tervetuloa, Tuomas")
-        frame.get_by_role("link", name="Ylläpito").click()
+        frame.get_by_role("link", name="Ylläpito", exact=True).click()
         frame.get_by_role("heading", level=1, name="Ylläpito").wait_for()
         frame.get_by_role("link", name="Arviointikirjan synkronointi").first.click()
         frame.get_by_role("heading", level=1, name="Arviointikirjan synkronointi").wait_for()
