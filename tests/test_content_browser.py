@@ -61,5 +61,6 @@ def test_material_in_the_iframe_and_axe(tmp_path, live):
         page, frame = launch_in_iframe(context, platform_url, "Helena Saarinen", "Tervetuloa, Helena")
         frame.get_by_role("link", name="Lukumateriaali sekä vinkit ja työkalut vuorovaikutukseen").click()
         frame.get_by_role("heading", name="Fasilitaattoreille").wait_for()
-        assert "Lukeneita 1/" in frame.locator("main").inner_text()
+        # The demo course is small: the k ≥ 5 rule hides the counts rather than tell who read what.
+        assert "Lukumäärää ei näytetä (jommallakummalla puolella alle 5)" in frame.locator("main").inner_text()
         assert_no_axe_violations(context, tool_frame(page, tool_url).url)
