@@ -42,7 +42,8 @@ test-fast: install
 
 # Style, types, and the import layers of ARCHITECTURE.md (the contract lives in pyproject.toml).
 lint: install
-	$(BIN)/ruff check app tests tools benchmarks
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
