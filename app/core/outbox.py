@@ -1,5 +1,6 @@
 """What every outbox worker shares (the gradebook's scores, the notifications' mail): a
-backoff between attempts, and leases that give each row to one worker at a time.
+backoff between attempts, leases that give each row to one worker at a time, and starting the
+embedded default's in-process worker.
 
 A lease is two columns on the leased row, ``locked_by`` and ``locked_until``. ``claim`` takes
 free rows with a conditional update, so that two workers that read the same free rows cannot
@@ -8,10 +9,12 @@ locked ``FOR UPDATE SKIP LOCKED`` so that concurrent workers take different rows
 """
 
 import random
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask import Flask
 from sqlalchemy import ColumnElement, Select, or_
 
 from .db import db
@@ -57,3 +60,18 @@ def claim(model: Any, candidates: Select[Any], worker_id: str, lease: timedelta,
     )
     db.session.commit()
     return list(db.session.scalars(db.select(model.id).where(model.id.in_(ids), model.locked_by == worker_id)))
+
+
+def start_on_first_request(app: Flask, start: Callable[[Flask], threading.Thread]) -> None:
+    """Run ``start(app)`` once, at the app's first request: not at import or build, since
+    ``flask db upgrade`` and other commands build the app too and must not start delivering."""
+    started: list[threading.Thread] = []
+    lock = threading.Lock()
+
+    @app.before_request
+    def _start_worker() -> None:
+        if started:
+            return
+        with lock:
+            if not started:
+                started.append(start(app))

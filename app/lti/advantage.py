@@ -4,6 +4,8 @@ the LTI commands (``app.lti.cli``)."""
 import os
 import threading
 
+from app.core.outbox import start_on_first_request
+
 from . import cli
 from .tokens import TokenService
 
@@ -28,19 +30,7 @@ def init_app(app) -> None:
     from .deep_linking import bp
 
     app.register_blueprint(bp)
-    if _worker_mode(app) != "inprocess":
-        return
-    started: list[threading.Thread] = []
-    lock = threading.Lock()
+    if _worker_mode(app) == "inprocess":
+        from .delivery import start_in_process
 
-    @app.before_request
-    def _start_worker():
-        # Started by the first request, not at import: ``flask db upgrade`` and other commands
-        # build the app too and must not start delivering.
-        if started:
-            return
-        with lock:
-            if not started:
-                from .delivery import start_in_process
-
-                started.append(start_in_process(app))
+        start_on_first_request(app, start_in_process)

@@ -24,18 +24,9 @@ def init_app(app) -> None:
     cli.init_app(app)
     web.on_language_chosen(app, services.choose_language)
     app.extensions["mail_stop"] = threading.Event()
-    if _worker_mode(app) != "inprocess":
-        return
-    started: list[threading.Thread] = []
-    lock = threading.Lock()
+    if _worker_mode(app) == "inprocess":
+        from app.core.outbox import start_on_first_request
 
-    @app.before_request
-    def _start_worker():
-        # Started by the first request, not at import: commands build the app too.
-        if started:
-            return
-        with lock:
-            if not started:
-                from .worker import start_in_process
+        from .worker import start_in_process
 
-                started.append(start_in_process(app))
+        start_on_first_request(app, start_in_process)
