@@ -134,11 +134,11 @@ def _public(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-def check_url(url, origins, *, production: bool, resolve: bool = True) -> str:
+def check_url(url, origins, *, production: bool, resolve: bool = True, deadline: float = DEFAULT_DEADLINE) -> str:
     """The URL to send to, as parsed, or ``OutboundRefused``: malformed, userinfo, not https
     (plain http to loopback only in development), not on one of ``origins``, or in production
     a host resolving to a non-public address (``resolve=False`` leaves that to ``fetch``, for a
-    URL that is only stored now)."""
+    URL that is only stored now); the lookup ends at ``deadline`` seconds."""
     # Whitespace, control characters and backslashes are where URL parsers disagree (browsers
     # read "\\" as "/"): a URL with any of them is not one a platform needs to give.
     if not isinstance(url, str) or any(ord(c) <= 32 or ord(c) == 127 or c == "\\" for c in url):
@@ -157,13 +157,30 @@ def check_url(url, origins, *, production: bool, resolve: bool = True) -> str:
     if origin(url) not in origins:
         raise OutboundRefused("foreign_origin")
     if production and resolve:
-        try:
-            addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP)}
-        except (OSError, UnicodeError):
-            raise OutboundRefused("unreachable", error="DNS") from None
-        if not all(_public(a) for a in addresses):
+        if not all(_public(a) for a in _resolve(host, port or 443, deadline)):
             raise OutboundRefused("private_address")
     return urlunsplit(parts)
+
+
+def _resolve(host: str, port: int, seconds: float) -> set[str]:
+    """The host's addresses, or ``OutboundRefused`` after ``seconds``: the resolver has no
+    timeout of its own, and a platform's slow DNS must not hold a worker or a launch."""
+    found: list = []
+
+    def lookup() -> None:
+        try:
+            found.append({str(info[4][0]) for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)})
+        except (OSError, UnicodeError) as error:
+            found.append(error)
+
+    thread = threading.Thread(target=lookup, daemon=True, name="outbound-dns")
+    thread.start()
+    thread.join(seconds)
+    if not found:
+        raise OutboundRefused("unreachable", error="DNS timeout")
+    if isinstance(found[0], Exception):
+        raise OutboundRefused("unreachable", error="DNS")
+    return found[0]
 
 
 # --- the deadline and the connected address, enforced on the socket ---
@@ -308,15 +325,16 @@ def fetch(
     deadline = float(deadline or _config("OUTBOUND_DEADLINE_SECONDS", DEFAULT_DEADLINE))
     max_bytes = int(max_bytes or _config("OUTBOUND_MAX_BYTES", DEFAULT_MAX_BYTES))
     strict = production()
+    started = time.monotonic()
     try:
-        url = check_url(url, origins, production=strict)
+        url = check_url(url, origins, production=strict, deadline=deadline)
     except OutboundRefused as refusal:
         _log_refusal(method, url, refusal)
         raise
     headers = {"Accept-Encoding": "identity", **(headers or {})}  # the cap counts what is sent
-    started = time.monotonic()
     try:
-        with _Guard(deadline, strict) as guard:
+        # One deadline for all of it: what the DNS lookup took is not given again.
+        with _Guard(max(deadline - (time.monotonic() - started), 0.001), strict) as guard:
             try:
                 response = _session(session).request(
                     method,

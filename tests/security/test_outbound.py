@@ -2,6 +2,7 @@
 a total deadline, a size cap; then the same rules at every service call of the tool."""
 
 import socket
+import threading
 
 import pytest
 from flask import Flask
@@ -163,6 +164,29 @@ def test_public_addresses_pass_in_production(monkeypatch):
         socket, "getaddrinfo", lambda *a, **k: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 443))]
     )
     assert check_url("https://moodle.example/x", ORIGINS, production=True) == "https://moodle.example/x"
+
+
+def test_a_dns_lookup_that_never_answers_is_refused_at_the_deadline(monkeypatch):
+    answer = threading.Event()  # set only after the check has given up: the lookup hangs until then
+
+    def hanging(*args, **kwargs):
+        answer.wait(30)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 443))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", hanging)
+    try:
+        _refused("unreachable", check_url, "https://moodle.example/x", ORIGINS, production=True, deadline=0.05)
+        assert not answer.is_set()
+    finally:
+        answer.set()
+
+
+def test_a_failing_dns_lookup_is_unreachable(monkeypatch):
+    def failing(*args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", failing)
+    _refused("unreachable", check_url, "https://moodle.example/x", ORIGINS, production=True)
 
 
 # --- fetch against real (local) servers ---
