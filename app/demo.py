@@ -124,6 +124,8 @@ def seed_demo(platform_url: str | None = None, today: date | None = None) -> dic
     seed_sparring(programme, s["issuer"])
     seed_events(programme, s["issuer"], today)
     db.session.commit()
+    # The first signing key now, not at the first launch: /readyz is green on a fresh demo.
+    current_app.extensions["lti_keys"].current()
     return {"platform": s["issuer"], "course": course.title, "programme": programme.name, "people": len(people)}
 
 

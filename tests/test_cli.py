@@ -189,3 +189,23 @@ def test_purge_deletes_only_what_has_expired(app):
     with app.app_context():
         assert [n.nonce for n in db.session.scalars(db.select(UsedNonce))] == ["fresh"]
         assert [s.id[0] for s in db.session.scalars(db.select(WebSession))] == ["b"]
+
+
+def test_demo_seed_makes_the_first_signing_key(_migrated, database_url, instance_dir, tmp_path):
+    """A fresh `make demo` answers /readyz green before anyone has launched."""
+    from app import create_app
+    from tests.conftest import _clean, _config
+
+    app = create_app(_config(database_url, instance_dir, LTI_KEY_DIR=str(tmp_path / "keys")))
+    try:
+        assert app.test_client().get("/readyz").json["keys"] is False
+        result = app.test_cli_runner().invoke(args=["demo", "seed"])
+        assert result.exit_code == 0, result.output
+        assert app.test_client().get("/readyz").json == {
+            "database": True,
+            "migrations": True,
+            "keys": True,
+            "ready": True,
+        }
+    finally:
+        _clean(app)
