@@ -2,5 +2,5 @@
 facilitator and its own space of sessions, materials and discussion.
 
 :mod:`.rules` holds the pure assignment helper, :mod:`.markdown` the sanitised rendering of what
-members write, :mod:`.routes` the pages.
+members write, :mod:`.routes` the facilitators' pages and :mod:`.space` each group's space.
 """

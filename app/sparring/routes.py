@@ -1,4 +1,5 @@
-"""Sparring groups: facilitators set them up; each group's space is for its members and staff.
+"""Sparring groups: facilitators set them up (here); each group's space is for its members and staff
+(:mod:`.space`, whose views join this blueprint).
 
 Who sees what:
 
@@ -15,7 +16,6 @@ soft delete that is audited (the text stays in the database for the audit trail 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -26,22 +26,16 @@ from app.core import refusals
 from app.core.auth import MEMBERS, STAFF, login_required
 from app.core.clock import utcnow
 from app.core.db import db
-from app.core.i18n import current_language
 from app.core.refusals import Refused
 from app.programme.services import current_programme
 from app.programme.services import current_programme_or_404 as _programme
 
-from ..content import get_library
-from ..content.library.modules import DEFAULT_LANGUAGE
 from ..people.models import User
 from . import forms, rules, services
-from .markdown import render as render_markdown
 from .models import (
     AKTORIS,
     AUDIENCES,
     MENTORS,
-    MODULE,
-    NOTE,
     SparringGroup,
     SparringMember,
     SparringPost,
@@ -67,40 +61,40 @@ PAIR_ROLE_NAMES = {"mentor": _l("mentor"), "aktori": _l("aktori"), "peer": _l("p
 # --------------------------------------------------------------------------------------------
 
 
-def _is_staff() -> bool:
+def is_staff() -> bool:
     return g.role in STAFF
 
 
-def _group(group_id: int) -> SparringGroup:
+def group_or_404(group_id: int) -> SparringGroup:
     """The group if this viewer may see its space: staff of its course, or a member; else 404."""
     group = db.session.get(SparringGroup, group_id)
     if group is None or g.course is None or group.programme.course_id != g.course.id:
         abort(404)
-    if not rules.may_see_space(staff=_is_staff(), viewer_id=g.user.id, member_ids=(m.user_id for m in group.members)):
+    if not rules.may_see_space(staff=is_staff(), viewer_id=g.user.id, member_ids=(m.user_id for m in group.members)):
         abort(404)
     return group
 
 
-def _staff_group(group_id: int) -> SparringGroup:
-    if not _is_staff():
+def staff_group_or_404(group_id: int) -> SparringGroup:
+    if not is_staff():
         abort(404)
-    return _group(group_id)
+    return group_or_404(group_id)
 
 
-def _writable(group: SparringGroup) -> SparringGroup:
+def writable(group: SparringGroup) -> SparringGroup:
     if group.archived:
         abort(403)
     return group
 
 
-def _thread(group: SparringGroup, thread_id: int) -> SparringThread:
+def thread_or_404(group: SparringGroup, thread_id: int) -> SparringThread:
     thread = services.visible_thread(group, thread_id)
     if thread is None:
         abort(404)
     return thread
 
 
-def _post(group: SparringGroup, post_id: int) -> SparringPost:
+def post_or_404(group: SparringGroup, post_id: int) -> SparringPost:
     post = services.visible_post(group, post_id)
     if post is None:
         abort(404)
@@ -143,7 +137,7 @@ def index():
     programme = current_programme(g.course.id if g.course else None)
     if programme is None:
         return render_template("sparring/no_programme.html", title=_("Sparring groups"))
-    if not _is_staff():
+    if not is_staff():
         mine = services.groups_of(g.user.id, programme.id)
         return render_template("sparring/mine.html", programme=programme, groups=mine, audience_names=AUDIENCE_NAMES)
     return _index_page(programme)
@@ -257,7 +251,7 @@ def assign():
 @bp.get("/groups/<int:group_id>/manage")
 @login_required(*STAFF)
 def manage(group_id: int):
-    return _manage_page(_staff_group(group_id))
+    return _manage_page(staff_group_or_404(group_id))
 
 
 def _manage_page(group: SparringGroup, errors: dict | None = None, status: int = 200):
@@ -281,7 +275,7 @@ def _manage_page(group: SparringGroup, errors: dict | None = None, status: int =
 @bp.post("/groups/<int:group_id>/settings")
 @login_required(*STAFF)
 def settings(group_id: int):
-    group = _writable(_staff_group(group_id))
+    group = writable(staff_group_or_404(group_id))
     errors: dict[str, str] = {}
     name = forms.parse_name(request.form.get("name", ""), errors)
     facilitator = _facilitator_from(request.form.get("facilitator_id", ""), errors)
@@ -296,7 +290,7 @@ def settings(group_id: int):
 @bp.post("/groups/<int:group_id>/members")
 @login_required(*STAFF)
 def add_members(group_id: int):
-    group = _writable(_staff_group(group_id))
+    group = writable(staff_group_or_404(group_id))
     wanted = _int_list(request.form.getlist("user_id"))
     if not wanted:
         return _manage_page(group, {"add": _("Choose at least one participant to add.")}, 400)
@@ -337,7 +331,7 @@ def _membership(group: SparringGroup, user_id: int) -> SparringMember:
 @bp.post("/groups/<int:group_id>/members/<int:user_id>/move")
 @login_required(*STAFF)
 def move_member(group_id: int, user_id: int):
-    group = _writable(_staff_group(group_id))
+    group = writable(staff_group_or_404(group_id))
     member = _membership(group, user_id)
     try:
         target_id = int(request.form.get("to_group", ""))
@@ -357,7 +351,7 @@ def move_member(group_id: int, user_id: int):
 @bp.post("/groups/<int:group_id>/members/<int:user_id>/remove")
 @login_required(*STAFF)
 def remove_member(group_id: int, user_id: int):
-    group = _writable(_staff_group(group_id))
+    group = writable(staff_group_or_404(group_id))
     member = _membership(group, user_id)
     name = member.user.display_name
     services.remove_member(member)
@@ -370,7 +364,7 @@ def remove_member(group_id: int, user_id: int):
 @login_required(*STAFF)
 def archive(group_id: int):
     """Archive (or reopen) a group: archived, it is read-only and frees its members for others."""
-    group = _staff_group(group_id)
+    group = staff_group_or_404(group_id)
     if group.archived:
         clashes = [m.user.display_name for m in group.members if m.user_id in services.placements(group.programme_id)]
         if clashes:
@@ -388,243 +382,5 @@ def archive(group_id: int):
     return redirect(url_for("sparring.manage", group_id=group.id), code=303)
 
 
-# --------------------------------------------------------------------------------------------
-# The group's space
-# --------------------------------------------------------------------------------------------
-
-
-@bp.get("/groups/<int:group_id>")
-@login_required(*MEMBERS)
-def space(group_id: int):
-    group = db.session.get(SparringGroup, group_id)
-    if (
-        group is not None
-        and g.course is not None
-        and group.programme.course_id == g.course.id
-        and not _is_staff()
-        and not any(m.user_id == g.user.id for m in group.members)
-    ):
-        # A space placed in the course but not theirs (e.g. a course page links every group's space):
-        # point the person to their own group rather than answer "not found". Nothing of this group shows.
-        own = services.groups_of(g.user.id, group.programme_id)
-        return render_template("sparring/elsewhere.html", own=own), 403
-    return _space_page(_group(group_id))
-
-
-def _space_page(group: SparringGroup, errors: dict | None = None, form: dict | None = None, status: int = 200):
-    content = services.space(group)
-    now = utcnow()
-    modules = {m.id: m for m in get_library().modules(current_language())}
-    return render_template(
-        "sparring/space.html",
-        group=group,
-        upcoming=[s for s in content.sessions if s.starts_at >= now - timedelta(hours=3)],
-        past=[s for s in content.sessions if s.starts_at < now - timedelta(hours=3)],
-        materials=content.materials,
-        modules=modules,
-        threads=content.threads,
-        counts=content.post_counts,
-        is_staff=_is_staff(),
-        audience_names=AUDIENCE_NAMES,
-        render_markdown=render_markdown,
-        edit_minutes=EDIT_MINUTES,
-        errors=errors or {},
-        form=form or {},
-    ), status
-
-
-@bp.post("/groups/<int:group_id>/sessions")
-@login_required(*STAFF)
-def add_session(group_id: int):
-    group = _writable(_staff_group(group_id))
-    form = request.form
-    errors: dict[str, str] = {}
-    starts_at = forms.parse_local(group.programme, form.get("date", ""), form.get("time", ""), errors, "session_when")
-    minutes = forms.parse_minutes(form.get("duration", ""), errors, "session_duration")
-    url = forms.parse_url(form.get("video_url", ""), errors, "session_url")
-    agenda = form.get("agenda", "").strip()
-    if len(agenda) > forms.BODY_MAX:
-        errors["session_agenda"] = _("The text can be at most %(n)s characters.", n=forms.BODY_MAX)
-    if errors or starts_at is None or minutes is None:
-        return _space_page(group, errors, form.to_dict(), 400)
-    services.add_session(group, starts_at, minutes, url or None, agenda)
-    db.session.commit()
-    flash(_("The session was added."))
-    return redirect(url_for("sparring.space", group_id=group.id, _anchor="sessions"), code=303)
-
-
-@bp.post("/groups/<int:group_id>/sessions/<int:session_id>/delete")
-@login_required(*STAFF)
-def delete_session(group_id: int, session_id: int):
-    group = _writable(_staff_group(group_id))
-    item = services.group_session(group, session_id)
-    if item is None:
-        abort(404)
-    services.delete_session(item)
-    db.session.commit()
-    flash(_("The session was removed."))
-    return redirect(url_for("sparring.space", group_id=group.id, _anchor="sessions"), code=303)
-
-
-@bp.post("/groups/<int:group_id>/materials")
-@login_required(*STAFF)
-def add_material(group_id: int):
-    group = _writable(_staff_group(group_id))
-    form = request.form
-    errors: dict[str, str] = {}
-    kind = form.get("kind", "")
-    title = form.get("title", "").strip()
-    body = form.get("body", "").strip()
-    module_id = form.get("module_id", "").strip()
-    if kind == MODULE:
-        if get_library().get(module_id, DEFAULT_LANGUAGE) is None:
-            errors["material"] = _("Choose a module of the reading material.")
-    elif kind == NOTE:
-        if not title:
-            errors["material"] = _("Give the note a title.")
-        elif len(title) > forms.TITLE_MAX or len(body) > forms.BODY_MAX:
-            errors["material"] = _("The text can be at most %(n)s characters.", n=forms.BODY_MAX)
-        elif not body:
-            errors["material"] = _("Write the note's text.")
-    else:
-        abort(400)
-    if errors:
-        return _space_page(group, errors, form.to_dict(), 400)
-    note = kind == NOTE
-    services.add_material(
-        group, kind, None if note else module_id, title if note else "", body if note else "", g.user.id
-    )
-    db.session.commit()
-    flash(_("The material was added."))
-    return redirect(url_for("sparring.space", group_id=group.id, _anchor="materials"), code=303)
-
-
-@bp.post("/groups/<int:group_id>/materials/<int:material_id>/delete")
-@login_required(*STAFF)
-def delete_material(group_id: int, material_id: int):
-    group = _writable(_staff_group(group_id))
-    item = services.group_material(group, material_id)
-    if item is None:
-        abort(404)
-    services.delete_material(item)
-    db.session.commit()
-    flash(_("The material was removed."))
-    return redirect(url_for("sparring.space", group_id=group.id, _anchor="materials"), code=303)
-
-
-# --------------------------------------------------------------------------------------------
-# Discussion
-# --------------------------------------------------------------------------------------------
-
-
-@bp.post("/groups/<int:group_id>/threads")
-@login_required(*MEMBERS)
-def new_thread(group_id: int):
-    group = _writable(_group(group_id))
-    errors: dict[str, str] = {}
-    title = forms.parse_title(request.form.get("title", ""), errors)
-    body = forms.parse_body(request.form.get("body", ""), errors)
-    if errors:
-        return _space_page(group, errors, request.form.to_dict(), 400)
-    thread = services.start_thread(group, g.user.id, title, body)
-    db.session.commit()
-    return redirect(url_for("sparring.thread", group_id=group.id, thread_id=thread.id), code=303)
-
-
-@bp.get("/groups/<int:group_id>/threads/<int:thread_id>")
-@login_required(*MEMBERS)
-def thread(group_id: int, thread_id: int):
-    group = _group(group_id)
-    return _thread_page(group, _thread(group, thread_id))
-
-
-def _thread_page(group, thread, errors: dict | None = None, form: dict | None = None, status: int = 200):
-    posts = [p for p in thread.posts if p.deleted_at is None]
-    return render_template(
-        "sparring/thread.html",
-        group=group,
-        thread=thread,
-        posts=posts,
-        removed=len(thread.posts) - len(posts),
-        is_staff=_is_staff(),
-        may_edit=may_edit,
-        render_markdown=render_markdown,
-        edit_minutes=EDIT_MINUTES,
-        errors=errors or {},
-        form=form or {},
-    ), status
-
-
-@bp.post("/groups/<int:group_id>/threads/<int:thread_id>/replies")
-@login_required(*MEMBERS)
-def reply(group_id: int, thread_id: int):
-    group = _writable(_group(group_id))
-    thread = _thread(group, thread_id)
-    errors: dict[str, str] = {}
-    body = forms.parse_body(request.form.get("body", ""), errors)
-    if errors:
-        return _thread_page(group, thread, errors, request.form.to_dict(), 400)
-    post = services.reply(thread, g.user.id, body)
-    db.session.commit()
-    return redirect(
-        url_for("sparring.thread", group_id=group.id, thread_id=thread.id, _anchor=f"post-{post.id}"), code=303
-    )
-
-
-@bp.route("/groups/<int:group_id>/posts/<int:post_id>/edit", methods=["GET", "POST"])
-@login_required(*MEMBERS)
-def edit_post(group_id: int, post_id: int):
-    group = _group(group_id)
-    post = _post(group, post_id)
-    if post.author_id != g.user.id:
-        abort(404)
-    if not may_edit(post) or group.archived:
-        return render_template(
-            "sparring/edit.html",
-            group=group,
-            post=post,
-            closed=True,
-            errors={},
-            body=post.body,
-            edit_minutes=EDIT_MINUTES,
-        ), 403
-    errors: dict[str, str] = {}
-    body = post.body
-    if request.method == "POST":
-        body = forms.parse_body(request.form.get("body", ""), errors)
-        if not errors:
-            services.edit_post(post, body)
-            db.session.commit()
-            return redirect(
-                url_for("sparring.thread", group_id=group.id, thread_id=post.thread_id, _anchor=f"post-{post.id}"),
-                code=303,
-            )
-        body = request.form.get("body", "")
-    return render_template(
-        "sparring/edit.html", group=group, post=post, closed=False, errors=errors, body=body, edit_minutes=EDIT_MINUTES
-    ), 400 if errors else 200
-
-
-@bp.post("/groups/<int:group_id>/posts/<int:post_id>/delete")
-@login_required(*STAFF)
-def delete_post(group_id: int, post_id: int):
-    """Soft delete: hidden from everyone, kept for the audit trail."""
-    group = _staff_group(group_id)
-    post = _post(group, post_id)
-    services.delete_post(post, g.user.id)
-    db.session.commit()
-    flash(_("The post was removed."))
-    if post.thread.deleted_at is not None:
-        return redirect(url_for("sparring.space", group_id=group.id, _anchor="discussion"), code=303)
-    return redirect(url_for("sparring.thread", group_id=group.id, thread_id=post.thread_id), code=303)
-
-
-@bp.post("/groups/<int:group_id>/threads/<int:thread_id>/delete")
-@login_required(*STAFF)
-def delete_thread(group_id: int, thread_id: int):
-    group = _staff_group(group_id)
-    thread = _thread(group, thread_id)
-    services.delete_thread(thread, g.user.id)
-    db.session.commit()
-    flash(_("The thread was removed."))
-    return redirect(url_for("sparring.space", group_id=group.id, _anchor="discussion"), code=303)
+# The space's views register on ``bp`` (imported last: they use the access helpers above).
+from . import space  # noqa: E402, F401
