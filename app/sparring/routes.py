@@ -17,20 +17,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 
 from app.core import refusals
 from app.core.auth import MEMBERS, STAFF, login_required
 from app.core.clock import utcnow
 from app.core.db import db
+from app.core.i18n import current_language
 from app.core.refusals import Refused
 from app.programme.services import current_programme
 from app.programme.services import current_programme_or_404 as _programme
 
-from ..people.models import User
 from . import forms, rules, services
 from .models import (
     AKTORIS,
@@ -112,21 +114,6 @@ def may_edit(post: SparringPost) -> bool:
 
 
 # --------------------------------------------------------------------------------------------
-# People: who may be placed, and where they are now
-# --------------------------------------------------------------------------------------------
-
-
-def _int_list(values) -> list[int]:
-    out = []
-    for value in values:
-        try:
-            out.append(int(value))
-        except (TypeError, ValueError):
-            abort(400)
-    return out
-
-
-# --------------------------------------------------------------------------------------------
 # Facilitators: the groups
 # --------------------------------------------------------------------------------------------
 
@@ -143,7 +130,7 @@ def index():
     return _index_page(programme)
 
 
-def _index_page(programme, errors: dict | None = None, form: dict | None = None, status: int = 200):
+def _index_page(programme, new: forms.GroupForm | None = None, failed: forms.AssignForm | None = None, status=200):
     groups = services.programme_groups(programme.id)
     candidates = services.candidates(programme.id)
     placed = services.placements(programme.id)
@@ -154,47 +141,39 @@ def _index_page(programme, errors: dict | None = None, form: dict | None = None,
     by_audience = defaultdict(list)
     for group in groups:
         by_audience[group.audience].append(group)
+    assign_forms = {audience: forms.AssignForm(formdata=None, audience=audience) for audience in AUDIENCES}
+    if failed is not None:
+        assign_forms[failed.audience.data] = failed
     return render_template(
         "sparring/index.html",
         programme=programme,
         by_audience=by_audience,
         audiences=AUDIENCES,
-        audience_names=AUDIENCE_NAMES,
         audience_plurals=AUDIENCE_PLURALS,
         unplaced=unplaced,
-        staff=services.staff_people(g.course.id),
-        errors=errors or {},
-        form=form or {},
+        new=new or _group_form(formdata=None),
+        assign_forms=assign_forms,
+        failed=new if new is not None else failed,
     ), status
+
+
+def _group_form(**kwargs) -> forms.GroupForm:
+    form = forms.GroupForm(**kwargs).with_audiences(AUDIENCE_NAMES)
+    form.with_staff(services.staff_people(g.course.id))
+    return form
 
 
 @bp.post("/groups")
 @login_required(*STAFF)
 def create():
     programme = _programme()
-    form = request.form
-    errors: dict[str, str] = {}
-    name = forms.parse_name(form.get("name", ""), errors)
-    audience = form.get("audience", "")
-    if audience not in AUDIENCES:
-        errors["audience"] = _("Choose whether the group is for mentors or for aktoris.")
-    facilitator = _facilitator_from(form.get("facilitator_id", ""), errors)
-    if errors:
-        return _index_page(programme, errors, form.to_dict(), 400)
-    group = services.create_group(programme.id, name, audience, facilitator.id if facilitator else None)
+    form = _group_form()
+    if not form.validate():
+        return _index_page(programme, new=form, status=400)
+    group = services.create_group(programme.id, form.name.data, form.audience.data, form.facilitator)
     db.session.commit()
-    flash(_("The group %(name)s was created.", name=name))
+    flash(_("The group %(name)s was created.", name=form.name.data))
     return redirect(url_for("sparring.manage", group_id=group.id), code=303)
-
-
-def _facilitator_from(value: str, errors: dict) -> User | None:
-    if not value:
-        return None
-    staff = {str(u.id): u for u in services.staff_people(g.course.id)}
-    if value not in staff:
-        errors["facilitator_id"] = _("Choose a facilitator from the course's staff.")
-        return None
-    return staff[value]
 
 
 @bp.post("/assign")
@@ -202,14 +181,15 @@ def _facilitator_from(value: str, errors: dict) -> User | None:
 def assign():
     """Place every unplaced participant of an audience with the assignment helper."""
     programme = _programme()
-    audience = request.form.get("audience", "")
-    if audience not in AUDIENCES:
-        abort(400)
-    include_peers = request.form.get("include_peers") == "1"
-    wanted = {"mentor" if audience == MENTORS else "aktori"} | ({"peer"} if include_peers else set())
+    form = forms.AssignForm()
+    if not form.validate():
+        abort(400)  # only a hand-made request sends another audience
+    audience = form.audience.data
+    wanted = {"mentor" if audience == MENTORS else "aktori"} | ({"peer"} if form.include_peers.data else set())
     groups = [gr for gr in services.open_groups(programme.id) if gr.audience == audience]
     if not groups:
-        return _index_page(programme, {f"assign_{audience}": _("Create a group for this audience first.")}, status=400)
+        form.form_errors.append(_("Create a group for this audience first."))
+        return _index_page(programme, failed=form, status=400)
     candidates = services.candidates(programme.id)
     placed = services.placements(programme.id)
     people = [c.as_rule_person() for c in candidates.values() if c.user.id not in placed and c.role in wanted]
@@ -228,7 +208,8 @@ def assign():
         services.place(programme.id, audience, placement)
     except Refused as refused:
         db.session.rollback()
-        return _index_page(programme, {f"assign_{audience}": refused.text()}, status=refused.status)
+        form.form_errors.append(refused.text())
+        return _index_page(programme, failed=form, status=refused.status)
     db.session.commit()
     flash(
         ngettext(
@@ -254,34 +235,55 @@ def manage(group_id: int):
     return _manage_page(staff_group_or_404(group_id))
 
 
-def _manage_page(group: SparringGroup, errors: dict | None = None, status: int = 200):
+def _manage_page(group: SparringGroup, failed: FlaskForm | None = None, status: int = 200):
+    """The members and settings page; ``failed`` is the form just refused, shown with its errors."""
     candidates = services.candidates(group.programme_id)
     placed = services.placements(group.programme_id)
     addable = [c for c in candidates.values() if c.user.id not in placed and c.fits(group.audience)]
     others = [gr for gr in services.open_groups(group.programme_id) if gr.id != group.id]
+    settings_form = failed if isinstance(failed, forms.GroupSettingsForm) else None
+    add_form = failed if isinstance(failed, forms.AddMembersForm) else None
     return render_template(
         "sparring/manage.html",
         group=group,
         candidates=candidates,
         addable=addable,
         others=others,
-        staff=services.staff_people(g.course.id),
         audience_names=AUDIENCE_NAMES,
         pair_role_names=PAIR_ROLE_NAMES,
-        errors=errors or {},
+        settings_form=settings_form
+        or _settings_form(formdata=None, name=group.name, facilitator_id=str(group.facilitator_id or "")),
+        add_form=_addable_choices(add_form or forms.AddMembersForm(formdata=None), addable),
+        failed=failed,
     ), status
+
+
+def _addable_choices(form: forms.AddMembersForm, addable) -> forms.AddMembersForm:
+    """What the page offers (each with organisation and role); what a submit may name is checked apart."""
+    language = current_language()
+    form.user_id.choices = [
+        SelectChoice(
+            str(c.user.id),
+            ", ".join([c.user.display_name] + ([c.organisation.name(language)] if c.organisation else []))
+            + f" ({PAIR_ROLE_NAMES[c.role] if c.role in PAIR_ROLE_NAMES else c.role})",
+        )
+        for c in addable
+    ]
+    return form
+
+
+def _settings_form(**kwargs) -> forms.GroupSettingsForm:
+    return forms.GroupSettingsForm(**kwargs).with_staff(services.staff_people(g.course.id))
 
 
 @bp.post("/groups/<int:group_id>/settings")
 @login_required(*STAFF)
 def settings(group_id: int):
     group = writable(staff_group_or_404(group_id))
-    errors: dict[str, str] = {}
-    name = forms.parse_name(request.form.get("name", ""), errors)
-    facilitator = _facilitator_from(request.form.get("facilitator_id", ""), errors)
-    if errors:
-        return _manage_page(group, errors, 400)
-    services.save_settings(group, name, facilitator.id if facilitator else None)
+    form = _settings_form()
+    if not form.validate():
+        return _manage_page(group, form, 400)
+    services.save_settings(group, form.name.data, form.facilitator)
     db.session.commit()
     flash(_("Saved."))
     return redirect(url_for("sparring.manage", group_id=group.id), code=303)
@@ -291,33 +293,30 @@ def settings(group_id: int):
 @login_required(*STAFF)
 def add_members(group_id: int):
     group = writable(staff_group_or_404(group_id))
-    wanted = _int_list(request.form.getlist("user_id"))
-    if not wanted:
-        return _manage_page(group, {"add": _("Choose at least one participant to add.")}, 400)
     candidates = services.candidates(group.programme_id)
+    form = forms.AddMembersForm().with_people((user_id, "") for user_id in candidates)
+    if not form.validate():
+        return _manage_page(group, form, 400)
     placed = services.placements(group.programme_id)
-    for user_id in wanted:
-        if user_id not in candidates:
-            return _manage_page(group, {"add": _("Only registered participants can be added.")}, 400)
+    for user_id in form.user_ids:
         if user_id in placed:
-            return _manage_page(
-                group,
-                {
-                    "add": _(
-                        "%(name)s is already in the group %(group)s. Move them from there.",
-                        name=candidates[user_id].user.display_name,
-                        group=placed[user_id].name,
-                    )
-                },
-                400,
+            form.user_id.errors.append(
+                _(
+                    "%(name)s is already in the group %(group)s. Move them from there.",
+                    name=candidates[user_id].user.display_name,
+                    group=placed[user_id].name,
+                )
             )
+    if form.user_id.errors:
+        return _manage_page(group, form, 400)
     try:
-        services.add_members(group, wanted)
+        services.add_members(group, form.user_ids)
     except Refused as refused:
         db.session.rollback()
-        return _manage_page(group, {"add": refused.text()}, refused.status)
+        form.form_errors.append(refused.text())
+        return _manage_page(group, form, refused.status)
     db.session.commit()
-    flash(_("Participants added: %(n)s.", n=len(wanted)))
+    flash(_("Participants added: %(n)s.", n=len(form.user_ids)))
     return redirect(url_for("sparring.manage", group_id=group.id), code=303)
 
 
@@ -333,15 +332,12 @@ def _membership(group: SparringGroup, user_id: int) -> SparringMember:
 def move_member(group_id: int, user_id: int):
     group = writable(staff_group_or_404(group_id))
     member = _membership(group, user_id)
-    try:
-        target_id = int(request.form.get("to_group", ""))
-    except ValueError:
-        return _manage_page(group, {"move": _("Choose the group to move them to.")}, 400)
-    target = next(
-        (gr for gr in services.open_groups(group.programme_id) if gr.id == target_id and gr.id != group.id), None
-    )
-    if target is None:
-        return _manage_page(group, {"move": _("Choose the group to move them to.")}, 400)
+    others = {gr.id: gr for gr in services.open_groups(group.programme_id) if gr.id != group.id}
+    form = forms.MoveForm().with_groups((gr.id, gr.name) for gr in others.values())
+    form.to_group.id = f"move-{user_id}"  # the summary's link goes to this member's own list
+    if not form.validate():
+        return _manage_page(group, form, 400)
+    target = others[int(form.to_group.data)]
     services.move_member(member, target)
     db.session.commit()
     flash(_("%(name)s was moved to %(group)s.", name=member.user.display_name, group=target.name))
@@ -368,11 +364,9 @@ def archive(group_id: int):
     if group.archived:
         clashes = [m.user.display_name for m in group.members if m.user_id in services.placements(group.programme_id)]
         if clashes:
-            return _manage_page(
-                group,
-                {"archive": _("Cannot reopen: already in another group: %(names)s.", names=", ".join(clashes))},
-                400,
-            )
+            form = FlaskForm()
+            form.form_errors.append(_("Cannot reopen: already in another group: %(names)s.", names=", ".join(clashes)))
+            return _manage_page(group, form, 400)
         services.reopen(group)
         flash(_("The group was reopened."))
     else:

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 
 from app.core.auth import MEMBERS, STAFF, login_required
 from app.core.clock import utcnow
@@ -56,10 +57,19 @@ def space(group_id: int):
     return _space_page(group_or_404(group_id))
 
 
-def _space_page(group: SparringGroup, errors: dict | None = None, form: dict | None = None, status: int = 200):
+def _space_page(group: SparringGroup, failed: FlaskForm | None = None, status: int = 200):
+    """The space; ``failed`` is the form just refused, shown with its errors and the input kept."""
     content = services.space(group)
     now = utcnow()
     modules = {m.id: m for m in get_library().modules(current_language())}
+    blank: dict[type[FlaskForm], FlaskForm] = {
+        forms.SessionForm: forms.SessionForm(group.programme, formdata=None),
+        forms.ModuleLinkForm: forms.ModuleLinkForm(formdata=None).with_modules(modules.values()),
+        forms.NoteForm: forms.NoteForm(formdata=None),
+        forms.ThreadForm: forms.ThreadForm(formdata=None),
+    }
+    if failed is not None:
+        blank[type(failed)] = failed
     return render_template(
         "sparring/space.html",
         group=group,
@@ -73,8 +83,11 @@ def _space_page(group: SparringGroup, errors: dict | None = None, form: dict | N
         audience_names=AUDIENCE_NAMES,
         render_markdown=render_markdown,
         edit_minutes=EDIT_MINUTES,
-        errors=errors or {},
-        form=form or {},
+        session_form=blank[forms.SessionForm],
+        module_form=blank[forms.ModuleLinkForm],
+        note_form=blank[forms.NoteForm],
+        thread_form=blank[forms.ThreadForm],
+        failed=failed,
     ), status
 
 
@@ -82,17 +95,11 @@ def _space_page(group: SparringGroup, errors: dict | None = None, form: dict | N
 @login_required(*STAFF)
 def add_session(group_id: int):
     group = writable(staff_group_or_404(group_id))
-    form = request.form
-    errors: dict[str, str] = {}
-    starts_at = forms.parse_local(group.programme, form.get("date", ""), form.get("time", ""), errors, "session_when")
-    minutes = forms.parse_minutes(form.get("duration", ""), errors, "session_duration")
-    url = forms.parse_url(form.get("video_url", ""), errors, "session_url")
-    agenda = form.get("agenda", "").strip()
-    if len(agenda) > forms.BODY_MAX:
-        errors["session_agenda"] = _("The text can be at most %(n)s characters.", n=forms.BODY_MAX)
-    if errors or starts_at is None or minutes is None:
-        return _space_page(group, errors, form.to_dict(), 400)
-    services.add_session(group, starts_at, minutes, url or None, agenda)
+    form = forms.SessionForm(group.programme)
+    if not form.validate():
+        return _space_page(group, form, 400)
+    assert form.starts_at is not None  # set by a successful validate
+    services.add_session(group, form.starts_at, form.duration.data, form.video_url.data or None, form.agenda.data)
     db.session.commit()
     flash(_("The session was added."))
     return redirect(url_for("sparring.space", group_id=group.id, _anchor="sessions"), code=303)
@@ -114,31 +121,21 @@ def delete_session(group_id: int, session_id: int):
 @bp.post("/groups/<int:group_id>/materials")
 @login_required(*STAFF)
 def add_material(group_id: int):
+    """A link to a module of the reading material, or a note (the form's hidden ``kind``)."""
     group = writable(staff_group_or_404(group_id))
-    form = request.form
-    errors: dict[str, str] = {}
-    kind = form.get("kind", "")
-    title = form.get("title", "").strip()
-    body = form.get("body", "").strip()
-    module_id = form.get("module_id", "").strip()
+    kind = request.form.get("kind", "")
     if kind == MODULE:
-        if get_library().get(module_id, DEFAULT_LANGUAGE) is None:
-            errors["material"] = _("Choose a module of the reading material.")
+        form: FlaskForm = forms.ModuleLinkForm().with_modules(get_library().modules(DEFAULT_LANGUAGE))
     elif kind == NOTE:
-        if not title:
-            errors["material"] = _("Give the note a title.")
-        elif len(title) > forms.TITLE_MAX or len(body) > forms.BODY_MAX:
-            errors["material"] = _("The text can be at most %(n)s characters.", n=forms.BODY_MAX)
-        elif not body:
-            errors["material"] = _("Write the note's text.")
+        form = forms.NoteForm()
     else:
         abort(400)
-    if errors:
-        return _space_page(group, errors, form.to_dict(), 400)
-    note = kind == NOTE
-    services.add_material(
-        group, kind, None if note else module_id, title if note else "", body if note else "", g.user.id
-    )
+    if not form.validate():
+        return _space_page(group, form, 400)
+    if isinstance(form, forms.NoteForm):
+        services.add_material(group, NOTE, None, form.title.data, form.body.data, g.user.id)
+    else:
+        services.add_material(group, MODULE, form.module_id.data, "", "", g.user.id)
     db.session.commit()
     flash(_("The material was added."))
     return redirect(url_for("sparring.space", group_id=group.id, _anchor="materials"), code=303)
@@ -166,12 +163,10 @@ def delete_material(group_id: int, material_id: int):
 @login_required(*MEMBERS)
 def new_thread(group_id: int):
     group = writable(group_or_404(group_id))
-    errors: dict[str, str] = {}
-    title = forms.parse_title(request.form.get("title", ""), errors)
-    body = forms.parse_body(request.form.get("body", ""), errors)
-    if errors:
-        return _space_page(group, errors, request.form.to_dict(), 400)
-    thread = services.start_thread(group, g.user.id, title, body)
+    form = forms.ThreadForm()
+    if not form.validate():
+        return _space_page(group, form, 400)
+    thread = services.start_thread(group, g.user.id, form.title.data, form.body.data)
     db.session.commit()
     return redirect(url_for("sparring.thread", group_id=group.id, thread_id=thread.id), code=303)
 
@@ -183,7 +178,7 @@ def thread(group_id: int, thread_id: int):
     return _thread_page(group, thread_or_404(group, thread_id))
 
 
-def _thread_page(group, thread, errors: dict | None = None, form: dict | None = None, status: int = 200):
+def _thread_page(group, thread, form: forms.PostForm | None = None, status: int = 200):
     posts = [p for p in thread.posts if p.deleted_at is None]
     return render_template(
         "sparring/thread.html",
@@ -195,8 +190,7 @@ def _thread_page(group, thread, errors: dict | None = None, form: dict | None = 
         may_edit=may_edit,
         render_markdown=render_markdown,
         edit_minutes=EDIT_MINUTES,
-        errors=errors or {},
-        form=form or {},
+        form=form or forms.PostForm(formdata=None),
     ), status
 
 
@@ -205,11 +199,10 @@ def _thread_page(group, thread, errors: dict | None = None, form: dict | None = 
 def reply(group_id: int, thread_id: int):
     group = writable(group_or_404(group_id))
     thread = thread_or_404(group, thread_id)
-    errors: dict[str, str] = {}
-    body = forms.parse_body(request.form.get("body", ""), errors)
-    if errors:
-        return _thread_page(group, thread, errors, request.form.to_dict(), 400)
-    post = services.reply(thread, g.user.id, body)
+    form = forms.PostForm()
+    if not form.validate():
+        return _thread_page(group, thread, form, 400)
+    post = services.reply(thread, g.user.id, form.body.data)
     db.session.commit()
     return redirect(
         url_for("sparring.thread", group_id=group.id, thread_id=thread.id, _anchor=f"post-{post.id}"), code=303
@@ -223,31 +216,18 @@ def edit_post(group_id: int, post_id: int):
     post = post_or_404(group, post_id)
     if post.author_id != g.user.id:
         abort(404)
-    if not may_edit(post) or group.archived:
-        return render_template(
-            "sparring/edit.html",
-            group=group,
-            post=post,
-            closed=True,
-            errors={},
-            body=post.body,
-            edit_minutes=EDIT_MINUTES,
-        ), 403
-    errors: dict[str, str] = {}
-    body = post.body
-    if request.method == "POST":
-        body = forms.parse_body(request.form.get("body", ""), errors)
-        if not errors:
-            services.edit_post(post, body)
-            db.session.commit()
-            return redirect(
-                url_for("sparring.thread", group_id=group.id, thread_id=post.thread_id, _anchor=f"post-{post.id}"),
-                code=303,
-            )
-        body = request.form.get("body", "")
+    closed = not may_edit(post) or group.archived
+    # Closed: the text is shown, never taken from a request.
+    form = forms.EditPostForm(formdata=None, body=post.body) if closed else forms.EditPostForm(body=post.body)
+    if not closed and request.method == "POST" and form.validate():
+        services.edit_post(post, form.body.data)
+        db.session.commit()
+        return redirect(
+            url_for("sparring.thread", group_id=group.id, thread_id=post.thread_id, _anchor=f"post-{post.id}"), code=303
+        )
     return render_template(
-        "sparring/edit.html", group=group, post=post, closed=False, errors=errors, body=body, edit_minutes=EDIT_MINUTES
-    ), 400 if errors else 200
+        "sparring/edit.html", group=group, post=post, closed=closed, form=form, edit_minutes=EDIT_MINUTES
+    ), 403 if closed else 400 if form.errors else 200
 
 
 @bp.post("/groups/<int:group_id>/posts/<int:post_id>/delete")

@@ -26,7 +26,10 @@ def test_create_group_with_clear_errors(world):
     bad = world.post(world.staff, "/sparring/groups", {"name": "", "audience": "everyone"})
     assert bad.status_code == 400
     page = bad.get_data(as_text=True)
-    assert page.count('class="error-message"') == 2 and 'aria-invalid="true"' in page
+    # Each field's error next to it, and both in the summary at the top, each a link to its field.
+    assert 'id="group-name-error"' in page and 'id="audience-choice-error"' in page
+    assert 'aria-invalid="true"' in page
+    assert 'href="#group-name"' in page and 'href="#audience-choice"' in page
     good = world.post(
         world.staff,
         "/sparring/groups",
@@ -153,7 +156,10 @@ def test_sessions_and_materials(world):
         f"/sparring/groups/{a}/sessions",
         {"date": "2099-13-01", "time": "10:00", "duration": "0", "video_url": "javascript:x"},
     )
-    assert bad.status_code == 400 and bad.get_data(as_text=True).count('class="error-message"') == 3
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 400 and page.count('class="field-errors"') == 3
+    for field in ("session-date", "session-duration", "session-url"):
+        assert f'id="{field}-error"' in page and f'href="#{field}"' in page
     ok = world.post(
         world.staff,
         f"/sparring/groups/{a}/sessions",
@@ -195,7 +201,8 @@ def test_a_parallel_add_is_a_clear_conflict_not_an_error(world, monkeypatch):
     a = world.groups["A"]
     response = world.post(world.staff, f"/sparring/groups/{a}/members", {"user_id": str(world.users["p3"])})
     assert response.status_code == 409
-    assert 'class="error-message"' in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert 'class="error-summary"' in page and "Ryhmiä muutettiin samaan aikaan" in page
     assert members(world, "A") == {world.users["p1"], world.users["p3"]}
 
 
