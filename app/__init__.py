@@ -104,6 +104,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .lti.routes import bp as lti_bp
     from .matching import routes as matching_routes
     from .matching.routes import bp as matching_bp
+    from .mentoring import agreement_pages as mentoring_agreement
     from .mentoring import journal as mentoring_journal
     from .mentoring import placements as mentoring_placements
     from .mentoring import routes as mentoring_routes
@@ -145,7 +146,7 @@ def create_app(config: dict | None = None) -> Flask:
         app,
         read_counts=people_services.read_counts,
         journal_prompts=mentoring_journal.PROMPTS,
-        checklist_pair=mentoring_routes.checklist_state,
+        checklist_pair=mentoring_agreement.checklist_state,
     )
     # What each area offers for deep linking, in the order the picker lists it.
     lti_placements.register(app, *mentoring_placements.OFFERS, *content_placements.OFFERS, *sparring_placements.OFFERS)

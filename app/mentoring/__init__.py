@@ -1,5 +1,7 @@
 """The pairs' own space: agreement, attested meetings, completion to the gradebook, the private
-journal, reminders and ending early (``routes``), on pure rules (``rules``)."""
+journal, reminders and ending early: the pair's page, progress and ending in ``routes``; meetings,
+agreement and journal pages in ``meeting_pages``, ``agreement_pages``, ``journal_pages``; on pure rules
+(``rules``)."""
 
 
 def init_app(app) -> None:

@@ -16,7 +16,7 @@ Who sees what:
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from babel.dates import format_date, format_time
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
@@ -33,16 +33,14 @@ from app.groups.models import PUBLISHED, SOUNDING_OUT, VISIBLE, MentoringGroup
 from app.programme import timeline as programme_timeline
 from app.programme.kinds import FORM_LABELS, ROLE_LABELS, Form, Role
 from app.programme.models import Programme
-from app.programme.services import current_programme
 from app.programme.services import current_programme_or_404 as _programme
 
 from ..content import get_library
 from ..ids import db_int
 from ..people.models import PARTICIPANT
-from . import extras, journal, rules, services
+from . import extras, rules, services
 from .labels import ANSWER_NAMES, MODE_NAMES, STATE_NAMES
-from .models import AGREEMENT_SECTIONS, JournalEntry, Meeting, MeetingChange, MeetingCount
-from .services import MeetingInput
+from .models import AGREEMENT_SECTIONS, Meeting, MeetingChange, MeetingCount
 
 bp = Blueprint("mentoring", __name__, url_prefix="/mentoring", template_folder="templates")
 
@@ -294,7 +292,7 @@ def _labels():
 # --------------------------------------------------------------------------------------------
 
 
-def _group(group_id: int) -> MentoringGroup:
+def group_or_404(group_id: int) -> MentoringGroup:
     """The group if the viewer may see it: a member (published or ended), or staff of its course."""
     group = db.session.get(MentoringGroup, group_id)
     if group is None or g.course is None or group.programme.course_id != g.course.id:
@@ -307,28 +305,28 @@ def _group(group_id: int) -> MentoringGroup:
     return group
 
 
-def _member_group(group_id: int) -> MentoringGroup:
+def member_group_or_404(group_id: int) -> MentoringGroup:
     if g.role != PARTICIPANT:
         abort(403)
-    return _group(group_id)
+    return group_or_404(group_id)
 
 
-def _agreed_group(group_id: int) -> MentoringGroup:
+def agreed_group_or_404(group_id: int) -> MentoringGroup:
     """The member's group for its agreement, which opens only once every member said go on."""
-    group = _member_group(group_id)
+    group = member_group_or_404(group_id)
     if group.status == SOUNDING_OUT:
         abort(404)
     return group
 
 
-def _meeting(group: MentoringGroup, meeting_id: int) -> Meeting:
+def meeting_or_404(group: MentoringGroup, meeting_id: int) -> Meeting:
     meeting = db.session.get(Meeting, meeting_id)
     if meeting is None or meeting.group_id != group.id:
         abort(404)
     return meeting
 
 
-def _back(group: MentoringGroup, anchor: str | None = None, **args):
+def back_to_group(group: MentoringGroup, anchor: str | None = None, **args):
     return redirect(url_for("mentoring.group", group_id=group.id, _anchor=anchor, **args), 303)
 
 
@@ -375,20 +373,20 @@ def index():
     groups = services.member_groups(g.user.id, programme.id)
     if not groups:
         return render_template("mentoring/unmatched.html", programme=programme)
-    return _group_page(groups[0], others=groups[1:])
+    return group_page(groups[0], others=groups[1:])
 
 
 @bp.get("/groups/<int:group_id>")
 @login_required(*MEMBERS)
 def group(group_id: int):
-    group = _group(group_id)
+    group = group_or_404(group_id)
     if g.role in STAFF:
         return _staff_group_page(group, nudged=request.args.get("nudged", type=int))
     others = [x for x in services.member_groups(g.user.id, group.programme_id) if x.id != group.id]
-    return _group_page(group, others=others)
+    return group_page(group, others=others)
 
 
-def _group_page(group: MentoringGroup, others=(), status: int = 200, **extra):
+def group_page(group: MentoringGroup, others=(), status: int = 200, **extra):
     programme = group.programme
     meetings = services.group_meetings(group.id)
     facts = services.pair_facts(group, g.user.id, meetings)
@@ -486,7 +484,7 @@ def _staff_group_page(group: MentoringGroup, status: int = 200, error: str | Non
 @login_required(*STAFF)
 def nudge(group_id: int):
     """The facilitator's nudge by mail to a pair the progress view flags at risk."""
-    group = _group(group_id)
+    group = group_or_404(group_id)
     today = clock.helsinki_today()
     facts = services.pair_facts(group, None, services.group_meetings(group.id))
     if not rules.at_risk(facts, today):
@@ -500,519 +498,21 @@ def nudge(group_id: int):
 @bp.post("/groups/<int:group_id>/end")
 @login_required(*MEMBERS)
 def end(group_id: int):
-    group = _group(group_id)
+    group = group_or_404(group_id)
     try:
         services.end_group(group, g.user.id, request.form.get("reason", ""))
     except Refused as refused:
         db.session.rollback()
         if g.role in STAFF:
             return _staff_group_page(group, 422, error=refused.text())
-        return _group_page(group, status=422, end_error=refused.text())
+        return group_page(group, status=422, end_error=refused.text())
     if g.role in STAFF:
         # The reason is kept on the group for facilitators; the audit log names only the act.
         record("mentoring.end", target=f"mentoring_group:{group.id}")
     db.session.commit()
-    return _back(group, "status")
+    return back_to_group(group, "status")
 
 
-# --------------------------------------------------------------------------------------------
-# Meetings
-# --------------------------------------------------------------------------------------------
-
-
-def _parse_meeting_form(group: MentoringGroup) -> tuple[MeetingInput, dict]:
-    form = request.form
-    errors: dict[str, list[str]] = {}
-
-    def parse(name, convert, code):
-        raw = (form.get(name) or "").strip()
-        if not raw:
-            return None
-        try:
-            return convert(raw)
-        except ValueError:
-            errors.setdefault(name, []).append(str(code))
-            return None
-
-    day = parse("date", date.fromisoformat, _l("Enter the date as day, month and year."))
-    at = parse(
-        "time",
-        lambda v: time.fromisoformat(v.replace(".", ":")),
-        _l("Enter the time as hours and minutes, e.g. 14:30."),
-    )
-    duration = parse("duration", int, _l("Enter the length as a whole number of minutes."))
-    members = services.member_ids(group)
-    if len(members) == 2:
-        attendees = members  # in a pair, both were there
-    else:
-        attendees = []
-        for value in form.getlist("attendees"):
-            try:
-                attendees.append(int(value))
-            except ValueError:
-                attendees.append(-1)
-    return MeetingInput(day, at, duration, form.get("mode") or None, attendees), errors
-
-
-def _meeting_form(group, meeting=None, values=None, errors=None, status=200, purpose=None):
-    """The meeting form; ``purpose``: ``log``, ``edit`` (the logger, not yet counted),
-    ``propose`` (a counted meeting: the others confirm) or ``override`` (a facilitator)."""
-    purpose = purpose or ("log" if meeting is None else "edit")
-    if values is None:
-        if meeting is not None:
-            values = _meeting_form_values(meeting)
-        else:
-            values = {
-                "date": clock.helsinki_today().isoformat(),
-                "time": "",
-                "duration": "60",
-                "mode": "video",
-                "attendees": [str(m) for m in services.member_ids(group)],
-            }
-    return render_template(
-        "mentoring/meeting_form.html",
-        group=group,
-        programme=group.programme,
-        meeting=meeting,
-        values=values,
-        errors=errors or {},
-        purpose=purpose,
-    ), status
-
-
-def _meeting_form_values(meeting: Meeting) -> dict:
-    local = meeting.local_start
-    return {
-        "date": local.date().isoformat(),
-        "time": local.strftime("%H:%M"),
-        "duration": str(meeting.duration_minutes),
-        "mode": meeting.mode,
-        "attendees": [str(a) for a in meeting.attendee_ids()],
-    }
-
-
-def _form_values():
-    return {
-        "date": request.form.get("date", ""),
-        "time": request.form.get("time", ""),
-        "duration": request.form.get("duration", ""),
-        "mode": request.form.get("mode", ""),
-        "attendees": request.form.getlist("attendees"),
-        "reason": request.form.get("reason", ""),
-    }
-
-
-def _save_meeting(group, meeting=None, purpose="log"):
-    data, errors = _parse_meeting_form(group)
-    try:
-        if purpose == "log":
-            saved, check = services.log_meeting(group, g.user.id, data)
-        elif purpose == "edit":
-            saved, check = services.correct_meeting(meeting, g.user.id, data)
-        elif purpose == "propose":
-            saved, check = services.propose_correction(meeting, g.user.id, data)
-        else:
-            saved, check = services.facilitator_correct(meeting, g.user.id, data, request.form.get("reason", ""))
-    except Refused as refused:
-        db.session.rollback()
-        if refused.status == 403:
-            abort(403)
-        if refused.code == services.MEETING_HAS_PROBLEMS:
-            for problem in refused.params["problems"]:
-                if problem.field not in errors:  # a parse error already explains that field
-                    errors.setdefault(problem.field, []).append(problem_text(problem))
-        else:
-            field = "reason" if refused.code.startswith("reason") else "form"
-            errors = {field: [refused.text()]}
-        return _meeting_form(group, meeting, _form_values(), errors, refused.status, purpose)
-    if errors:
-        db.session.rollback()
-        return _meeting_form(group, meeting, _form_values(), errors, 422, purpose)
-    db.session.commit()
-    if purpose == "override":
-        return _back(group, "changes")
-    if purpose == "propose":
-        return _back(group, f"change-{saved.id}")
-    noted = "duration" if check.notes else None
-    return _back(group, f"meeting-{saved.id}", noted=noted)
-
-
-@bp.route("/groups/<int:group_id>/meetings/new", methods=["GET", "POST"])
-@login_required(PARTICIPANT)
-def new_meeting(group_id: int):
-    group = _member_group(group_id)
-    if group.status not in group_rules.MEETINGS_OPEN:
-        abort(409)
-    if request.method == "POST":
-        return _save_meeting(group)
-    return _meeting_form(group)
-
-
-@bp.route("/groups/<int:group_id>/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
-@login_required(PARTICIPANT)
-def edit_meeting(group_id: int, meeting_id: int):
-    group = _member_group(group_id)
-    meeting = _meeting(group, meeting_id)
-    if group.status not in group_rules.MEETINGS_OPEN:
-        abort(409)
-    change = services.pending_change(meeting)
-    actions = services.actions_for(meeting, g.user.id, change)
-    if actions.edit:
-        purpose = "edit"
-    elif actions.propose:
-        purpose = "propose"
-    elif change is not None and g.user.id in meeting.attendee_ids():
-        abort(409)  # one proposal at a time
-    else:
-        abort(403)
-    if request.method == "POST":
-        return _save_meeting(group, meeting, purpose)
-    return _meeting_form(group, meeting, purpose=purpose)
-
-
-@bp.post("/groups/<int:group_id>/meetings/<int:meeting_id>/confirm")
-@login_required(PARTICIPANT)
-def confirm_meeting(group_id: int, meeting_id: int):
-    group = _member_group(group_id)
-    meeting = _meeting(group, meeting_id)
-    try:
-        services.confirm_meeting(meeting, g.user.id)
-    except Refused as refused:
-        db.session.rollback()
-        return _group_page(group, status=refused.status, meeting_error=(meeting.id, refused.text()))
-    db.session.commit()
-    return _back(group, f"meeting-{meeting.id}")
-
-
-@bp.post("/groups/<int:group_id>/meetings/<int:meeting_id>/dispute")
-@login_required(PARTICIPANT)
-def dispute_meeting(group_id: int, meeting_id: int):
-    group = _member_group(group_id)
-    meeting = _meeting(group, meeting_id)
-    try:
-        services.dispute_meeting(meeting, g.user.id, request.form.get("reason", ""))
-    except Refused as refused:
-        db.session.rollback()
-        return _group_page(
-            group,
-            status=refused.status,
-            meeting_error=(meeting.id, refused.text()),
-            reason=request.form.get("reason", ""),
-        )
-    db.session.commit()
-    return _back(group, f"meeting-{meeting.id}")
-
-
-@bp.post("/groups/<int:group_id>/meetings/<int:meeting_id>/delete")
-@login_required(PARTICIPANT)
-def delete_meeting(group_id: int, meeting_id: int):
-    group = _member_group(group_id)
-    meeting = _meeting(group, meeting_id)
-    counted = meeting.state == rules.COUNTED
-    try:
-        if counted:
-            change = services.propose_deletion(meeting, g.user.id)
-        else:
-            services.delete_meeting(meeting, g.user.id)
-    except Refused as refused:
-        db.session.rollback()
-        return _group_page(group, status=refused.status, meeting_error=(meeting.id, refused.text()))
-    db.session.commit()
-    return _back(group, f"change-{change.id}" if counted else "meetings")
-
-
-# --------------------------------------------------------------------------------------------
-# Proposed changes of counted meetings: confirm, decline, withdraw
-# --------------------------------------------------------------------------------------------
-
-
-def _change(group: MentoringGroup, change_id: int) -> MeetingChange:
-    change = db.session.get(MeetingChange, change_id)
-    if change is None or change.group_id != group.id:
-        abort(404)
-    return change
-
-
-def _answer_change(group_id: int, change_id: int, answer):
-    group = _member_group(group_id)
-    change = _change(group, change_id)
-    try:
-        answer(change, g.user.id)
-    except Refused as refused:
-        db.session.rollback()
-        return _group_page(group, status=refused.status, change_error=(change.id, refused.text()))
-    db.session.commit()
-    return _back(group, "changes")
-
-
-@bp.post("/groups/<int:group_id>/changes/<int:change_id>/confirm")
-@login_required(PARTICIPANT)
-def confirm_change(group_id: int, change_id: int):
-    return _answer_change(group_id, change_id, services.confirm_change)
-
-
-@bp.post("/groups/<int:group_id>/changes/<int:change_id>/decline")
-@login_required(PARTICIPANT)
-def decline_change(group_id: int, change_id: int):
-    return _answer_change(group_id, change_id, services.decline_change)
-
-
-@bp.post("/groups/<int:group_id>/changes/<int:change_id>/withdraw")
-@login_required(PARTICIPANT)
-def withdraw_change(group_id: int, change_id: int):
-    return _answer_change(group_id, change_id, services.withdraw_change)
-
-
-# --------------------------------------------------------------------------------------------
-# A facilitator's change of a meeting: at once, with a reason the members see
-# --------------------------------------------------------------------------------------------
-
-
-@bp.route("/groups/<int:group_id>/meetings/<int:meeting_id>/override", methods=["GET", "POST"])
-@login_required(*STAFF)
-def override_meeting(group_id: int, meeting_id: int):
-    group = _group(group_id)
-    meeting = _meeting(group, meeting_id)
-    if request.method == "POST":
-        return _save_meeting(group, meeting, "override")
-    return _meeting_form(group, meeting, purpose="override")
-
-
-@bp.post("/groups/<int:group_id>/meetings/<int:meeting_id>/override/delete")
-@login_required(*STAFF)
-def override_delete(group_id: int, meeting_id: int):
-    group = _group(group_id)
-    meeting = _meeting(group, meeting_id)
-    try:
-        services.facilitator_delete(meeting, g.user.id, request.form.get("reason", ""))
-    except Refused as refused:
-        db.session.rollback()
-        values = _meeting_form_values(meeting) | {"delete_reason": request.form.get("reason", "")}
-        return _meeting_form(group, meeting, values, {"delete_reason": [refused.text()]}, refused.status, "override")
-    db.session.commit()
-    return _back(group, "changes")
-
-
-# --------------------------------------------------------------------------------------------
-# Agreement
-# --------------------------------------------------------------------------------------------
-
-
-def _agreement_page(group, version=None, status=200, **extra):
-    agreement = services.agreement_of(group)
-    current = agreement.current if agreement else None
-    shown = version or current
-    return render_template(
-        "mentoring/agreement.html",
-        group=group,
-        agreement=agreement,
-        current=current,
-        shown=shown,
-        members=group.members,
-        in_force=current is not None and rules.agreement_accepted(current.acceptor_ids(), services.member_ids(group)),
-        **extra,
-    ), status
-
-
-@bp.get("/groups/<int:group_id>/agreement")
-@login_required(PARTICIPANT)
-def agreement(group_id: int):
-    return _agreement_page(_agreed_group(group_id))
-
-
-@bp.get("/groups/<int:group_id>/agreement/versions/<int:number>")
-@login_required(PARTICIPANT)
-def agreement_version(group_id: int, number: int):
-    group = _agreed_group(group_id)
-    agreement = services.agreement_of(group)
-    version = next((v for v in agreement.versions if v.number == number), None) if agreement else None
-    if version is None:
-        abort(404)
-    return _agreement_page(group, version)
-
-
-@bp.route("/groups/<int:group_id>/agreement/edit", methods=["GET", "POST"])
-@login_required(PARTICIPANT)
-def edit_agreement(group_id: int):
-    group = _agreed_group(group_id)
-    if group.status != PUBLISHED:
-        abort(409)
-    agreement = services.agreement_of(group)
-    current = agreement.current if agreement else None
-    if request.method == "POST":
-        texts = {s: request.form.get(s, "") for s in AGREEMENT_SECTIONS}
-        try:
-            base = int(request.form.get("base_version", ""))
-        except ValueError:
-            abort(400)
-        try:
-            services.save_agreement(group, g.user.id, base, texts)
-        except Refused as refused:
-            db.session.rollback()
-            db.session.expire_all()
-            agreement = services.agreement_of(group)
-            current = agreement.current if agreement else None
-            conflict = refused.code == "agreement_conflict"
-            return render_template(
-                "mentoring/agreement_form.html",
-                group=group,
-                texts=texts,
-                base=current.number if (conflict and current) else base,
-                newer=current if conflict else None,
-                error=refused.text(),
-            ), 409 if conflict else 422
-        db.session.commit()
-        return redirect(url_for("mentoring.agreement", group_id=group.id, saved=1), 303)
-    if current is not None:
-        texts = {s: getattr(current, s) for s in AGREEMENT_SECTIONS}
-    else:
-        texts = services.suggested_agreement(group)
-    return render_template(
-        "mentoring/agreement_form.html",
-        group=group,
-        texts=texts,
-        base=current.number if current else 0,
-        suggested=current is None,
-        newer=None,
-        error=None,
-    )
-
-
-@bp.post("/groups/<int:group_id>/agreement/accept")
-@login_required(PARTICIPANT)
-def accept_agreement(group_id: int):
-    group = _agreed_group(group_id)
-    try:
-        number = int(request.form.get("version", ""))
-    except ValueError:
-        abort(400)
-    try:
-        services.accept_agreement(group, g.user.id, number)
-    except Refused as refused:
-        db.session.rollback()
-        return _agreement_page(group, status=409, error=refused.text())
-    db.session.commit()
-    return redirect(url_for("mentoring.agreement", group_id=group.id, accepted=1), 303)
-
-
-# --------------------------------------------------------------------------------------------
-# Checklists ticked together (the page is the material's checklist page)
-# --------------------------------------------------------------------------------------------
-
-
-@bp.post("/groups/<int:group_id>/checklists/<checklist_id>")
-@login_required(PARTICIPANT)
-def tick(group_id: int, checklist_id: str):
-    group = _member_group(group_id)
-    checklist = get_library().checklists().get(checklist_id)
-    if checklist is None:
-        abort(404)
-    item_id = request.form.get("item", "")
-    if item_id not in {item.id for item in checklist.items}:
-        abort(400)
-    try:
-        services.set_tick(group, g.user.id, item_id, request.form.get("ticked") == "1")
-    except Refused:
-        db.session.rollback()
-        abort(409)
-    db.session.commit()
-    return redirect(
-        url_for("content.checklist", checklist_id=checklist.id, _anchor="item-" + item_id.replace(".", "-")), 303
-    )
-
-
-def checklist_state():
-    """For the material's checklist pages: the viewer's active pair and its ticks, or None."""
-    if g.get("user") is None or g.role != PARTICIPANT or g.course is None:
-        return None
-    programme = current_programme(g.course.id)
-    if programme is None:
-        return None
-    groups = [x for x in services.member_groups(g.user.id, programme.id) if x.status == PUBLISHED]
-    if not groups:
-        return None
-    return {"group": groups[0], "ticks": services.ticked_items(groups[0].id)}
-
-
-# --------------------------------------------------------------------------------------------
-# Journal (the author's alone)
-# --------------------------------------------------------------------------------------------
-
-
-def _own_entry(entry_id: int) -> JournalEntry:
-    entry = db.session.get(JournalEntry, entry_id)
-    if entry is None or entry.user_id != g.user.id:
-        abort(404)
-    return entry
-
-
-@bp.get("/journal")
-@login_required(PARTICIPANT)
-def journal_index():
-    programme = _programme()
-    entries = [(e, journal.decrypt(e.body)) for e in journal.own_entries(g.user.id, programme.id)]
-    return render_template("mentoring/journal.html", entries=entries, prompts=journal.PROMPTS)
-
-
-def _journal_form(entry=None, text="", prompt_id=None, error=None, status=200):
-    return render_template(
-        "mentoring/journal_form.html",
-        entry=entry,
-        text=text,
-        prompt_id=prompt_id,
-        error=error,
-        prompt=journal.PROMPTS.get(prompt_id),
-        max_length=journal.BODY_MAX,
-    ), status
-
-
-def _journal_text() -> tuple[str, str | None]:
-    text = (request.form.get("text") or "").replace("\r\n", "\n").strip()
-    if not text:
-        return text, str(REFUSALS["journal_empty"])
-    if len(text) > journal.BODY_MAX:
-        return text, REFUSALS["journal_too_long"] % {"max": journal.BODY_MAX}
-    return text, None
-
-
-@bp.route("/journal/new", methods=["GET", "POST"])
-@login_required(PARTICIPANT)
-def journal_new():
-    programme = _programme()
-    prompt_id = request.values.get("prompt")
-    prompt_id = prompt_id if prompt_id in journal.PROMPTS else None
-    if request.method == "POST":
-        text, error = _journal_text()
-        if error:
-            return _journal_form(text=text, prompt_id=prompt_id, error=error, status=422)
-        entry = JournalEntry(
-            user_id=g.user.id, programme_id=programme.id, prompt_id=prompt_id, body=journal.encrypt(text)
-        )
-        db.session.add(entry)
-        db.session.commit()
-        return redirect(url_for("mentoring.journal_index", saved=1, _anchor=f"entry-{entry.id}"), 303)
-    prefill = f"{journal.PROMPTS[prompt_id]}\n\n" if prompt_id else ""
-    return _journal_form(text=prefill, prompt_id=prompt_id)
-
-
-@bp.route("/journal/<int:entry_id>/edit", methods=["GET", "POST"])
-@login_required(PARTICIPANT)
-def journal_edit(entry_id: int):
-    entry = _own_entry(entry_id)
-    if request.method == "POST":
-        text, error = _journal_text()
-        if error:
-            return _journal_form(entry, text, entry.prompt_id, error, 422)
-        entry.body = journal.encrypt(text)
-        db.session.commit()
-        return redirect(url_for("mentoring.journal_index", saved=1, _anchor=f"entry-{entry.id}"), 303)
-    return _journal_form(entry, journal.decrypt(entry.body), entry.prompt_id)
-
-
-@bp.post("/journal/<int:entry_id>/delete")
-@login_required(PARTICIPANT)
-def journal_delete(entry_id: int):
-    entry = _own_entry(entry_id)
-    db.session.delete(entry)
-    db.session.commit()
-    return redirect(url_for("mentoring.journal_index", deleted=1), 303)
+# The meetings', agreement's and journal's views register on ``bp`` (imported last: they use the
+# access helpers above).
+from . import agreement_pages, journal_pages, meeting_pages  # noqa: E402, F401
