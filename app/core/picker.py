@@ -66,7 +66,7 @@ def shown(people: Sequence[Person], chosen: Iterable[int], query: str, limit: in
     return Shown([p for p in people if p.id in chosen], found[:limit], max(len(found) - limit, 0))
 
 
-class PeoplePickerField(Field):
+class PeoplePickerField(Field):  # type: ignore[misc]  # WTForms has no type hints
     """Chosen people's ids (``data``: a list, of at most one when ``single``). Rendered by the
     ``picker`` macro; an id of no one offered is refused with a clear message."""
 

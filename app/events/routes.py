@@ -20,10 +20,10 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from app.core import picker
 from app.core.audit import record
 from app.core.auth import MEMBERS, STAFF, login_required
 from app.core.clock import NonexistentTime, helsinki_to_utc, utc_to_helsinki, utcnow
-from app.core import picker
 from app.core.db import db
 from app.programme.services import current_programme, pickable
 from app.programme.services import current_programme_or_404 as _programme

@@ -326,9 +326,7 @@ def _registration_form(programme, people, registration) -> RegistrationForm:
     # After a people search without JavaScript the page shows the input kept, as a POST would.
     kept = picker.kept()
     submitted = request.method == "POST" or kept is not None
-    form = RegistrationForm(
-        obj=None if submitted else registration, **({"formdata": kept} if kept is not None else {})
-    )
+    form = RegistrationForm(obj=None if submitted else registration, **({"formdata": kept} if kept is not None else {}))
     lang = current_language()
     form.organisation_id.choices = choices(
         [("", gettext("Choose…"))] + [(str(o.id), o.name(lang)) for o in programme.organisations]

@@ -144,7 +144,7 @@ def roster(course_id: int) -> list[User]:
 def pickable(programme: Programme, users: list[User]) -> list[Person]:
     """``users`` as the people picker offers them: each name with the organisation of their
     registration in the programme (none for someone not registered)."""
-    organisations = dict(
+    organisations: dict[int, Organisation] = dict(
         db.session.execute(
             select(Registration.user_id, Organisation)
             .join(Organisation, Organisation.id == Registration.organisation_id)

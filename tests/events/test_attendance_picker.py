@@ -22,9 +22,7 @@ def listed(page: str, section: str) -> list[str]:
 
 def save(world, event_id, **data):
     data.setdefault("csrf_token", world.staff.csrf("/events/"))
-    return world.staff.client.post(
-        f"/events/{event_id}/attendance", data=data, query_string={"s": world.staff.token}
-    )
+    return world.staff.client.post(f"/events/{event_id}/attendance", data=data, query_string={"s": world.staff.token})
 
 
 def test_each_name_shows_its_organisation_and_the_recorded_are_chosen(world):
@@ -84,9 +82,13 @@ def test_an_unknown_or_malformed_person_is_a_clear_error(world):
 def test_five_hundred_people_make_a_page_of_fifty_and_a_search(world):
     event_id = kickoff_id(world)
     with world.app.app_context():
-        organisation = db.session.scalar(db.select(Organisation).filter_by(programme_id=world.programme_id, code="SYKE"))
+        organisation = db.session.scalar(
+            db.select(Organisation).filter_by(programme_id=world.programme_id, code="SYKE")
+        )
         for i in range(500):
-            user = User(issuer="https://many.example", subject=f"m{i}", given_name="Monta", family_name=f"Ihminen {i:03}")
+            user = User(
+                issuer="https://many.example", subject=f"m{i}", given_name="Monta", family_name=f"Ihminen {i:03}"
+            )
             db.session.add(user)
             db.session.flush()
             db.session.add(

@@ -52,7 +52,9 @@ def test_a_search_without_javascript_keeps_everything_typed(app, platform, cours
     response = post(aino, "/register", typed)
     assert response.status_code == 303
     # Only the session and the search's place travel in the address; nothing typed.
-    assert re.fullmatch(r"/register\?s=[^&]+&picked=1#must_not_pair-q|/register\?picked=1&s=[^&#]+#must_not_pair-q", response.location)
+    assert re.fullmatch(
+        r"/register\?s=[^&]+&picked=1#must_not_pair-q|/register\?picked=1&s=[^&#]+#must_not_pair-q", response.location
+    )
     assert registration(app, course, "5") is None  # a search saves nothing
     page = aino.client.get(response.location).get_data(as_text=True)
     for kept in ("Kulutuksen keskus", "Luottamuksellinen tavoite", "Ulla Salo", "ulla.salo@example.fi", 'value="syke"'):
@@ -69,7 +71,10 @@ def test_a_search_without_javascript_keeps_everything_typed(app, platform, cours
     assert sorted(row.must_not_pair) == sorted([elina, mikko]) and row.unit == "Kulutuksen keskus"
     # The kept input has served: the form shows what was saved.
     page = aino.page("/register", picked="1")
-    assert listed(page, "must_not_pair", "chosen") == ["Mikko Korhonen (Suomen ympäristökeskus (SYKE))", "Elina Nieminen"]
+    assert listed(page, "must_not_pair", "chosen") == [
+        "Mikko Korhonen (Suomen ympäristökeskus (SYKE))",
+        "Elina Nieminen",
+    ]
 
 
 def test_the_person_in_mind_is_one_person_chosen_and_removable(app, platform, course):
@@ -95,7 +100,11 @@ def test_oneself_and_unknown_people_are_refused_clearly(app, platform, course):
         ({"must_not_pair": [str(own)]}, "must_not_pair", "Et voi rajata itseäsi pois."),
         ({"counterpart_user_id": "999999"}, "counterpart_user_id", "Valitse henkilöt luettelosta"),
         ({"must_not_pair": ["x"]}, "must_not_pair", "Valitse henkilöt luettelosta"),
-        ({"counterpart_user_id": [str(user_id(app, "6")), str(user_id(app, "7"))]}, "counterpart_user_id", "Valitse yksi henkilö."),
+        (
+            {"counterpart_user_id": [str(user_id(app, "6")), str(user_id(app, "7"))]},
+            "counterpart_user_id",
+            "Valitse yksi henkilö.",
+        ),
     ]
     for data, field, message in refusals:
         response = post(aino, "/register", register_data(app, course, **data))
