@@ -106,6 +106,7 @@ def test_without_javascript_a_search_keeps_the_registration_typed(tmp_path, live
         assert picker.get_by_label("Hae nimellä tai organisaatiolla").input_value() == "korhonen"
         options = picker.locator(".picker-options li:visible")
         assert options.count() == 1 and "Mikko Korhonen" in options.inner_text()
+        assert_no_axe_violations(context, check.url)  # the form as the search brought it back
         options.first.locator("input").check()
         check.get_by_role("button", name="Tallenna ilmoittautumiseni").click()
         check.get_by_text("Ilmoittautumisesi on tallennettu").wait_for()
