@@ -20,11 +20,12 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from app.core import picker
 from app.core.audit import record
 from app.core.auth import MEMBERS, STAFF, login_required
 from app.core.clock import NonexistentTime, helsinki_to_utc, utc_to_helsinki, utcnow
 from app.core.db import db
-from app.programme.services import current_programme
+from app.programme.services import current_programme, pickable
 from app.programme.services import current_programme_or_404 as _programme
 
 from ..people.models import User
@@ -32,6 +33,7 @@ from ..programme.models import Registration
 from ..programme.rules import web_link
 from ..programme.services import outside_programme
 from . import rules
+from .forms import AttendanceForm
 from .models import ADDED_KINDS, Attendance, ProgrammeEvent
 from .services import (
     KIND_NAMES,
@@ -220,14 +222,18 @@ def attendance(event_id: int):
     return _attendance_page(event)
 
 
-def _attendance_page(event, errors=None, preview=None, report_text="", status=200):
+def _attendance_page(event, errors=None, preview=None, report_text="", status=200, form=None):
     people = _registered(event.programme_id)
     recorded = attendance_of(event)
+    if form is None:
+        kept = picker.kept()  # the list as ticked before a search without JavaScript
+        form = AttendanceForm(formdata=kept, data={"attended": sorted(recorded)})
+        form.attended.offer(pickable(event.programme, [user for _registration, user in people]))
     return render_template(
         "events/attendance.html",
         event=event,
         people=people,
-        recorded=recorded,
+        form=form,
         attending=sum(1 for _registration, user in people if user.id in recorded),
         errors=errors or {},
         preview=preview,
@@ -240,14 +246,16 @@ def _attendance_page(event, errors=None, preview=None, report_text="", status=20
 def save_attendance(event_id: int):
     """The ticked list is the truth for this event: ticked added, unticked removed."""
     event = _event(event_id)
-    registered = {r.user_id for r, _user in _registered(event.programme_id)}
-    try:
-        ticked = {int(v) for v in request.form.getlist("attended")}
-    except ValueError:
-        abort(400)
-    if not ticked <= registered:
-        abort(400)
-    added, removed = save_list(event, ticked, registered, g.user.id)
+    if picker.searching():
+        return picker.search_again()
+    people = _registered(event.programme_id)
+    form = AttendanceForm()
+    form.attended.offer(pickable(event.programme, [user for _registration, user in people]))
+    if not form.validate_on_submit():
+        return _attendance_page(event, form=form, status=400)
+    registered = {r.user_id for r, _user in people}
+    added, removed = save_list(event, set(form.attended.data), registered, g.user.id)
+    picker.forget()
     db.session.commit()
     flash(_("Attendance saved: %(added)s added, %(removed)s removed.", added=len(added), removed=len(removed)))
     return redirect(url_for("events.attendance", event_id=event.id), code=303)

@@ -21,6 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional, Regexp
 
 from app.core.labels import FORM_LABELS, LANGUAGE_LABELS, ROLE_WISH_LABELS
+from app.core.picker import PeoplePickerField
 
 from . import rules
 
@@ -146,10 +147,10 @@ class RegistrationFields(FlaskForm):
         default="1",
         validate_choice=False,
     )
-    counterpart_user_id = SelectField(_l("A person on the course"), choices=[], validate_choice=False)
+    counterpart_user_id = PeoplePickerField(_l("A person on the course"), single=True)
     counterpart_name = StringField(_l("Or their name"), validators=[Optional(), Length(max=255)])
     counterpart_contact = StringField(_l("Their email or phone"), validators=[Optional(), Length(max=320)])
-    must_not_pair = SelectMultipleField(_l("People on the course"), choices=[], validate_choice=False)
+    must_not_pair = PeoplePickerField(_l("People on the course"))
     must_not_pair_names = TextAreaField(
         _l("Or type their names, one per line"), validators=[Optional(), Length(max=2000)]
     )

@@ -9,6 +9,7 @@ from datetime import date
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 
+from app.core import picker
 from app.core.audit import record
 from app.core.auth import STAFF, login_required
 from app.core.clock import helsinki_today, utcnow
@@ -322,7 +323,10 @@ def registrations(programme_id):
 
 
 def _registration_form(programme, people, registration) -> RegistrationForm:
-    form = RegistrationForm(obj=None if request.method == "POST" else registration)
+    # After a people search without JavaScript the page shows the input kept, as a POST would.
+    kept = picker.kept()
+    submitted = request.method == "POST" or kept is not None
+    form = RegistrationForm(obj=None if submitted else registration, **({"formdata": kept} if kept is not None else {}))
     lang = current_language()
     form.organisation_id.choices = choices(
         [("", gettext("Choose…"))] + [(str(o.id), o.name(lang)) for o in programme.organisations]
@@ -331,19 +335,18 @@ def _registration_form(programme, people, registration) -> RegistrationForm:
     form.themes_offered.choices = theme_choices
     form.themes_wanted.choices = theme_choices
     form.languages.choices = choices((c, LANGUAGE_LABELS[c]) for c in programme.languages if c in LANGUAGE_LABELS)
-    people_choices = [(str(u.id), u.display_name) for u in people]
-    form.counterpart_user_id.choices = choices([("", gettext("No one"))] + people_choices)
-    form.must_not_pair.choices = choices(people_choices)
+    offered = services.pickable(programme, people)
+    # Oneself is not offered, but is refused in the rules' own words ("You cannot name yourself").
+    form.counterpart_user_id.offer(offered, also_known=[g.user.id])
+    form.must_not_pair.offer(offered, also_known=[g.user.id])
     tips.tip_organisations(form, programme)
-    if request.method != "POST":
+    if not submitted:
         if registration is None:
             form.forms.data = list(rules.FORMS)
             form.languages.data = [lang] if lang in programme.languages else list(programme.languages)[:1]
         else:
             form.organisation_id.data = str(registration.organisation_id or "")
             form.capacity.data = str(registration.capacity)
-            form.counterpart_user_id.data = str(registration.counterpart_user_id or "")
-            form.must_not_pair.data = [str(u) for u in registration.must_not_pair]
     return form
 
 
@@ -367,6 +370,8 @@ def register():
     if not active and not services.window_open(programme):
         return render_template("programme/register.html", programme=programme, form=None, closed=True)
     people = [u for u in services.roster(programme.course_id) if u.id != g.user.id]
+    if request.method == "POST" and picker.searching():
+        return picker.search_again()
     form = _registration_form(programme, people, registration if active else None)
     if request.method == "POST" and form.validate_on_submit():
         typed, missing, ambiguous = rules.resolve_names(
@@ -391,10 +396,10 @@ def register():
             goals=(form.goals.data or "").strip(),
             languages=form.languages.data or [],
             capacity=_int_or_none(form.capacity.data) or 1,
-            counterpart_user_id=_int_or_none(form.counterpart_user_id.data),
+            counterpart_user_id=form.counterpart_user_id.first,
             counterpart_name=(form.counterpart_name.data or "").strip(),
             counterpart_contact=(form.counterpart_contact.data or "").strip(),
-            must_not_pair=sorted({_int_or_none(v) for v in form.must_not_pair.data or []} | set(typed)),
+            must_not_pair=sorted(set(form.must_not_pair.data) | set(typed)),
         )
         problems = rules.registration_problems(
             data,
@@ -435,6 +440,7 @@ def register():
             if tipped:
                 services.add_tip(programme, g.user.id, tip)
             registration_changed.send(programme, registration=registration)
+            picker.forget()
             db.session.commit()
             return redirect(url_for("programme.register", saved=1, tip=1 if tipped else None), 303)
     status = 422 if form.errors else 200

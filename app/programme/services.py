@@ -13,6 +13,8 @@ from sqlalchemy import select
 from app.core.audit import record
 from app.core.clock import helsinki_today, utcnow
 from app.core.db import db, insert, rowcount
+from app.core.i18n import current_language
+from app.core.picker import Person
 
 from ..people.models import PARTICIPANT, Enrolment, User
 from . import rules
@@ -137,6 +139,22 @@ def roster(course_id: int) -> list[User]:
             .order_by(User.family_name, User.given_name, User.name, User.id)
         )
     )
+
+
+def pickable(programme: Programme, users: list[User]) -> list[Person]:
+    """``users`` as the people picker offers them: each name with the organisation of their
+    registration in the programme (none for someone not registered)."""
+    organisations: dict[int, Organisation] = dict(
+        db.session.execute(
+            select(Registration.user_id, Organisation)
+            .join(Organisation, Organisation.id == Registration.organisation_id)
+            .where(Registration.programme_id == programme.id, Registration.withdrawn_at.is_(None))
+        ).all()
+    )
+    lang = current_language()
+    return [
+        Person(u.id, u.display_name, organisations[u.id].name(lang) if u.id in organisations else "") for u in users
+    ]
 
 
 def registration_of(programme: Programme, user_id: int) -> Registration | None:

@@ -59,6 +59,10 @@ def test_home_invites_to_register_then_shows_status(app, platform, pid):
         "tip_email",
         "tip_role",
         "tip_why",
+        # The people pickers' search boxes and their button (a search without JavaScript).
+        "counterpart_user_id-q",
+        "must_not_pair-q",
+        "picker-search",
     }
     response = post(aino, "/register", register_data(app, pid, unit="Kulutuksen keskus"))
     assert response.status_code == 303
@@ -252,7 +256,8 @@ def test_nominating_oneself_is_refused(app, platform, pid):
     with app.app_context():
         own_id = db.session.scalar(db.select(User.id).filter_by(subject="5"))
     page = aino.page("/register")
-    counterpart = page.split('name="counterpart_user_id"')[1].split("</select>")[0]
+    counterpart = page.split('id="counterpart_user_id"')[1].split("</fieldset>")[0]
+    assert 'name="counterpart_user_id" value="" checked' in counterpart  # the picker is there
     assert f'value="{own_id}"' not in counterpart
     response = post(aino, "/register", register_data(app, pid, counterpart_user_id=str(own_id)))
     assert response.status_code == 422
