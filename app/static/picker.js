@@ -20,6 +20,11 @@
     var limit = parseInt(picker.getAttribute("data-limit"), 10);
     var items = Array.prototype.slice.call(picker.querySelectorAll(".picker-options li"));
     var timer = null;
+    // The list filters itself now: the server's search button goes, and with it the way Enter in
+    // any other field of the form would press it (the first submit button is the form's default).
+    var button = picker.querySelector(".picker-search button");
+    button.type = "button";
+    button.hidden = true;
     function filter() {
       var words = folded(search.value).split(/\s+/).filter(Boolean);
       var found = 0;

@@ -62,6 +62,9 @@ def test_with_javascript_the_attendance_list_filters_as_one_types(tmp_path, live
         picker.get_by_label("Hae nimellä tai organisaatiolla").type(name.lower())
         status = picker.locator(".picker-status")
         assert picker.get_attribute("data-picker-ready") == "1"
+        # With the script the server's search button goes: Enter in another field saves the form.
+        search_button = picker.locator(".picker-search button")
+        assert search_button.is_hidden() and search_button.get_attribute("type") == "button"
         status.filter(has_text=re.compile(r"^1 henkilö vastaa hakua\.$")).wait_for(timeout=5000)
         assert status.get_attribute("role") == "status"  # announced by screen readers
         options = picker.locator(".picker-options li:visible")
