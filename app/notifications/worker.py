@@ -38,7 +38,7 @@ from ..programme.models import Programme
 from . import services
 from .mailer import MailRefused, Outgoing, SmtpMailer, compose, message_id
 from .models import FAILED, PENDING, SENT, SKIPPED, UNKNOWN, Notification
-from .rules import language_of, parse_mail_url, wants
+from .rules import language_of, localise, parse_mail_url, wants
 from .signals import mail_due
 
 SCHEDULE_SECONDS = 60
@@ -286,10 +286,11 @@ class MailWorker:
         translations = self._translations(language)
         gettext = _newstyle(translations.gettext)
         parts = []
-        for row in rows:
+        params = [{name: localise(value, translations.gettext) for name, value in row.params.items()} for row in rows]
+        for row, fields in zip(rows, params, strict=True):
             programme = programmes.get(row.programme_id)
             context = {
-                **row.params,
+                **fields,
                 "programme": programme.name if programme else self.sender_name,
                 "moodle_url": (programme.moodle_url if programme else None) or "",
                 "name": user.display_name,
@@ -304,7 +305,7 @@ class MailWorker:
         footer = _template("mail/footer.html").render(
             unsubscribe_url=unsubscribe_url, settings_url=settings_url, gettext=gettext
         )
-        attachment = _ics(rows[0]) if len(rows) == 1 and rows[0].kind == "event_tomorrow" else None
+        attachment = _ics(rows[0].key, params[0]) if len(rows) == 1 and rows[0].kind == "event_tomorrow" else None
         return compose(
             sender=self.sender,
             sender_name=self.sender_name,
@@ -356,23 +357,23 @@ def _render(kind: str, context: dict) -> tuple[str, str]:
     return " ".join(subject.split()), body
 
 
-def _ics(row: Row) -> tuple[str, bytes] | None:
+def _ics(key: str, params: dict) -> tuple[str, bytes] | None:
     from icalendar import Calendar, Event
 
-    starts = row.params.get("starts")
+    starts = params.get("starts")
     if not isinstance(starts, str):
         return None
     calendar = Calendar()
     calendar.add("prodid", "-//Tulanet mentoring//mail//")
     calendar.add("version", "2.0")
     event = Event()
-    event.add("uid", f"{row.key}@tulanet")
-    event.add("summary", str(row.params.get("title") or ""))
+    event.add("uid", f"{key}@tulanet")
+    event.add("summary", str(params.get("title") or ""))
     moment = datetime.fromisoformat(starts)
     # In UTC, which every calendar reads; a fixed offset would be written as an unknown zone.
     event.add("dtstart", moment.astimezone(UTC) if moment.tzinfo else moment)
-    if row.params.get("place"):
-        event.add("location", str(row.params["place"]))
+    if params.get("place"):
+        event.add("location", str(params["place"]))
     calendar.add_component(event)
     return "event.ics", calendar.to_ical()
 
