@@ -7,6 +7,7 @@ rolls back) with the change that causes it. The worker (``app/notifications/work
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 
 from flask import current_app
@@ -279,14 +280,20 @@ def save_preferences(user_id: int, prefs: Preferences) -> None:
     row.updated_at = utcnow()
 
 
+@cache
+def _unsubscribe_serializer(secret: str) -> URLSafeSerializer:
+    """One per secret key: building it is half the cost of a token, and the worker makes one a mail."""
+    return URLSafeSerializer(secret, salt=_UNSUBSCRIBE_SALT)
+
+
 def unsubscribe_token(user_id: int) -> str:
-    return str(URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_UNSUBSCRIBE_SALT).dumps(user_id))
+    return str(_unsubscribe_serializer(current_app.config["SECRET_KEY"]).dumps(user_id))
 
 
 def unsubscriber(token: str) -> User | None:
     """The person a signed unsubscribe link names, or None for a link that is not ours."""
     try:
-        user_id = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_UNSUBSCRIBE_SALT).loads(token)
+        user_id = _unsubscribe_serializer(current_app.config["SECRET_KEY"]).loads(token)
     except BadSignature:
         return None
     return db.session.get(User, user_id) if isinstance(user_id, int) else None

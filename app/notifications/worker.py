@@ -42,6 +42,7 @@ from .rules import language_of, localise, parse_mail_url, wants
 from .signals import mail_due
 
 SCHEDULE_SECONDS = 60
+_TOKEN_SLOT = "UNSUBSCRIBETOKENSLOT"
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ class MailWorker:
         self.after_send = after_send  # a seam for tests: called after the server took a message
         self.stats = {"sent": 0, "retries": 0, "failed": 0, "skipped": 0, "unknown": 0}
         self._catalogues: dict[str, NullTranslations] = {}
+        self._footers: dict[str, str] = {}
         self._next_schedule = 0.0
 
     def run_once(self) -> int:
@@ -282,7 +284,6 @@ class MailWorker:
         language = language_of(user.language, user.locale)
         token = services.unsubscribe_token(user.id)
         unsubscribe_url = f"{self.base_url}/mail/unsubscribe/{token}"
-        settings_url = f"{self.base_url}/mail/preferences"
         translations = self._translations(language)
         gettext = _newstyle(translations.gettext)
         parts = []
@@ -302,9 +303,7 @@ class MailWorker:
         else:
             subject = translations.gettext("Your day in the mentoring programme: %(n)s items") % {"n": len(rows)}
             body = "\n\n".join(f"{s}\n\n{b}" for s, b in parts)
-        footer = _template("mail/footer.html").render(
-            unsubscribe_url=unsubscribe_url, settings_url=settings_url, gettext=gettext
-        )
+        footer = self._footer(language).replace(_TOKEN_SLOT, token)
         attachment = _ics(rows[0].key, params[0]) if len(rows) == 1 and rows[0].kind == "event_tomorrow" else None
         return compose(
             sender=self.sender,
@@ -317,6 +316,17 @@ class MailWorker:
             unsubscribe_url=unsubscribe_url,
             attachment=attachment,
         )
+
+    def _footer(self, language: str) -> str:
+        """The footer in one language, rendered once per worker with a slot for each person's
+        unsubscribe token (URL-safe, so the slot needs no escaping)."""
+        if language not in self._footers:
+            self._footers[language] = _template("mail/footer.html").render(
+                unsubscribe_url=f"{self.base_url}/mail/unsubscribe/{_TOKEN_SLOT}",
+                settings_url=f"{self.base_url}/mail/preferences",
+                gettext=_newstyle(self._translations(language).gettext),
+            )
+        return self._footers[language]
 
     def _translations(self, language: str) -> NullTranslations:
         """The catalogue of one language, loaded once per worker (flask-babel's ``force_locale``
