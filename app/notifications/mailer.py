@@ -90,7 +90,9 @@ def _header(value: str) -> str:
     folded line. Written here because ``email.header.Header`` cost a tenth of a message's CPU."""
     if value.isascii() and len(value) < 900:
         return value
-    words, chunk, size = [], [], 0
+    words: list[str] = []
+    chunk: list[str] = []
+    size = 0
     for char in value:
         width = len(char.encode("utf-8"))
         if size + width > _WORD_BYTES:  # never split a character between words
