@@ -80,6 +80,7 @@ class MailWorker:
         self.stats = {"sent": 0, "retries": 0, "failed": 0, "skipped": 0, "unknown": 0}
         self._catalogues: dict[str, NullTranslations] = {}
         self._footers: dict[str, str] = {}
+        self._templates: dict[str, Template] = {}
         self._next_schedule = 0.0
 
     def run_once(self) -> int:
@@ -297,7 +298,7 @@ class MailWorker:
                 "name": user.display_name,
                 "gettext": gettext,
             }
-            parts.append(_render(row.kind, context))
+            parts.append(_render(self._template(f"mail/{row.kind}.html"), context))
         if len(rows) == 1 and not rows[0].digest:
             subject, body = parts[0]
         else:
@@ -317,11 +318,19 @@ class MailWorker:
             attachment=attachment,
         )
 
+    def _template(self, name: str) -> Template:
+        """A compiled template, rendered without Flask's per-render context processors and
+        signals (a mail's templates use only their own fields and gettext); looked up once per
+        worker, not once per mail (a development server checks the file's date at each look-up)."""
+        if name not in self._templates:
+            self._templates[name] = current_app.jinja_env.get_template(name)
+        return self._templates[name]
+
     def _footer(self, language: str) -> str:
         """The footer in one language, rendered once per worker with a slot for each person's
         unsubscribe token (URL-safe, so the slot needs no escaping)."""
         if language not in self._footers:
-            self._footers[language] = _template("mail/footer.html").render(
+            self._footers[language] = self._template("mail/footer.html").render(
                 unsubscribe_url=f"{self.base_url}/mail/unsubscribe/{_TOKEN_SLOT}",
                 settings_url=f"{self.base_url}/mail/preferences",
                 gettext=_newstyle(self._translations(language).gettext),
@@ -354,14 +363,7 @@ def _newstyle(translate: Callable[[str], str]) -> Callable[..., str]:
     return gettext
 
 
-def _template(name: str) -> Template:
-    """The compiled template, rendered without Flask's per-render context processors and
-    signals (a mail's templates use only their own fields and gettext)."""
-    return current_app.jinja_env.get_template(name)
-
-
-def _render(kind: str, context: dict) -> tuple[str, str]:
-    template = _template(f"mail/{kind}.html")
+def _render(template: Template, context: dict) -> tuple[str, str]:
     subject = template.render(part="subject", **context).strip()
     body = template.render(part="body", **context).strip()
     return " ".join(subject.split()), body
