@@ -87,7 +87,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from app.core import security, web
 
-    from . import content, events, matching, mentoring, notifications
+    from . import content, events, matching, mentoring, notifications, sparring
     from .admin.agency import bp as agency_bp
     from .admin.public import bp as privacy_bp
     from .admin.routes import bp as admin_bp
@@ -138,6 +138,7 @@ def create_app(config: dict | None = None) -> Flask:
     evaluation_routes.init_app(app)
     notifications.init_app(app)
     events.init_app(app)
+    sparring.init_app(app)
     # The home page's cards, in the order it shows them.
     home_cards.register(app, matching_routes.home_card, mentoring_routes.home_card, evaluation_routes.home_card)
     programme_timeline.register(app, events_services.timeline)

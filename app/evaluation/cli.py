@@ -1,5 +1,6 @@
-"""``flask --app app evaluation remind``: queue the survey reminders due today (run it daily, e.g.
-from cron before the mail worker's morning digest; running it again sends nobody a second one)."""
+"""``flask --app app evaluation remind``: queue the survey reminders due today now. The mail worker
+queues them by itself (``services.remind_due`` on ``mail_due``); running it again sends nobody a
+second one."""
 
 import json
 
@@ -7,7 +8,6 @@ import click
 from flask.cli import AppGroup
 
 from app.core.db import db
-from app.programme.models import Programme
 
 from . import services
 
@@ -17,8 +17,6 @@ evaluation_cli = AppGroup("evaluation", help="Programme surveys.")
 @evaluation_cli.command("remind")
 def remind() -> None:
     """Queue reminders of open surveys to those who have not answered (once per survey and stage)."""
-    queued = {}
-    for programme in db.session.scalars(db.select(Programme).order_by(Programme.id)):
-        queued[programme.id] = services.remind(programme)
+    queued = services.remind_all()
     db.session.commit()
     click.echo(json.dumps({"queued": sum(queued.values()), "programmes": len(queued)}))

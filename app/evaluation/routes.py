@@ -17,6 +17,7 @@ from app.core.refusals import Refused
 from app.groups.models import MentoringGroup
 from app.mentoring import extras
 from app.mentoring.models import Meeting
+from app.notifications.signals import mail_due
 from app.people.models import PARTICIPANT
 from app.programme import services as programme_services
 from app.programme.models import Organisation, Programme
@@ -386,3 +387,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(evaluation_cli)
     extras.register_meeting_prompt(app, _prompts)
     extras.register_pair_signals(app, _signals)
+    # Survey reminders go out with the mail worker's scheduled mail.
+    mail_due.connect(services.remind_due)

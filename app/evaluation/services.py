@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -127,11 +127,11 @@ def unanswered(programme: Programme, kind: str) -> list[int]:
     return sorted(people)
 
 
-def remind(programme: Programme) -> int:
-    """Queue today's survey reminders (``rules.reminder_stage``) for those who have not answered,
-    through the notifications outbox; each person gets each reminder once, however often this
-    runs. Returns how many were queued now."""
-    today = clock.helsinki_today()
+def remind(programme: Programme, today: date | None = None) -> int:
+    """Queue the survey reminders due ``today`` (``rules.reminder_stage``; default: today in
+    Helsinki) for those who have not answered, through the notifications outbox; each person gets
+    each reminder once, however often this runs. Returns how many were queued now."""
+    today = today or clock.helsinki_today()
     queued = 0
     for kind in rules.KINDS:
         w = window(programme, kind)
@@ -139,6 +139,18 @@ def remind(programme: Programme) -> int:
         if stage is not None:
             queued += notifications.survey_reminder(programme, kind, stage, w.closes, unanswered(programme, kind))
     return queued
+
+
+def remind_all(today: date | None = None) -> dict[int, int]:
+    """``remind`` for every programme: how many were queued now, by programme id."""
+    programmes = db.session.scalars(db.select(Programme).order_by(Programme.id))
+    return {programme.id: remind(programme, today) for programme in programmes}
+
+
+def remind_due(_sender: object, now: datetime) -> None:
+    """A receiver of the mail worker's ``mail_due``: the reminders due on ``now``'s Helsinki day,
+    so nobody has to run ``flask evaluation remind``; their keys make each go once."""
+    remind_all(clock.utc_to_helsinki(now).date())
 
 
 def answer(programme: Programme, kind: str, user_id: int, answers: dict[str, int | str]) -> None:

@@ -1,7 +1,7 @@
 """The programme's events as other parts of the tool use them (pages, calendar, demo), and the
 "Programme events" gradebook score that follows any change in events or attendance."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -80,8 +80,7 @@ def ensure_programme_events(programme: Programme) -> None:
 def announce_tomorrow(_sender: object, now: datetime) -> None:
     """Mail each registered participant about the programme's events that start tomorrow
     (Helsinki days), once per event and start time."""
-    tomorrow = utc_to_helsinki(now).date() + timedelta(days=1)
-    begins, ends = helsinki_to_utc(tomorrow, time()), helsinki_to_utc(tomorrow + timedelta(days=1), time())
+    begins, ends = notifications.tomorrow(now)
     events = db.session.scalars(
         db.select(ProgrammeEvent).where(
             ProgrammeEvent.starts_at >= begins, ProgrammeEvent.starts_at < ends, ProgrammeEvent.cancelled_at.is_(None)
@@ -92,9 +91,9 @@ def announce_tomorrow(_sender: object, now: datetime) -> None:
         registered = db.session.scalars(
             db.select(Registration.user_id).where(Registration.programme_id == event.programme_id)
         ).all()
-        notifications.event_tomorrow(
-            programme, event.id, event_title(event), event.starts_at, event.location, list(registered)
-        )
+        # An untitled event's name stays lazy, so that each recipient reads it in their language.
+        title = event.title or KIND_NAMES.get(event.kind, event.kind)
+        notifications.event_tomorrow(programme, event.id, title, event.starts_at, event.location, list(registered))
 
 
 def programme_events(programme_id: int) -> list[ProgrammeEvent]:

@@ -9,14 +9,14 @@ the administrators' sync view, ``placements`` the facilitators' view of the grad
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func
 
 from app.core.clock import utcnow
 from app.core.db import db, insert, rowcount
 
-from ..people.models import Enrolment, User
+from ..people.models import Course, Enrolment, User
 from .models import (
     DELIVERED,
     FAILED,
@@ -36,6 +36,8 @@ __all__ = [
     "sync_targets",
     "target_links",
     "course_summary",
+    "failing_deliveries",
+    "FailingDeliveries",
     "placements",
     "resend",
     "ScoreRejected",
@@ -235,6 +237,29 @@ def course_summary(course_id: int) -> SyncSummary:
         last_delivered_at=last,
         failures=failures,
     )
+
+
+@dataclass(frozen=True)
+class FailingDeliveries:
+    course_id: int
+    course_title: str
+    count: int  # scores given more than the period ago, tried and still not in the gradebook
+    first_id: int  # the oldest of them: it names the episode, which lasts until it is delivered
+
+
+def failing_deliveries(now: datetime, longer_than: timedelta = timedelta(days=1)) -> list[FailingDeliveries]:
+    """The courses whose gradebook delivery has been failing for longer than ``longer_than``:
+    scores given before then that were tried and are still not delivered (failed for good, or
+    waiting for another try). Scores never tried yet (no worker running) are not failures."""
+    failing = db.or_(ScoreOutbox.status == FAILED, db.and_(ScoreOutbox.status == PENDING, ScoreOutbox.attempts > 0))
+    rows = db.session.execute(
+        db.select(ScoreOutbox.course_id, Course.title, func.count(), func.min(ScoreOutbox.id))
+        .join(Course, Course.id == ScoreOutbox.course_id)
+        .where(failing, ScoreOutbox.created_at < now - longer_than)
+        .group_by(ScoreOutbox.course_id, Course.title)
+        .order_by(ScoreOutbox.course_id)
+    ).all()
+    return [FailingDeliveries(course_id, title or "", count, first_id) for course_id, title, count, first_id in rows]
 
 
 def resend(course_id: int, row_id: int | None = None) -> int:

@@ -194,7 +194,7 @@ def _sync(course_id: int, tokens: TokenService, role: str | None, page_size: int
     members, pages = fetch_members(services, tokens, role, page_size, on_page=renew)
     now = utcnow()
     enrolments = {
-        user.subject: enrolment
+        user.subject: (enrolment, user)
         for enrolment, user in db.session.execute(
             db.select(Enrolment, User)
             .join(User, User.id == Enrolment.user_id)
@@ -213,8 +213,8 @@ def _sync(course_id: int, tokens: TokenService, role: str | None, page_size: int
             k: _text(member.get(k), 320 if k == "email" else 255)
             for k in ("name", "given_name", "family_name", "email")
         }
-        enrolment = enrolments.get(subject)
-        if enrolment is None:
+        known = enrolments.get(subject)
+        if known is None:
             # Someone who never launched: the roster is the only source of their name.
             details = {k: v for k, v in details.items() if v is not None}
             statement = insert(User).values(issuer=issuer, subject=subject, created_at=now, **details)
@@ -231,6 +231,9 @@ def _sync(course_id: int, tokens: TokenService, role: str | None, page_size: int
             db.session.add(enrolment)
             added += 1
             continue
+        enrolment, user = known
+        if details["email"]:  # the address mail goes to when the launches carry none
+            user.email = details["email"]
         enrolment.role = roster_role(enrolment.role, enrolment.last_launch_at is not None, tool_role(roles))
         enrolment.active = active
         if enrolment.last_launch_at is None:
@@ -238,7 +241,7 @@ def _sync(course_id: int, tokens: TokenService, role: str | None, page_size: int
     # Gone from the roster: inactive, never deleted. A filtered sync only speaks for its role.
     deactivated = 0
     filtered_role = tool_role([role]) if role else None
-    for subject, enrolment in enrolments.items():
+    for subject, (enrolment, _user) in enrolments.items():
         if subject in seen or not enrolment.active:
             continue
         if filtered_role and enrolment.role != filtered_role:

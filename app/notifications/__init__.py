@@ -19,10 +19,12 @@ def init_app(app) -> None:
 
     from . import cli, services
     from .routes import bp
+    from .signals import mail_due
 
     app.register_blueprint(bp)
     cli.init_app(app)
     web.on_language_chosen(app, services.choose_language)
+    mail_due.connect(services.gradebook_failing)
     app.extensions["mail_stop"] = threading.Event()
     if _worker_mode(app) == "inprocess":
         from app.core.outbox import start_on_first_request

@@ -2,6 +2,7 @@
 
 import json
 import threading
+import time
 
 import click
 from flask.cli import AppGroup
@@ -17,8 +18,10 @@ def work(until_empty: bool, batch: int) -> None:
     from .worker import MailWorker
 
     worker = MailWorker(batch=batch)
+    started = time.process_time()
     worker.run(threading.Event(), until_empty=until_empty)
-    click.echo(json.dumps(worker.stats))
+    # The CPU spent delivering, apart from starting the process (what a benchmark divides).
+    click.echo(json.dumps({**worker.stats, "cpu_s": round(time.process_time() - started, 3)}))
 
 
 @mail_cli.command("status")

@@ -4,8 +4,10 @@ when the digest goes, the mail server's address and what an SMTP answer means.
 No database, no SMTP: unit-tested in tests/notifications/test_rules.py.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 
@@ -45,6 +47,22 @@ def clean_params(kind: str, params: dict[str, object]) -> dict[str, object]:
     """The params a notification of ``kind`` stores: only its fields (others are dropped)."""
     allowed = KINDS[kind].fields
     return {name: value for name, value in params.items() if name in allowed}
+
+
+#: A stored param that is a message to translate: ``{MSGID: "Kickoff", "fields": {...}}``.
+MSGID = "msgid"
+
+
+def localise(value: Any, gettext: Callable[[str], str]) -> Any:
+    """A stored param in the recipient's language: each message id (``MSGID``) translated with
+    ``gettext`` and its fields filled in (themselves localised); other values as they are."""
+    if isinstance(value, dict) and isinstance(value.get(MSGID), str):
+        fields = {name: localise(field, gettext) for name, field in (value.get("fields") or {}).items()}
+        translated = gettext(value[MSGID])
+        return translated % fields if fields else translated
+    if isinstance(value, list):
+        return [localise(item, gettext) for item in value]
+    return value
 
 
 @dataclass(frozen=True)

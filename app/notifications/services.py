@@ -6,21 +6,26 @@ rolls back) with the change that causes it. The worker (``app/notifications/work
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 
 from flask import current_app
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func
 
-from app.core.clock import utc_to_helsinki, utcnow
+from app.core.clock import helsinki_to_utc, utc_to_helsinki, utcnow
 from app.core.db import db, insert
 
 from ..groups.models import GroupMember, MentoringGroup
+from ..lti.gradebook import failing_deliveries
 from ..people.models import ADMINISTRATOR, PARTICIPANT, Enrolment, User
 from ..programme.models import Programme, Registration
+from ..programme.services import current_programme
 from .models import PENDING, STATUSES, MailPreference, Notification
-from .rules import KINDS, Preferences, clean_params, in_digest, next_digest_at
+from .rules import KINDS, MSGID, Preferences, clean_params, in_digest, next_digest_at
 
 _UNSUBSCRIBE_SALT = "mail-unsubscribe"
 
@@ -40,7 +45,7 @@ def notify(user_id: int, kind: str, key: str, programme: Programme | None = None
             user_id=user_id,
             programme_id=programme.id if programme is not None else None,
             kind=kind,
-            params=clean_params(kind, params),
+            params={name: portable(value) for name, value in clean_params(kind, params).items()},
             digest=digest,
             status=PENDING,
             attempts=0,
@@ -49,6 +54,20 @@ def notify(user_id: int, kind: str, key: str, programme: Programme | None = None
         )
         .on_conflict_do_nothing(index_elements=["key"])
     )
+
+
+def portable(value: Any) -> Any:
+    """A param as stored: a lazy gettext string (``_l``) as its message id and fields, so that the
+    worker translates it into the recipient's language (``rules.localise``); turned into text
+    here it would be in whatever language the queuing request or worker happened to use."""
+    if isinstance(value, LazyString):
+        if len(value._args) == 1:  # lazy_gettext(message, **fields); other lazy forms are text now
+            fields = {name: portable(field) for name, field in value._kwargs.items()}
+            return {MSGID: value._args[0], "fields": fields}
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [portable(item) for item in value]
+    return value
 
 
 def match_published(programme: Programme, group: MentoringGroup) -> None:
@@ -105,8 +124,20 @@ def meeting_reminder(
     notify(user_id, "meeting_reminder", key, programme, logger=logger, date=_day(starts_at))
 
 
+def tomorrow(now: datetime) -> tuple[datetime, datetime]:
+    """Tomorrow in Helsinki, as the naive UTC moments it begins and ends: what "an event or a
+    sparring session tomorrow" is looked up by."""
+    day = utc_to_helsinki(now).date() + timedelta(days=1)
+    return helsinki_to_utc(day, time()), helsinki_to_utc(day + timedelta(days=1), time())
+
+
 def event_tomorrow(
-    programme: Programme, event_id: int, title: str, starts_at: datetime, place: str, user_ids: list[int]
+    programme: Programme,
+    event_id: int | str,
+    title: str | LazyString,
+    starts_at: datetime,
+    place: str | None,
+    user_ids: list[int],
 ) -> None:
     """Tell each of ``user_ids`` the day before that an event starts (an .ics is attached). The key
     names the start, so a moved event is announced again and an unchanged one once."""
@@ -115,6 +146,14 @@ def event_tomorrow(
     for user_id in sorted(set(user_ids)):
         key = f"event_tomorrow:{event_id}:{starts_at:%Y%m%d%H%M}:{user_id}"
         notify(user_id, "event_tomorrow", key, programme, title=title, starts=starts, place=place)
+
+
+def sparring_tomorrow(
+    programme: Programme, session_id: int, group_name: str, starts_at: datetime, user_ids: list[int]
+) -> None:
+    """A sparring session tomorrow, told as an event (same mail, same .ics) to the group's members."""
+    title = _l("Sparring session: %(group)s", group=group_name)
+    event_tomorrow(programme, f"sparring-{session_id}", title, starts_at, None, user_ids)
 
 
 def at_risk_nudge(programme: Programme, group_id: int, member_ids: list[int], day: date) -> int:
@@ -147,12 +186,28 @@ def agreement_version(programme: Programme, group_id: int, number: int, author_i
 
 def accessibility_feedback(feedback_id: int, deadline: date) -> None:
     """Tell every administrator that accessibility feedback waits for an answer by ``deadline``."""
-    admins = db.session.scalars(
-        db.select(Enrolment.user_id).where(Enrolment.role == ADMINISTRATOR, Enrolment.active.is_(True)).distinct()
-    ).all()
     when = f"{deadline.day}.{deadline.month}.{deadline.year}"
-    for user_id in sorted(admins):
+    for user_id in _administrators():
         notify(user_id, "accessibility_feedback", f"accessibility_feedback:{feedback_id}:{user_id}", deadline=when)
+
+
+def _administrators(course_id: int | None = None) -> list[int]:
+    """The active administrators (of ``course_id``; None: of any course)."""
+    query = db.select(Enrolment.user_id).where(Enrolment.role == ADMINISTRATOR, Enrolment.active.is_(True))
+    if course_id is not None:
+        query = query.where(Enrolment.course_id == course_id)
+    return sorted(set(db.session.scalars(query)))
+
+
+def gradebook_failing(_sender: object, now: datetime) -> None:
+    """A receiver of ``signals.mail_due``: tell the course's administrators when its scores have
+    failed to reach the gradebook for more than a day, once per failing episode (named by the
+    oldest failing score: a new episode begins when that one is delivered or replaced)."""
+    for failing in failing_deliveries(now):
+        programme = current_programme(failing.course_id)
+        for user_id in _administrators(failing.course_id):
+            key = f"gradebook_failing:{failing.course_id}:{failing.first_id}:{user_id}"
+            notify(user_id, "gradebook_failing", key, programme, course=failing.course_title, count=failing.count)
 
 
 def not_registered(programme: Programme) -> list[int]:
@@ -225,14 +280,20 @@ def save_preferences(user_id: int, prefs: Preferences) -> None:
     row.updated_at = utcnow()
 
 
+@cache
+def _unsubscribe_serializer(secret: str) -> URLSafeSerializer:
+    """One per secret key: building it is half the cost of a token, and the worker makes one a mail."""
+    return URLSafeSerializer(secret, salt=_UNSUBSCRIBE_SALT)
+
+
 def unsubscribe_token(user_id: int) -> str:
-    return str(URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_UNSUBSCRIBE_SALT).dumps(user_id))
+    return str(_unsubscribe_serializer(current_app.config["SECRET_KEY"]).dumps(user_id))
 
 
 def unsubscriber(token: str) -> User | None:
     """The person a signed unsubscribe link names, or None for a link that is not ours."""
     try:
-        user_id = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_UNSUBSCRIBE_SALT).loads(token)
+        user_id = _unsubscribe_serializer(current_app.config["SECRET_KEY"]).loads(token)
     except BadSignature:
         return None
     return db.session.get(User, user_id) if isinstance(user_id, int) else None

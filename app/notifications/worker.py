@@ -38,10 +38,11 @@ from ..programme.models import Programme
 from . import services
 from .mailer import MailRefused, Outgoing, SmtpMailer, compose, message_id
 from .models import FAILED, PENDING, SENT, SKIPPED, UNKNOWN, Notification
-from .rules import language_of, parse_mail_url, wants
+from .rules import language_of, localise, parse_mail_url, wants
 from .signals import mail_due
 
 SCHEDULE_SECONDS = 60
+_TOKEN_SLOT = "UNSUBSCRIBETOKENSLOT"
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,8 @@ class MailWorker:
         self.after_send = after_send  # a seam for tests: called after the server took a message
         self.stats = {"sent": 0, "retries": 0, "failed": 0, "skipped": 0, "unknown": 0}
         self._catalogues: dict[str, NullTranslations] = {}
+        self._footers: dict[str, str] = {}
+        self._templates: dict[str, Template] = {}
         self._next_schedule = 0.0
 
     def run_once(self) -> int:
@@ -282,29 +285,27 @@ class MailWorker:
         language = language_of(user.language, user.locale)
         token = services.unsubscribe_token(user.id)
         unsubscribe_url = f"{self.base_url}/mail/unsubscribe/{token}"
-        settings_url = f"{self.base_url}/mail/preferences"
         translations = self._translations(language)
         gettext = _newstyle(translations.gettext)
         parts = []
-        for row in rows:
+        params = [{name: localise(value, translations.gettext) for name, value in row.params.items()} for row in rows]
+        for row, fields in zip(rows, params, strict=True):
             programme = programmes.get(row.programme_id)
             context = {
-                **row.params,
+                **fields,
                 "programme": programme.name if programme else self.sender_name,
                 "moodle_url": (programme.moodle_url if programme else None) or "",
                 "name": user.display_name,
                 "gettext": gettext,
             }
-            parts.append(_render(row.kind, context))
+            parts.append(_render(self._template(f"mail/{row.kind}.html"), context))
         if len(rows) == 1 and not rows[0].digest:
             subject, body = parts[0]
         else:
             subject = translations.gettext("Your day in the mentoring programme: %(n)s items") % {"n": len(rows)}
             body = "\n\n".join(f"{s}\n\n{b}" for s, b in parts)
-        footer = _template("mail/footer.html").render(
-            unsubscribe_url=unsubscribe_url, settings_url=settings_url, gettext=gettext
-        )
-        attachment = _ics(rows[0]) if len(rows) == 1 and rows[0].kind == "event_tomorrow" else None
+        footer = self._footer(language).replace(_TOKEN_SLOT, token)
+        attachment = _ics(rows[0].key, params[0]) if len(rows) == 1 and rows[0].kind == "event_tomorrow" else None
         return compose(
             sender=self.sender,
             sender_name=self.sender_name,
@@ -316,6 +317,25 @@ class MailWorker:
             unsubscribe_url=unsubscribe_url,
             attachment=attachment,
         )
+
+    def _template(self, name: str) -> Template:
+        """A compiled template, rendered without Flask's per-render context processors and
+        signals (a mail's templates use only their own fields and gettext); looked up once per
+        worker, not once per mail (a development server checks the file's date at each look-up)."""
+        if name not in self._templates:
+            self._templates[name] = current_app.jinja_env.get_template(name)
+        return self._templates[name]
+
+    def _footer(self, language: str) -> str:
+        """The footer in one language, rendered once per worker with a slot for each person's
+        unsubscribe token (URL-safe, so the slot needs no escaping)."""
+        if language not in self._footers:
+            self._footers[language] = self._template("mail/footer.html").render(
+                unsubscribe_url=f"{self.base_url}/mail/unsubscribe/{_TOKEN_SLOT}",
+                settings_url=f"{self.base_url}/mail/preferences",
+                gettext=_newstyle(self._translations(language).gettext),
+            )
+        return self._footers[language]
 
     def _translations(self, language: str) -> NullTranslations:
         """The catalogue of one language, loaded once per worker (flask-babel's ``force_locale``
@@ -343,36 +363,29 @@ def _newstyle(translate: Callable[[str], str]) -> Callable[..., str]:
     return gettext
 
 
-def _template(name: str) -> Template:
-    """The compiled template, rendered without Flask's per-render context processors and
-    signals (a mail's templates use only their own fields and gettext)."""
-    return current_app.jinja_env.get_template(name)
-
-
-def _render(kind: str, context: dict) -> tuple[str, str]:
-    template = _template(f"mail/{kind}.html")
+def _render(template: Template, context: dict) -> tuple[str, str]:
     subject = template.render(part="subject", **context).strip()
     body = template.render(part="body", **context).strip()
     return " ".join(subject.split()), body
 
 
-def _ics(row: Row) -> tuple[str, bytes] | None:
+def _ics(key: str, params: dict) -> tuple[str, bytes] | None:
     from icalendar import Calendar, Event
 
-    starts = row.params.get("starts")
+    starts = params.get("starts")
     if not isinstance(starts, str):
         return None
     calendar = Calendar()
     calendar.add("prodid", "-//Tulanet mentoring//mail//")
     calendar.add("version", "2.0")
     event = Event()
-    event.add("uid", f"{row.key}@tulanet")
-    event.add("summary", str(row.params.get("title") or ""))
+    event.add("uid", f"{key}@tulanet")
+    event.add("summary", str(params.get("title") or ""))
     moment = datetime.fromisoformat(starts)
     # In UTC, which every calendar reads; a fixed offset would be written as an unknown zone.
     event.add("dtstart", moment.astimezone(UTC) if moment.tzinfo else moment)
-    if row.params.get("place"):
-        event.add("location", str(row.params["place"]))
+    if params.get("place"):
+        event.add("location", str(params["place"]))
     calendar.add_component(event)
     return "event.ics", calendar.to_ical()
 

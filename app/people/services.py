@@ -45,11 +45,12 @@ def record_launch(identity: LaunchIdentity) -> Launched:
     """Create or refresh the user, course and enrolment.
 
     Three upserts, in the caller's transaction. Name, email and picture are refreshed on every
-    launch: the platform is their source. A launch without a course title keeps the stored one.
+    launch: the platform is their source. A launch without a course title keeps the stored one;
+    one without an email claim keeps the stored address (the roster's, or an earlier launch's).
     """
     now = utcnow()
     user_id, language = db.session.execute(
-        upsert(User, ("issuer", "subject"), _USER_DETAILS, returning=("id", "language")),
+        upsert(User, ("issuer", "subject"), _USER_DETAILS, keep_when_null=("email",), returning=("id", "language")),
         {
             "issuer": identity.issuer,
             "subject": identity.subject,

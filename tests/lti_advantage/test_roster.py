@@ -120,3 +120,43 @@ def test_gradebook_status_command(ags):
     db.session.commit()
     result = ags.tool.test_cli_runner().invoke(args=["gradebook", "status", "--json"])
     assert result.exit_code == 0 and '"pending": 1' in result.output
+
+
+def test_the_roster_gives_an_address_to_people_whose_launches_carry_none(ags):
+    from app.devplatform.people import find_person
+    from app.notifications import services as notifications
+    from app.notifications.worker import MailWorker
+    from app.people.models import Course
+    from app.people.services import LaunchIdentity, record_launch
+    from tests.support.smtp import SmtpServer
+
+    issuer = ags.live["platform_url"]
+    course = db.session.scalar(db.select(Course).filter_by(issuer=issuer, context_id="2"))
+
+    def launch_without_email(subject):  # a platform that sends no email claim
+        record_launch(
+            LaunchIdentity(
+                issuer, subject, "participant", deployment_id=course.deployment_id, context_id="2", given_name="L"
+            )
+        )
+
+    # "7" launched before any roster told the tool their address; "8" launches after one did.
+    _enrolment("7").user.email = None
+    db.session.commit()
+    sync_roster(_course_id(ags), ags.tool.extensions["lti_tokens"])
+    launch_without_email("7")
+    launch_without_email("8")
+    db.session.commit()
+    db.session.expire_all()
+    people = [_enrolment("7").user, _enrolment("8").user]
+    # The addresses the platform's roster gives.
+    assert [person.email for person in people] == [find_person("7")["email"], find_person("8")["email"]]
+
+    with SmtpServer() as smtp:
+        ags.tool.config.update(MAIL_URL=smtp.url, MAIL_FROM="mentoring@tool.example.fi")
+        for person in people:
+            notifications.notify(person.id, "at_risk_nudge", f"roster-address:{person.id}")
+        db.session.commit()
+        MailWorker(backoff_base=0.0001).run(until_empty=True)
+        for person in people:
+            assert len(smtp.sink.to(person.email)) == 1

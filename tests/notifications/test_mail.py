@@ -12,53 +12,8 @@ from app.notifications import services
 from app.notifications.models import FAILED, PENDING, SENT, SKIPPED, UNKNOWN, Notification
 from app.notifications.rules import Preferences
 from app.notifications.worker import MailWorker
-from app.people.models import Course, User
-from app.programme.services import create_programme
-from tests.support.smtp import SmtpServer
-
-
-@pytest.fixture
-def smtp(app):
-    with SmtpServer() as server:
-        app.config.update(
-            MAIL_URL=server.url, MAIL_FROM="mentoring@tool.example.fi", TOOL_URL="https://tool.example.fi"
-        )
-        yield server
-
-
-@pytest.fixture
-def world(app):
-    with app.app_context():
-        course = Course(issuer="https://moodle.example.fi", deployment_id="1", context_id="c1", title="Mentoring")
-        db.session.add(course)
-        db.session.flush()
-        from datetime import date
-
-        programme = create_programme(
-            course.id, name="Tulanet 2026", kickoff=date(2026, 1, 10), closing=date(2026, 12, 10)
-        )
-        programme.moodle_url = "https://moodle.example.fi/mod/lti/view.php?id=7"
-        people = {}
-        for sub, locale, language in (("anna", "fi", None), ("bert", "fi", "sv"), ("cara", "en_US", None)):
-            user = User(
-                issuer=course.issuer,
-                subject=sub,
-                given_name=sub.title(),
-                family_name="Test",
-                email=f"{sub}@example.fi",
-                locale=locale,
-                language=language,
-            )
-            db.session.add(user)
-            people[sub] = user
-        db.session.commit()
-        yield {"programme_id": programme.id, **{k: v.id for k, v in people.items()}}
-
-
-def _work(**kwargs):
-    worker = MailWorker(backoff_base=0.0001, **kwargs)
-    worker.run(until_empty=True)
-    return worker
+from app.people.models import User
+from tests.notifications.conftest import work
 
 
 def _publish(world, *subs):
@@ -83,7 +38,7 @@ def test_a_published_match_mails_each_member_once_in_their_language(app, smtp, w
 
         services.match_published(db.session.get(Programme, world["programme_id"]), group)  # the same event again
         db.session.commit()
-        _work()
+        work()
         anna, bert = smtp.sink.to("anna@example.fi"), smtp.sink.to("bert@example.fi")
         assert len(anna) == 1 and len(bert) == 1 and not smtp.sink.to("cara@example.fi")
         assert anna[0]["Content-Language"] == "fi" and bert[0]["Content-Language"] == "sv"
@@ -104,7 +59,7 @@ def test_a_rolled_back_change_sends_nothing(app, smtp, world):
     with app.app_context():
         _publish(world, "anna", "bert")
         db.session.rollback()
-        _work()
+        work()
         assert smtp.sink.messages == []
 
 
@@ -113,7 +68,7 @@ def test_421_then_250_delivers_once(app, smtp, world):
     with app.app_context():
         _publish(world, "anna", "bert")
         db.session.commit()
-        worker = _work()
+        worker = work()
         assert len(smtp.sink.to("anna@example.fi")) == 1 and len(smtp.sink.to("bert@example.fi")) == 1
         assert worker.stats["retries"] == 1
         row = db.session.scalar(db.select(Notification).filter_by(user_id=world["anna"]))
@@ -125,7 +80,7 @@ def test_550_for_one_address_does_not_hold_the_others(app, smtp, world):
     with app.app_context():
         _publish(world, "anna", "bert", "cara")
         db.session.commit()
-        _work()
+        work()
         assert smtp.sink.to("anna@example.fi") == []
         assert len(smtp.sink.to("bert@example.fi")) == 1 and len(smtp.sink.to("cara@example.fi")) == 1
         row = db.session.scalar(db.select(Notification).filter_by(user_id=world["anna"]))
@@ -158,7 +113,7 @@ def test_a_worker_killed_mid_batch_sends_nothing_twice(app, smtp, world):
             MailWorker(after_send=die_after_the_second).run_once()
         db.session.rollback()
         _lease_runs_out()
-        _work()
+        work()
         for sub in ("anna", "bert", "cara"):
             assert len(smtp.sink.to(f"{sub}@example.fi")) <= 1
         # The batch was in flight: its rows are shown as in doubt, none is sent again.
@@ -174,7 +129,7 @@ def test_turned_off_kinds_are_skipped_and_the_digest_collects(app, smtp, world):
         _publish(world, "anna", "bert")
         services.notify(world["bert"], "agreement_version", "agreement:1:2", version=2)
         db.session.commit()
-        _work()
+        work()
         assert smtp.sink.messages == []  # bert's wait for the morning
         assert db.session.scalar(db.select(Notification.status).filter_by(user_id=world["anna"])) == SKIPPED
         # The morning comes.
@@ -184,7 +139,7 @@ def test_turned_off_kinds_are_skipped_and_the_digest_collects(app, smtp, world):
             .values(next_attempt_at=Notification.created_at)
         )
         db.session.commit()
-        _work()
+        work()
         digest = smtp.sink.to("bert@example.fi")
         assert len(digest) == 1 and "2" in digest[0]["Subject"]
 
@@ -208,7 +163,7 @@ def test_nobody_without_an_address_is_an_error(app, smtp, world):
         db.session.get(User, world["anna"]).email = None
         _publish(world, "anna", "bert")
         db.session.commit()
-        _work()
+        work()
         row = db.session.scalar(db.select(Notification).filter_by(user_id=world["anna"]))
         assert row.status == FAILED and row.last_error == "no address"
         assert len(smtp.sink.to("bert@example.fi")) == 1
@@ -228,7 +183,7 @@ def test_meeting_and_agreement_mails_reach_only_whom_they_concern(app, smtp, wor
         services.meeting_change(programme, 5, world["anna"], [world["bert"], world["cara"]], starts)
         services.meeting_change(programme, 5, world["anna"], [world["bert"], world["cara"]], starts)  # once
         db.session.commit()
-        _work()
+        work()
         anna = {m["Subject"]: m.get_body(("plain",)).get_content() for m in smtp.sink.to("anna@example.fi")}
         bert = {m["Subject"]: m.get_body(("plain",)).get_content() for m in smtp.sink.to("bert@example.fi")}
         cara = {m["Subject"]: m.get_body(("plain",)).get_content() for m in smtp.sink.to("cara@example.fi")}
@@ -270,7 +225,7 @@ def test_a_worker_stops_sending_before_its_lease_ends(app, smtp, world):
         assert late.run_once() == 3 and not smtp.sink.messages
         # Never handed to the server, so back in the queue as they were, not in doubt.
         assert list(db.session.scalars(db.select(Notification.attempts))) == [0, 0, 0]
-        _work()
+        work()
         assert sorted(len(smtp.sink.to(f"{s}@example.fi")) for s in ("anna", "bert", "cara")) == [1, 1, 1]
         assert list(db.session.scalars(db.select(Notification.status))) == [SENT] * 3
 

@@ -6,11 +6,13 @@ from hypothesis import strategies as st
 
 from app.notifications.rules import (
     KINDS,
+    MSGID,
     Preferences,
     clean_params,
     in_digest,
     is_temporary,
     language_of,
+    localise,
     next_digest_at,
     parse_mail_url,
     wants,
@@ -69,3 +71,12 @@ def test_params_keep_only_the_kinds_fields():
 
 def test_4xx_and_lost_connections_are_tried_again():
     assert is_temporary(421) and is_temporary(None) and not is_temporary(550)
+
+
+def test_stored_messages_are_translated_with_their_fields_and_the_rest_left_alone():
+    catalogue = {"Sparring session: %(group)s": "Sparraustapaaminen: %(group)s", "Kickoff": "Aloitustilaisuus"}
+    stored = {MSGID: "Sparring session: %(group)s", "fields": {"group": {MSGID: "Kickoff"}}}
+    assert localise(stored, lambda m: catalogue.get(m, m)) == "Sparraustapaaminen: Aloitustilaisuus"
+    assert localise([{MSGID: "Kickoff"}, "Anna"], lambda m: catalogue.get(m, m)) == ["Aloitustilaisuus", "Anna"]
+    assert localise({MSGID: "100% sure"}, lambda m: m) == "100% sure"  # no fields: no formatting
+    assert localise({"title": "a dict that is no message"}, lambda m: "x") == {"title": "a dict that is no message"}
