@@ -358,7 +358,9 @@ def run(url: str) -> None:
     # The staff pages of the scale benchmark at 10,000 (issue 19): further pages of the report, a
     # filtered report, and the facilitators' progress of pairs (the newest programme is big).
     with app.app_context():
-        organisation = db.session.scalar(text("SELECT min(id) FROM organisation WHERE programme_id = :p"), {"p": big_id})
+        organisation = db.session.scalar(
+            text("SELECT min(id) FROM organisation WHERE programme_id = :p"), {"p": big_id}
+        )
     staff_pages = {
         "report_page_50": f"/admin/report?programme={big_id}&page=50&s={token}",
         "report_organisation": f"/admin/report?programme={big_id}&organisation={organisation}&s={token}",

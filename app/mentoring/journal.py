@@ -3,8 +3,9 @@
 Entries are Fernet tokens (AES-128-CBC with HMAC-SHA256) under ``JOURNAL_KEY`` from the
 configuration. Several comma-separated keys are accepted so the key can be rotated: the first
 encrypts, any decrypts, and :func:`rekey_batch` (``flask --app app journal rekey``) re-encrypts
-the entries still under an older key with the first. The text is decrypted only for its author's own pages and for their own
-data export (:func:`entries_for_export`); no other view, report or export reads it.
+the entries still under an older key with the first. The text is decrypted only for its
+author's own pages and for their own data export (:func:`entries_for_export`); no other view,
+report or export reads it.
 """
 
 from __future__ import annotations
