@@ -37,7 +37,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -261,11 +261,14 @@ def participant(browser: Browser, me: dict, period: tuple, recorder: Recorder, u
             found = CSRF.search(body) if status == 200 else None
             csrf = found.group(1) if found else csrf
             if action == "log_meeting" and csrf:
-                day = period[0] + timedelta(days=rng.randrange((period[1] - period[0]).days))
+                # A past day of the programme (a meeting in the future is refused), in the
+                # afternoon: the filled meetings are at 9:00 UTC, and the same pair cannot meet twice at once.
+                last = min(period[1], date.today() - timedelta(days=1))
+                day = period[0] + timedelta(days=rng.randrange(max(1, (last - period[0]).days)))
                 form = {
                     "csrf_token": csrf,
                     "date": day.isoformat(),
-                    "time": f"{rng.randrange(8, 18):02d}:{rng.choice(('00', '30'))}",
+                    "time": f"{rng.randrange(13, 18):02d}:{rng.choice(('00', '30'))}",
                     "duration": "60",
                     "mode": "video",
                     "attendees": [str(a) for a in me["attendees"]],
@@ -351,6 +354,11 @@ def proxy_log(work: Path) -> tuple[dict, dict]:
         if len(parts) > 1 and parts[1][:3].isdigit():
             statuses[parts[1][:3]] += 1
     problems: Counter = Counter()
+    for name in ("node0.log", "node1.log"):  # gunicorn's own: a worker killed on its timeout resets its connections
+        path = work / name
+        for line in path.read_text().splitlines() if path.exists() else ():
+            if "WORKER TIMEOUT" in line or "was sent SIG" in line:
+                problems[re.sub(r"^\[[^]]*\] ", "", re.sub(r"pid:? ?\d+", "pid", line))[:160]] += 1
     for name in ("mentoring.error.log", "error.log"):
         path = work / name
         for line in path.read_text().splitlines() if path.exists() else ():
