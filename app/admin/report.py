@@ -69,9 +69,7 @@ def _accepted_groups(programme_id: int):
         .join(Agreement, Agreement.group_id == GroupMember.group_id)
         .join(AgreementVersion, AgreementVersion.agreement_id == Agreement.id)
         .where(
-            ~select(later.id)
-            .where(later.agreement_id == Agreement.id, later.number > AgreementVersion.number)
-            .exists()
+            ~select(later.id).where(later.agreement_id == Agreement.id, later.number > AgreementVersion.number).exists()
         )
         .outerjoin(
             AgreementAcceptance,
@@ -234,9 +232,7 @@ def counted_by_month(programme: Programme, filters: Filters) -> dict[tuple[int, 
         .subquery()
     )
     hour = _start_of_hour(per_meeting.c.starts_at)
-    per_hour = (
-        select(hour.label("starts_at"), func.sum(per_meeting.c.shown).label("shown")).group_by(hour).subquery()
-    )
+    per_hour = select(hour.label("starts_at"), func.sum(per_meeting.c.shown).label("shown")).group_by(hour).subquery()
     local = _helsinki_month_time(per_hour.c.starts_at)
     year, month = extract("year", local), extract("month", local)
     result = db.session.execute(select(year, month, func.sum(per_hour.c.shown)).group_by(year, month))

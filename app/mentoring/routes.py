@@ -465,9 +465,7 @@ def _overview(programme):
     today = clock.helsinki_today()
     rows = [(group, facts, rules.at_risk(facts, today)) for group, facts in pairs]
     signals = extras.pair_signals([group.id for group, _facts, _flags in rows])
-    filter_args = {
-        k: v for k, v in {"status": filters.status, "form": filters.form, "q": filters.name}.items() if v
-    }
+    filter_args = {k: v for k, v in {"status": filters.status, "form": filters.form, "q": filters.name}.items() if v}
     return render_template(
         "mentoring/overview.html",
         programme=programme,
