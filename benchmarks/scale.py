@@ -17,7 +17,11 @@ matching. Then:
 Prints p95 per page type, errors, and the CPU the tool's nodes (and nginx) spent per request
 (from /proc: the load generator shares the two cores), and ends with one JSON line. Targets:
 0 errors, participant pages p95 < 150 ms, staff pages p95 < 500 ms. ``--small`` is a quick run
-(500 participants, 100 launches in 10 s, 10 people for 15 s).
+(500 participants, 100 launches in 10 s, 10 people for 15 s); ``--launches``, ``--surge-seconds``,
+``--people`` and ``--seconds`` bound the load on a shared machine while keeping the full data.
+
+It also reports what nginx saw: the responses by status from its access log and its error log's
+messages (an upstream that closed or refused a connection is how a 502 arises).
 """
 
 import argparse
@@ -31,9 +35,9 @@ import sys
 import tempfile
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -257,11 +261,14 @@ def participant(browser: Browser, me: dict, period: tuple, recorder: Recorder, u
             found = CSRF.search(body) if status == 200 else None
             csrf = found.group(1) if found else csrf
             if action == "log_meeting" and csrf:
-                day = period[0] + timedelta(days=rng.randrange((period[1] - period[0]).days))
+                # A past day of the programme (a meeting in the future is refused), in the
+                # afternoon: the filled meetings are at 9:00 UTC, and the same pair cannot meet twice at once.
+                last = min(period[1], date.today() - timedelta(days=1))
+                day = period[0] + timedelta(days=rng.randrange(max(1, (last - period[0]).days)))
                 form = {
                     "csrf_token": csrf,
                     "date": day.isoformat(),
-                    "time": f"{rng.randrange(8, 18):02d}:{rng.choice(('00', '30'))}",
+                    "time": f"{rng.randrange(13, 18):02d}:{rng.choice(('00', '30'))}",
                     "duration": "60",
                     "mode": "video",
                     "attendees": [str(a) for a in me["attendees"]],
@@ -338,14 +345,48 @@ def day(stack: dict, world: dict, tokens: dict, size: dict, think) -> tuple[Reco
     return recorder, len(chosen)
 
 
+def proxy_log(work: Path) -> tuple[dict, dict]:
+    """nginx's responses by status, and its error log's messages without times and addresses."""
+    statuses: Counter = Counter()
+    access = work / "mentoring.access.log"
+    for line in access.read_text().splitlines() if access.exists() else ():
+        parts = line.split('" ')
+        if len(parts) > 1 and parts[1][:3].isdigit():
+            statuses[parts[1][:3]] += 1
+    problems: Counter = Counter()
+    for name in ("node0.log", "node1.log"):  # gunicorn's own: a worker killed on its timeout resets its connections
+        path = work / name
+        for line in path.read_text().splitlines() if path.exists() else ():
+            if "WORKER TIMEOUT" in line or "was sent SIG" in line:
+                problems[re.sub(r"^\[[^]]*\] ", "", re.sub(r"pid:? ?\d+", "pid", line))[:160]] += 1
+    for name in ("mentoring.error.log", "error.log"):
+        path = work / name
+        for line in path.read_text().splitlines() if path.exists() else ():
+            message = re.sub(r"^\S+ \S+ \[(\w+)\] \d+#\d+: \*?\d* ?", r"[\1] ", line)
+            problems[re.sub(r", (client|server|request|upstream|host|referrer): .*", "", message)[:160]] += 1
+    return dict(sorted(statuses.items())), dict(problems.most_common(8))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="a quick run at a twentieth of the size")
     parser.add_argument("--database-url", help="PostgreSQL server for the scratch database (TEST_DATABASE_URL)")
+    parser.add_argument("--launches", type=int, help="people in the kickoff surge")
+    parser.add_argument("--surge-seconds", type=int, help="the surge's length")
+    parser.add_argument("--people", type=int, help="participants using the tool at once afterwards")
+    parser.add_argument("--seconds", type=int, help="how long they use it")
     args = parser.parse_args()
     if args.database_url:
         os.environ["TEST_DATABASE_URL"] = args.database_url
-    size = SIZES["small" if args.small else "full"]
+    size = dict(SIZES["small" if args.small else "full"])
+    for option, key in (
+        ("launches", "launches"),
+        ("surge_seconds", "surge_s"),
+        ("people", "people"),
+        ("seconds", "duration_s"),
+    ):
+        if getattr(args, option):
+            size[key] = getattr(args, option)  # fmt: skip
     world: dict = {}
     participants = size["pairs"] * 2
 
@@ -374,6 +415,7 @@ def main() -> None:
             recorder, people_count = day(stack, world, tokens, size, think)
             cpu2 = cpu_of(stack)
             load_after = os.getloadavg()
+            statuses, proxy_problems = proxy_log(work)
 
     requests_done = sum(len(v) for v in recorder.times.values()) + sum(recorder.errors.values())
     participant_times = [t for page in PARTICIPANT_PAGES for t in recorder.times[page]]
@@ -394,6 +436,9 @@ def main() -> None:
     print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (2 cores, shared)")
     for sample in recorder.samples + s["problems"]:
         print("error:", sample)
+    print(f"nginx responses by status: {statuses}")
+    for message, n in proxy_problems.items():
+        print(f"nginx error log ×{n}: {message}")
     print(
         json.dumps(
             {
@@ -413,6 +458,8 @@ def main() -> None:
                 "p95_ms": {page: p95(recorder.times[page]) for page in PARTICIPANT_PAGES + STAFF_PAGES},
                 "cpu_ms_per_request": day_cpu,
                 "load_average": [round(load_before[0], 2), round(load_after[0], 2)],
+                "proxy_statuses": statuses,
+                "proxy_errors": sum(proxy_problems.values()),
             }
         )
     )

@@ -17,7 +17,10 @@ threads = int(os.environ.get("GUNICORN_THREADS", 4))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 # On HUP or TERM, requests in flight get this long to finish before the worker is stopped.
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 25))
-keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
+# Well above nginx's upstream keepalive_timeout (4 s, deploy/nginx/mentoring.conf): whoever closes
+# an idle connection first must be nginx, or a POST may meet a closing connection (a 502). With
+# 5 s against 4 s a loaded machine still met the race once in 1,500 requests (benchmarks/scale.py).
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 15))
 # A worker is recycled after this many requests (with jitter, so they do not all restart at once).
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 5000))
 max_requests_jitter = max_requests // 10

@@ -433,11 +433,27 @@ def group_page(group: MentoringGroup, others=(), status: int = 200, **extra):
 PROGRESS_PAGE_SIZE = 100  # a programme of 10,000 has 5,000 pairs and 60,000 meetings
 
 
+def _progress_filters() -> tuple[services.ProgressFilters, dict[str, str]]:
+    """The progress view's filters from the query string, with an error for each unknown value."""
+    errors = {}
+    status = request.args.get("status") or None
+    if status and status not in services.PROGRESS_STATUSES:
+        errors["status"] = gettext("Choose a status from the list.")
+        status = None
+    form = request.args.get("form") or None
+    if form and form not in Form.__members__.values():
+        errors["form"] = gettext("Choose a form of mentoring from the list.")
+        form = None
+    name = request.args.get("q", "").strip()[:100]
+    return services.ProgressFilters(status=status, form=form, name=name), errors
+
+
 def _overview(programme):
     page = max(request.args.get("page", 1, type=db_int) or 1, 1)
-    pairs = services.programme_pairs(programme.id, PROGRESS_PAGE_SIZE + 1, (page - 1) * PROGRESS_PAGE_SIZE)
+    filters, errors = _progress_filters()
+    pairs = services.progress_page(programme, filters, PROGRESS_PAGE_SIZE + 1, (page - 1) * PROGRESS_PAGE_SIZE)
     more, pairs = len(pairs) > PROGRESS_PAGE_SIZE, pairs[:PROGRESS_PAGE_SIZE]
-    members = [m.user_id for group, _meetings, _agreement in pairs for m in group.members]
+    members = [m.user_id for group, _facts in pairs for m in group.members]
     counts = {
         row.user_id: row.counted
         for row in db.session.scalars(
@@ -445,11 +461,9 @@ def _overview(programme):
         )
     }
     today = clock.helsinki_today()
-    rows = []
-    for group, meetings, agreement in pairs:
-        facts = services.pair_facts(group, None, meetings, agreement)
-        rows.append((group, facts, rules.at_risk(facts, today)))
+    rows = [(group, facts, rules.at_risk(facts, today)) for group, facts in pairs]
     signals = extras.pair_signals([group.id for group, _facts, _flags in rows])
+    filter_args = {k: v for k, v in {"status": filters.status, "form": filters.form, "q": filters.name}.items() if v}
     return render_template(
         "mentoring/overview.html",
         programme=programme,
@@ -458,7 +472,11 @@ def _overview(programme):
         signals=signals,
         page=page,
         more=more,
-    )
+        filters=filters,
+        filter_args=filter_args,
+        errors=errors,
+        forms=list(Form),
+    ), (400 if errors else 200)
 
 
 def _staff_group_page(group: MentoringGroup, status: int = 200, error: str | None = None, **extra):

@@ -24,7 +24,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -956,28 +956,123 @@ def pair_facts(
     )
 
 
-def programme_pairs(
-    programme_id: int, limit: int | None = None, offset: int = 0
-) -> list[tuple[MentoringGroup, list[Meeting], Agreement | None]]:
-    """The published (sounding out or agreed) or ended groups of a programme (``limit`` of them
-    from ``offset``, by id) with their meetings (newest first) and agreements, in a fixed number of
-    queries whatever the cohort's size."""
+PROGRESS_STATUSES = {"active": PUBLISHED, "sounding_out": SOUNDING_OUT, "ended": ENDED}
+
+
+@dataclass(frozen=True)
+class ProgressFilters:
+    """What the facilitators' progress view narrows the programme's pairs and groups to."""
+
+    status: str | None = None  # a key of PROGRESS_STATUSES
+    form: str | None = None
+    name: str = ""  # part of a member's name or e-mail address
+
+
+def _meeting_dates(ids: list[int]) -> dict[int, tuple[int, datetime | None, datetime | None]]:
+    """Per group: meetings not disputed, and the start (UTC) of the latest of them and of the
+    latest counted one, aggregated in SQL by rules.meeting_state (disputed if anyone disputed;
+    counted once every attendee, at least two, confirmed), so no meeting is loaded."""
+    answers = MeetingAttestation.status
+    disputed = func.sum(case((answers == rules.DISPUTED, 1), else_=0))
+    unconfirmed = func.sum(case((answers == rules.CONFIRMED, 0), else_=1))
+    per_meeting = (
+        select(
+            Meeting.group_id.label("group_id"),
+            Meeting.starts_at.label("starts_at"),
+            case((disputed > 0, 0), else_=1).label("live"),
+            case((and_(disputed == 0, unconfirmed == 0, func.count() >= 2), 1), else_=0).label("counted"),
+        )
+        .join(MeetingAttestation, MeetingAttestation.meeting_id == Meeting.id)
+        .where(Meeting.group_id.in_(ids))
+        .group_by(Meeting.id, Meeting.group_id, Meeting.starts_at)
+        .subquery()
+    )
+    live = func.sum(per_meeting.c.live)
+    rows = db.session.execute(
+        select(
+            per_meeting.c.group_id,
+            live,
+            func.max(case((per_meeting.c.live == 1, per_meeting.c.starts_at))),
+            func.max(case((per_meeting.c.counted == 1, per_meeting.c.starts_at))),
+        ).group_by(per_meeting.c.group_id)
+    )
+    return {group_id: (int(n or 0), last, counted) for group_id, n, last, counted in rows}
+
+
+def _local_date(value: datetime | None) -> date | None:
+    return utc_to_helsinki(value).date() if value else None
+
+
+def progress_page(
+    programme: Programme, filters: ProgressFilters, limit: int, offset: int = 0
+) -> list[tuple[MentoringGroup, rules.PairFacts]]:
+    """The published (sounding out or agreed) or ended groups of a programme that match
+    ``filters`` (``limit`` of them from ``offset``, by id), each with the pair's facts as
+    :func:`pair_facts` gives them to facilitators, in a fixed number of queries whatever the
+    cohort's size. Meetings are aggregated in SQL: a page of 100 pairs has 1,200 of them."""
+    statuses = (PROGRESS_STATUSES[filters.status],) if filters.status else (SOUNDING_OUT, *VISIBLE)
+    query = db.select(MentoringGroup).where(
+        MentoringGroup.programme_id == programme.id, MentoringGroup.status.in_(statuses)
+    )
+    if filters.form:
+        query = query.where(MentoringGroup.form == filters.form)
+    if filters.name:
+        matching = (
+            select(GroupMember.group_id)
+            .join(User, User.id == GroupMember.user_id)
+            .where(
+                or_(
+                    *(
+                        column.icontains(filters.name, autoescape=True)
+                        for column in (User.name, User.given_name, User.family_name, User.email)
+                    )
+                )
+            )
+        )
+        query = query.where(MentoringGroup.id.in_(matching))
     groups = db.session.scalars(
-        db.select(MentoringGroup)
-        .where(MentoringGroup.programme_id == programme_id, MentoringGroup.status.in_((SOUNDING_OUT, *VISIBLE)))
-        .options(selectinload(MentoringGroup.members).joinedload(GroupMember.user))
+        query.options(selectinload(MentoringGroup.members).joinedload(GroupMember.user))
         .order_by(MentoringGroup.id)
         .offset(offset)
         .limit(limit)
     ).all()
     ids = [group.id for group in groups]
-    meetings: dict[int, list[Meeting]] = {}
-    for meeting in db.session.scalars(
-        db.select(Meeting).where(Meeting.group_id.in_(ids)).order_by(Meeting.starts_at.desc())
-    ):
-        meetings.setdefault(meeting.group_id, []).append(meeting)
-    agreements = {a.group_id: a for a in db.session.scalars(db.select(Agreement).where(Agreement.group_id.in_(ids)))}
-    return [(group, meetings.get(group.id, []), agreements.get(group.id)) for group in groups]
+    dates = _meeting_dates(ids)
+    agreements = {
+        a.group_id: a
+        for a in db.session.scalars(
+            db.select(Agreement)
+            .where(Agreement.group_id.in_(ids))
+            .options(selectinload(Agreement.versions).selectinload(AgreementVersion.acceptances))
+        )
+    }
+    page = []
+    for group in groups:
+        logged, last, counted = dates.get(group.id, (0, None, None))
+        agreement = agreements.get(group.id)
+        current = agreement.current if agreement else None
+        page.append(
+            (
+                group,
+                rules.PairFacts(
+                    active=group.status == PUBLISHED,
+                    published_on=group.published_at.date() if group.published_at else None,
+                    has_agreement=current is not None,
+                    agreement_accepted=current is not None
+                    and rules.agreement_accepted(current.acceptor_ids(), member_ids(group)),
+                    accepted_by_me=False,
+                    meetings_logged=logged,
+                    awaiting_me=0,
+                    disputed_mine=0,
+                    last_meeting_on=_local_date(last),
+                    last_counted_on=_local_date(counted),
+                    counted_for_me=0,
+                    required=programme.required_meetings,
+                    closing=programme.closing,
+                ),
+            )
+        )
+    return page
 
 
 def group_meetings(group_id: int) -> list[Meeting]:

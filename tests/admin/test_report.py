@@ -11,6 +11,7 @@ from app.admin import report, rules
 from app.core.db import db
 from app.lti.models import ScoreOutbox
 from app.mentoring import rules as mentoring_rules
+from app.mentoring import services
 from app.mentoring.models import Meeting
 from app.mentoring.services import agreement_of
 from app.people.models import Enrolment, User
@@ -199,3 +200,21 @@ def test_query_count_does_not_grow_with_participants(app, seeded):
         ]
         == 40
     )
+
+
+def test_a_new_agreement_version_counts_as_accepted_only_once_every_member_accepts_it(seeded):
+    programme, people = seeded.programme, seeded.people
+    pair = seeded.groups["pair1"]
+
+    def accepted() -> dict[str, bool]:
+        rows = {r.user_id: r.agreement_accepted for r in report.participant_rows(programme, report.Filters())}
+        return {k: rows[people[k].id] for k in ("m1", "a1")}
+
+    assert accepted() == {"m1": True, "a1": True}
+    texts = {s: f"Versio 2: {s}" for s in ("confidentiality", "contact", "time_use", "goals", "language")}
+    version = services.save_agreement(pair, people["m1"].id, 1, texts)
+    assert version.number == 2
+    services.accept_agreement(pair, people["m1"].id, 2)
+    assert accepted() == {"m1": False, "a1": False}  # a1 accepted version 1 only
+    services.accept_agreement(pair, people["a1"].id, 2)
+    assert accepted() == {"m1": True, "a1": True}

@@ -94,3 +94,87 @@ def test_overview_lists_pairs_a_page_at_a_time(app, platform, people, programme,
     second = staff.page("/mentoring", page="2")
     assert second.count("<tr>") == 1 + 1 and "Pari A2" in text(second) and "Pari A0" not in text(second)
     assert "Edellinen sivu" in second and "Seuraava sivu" not in second
+
+
+def _group_ids(app, programme):
+    from app.core.db import db
+    from app.groups.models import MentoringGroup
+
+    with app.app_context():
+        return db.session.scalars(
+            db.select(MentoringGroup.id).where(MentoringGroup.programme_id == programme).order_by(MentoringGroup.id)
+        ).all()
+
+
+def test_progress_facts_equal_the_pairs_own_facts(app, platform, people, programme):
+    """The page aggregates meetings in SQL; each pair's facts are what pair_facts computes from
+    its loaded meetings (pending, disputed and counted ones alike)."""
+    from app.core.db import db
+    from app.groups.models import MentoringGroup
+    from app.mentoring import services
+    from app.programme.models import Programme
+
+    _pairs(app, platform, programme, people, 3)
+    first_group = _group_ids(app, programme)[0]
+    with app.app_context():
+        group = db.session.get(MentoringGroup, first_group)
+        a, b = services.member_ids(group)
+        for days, answer in ((20, None), (10, "dispute"), (1, "confirm")):
+            meeting, _ = services.log_meeting(
+                group, a, services.MeetingInput(date.today() - timedelta(days=days), time(9, 0), 60, "video", [a, b])
+            )
+            if answer == "dispute":
+                services.dispute_meeting(meeting, b, "Ei pidetty")
+            elif answer == "confirm":
+                services.confirm_meeting(meeting, b)
+        db.session.commit()
+        page = services.progress_page(db.session.get(Programme, programme), services.ProgressFilters(), 10)
+        assert len(page) == 3
+        for group, facts in page:
+            assert facts == services.pair_facts(group, None), group.id
+        facts = dict((g.id, f) for g, f in page)[first_group]
+        assert facts.meetings_logged == 3 and facts.last_counted_on == date.today() - timedelta(days=1)
+
+
+def test_progress_filters_by_name_status_and_form_and_keeps_them_across_pages(
+    app, platform, people, programme, monkeypatch
+):
+    from app.core.db import db
+    from app.groups.models import MentoringGroup
+    from app.mentoring import routes
+
+    staff = people["staff"]
+    _pairs(app, platform, programme, people, 4)
+    ids = _group_ids(app, programme)
+    with app.app_context():
+        db.session.get(MentoringGroup, ids[1]).status = "ended"
+        db.session.get(MentoringGroup, ids[2]).form = "peer"
+        db.session.get(MentoringGroup, ids[3]).form = "peer"
+        db.session.commit()
+
+    def pairs(**params) -> list[str]:
+        response = staff.get("/mentoring", **params)  # not page(): its status is the expected code
+        assert response.status_code == 200
+        page = text(response.get_data(as_text=True))
+        return [name for name in ("Pari A0", "Pari A1", "Pari A2", "Pari A3") if name in page]
+
+    assert pairs() == ["Pari A0", "Pari A1", "Pari A2", "Pari A3"]
+    assert pairs(q="b2") == ["Pari A2"]  # a member's family name, any case
+    assert pairs(q="%") == []  # a wildcard is just a character
+    assert pairs(status="ended") == ["Pari A1"]
+    assert pairs(status="active", form="peer") == ["Pari A2", "Pari A3"]
+    assert "Yksikään pari tai ryhmä ei vastaa" in text(staff.page("/mentoring", q="Ei ketään"))
+
+    monkeypatch.setattr(routes, "PROGRESS_PAGE_SIZE", 1)
+    first = staff.page("/mentoring", form="peer")
+    assert "Pari A2" in text(first) and "Pari A3" not in text(first)
+    pager = first[first.index('class="pager"') :]
+    assert "form=peer" in pager and "page=2" in pager
+    assert "Pari A3" in text(staff.page("/mentoring", form="peer", page="2"))
+
+
+def test_an_unknown_progress_filter_is_a_clear_error(app, platform, people, programme, pair):
+    staff = people["staff"]
+    page = staff.page("/mentoring", status=400, form="solo")
+    assert 'class="error-summary"' in page and 'href="#filter-form"' in page
+    assert "Maija Mentori, Antti Aktori" in text(page)  # the other filters still apply: all pairs
