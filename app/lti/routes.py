@@ -38,7 +38,7 @@ from .launch import (
 from .placements import target_url
 from .roles import tool_role
 from .roster import sync_after_launch
-from .services import record_services
+from .services import StoredRows, record_services
 from .vocabulary import CLAIM
 
 bp = Blueprint("lti", __name__, url_prefix="/lti", template_folder="templates")
@@ -147,7 +147,7 @@ def launch():
         try:
             message.validate()
             identity = identity_from_claims(message.claims, message.platform.issuer)
-            user_id, course_id = _start_session(message, identity)
+            user_id, course_id = _start_session(message, identity, message.stored)
             db.session.commit()
             break
         except LaunchError:
@@ -203,10 +203,10 @@ def handoff():
     return redirect(_destination(verified.claims), code=303)
 
 
-def _start_session(launched, identity: LaunchIdentity) -> tuple[int, int | None]:
+def _start_session(launched, identity: LaunchIdentity, stored: StoredRows = StoredRows()) -> tuple[int, int | None]:
     """Record a verified launch (in the iframe or redeemed in a new window) and start its session."""
-    user_id, course_id, language = record_launch(identity)
-    record_services(launched.claims, launched.platform, course_id)
+    user_id, course_id, language = record_launch(identity, stored.course)
+    record_services(launched.claims, launched.platform, course_id, stored)
     if course_id is None:
         end_sessions_with_other_role(user_id, identity.role)
     data = _session_data(launched, identity, user_id, course_id, language)
