@@ -426,9 +426,8 @@ class ToolMessageLaunch(FlaskMessageLaunch):
 
     def validate_jwt_signature(self):
         platform = self._platform
-        jwk = self._key_cache.key(platform.key_set_url, self._jwt["header"]["kid"])
         try:
-            public_key = jwt.PyJWK(jwk, algorithm="RS256").key
+            public_key = self._key_cache.public_key(platform.key_set_url, self._jwt["header"]["kid"])
             jwt.decode(
                 self._get_request_param("id_token"),
                 public_key,
