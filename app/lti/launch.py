@@ -31,12 +31,12 @@ from app.core.clock import utcnow
 from app.core.db import db, insert_new, rowcount
 from app.core.security import contains_nul
 
-from .errors import LaunchError
 from ..people.models import Course
 from ..people.services import StoredCourse
+from .errors import LaunchError
 from .models import CourseServices, Deployment, Platform, ResourceLink, UsedNonce
 from .placements import LinkState
-from .services import StoredLink, StoredRows, StoredServices
+from .services import NOTHING_STORED, StoredLink, StoredRows, StoredServices
 from .vocabulary import CLAIM, DL_CLAIM
 
 MESSAGE_TYPES = ("LtiResourceLinkRequest", "LtiDeepLinkingRequest")
@@ -347,7 +347,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         )
         self._key_cache = key_cache
         self._platform: PlatformRecord | None = None
-        self.stored = StoredRows()
+        self.stored = NOTHING_STORED
         self.login_state: LoginState | None = None
 
     # The order matters: nothing is consumed before the signature is proven, and the browser

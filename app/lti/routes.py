@@ -38,7 +38,7 @@ from .launch import (
 from .placements import target_url
 from .roles import tool_role
 from .roster import sync_after_launch
-from .services import StoredRows, record_services
+from .services import NOTHING_STORED, StoredRows, record_services
 from .vocabulary import CLAIM
 
 bp = Blueprint("lti", __name__, url_prefix="/lti", template_folder="templates")
@@ -203,7 +203,7 @@ def handoff():
     return redirect(_destination(verified.claims), code=303)
 
 
-def _start_session(launched, identity: LaunchIdentity, stored: StoredRows = StoredRows()) -> tuple[int, int | None]:
+def _start_session(launched, identity: LaunchIdentity, stored: StoredRows = NOTHING_STORED) -> tuple[int, int | None]:
     """Record a verified launch (in the iframe or redeemed in a new window) and start its session."""
     user_id, course_id, language = record_launch(identity, stored.course)
     record_services(launched.claims, launched.platform, course_id, stored)

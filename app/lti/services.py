@@ -64,8 +64,11 @@ class StoredRows(NamedTuple):
     link: StoredLink | None = None
 
 
+NOTHING_STORED = StoredRows()  # a launch whose rows were not read first (the new-window handoff)
+
+
 def record_services(
-    claims: dict[str, Any], platform: Platform, course_id: int | None, stored: StoredRows = StoredRows()
+    claims: dict[str, Any], platform: Platform, course_id: int | None, stored: StoredRows = NOTHING_STORED
 ) -> None:
     """Upsert the course's service endpoints and the launched resource link (caller commits).
 

@@ -100,7 +100,7 @@ def record_launch(identity: LaunchIdentity, stored_course: StoredCourse | None =
 
 
 def _upsert_course(identity: LaunchIdentity, now: datetime) -> int:
-    return db.session.execute(
+    course_id: int = db.session.execute(
         upsert(
             Course,
             ("issuer", "deployment_id", "context_id"),
@@ -117,6 +117,7 @@ def _upsert_course(identity: LaunchIdentity, now: datetime) -> int:
             "created_at": now,
         },
     ).scalar_one()
+    return course_id
 
 
 def read_counts(course_id: int) -> tuple[dict[str, int], int]:
