@@ -172,11 +172,11 @@ def platform_records(iss: str, client_id: str | None = None) -> list[PlatformRec
     return _records(db.session.execute(_PLATFORMS_BY_ISSUER, {"iss": iss}))
 
 
-def _key(value: Any) -> str | None:
-    """A claim as the launch stores it as a key (``routes.identity_from_claims``, ``services``)."""
+def claim_text(value: Any, limit: int = 255) -> str | None:
+    """An optional text claim as a bounded string (platforms send numbers, lists, nothing…)."""
     if value is None or isinstance(value, (dict, list, bool)):
         return None
-    return str(value)[:255] or None
+    return str(value)[:limit] or None
 
 
 def platform_records_with_stored(body: dict[str, Any]) -> tuple[list[PlatformRecord], StoredRows]:
@@ -188,14 +188,14 @@ def platform_records_with_stored(body: dict[str, Any]) -> tuple[list[PlatformRec
         _PLATFORMS_WITH_STORED,
         {
             "iss": body["iss"],
-            "deployment_id": _key(body.get(CLAIM + "deployment_id")),
-            "context_id": _key(context.get("id")) if isinstance(context, dict) else None,
-            "link_id": _key(link.get("id")) if isinstance(link, dict) else None,
+            "deployment_id": claim_text(body.get(CLAIM + "deployment_id")),
+            "context_id": claim_text(context.get("id")) if isinstance(context, dict) else None,
+            "link_id": claim_text(link.get("id")) if isinstance(link, dict) else None,
         },
     ).all()
     first = rows[0] if rows else None
     if first is None or first.course_id is None:
-        return _records(rows), StoredRows()
+        return _records(rows), NOTHING_STORED
     return _records(rows), StoredRows(
         course=StoredCourse(first.course_id, first.course_title, first.course_label),
         services=None

@@ -35,6 +35,7 @@ from .launch import (
     ToolMessageLaunch,
     begin_login,
 )
+from .launch import claim_text as _text
 from .placements import target_url
 from .roles import tool_role
 from .roster import sync_after_launch
@@ -62,13 +63,6 @@ def _object(claims: dict, name: str) -> dict:
     """An optional object claim; anything else a platform sends there counts as absent."""
     value = claims.get(CLAIM + name)
     return value if isinstance(value, dict) else {}
-
-
-def _text(value, limit: int = 255) -> str | None:
-    """An optional text claim as a bounded string (platforms send numbers, lists, nothing…)."""
-    if value is None or isinstance(value, (dict, list, bool)):
-        return None
-    return str(value)[:limit] or None
 
 
 def identity_from_claims(claims: dict, issuer: str) -> LaunchIdentity:
