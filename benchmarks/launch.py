@@ -86,16 +86,20 @@ class Server:
         )
 
     def wait(self, path):
+        """Ready, or stopped and an error: a server that fails to start is not left running."""
         deadline = time.monotonic() + 120  # a loaded 2-core machine starts slowly
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 self.log.seek(0)
-                raise RuntimeError(f"{self.name} died: {self.log.read()[-2000:]}")
+                output = self.log.read()[-2000:]
+                self.stop()
+                raise RuntimeError(f"{self.name} died: {output}")
             try:
                 requests.get(self.url + path, timeout=5)
                 return self
             except requests.RequestException:
                 time.sleep(0.1)
+        self.stop()
         raise TimeoutError(self.name)
 
     def cpu_seconds(self) -> float:
@@ -226,19 +230,21 @@ def bench_tool(kind: str, tmp: Path, launches: int, concurrency: int) -> dict:
         "DEVPLATFORM_URL": plat.url,
         "FLASK_APP": "app",
     }
-    for command in (["db", "upgrade"], ["demo", "seed"]):
-        subprocess.run(
-            [sys.executable, "-m", "flask", *command],
-            cwd=ROOT,
-            env={**os.environ, **env},
-            check=True,
-            capture_output=True,
-        )
-    tool = Server("tool", "app:create_app()", "localhost", tool_port, env, workers=2).wait("/lti/jwks")
     try:
-        return run_load(plat.url, launches, concurrency, True, {"platform": plat, "tool": tool})
+        for command in (["db", "upgrade"], ["demo", "seed"]):
+            subprocess.run(
+                [sys.executable, "-m", "flask", *command],
+                cwd=ROOT,
+                env={**os.environ, **env},
+                check=True,
+                capture_output=True,
+            )
+        tool = Server("tool", "app:create_app()", "localhost", tool_port, env, workers=2).wait("/lti/jwks")
+        try:
+            return run_load(plat.url, launches, concurrency, True, {"platform": plat, "tool": tool})
+        finally:
+            tool.stop()
     finally:
-        tool.stop()
         plat.stop()
         drop()
 
@@ -249,13 +255,14 @@ def bench_bare(tmp: Path, workers: int, launches: int, concurrency: int) -> dict
     port = free_port()
     plat = platform(tmp, f"http://localhost:{port}")
     env = {"BARE_ISSUER": plat.url, "BARE_CLIENT_ID": CLIENT_ID, "BARE_KEY_DIR": str(tmp / "keys")}
-    bare = Server("bare", "benchmarks.bare_pylti1p3:create_app()", "localhost", port, env, workers=workers).wait(
-        "/lti/jwks"
-    )
     try:
-        return run_load(plat.url, launches, concurrency, False, {"platform": plat, "tool": bare})
+        bare = Server("bare", "benchmarks.bare_pylti1p3:create_app()", "localhost", port, env, workers=workers)
+        bare.wait("/lti/jwks")
+        try:
+            return run_load(plat.url, launches, concurrency, False, {"platform": plat, "tool": bare})
+        finally:
+            bare.stop()
     finally:
-        bare.stop()
         plat.stop()
 
 
