@@ -63,3 +63,17 @@ def test_launches_share_the_cached_jwks(app, client, jwks_platform):
     for _ in range(3):
         assert jwks_platform.launch(client).status_code == 303
     assert jwks_platform.jwks_requests == 1
+
+
+def test_public_key_is_parsed_once_per_fetched_key(jwks_platform):
+    jwks_platform.cache_control = "no-store"
+    cache = PlatformKeyCache()
+    url = jwks_platform.issuer + "/jwks"
+    first = cache.public_key(url, jwks_platform.key.kid)
+    assert first.public_numbers() == jwks_platform.key.private.public_key().public_numbers()
+    # Every call refetches (no-store) and so parses the JWK it fetched; a kept JWK is not reparsed.
+    assert cache.public_key(url, jwks_platform.key.kid) is not first
+    jwks_platform.cache_control = "max-age=300"
+    kept = cache.public_key(url, jwks_platform.key.kid)
+    assert cache.public_key(url, jwks_platform.key.kid) is kept
+    assert jwks_platform.jwks_requests == 3

@@ -18,9 +18,13 @@ def index():
     programme = programmes.current_programme(course_id)
     others = []
     if programme is not None and g.role == PARTICIPANT:
-        registration = programmes.registration_of(programme, g.user.id)
-        if registration is None and programmes.window_open(programme) and request.args.get("launched"):
-            # Straight from a launch to the form for someone who has not registered yet.
+        # Straight from a launch to the form for someone who has not registered yet (the
+        # registration is looked up only when that could happen).
+        if (
+            request.args.get("launched")
+            and programmes.window_open(programme)
+            and programmes.registration_of(programme, g.user.id) is None
+        ):
             return redirect(url_for("programme.register"))
         others = [p for p, part in programmes.programmes_of(course_id, g.user.id) if part and p.id != programme.id]
     return render_template(

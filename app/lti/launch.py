@@ -31,8 +31,12 @@ from app.core.clock import utcnow
 from app.core.db import db, insert_new, rowcount
 from app.core.security import contains_nul
 
+from ..people.models import Course
+from ..people.services import StoredCourse
 from .errors import LaunchError
-from .models import Deployment, Platform, UsedNonce
+from .models import CourseServices, Deployment, Platform, ResourceLink, UsedNonce
+from .placements import LinkState
+from .services import NOTHING_STORED, StoredLink, StoredRows, StoredServices
 from .vocabulary import CLAIM, DL_CLAIM
 
 MESSAGE_TYPES = ("LtiResourceLinkRequest", "LtiDeepLinkingRequest")
@@ -111,17 +115,45 @@ def _platform_query(by_client_id: bool):
     return query
 
 
+def _launch_query():
+    """The issuer's registrations, and in the same statement what the tool already stores about
+    the launch's course and resource link: a launch that changes none of it writes none of it."""
+    course, services, link = Course.__table__, CourseServices.__table__, ResourceLink.__table__
+    return (
+        _platform_query(False)
+        .add_columns(
+            course.c.id.label("course_id"),
+            course.c.title.label("course_title"),
+            course.c.label.label("course_label"),
+            services.c.platform_id.label("services_platform_id"),
+            services.c.lineitems_url,
+            services.c.ags_scopes,
+            services.c.memberships_url,
+            link.c.id.label("link_id"),
+            link.c.title.label("link_title"),
+            link.c.lineitem_url,
+            link.c.target,
+            link.c.graded,
+            link.c.resource,
+        )
+        .outerjoin(
+            course,
+            (course.c.issuer == db.bindparam("iss"))
+            & (course.c.deployment_id == db.bindparam("deployment_id"))
+            & (course.c.context_id == db.bindparam("context_id")),
+        )
+        .outerjoin(services, services.c.course_id == course.c.id)
+        .outerjoin(link, (link.c.course_id == course.c.id) & (link.c.resource_link_id == db.bindparam("link_id")))
+    )
+
+
 # Built once: constructing a statement costs more than running it on the launch path.
 _PLATFORMS_BY_ISSUER = _platform_query(False)
 _PLATFORMS_BY_CLIENT = _platform_query(True)
+_PLATFORMS_WITH_STORED = _launch_query()
 
 
-def platform_records(iss: str, client_id: str | None = None) -> list[PlatformRecord]:
-    """The registrations of ``iss`` (only ``client_id``'s when given), with their deployments."""
-    if client_id:
-        rows = db.session.execute(_PLATFORMS_BY_CLIENT, {"iss": iss, "client_id": client_id})
-    else:
-        rows = db.session.execute(_PLATFORMS_BY_ISSUER, {"iss": iss})
+def _records(rows) -> list[PlatformRecord]:
     # PlatformRecord's fields before ``deployment_ids``.
     found: dict[int, tuple[int, str, str, str, str, str, str | None, bool]] = {}
     deployments: dict[int, set] = {}
@@ -131,6 +163,51 @@ def platform_records(iss: str, client_id: str | None = None) -> list[PlatformRec
         if row.deployment_id is not None:
             ids.add(row.deployment_id)
     return [PlatformRecord(*found[k], frozenset(deployments[k])) for k in sorted(found)]
+
+
+def platform_records(iss: str, client_id: str | None = None) -> list[PlatformRecord]:
+    """The registrations of ``iss`` (only ``client_id``'s when given), with their deployments."""
+    if client_id:
+        return _records(db.session.execute(_PLATFORMS_BY_CLIENT, {"iss": iss, "client_id": client_id}))
+    return _records(db.session.execute(_PLATFORMS_BY_ISSUER, {"iss": iss}))
+
+
+def claim_text(value: Any, limit: int = 255) -> str | None:
+    """An optional text claim as a bounded string (platforms send numbers, lists, nothing…)."""
+    if value is None or isinstance(value, (dict, list, bool)):
+        return None
+    return str(value)[:limit] or None
+
+
+def platform_records_with_stored(body: dict[str, Any]) -> tuple[list[PlatformRecord], StoredRows]:
+    """``platform_records(iss)`` of a launch's (not yet verified) claims, with the stored course,
+    services and link they name. Only read here; used once the signature has proven the claims."""
+    context = body.get(CLAIM + "context")
+    link = body.get(CLAIM + "resource_link")
+    rows = db.session.execute(
+        _PLATFORMS_WITH_STORED,
+        {
+            "iss": body["iss"],
+            "deployment_id": claim_text(body.get(CLAIM + "deployment_id")),
+            "context_id": claim_text(context.get("id")) if isinstance(context, dict) else None,
+            "link_id": claim_text(link.get("id")) if isinstance(link, dict) else None,
+        },
+    ).all()
+    first = rows[0] if rows else None
+    if first is None or first.course_id is None:
+        return _records(rows), NOTHING_STORED
+    return _records(rows), StoredRows(
+        course=StoredCourse(first.course_id, first.course_title, first.course_label),
+        services=None
+        if first.services_platform_id is None
+        else StoredServices(first.services_platform_id, first.lineitems_url, first.ags_scopes, first.memberships_url),
+        link=None
+        if first.link_id is None
+        else StoredLink(
+            LinkState(first.link_id, first.course_id, first.target, first.lineitem_url, first.graded, first.resource),
+            first.link_title,
+        ),
+    )
 
 
 class DbToolConf(ToolConfAbstract):
@@ -270,6 +347,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         )
         self._key_cache = key_cache
         self._platform: PlatformRecord | None = None
+        self.stored = NOTHING_STORED
         self.login_state: LoginState | None = None
 
     # The order matters: nothing is consumed before the signature is proven, and the browser
@@ -327,7 +405,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             raise LaunchError("missing_iss")
         aud = body.get("aud")
         auds = aud if isinstance(aud, list) else [aud]
-        candidates = platform_records(iss)
+        candidates, self.stored = platform_records_with_stored(body)
         if not candidates:
             raise LaunchError("unknown_issuer", issuer=iss)
         azp = body.get("azp")
@@ -348,9 +426,8 @@ class ToolMessageLaunch(FlaskMessageLaunch):
 
     def validate_jwt_signature(self):
         platform = self._platform
-        jwk = self._key_cache.key(platform.key_set_url, self._jwt["header"]["kid"])
         try:
-            public_key = jwt.PyJWK(jwk, algorithm="RS256").key
+            public_key = self._key_cache.public_key(platform.key_set_url, self._jwt["header"]["kid"])
             jwt.decode(
                 self._get_request_param("id_token"),
                 public_key,

@@ -11,6 +11,7 @@ import re
 import threading
 import time
 
+import jwt
 import requests
 
 from . import outbound
@@ -29,6 +30,8 @@ class PlatformKeyCache:
         # Also handed to pylti1p3, which wants a session; the tool's own fetches use it too.
         self.http = http or outbound.session()
         self._entries: dict[str, tuple[float, float, dict]] = {}
+        # Each fetched key parsed once: (url, kid) -> (the JWK as fetched, its public key object).
+        self._parsed: dict[tuple[str, str], tuple[dict, object]] = {}
         self._lock = threading.Lock()
 
     def _fetch(self, url: str, origins) -> dict:
@@ -74,3 +77,13 @@ class PlatformKeyCache:
         if kid not in keys:
             raise LaunchError("unknown_kid", kid=kid)
         return keys[kid]
+
+    def public_key(self, url: str, kid: str) -> object:
+        """``key``'s RS256 public key object, parsed once per fetched JWK (a refetch that brings a
+        new JWK for the kid parses it again). Raises ``jwt.PyJWKError`` for an unusable key."""
+        jwk = self.key(url, kid)
+        parsed = self._parsed.get((url, kid))
+        if parsed is None or parsed[0] is not jwk:
+            parsed = (jwk, jwt.PyJWK(jwk, algorithm="RS256").key)
+            self._parsed[url, kid] = parsed
+        return parsed[1]

@@ -35,10 +35,11 @@ from .launch import (
     ToolMessageLaunch,
     begin_login,
 )
+from .launch import claim_text as _text
 from .placements import target_url
 from .roles import tool_role
 from .roster import sync_after_launch
-from .services import record_services
+from .services import NOTHING_STORED, StoredRows, record_services
 from .vocabulary import CLAIM
 
 bp = Blueprint("lti", __name__, url_prefix="/lti", template_folder="templates")
@@ -62,13 +63,6 @@ def _object(claims: dict, name: str) -> dict:
     """An optional object claim; anything else a platform sends there counts as absent."""
     value = claims.get(CLAIM + name)
     return value if isinstance(value, dict) else {}
-
-
-def _text(value, limit: int = 255) -> str | None:
-    """An optional text claim as a bounded string (platforms send numbers, lists, nothing…)."""
-    if value is None or isinstance(value, (dict, list, bool)):
-        return None
-    return str(value)[:limit] or None
 
 
 def identity_from_claims(claims: dict, issuer: str) -> LaunchIdentity:
@@ -147,7 +141,7 @@ def launch():
         try:
             message.validate()
             identity = identity_from_claims(message.claims, message.platform.issuer)
-            user_id, course_id = _start_session(message, identity)
+            user_id, course_id = _start_session(message, identity, message.stored)
             db.session.commit()
             break
         except LaunchError:
@@ -203,10 +197,10 @@ def handoff():
     return redirect(_destination(verified.claims), code=303)
 
 
-def _start_session(launched, identity: LaunchIdentity) -> tuple[int, int | None]:
+def _start_session(launched, identity: LaunchIdentity, stored: StoredRows = NOTHING_STORED) -> tuple[int, int | None]:
     """Record a verified launch (in the iframe or redeemed in a new window) and start its session."""
-    user_id, course_id, language = record_launch(identity)
-    record_services(launched.claims, launched.platform, course_id)
+    user_id, course_id, language = record_launch(identity, stored.course)
+    record_services(launched.claims, launched.platform, course_id, stored)
     if course_id is None:
         end_sessions_with_other_role(user_id, identity.role)
     data = _session_data(launched, identity, user_id, course_id, language)

@@ -10,11 +10,12 @@ tool's access tokens go nowhere else. A refused URL is logged with the reason an
 """
 
 import logging
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.core.clock import utcnow
 from app.core.db import db, insert, upsert
 
+from ..people.services import StoredCourse
 from .models import CourseServices, Platform, ResourceLink
 from .outbound import OutboundRefused, check_url, origin, platform_origins, production
 from .placements import LinkState, link_launched
@@ -42,11 +43,39 @@ _LINK_DETAILS = ("title", "lineitem_url", "target", "updated_at")
 _LINK_STATE = LinkState._fields
 
 
-def record_services(claims: dict[str, Any], platform: Platform, course_id: int | None) -> None:
+class StoredServices(NamedTuple):
+    platform_id: int
+    lineitems_url: str | None
+    ags_scopes: list[str]
+    memberships_url: str | None
+
+
+class StoredLink(NamedTuple):
+    state: LinkState
+    title: str | None
+
+
+class StoredRows(NamedTuple):
+    """What the tool stored about a launch's course before it, read with its platform
+    (``launch.platform_records_with_stored``); None where there is no row yet."""
+
+    course: StoredCourse | None = None
+    services: StoredServices | None = None
+    link: StoredLink | None = None
+
+
+NOTHING_STORED = StoredRows()  # a launch whose rows were not read first (the new-window handoff)
+
+
+def record_services(
+    claims: dict[str, Any], platform: Platform, course_id: int | None, stored: StoredRows = NOTHING_STORED
+) -> None:
     """Upsert the course's service endpoints and the launched resource link (caller commits).
 
     A launch without a service claim keeps what an earlier launch stored: Moodle leaves the
     claims out for a link whose tool has the service switched off, not for the whole course.
+    A row the launch would not change (``stored``) is not written: ``updated_at`` is when a
+    launch last changed it.
     """
     if course_id is None:
         return
@@ -63,30 +92,35 @@ def record_services(claims: dict[str, Any], platform: Platform, course_id: int |
     memberships = _service_url("context_memberships_url", nrps.get("context_memberships_url"), origins)
     if memberships:
         values["memberships_url"] = memberships
-    db.session.execute(
-        insert(CourseServices)
-        .values(
-            course_id=course_id,
-            ags_scopes=values.get("ags_scopes", []),
-            **{k: v for k, v in values.items() if k != "ags_scopes"},
+    if stored.services is None or any(getattr(stored.services, k) != v for k, v in values.items() if k != "updated_at"):
+        db.session.execute(
+            insert(CourseServices)
+            .values(
+                course_id=course_id,
+                ags_scopes=values.get("ags_scopes", []),
+                **{k: v for k, v in values.items() if k != "ags_scopes"},
+            )
+            .on_conflict_do_update(index_elements=["course_id"], set_=values)
         )
-        .on_conflict_do_update(index_elements=["course_id"], set_=values)
-    )
     link = claims.get(CLAIM + "resource_link")
     if not isinstance(link, dict) or not link.get("id"):
         return
     custom = claims[CLAIM + "custom"] if isinstance(claims.get(CLAIM + "custom"), dict) else {}
     target = custom.get("target")
-    stored = db.session.execute(
-        upsert(ResourceLink, ("course_id", "resource_link_id"), _LINK_DETAILS, returning=_LINK_STATE),
-        {
-            "course_id": course_id,
-            "resource_link_id": str(link["id"])[:255],
-            "title": str(link.get("title") or "")[:255] or None,
-            "lineitem_url": _service_url("lineitem", ags.get("lineitem"), origins),
-            "target": str(target)[:255] if isinstance(target, str) and target else None,
-            "updated_at": now,
-        },
-    ).one()
+    details = {
+        "title": str(link.get("title") or "")[:255] or None,
+        "lineitem_url": _service_url("lineitem", ags.get("lineitem"), origins),
+        "target": str(target)[:255] if isinstance(target, str) and target else None,
+    }
+    known = stored.link
+    if known is not None and (known.title, known.state.lineitem_url, known.state.target) == tuple(details.values()):
+        state = known.state
+    else:
+        state = LinkState(
+            *db.session.execute(
+                upsert(ResourceLink, ("course_id", "resource_link_id"), _LINK_DETAILS, returning=_LINK_STATE),
+                {"course_id": course_id, "resource_link_id": str(link["id"])[:255], **details, "updated_at": now},
+            ).one()
+        )
     # The placement's line item receives scores from its first launch on (app/lti/placements.py).
-    link_launched(LinkState(*stored))
+    link_launched(state)

@@ -1,6 +1,7 @@
 """Record who launched, in which course and with what role (plain data in, rows out)."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import NamedTuple
 
 from app.core.clock import utcnow
@@ -41,12 +42,22 @@ class Launched(NamedTuple):
     language: str | None  # the language the person chose in the tool, if they have
 
 
-def record_launch(identity: LaunchIdentity) -> Launched:
+class StoredCourse(NamedTuple):
+    """The course row a launch names, as read before the launch is recorded."""
+
+    id: int
+    title: str | None
+    label: str | None
+
+
+def record_launch(identity: LaunchIdentity, stored_course: StoredCourse | None = None) -> Launched:
     """Create or refresh the user, course and enrolment.
 
-    Three upserts, in the caller's transaction. Name, email and picture are refreshed on every
-    launch: the platform is their source. A launch without a course title keeps the stored one;
-    one without an email claim keeps the stored address (the roster's, or an earlier launch's).
+    Three upserts, in the caller's transaction; the course's only when the launch changes it
+    (``stored_course``: the row as read earlier in this transaction). Name, email and picture are
+    refreshed on every launch: the platform is their source. A launch without a course title
+    keeps the stored one; one without an email claim keeps the stored address (the roster's, or an
+    earlier launch's).
     """
     now = utcnow()
     user_id, language = db.session.execute(
@@ -67,7 +78,30 @@ def record_launch(identity: LaunchIdentity) -> Launched:
     if not identity.context_id:
         return Launched(user_id, None, language)
 
-    course_id = db.session.execute(
+    if (
+        stored_course is not None
+        and identity.context_title in (None, stored_course.title)
+        and identity.context_label in (None, stored_course.label)
+    ):
+        course_id = stored_course.id
+    else:
+        course_id = _upsert_course(identity, now)
+    db.session.execute(
+        upsert(Enrolment, ("course_id", "user_id"), _ENROLMENT_DETAILS, stamp=("role_since", "role", "last_launch_at")),
+        {
+            "course_id": course_id,
+            "user_id": user_id,
+            "role": identity.role,
+            "lti_roles": list(identity.lti_roles),
+            "active": True,
+            "last_launch_at": now,
+        },
+    )
+    return Launched(user_id, course_id, language)
+
+
+def _upsert_course(identity: LaunchIdentity, now: datetime) -> int:
+    course_id: int = db.session.execute(
         upsert(
             Course,
             ("issuer", "deployment_id", "context_id"),
@@ -84,18 +118,7 @@ def record_launch(identity: LaunchIdentity) -> Launched:
             "created_at": now,
         },
     ).scalar_one()
-    db.session.execute(
-        upsert(Enrolment, ("course_id", "user_id"), _ENROLMENT_DETAILS, stamp=("role_since", "role", "last_launch_at")),
-        {
-            "course_id": course_id,
-            "user_id": user_id,
-            "role": identity.role,
-            "lti_roles": list(identity.lti_roles),
-            "active": True,
-            "last_launch_at": now,
-        },
-    )
-    return Launched(user_id, course_id, language)
+    return course_id
 
 
 def read_counts(course_id: int) -> tuple[dict[str, int], int]:

@@ -49,21 +49,33 @@ def current_programme(course_id: int | None) -> Programme | None:
 
 def programmes_of(course_id: int, user_id: int) -> list[tuple[Programme, bool]]:
     """The course's programmes, newest first, each with whether the person takes part in it
-    (has an active registration)."""
-    taking_part = (
+    (has an active registration). Read once per request (the home page asks twice)."""
+    if not has_request_context():
+        return _programmes_of(course_id, user_id)
+    cached: dict[tuple[int, int], list[tuple[Programme, bool]]] = g.setdefault("programmes_of", {})
+    if (course_id, user_id) not in cached:
+        cached[course_id, user_id] = _programmes_of(course_id, user_id)
+    return cached[course_id, user_id]
+
+
+_PROGRAMMES_OF = (
+    db.select(
+        Programme,
         db.select(Registration.id)
         .where(
             Registration.programme_id == Programme.id,
-            Registration.user_id == user_id,
+            Registration.user_id == db.bindparam("user_id"),
             Registration.withdrawn_at.is_(None),
         )
-        .exists()
+        .exists(),
     )
-    rows = db.session.execute(
-        db.select(Programme, taking_part)
-        .where(Programme.course_id == course_id)
-        .order_by(Programme.kickoff.desc(), Programme.id.desc())
-    )
+    .where(Programme.course_id == db.bindparam("course_id"))
+    .order_by(Programme.kickoff.desc(), Programme.id.desc())
+)
+
+
+def _programmes_of(course_id: int, user_id: int) -> list[tuple[Programme, bool]]:
+    rows = db.session.execute(_PROGRAMMES_OF, {"course_id": course_id, "user_id": user_id})
     return [(programme, bool(part)) for programme, part in rows]
 
 
