@@ -237,11 +237,12 @@ def may_see_agency(contact_for: int | None, organisation_id: int) -> bool:
     return contact_for is not None and contact_for == organisation_id
 
 
-def hidden_from_contact(is_staff: bool, is_contact: bool) -> bool:
-    """Whether the administrators' pages are "not found" (404) rather than refused (403): for an
-    agency contact person without a staff role they do not exist, like another agency's pages, so
-    they learn nothing of them. Staff keep their access; anyone else is refused as before."""
-    return is_contact and not is_staff
+def hidden_from_contact(may_use: bool, is_contact: bool) -> bool:
+    """Whether an administrators' page is "not found" (404) rather than refused (403): for an
+    agency contact person whose role may not use it (a Learner, or a facilitator on an
+    administrator-only page) it does not exist, like another agency's pages, so they learn nothing
+    of it. Whoever may use the page keeps their access; anyone else is refused as before."""
+    return is_contact and not may_use
 
 
 @dataclass(frozen=True)

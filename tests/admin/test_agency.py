@@ -14,7 +14,7 @@ from app.core.db import db
 from app.programme import services as programme_services
 from app.programme.models import AgencyContact
 from tests.support.admin_seed import AGREEMENT_PHRASE, JOURNAL_PHRASE, seed
-from tests.support.admin_web import administrator, participant, post
+from tests.support.admin_web import administrator, facilitator, participant, post
 
 SYKE_PEOPLE = ("Maija Mentori", "Mirja Ryhmä", "Antti Ahkera", "Ulla Odottaja")
 
@@ -141,3 +141,24 @@ def test_someone_who_is_not_a_contact_finds_nothing(app, platform, seeded, conta
     assert anni.get("/agency/").status_code == 404
     assert anni.get(f"/agency/organisations/{seeded.organisations['VTT'].id}").status_code == 404
     assert "/agency/organisations/" not in anni.page("/home")
+
+
+def test_a_contact_who_is_a_facilitator_finds_no_administrator_only_page(app, platform, seeded, contacts):
+    """A facilitator named as a contact gets 404, not 403, on every administrator-only page, like
+    any other contact; the pages facilitators may use stay open to them."""
+    maija = seeded.people["m1"]  # SYKE's contact, now launching as a teacher of the course
+    fanni = facilitator(app, platform, sub=maija.subject, name=maija.name, email=maija.email)
+    admin_only = 0
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(("/agency/", "/admin/")) or "GET" not in rule.methods or rule.arguments:
+            continue
+        roles = getattr(app.view_functions[rule.endpoint], "roles", ())
+        status = fanni.get(rule.rule).status_code
+        if roles and "facilitator" not in roles:
+            admin_only += 1
+            assert status == 404, (rule.rule, status)
+        else:
+            assert status != 403, (rule.rule, status)
+    assert admin_only >= 4
+    assert fanni.get(f"/agency/programmes/{seeded.programme.id}/contacts").status_code == 404
+    assert fanni.get("/admin/report").status_code == 200
