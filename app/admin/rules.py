@@ -247,20 +247,24 @@ def hidden_from_contact(may_use: bool, is_contact: bool) -> bool:
 
 @dataclass(frozen=True)
 class CostSharing:
-    """What each agency's HR pays for: its participants, how many completed, events attended."""
+    """What each agency's HR pays for: its participants, how many were matched (and how many are
+    still sounding out whether their match fits, counted apart), completed, events attended."""
 
     participants: int
     matched: int
+    sounding_out: int
     completed: int
     events_attended: int
 
 
-def cost_sharing(rows: Iterable[tuple[bool, bool, int]]) -> CostSharing:
-    """``rows``: (matched, completed, events attended) per participant."""
-    participants = matched = completed = events = 0
-    for is_matched, is_completed, attended in rows:
+def cost_sharing(rows: Iterable[tuple[bool, bool, bool, int]]) -> CostSharing:
+    """``rows``: (matched, sounding out, completed, events attended) per participant; a person
+    sounding out counts there, not as matched."""
+    participants = matched = sounding = completed = events = 0
+    for is_matched, is_sounding, is_completed, attended in rows:
         participants += 1
-        matched += is_matched
+        sounding += is_sounding
+        matched += is_matched and not is_sounding
         completed += is_completed
         events += attended
-    return CostSharing(participants, matched, completed, events)
+    return CostSharing(participants, matched, sounding, completed, events)
