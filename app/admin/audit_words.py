@@ -247,7 +247,7 @@ def people(entry: AuditEntry) -> list[str]:
     return [i for key in PERSON_KEYS for i in _as_ids(details.get(key))]
 
 
-def _names(kind: str, ids: set[int]) -> dict[int, str]:
+def names_of(kind: str, ids: set[int]) -> dict[int, str]:
     """Names for one kind of subject, in one query; a kind without names here shows its id."""
     locale = str(get_locale())
     if kind == "user":
@@ -282,7 +282,7 @@ class Names:
             for kind, ident in [*subjects(entry), *(("user", i) for i in people(entry))]:
                 if ident.isdigit():
                     wanted.setdefault(kind, set()).add(int(ident))
-        self.found = {kind: _names(kind, ids) for kind, ids in wanted.items()}
+        self.found = {kind: names_of(kind, ids) for kind, ids in wanted.items()}
 
     def of(self, kind: str, ident: str) -> str:
         name = self.found.get(kind, {}).get(int(ident)) if ident.isdigit() else None
