@@ -16,7 +16,6 @@ from app.core.db import db
 from app.core.labels import FORM_LABELS, LANGUAGE_LABELS
 from app.core.web import ROLE_NAMES
 
-from ..evaluation.models import Survey
 from ..lti import models as score_states
 from ..mentoring.labels import ANSWER_NAMES, MODE_NAMES
 from ..mentoring.models import AgreementVersion, Meeting
@@ -218,17 +217,18 @@ def shown_columns(table: str, columns) -> list[str]:
 def _names(kind: str, ids: set[int]) -> dict[int, str]:
     """Names of the rows a person's data refers to (the audit log's, and a few of its own)."""
     if kind == "course":
-        rows = db.session.scalars(select(Course).where(Course.id.in_(ids)))
-        return {c.id: c.title or c.label or "–" for c in rows}
+        courses = db.session.scalars(select(Course).where(Course.id.in_(ids)))
+        return {c.id: c.title or c.label or "–" for c in courses}
     if kind == "mentoring_meeting":
-        rows = db.session.scalars(select(Meeting).where(Meeting.id.in_(ids)))
-        return {m.id: audit_words.value_text(m.starts_at.isoformat()) for m in rows}
-    if kind == "evaluation_survey":
-        rows = db.session.scalars(select(Survey).where(Survey.id.in_(ids)))
-        return {s.id: str(SURVEY_NAMES.get(s.kind, s.kind)) for s in rows}
+        meetings = db.session.scalars(select(Meeting).where(Meeting.id.in_(ids)))
+        return {m.id: audit_words.value_text(m.starts_at.isoformat()) for m in meetings}
+    if kind == "evaluation_survey":  # by its table: the evaluation room is no layer below this one
+        surveys = db.metadata.tables["evaluation_survey"]
+        found = db.session.execute(select(surveys.c.id, surveys.c.kind).where(surveys.c.id.in_(ids)))
+        return {i: str(SURVEY_NAMES.get(k, k)) for i, k in found}
     if kind == "mentoring_agreement_version":
-        rows = db.session.scalars(select(AgreementVersion).where(AgreementVersion.id.in_(ids)))
-        return {v.id: str(_l("version %(n)s", n=v.number)) for v in rows}
+        versions = db.session.scalars(select(AgreementVersion).where(AgreementVersion.id.in_(ids)))
+        return {v.id: str(_l("version %(n)s", n=v.number)) for v in versions}
     return audit_words.names_of(kind, ids)
 
 
@@ -250,7 +250,7 @@ class Words:
                     theme_codes.update(row.get(key) or ())
         self.names = {kind: _names(kind, ids) for kind, ids in wanted.items()}
         locale = str(get_locale())
-        themes = db.session.scalars(select(Theme).where(Theme.code.in_(theme_codes))) if theme_codes else []
+        themes = db.session.scalars(select(Theme).where(Theme.code.in_(theme_codes))).all() if theme_codes else []
         self.themes = {t.code: t.name(locale) for t in themes}
 
     def text(self, table: str, column: str, value: Any) -> str:
