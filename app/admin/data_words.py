@@ -275,7 +275,7 @@ class Words:
             return str(LANGUAGE_LABELS.get(value.split("-")[0].split("_")[0], value))
         return audit_words.value_text(value)
 
-    def record(self, table: str, row: dict) -> list[tuple[str, str]]:
+    def fields(self, table: str, row: dict) -> list[tuple[str, str]]:
         return [
             (label(table, column) or column, self.text(table, column, row[column]))
             for column in shown_columns(table, row)
@@ -312,18 +312,18 @@ def sections(data: dict) -> list[Section]:
     tables = {"user_account": [data["account"]], "gradebook_scores": data["gradebook_scores"], **data["tables"]}
     words = Words(tables)
     found = [
-        Section("account", _l("Your account, as Moodle describes you"), [words.record("user_account", data["account"])])
+        Section("account", _l("Your account, as Moodle describes you"), [words.fields("user_account", data["account"])])
     ]
     found.append(
         Section(
             "scores",
             _l("Scores sent to the Moodle gradebook"),
-            [words.record("gradebook_scores", row) for row in data["gradebook_scores"]],
+            [words.fields("gradebook_scores", row) for row in data["gradebook_scores"]],
         )
     )
     for table, rows in data["tables"].items():
         heading = SECTION_HEADINGS.get(table, table)
-        found.append(Section(f"t-{table}", heading, [words.record(table, row) for row in rows]))
+        found.append(Section(f"t-{table}", heading, [words.fields(table, row) for row in rows]))
     return found
 
 

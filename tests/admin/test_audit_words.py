@@ -22,8 +22,13 @@ CATALOGUES = APP / "translations"
 
 
 def _call_name(call: ast.Call) -> str | None:
+    """``record(…)``, ``audit.record(…)`` or a helper called by name; not a method of anything else."""
     func = call.func
-    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "audit":
+        return func.attr
+    return None
 
 
 def _codes(node: ast.AST) -> tuple[set[str], set[str]]:
