@@ -187,6 +187,8 @@ def value_text(value: Any) -> str:
         return "–"
     if isinstance(value, bool):
         return gettext("yes") if value else gettext("no")
+    if isinstance(value, float) and value.is_integer():  # a score of 6.0 reads 6
+        return str(int(value))
     if isinstance(value, str) and _ISO_MOMENT.match(value):
         return local_moment(datetime.fromisoformat(value))
     if isinstance(value, str) and _ISO_DAY.match(value):
@@ -206,6 +208,8 @@ def detail_lines(details: dict | None) -> list[tuple[str, str]]:
         return [(gettext("Change"), f"{value_text(details['from'])} → {value_text(details['to'])}")]
     lines = []
     for key, value in details.items():
+        if key.endswith(("_id", "_ids")):  # row ids: the sentence names what they stand for
+            continue
         label = str(DETAIL_LABELS.get(key, key))
         if key in SETTING_KEYS and isinstance(value, list) and len(value) == 2:
             lines.append((label, f"{value_text(value[0])} → {value_text(value[1])}"))

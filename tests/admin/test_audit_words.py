@@ -162,3 +162,9 @@ def test_the_audit_log_reads_who_did_what_to_whom_when(app, platform, seeded, lo
     text = " | ".join(row.replace("&#39;", "'") for row in rows)
     assert published in text and named in text, text
     assert not re.search(r"\b[a-z_]+:\d+\b|\d{4}-\d{2}-\d{2}|\b[a-z]+\.[a-z_]+\b", text), text
+
+
+def test_details_leave_row_ids_to_the_sentence_and_scores_read_as_numbers(app):
+    with app.test_request_context("/"):
+        lines = audit_words.detail_lines({"user_id": 7, "group_ids": [3, 4], "rows": 12, "scores": 6.0})
+    assert [text for _label, text in lines] == ["12", "6"]
