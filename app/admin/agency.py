@@ -113,7 +113,7 @@ def _rows(programme, organisation: Organisation):
 
 
 def _sharing(rows) -> rules.CostSharing:
-    return rules.cost_sharing((r.matched, r.completed, r.events_attended) for r in rows)
+    return rules.cost_sharing((r.matched, r.sounding_out, r.completed, r.events_attended) for r in rows)
 
 
 @bp.get("/")
@@ -143,6 +143,8 @@ def organisation(organisation_id: int):
         required=max(1, programme.required_meetings),
         role_labels=exports.ROLE_LABELS,
         form_labels=exports.FORM_LABELS,
+        match_labels=exports.MATCH_LABELS,
+        match_state=exports.match_state,
     )
 
 

@@ -6,13 +6,21 @@ from datetime import date, datetime
 from typing import Any
 
 from babel.dates import format_date
+from babel.lists import format_list
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from app.core.audit import AuditEntry
 from app.core.clock import local_moment
+from app.core.db import db
 
+from ..events.models import ProgrammeEvent
+from ..events.services import event_title
+from ..groups.models import GroupMember
 from ..people.models import User
+from ..programme.models import Organisation, Programme, Theme
+from ..sparring.models import SparringGroup, SparringThread
 
 # Audit actions in words; an action without a label here shows as its code.
 ACTION_LABELS = {
@@ -69,19 +77,86 @@ ACTION_LABELS = {
     "sparring.material_deleted": _l("Sparring material removed"),
     "sparring.post_deleted": _l("Message removed"),
     "sparring.thread_deleted": _l("Discussion thread removed"),
+    "tips.added": _l("Colleague suggested"),
+    "tips.status": _l("Colleague tip's status changed"),
+    "tips.deleted": _l("Colleague tip removed"),
+    "tips.purged": _l("Colleague tips purged"),
+    "evaluation.questions_saved": _l("Survey questions saved"),
+    "evaluation.exported": _l("Survey answers exported"),
+    "evaluation.agency_viewed": _l("Agency's survey results viewed"),
+    "evaluation.agency_exported": _l("Agency's survey results exported"),
 }
-# What an entry is about, by the kind in its target ("programme:3").
-TARGET_LABELS = {
-    "accessibility_feedback": _l("Accessibility feedback %(id)s"),
-    "key": _l("Signing key %(id)s"),
-    "mentoring_group": _l("Pair or group %(id)s"),
-    "organisation": _l("Organisation %(id)s"),
-    "platform": _l("Learning platform %(id)s"),
-    "programme": _l("Programme %(id)s"),
-    "programme_event": _l("Event %(id)s"),
-    "sparring_group": _l("Sparring group %(id)s"),
-    "theme": _l("Theme %(id)s"),
-    "user": _l("Person %(id)s"),
+# Each action as a sentence: who did what to whom or what, when (%(person)s: the person the
+# details name, e.g. the contact person named). A test finds every action code in app/ and
+# fails on one without a sentence here.
+ACTION_SENTENCES = {
+    "agency.contact_named": _l("%(who)s named %(person)s the contact person of %(what)s on %(when)s."),
+    "agency.contact_removed": _l("%(who)s removed %(person)s as the contact person of %(what)s on %(when)s."),
+    "agency.viewed": _l("%(who)s viewed the participation of %(what)s on %(when)s."),
+    "agency.exported": _l("%(who)s exported the participation of %(what)s on %(when)s."),
+    "groups.sounding.go_on": _l("%(who)s said go on with the match of %(what)s on %(when)s."),
+    "groups.sounding.rematch": _l("%(who)s asked for another match instead of the match of %(what)s on %(when)s."),
+    "events.attendance_imported": _l(
+        "%(who)s imported the attendance of the event %(what)s from a report on %(when)s."
+    ),
+    "events.attendance_recorded": _l("%(who)s recorded the attendance of the event %(what)s on %(when)s."),
+    "events.created": _l("%(who)s added the event %(what)s on %(when)s."),
+    "events.updated": _l("%(who)s changed the event %(what)s on %(when)s."),
+    "evaluation.questions_saved": _l("%(who)s saved the survey questions of %(what)s on %(when)s."),
+    "evaluation.exported": _l("%(who)s exported the survey answers of %(what)s on %(when)s."),
+    "evaluation.agency_viewed": _l("%(who)s viewed the survey results of %(what)s on %(when)s."),
+    "evaluation.agency_exported": _l("%(who)s exported the survey results of %(what)s on %(when)s."),
+    "feedback.answered": _l("%(who)s answered accessibility feedback no. %(what)s on %(when)s."),
+    "gradebook.resent": _l("%(who)s sent scores to the gradebook again on %(when)s."),
+    "gradebook.placement_switched": _l("%(who)s switched an activity's mentoring score on or off on %(when)s."),
+    "lti.keys_rotated": _l("%(who)s rotated the signing key on %(when)s."),
+    "lti.platform_approved": _l("%(who)s approved a learning platform's registration on %(when)s."),
+    "lti.registration_url_issued": _l("%(who)s issued a registration URL for a learning platform on %(when)s."),
+    "matching.compute": _l("%(who)s computed match suggestions for %(what)s on %(when)s."),
+    "matching.delete": _l("%(who)s removed the draft match of %(what)s on %(when)s."),
+    "matching.edit": _l("%(who)s edited the match of %(what)s on %(when)s."),
+    "matching.lock": _l("%(who)s locked the match of %(what)s on %(when)s."),
+    "matching.unlock": _l("%(who)s unlocked the match of %(what)s on %(when)s."),
+    "matching.publish": _l("%(who)s published the match of %(what)s on %(when)s."),
+    "matching.split": _l("%(who)s removed a member from the draft match of %(what)s on %(when)s."),
+    "matching.swap": _l("%(who)s swapped members between the matches of %(what)s on %(when)s."),
+    "mentoring.end": _l("%(who)s ended the pair or group of %(what)s on %(when)s."),
+    "mentoring.change_proposed": _l("%(who)s proposed a change to a counted meeting of %(what)s on %(when)s."),
+    "mentoring.change_confirmed": _l("%(who)s confirmed a change to a counted meeting of %(what)s on %(when)s."),
+    "mentoring.change_declined": _l("%(who)s declined a change to a counted meeting of %(what)s on %(when)s."),
+    "mentoring.change_withdrawn": _l(
+        "%(who)s withdrew a proposed change to a counted meeting of %(what)s on %(when)s."
+    ),
+    "mentoring.meeting_changed_by_facilitator": _l("%(who)s corrected or removed a meeting of %(what)s on %(when)s."),
+    "person.erased": _l("%(who)s erased the data of %(what)s on %(when)s."),
+    "privacy.purged": _l("%(who)s purged the personal data of %(what)s on %(when)s."),
+    "programme.create": _l("%(who)s created the programme %(what)s on %(when)s."),
+    "programme.update": _l("%(who)s changed the settings of %(what)s on %(when)s."),
+    "programme.retention_changed": _l("%(who)s changed the retention period of %(what)s on %(when)s."),
+    "programme.organisation_add": _l("%(who)s added an organisation to %(what)s on %(when)s."),
+    "programme.organisation_rename": _l("%(who)s renamed the organisation %(what)s on %(when)s."),
+    "programme.theme_add": _l("%(who)s added a theme to %(what)s on %(when)s."),
+    "programme.theme_rename": _l("%(who)s renamed the theme %(what)s on %(when)s."),
+    "programme.theme_remove": _l("%(who)s removed a theme from %(what)s on %(when)s."),
+    "report.exported": _l("%(who)s exported the completion report of %(what)s on %(when)s."),
+    "sparring.group_created": _l("%(who)s created the sparring group %(what)s on %(when)s."),
+    "sparring.group_archived": _l("%(who)s archived the sparring group %(what)s on %(when)s."),
+    "sparring.group_reopened": _l("%(who)s reopened the sparring group %(what)s on %(when)s."),
+    "sparring.facilitator_set": _l(
+        "%(who)s made %(person)s the facilitator of the sparring group %(what)s on %(when)s."
+    ),
+    "sparring.members_assigned": _l("%(who)s placed participants in the sparring groups of %(what)s on %(when)s."),
+    "sparring.members_added": _l("%(who)s added %(person)s to the sparring group %(what)s on %(when)s."),
+    "sparring.member_moved": _l("%(who)s moved %(what)s to another sparring group on %(when)s."),
+    "sparring.member_removed": _l("%(who)s removed %(what)s from a sparring group on %(when)s."),
+    "sparring.session_deleted": _l("%(who)s removed a session of the sparring group %(what)s on %(when)s."),
+    "sparring.material_deleted": _l("%(who)s removed material of the sparring group %(what)s on %(when)s."),
+    "sparring.post_deleted": _l("%(who)s removed a message in the discussion %(what)s on %(when)s."),
+    "sparring.thread_deleted": _l("%(who)s removed the discussion thread %(what)s on %(when)s."),
+    "tips.added": _l("%(who)s suggested a colleague for the programme on %(when)s."),
+    "tips.status": _l("%(who)s changed the status of a colleague tip on %(when)s."),
+    "tips.deleted": _l("%(who)s removed a colleague tip on %(when)s."),
+    "tips.purged": _l("%(who)s purged the colleague tips of %(what)s on %(when)s."),
 }
 # Detail keys in words; a key without a label shows as itself.
 DETAIL_LABELS = {
@@ -112,6 +187,8 @@ def value_text(value: Any) -> str:
         return "–"
     if isinstance(value, bool):
         return gettext("yes") if value else gettext("no")
+    if isinstance(value, float) and value.is_integer():  # a score of 6.0 reads 6
+        return str(int(value))
     if isinstance(value, str) and _ISO_MOMENT.match(value):
         return local_moment(datetime.fromisoformat(value))
     if isinstance(value, str) and _ISO_DAY.match(value):
@@ -131,6 +208,8 @@ def detail_lines(details: dict | None) -> list[tuple[str, str]]:
         return [(gettext("Change"), f"{value_text(details['from'])} → {value_text(details['to'])}")]
     lines = []
     for key, value in details.items():
+        if key.endswith(("_id", "_ids")):  # row ids: the sentence names what they stand for
+            continue
         label = str(DETAIL_LABELS.get(key, key))
         if key in SETTING_KEYS and isinstance(value, list) and len(value) == 2:
             lines.append((label, f"{value_text(value[0])} → {value_text(value[1])}"))
@@ -139,22 +218,110 @@ def detail_lines(details: dict | None) -> list[tuple[str, str]]:
     return lines
 
 
-def target_text(target: str | None) -> str:
-    if not target:
-        return ""
-    kind, _sep, ident = target.partition(":")
-    label = TARGET_LABELS.get(kind)
-    return str(label) % {"id": ident} if label else target
+# Where an action's subject is in its details rather than in its target: (kind, detail key).
+SUBJECT_IN_DETAILS = {
+    "matching.publish": ("mentoring_group", "group_ids"),
+    "mentoring.change_proposed": ("mentoring_group", "group_id"),
+    "mentoring.change_confirmed": ("mentoring_group", "group_id"),
+    "mentoring.change_declined": ("mentoring_group", "group_id"),
+    "mentoring.change_withdrawn": ("mentoring_group", "group_id"),
+    "mentoring.meeting_changed_by_facilitator": ("mentoring_group", "group_id"),
+    "sparring.post_deleted": ("sparring_thread", "thread_id"),
+}
+# Details that name the person an action concerns besides its subject (a contact person named).
+PERSON_KEYS = ("user_id", "user_ids", "facilitator_id")
 
 
-def readable(entry: AuditEntry, actor: User | None) -> dict:
-    """One row of the audit page: who did what, to what, when, with the details in words."""
+def _as_ids(value: Any) -> list[str]:
+    values = value if isinstance(value, list) else [value]
+    return [str(v) for v in values if v is not None]
+
+
+def subjects(entry: AuditEntry) -> list[tuple[str, str]]:
+    """What the entry is about, as (kind, id) pairs."""
+    if entry.action in SUBJECT_IN_DETAILS:
+        kind, key = SUBJECT_IN_DETAILS[entry.action]
+        return [(kind, i) for i in _as_ids((entry.details or {}).get(key))]
+    pairs = (part.partition(":") for part in (entry.target or "").split(",") if part)
+    return [(kind, ident) for kind, _sep, ident in pairs]
+
+
+def people(entry: AuditEntry) -> list[str]:
+    details = entry.details or {}
+    return [i for key in PERSON_KEYS for i in _as_ids(details.get(key))]
+
+
+def names_of(kind: str, ids: set[int]) -> dict[int, str]:
+    """Names for one kind of subject, in one query; a kind without names here shows its id."""
+    locale = str(get_locale())
+    if kind == "user":
+        return {u.id: u.display_name for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+    if kind == "mentoring_group":
+        members: dict[int, list[str]] = {}
+        for member in db.session.scalars(
+            select(GroupMember).where(GroupMember.group_id.in_(ids)).order_by(GroupMember.id)
+        ):
+            members.setdefault(member.group_id, []).append(member.user.display_name)
+        return {gid: format_list(names, locale=locale) for gid, names in members.items()}
+    named: dict[str, tuple[Any, Any]] = {
+        "programme": (Programme, lambda p: p.name),
+        "organisation": (Organisation, lambda o: o.name(locale)),
+        "theme": (Theme, lambda t: t.name(locale)),
+        "programme_event": (ProgrammeEvent, event_title),
+        "sparring_group": (SparringGroup, lambda sg: sg.name),
+        "sparring_thread": (SparringThread, lambda t: t.title),
+    }
+    if kind not in named:
+        return {}
+    model, name = named[kind]
+    return {row.id: name(row) for row in db.session.scalars(select(model).where(model.id.in_(ids)))}
+
+
+class Names:
+    """The names of everything a page of entries is about, looked up once per kind."""
+
+    def __init__(self, entries: list[AuditEntry]):
+        wanted: dict[str, set[int]] = {}
+        for entry in entries:
+            for kind, ident in [*subjects(entry), *(("user", i) for i in people(entry))]:
+                if ident.isdigit():
+                    wanted.setdefault(kind, set()).add(int(ident))
+        self.found = {kind: names_of(kind, ids) for kind, ids in wanted.items()}
+
+    def of(self, kind: str, ident: str) -> str:
+        name = self.found.get(kind, {}).get(int(ident)) if ident.isdigit() else None
+        return name if name is not None else ident
+
+    def join(self, pairs: list[tuple[str, str]]) -> str:
+        return format_list([self.of(kind, ident) for kind, ident in pairs], locale=str(get_locale())) or "–"
+
+
+def sentence(entry: AuditEntry, actor: User | None, names: Names) -> str:
+    """The entry as one sentence in the reader's language: who did what to whom or what, when."""
+    template = ACTION_SENTENCES.get(entry.action)
+    who = actor.display_name if actor else gettext("The system (command line)")
+    words = {
+        "who": who,
+        "what": names.join(subjects(entry)),
+        "person": names.join([("user", i) for i in people(entry)]),
+        "when": local_moment(entry.created_at),
+    }
+    if template is None:  # an action added without words yet: still who, what and when
+        return gettext("%(who)s: %(action)s, %(what)s, %(when)s.", action=entry.action, **words)
+    return str(template) % words
+
+
+def readable(entry: AuditEntry, actor: User | None, names: Names | None = None) -> dict:
+    """One row of the audit page: the entry as a sentence, the actor's role, the details in words."""
+    names = names or Names([entry])
     return {
         "action": entry.action,
-        "when": local_moment(entry.created_at),
-        "who": actor.display_name if actor else gettext("system (command line)"),
+        "sentence": sentence(entry, actor, names),
         "role": entry.actor_role,
-        "what": str(ACTION_LABELS.get(entry.action, entry.action)),
-        "target": target_text(entry.target),
         "details": detail_lines(entry.details),
     }
+
+
+def readable_page(rows: list[tuple[AuditEntry, User | None]]) -> list[dict]:
+    names = Names([entry for entry, _actor in rows])
+    return [readable(entry, actor, names) for entry, actor in rows]

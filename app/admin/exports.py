@@ -26,7 +26,16 @@ FORM_LABELS = {
     "group": _l("group"),
     "peer": _l("peer mentoring"),
 }
+# Whether a person was matched, in words: sounding out is a state of its own, not yet a yes.
+MATCH_LABELS = {"matched": _l("yes"), "sounding_out": _l("sounding out"), "unmatched": _l("no")}
 SEPARATORS = {"comma": ",", "semicolon": ";"}
+
+
+def match_state(row: ParticipantRow) -> str:
+    """The key of ``MATCH_LABELS`` for the row."""
+    if row.sounding_out:
+        return "sounding_out"
+    return "matched" if row.matched else "unmatched"
 
 
 def headers() -> list[str]:
@@ -57,6 +66,7 @@ class _Words:
         self.forms: dict[str | None, str] = {k: str(v) for k, v in FORM_LABELS.items()}
         self.organisations = {org_id: (o.code, o.name(locale)) for org_id, o in organisations.items()}
         self.no_organisation = ("", _("(no organisation)"))
+        self.match = {k: str(v) for k, v in MATCH_LABELS.items()}
 
     def row(self, row: ParticipantRow, required: int) -> list:
         code, name = self.organisations.get(row.organisation_id, self.no_organisation)
@@ -67,7 +77,7 @@ class _Words:
             row.email,
             self.roles.get(row.role, row.role),
             self.forms.get(row.form, row.form or ""),
-            self.yes if row.matched else self.no,
+            self.match[match_state(row)],
             self.yes if row.agreement_accepted else self.no,
             row.counted,
             required,
@@ -176,7 +186,7 @@ def _agency_row(words: _Words, row: ParticipantRow, required: int) -> list:
         row.email,
         words.roles.get(row.role, row.role),
         words.forms.get(row.form, row.form or ""),
-        words.yes if row.matched else words.no,
+        words.match[match_state(row)],
         row.counted,
         required,
         words.yes if row.completed else words.no,
@@ -200,8 +210,10 @@ def agency_xlsx(
     book = Workbook()
     summary = book.active
     summary.title = _("Cost sharing")[:31]
-    summary.append([_("Participants"), _("Matched"), _("Completed"), _("Events attended")])
-    summary.append([sharing.participants, sharing.matched, sharing.completed, sharing.events_attended])
+    summary.append([_("Participants"), _("Matched"), _("Sounding out"), _("Completed"), _("Events attended")])
+    summary.append(
+        [sharing.participants, sharing.matched, sharing.sounding_out, sharing.completed, sharing.events_attended]
+    )
     sheet = book.create_sheet(_("Participants")[:31])
     sheet.append(agency_headers())
     words = _Words(organisations, locale)

@@ -11,9 +11,8 @@ from app.core.auth import login_required
 from app.core.clock import helsinki_today
 from app.core.db import csrf, db
 
-from ..mentoring.labels import ANSWER_NAMES, MODE_NAMES
 from ..notifications import services as notifications
-from . import audit_words, privacy, rules
+from . import audit_words, data_words, privacy, rules
 from .models import AccessibilityFeedback
 
 bp = Blueprint("privacy", __name__, template_folder="templates")
@@ -24,24 +23,6 @@ FEEDBACK_ERRORS = {
     ("contact", "required"): _l("Give an e-mail address or a phone number so that we can answer you."),
     ("contact", "too_long"): _l("The contact is too long (at most %(n)s characters).", n=rules.CONTACT_MAX_CHARS),
     ("page", "too_long"): _l("The page address is too long (at most %(n)s characters).", n=rules.PAGE_MAX_CHARS),
-}
-
-# Headings for the sections of a person's own data (the table name shows for any other).
-TABLE_LABELS = {
-    "enrolment": _l("Courses"),
-    "registration": _l("Registrations"),
-    "group_member": _l("Mentoring pairs and groups"),
-    "mentoring_meeting_attestation": _l("Your answers to logged meetings"),
-    "mentoring_agreement_acceptance": _l("Agreement acceptances"),
-    "mentoring_meeting_count": _l("Counted meetings"),
-    "event_attendance": _l("Event attendance"),
-    "sparring_member": _l("Sparring groups"),
-    "sparring_thread": _l("Discussion threads you started"),
-    "sparring_post": _l("Your posts"),
-    "content_read_mark": _l("Material read"),
-    "calendar_feed": _l("Calendar feeds"),
-    "lti_score_key": _l("Gradebook entries"),
-    "accessibility_feedback": _l("Accessibility feedback you sent"),
 }
 
 
@@ -105,12 +86,12 @@ def send_feedback():
 @login_required()
 def my_data():
     """Everything the tool holds about the launched person, as a readable page."""
+    data = privacy.export_person(g.user)
     return render_template(
         "admin/my_data.html",
-        data=privacy.export_person(g.user),
-        table_labels=TABLE_LABELS,
-        mode_names=MODE_NAMES,
-        answer_names=ANSWER_NAMES,
+        journal=data["journal"],
+        meetings=data_words.meeting_rows(data["meetings"]),
+        sections=data_words.sections(data),
     )
 
 

@@ -132,7 +132,7 @@ def audit_log():
     actions = db.session.scalars(db.select(AuditEntry.action).where(scope).distinct().order_by(AuditEntry.action)).all()
     return render_template(
         "admin/audit.html",
-        rows=[audit_words.readable(entry, actor) for entry, actor in rows[:AUDIT_PAGE_SIZE]],
+        rows=audit_words.readable_page([(entry, actor) for entry, actor in rows[:AUDIT_PAGE_SIZE]]),
         more=len(rows) > AUDIT_PAGE_SIZE,
         page=page,
         actions=actions,

@@ -237,29 +237,34 @@ def may_see_agency(contact_for: int | None, organisation_id: int) -> bool:
     return contact_for is not None and contact_for == organisation_id
 
 
-def hidden_from_contact(is_staff: bool, is_contact: bool) -> bool:
-    """Whether the administrators' pages are "not found" (404) rather than refused (403): for an
-    agency contact person without a staff role they do not exist, like another agency's pages, so
-    they learn nothing of them. Staff keep their access; anyone else is refused as before."""
-    return is_contact and not is_staff
+def hidden_from_contact(may_use: bool, is_contact: bool) -> bool:
+    """Whether an administrators' page is "not found" (404) rather than refused (403): for an
+    agency contact person whose role may not use it (a Learner, or a facilitator on an
+    administrator-only page) it does not exist, like another agency's pages, so they learn nothing
+    of it. Whoever may use the page keeps their access; anyone else is refused as before."""
+    return is_contact and not may_use
 
 
 @dataclass(frozen=True)
 class CostSharing:
-    """What each agency's HR pays for: its participants, how many completed, events attended."""
+    """What each agency's HR pays for: its participants, how many were matched (and how many are
+    still sounding out whether their match fits, counted apart), completed, events attended."""
 
     participants: int
     matched: int
+    sounding_out: int
     completed: int
     events_attended: int
 
 
-def cost_sharing(rows: Iterable[tuple[bool, bool, int]]) -> CostSharing:
-    """``rows``: (matched, completed, events attended) per participant."""
-    participants = matched = completed = events = 0
-    for is_matched, is_completed, attended in rows:
+def cost_sharing(rows: Iterable[tuple[bool, bool, bool, int]]) -> CostSharing:
+    """``rows``: (matched, sounding out, completed, events attended) per participant; a person
+    sounding out counts there, not as matched."""
+    participants = matched = sounding = completed = events = 0
+    for is_matched, is_sounding, is_completed, attended in rows:
         participants += 1
-        matched += is_matched
+        sounding += is_sounding
+        matched += is_matched and not is_sounding
         completed += is_completed
         events += attended
-    return CostSharing(participants, matched, completed, events)
+    return CostSharing(participants, matched, sounding, completed, events)

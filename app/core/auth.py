@@ -35,6 +35,8 @@ def login_required(*roles: str) -> Callable[[View], View]:
                 abort(403)
             return view(*args, **kwargs)
 
+        # Read by guards that answer before the role check (app.admin.access: 404 for contacts).
+        wrapped.roles = roles  # type: ignore[attr-defined]
         return cast(View, wrapped)
 
     return decorator

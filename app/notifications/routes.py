@@ -1,7 +1,6 @@
 """Each person's mail preferences, and the one-click unsubscribe link every mail carries."""
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
-from flask_babel import lazy_gettext as _l
 
 from app.core.auth import STAFF, login_required
 from app.core.clock import helsinki_today
@@ -11,24 +10,10 @@ from app.core.roles import ADMINISTRATOR
 from ..programme.rules import registration_open
 from ..programme.services import staff_programme
 from . import services
+from .labels import KIND_LABELS, STATUS_LABELS
 from .rules import KINDS, Preferences
 
 bp = Blueprint("notifications", __name__, template_folder="templates")
-
-KIND_LABELS = {
-    "match_published": _l("My mentoring match is published"),
-    "meeting_waiting": _l("A meeting waits for my confirmation"),
-    "meeting_reminder": _l("Reminders of meetings waiting for my confirmation"),
-    "meeting_disputed": _l("A meeting I logged was disputed"),
-    "meeting_change": _l("A counted meeting is being changed"),
-    "agreement_version": _l("A new agreement version waits for my acceptance"),
-    "event_tomorrow": _l("An event or sparring session tomorrow"),
-    "registration_reminder": _l("Registration reminders"),
-    "at_risk_nudge": _l("Nudges from the coordinator"),
-    "accessibility_feedback": _l("New accessibility feedback (administrators)"),
-    "gradebook_failing": _l("Scores not reaching the gradebook (administrators)"),
-    "survey_reminder": _l("Reminders of programme surveys I have not answered"),
-}
 
 
 @bp.route("/mail/preferences", methods=["GET", "POST"])
@@ -49,15 +34,6 @@ def preferences():
     return render_template(
         "notifications/preferences.html", prefs=prefs, kinds=kinds, saved=request.args.get("saved") == "1"
     )
-
-
-STATUS_LABELS = {
-    "pending": _l("Waiting to be sent"),
-    "sent": _l("Sent"),
-    "failed": _l("Failed"),
-    "skipped": _l("Not sent: the person turned it off"),
-    "unknown": _l("Interrupted while sending: may have arrived"),
-}
 
 
 @bp.get("/mail/outbox")

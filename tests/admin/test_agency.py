@@ -4,6 +4,7 @@ is "not found"; everything they open is audited."""
 
 import csv
 import io
+import re
 
 import pytest
 from flask import g
@@ -11,10 +12,11 @@ from openpyxl import load_workbook
 
 from app.core.audit import AuditEntry
 from app.core.db import db
+from app.groups.models import SOUNDING_OUT
 from app.programme import services as programme_services
 from app.programme.models import AgencyContact
 from tests.support.admin_seed import AGREEMENT_PHRASE, JOURNAL_PHRASE, seed
-from tests.support.admin_web import administrator, participant, post
+from tests.support.admin_web import administrator, facilitator, participant, post
 
 SYKE_PEOPLE = ("Maija Mentori", "Mirja Ryhmä", "Antti Ahkera", "Ulla Odottaja")
 
@@ -141,3 +143,54 @@ def test_someone_who_is_not_a_contact_finds_nothing(app, platform, seeded, conta
     assert anni.get("/agency/").status_code == 404
     assert anni.get(f"/agency/organisations/{seeded.organisations['VTT'].id}").status_code == 404
     assert "/agency/organisations/" not in anni.page("/home")
+
+
+def test_a_contact_who_is_a_facilitator_finds_no_administrator_only_page(app, platform, seeded, contacts):
+    """A facilitator named as a contact gets 404, not 403, on every administrator-only page, like
+    any other contact; the pages facilitators may use stay open to them."""
+    maija = seeded.people["m1"]  # SYKE's contact, now launching as a teacher of the course
+    fanni = facilitator(app, platform, sub=maija.subject, name=maija.name, email=maija.email)
+    admin_only = 0
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(("/agency/", "/admin/")) or "GET" not in rule.methods or rule.arguments:
+            continue
+        roles = getattr(app.view_functions[rule.endpoint], "roles", ())
+        status = fanni.get(rule.rule).status_code
+        if roles and "facilitator" not in roles:
+            admin_only += 1
+            assert status == 404, (rule.rule, status)
+        else:
+            assert status != 403, (rule.rule, status)
+    assert admin_only >= 4
+    assert fanni.get(f"/agency/programmes/{seeded.programme.id}/contacts").status_code == 404
+    assert fanni.get("/admin/report").status_code == 200
+
+
+def test_sounding_out_is_its_own_state_on_the_agency_page_and_in_its_exports(app, platform, seeded, contacts):
+    seeded.groups["trio"].status = SOUNDING_OUT  # Mirja and Antti (SYKE) still sounding out
+    db.session.commit()
+    maija = participant(app, platform, seeded.people["m1"])
+    syke = seeded.organisations["SYKE"].id
+    page = maija.page(f"/agency/organisations/{syke}")
+    states = dict(re.findall(r'<td>([^<]+)</td><td>[^<]*</td><td>[^<]*</td>\s*<td data-match="(\w+)">', page))
+    assert states == {
+        "Maija Mentori": "matched",
+        "Mirja Ryhmä": "sounding_out",
+        "Antti Ahkera": "sounding_out",
+        "Ulla Odottaja": "unmatched",
+    }
+    assert 'data-match="sounding_out">tunnustelee<' in page
+    assert 'data-sharing="matched">1<' in page and 'data-sharing="sounding-out">2<' in page
+
+    response = maija.get(f"/agency/organisations/{syke}/export.csv", separator="semicolon")
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig")), delimiter=";"))
+    assert {r[0]: r[4] for r in rows[1:]} == {
+        "Maija Mentori": "kyllä",
+        "Mirja Ryhmä": "tunnustelee",
+        "Antti Ahkera": "tunnustelee",
+        "Ulla Odottaja": "ei",
+    }
+    book = load_workbook(io.BytesIO(maija.get(f"/agency/organisations/{syke}/export.xlsx").get_data()))
+    summary, people = book.worksheets
+    assert [c.value for c in summary[2]][:3] == [4, 1, 2]
+    assert {r[0].value: r[4].value for r in people.iter_rows(min_row=2)}["Mirja Ryhmä"] == "tunnustelee"

@@ -53,3 +53,32 @@ def test_pages_name_an_erased_member_in_the_readers_language(app, platform, seed
             page = viewers[who].page(path)
             assert ERASED[locale] in page, (who, path)
             assert not BLANKS.search(page.split("<main", 1)[1]), (who, path, BLANKS.search(page).group(0))
+
+
+@pytest.mark.parametrize("locale", ["fi", "sv", "en"])
+def test_the_audit_log_and_a_discussion_name_an_erased_person_in_the_readers_language(app, platform, seeded, locale):
+    """The audit log's sentence about the erasure, and the posts the person left in a sparring
+    discussion (kept without an author), show the erased person in the reader's language."""
+    from app.core.audit import record
+    from app.sparring.models import SparringGroup, SparringMember, SparringPost, SparringThread
+
+    aku, anni = seeded.people["a1"], seeded.people["a2"]
+    group = SparringGroup(programme_id=seeded.programme.id, name="Aktorit 1", audience="aktoris")
+    db.session.add(group)
+    db.session.flush()
+    db.session.add_all([SparringMember(group_id=group.id, user_id=u.id) for u in (aku, anni)])
+    thread = SparringThread(group_id=group.id, title="Esittäytyminen", author_id=aku.id)
+    db.session.add(thread)
+    db.session.flush()
+    db.session.add(SparringPost(thread_id=thread.id, author_id=aku.id, body="Hei kaikki"))
+    uid = aku.id
+    privacy.erase_person(aku)
+    record("person.erased", course=seeded.course, target=f"user:{uid}", details={"rows": {}})
+    db.session.commit()
+
+    audit = administrator(app, platform, locale=locale).page("/admin/audit")
+    assert re.search(rf'class="audit-sentence">[^<]*{re.escape(ERASED[locale])}[^<]*<', audit)
+    discussion = participant(app, platform, anni, locale=locale).page(
+        f"/sparring/groups/{group.id}/threads/{thread.id}"
+    )
+    assert "Hei kaikki" in discussion and ERASED[locale] in discussion

@@ -125,8 +125,13 @@ def test_retention_months_are_whole_and_bounded(typed, months):
     assert rules.parse_retention_months(typed) == months
 
 
-def test_administrators_pages_are_not_found_only_for_contacts_without_a_staff_role():
-    assert rules.hidden_from_contact(is_staff=False, is_contact=True)
-    assert not rules.hidden_from_contact(is_staff=True, is_contact=True)  # staff keep their access
-    assert not rules.hidden_from_contact(is_staff=False, is_contact=False)  # refused (403) as before
-    assert not rules.hidden_from_contact(is_staff=True, is_contact=False)
+def test_administrators_pages_are_not_found_only_for_contacts_who_may_not_use_them():
+    assert rules.hidden_from_contact(may_use=False, is_contact=True)
+    assert not rules.hidden_from_contact(may_use=True, is_contact=True)  # whoever may use the page keeps it
+    assert not rules.hidden_from_contact(may_use=False, is_contact=False)  # refused (403) as before
+    assert not rules.hidden_from_contact(may_use=True, is_contact=False)
+
+
+def test_cost_sharing_counts_sounding_out_apart_from_matched():
+    sharing = rules.cost_sharing([(True, False, True, 2), (True, True, False, 1), (False, False, False, 0)])
+    assert sharing == rules.CostSharing(participants=3, matched=1, sounding_out=1, completed=1, events_attended=3)
