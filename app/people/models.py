@@ -34,10 +34,15 @@ class User(Model):
     @property
     def display_name(self) -> str:
         """The person's name wherever one is shown; an erased person's in the reader's language."""
-        if self.erased:
-            return gettext("[erased]")
-        full = " ".join(p for p in (self.given_name, self.family_name) if p)
-        return self.name or full or self.email or ""
+        return person_name(self.subject, self.name, self.given_name, self.family_name, self.email)
+
+
+def person_name(subject: str, name: str | None, given: str | None, family: str | None, email: str | None) -> str:
+    """``User.display_name`` from the columns alone (for lists read without ORM objects)."""
+    if subject.startswith(ERASED_SUBJECT_PREFIX):
+        return gettext("[erased]")
+    full = " ".join(p for p in (given, family) if p)
+    return name or full or email or ""
 
 
 class Course(Model):
