@@ -192,6 +192,19 @@ def _taken_by_published(programme: Programme) -> set[int]:
     )
 
 
+def _match(
+    programme: Programme, cohort: Cohort, taken: set[int], locked: list[engine_types.Group]
+) -> engine_types.MatchingResult:
+    """The matcher on everyone not in a published group; the published take no part but count
+    in the unmatched reasons (their mentors are taken, not missing)."""
+    return match(
+        [r for rid, r in cohort.items() if rid not in taken],
+        settings_of(programme),
+        locked,
+        published=[r for rid, r in cohort.items() if rid in taken],
+    )
+
+
 def compute_suggestions(programme: Programme) -> engine_types.MatchingResult:
     """Replace the unlocked drafts by the matcher's suggestions for everyone not yet matched.
 
@@ -202,11 +215,11 @@ def compute_suggestions(programme: Programme) -> engine_types.MatchingResult:
             db.session.delete(group)
     db.session.flush()
     taken = _taken_by_published(programme)
-    registrations = [r for r in active_registrations(programme) if r.id not in taken]
-    by_id = {r.id: r for r in registrations}
-    cohort = cohort_rules(programme, registrations)
+    everyone = active_registrations(programme)
+    by_id = {r.id: r for r in everyone if r.id not in taken}
+    cohort = cohort_rules(programme, everyone)
     locked_rows = [g for g in groups(programme, DRAFT) if all(m.registration_id in by_id for m in g.members)]
-    result = match(list(cohort.values()), settings_of(programme), [to_rules_group(g) for g in locked_rows])
+    result = _match(programme, cohort, taken, [to_rules_group(g) for g in locked_rows])
     for row, evaluated in zip(locked_rows, result.groups[: len(locked_rows)], strict=True):  # locked groups come first
         row.score, row.reasons = evaluated.score, reasons_json(evaluated.reasons)
     for suggestion in result.suggestions:
@@ -290,9 +303,7 @@ def matching_state(programme: Programme, page: int = 1) -> MatchingState:
     free_ids = [rid for rid in by_id if rid not in taken and rid not in in_drafts]
     unmatched: list[tuple[Registration, tuple[engine_types.Reason, ...] | None]] = []
     if free_ids:
-        fixed = [to_rules_group(g) for g in drafts]
-        pool = [cohort[rid] for rid in by_id if rid not in taken]
-        result = match(pool, settings_of(programme), fixed)
+        result = _match(programme, cohort, taken, [to_rules_group(g) for g in drafts])
         reasons = {u.registration_id: u.reasons for u in result.unmatched}
         unmatched = [(by_id[rid], reasons.get(rid)) for rid in free_ids]
     views = [DraftView(g, group_problems(cohort, to_rules_group(g))) for g in drafts]
