@@ -20,12 +20,23 @@ from app.core.audit import record
 from app.core.clock import utcnow
 from app.core.db import db
 from app.core.refusals import Refused
+from app.groups import meetings
 from app.groups import services as group_services
-from app.groups.models import DRAFT, MATCHED, SOUNDING_OUT, VISIBLE, GroupMember, MentoringGroup
+from app.groups.models import (
+    DISSOLVED,
+    DRAFT,
+    MATCHED,
+    SOUNDING_OUT,
+    VISIBLE,
+    WITHDRAWN,
+    GroupMember,
+    MentoringGroup,
+)
 
 from ..notifications import services as notifications
 from ..programme import services as programme_services
 from ..programme.models import Programme, Registration
+from . import rules
 from .engine import types as engine_types
 from .engine.checks import HARD_PROBLEM_CODES, group_problems
 from .engine.explain import evaluate_group
@@ -143,6 +154,22 @@ def published_group_of(programme: Programme, user_id: int) -> MentoringGroup | N
             GroupMember.user_id == user_id,
         )
         .order_by(MentoringGroup.published_at.desc())
+        .limit(1)
+    )
+
+
+def ended_match_of(programme: Programme, user_id: int) -> MentoringGroup | None:
+    """The user's latest match that will not go on: dissolved by a rematch request or withdrawn by
+    a facilitator (to tell them kindly while they wait for a new one)."""
+    return db.session.scalar(
+        select(MentoringGroup)
+        .join(GroupMember)
+        .where(
+            MentoringGroup.programme_id == programme.id,
+            MentoringGroup.status.in_((DISSOLVED, WITHDRAWN)),
+            GroupMember.user_id == user_id,
+        )
+        .order_by(MentoringGroup.ended_at.desc(), MentoringGroup.id.desc())
         .limit(1)
     )
 
@@ -499,6 +526,28 @@ def publish(programme: Programme, selected: list[MentoringGroup]) -> int:
             details={"group_ids": published},
         )
     return len(published)
+
+
+def withdrawal_refusal(group: MentoringGroup) -> str | None:
+    return rules.withdrawal_refusal(group.status, meetings.has_met(group))
+
+
+def withdraw(programme: Programme, group: MentoringGroup, by_user_id: int) -> None:
+    """Take a published match back before its members have met: they are told (never why) and
+    return to matching. Serialised with the members' sounding-out answers and meeting logs."""
+    group_services.lock(group)
+    refusal = withdrawal_refusal(group)
+    if refusal:
+        raise Refused(refusal, 409)
+    before = group.status
+    group.status, group.ended_at, group.ended_by_id, group.locked = WITHDRAWN, utcnow(), by_user_id, False
+    notifications.match_withdrawn(programme, group)
+    record(
+        "matching.withdraw",
+        course=programme.course_id,
+        target=f"mentoring_group:{group.id}",
+        details={"status": before, "registration_ids": [m.registration_id for m in group.members]},
+    )
 
 
 # --------------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ journal, reminders and ending early (``routes``), on pure rules (``rules``)."""
 
 def init_app(app) -> None:
     """Scores follow the programme's N and a group's agreement; the journal's key is checked at start-up."""
+    from ..groups import meetings
     from ..groups.signals import group_agreed
     from ..notifications.signals import mail_due
     from ..programme.signals import required_meetings_changed
@@ -13,4 +14,5 @@ def init_app(app) -> None:
     required_meetings_changed.connect(services.recount_programme)
     mail_due.connect(services.remind_waiting_meetings)
     group_agreed.connect(services.recount_group)
+    meetings.register(app, lambda group: bool(services.group_meetings(group.id)))
     journal.init_app(app)

@@ -17,6 +17,7 @@ bp = Blueprint("notifications", __name__, template_folder="templates")
 
 KIND_LABELS = {
     "match_published": _l("My mentoring match is published"),
+    "match_withdrawn": _l("My published mentoring match is withdrawn"),
     "meeting_waiting": _l("A meeting waits for my confirmation"),
     "meeting_reminder": _l("Reminders of meetings waiting for my confirmation"),
     "meeting_disputed": _l("A meeting I logged was disputed"),
