@@ -46,14 +46,17 @@ refusals.register(
 )
 
 
-def reason_texts(programme, reasons, *, participant: bool = False) -> list[str]:
-    """Reasons as sentences in the viewer's language; participants get only their codes."""
+def reason_texts(programme, reasons, *, participant: bool = False, code: str | None = None) -> list[str]:
+    """Reasons as sentences in the viewer's language; participants get only their codes. The
+    score is shown apart from the reasons (``code="score"`` gives it alone)."""
     lang = current_language()
     themes = {t.code: t.name(lang) for t in programme.themes}
     organisations = {o.code: o.name(lang) for o in programme.organisations}
     texts = []
     for reason in reasons:
-        if participant and reason.code not in PARTICIPANT_REASON_CODES:
+        if (participant and reason.code not in PARTICIPANT_REASON_CODES) or (reason.code == "score") != (
+            code == "score"
+        ):
             continue
         params = dict(reason.params)
         if "organisation" in params:
@@ -81,6 +84,17 @@ def _say(programme):
     return say
 
 
+def _points(programme):
+    """A group's points in words ("72/100 (shared theme: 40 · …)"), or "–" for a group scored
+    before points existed."""
+
+    def points(reasons):
+        texts = reason_texts(programme, services.reasons_of(reasons or []), code="score")
+        return texts[0] if texts else "–"
+
+    return points
+
+
 def _back(programme, anchor=None, **args):
     return redirect(url_for("matching.index", programme_id=programme.id, _anchor=anchor, **args), 303)
 
@@ -102,6 +116,7 @@ def index(programme_id):
         state=state,
         sounding=group_services.sounding_rows(programme.id, helsinki_today()),
         say=_say(programme),
+        points=_points(programme),
         done=request.args.get("done"),
         count=request.args.get("count", type=db_int),
     )

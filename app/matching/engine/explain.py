@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 
 from .cohort import Block, Cohort, mentoring_options
+from .points import PARTS, ceiling, points
 from .types import (
     FORM_ORDER,
     Form,
@@ -232,8 +233,13 @@ def evaluate_group_in(
     score = 0.0
     reasons = [Reason("locked")] if locked else []
     reasons.append(Reason("form", {"form": form.value}))
+    raw = dict.fromkeys(PARTS, 0.0)
+    ceiling_total = 0.0
     for a, b, is_peer in relationships:
         score += float(block.s_peer[at[a], at[b]] if is_peer else block.s_mentor[at[a], at[b]])
+        for part, value in _relationship_parts(cohort, block, positions, at, a, b, is_peer).items():
+            raw[part] += value
+        ceiling_total += ceiling(cohort.settings, is_peer)
     seen_pairs = set()
     for k, r in enumerate(regs):
         if r.nominated is None:
@@ -276,7 +282,29 @@ def evaluate_group_in(
     elif len(organisations) == 1:
         reasons.append(Reason("same_organisation", {"organisation": organisations[0]}))
     reasons.extend(_nomination_not_kept(cohort, positions, placed or {}))
+    total, parts = points(raw, ceiling_total)
+    reasons.append(Reason("score", {"points": total, "parts": parts}))
     return Group(form, members, score, tuple(reasons), locked)
+
+
+def _relationship_parts(cohort: Cohort, block: Block, positions, at, a: int, b: int, is_peer: bool) -> dict:
+    """The weights one relationship earns, by part (``points.PARTS``): the solver's score of it,
+    except that a mutual nomination counts as one nomination here."""
+    w, settings = cohort.weights, cohort.settings
+    directions = [(a, b), (b, a)] if is_peer else [(a, b)]
+    theme = sum(
+        w.theme * float(block.fit[at[x], at[y]]) / float(cohort.wanted_count[positions[y]]) for x, y in directions
+    )
+    i, j = positions[a], positions[b]
+    cross = settings.prefer_cross_organisation and cohort.org[i] != cohort.org[j]
+    nominated = bool(block.nom[at[a], at[b]] or block.nom[at[b], at[a]])
+    return {
+        "theme": theme,
+        "goals": w.goals * cohort.goals_overlap(i, j)[0],
+        "cross_organisation": w.cross_organisation if cross else 0.0,
+        "nomination": w.nomination if nominated else 0.0,
+        "base": w.base,
+    }
 
 
 def evaluate_group(

@@ -26,6 +26,8 @@ REASON_CODES: dict[str, str] = {
     "params: organisations (list).",
     "same_organisation": "All members are from one organisation (allowed; for information). params: organisation.",
     "locked": "The facilitator fixed the group by hand. No params.",
+    "score": "The group's points 0-100 and their parts. params: points, parts (points.PARTS key -> "
+    "points, adding up to points). Facilitators only.",
     "nomination_not_kept": "Someone's nomination was not followed. params: by, nominee (names), "
     "cause (a CAUSE_LABELS key). Facilitators only.",
     # Why a registration stayed unmatched (Unmatched.reasons)
@@ -77,6 +79,7 @@ _TEMPLATES: dict[str, str] = {
     "cross_organisation": N_("across organisations: %(organisations)s"),
     "same_organisation": N_("same organisation: %(organisation)s"),
     "locked": N_("fixed by the facilitator"),
+    "score": N_("%(points)s/100 (%(parts)s)"),
     "nomination_not_kept": N_("nomination of %(nominee)s by %(by)s not kept: %(cause)s"),
     "no_form_for_role": N_("the forms of mentoring chosen do not allow the role wished (%(role)s)"),
     "no_compatible_counterpart": N_("nobody registered for a role that complements %(role)s"),
@@ -99,6 +102,14 @@ _TEMPLATES: dict[str, str] = {
     "reverse_without_theme": N_("reverse mentoring, but %(mentor)s offers no theme %(aktori)s wants"),
     "no_common_language": N_("the members share no language"),
     "must_not_pair": N_("%(a)s and %(b)s must not be paired"),
+}
+
+PART_LABELS = {
+    "theme": N_("shared theme"),
+    "goals": N_("similar goals"),
+    "cross_organisation": N_("crossing organisations"),
+    "nomination": N_("nomination"),
+    "base": N_("fits the rules"),
 }
 
 CAUSE_LABELS = {
@@ -147,6 +158,8 @@ def describe(
             params[key] = language_label(value)
         elif key == "languages":
             params[key] = ", ".join(language_label(v) for v in value)
+        elif key == "parts":
+            params[key] = " · ".join(f"{gettext(PART_LABELS[part])}: {value}" for part, value in value.items())
         elif key == "similarity":
             params[key] = f"{value:.2f}"
         elif isinstance(value, list | tuple | frozenset | set):
