@@ -107,11 +107,17 @@ def _back(programme, anchor=None, **args):
 @login_required(*STAFF)
 def index(programme_id):
     programme = staff_programme(programme_id)
-    page = max(request.args.get("page", 1, type=db_int) or 1, 1)
-    state = services.matching_state(programme, page)
-    return render_template(
+    pages = {name: max(request.args.get(name, 1, type=db_int) or 1, 1) for name in ("page", "dpage", "upage")}
+    search = request.args.get("q", "")[:100]
+    state = services.matching_state(
+        programme, pages["page"], draft_page=pages["dpage"], unmatched_page=pages["upage"], search=search
+    )
+    page = render_template(
         "matching/index.html",
-        page=page,
+        page=pages["page"],
+        dpage=pages["dpage"],
+        upage=pages["upage"],
+        search=search,
         programme=programme,
         state=state,
         sounding=group_services.sounding_rows(programme.id, helsinki_today()),
@@ -120,6 +126,8 @@ def index(programme_id):
         done=request.args.get("done"),
         count=request.args.get("count", type=db_int),
     )
+    db.session.commit()  # the renewed snapshot of the unmatched reasons, if any
+    return page
 
 
 @bp.post("/programmes/<int:programme_id>/compute")
@@ -137,7 +145,7 @@ def confirm_publish_all(programme_id):
     """ "Publish all drafts" first shows what it will publish; the confirmation names exactly
     these groups, so a draft made meanwhile is not published unseen."""
     programme = staff_programme(programme_id)
-    state = services.matching_state(programme)
+    state = services.matching_state(programme, draft_page=None)
     if not state.drafts:
         return _back(programme, "drafts", done="none_selected")
     return render_template("matching/publish_all.html", programme=programme, state=state)

@@ -9,11 +9,13 @@ replaces the unlocked drafts and keeps the rest; published groups' members take 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.core.audit import record
@@ -42,6 +44,7 @@ from .engine.checks import HARD_PROBLEM_CODES, group_problems
 from .engine.explain import evaluate_group
 from .engine.reasons import REASON_CODES
 from .engine.solver import match
+from .models import MatchingSnapshot
 
 #: An edit the facilitator cannot make (409) or must first confirm (200: the page asks): the
 #: refusal's ``problems`` say why, as reasons; ``overridable`` whether confirming makes it anyway.
@@ -251,6 +254,8 @@ def compute_suggestions(programme: Programme) -> engine_types.MatchingResult:
         row.score, row.reasons = evaluated.score, reasons_json(evaluated.reasons)
     for suggestion in result.suggestions:
         _new_group(programme, suggestion, by_id)
+    db.session.flush()
+    _store_snapshot(programme, fingerprint(programme), {u.registration_id: u.reasons for u in result.unmatched})
     record(
         "matching.compute",
         course=programme.course_id,
@@ -291,28 +296,103 @@ class DraftView:
 
 
 PUBLISHED_PAGE_SIZE = 50  # a programme of 10,000 has 5,000 published pairs
+UNMATCHED_PAGE_SIZE = 50
+DRAFTS_PAGE_SIZE = 50
 
 
 @dataclass
 class MatchingState:
-    drafts: list[DraftView]
+    drafts: list[DraftView]  # one page of them (all of them with ``draft_page=None``)
     published: list[MentoringGroup]  # one page of them, by id
-    unmatched: list[tuple[Registration, tuple[engine_types.Reason, ...] | None]]  # None: could be placed now
+    unmatched: list[tuple[Registration, tuple[engine_types.Reason, ...] | None]]  # one page; None: could be placed now
     registrations: dict[int, Registration]
     published_count: int
     more_published: bool
+    draft_count: int = 0
+    more_drafts: bool = False
+    unmatched_count: int = 0  # all of them (the filter aside)
+    unmatched_shown: int = 0  # those the filter keeps
+    more_unmatched: bool = False
 
 
-def matching_state(programme: Programme, page: int = 1) -> MatchingState:
-    """Drafts with their problems now, a page of the published groups, and who is unmatched and why.
+def fingerprint(programme: Programme) -> str:
+    """What the unmatched reasons depend on, hashed: the registrations (an edit moves
+    ``updated_at``), every group with its members and answers, the colleague tips counted as
+    nominations, and whether the programme prefers crossing organisations. Three narrow queries,
+    no matcher."""
+    digest = hashlib.sha256(repr(programme.prefer_cross_organisation).encode())
+    registrations = db.session.execute(
+        select(Registration.id, Registration.updated_at, Registration.withdrawn_at)
+        .where(Registration.programme_id == programme.id)
+        .order_by(Registration.id)
+    )
+    members = db.session.execute(
+        select(
+            MentoringGroup.id,
+            MentoringGroup.status,
+            MentoringGroup.locked,
+            GroupMember.registration_id,
+            GroupMember.role,
+            GroupMember.sounding_answer,
+        )
+        .join(GroupMember, GroupMember.group_id == MentoringGroup.id)
+        .where(MentoringGroup.programme_id == programme.id)
+        .order_by(MentoringGroup.id, GroupMember.id)
+    )
+    for rows in (registrations, members):
+        digest.update(repr([tuple(row) for row in rows]).encode())
+    digest.update(repr(sorted(programme_services.tip_nominations(programme.id).items())).encode())
+    return digest.hexdigest()
 
-    The reasons for the unmatched are computed afresh with every current group held fixed, so
-    they reflect the facilitator's edits. Someone the matcher could place now has ``None`` for
-    reasons (the suggestions are stale: compute again).
-    """
+
+def _store_snapshot(programme: Programme, mark: str, unmatched: dict[int, tuple[engine_types.Reason, ...] | None]):
+    """Keep the reasons; two facilitators opening the page at once may both compute, one stores."""
+    data = {str(rid): None if reasons is None else reasons_json(reasons) for rid, reasons in unmatched.items()}
+    try:
+        with db.session.begin_nested():
+            snapshot = db.session.get(MatchingSnapshot, programme.id)
+            if snapshot is None:
+                snapshot = MatchingSnapshot(programme_id=programme.id)
+                db.session.add(snapshot)
+            snapshot.fingerprint, snapshot.unmatched, snapshot.computed_at = mark, data, utcnow()
+    except IntegrityError:
+        pass
+
+
+def _unmatched_reasons(
+    programme: Programme, registrations: list[Registration], taken: set[int], drafts: list[MentoringGroup]
+) -> dict[int, tuple[engine_types.Reason, ...] | None]:
+    """Why each free person is unmatched, from the snapshot when nothing changed since; else the
+    matcher runs once with every current group held fixed (so the reasons reflect the
+    facilitator's edits) and the snapshot is renewed. ``None``: the matcher could place them now."""
+    mark = fingerprint(programme)
+    snapshot = db.session.get(MatchingSnapshot, programme.id)
+    if snapshot is not None and snapshot.fingerprint == mark:
+        return {int(rid): None if data is None else reasons_of(data) for rid, data in snapshot.unmatched.items()}
+    in_drafts = {m.registration_id for g in drafts for m in g.members}
+    free_ids = [r.id for r in registrations if r.id not in taken and r.id not in in_drafts]
+    unmatched: dict[int, tuple[engine_types.Reason, ...] | None] = {}
+    if free_ids:
+        result = _match(programme, cohort_rules(programme, registrations), taken, [to_rules_group(g) for g in drafts])
+        reasons = {u.registration_id: u.reasons for u in result.unmatched}
+        unmatched = {rid: reasons.get(rid) for rid in free_ids}
+    _store_snapshot(programme, mark, unmatched)
+    return unmatched
+
+
+def matching_state(
+    programme: Programme,
+    page: int = 1,
+    *,
+    draft_page: int | None = 1,
+    unmatched_page: int = 1,
+    search: str = "",
+) -> MatchingState:
+    """A page of the drafts with their problems now, a page of the published groups, and a page
+    of who is unmatched and why (``search``: a part of their name). The reasons come from the
+    stored snapshot while nothing has changed (see ``_unmatched_reasons``); the caller commits."""
     registrations = active_registrations(programme)
     by_id = {r.id: r for r in registrations}
-    cohort = cohort_rules(programme, registrations)
     taken = _taken_by_published(programme)
     published_query = select(MentoringGroup).where(
         MentoringGroup.programme_id == programme.id, MentoringGroup.status.in_(MATCHED)
@@ -326,16 +406,38 @@ def matching_state(programme: Programme, page: int = 1) -> MatchingState:
     )
     published_count = db.session.scalar(select(func.count()).select_from(published_query.subquery())) or 0
     drafts = [g for g in groups(programme, DRAFT) if all(m.registration_id in by_id for m in g.members)]
-    in_drafts = {m.registration_id for g in drafts for m in g.members}
-    free_ids = [rid for rid in by_id if rid not in taken and rid not in in_drafts]
-    unmatched: list[tuple[Registration, tuple[engine_types.Reason, ...] | None]] = []
-    if free_ids:
-        result = _match(programme, cohort, taken, [to_rules_group(g) for g in drafts])
-        reasons = {u.registration_id: u.reasons for u in result.unmatched}
-        unmatched = [(by_id[rid], reasons.get(rid)) for rid in free_ids]
-    views = [DraftView(g, group_problems(cohort, to_rules_group(g))) for g in drafts]
+    shown = (
+        drafts
+        if draft_page is None
+        else drafts[(draft_page - 1) * DRAFTS_PAGE_SIZE : draft_page * DRAFTS_PAGE_SIZE + 1]
+    )
+    more_drafts = draft_page is not None and len(shown) > DRAFTS_PAGE_SIZE
+    shown = shown[:DRAFTS_PAGE_SIZE] if draft_page is not None else shown
+    # Problems need only the shown drafts' members (must-not-pair is between members).
+    members = [by_id[m.registration_id] for g in shown for m in g.members]
+    cohort = cohort_rules(programme, members)
+    views = [DraftView(g, group_problems(cohort, to_rules_group(g))) for g in shown]
+    reasons = _unmatched_reasons(programme, registrations, taken, drafts)
+    needle = search.casefold().strip()
+    listed = [
+        (by_id[rid], why)
+        for rid, why in reasons.items()
+        if rid in by_id and (not needle or needle in (by_id[rid].user.display_name or "").casefold())
+    ]
+    listed.sort(key=lambda item: item[0].id)
+    start = (unmatched_page - 1) * UNMATCHED_PAGE_SIZE
     return MatchingState(
-        views, published[:PUBLISHED_PAGE_SIZE], unmatched, by_id, published_count, len(published) > PUBLISHED_PAGE_SIZE
+        views,
+        published[:PUBLISHED_PAGE_SIZE],
+        listed[start : start + UNMATCHED_PAGE_SIZE],
+        by_id,
+        published_count,
+        len(published) > PUBLISHED_PAGE_SIZE,
+        draft_count=len(drafts),
+        more_drafts=more_drafts,
+        unmatched_count=len(reasons),
+        unmatched_shown=len(listed),
+        more_unmatched=len(listed) > start + UNMATCHED_PAGE_SIZE,
     )
 
 
