@@ -345,7 +345,9 @@ def fingerprint(programme: Programme) -> str:
     return digest.hexdigest()
 
 
-def _store_snapshot(programme: Programme, mark: str, unmatched: dict[int, tuple[engine_types.Reason, ...] | None]):
+def _store_snapshot(
+    programme: Programme, mark: str, unmatched: dict[int, tuple[engine_types.Reason, ...] | None]
+) -> None:
     """Keep the reasons; two facilitators opening the page at once may both compute, one stores."""
     data = {str(rid): None if reasons is None else reasons_json(reasons) for rid, reasons in unmatched.items()}
     try:
