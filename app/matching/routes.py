@@ -126,7 +126,8 @@ def index(programme_id):
         done=request.args.get("done"),
         count=request.args.get("count", type=db_int),
     )
-    db.session.commit()  # the renewed snapshot of the unmatched reasons, if any
+    if state.renewed:  # the unmatched reasons were computed now: keep them
+        db.session.commit()
     return page
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -36,6 +36,7 @@ from app.groups.models import (
 )
 
 from ..notifications import services as notifications
+from ..people.models import User
 from ..programme import services as programme_services
 from ..programme.models import Programme, Registration
 from . import rules
@@ -305,7 +306,7 @@ class MatchingState:
     drafts: list[DraftView]  # one page of them (all of them with ``draft_page=None``)
     published: list[MentoringGroup]  # one page of them, by id
     unmatched: list[tuple[Registration, tuple[engine_types.Reason, ...] | None]]  # one page; None: could be placed now
-    registrations: dict[int, Registration]
+    registrations: dict[int, Registration]  # those the page names
     published_count: int
     more_published: bool
     draft_count: int = 0
@@ -313,6 +314,8 @@ class MatchingState:
     unmatched_count: int = 0  # all of them (the filter aside)
     unmatched_shown: int = 0  # those the filter keeps
     more_unmatched: bool = False
+    active_count: int = 0
+    renewed: bool = False  # the unmatched reasons were computed now (and stored)
 
 
 def fingerprint(programme: Programme) -> str:
@@ -362,24 +365,56 @@ def _store_snapshot(
 
 
 def _unmatched_reasons(
-    programme: Programme, registrations: list[Registration], taken: set[int], drafts: list[MentoringGroup]
-) -> dict[int, tuple[engine_types.Reason, ...] | None]:
-    """Why each free person is unmatched, from the snapshot when nothing changed since; else the
-    matcher runs once with every current group held fixed (so the reasons reflect the
-    facilitator's edits) and the snapshot is renewed. ``None``: the matcher could place them now."""
+    programme: Programme, active: dict[int, int], taken: set[int], drafts: list[MentoringGroup]
+) -> tuple[dict[int, tuple[engine_types.Reason, ...] | None], bool]:
+    """Why each free person is unmatched (``active``: registration id -> user id), and whether
+    they were computed now. From the snapshot when nothing changed since; else the matcher runs
+    once with every current group held fixed (so the reasons reflect the facilitator's edits) and
+    the snapshot is renewed. ``None``: the matcher could place them now."""
     mark = fingerprint(programme)
     snapshot = db.session.get(MatchingSnapshot, programme.id)
     if snapshot is not None and snapshot.fingerprint == mark:
-        return {int(rid): None if data is None else reasons_of(data) for rid, data in snapshot.unmatched.items()}
+        return {int(rid): None if data is None else reasons_of(data) for rid, data in snapshot.unmatched.items()}, False
     in_drafts = {m.registration_id for g in drafts for m in g.members}
-    free_ids = [r.id for r in registrations if r.id not in taken and r.id not in in_drafts]
+    free_ids = [rid for rid in active if rid not in taken and rid not in in_drafts]
     unmatched: dict[int, tuple[engine_types.Reason, ...] | None] = {}
     if free_ids:
-        result = _match(programme, cohort_rules(programme, registrations), taken, [to_rules_group(g) for g in drafts])
+        cohort = cohort_rules(programme, active_registrations(programme))
+        result = _match(programme, cohort, taken, [to_rules_group(g) for g in drafts])
         reasons = {u.registration_id: u.reasons for u in result.unmatched}
         unmatched = {rid: reasons.get(rid) for rid in free_ids}
     _store_snapshot(programme, mark, unmatched)
-    return unmatched
+    return unmatched, True
+
+
+def _named(programme: Programme, search: str) -> set[int]:
+    """Active registrations whose person's name contains ``search`` (case-insensitively)."""
+    pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    full = func.coalesce(User.given_name, "") + " " + func.coalesce(User.family_name, "")
+    return set(
+        db.session.scalars(
+            select(Registration.id)
+            .join(User, User.id == Registration.user_id)
+            .where(
+                Registration.programme_id == programme.id,
+                Registration.withdrawn_at.is_(None),
+                or_(User.name.ilike(pattern, escape="\\"), full.ilike(pattern, escape="\\")),
+            )
+        )
+    )
+
+
+def _registrations(ids: Iterable[int]) -> dict[int, Registration]:
+    """The registrations the page names, with their people and organisations (one query each)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = db.session.scalars(
+        select(Registration)
+        .where(Registration.id.in_(wanted))
+        .options(selectinload(Registration.user), selectinload(Registration.organisation))
+    )
+    return {r.id: r for r in rows}
 
 
 def matching_state(
@@ -391,10 +426,16 @@ def matching_state(
     search: str = "",
 ) -> MatchingState:
     """A page of the drafts with their problems now, a page of the published groups, and a page
-    of who is unmatched and why (``search``: a part of their name). The reasons come from the
-    stored snapshot while nothing has changed (see ``_unmatched_reasons``); the caller commits."""
-    registrations = active_registrations(programme)
-    by_id = {r.id: r for r in registrations}
+    of who is unmatched and why (``search``: a part of their name). Only the people on the page
+    are loaded, and the reasons come from the stored snapshot while nothing has changed (see
+    ``_unmatched_reasons``); when ``renewed``, the caller commits."""
+    active = dict(
+        db.session.execute(
+            select(Registration.id, Registration.user_id).where(
+                Registration.programme_id == programme.id, Registration.withdrawn_at.is_(None)
+            )
+        ).all()
+    )
     taken = _taken_by_published(programme)
     published_query = select(MentoringGroup).where(
         MentoringGroup.programme_id == programme.id, MentoringGroup.status.in_(MATCHED)
@@ -407,39 +448,36 @@ def matching_state(
         )
     )
     published_count = db.session.scalar(select(func.count()).select_from(published_query.subquery())) or 0
-    drafts = [g for g in groups(programme, DRAFT) if all(m.registration_id in by_id for m in g.members)]
-    shown = (
-        drafts
-        if draft_page is None
-        else drafts[(draft_page - 1) * DRAFTS_PAGE_SIZE : draft_page * DRAFTS_PAGE_SIZE + 1]
-    )
-    more_drafts = draft_page is not None and len(shown) > DRAFTS_PAGE_SIZE
-    shown = shown[:DRAFTS_PAGE_SIZE] if draft_page is not None else shown
-    # Problems need only the shown drafts' members (must-not-pair is between members).
-    members = [by_id[m.registration_id] for g in shown for m in g.members]
-    cohort = cohort_rules(programme, members)
-    views = [DraftView(g, group_problems(cohort, to_rules_group(g))) for g in shown]
-    reasons = _unmatched_reasons(programme, registrations, taken, drafts)
-    needle = search.casefold().strip()
-    listed = [
-        (by_id[rid], why)
-        for rid, why in reasons.items()
-        if rid in by_id and (not needle or needle in (by_id[rid].user.display_name or "").casefold())
-    ]
-    listed.sort(key=lambda item: item[0].id)
+    drafts = [g for g in groups(programme, DRAFT) if all(m.registration_id in active for m in g.members)]
+    if draft_page is None:
+        shown, more_drafts = drafts, False
+    else:
+        start = (draft_page - 1) * DRAFTS_PAGE_SIZE
+        shown, more_drafts = drafts[start : start + DRAFTS_PAGE_SIZE], len(drafts) > start + DRAFTS_PAGE_SIZE
+    reasons, renewed = _unmatched_reasons(programme, active, taken, drafts)
+    needle = search.strip()
+    kept = sorted(reasons if not needle else reasons.keys() & _named(programme, needle))
     start = (unmatched_page - 1) * UNMATCHED_PAGE_SIZE
+    listed_ids = kept[start : start + UNMATCHED_PAGE_SIZE]
+    by_id = _registrations(
+        [*listed_ids, *(m.registration_id for g in [*shown, *published] for m in g.members if m.registration_id)]
+    )
+    # Problems need only the shown drafts' members (must-not-pair is between members).
+    cohort = cohort_rules(programme, [by_id[m.registration_id] for g in shown for m in g.members])
     return MatchingState(
-        views,
+        [DraftView(g, group_problems(cohort, to_rules_group(g))) for g in shown],
         published[:PUBLISHED_PAGE_SIZE],
-        listed[start : start + UNMATCHED_PAGE_SIZE],
+        [(by_id[rid], reasons[rid]) for rid in listed_ids if rid in by_id],
         by_id,
         published_count,
         len(published) > PUBLISHED_PAGE_SIZE,
         draft_count=len(drafts),
         more_drafts=more_drafts,
         unmatched_count=len(reasons),
-        unmatched_shown=len(listed),
-        more_unmatched=len(listed) > start + UNMATCHED_PAGE_SIZE,
+        unmatched_shown=len(kept),
+        more_unmatched=len(kept) > start + UNMATCHED_PAGE_SIZE,
+        active_count=len(active),
+        renewed=renewed,
     )
 
 
