@@ -429,7 +429,7 @@ def matching_state(
     of who is unmatched and why (``search``: a part of their name). Only the people on the page
     are loaded, and the reasons come from the stored snapshot while nothing has changed (see
     ``_unmatched_reasons``); when ``renewed``, the caller commits."""
-    active = dict(
+    active: dict[int, int] = dict(
         db.session.execute(
             select(Registration.id, Registration.user_id).where(
                 Registration.programme_id == programme.id, Registration.withdrawn_at.is_(None)
