@@ -10,11 +10,11 @@ replaces the unlocked drafts and keeps the rest; published groups' members take 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -29,6 +29,7 @@ from app.groups.models import (
     DRAFT,
     MATCHED,
     SOUNDING_OUT,
+    STATUSES,
     VISIBLE,
     WITHDRAWN,
     GroupMember,
@@ -298,7 +299,7 @@ class DraftView:
 
 PUBLISHED_PAGE_SIZE = 50  # a programme of 10,000 has 5,000 published pairs
 UNMATCHED_PAGE_SIZE = 50
-DRAFTS_PAGE_SIZE = 50
+DRAFTS_PAGE_SIZE = 20  # a card each, with its actions
 
 
 @dataclass
@@ -319,33 +320,46 @@ class MatchingState:
 
 
 def fingerprint(programme: Programme) -> str:
-    """What the unmatched reasons depend on, hashed: the registrations (an edit moves
-    ``updated_at``), every group with its members and answers, the colleague tips counted as
-    nominations, and whether the programme prefers crossing organisations. Three narrow queries,
-    no matcher."""
-    digest = hashlib.sha256(repr(programme.prefer_cross_organisation).encode())
-    registrations = db.session.execute(
-        select(Registration.id, Registration.updated_at, Registration.withdrawn_at)
-        .where(Registration.programme_id == programme.id)
-        .order_by(Registration.id)
-    )
-    members = db.session.execute(
-        select(
-            MentoringGroup.id,
-            MentoringGroup.status,
-            MentoringGroup.locked,
-            GroupMember.registration_id,
-            GroupMember.role,
-            GroupMember.sounding_answer,
-        )
-        .join(GroupMember, GroupMember.group_id == MentoringGroup.id)
-        .where(MentoringGroup.programme_id == programme.id)
-        .order_by(MentoringGroup.id, GroupMember.id)
-    )
-    for rows in (registrations, members):
-        digest.update(repr([tuple(row) for row in rows]).encode())
-    digest.update(repr(sorted(programme_services.tip_nominations(programme.id).items())).encode())
-    return digest.hexdigest()
+    """What the unmatched reasons depend on, as a digest of a few aggregates computed by the
+    database (no rows travel): the registrations (an edit moves ``updated_at``), every group's
+    status and lock, who is in which group in which role and their answers, the colleague tips
+    counted as nominations, and whether the programme prefers crossing organisations. The
+    products make a swap or a moved member change the sums."""
+    status_code = case({s: k for k, s in enumerate(STATUSES, 1)}, value=MentoringGroup.status, else_=0)
+    role_code = case({"mentor": 3, "aktori": 5, "peer": 7}, value=GroupMember.role, else_=11)
+    registration = func.coalesce(GroupMember.registration_id, 0)
+    rows = [
+        db.session.execute(
+            select(
+                func.count(Registration.id),
+                func.sum(Registration.id),
+                func.max(Registration.updated_at),
+                func.max(Registration.withdrawn_at),
+                func.count(Registration.withdrawn_at),
+            ).where(Registration.programme_id == programme.id)
+        ).one(),
+        db.session.execute(
+            select(
+                func.count(MentoringGroup.id),
+                func.sum(MentoringGroup.id * status_code),
+                func.sum(case((MentoringGroup.locked, MentoringGroup.id), else_=0)),
+            ).where(MentoringGroup.programme_id == programme.id)
+        ).one(),
+        db.session.execute(
+            select(
+                func.count(GroupMember.id),
+                func.sum(GroupMember.group_id * registration),
+                func.sum(registration * role_code),
+                func.sum(case((GroupMember.sounding_answer == "rematch", GroupMember.id), else_=0)),
+                func.count(GroupMember.sounding_answer),
+            )
+            .join(MentoringGroup, GroupMember.group_id == MentoringGroup.id)
+            .where(MentoringGroup.programme_id == programme.id)
+        ).one(),
+    ]
+    tips = sorted(programme_services.tip_nominations(programme.id).items())
+    state = (programme.prefer_cross_organisation, [tuple(row) for row in rows], tips)
+    return hashlib.sha256(repr(state).encode()).hexdigest()
 
 
 def _store_snapshot(
@@ -365,21 +379,22 @@ def _store_snapshot(
 
 
 def _unmatched_reasons(
-    programme: Programme, active: dict[int, int], taken: set[int], drafts: list[MentoringGroup]
+    programme: Programme, all_drafts: Callable[[], list[MentoringGroup]]
 ) -> tuple[dict[int, tuple[engine_types.Reason, ...] | None], bool]:
-    """Why each free person is unmatched (``active``: registration id -> user id), and whether
-    they were computed now. From the snapshot when nothing changed since; else the matcher runs
-    once with every current group held fixed (so the reasons reflect the facilitator's edits) and
-    the snapshot is renewed. ``None``: the matcher could place them now."""
+    """Why each free person is unmatched, and whether that was computed now. From the snapshot
+    when nothing changed since; else the matcher runs once with every current group held fixed
+    (so the reasons reflect the facilitator's edits) and the snapshot is renewed. ``None``: the
+    matcher could place them now."""
     mark = fingerprint(programme)
     snapshot = db.session.get(MatchingSnapshot, programme.id)
     if snapshot is not None and snapshot.fingerprint == mark:
         return {int(rid): None if data is None else reasons_of(data) for rid, data in snapshot.unmatched.items()}, False
+    drafts, taken, registrations = all_drafts(), _taken_by_published(programme), active_registrations(programme)
     in_drafts = {m.registration_id for g in drafts for m in g.members}
-    free_ids = [rid for rid in active if rid not in taken and rid not in in_drafts]
+    free_ids = [r.id for r in registrations if r.id not in taken and r.id not in in_drafts]
     unmatched: dict[int, tuple[engine_types.Reason, ...] | None] = {}
     if free_ids:
-        cohort = cohort_rules(programme, active_registrations(programme))
+        cohort = cohort_rules(programme, registrations)
         result = _match(programme, cohort, taken, [to_rules_group(g) for g in drafts])
         reasons = {u.registration_id: u.reasons for u in result.unmatched}
         unmatched = {rid: reasons.get(rid) for rid in free_ids}
@@ -429,14 +444,11 @@ def matching_state(
     of who is unmatched and why (``search``: a part of their name). Only the people on the page
     are loaded, and the reasons come from the stored snapshot while nothing has changed (see
     ``_unmatched_reasons``); when ``renewed``, the caller commits."""
-    active: dict[int, int] = dict(
-        db.session.execute(
-            select(Registration.id, Registration.user_id).where(
-                Registration.programme_id == programme.id, Registration.withdrawn_at.is_(None)
-            )
-        ).all()
+    active_count = db.session.scalar(
+        select(func.count(Registration.id)).where(
+            Registration.programme_id == programme.id, Registration.withdrawn_at.is_(None)
+        )
     )
-    taken = _taken_by_published(programme)
     published_query = select(MentoringGroup).where(
         MentoringGroup.programme_id == programme.id, MentoringGroup.status.in_(MATCHED)
     )
@@ -448,13 +460,29 @@ def matching_state(
         )
     )
     published_count = db.session.scalar(select(func.count()).select_from(published_query.subquery())) or 0
-    drafts = [g for g in groups(programme, DRAFT) if all(m.registration_id in active for m in g.members)]
-    if draft_page is None:
-        shown, more_drafts = drafts, False
-    else:
-        start = (draft_page - 1) * DRAFTS_PAGE_SIZE
-        shown, more_drafts = drafts[start : start + DRAFTS_PAGE_SIZE], len(drafts) > start + DRAFTS_PAGE_SIZE
-    reasons, renewed = _unmatched_reasons(programme, active, taken, drafts)
+    # Drafts whose members are all still registered (a withdrawal dissolves them at once).
+    drafts_query = select(MentoringGroup).where(
+        MentoringGroup.programme_id == programme.id,
+        MentoringGroup.status == DRAFT,
+        ~exists().where(
+            GroupMember.group_id == MentoringGroup.id,
+            or_(
+                GroupMember.registration_id.is_(None),
+                ~GroupMember.registration_id.in_(
+                    select(Registration.id).where(
+                        Registration.programme_id == programme.id, Registration.withdrawn_at.is_(None)
+                    )
+                ),
+            ),
+        ),
+    )
+    draft_count = db.session.scalar(select(func.count()).select_from(drafts_query.subquery())) or 0
+    ordered = drafts_query.order_by(MentoringGroup.id)
+    if draft_page is not None:
+        ordered = ordered.offset((draft_page - 1) * DRAFTS_PAGE_SIZE).limit(DRAFTS_PAGE_SIZE)
+    shown = list(db.session.scalars(ordered))
+    more_drafts = draft_page is not None and draft_count > draft_page * DRAFTS_PAGE_SIZE
+    reasons, renewed = _unmatched_reasons(programme, lambda: list(db.session.scalars(drafts_query)))
     needle = search.strip()
     kept = sorted(reasons if not needle else reasons.keys() & _named(programme, needle))
     start = (unmatched_page - 1) * UNMATCHED_PAGE_SIZE
@@ -471,12 +499,12 @@ def matching_state(
         by_id,
         published_count,
         len(published) > PUBLISHED_PAGE_SIZE,
-        draft_count=len(drafts),
+        draft_count=draft_count,
         more_drafts=more_drafts,
         unmatched_count=len(reasons),
         unmatched_shown=len(kept),
         more_unmatched=len(kept) > start + UNMATCHED_PAGE_SIZE,
-        active_count=len(active),
+        active_count=active_count or 0,
         renewed=renewed,
     )
 
