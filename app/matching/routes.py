@@ -25,6 +25,7 @@ from app.programme.services import current_programme, staff_programme
 
 from ..ids import db_int
 from ..people.models import PARTICIPANT
+from . import page as matching_page
 from . import rules, services
 from .engine.reasons import PARTICIPANT_REASON_CODES, ROLE_LABELS, render
 from .engine.types import Form, Reason, Role
@@ -109,7 +110,7 @@ def index(programme_id):
     programme = staff_programme(programme_id)
     pages = {name: max(request.args.get(name, 1, type=db_int) or 1, 1) for name in ("page", "dpage", "upage")}
     search = request.args.get("q", "")[:100]
-    state = services.matching_state(
+    state = matching_page.matching_state(
         programme, pages["page"], draft_page=pages["dpage"], unmatched_page=pages["upage"], search=search
     )
     page = render_template(
@@ -146,7 +147,7 @@ def confirm_publish_all(programme_id):
     """ "Publish all drafts" first shows what it will publish; the confirmation names exactly
     these groups, so a draft made meanwhile is not published unseen."""
     programme = staff_programme(programme_id)
-    state = services.matching_state(programme, draft_page=None)
+    state = matching_page.matching_state(programme, draft_page=None)
     if not state.drafts:
         return _back(programme, "drafts", done="none_selected")
     return render_template("matching/publish_all.html", programme=programme, state=state)

@@ -9,13 +9,10 @@ replaces the unlocked drafts and keeps the rest; published groups' members take 
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import case, exists, func, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.core.audit import record
@@ -29,7 +26,6 @@ from app.groups.models import (
     DRAFT,
     MATCHED,
     SOUNDING_OUT,
-    STATUSES,
     VISIBLE,
     WITHDRAWN,
     GroupMember,
@@ -37,16 +33,14 @@ from app.groups.models import (
 )
 
 from ..notifications import services as notifications
-from ..people.models import User
 from ..programme import services as programme_services
 from ..programme.models import Programme, Registration
-from . import rules
+from . import rules, snapshot
 from .engine import types as engine_types
 from .engine.checks import HARD_PROBLEM_CODES, group_problems
 from .engine.explain import evaluate_group
 from .engine.reasons import REASON_CODES
 from .engine.solver import match
-from .models import MatchingSnapshot
 
 #: An edit the facilitator cannot make (409) or must first confirm (200: the page asks): the
 #: refusal's ``problems`` say why, as reasons; ``overridable`` whether confirming makes it anyway.
@@ -213,7 +207,7 @@ def cohort_rules(programme: Programme, registrations: list[Registration]) -> dic
     )
 
 
-def _taken_by_published(programme: Programme) -> set[int]:
+def taken_by_published(programme: Programme) -> set[int]:
     """Registrations in published groups, in one query: a programme has thousands of groups."""
     return set(
         db.session.scalars(
@@ -224,7 +218,7 @@ def _taken_by_published(programme: Programme) -> set[int]:
     )
 
 
-def _match(
+def match_unplaced(
     programme: Programme, cohort: Cohort, taken: set[int], locked: list[engine_types.Group]
 ) -> engine_types.MatchingResult:
     """The matcher on everyone not in a published group; the published take no part but count
@@ -246,18 +240,19 @@ def compute_suggestions(programme: Programme) -> engine_types.MatchingResult:
         if not group.locked:
             db.session.delete(group)
     db.session.flush()
-    taken = _taken_by_published(programme)
+    taken = taken_by_published(programme)
     everyone = active_registrations(programme)
     by_id = {r.id: r for r in everyone if r.id not in taken}
     cohort = cohort_rules(programme, everyone)
     locked_rows = [g for g in groups(programme, DRAFT) if all(m.registration_id in by_id for m in g.members)]
-    result = _match(programme, cohort, taken, [to_rules_group(g) for g in locked_rows])
+    result = match_unplaced(programme, cohort, taken, [to_rules_group(g) for g in locked_rows])
     for row, evaluated in zip(locked_rows, result.groups[: len(locked_rows)], strict=True):  # locked groups come first
         row.score, row.reasons = evaluated.score, reasons_json(evaluated.reasons)
     for suggestion in result.suggestions:
         _new_group(programme, suggestion, by_id)
     db.session.flush()
-    _store_snapshot(programme, fingerprint(programme), {u.registration_id: u.reasons for u in result.unmatched})
+    unmatched = {str(u.registration_id): reasons_json(u.reasons) for u in result.unmatched}
+    snapshot.store(programme, snapshot.fingerprint(programme), unmatched)
     record(
         "matching.compute",
         course=programme.course_id,
@@ -287,232 +282,10 @@ def _new_group(
     return row
 
 
-# --------------------------------------------------------------------------------------------------
-# The matching page
-
-
-@dataclass
-class DraftView:
-    group: MentoringGroup
-    problems: tuple[engine_types.Reason, ...]
-
-
-PUBLISHED_PAGE_SIZE = 50  # a programme of 10,000 has 5,000 published pairs
-UNMATCHED_PAGE_SIZE = 50
-DRAFTS_PAGE_SIZE = 20  # a card each, with its actions
-
-
-@dataclass
-class MatchingState:
-    drafts: list[DraftView]  # one page of them (all of them with ``draft_page=None``)
-    published: list[MentoringGroup]  # one page of them, by id
-    unmatched: list[tuple[Registration, tuple[engine_types.Reason, ...] | None]]  # one page; None: could be placed now
-    registrations: dict[int, Registration]  # those the page names
-    published_count: int
-    more_published: bool
-    draft_count: int = 0
-    more_drafts: bool = False
-    unmatched_count: int = 0  # all of them (the filter aside)
-    unmatched_shown: int = 0  # those the filter keeps
-    more_unmatched: bool = False
-    active_count: int = 0
-    renewed: bool = False  # the unmatched reasons were computed now (and stored)
-
-
-def fingerprint(programme: Programme) -> str:
-    """What the unmatched reasons depend on, as a digest of a few aggregates computed by the
-    database (no rows travel): the registrations (an edit moves ``updated_at``), every group's
-    status and lock, who is in which group in which role and their answers, the colleague tips
-    counted as nominations, and whether the programme prefers crossing organisations. The
-    products make a swap or a moved member change the sums."""
-    status_code = case({s: k for k, s in enumerate(STATUSES, 1)}, value=MentoringGroup.status, else_=0)
-    role_code = case({"mentor": 3, "aktori": 5, "peer": 7}, value=GroupMember.role, else_=11)
-    registration = func.coalesce(GroupMember.registration_id, 0)
-    rows = [
-        db.session.execute(
-            select(
-                func.count(Registration.id),
-                func.sum(Registration.id),
-                func.max(Registration.updated_at),
-                func.max(Registration.withdrawn_at),
-                func.count(Registration.withdrawn_at),
-            ).where(Registration.programme_id == programme.id)
-        ).one(),
-        db.session.execute(
-            select(
-                func.count(MentoringGroup.id),
-                func.sum(MentoringGroup.id * status_code),
-                func.sum(case((MentoringGroup.locked, MentoringGroup.id), else_=0)),
-            ).where(MentoringGroup.programme_id == programme.id)
-        ).one(),
-        db.session.execute(
-            select(
-                func.count(GroupMember.id),
-                func.sum(GroupMember.group_id * registration),
-                func.sum(registration * role_code),
-                func.sum(case((GroupMember.sounding_answer == "rematch", GroupMember.id), else_=0)),
-                func.count(GroupMember.sounding_answer),
-            )
-            .join(MentoringGroup, GroupMember.group_id == MentoringGroup.id)
-            .where(MentoringGroup.programme_id == programme.id)
-        ).one(),
-    ]
-    tips = sorted(programme_services.tip_nominations(programme.id).items())
-    state = (programme.prefer_cross_organisation, [tuple(row) for row in rows], tips)
-    return hashlib.sha256(repr(state).encode()).hexdigest()
-
-
-def _store_snapshot(
-    programme: Programme, mark: str, unmatched: dict[int, tuple[engine_types.Reason, ...] | None]
-) -> None:
-    """Keep the reasons; two facilitators opening the page at once may both compute, one stores."""
-    data = {str(rid): None if reasons is None else reasons_json(reasons) for rid, reasons in unmatched.items()}
-    try:
-        with db.session.begin_nested():
-            snapshot = db.session.get(MatchingSnapshot, programme.id)
-            if snapshot is None:
-                snapshot = MatchingSnapshot(programme_id=programme.id)
-                db.session.add(snapshot)
-            snapshot.fingerprint, snapshot.unmatched, snapshot.computed_at = mark, data, utcnow()
-    except IntegrityError:
-        pass
-
-
-def _unmatched_reasons(
-    programme: Programme, all_drafts: Callable[[], list[MentoringGroup]]
-) -> tuple[dict[int, tuple[engine_types.Reason, ...] | None], bool]:
-    """Why each free person is unmatched, and whether that was computed now. From the snapshot
-    when nothing changed since; else the matcher runs once with every current group held fixed
-    (so the reasons reflect the facilitator's edits) and the snapshot is renewed. ``None``: the
-    matcher could place them now."""
-    mark = fingerprint(programme)
-    snapshot = db.session.get(MatchingSnapshot, programme.id)
-    if snapshot is not None and snapshot.fingerprint == mark:
-        return {int(rid): None if data is None else reasons_of(data) for rid, data in snapshot.unmatched.items()}, False
-    drafts, taken, registrations = all_drafts(), _taken_by_published(programme), active_registrations(programme)
-    in_drafts = {m.registration_id for g in drafts for m in g.members}
-    free_ids = [r.id for r in registrations if r.id not in taken and r.id not in in_drafts]
-    unmatched: dict[int, tuple[engine_types.Reason, ...] | None] = {}
-    if free_ids:
-        cohort = cohort_rules(programme, registrations)
-        result = _match(programme, cohort, taken, [to_rules_group(g) for g in drafts])
-        reasons = {u.registration_id: u.reasons for u in result.unmatched}
-        unmatched = {rid: reasons.get(rid) for rid in free_ids}
-    _store_snapshot(programme, mark, unmatched)
-    return unmatched, True
-
-
-def _named(programme: Programme, search: str) -> set[int]:
-    """Active registrations whose person's name contains ``search`` (case-insensitively)."""
-    pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    full = func.coalesce(User.given_name, "") + " " + func.coalesce(User.family_name, "")
-    return set(
-        db.session.scalars(
-            select(Registration.id)
-            .join(User, User.id == Registration.user_id)
-            .where(
-                Registration.programme_id == programme.id,
-                Registration.withdrawn_at.is_(None),
-                or_(User.name.ilike(pattern, escape="\\"), full.ilike(pattern, escape="\\")),
-            )
-        )
-    )
-
-
-def _registrations(ids: Iterable[int]) -> dict[int, Registration]:
-    """The registrations the page names, with their people and organisations (one query each)."""
-    wanted = sorted(set(ids))
-    if not wanted:
-        return {}
-    rows = db.session.scalars(
-        select(Registration)
-        .where(Registration.id.in_(wanted))
-        .options(selectinload(Registration.user), selectinload(Registration.organisation))
-    )
-    return {r.id: r for r in rows}
-
-
-def matching_state(
-    programme: Programme,
-    page: int = 1,
-    *,
-    draft_page: int | None = 1,
-    unmatched_page: int = 1,
-    search: str = "",
-) -> MatchingState:
-    """A page of the drafts with their problems now, a page of the published groups, and a page
-    of who is unmatched and why (``search``: a part of their name). Only the people on the page
-    are loaded, and the reasons come from the stored snapshot while nothing has changed (see
-    ``_unmatched_reasons``); when ``renewed``, the caller commits."""
-    active_count = db.session.scalar(
-        select(func.count(Registration.id)).where(
-            Registration.programme_id == programme.id, Registration.withdrawn_at.is_(None)
-        )
-    )
-    published_query = select(MentoringGroup).where(
-        MentoringGroup.programme_id == programme.id, MentoringGroup.status.in_(MATCHED)
-    )
-    published = list(
-        db.session.scalars(
-            published_query.order_by(MentoringGroup.id)
-            .offset((page - 1) * PUBLISHED_PAGE_SIZE)
-            .limit(PUBLISHED_PAGE_SIZE + 1)
-        )
-    )
-    published_count = db.session.scalar(select(func.count()).select_from(published_query.subquery())) or 0
-    # Drafts whose members are all still registered (a withdrawal dissolves them at once).
-    drafts_query = select(MentoringGroup).where(
-        MentoringGroup.programme_id == programme.id,
-        MentoringGroup.status == DRAFT,
-        ~exists().where(
-            GroupMember.group_id == MentoringGroup.id,
-            or_(
-                GroupMember.registration_id.is_(None),
-                ~GroupMember.registration_id.in_(
-                    select(Registration.id).where(
-                        Registration.programme_id == programme.id, Registration.withdrawn_at.is_(None)
-                    )
-                ),
-            ),
-        ),
-    )
-    draft_count = db.session.scalar(select(func.count()).select_from(drafts_query.subquery())) or 0
-    ordered = drafts_query.order_by(MentoringGroup.id)
-    if draft_page is not None:
-        ordered = ordered.offset((draft_page - 1) * DRAFTS_PAGE_SIZE).limit(DRAFTS_PAGE_SIZE)
-    shown = list(db.session.scalars(ordered))
-    more_drafts = draft_page is not None and draft_count > draft_page * DRAFTS_PAGE_SIZE
-    reasons, renewed = _unmatched_reasons(programme, lambda: list(db.session.scalars(drafts_query)))
-    needle = search.strip()
-    kept = sorted(reasons if not needle else reasons.keys() & _named(programme, needle))
-    start = (unmatched_page - 1) * UNMATCHED_PAGE_SIZE
-    listed_ids = kept[start : start + UNMATCHED_PAGE_SIZE]
-    by_id = _registrations(
-        [*listed_ids, *(m.registration_id for g in [*shown, *published] for m in g.members if m.registration_id)]
-    )
-    # Problems need only the shown drafts' members (must-not-pair is between members).
-    cohort = cohort_rules(programme, [by_id[m.registration_id] for g in shown for m in g.members])
-    return MatchingState(
-        [DraftView(g, group_problems(cohort, to_rules_group(g))) for g in shown],
-        published[:PUBLISHED_PAGE_SIZE],
-        [(by_id[rid], reasons[rid]) for rid in listed_ids if rid in by_id],
-        by_id,
-        published_count,
-        len(published) > PUBLISHED_PAGE_SIZE,
-        draft_count=draft_count,
-        more_drafts=more_drafts,
-        unmatched_count=len(reasons),
-        unmatched_shown=len(kept),
-        more_unmatched=len(kept) > start + UNMATCHED_PAGE_SIZE,
-        active_count=active_count or 0,
-        renewed=renewed,
-    )
-
-
 def placeable(programme: Programme) -> tuple[list[Registration], dict[int, int]]:
     """Whom a hand-made group may take (active, not in a published group) and the draft each is
     in now (registration id → group id)."""
-    taken = _taken_by_published(programme)
+    taken = taken_by_published(programme)
     in_draft = {m.registration_id: g.id for g in groups(programme, DRAFT) for m in g.members}
     return [r for r in active_registrations(programme) if r.id not in taken], in_draft
 
@@ -643,7 +416,7 @@ def save_group(
     """
     by_id, cohort = _cohort_for(programme)
     ids = [rid for rid, _ in members]
-    taken = _taken_by_published(programme)
+    taken = taken_by_published(programme)
     if len(set(ids)) != len(ids) or any(rid not in by_id or rid in taken for rid in ids):
         raise ValueError("a member is repeated, not registered, or already in a published group")
     evaluated, problems = _evaluate(programme, cohort, form, members)

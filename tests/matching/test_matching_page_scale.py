@@ -4,6 +4,7 @@ depend on changed (the snapshot), and the unmatched are paged and searchable by 
 import pytest
 
 from app.core.db import db
+from app.matching import page as matching_page
 from app.matching import services
 from app.matching.models import MatchingSnapshot
 from app.programme.models import Registration
@@ -58,7 +59,7 @@ def test_views_reuse_the_reasons_until_something_changes(app, cohort, runs):
 
 
 def test_the_unmatched_are_paged_and_searchable(app, cohort, monkeypatch):
-    monkeypatch.setattr(services, "UNMATCHED_PAGE_SIZE", 3)
+    monkeypatch.setattr(matching_page, "UNMATCHED_PAGE_SIZE", 3)
     pid, staff = cohort["pid"], cohort["staff"]
     path = f"/matching/programmes/{pid}"
 
