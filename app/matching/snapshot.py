@@ -25,37 +25,32 @@ def fingerprint(programme: Programme) -> str:
     status_code = case({s: k for k, s in enumerate(STATUSES, 1)}, value=MentoringGroup.status, else_=0)
     role_code = case({"mentor": 3, "aktori": 5, "peer": 7}, value=GroupMember.role, else_=11)
     registration = func.coalesce(GroupMember.registration_id, 0)
-    rows = [
-        db.session.execute(
-            select(
-                func.count(Registration.id),
-                func.sum(Registration.id),
-                func.max(Registration.updated_at),
-                func.max(Registration.withdrawn_at),
-                func.count(Registration.withdrawn_at),
-            ).where(Registration.programme_id == programme.id)
-        ).one(),
-        db.session.execute(
-            select(
-                func.count(MentoringGroup.id),
-                func.sum(MentoringGroup.id * status_code),
-                func.sum(case((MentoringGroup.locked, MentoringGroup.id), else_=0)),
-            ).where(MentoringGroup.programme_id == programme.id)
-        ).one(),
-        db.session.execute(
-            select(
-                func.count(GroupMember.id),
-                func.sum(GroupMember.group_id * registration),
-                func.sum(registration * role_code),
-                func.sum(case((GroupMember.sounding_answer == "rematch", GroupMember.id), else_=0)),
-                func.count(GroupMember.sounding_answer),
-            )
-            .join(MentoringGroup, GroupMember.group_id == MentoringGroup.id)
-            .where(MentoringGroup.programme_id == programme.id)
-        ).one(),
+    queries = [
+        select(
+            func.count(Registration.id),
+            func.sum(Registration.id),
+            func.max(Registration.updated_at),
+            func.max(Registration.withdrawn_at),
+            func.count(Registration.withdrawn_at),
+        ).where(Registration.programme_id == programme.id),
+        select(
+            func.count(MentoringGroup.id),
+            func.sum(MentoringGroup.id * status_code),
+            func.sum(case((MentoringGroup.locked, MentoringGroup.id), else_=0)),
+        ).where(MentoringGroup.programme_id == programme.id),
+        select(
+            func.count(GroupMember.id),
+            func.sum(GroupMember.group_id * registration),
+            func.sum(registration * role_code),
+            func.sum(case((GroupMember.sounding_answer == "rematch", GroupMember.id), else_=0)),
+            func.count(GroupMember.sounding_answer),
+        )
+        .join(MentoringGroup, GroupMember.group_id == MentoringGroup.id)
+        .where(MentoringGroup.programme_id == programme.id),
     ]
+    rows = [tuple(db.session.execute(query).one()) for query in queries]
     tips = sorted(programme_services.tip_nominations(programme.id).items())
-    state = (programme.prefer_cross_organisation, [tuple(row) for row in rows], tips)
+    state = (programme.prefer_cross_organisation, rows, tips)
     return hashlib.sha256(repr(state).encode()).hexdigest()
 
 
