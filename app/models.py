@@ -20,6 +20,7 @@ from .lti.models import (  # noqa: F401  # noqa: F401
     ScoreOutbox,
     UsedNonce,
 )
+from .matching.models import MatchingSnapshot  # noqa: F401
 from .mentoring.models import (  # noqa: F401
     Agreement,
     AgreementAcceptance,

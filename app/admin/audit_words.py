@@ -48,6 +48,7 @@ ACTION_LABELS = {
     "matching.publish": _l("Matches published"),
     "matching.split": _l("Member removed from a draft match"),
     "matching.swap": _l("Members swapped between matches"),
+    "matching.withdraw": _l("Published match withdrawn before its members met"),
     "mentoring.end": _l("Pair or group ended"),
     "mentoring.change_proposed": _l("Change of a counted meeting proposed"),
     "mentoring.change_confirmed": _l("Change of a counted meeting confirmed"),

@@ -23,7 +23,8 @@ SOUNDING_OUT = "sounding_out"
 PUBLISHED = "published"
 ENDED = "ended"  # ended early (or closed); counted meetings stay counted
 DISSOLVED = "dissolved"  # a member asked for another match while sounding out
-STATUSES = (DRAFT, SOUNDING_OUT, PUBLISHED, ENDED, DISSOLVED)
+WITHDRAWN = "withdrawn"  # a facilitator took the match back before its members met (app.matching)
+STATUSES = (DRAFT, SOUNDING_OUT, PUBLISHED, ENDED, DISSOLVED, WITHDRAWN)
 # Participants see agreed and ended groups in their mentoring, never drafts; a group sounding out
 # is shown on the match page only (app.matching), so no agreement or meeting is made before.
 VISIBLE = (PUBLISHED, ENDED)

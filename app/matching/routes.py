@@ -18,14 +18,15 @@ from app.core.labels import LANGUAGE_LABELS
 from app.core.refusals import Refused
 from app.groups import rules as group_rules
 from app.groups import services as group_services
-from app.groups.models import DRAFT, SOUNDING_OUT, GroupMember
+from app.groups.models import DRAFT, SOUNDING_OUT, WITHDRAWN, GroupMember
 from app.programme import services as programmes
 from app.programme.models import Programme
 from app.programme.services import current_programme, staff_programme
 
 from ..ids import db_int
 from ..people.models import PARTICIPANT
-from . import services
+from . import page as matching_page
+from . import rules, services
 from .engine.reasons import PARTICIPANT_REASON_CODES, ROLE_LABELS, render
 from .engine.types import Form, Reason, Role
 
@@ -37,19 +38,26 @@ bp = Blueprint("matching", __name__, url_prefix="/matching", template_folder="te
 MEMBER_SLOTS = 3  # a group is at most one mentor and two aktoris
 
 refusals.register(
-    {"sounding_answered": _l("You have already answered, or this pair or group is no longer sounding out.")},
-    {"sounding_answered": 409},
+    {
+        "sounding_answered": _l("You have already answered, or this pair or group is no longer sounding out."),
+        rules.NOT_PUBLISHED: _l("This pair or group is not published (any more), so there is nothing to withdraw."),
+        rules.HAS_MET: _l("Its members have already logged a meeting, so this match can no longer be withdrawn."),
+    },
+    {"sounding_answered": 409, rules.NOT_PUBLISHED: 409, rules.HAS_MET: 409},
 )
 
 
-def reason_texts(programme, reasons, *, participant: bool = False) -> list[str]:
-    """Reasons as sentences in the viewer's language; participants get only their codes."""
+def reason_texts(programme, reasons, *, participant: bool = False, code: str | None = None) -> list[str]:
+    """Reasons as sentences in the viewer's language; participants get only their codes. The
+    score is shown apart from the reasons (``code="score"`` gives it alone)."""
     lang = current_language()
     themes = {t.code: t.name(lang) for t in programme.themes}
     organisations = {o.code: o.name(lang) for o in programme.organisations}
     texts = []
     for reason in reasons:
-        if participant and reason.code not in PARTICIPANT_REASON_CODES:
+        if (participant and reason.code not in PARTICIPANT_REASON_CODES) or (reason.code == "score") != (
+            code == "score"
+        ):
             continue
         params = dict(reason.params)
         if "organisation" in params:
@@ -77,6 +85,17 @@ def _say(programme):
     return say
 
 
+def _points(programme):
+    """A group's points in words ("72/100 (shared theme: 40 · …)"), or "–" for a group scored
+    before points existed."""
+
+    def points(reasons):
+        texts = reason_texts(programme, services.reasons_of(reasons or []), code="score")
+        return texts[0] if texts else "–"
+
+    return points
+
+
 def _back(programme, anchor=None, **args):
     return redirect(url_for("matching.index", programme_id=programme.id, _anchor=anchor, **args), 303)
 
@@ -89,18 +108,28 @@ def _back(programme, anchor=None, **args):
 @login_required(*STAFF)
 def index(programme_id):
     programme = staff_programme(programme_id)
-    page = max(request.args.get("page", 1, type=db_int) or 1, 1)
-    state = services.matching_state(programme, page)
-    return render_template(
+    pages = {name: max(request.args.get(name, 1, type=db_int) or 1, 1) for name in ("page", "dpage", "upage")}
+    search = request.args.get("q", "")[:100]
+    state = matching_page.matching_state(
+        programme, pages["page"], draft_page=pages["dpage"], unmatched_page=pages["upage"], search=search
+    )
+    page = render_template(
         "matching/index.html",
-        page=page,
+        page=pages["page"],
+        dpage=pages["dpage"],
+        upage=pages["upage"],
+        search=search,
         programme=programme,
         state=state,
         sounding=group_services.sounding_rows(programme.id, helsinki_today()),
         say=_say(programme),
+        points=_points(programme),
         done=request.args.get("done"),
         count=request.args.get("count", type=db_int),
     )
+    if state.renewed:  # the unmatched reasons were computed now: keep them
+        db.session.commit()
+    return page
 
 
 @bp.post("/programmes/<int:programme_id>/compute")
@@ -118,7 +147,7 @@ def confirm_publish_all(programme_id):
     """ "Publish all drafts" first shows what it will publish; the confirmation names exactly
     these groups, so a draft made meanwhile is not published unseen."""
     programme = staff_programme(programme_id)
-    state = services.matching_state(programme)
+    state = matching_page.matching_state(programme, draft_page=None)
     if not state.drafts:
         return _back(programme, "drafts", done="none_selected")
     return render_template("matching/publish_all.html", programme=programme, state=state)
@@ -135,6 +164,35 @@ def publish(programme_id):
     count = services.publish(programme, drafts)
     db.session.commit()
     return _back(programme, "published", done="published", count=count)
+
+
+@bp.route("/programmes/<int:programme_id>/groups/<int:group_id>/withdraw", methods=["GET", "POST"])
+@login_required(*STAFF)
+def withdraw(programme_id, group_id):
+    """Withdraw a published match before its members have met: first a page saying who will be
+    told, then the withdrawal; a match that may not be withdrawn says why (409)."""
+    programme = staff_programme(programme_id)
+    group = services.group_in(programme, group_id, status=None)
+    if group is None or group.status == DRAFT:
+        abort(404)
+    refusal = services.withdrawal_refusal(group)
+    if request.method == "POST" and refusal is None:
+        try:
+            services.withdraw(programme, group, g.user.id)
+        except Refused as refused:  # a member met or answered meanwhile
+            db.session.rollback()
+            refusal = refused.code
+        else:
+            db.session.commit()
+            return _back(programme, "published", done="withdrawn")
+    page = render_template(
+        "matching/withdraw.html",
+        programme=programme,
+        group=group,
+        registrations={m.registration_id: m.registration for m in group.members},
+        refusal=Refused(refusal).text() if refusal else None,
+    )
+    return (page, 409) if refusal else page
 
 
 def _draft(programme, group_id):
@@ -300,10 +358,13 @@ def home_card(programme: Programme | None) -> tuple[str, dict] | None:
     if programme is None or g.get("user") is None or g.role != PARTICIPANT:
         return None
     registration = programmes.registration_of(programme, g.user.id)
+    group = services.published_group_of(programme, g.user.id)
+    ended = services.ended_match_of(programme, g.user.id) if group is None else None
     return "matching/_home_card.html", {
         "programme": programme,
         "registration": registration if registration and registration.active else None,
-        "group": services.published_group_of(programme, g.user.id),
+        "group": group,
+        "withdrawn": ended is not None and ended.status == WITHDRAWN,
         "open": programmes.window_open(programme),
     }
 
@@ -311,16 +372,20 @@ def home_card(programme: Programme | None) -> tuple[str, dict] | None:
 def _mine_page(programme, status=200, error=None):
     group = services.published_group_of(programme, g.user.id) if programme else None
     if group is None:
-        dissolved = group_services.last_dissolved_for(programme.id, g.user.id) if programme else None
-        if dissolved is None:  # not yet published: a page that says so, not an error
+        ended = services.ended_match_of(programme, g.user.id) if programme else None
+        if ended is None:  # not yet published: a page that says so, not an error
             ahead = programme is not None and programme.kickoff > helsinki_today()
-            return render_template("matching/mine.html", programme=programme, group=None, announce_by=ahead)
+            return render_template(
+                "matching/mine.html", programme=programme, group=None, announce_by=ahead, error=error
+            ), status
         return render_template(
             "matching/mine.html",
             programme=programme,
             group=None,
-            dissolved=dissolved,
-            asked=dissolved.ended_by_id == g.user.id,
+            dissolved=ended,
+            withdrawn=ended.status == WITHDRAWN,
+            asked=ended.ended_by_id == g.user.id,
+            error=error,
         ), status
     me = next(m for m in group.members if m.user_id == g.user.id)
     others = [m for m in group.members if m.user_id != g.user.id]
@@ -353,8 +418,8 @@ def answer():
     """A member's answer while sounding out: go on, or please find me another match."""
     programme = current_programme(g.course.id if g.course else None)
     group = services.published_group_of(programme, g.user.id) if programme else None
-    if group is None:
-        abort(404)
+    if group is None:  # e.g. withdrawn by a facilitator meanwhile
+        return _mine_page(programme, 409, Refused("sounding_answered").text())
     choice = request.form.get("answer", "")
     if choice not in group_rules.ANSWERS:
         return _mine_page(programme, 422, gettext("Choose whether to go on or to ask for another match."))

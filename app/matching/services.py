@@ -10,22 +10,32 @@ replaces the unlocked drafts and keeps the rest; published groups' members take 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.core.audit import record
 from app.core.clock import utcnow
 from app.core.db import db
 from app.core.refusals import Refused
+from app.groups import meetings
 from app.groups import services as group_services
-from app.groups.models import DRAFT, MATCHED, SOUNDING_OUT, VISIBLE, GroupMember, MentoringGroup
+from app.groups.models import (
+    DISSOLVED,
+    DRAFT,
+    MATCHED,
+    SOUNDING_OUT,
+    VISIBLE,
+    WITHDRAWN,
+    GroupMember,
+    MentoringGroup,
+)
 
 from ..notifications import services as notifications
 from ..programme import services as programme_services
 from ..programme.models import Programme, Registration
+from . import rules, snapshot
 from .engine import types as engine_types
 from .engine.checks import HARD_PROBLEM_CODES, group_problems
 from .engine.explain import evaluate_group
@@ -147,6 +157,22 @@ def published_group_of(programme: Programme, user_id: int) -> MentoringGroup | N
     )
 
 
+def ended_match_of(programme: Programme, user_id: int) -> MentoringGroup | None:
+    """The user's latest match that will not go on: dissolved by a rematch request or withdrawn by
+    a facilitator (to tell them kindly while they wait for a new one)."""
+    return db.session.scalar(
+        select(MentoringGroup)
+        .join(GroupMember)
+        .where(
+            MentoringGroup.programme_id == programme.id,
+            MentoringGroup.status.in_((DISSOLVED, WITHDRAWN)),
+            GroupMember.user_id == user_id,
+        )
+        .order_by(MentoringGroup.ended_at.desc(), MentoringGroup.id.desc())
+        .limit(1)
+    )
+
+
 def is_matched(programme: Programme, registration: Registration) -> bool:
     """Whether the registration's match is published, sounding out or agreed (then it can no longer be edited)."""
     return bool(
@@ -181,7 +207,7 @@ def cohort_rules(programme: Programme, registrations: list[Registration]) -> dic
     )
 
 
-def _taken_by_published(programme: Programme) -> set[int]:
+def taken_by_published(programme: Programme) -> set[int]:
     """Registrations in published groups, in one query: a programme has thousands of groups."""
     return set(
         db.session.scalars(
@@ -189,6 +215,19 @@ def _taken_by_published(programme: Programme) -> set[int]:
             .join(MentoringGroup, GroupMember.group_id == MentoringGroup.id)
             .where(MentoringGroup.programme_id == programme.id, MentoringGroup.status.in_(MATCHED))
         )
+    )
+
+
+def match_unplaced(
+    programme: Programme, cohort: Cohort, taken: set[int], locked: list[engine_types.Group]
+) -> engine_types.MatchingResult:
+    """The matcher on everyone not in a published group; the published take no part but count
+    in the unmatched reasons (their mentors are taken, not missing)."""
+    return match(
+        [r for rid, r in cohort.items() if rid not in taken],
+        settings_of(programme),
+        locked,
+        published=[r for rid, r in cohort.items() if rid in taken],
     )
 
 
@@ -201,16 +240,19 @@ def compute_suggestions(programme: Programme) -> engine_types.MatchingResult:
         if not group.locked:
             db.session.delete(group)
     db.session.flush()
-    taken = _taken_by_published(programme)
-    registrations = [r for r in active_registrations(programme) if r.id not in taken]
-    by_id = {r.id: r for r in registrations}
-    cohort = cohort_rules(programme, registrations)
+    taken = taken_by_published(programme)
+    everyone = active_registrations(programme)
+    by_id = {r.id: r for r in everyone if r.id not in taken}
+    cohort = cohort_rules(programme, everyone)
     locked_rows = [g for g in groups(programme, DRAFT) if all(m.registration_id in by_id for m in g.members)]
-    result = match(list(cohort.values()), settings_of(programme), [to_rules_group(g) for g in locked_rows])
+    result = match_unplaced(programme, cohort, taken, [to_rules_group(g) for g in locked_rows])
     for row, evaluated in zip(locked_rows, result.groups[: len(locked_rows)], strict=True):  # locked groups come first
         row.score, row.reasons = evaluated.score, reasons_json(evaluated.reasons)
     for suggestion in result.suggestions:
         _new_group(programme, suggestion, by_id)
+    db.session.flush()
+    unmatched = {str(u.registration_id): reasons_json(u.reasons) for u in result.unmatched}
+    snapshot.store(programme, snapshot.fingerprint(programme), unmatched)
     record(
         "matching.compute",
         course=programme.course_id,
@@ -240,71 +282,10 @@ def _new_group(
     return row
 
 
-# --------------------------------------------------------------------------------------------------
-# The matching page
-
-
-@dataclass
-class DraftView:
-    group: MentoringGroup
-    problems: tuple[engine_types.Reason, ...]
-
-
-PUBLISHED_PAGE_SIZE = 50  # a programme of 10,000 has 5,000 published pairs
-
-
-@dataclass
-class MatchingState:
-    drafts: list[DraftView]
-    published: list[MentoringGroup]  # one page of them, by id
-    unmatched: list[tuple[Registration, tuple[engine_types.Reason, ...] | None]]  # None: could be placed now
-    registrations: dict[int, Registration]
-    published_count: int
-    more_published: bool
-
-
-def matching_state(programme: Programme, page: int = 1) -> MatchingState:
-    """Drafts with their problems now, a page of the published groups, and who is unmatched and why.
-
-    The reasons for the unmatched are computed afresh with every current group held fixed, so
-    they reflect the facilitator's edits. Someone the matcher could place now has ``None`` for
-    reasons (the suggestions are stale: compute again).
-    """
-    registrations = active_registrations(programme)
-    by_id = {r.id: r for r in registrations}
-    cohort = cohort_rules(programme, registrations)
-    taken = _taken_by_published(programme)
-    published_query = select(MentoringGroup).where(
-        MentoringGroup.programme_id == programme.id, MentoringGroup.status.in_(MATCHED)
-    )
-    published = list(
-        db.session.scalars(
-            published_query.order_by(MentoringGroup.id)
-            .offset((page - 1) * PUBLISHED_PAGE_SIZE)
-            .limit(PUBLISHED_PAGE_SIZE + 1)
-        )
-    )
-    published_count = db.session.scalar(select(func.count()).select_from(published_query.subquery())) or 0
-    drafts = [g for g in groups(programme, DRAFT) if all(m.registration_id in by_id for m in g.members)]
-    in_drafts = {m.registration_id for g in drafts for m in g.members}
-    free_ids = [rid for rid in by_id if rid not in taken and rid not in in_drafts]
-    unmatched: list[tuple[Registration, tuple[engine_types.Reason, ...] | None]] = []
-    if free_ids:
-        fixed = [to_rules_group(g) for g in drafts]
-        pool = [cohort[rid] for rid in by_id if rid not in taken]
-        result = match(pool, settings_of(programme), fixed)
-        reasons = {u.registration_id: u.reasons for u in result.unmatched}
-        unmatched = [(by_id[rid], reasons.get(rid)) for rid in free_ids]
-    views = [DraftView(g, group_problems(cohort, to_rules_group(g))) for g in drafts]
-    return MatchingState(
-        views, published[:PUBLISHED_PAGE_SIZE], unmatched, by_id, published_count, len(published) > PUBLISHED_PAGE_SIZE
-    )
-
-
 def placeable(programme: Programme) -> tuple[list[Registration], dict[int, int]]:
     """Whom a hand-made group may take (active, not in a published group) and the draft each is
     in now (registration id → group id)."""
-    taken = _taken_by_published(programme)
+    taken = taken_by_published(programme)
     in_draft = {m.registration_id: g.id for g in groups(programme, DRAFT) for m in g.members}
     return [r for r in active_registrations(programme) if r.id not in taken], in_draft
 
@@ -435,7 +416,7 @@ def save_group(
     """
     by_id, cohort = _cohort_for(programme)
     ids = [rid for rid, _ in members]
-    taken = _taken_by_published(programme)
+    taken = taken_by_published(programme)
     if len(set(ids)) != len(ids) or any(rid not in by_id or rid in taken for rid in ids):
         raise ValueError("a member is repeated, not registered, or already in a published group")
     evaluated, problems = _evaluate(programme, cohort, form, members)
@@ -488,6 +469,28 @@ def publish(programme: Programme, selected: list[MentoringGroup]) -> int:
             details={"group_ids": published},
         )
     return len(published)
+
+
+def withdrawal_refusal(group: MentoringGroup) -> str | None:
+    return rules.withdrawal_refusal(group.status, meetings.has_met(group))
+
+
+def withdraw(programme: Programme, group: MentoringGroup, by_user_id: int) -> None:
+    """Take a published match back before its members have met: they are told (never why) and
+    return to matching. Serialised with the members' sounding-out answers and meeting logs."""
+    group_services.lock(group)
+    refusal = withdrawal_refusal(group)
+    if refusal:
+        raise Refused(refusal, 409)
+    before = group.status
+    group.status, group.ended_at, group.ended_by_id, group.locked = WITHDRAWN, utcnow(), by_user_id, False
+    notifications.match_withdrawn(programme, group)
+    record(
+        "matching.withdraw",
+        course=programme.course_id,
+        target=f"mentoring_group:{group.id}",
+        details={"status": before, "registration_ids": [m.registration_id for m in group.members]},
+    )
 
 
 # --------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ agreement and journal pages in ``meeting_pages``, ``agreement_pages``, ``journal
 
 def init_app(app) -> None:
     """Scores follow the programme's N and a group's agreement; the journal's key is checked at start-up."""
+    from ..groups import meetings
     from ..groups.signals import group_agreed
     from ..notifications.signals import mail_due
     from ..programme.signals import required_meetings_changed
@@ -15,4 +16,5 @@ def init_app(app) -> None:
     required_meetings_changed.connect(services.recount_programme)
     mail_due.connect(services.remind_waiting_meetings)
     group_agreed.connect(services.recount_group)
+    meetings.register(app, lambda group: bool(services.group_meetings(group.id)))
     journal.init_app(app)

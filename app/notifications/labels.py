@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 
 KIND_LABELS = {
     "match_published": _l("My mentoring match is published"),
+    "match_withdrawn": _l("My published mentoring match is withdrawn"),
     "meeting_waiting": _l("A meeting waits for my confirmation"),
     "meeting_reminder": _l("Reminders of meetings waiting for my confirmation"),
     "meeting_disputed": _l("A meeting I logged was disputed"),

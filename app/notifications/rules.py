@@ -22,6 +22,7 @@ _COMMON = frozenset({"programme", "moodle_url", "name"})
 
 KINDS: dict[str, Kind] = {
     "match_published": Kind(_COMMON | {"counterparts"}),
+    "match_withdrawn": Kind(_COMMON),  # never the facilitator's reason
     "meeting_waiting": Kind(_COMMON | {"logger", "date"}, service=True, digest=False),
     "meeting_reminder": Kind(_COMMON | {"logger", "date"}, service=True),
     # The reason goes only to the person who logged the meeting, the one it was written for.

@@ -83,6 +83,12 @@ def match_published(programme: Programme, group: MentoringGroup) -> None:
         notify(user_id, "match_published", f"match_published:{group.id}:{user_id}", programme, counterparts=others)
 
 
+def match_withdrawn(programme: Programme, group: MentoringGroup) -> None:
+    """Tell each member of a withdrawn match that the facilitators will find them a new one."""
+    for member in group.members:
+        notify(member.user_id, "match_withdrawn", f"match_withdrawn:{group.id}:{member.user_id}", programme)
+
+
 def _day(moment: datetime) -> str:
     """A meeting's day as people read it (d.m.yyyy, Helsinki time)."""
     local = utc_to_helsinki(moment)

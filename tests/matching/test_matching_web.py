@@ -472,7 +472,7 @@ def test_a_reason_appears_once_per_group(app):
 
 def test_published_groups_are_listed_a_page_at_a_time(app, cohort, monkeypatch):
     """A programme of 10,000 has 5,000 published pairs: the matching page shows a page of them."""
-    from app.matching import services
+    from app.matching import page as matching_page
 
     pid, staff = cohort["pid"], cohort["staff"]
     page_path = compute(cohort)
@@ -483,7 +483,7 @@ def test_published_groups_are_listed_a_page_at_a_time(app, cohort, monkeypatch):
     )
     published = [g["id"] for g in groups(app, pid)]
     assert len(published) >= 2
-    monkeypatch.setattr(services, "PUBLISHED_PAGE_SIZE", 1)
+    monkeypatch.setattr(matching_page, "PUBLISHED_PAGE_SIZE", 1)
     first = staff.page(page_path)
     listed = first.split('id="published"')[1]
     assert f"Ryhmä {published[0]}:" in listed and f"Ryhmä {published[1]}:" not in listed

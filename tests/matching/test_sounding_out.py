@@ -68,7 +68,7 @@ def test_a_rematch_dissolves_the_pair_and_they_are_never_paired_again(app, cohor
     told = text(mikko.page("/matching/mine"))
     assert "Luottamuksellinen syy" not in told and 'name="answer"' not in told
     assert "Luottamuksellinen syy" in cohort["staff"].page(page_path)
-    assert _answer(mikko, "go_on").status_code == 404  # nothing left to answer
+    assert _answer(mikko, "go_on").status_code == 409  # nothing left to answer, said on the page
 
     # Both are back in matching, and the matcher never pairs them again (they named each other).
     compute(cohort)
@@ -123,7 +123,7 @@ def test_a_rematch_in_a_group_of_three_parts_only_the_requester(app, cohort):
         assert "Yksi ryhmänne jäsenistä" in told
     assert 'name="answer"' in pekka.page("/matching/mine") and 'name="answer"' not in aino.page("/matching/mine")
     assert "Pyysit uutta paria" in text(elina.page("/matching/mine"))
-    assert _answer(elina, "go_on").status_code == 404
+    assert _answer(elina, "go_on").status_code == 409  # said on her page
 
     assert _answer(pekka, "go_on").status_code == 303
     assert next(g for g in groups(app, cohort["pid"]) if g["id"] == group_id)["status"] == PUBLISHED

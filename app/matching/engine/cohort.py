@@ -75,7 +75,7 @@ class Cohort:
         self.cap2 = np.array([r.capacity == 2 for r in regs], bool)
 
         themes = sorted(set().union(*(r.themes_offered | r.themes_wanted for r in regs)))
-        t_index = {t: k for k, t in enumerate(themes)}
+        t_index = self.theme_index = {t: k for k, t in enumerate(themes)}
         # [person, theme]: 1 where the person offers (wants) the theme
         self.offers_theme = np.zeros((n, len(themes)), np.float32)
         self.wants_theme = np.zeros((n, len(themes)), np.float32)

@@ -88,9 +88,12 @@ def greedy_match(
     registrations: Iterable[Registration],
     settings: MatchingSettings | None = None,
     locked: Sequence[Group] = (),
+    *,
+    published: Iterable[Registration] = (),
 ) -> MatchingResult:
-    """Baseline: candidate relationships by score, best first; take each that keeps all rules."""
-    context = Context(registrations, settings, locked)
+    """Baseline: candidate relationships by score, best first; take each that keeps all rules
+    (``locked`` and ``published`` as in ``solver.match``)."""
+    context = Context(registrations, settings, locked, published)
     if context.block.size == 0:
         return context.result([], False, math.inf, 0)
     units = fill(context.block, Candidates(context.block), [])

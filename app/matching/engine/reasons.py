@@ -26,6 +26,8 @@ REASON_CODES: dict[str, str] = {
     "params: organisations (list).",
     "same_organisation": "All members are from one organisation (allowed; for information). params: organisation.",
     "locked": "The facilitator fixed the group by hand. No params.",
+    "score": "The group's points 0-100 and their parts. params: points, parts (points.PARTS key -> "
+    "points, adding up to points). Facilitators only.",
     "nomination_not_kept": "Someone's nomination was not followed. params: by, nominee (names), "
     "cause (a CAUSE_LABELS key). Facilitators only.",
     # Why a registration stayed unmatched (Unmatched.reasons)
@@ -36,8 +38,13 @@ REASON_CODES: dict[str, str] = {
     "must_not_pair_blocked": "Every otherwise compatible counterpart is on a must-not-pair list "
     "(theirs or this person's). params: count.",
     "group_not_formed": "Only group mentoring fits and no valid group could be formed. No params.",
+    "counterparts_taken": "Every compatible counterpart is already in a published group or a locked "
+    "draft. params: published, locked (counts).",
     "capacity_exhausted": "Compatible counterparts exist but the best overall result matched them "
     "with others. params: candidates (count).",
+    "theme_not_offered": "Nobody in the cohort offers these wanted themes. params: themes (list).",
+    "theme_taken": "Everyone who offers these wanted themes and could mentor the person is already "
+    "in a published group or a locked draft. params: themes (list).",
     # What is wrong with a group made or edited by hand (group_problems); facilitators only
     "wrong_shape": "The members' roles do not fit the form. params: form.",
     "role_not_wished": "A member has a role they did not wish. params: name, role (the wish).",
@@ -72,6 +79,7 @@ _TEMPLATES: dict[str, str] = {
     "cross_organisation": N_("across organisations: %(organisations)s"),
     "same_organisation": N_("same organisation: %(organisation)s"),
     "locked": N_("fixed by the facilitator"),
+    "score": N_("%(points)s/100 (%(parts)s)"),
     "nomination_not_kept": N_("nomination of %(nominee)s by %(by)s not kept: %(cause)s"),
     "no_form_for_role": N_("the forms of mentoring chosen do not allow the role wished (%(role)s)"),
     "no_compatible_counterpart": N_("nobody registered for a role that complements %(role)s"),
@@ -79,9 +87,14 @@ _TEMPLATES: dict[str, str] = {
     "no_compatible_form": N_("no possible counterpart accepts the same form of mentoring (%(forms)s)"),
     "must_not_pair_blocked": N_("every compatible counterpart is excluded by a must-not-pair entry"),
     "group_not_formed": N_("only group mentoring fits, and no group could be formed"),
+    "counterparts_taken": N_(
+        "everyone who would fit is already in a pair or group (%(published)s published, %(locked)s in drafts)"
+    ),
     "capacity_exhausted": N_(
         "compatible counterparts (%(candidates)s) were matched with others for a better overall result"
     ),
+    "theme_not_offered": N_("nobody offers the theme wanted: %(themes)s"),
+    "theme_taken": N_("everyone offering the theme wanted is already in a pair or group: %(themes)s"),
     "wrong_shape": N_("the members' roles do not fit %(form)s"),
     "role_not_wished": N_("%(name)s wished another role (%(role)s)"),
     "form_not_accepted": N_("%(name)s does not accept %(form)s"),
@@ -91,6 +104,14 @@ _TEMPLATES: dict[str, str] = {
     "must_not_pair": N_("%(a)s and %(b)s must not be paired"),
 }
 
+PART_LABELS = {
+    "theme": N_("shared theme"),
+    "goals": N_("similar goals"),
+    "cross_organisation": N_("crossing organisations"),
+    "nomination": N_("nomination"),
+    "base": N_("fits the rules"),
+}
+
 CAUSE_LABELS = {
     "must_not_pair": N_("they must not be paired"),
     "no_shared_language": N_("no shared language"),
@@ -98,6 +119,7 @@ CAUSE_LABELS = {
     "locked": N_("one of them is in a group fixed by the facilitator"),
     "not_registered": N_("the person nominated has not registered"),
     "better_overall": N_("a better overall result placed them elsewhere"),
+    "published": N_("the person nominated is already in a published pair or group"),
 }
 
 
@@ -136,6 +158,8 @@ def describe(
             params[key] = language_label(value)
         elif key == "languages":
             params[key] = ", ".join(language_label(v) for v in value)
+        elif key == "parts":
+            params[key] = " · ".join(f"{gettext(PART_LABELS[part])}: {value}" for part, value in value.items())
         elif key == "similarity":
             params[key] = f"{value:.2f}"
         elif isinstance(value, list | tuple | frozenset | set):

@@ -613,14 +613,18 @@ def match(
     settings: MatchingSettings | None = None,
     locked: Sequence[Group] = (),
     *,
+    published: Iterable[Registration] = (),
     max_nodes: int | None = None,
 ) -> MatchingResult:
     """Suggested pairs and groups for the whole cohort (see the module docstring for the rules).
 
     ``locked`` groups are kept as they are (re-scored, ``locked=True``) and their members take no
-    part. ``max_nodes`` bounds the branch-and-bound search (default: by cohort size).
+    part. ``published`` are the registrations of the members of published groups (not in
+    ``registrations``): they take no part and appear nowhere in the result, but the reasons for
+    the unmatched count them. ``max_nodes`` bounds the branch-and-bound search (default: by
+    cohort size).
     """
-    context = Context(registrations, settings, locked)
+    context = Context(registrations, settings, locked, published)
     block = context.block
     if block.size == 0:
         return context.result([], True, 0.0, 0)
