@@ -19,6 +19,7 @@ from .db import db
 from .i18n import LANGUAGE_NAMES, normalise_locale
 from .security import allow_framing_by
 from .sessions import TOKEN_PARAM, TokenSession, end_session
+from .tables import label_cells
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,7 @@ def init_app(app: Flask) -> None:
     app.before_request(load_current_user)
     app.jinja_env.globals["token_param"] = TOKEN_PARAM  # for the GET form macro (templates/_forms.html)
 
+    app.add_template_filter(label_cells, "stack_labels")  # the table macro (templates/_tables.html)
     for name in ("local_datetime", "local_moment", "local_time", "local_iso_date", "local_iso_time"):
         app.add_template_filter(getattr(clock, name), name)
 

@@ -70,7 +70,7 @@ def test_manage_page_lists_members_with_their_pair_roles(world):
     page = world.staff.page(f"/sparring/groups/{world.groups['A']}/manage")
     assert "· fasilitaattori</p>" in page  # the header's own role name is not shadowed
     assert "Aino Virtanen" in page and "Elina Mäkinen" in page
-    assert "<td>mentori</td>" in page
+    assert '<td data-label="Rooli">mentori</td>' in page  # the column header labels the stacked cell
 
 
 def test_move_add_remove_and_archive(world):
