@@ -57,7 +57,6 @@ NOT_WALKED = {
     "calendar.feed_forms",  # the answer to the feed's POST forms
     "events.attendance_preview",  # the answer to an attendance import
     "lti_advantage.roster",
-    "notifications.preferences",  # linked from the mail
     "notifications.remind_registration",
     "notifications.unsubscribe_page",
     "matching.swap",  # a draft group's swap form
