@@ -10,11 +10,11 @@ def init_app(app) -> None:
     from ..groups.signals import group_agreed
     from ..notifications.signals import mail_due
     from ..programme.signals import required_meetings_changed
-    from . import journal, services
+    from . import changes, journal, progress, services
 
     # blinker keeps one connection per receiver, so a second app in the same process adds none.
     required_meetings_changed.connect(services.recount_programme)
-    mail_due.connect(services.remind_waiting_meetings)
+    mail_due.connect(changes.remind_waiting_meetings)
     group_agreed.connect(services.recount_group)
-    meetings.register(app, lambda group: bool(services.group_meetings(group.id)))
+    meetings.register(app, lambda group: bool(progress.group_meetings(group.id)))
     journal.init_app(app)

@@ -17,7 +17,7 @@ from app.groups import rules as group_rules
 from app.groups.models import MentoringGroup
 
 from ..people.models import PARTICIPANT
-from . import rules, services
+from . import changes, rules, services
 from .models import Meeting, MeetingChange
 from .routes import (
     back_to_group,
@@ -125,9 +125,9 @@ def _save_meeting(group, meeting=None, purpose="log"):
         elif purpose == "edit":
             saved, check = services.correct_meeting(meeting, g.user.id, data)
         elif purpose == "propose":
-            saved, check = services.propose_correction(meeting, g.user.id, data)
+            saved, check = changes.propose_correction(meeting, g.user.id, data)
         else:
-            saved, check = services.facilitator_correct(meeting, g.user.id, data, request.form.get("reason", ""))
+            saved, check = changes.facilitator_correct(meeting, g.user.id, data, request.form.get("reason", ""))
     except Refused as refused:
         db.session.rollback()
         if refused.status == 403:
@@ -226,7 +226,7 @@ def delete_meeting(group_id: int, meeting_id: int):
     counted = meeting.state == rules.COUNTED
     try:
         if counted:
-            change = services.propose_deletion(meeting, g.user.id)
+            change = changes.propose_deletion(meeting, g.user.id)
         else:
             services.delete_meeting(meeting, g.user.id)
     except Refused as refused:
@@ -263,19 +263,19 @@ def _answer_change(group_id: int, change_id: int, answer):
 @bp.post("/groups/<int:group_id>/changes/<int:change_id>/confirm")
 @login_required(PARTICIPANT)
 def confirm_change(group_id: int, change_id: int):
-    return _answer_change(group_id, change_id, services.confirm_change)
+    return _answer_change(group_id, change_id, changes.confirm_change)
 
 
 @bp.post("/groups/<int:group_id>/changes/<int:change_id>/decline")
 @login_required(PARTICIPANT)
 def decline_change(group_id: int, change_id: int):
-    return _answer_change(group_id, change_id, services.decline_change)
+    return _answer_change(group_id, change_id, changes.decline_change)
 
 
 @bp.post("/groups/<int:group_id>/changes/<int:change_id>/withdraw")
 @login_required(PARTICIPANT)
 def withdraw_change(group_id: int, change_id: int):
-    return _answer_change(group_id, change_id, services.withdraw_change)
+    return _answer_change(group_id, change_id, changes.withdraw_change)
 
 
 # --------------------------------------------------------------------------------------------
@@ -299,7 +299,7 @@ def override_delete(group_id: int, meeting_id: int):
     group = group_or_404(group_id)
     meeting = meeting_or_404(group, meeting_id)
     try:
-        services.facilitator_delete(meeting, g.user.id, request.form.get("reason", ""))
+        changes.facilitator_delete(meeting, g.user.id, request.form.get("reason", ""))
     except Refused as refused:
         db.session.rollback()
         values = _meeting_form_values(meeting) | {"delete_reason": request.form.get("reason", "")}

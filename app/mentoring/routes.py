@@ -38,7 +38,7 @@ from app.programme.services import current_programme_or_404 as _programme
 from ..content import get_library
 from ..ids import db_int
 from ..people.models import PARTICIPANT
-from . import extras, rules, services
+from . import changes, extras, progress, rules, services
 from .labels import ANSWER_NAMES, MODE_NAMES, STATE_NAMES
 from .models import AGREEMENT_SECTIONS, Meeting, MeetingChange, MeetingCount
 
@@ -349,7 +349,7 @@ def home_card(programme: Programme | None) -> tuple[str, dict | None] | None:
     if not groups:
         return None
     group = groups[0]
-    facts = services.pair_facts(group, g.user.id)
+    facts = progress.pair_facts(group, g.user.id)
     return template, {
         "group": group,
         "ended": group.status != PUBLISHED,
@@ -388,10 +388,10 @@ def group(group_id: int):
 
 def group_page(group: MentoringGroup, others=(), status: int = 200, **extra):
     programme = group.programme
-    meetings = services.group_meetings(group.id)
-    facts = services.pair_facts(group, g.user.id, meetings)
-    changes = services.group_changes(group.id)
-    pending = {c.meeting_id: c for c in changes if c.pending}
+    meetings = progress.group_meetings(group.id)
+    facts = progress.pair_facts(group, g.user.id, meetings)
+    meeting_changes = changes.group_changes(group.id)
+    pending = {c.meeting_id: c for c in meeting_changes if c.pending}
     # What this member may do with each meeting and each pending change (rules.meeting_actions).
     actions = {m.id: services.actions_for(m, g.user.id, pending.get(m.id)) for m in meetings}
     change_actions = {c.id: actions[c.meeting_id] for c in pending.values() if c.meeting_id in actions}
@@ -414,7 +414,7 @@ def group_page(group: MentoringGroup, others=(), status: int = 200, **extra):
         programme=programme,
         meetings=meetings,
         facts=facts,
-        changes=changes,
+        changes=meeting_changes,
         pending=pending,
         actions=actions,
         change_actions=change_actions,
@@ -433,11 +433,11 @@ def group_page(group: MentoringGroup, others=(), status: int = 200, **extra):
 PROGRESS_PAGE_SIZE = 100  # a programme of 10,000 has 5,000 pairs and 60,000 meetings
 
 
-def _progress_filters() -> tuple[services.ProgressFilters, dict[str, str]]:
+def _progress_filters() -> tuple[progress.ProgressFilters, dict[str, str]]:
     """The progress view's filters from the query string, with an error for each unknown value."""
     errors = {}
     status = request.args.get("status") or None
-    if status and status not in services.PROGRESS_STATUSES:
+    if status and status not in progress.PROGRESS_STATUSES:
         errors["status"] = gettext("Choose a status from the list.")
         status = None
     form = request.args.get("form") or None
@@ -445,13 +445,13 @@ def _progress_filters() -> tuple[services.ProgressFilters, dict[str, str]]:
         errors["form"] = gettext("Choose a form of mentoring from the list.")
         form = None
     name = request.args.get("q", "").strip()[:100]
-    return services.ProgressFilters(status=status, form=form, name=name), errors
+    return progress.ProgressFilters(status=status, form=form, name=name), errors
 
 
 def _overview(programme):
     page = max(request.args.get("page", 1, type=db_int) or 1, 1)
     filters, errors = _progress_filters()
-    pairs = services.progress_page(programme, filters, PROGRESS_PAGE_SIZE + 1, (page - 1) * PROGRESS_PAGE_SIZE)
+    pairs = progress.progress_page(programme, filters, PROGRESS_PAGE_SIZE + 1, (page - 1) * PROGRESS_PAGE_SIZE)
     more, pairs = len(pairs) > PROGRESS_PAGE_SIZE, pairs[:PROGRESS_PAGE_SIZE]
     members = [m.user_id for group, _facts in pairs for m in group.members]
     counts = {
@@ -480,9 +480,9 @@ def _overview(programme):
 
 
 def _staff_group_page(group: MentoringGroup, status: int = 200, error: str | None = None, **extra):
-    meetings = services.group_meetings(group.id)
+    meetings = progress.group_meetings(group.id)
     counts = services.counted_for(group.programme_id, services.member_ids(group))
-    facts = services.pair_facts(group, None, meetings)
+    facts = progress.pair_facts(group, None, meetings)
     return render_template(
         "mentoring/staff_group.html",
         group=group,
@@ -492,7 +492,7 @@ def _staff_group_page(group: MentoringGroup, status: int = 200, error: str | Non
         facts=facts,
         flags=rules.at_risk(facts, clock.helsinki_today()),
         signals=extras.pair_signals([group.id]).get(group.id, []),
-        changes=services.group_changes(group.id),
+        changes=changes.group_changes(group.id),
         error=error,
         **extra,
     ), status
@@ -504,11 +504,11 @@ def nudge(group_id: int):
     """The facilitator's nudge by mail to a pair the progress view flags at risk."""
     group = group_or_404(group_id)
     today = clock.helsinki_today()
-    facts = services.pair_facts(group, None, services.group_meetings(group.id))
+    facts = progress.pair_facts(group, None, progress.group_meetings(group.id))
     if not rules.at_risk(facts, today):
         refused = Refused("not_at_risk")
         return _staff_group_page(group, refused.status, error=refused.text())
-    queued = services.nudge_pair(group, today)
+    queued = changes.nudge_pair(group, today)
     db.session.commit()
     return redirect(url_for("mentoring.group", group_id=group.id, nudged=queued) + "#nudge", code=303)
 

@@ -25,7 +25,7 @@ def _mentor_proposes_a_correction(tool) -> tuple[int, int, int]:
     """Sanna proposes to shorten the demo pair's third counted meeting (the phone call); returns (group id,
     that meeting's id, the id of another counted meeting, which has no proposal)."""
     from app.core.db import db
-    from app.mentoring import services
+    from app.mentoring import changes, services
     from app.mentoring.demo import MENTOR
     from app.mentoring.models import Meeting
     from app.people.models import User
@@ -41,7 +41,7 @@ def _mentor_proposes_a_correction(tool) -> tuple[int, int, int]:
         data = services.MeetingInput(
             meeting.local_start.date(), time(13, 0), 70, "phone", sorted(meeting.attendee_ids())
         )
-        services.propose_correction(meeting, sanna.id, data)
+        changes.propose_correction(meeting, sanna.id, data)
         db.session.commit()
         return meeting.group_id, meeting.id, other.id
 

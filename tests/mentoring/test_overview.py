@@ -111,7 +111,7 @@ def test_progress_facts_equal_the_pairs_own_facts(app, platform, people, program
     its loaded meetings (pending, disputed and counted ones alike)."""
     from app.core.db import db
     from app.groups.models import MentoringGroup
-    from app.mentoring import services
+    from app.mentoring import progress, services
     from app.programme.models import Programme
 
     _pairs(app, platform, programme, people, 3)
@@ -128,10 +128,10 @@ def test_progress_facts_equal_the_pairs_own_facts(app, platform, people, program
             elif answer == "confirm":
                 services.confirm_meeting(meeting, b)
         db.session.commit()
-        page = services.progress_page(db.session.get(Programme, programme), services.ProgressFilters(), 10)
+        page = progress.progress_page(db.session.get(Programme, programme), progress.ProgressFilters(), 10)
         assert len(page) == 3
         for group, facts in page:
-            assert facts == services.pair_facts(group, None), group.id
+            assert facts == progress.pair_facts(group, None), group.id
         facts = dict((g.id, f) for g, f in page)[first_group]
         assert facts.meetings_logged == 3 and facts.last_counted_on == date.today() - timedelta(days=1)
 
