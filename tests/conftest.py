@@ -107,6 +107,11 @@ def _config(database_url, instance_dir, **extra):
 def _clean(app):
     from app.core.db import db
 
+    # A staff launch syncs the roster in a thread of its own (app.lti.roster.sync_after_launch):
+    # let it finish, or emptying the tables under it deadlocks on PostgreSQL.
+    for thread in threading.enumerate():
+        if thread.name.startswith("roster-sync-"):
+            thread.join(timeout=30)
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             # The audit log refuses DELETE outside a maintenance transaction (migration 0007).
