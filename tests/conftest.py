@@ -7,9 +7,39 @@ import threading
 from contextlib import contextmanager
 
 import pytest
+from flask import Flask
+from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
+
+from tests.support.lti_double import POLL
+
+
+class _SharedBytecode(BytecodeCache):
+    """Compiled templates kept in memory for every app this test process builds. Tests build a
+    new app per test, and compiling the same templates again for each was a large share of the
+    run. An entry is keyed by the template's file and the environment's extensions (which change
+    the compiled code); Jinja checks a checksum of the source, so an edited template compiles
+    afresh."""
+
+    def __init__(self):
+        self.code: dict[tuple, bytes] = {}
+
+    @staticmethod
+    def _key(bucket):
+        return bucket.key, tuple(sorted(bucket.environment.extensions))
+
+    def load_bytecode(self, bucket):
+        code = self.code.get(self._key(bucket))
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket):
+        self.code[self._key(bucket)] = bucket.bytecode_to_string()
+
+
+Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": _SharedBytecode()}
 
 
 def pytest_collection_modifyitems(items):
@@ -77,6 +107,11 @@ def _config(database_url, instance_dir, **extra):
 def _clean(app):
     from app.core.db import db
 
+    # A staff launch syncs the roster in a thread of its own (app.lti.roster.sync_after_launch):
+    # let it finish, or emptying the tables under it deadlocks on PostgreSQL.
+    for thread in threading.enumerate():
+        if thread.name.startswith("roster-sync-"):
+            thread.join(timeout=30)
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             # The audit log refuses DELETE outside a maintenance transaction (migration 0007).
@@ -121,7 +156,7 @@ class LiveServer:
         self.server = make_server(host, 0, wsgi_app, threaded=True)
         self.port = self.server.server_port
         self.url = f"http://{host}:{self.port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(POLL,), daemon=True)
 
     def __enter__(self):
         self.thread.start()
@@ -158,7 +193,8 @@ def live_pair(database_url, instance_dir, tmp_path, **tool_config):
         from app.demo import seed_demo
 
         seed_demo(platform_url)
-    threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in (tool_server, platform_server)]
+    servers = (tool_server, platform_server)
+    threads = [threading.Thread(target=s.serve_forever, args=(POLL,), daemon=True) for s in servers]
     for t in threads:
         t.start()
     try:

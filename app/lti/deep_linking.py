@@ -105,7 +105,7 @@ def response_jwt(platform: Platform, deployment_id: str, settings: dict, items: 
         claims[DL_CLAIM + "data"] = settings["data"]
     if message:
         claims[DL_CLAIM + "msg"] = message
-    return jwt.encode(claims, key.private_pem, algorithm="RS256", headers={"kid": key.kid})
+    return jwt.encode(claims, key.signing_key, algorithm="RS256", headers={"kid": key.kid})
 
 
 @bp.route("/deep-linking", methods=["GET", "POST"])

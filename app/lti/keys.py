@@ -7,6 +7,7 @@ cached our JWKS can still verify what the old key signed.
 
 import base64
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -30,16 +31,26 @@ class ToolKey:
     created: float
     retired: float | None
 
+    @property
+    def signing_key(self) -> rsa.RSAPrivateKey:
+        """The parsed key to sign with (PyJWT given the PEM would parse it again for each token)."""
+        return _parse(self.private_pem)
+
 
 def _b64(n: int) -> str:
     raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def public_jwk(private_pem: str) -> dict:
+@functools.lru_cache(maxsize=16)
+def _parse(private_pem: str) -> rsa.RSAPrivateKey:
+    # Parsing validates the RSA key, tens of milliseconds each time: once per key and process.
     # The tool's keys are RSA (RS256): it generates them itself.
-    key = cast(rsa.RSAPrivateKey, serialization.load_pem_private_key(private_pem.encode(), password=None))
-    numbers = key.public_key().public_numbers()
+    return cast(rsa.RSAPrivateKey, serialization.load_pem_private_key(private_pem.encode(), password=None))
+
+
+def public_jwk(private_pem: str) -> dict:
+    numbers = _parse(private_pem).public_key().public_numbers()
     jwk = {"e": _b64(numbers.e), "kty": "RSA", "n": _b64(numbers.n)}
     # RFC 7638 thumbprint: stable, and the same on every worker.
     thumb = hashlib.sha256(json.dumps(jwk, separators=(",", ":"), sort_keys=True).encode())

@@ -195,7 +195,7 @@ class TokenService:
             "exp": now + 300,
             "jti": uuid.uuid4().hex,
         }
-        return jwt.encode(claims, key.private_pem, algorithm="RS256", headers={"kid": key.kid})
+        return jwt.encode(claims, key.signing_key, algorithm="RS256", headers={"kid": key.kid})
 
     def _request(self, platform: Platform, key: tuple) -> Token:
         data = {
