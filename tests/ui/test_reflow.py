@@ -60,6 +60,7 @@ NOT_WALKED = {
     "notifications.remind_registration",
     "notifications.unsubscribe_page",
     "matching.swap",  # a draft group's swap form
+    "matching.withdraw",  # the demo's published pairs have met, so withdrawing answers 409
     "matching.confirm_publish_all",  # the answer to "publish all"
     "mentoring.agreement_version",  # an agreement with an earlier version
     "mentoring.journal_edit",  # the person's own journal entries
