@@ -209,51 +209,30 @@ def page(url: str, waiting: int = 2000, pairs: int = 5000) -> dict:
     """The matching page's render time (median of 5 after a warm-up) on ``url``'s database."""
     from flask_migrate import upgrade
 
-    from app import create_app
     from app.core.db import db
-    from app.core.sessions import start_session
-    from app.people.models import Course, Enrolment, User
     from app.programme.models import Programme
+    from benchmarks.inproc import scratch_app, session_token, staff_course
     from benchmarks.report import fill, measure
 
-    instance = tempfile.mkdtemp(prefix="bench-matching-")
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "bench",
-            "LOG_LEVEL": "WARNING",
-            "LTI_KEY_DIR": instance + "/keys",
-            "INSTANCE_PATH": instance,
-        }
-    )
+    app = scratch_app("matching", url)
     with app.app_context():
         upgrade()
-        course = Course(issuer="https://moodle.example", deployment_id="1", context_id="bench", title="Bench")
-        staff = User(issuer="https://moodle.example", subject="bench-staff", name="Helena Saarinen")
-        db.session.add_all([course, staff])
-        db.session.flush()
-        db.session.add(Enrolment(course_id=course.id, user_id=staff.id, role="facilitator", lti_roles=[]))
+        course, staff = staff_course(db, subject="bench-staff", name="Helena Saarinen", role="facilitator")
         programme = Programme(course_id=course.id, name="Bench", kickoff=date(2026, 1, 12), closing=date(2026, 11, 20))
         db.session.add(programme)
         db.session.commit()
         rng = random.Random(5)
         fill(db, programme.id, course.id, pairs=pairs, meetings_per_pair=1, rng=rng, offset=0, waiting=waiting)
-        with app.test_request_context("/"):
-            from flask import session
-
-            token = start_session(
-                session, staff.id, course.id, "facilitator", {"user_id": staff.id, "course_id": course.id}
-            )
-            db.session.commit()
+        token = session_token(app, db, staff.id, course.id, "facilitator")
         path, engine = f"/matching/programmes/{programme.id}?s={token}", db.engine
     client = app.test_client()
-    before_ms, before_q = measure(client, path, engine)
+    before_ms, before_q, _cpu = measure(client, path, engine)
     compute = client.post(
         f"/matching/programmes/{path.split('/programmes/')[1].split('?')[0]}/compute?s={token}",
         data={"csrf_token": _csrf(client.get(path).get_data(as_text=True))},
     )
     assert compute.status_code == 303, compute.status_code
-    after_ms, after_q = measure(client, path, engine)
+    after_ms, after_q, _cpu = measure(client, path, engine)
     print(
         f"matching page, {pairs} published pairs and {waiting} waiting: {before_ms:.0f} ms ({before_q} queries);"
         f" after computing suggestions {after_ms:.0f} ms ({after_q} queries)",

@@ -16,7 +16,6 @@ import json
 import re
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date, datetime
 from pathlib import Path
@@ -44,30 +43,16 @@ def main() -> None:
 
     from flask_migrate import upgrade
 
-    from app import create_app
     from app.core.db import db
-    from app.core.sessions import start_session
     from app.events.models import ProgrammeEvent
-    from app.people.models import Course, Enrolment, User
+    from app.people.models import User
     from app.programme.models import Organisation, Programme, Registration
+    from benchmarks.inproc import scratch_app, session_token, staff_course
 
-    instance = tempfile.mkdtemp(prefix="bench-picker-")
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance}/bench.db",
-            "SECRET_KEY": "bench",
-            "LOG_LEVEL": "WARNING",
-            "LTI_KEY_DIR": instance + "/keys",
-            "INSTANCE_PATH": instance,
-        }
-    )
+    app = scratch_app("picker")
     with app.app_context():
         upgrade()
-        course = Course(issuer="https://moodle.example", deployment_id="1", context_id="bench", title="Bench")
-        staff = User(issuer="https://moodle.example", subject="bench-staff", name="Fanni Fasilitaattori")
-        db.session.add_all([course, staff])
-        db.session.flush()
-        db.session.add(Enrolment(course_id=course.id, user_id=staff.id, role="facilitator", lti_roles=[]))
+        course, staff = staff_course(db, subject="bench-staff", name="Fanni Fasilitaattori", role="facilitator")
         programme = Programme(course_id=course.id, name="Bench", kickoff=date(2026, 1, 12), closing=date(2026, 11, 20))
         db.session.add(programme)
         db.session.flush()
@@ -86,13 +71,7 @@ def main() -> None:
             db.session.flush()
             db.session.add(Registration(programme_id=programme.id, user_id=user.id, organisation_id=orgs[i % 11].id))
         db.session.commit()
-        with app.test_request_context("/"):
-            from flask import session
-
-            token = start_session(
-                session, staff.id, course.id, "facilitator", {"user_id": staff.id, "course_id": course.id}
-            )
-            db.session.commit()
+        token = session_token(app, db, staff.id, course.id, "facilitator")
         path, engine = f"/events/{kickoff.id}/attendance", db.engine
 
     client = app.test_client()

@@ -88,21 +88,12 @@ def seeder(size: dict, world: dict):
     def seed(database_url: str) -> None:
         from sqlalchemy import text
 
-        from app import create_app
         from app.core.db import db
         from app.people.models import Course
         from app.programme.models import Programme
+        from benchmarks.inproc import scratch_app
 
-        instance = tempfile.mkdtemp(prefix="bench-scale-")
-        app = create_app(
-            {
-                "SQLALCHEMY_DATABASE_URI": database_url,
-                "SECRET_KEY": "seed",
-                "LOG_LEVEL": "WARNING",
-                "LTI_KEY_DIR": instance + "/keys",
-                "INSTANCE_PATH": instance,
-            }
-        )
+        app = scratch_app("scale", database_url)
         started = time.perf_counter()
         with app.app_context():
             programme = db.session.scalars(db.select(Programme).order_by(Programme.id.desc())).first()
