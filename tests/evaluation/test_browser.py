@@ -4,10 +4,11 @@ an agency contact opens their agency's slice from the agency page; axe-core find
 the answer form, the results (staff's and the agency's), the overview, the question editor and the
 themes report, in Finnish, Swedish and English."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from app.core.clock import helsinki_today
 from tests.support.browser import assert_no_axe_violations, chromium, launch_in_iframe, tool_frame
 
 pytestmark = pytest.mark.browser
@@ -29,8 +30,8 @@ def _open_the_midpoint_survey(tool) -> int:
 
     with tool.app_context():
         programme = db.session.scalars(db.select(Programme)).one()
-        programme.midpoint = date.today() - timedelta(days=2)
-        programme.closing = date.today() + timedelta(days=120)
+        programme.midpoint = helsinki_today() - timedelta(days=2)
+        programme.closing = helsinki_today() + timedelta(days=120)
         survey = Survey(programme_id=programme.id, kind=rules.MIDPOINT, questions=rules.default_questions())
         db.session.add(survey)
         db.session.flush()
@@ -39,7 +40,7 @@ def _open_the_midpoint_survey(tool) -> int:
             db.session.add(SurveyResponse(survey_id=survey.id, role="mentor" if i % 2 else "aktori", answers=answers))
         kaisa = db.session.scalar(db.select(User).filter_by(subject=AKTORI))
         group = mentoring.member_groups(kaisa.id, programme.id)[0]
-        yesterday = date.today() - timedelta(days=1)
+        yesterday = helsinki_today() - timedelta(days=1)
         attendees = sorted(m.user_id for m in group.members)
         meeting, check = mentoring.log_meeting(
             group, kaisa.id, mentoring.MeetingInput(yesterday, time(10, 0), 60, "video", attendees)

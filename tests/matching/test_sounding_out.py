@@ -1,9 +1,8 @@
 """Sounding out a published pair (issue 16): both answers through the pages, the facilitators' view,
 a rematch that never pairs the same two again, and the audit entries."""
 
-from datetime import date
-
 from app.core.audit import AuditEntry
+from app.core.clock import helsinki_today
 from app.core.db import db
 from app.groups import services as group_services
 from app.groups.models import DISSOLVED, PUBLISHED, SOUNDING_OUT, MentoringGroup
@@ -153,7 +152,7 @@ def test_meetings_logged_while_sounding_out_count_once_the_pair_is_agreed(app, c
     assert f"/mentoring/groups/{group_id}" in mikko.page("/matching/mine")
     # The first conversation, before the kickoff, is logged and confirmed while sounding out.
     path = f"/mentoring/groups/{group_id}/meetings/new"
-    first = {"date": date.today().isoformat(), "time": "00:00", "duration": "60", "mode": "video"}
+    first = {"date": helsinki_today().isoformat(), "time": "00:00", "duration": "60", "mode": "video"}
     assert post(mikko, path, first, token_from=path).status_code == 303
     with app.app_context():
         meeting_id = db.session.scalar(db.select(Meeting.id).filter_by(group_id=group_id))
@@ -171,7 +170,7 @@ def test_meetings_of_a_pair_dissolved_while_sounding_out_never_count(app, cohort
     _, group_id = _published_pair(app, cohort)
     mikko, elina = cohort["people"]["6"], cohort["people"]["7"]
     path = f"/mentoring/groups/{group_id}/meetings/new"
-    first = {"date": date.today().isoformat(), "time": "00:00", "duration": "60", "mode": "video"}
+    first = {"date": helsinki_today().isoformat(), "time": "00:00", "duration": "60", "mode": "video"}
     assert post(mikko, path, first, token_from=path).status_code == 303
     with app.app_context():
         meeting_id = db.session.scalar(db.select(Meeting.id).filter_by(group_id=group_id))
