@@ -7,6 +7,7 @@ themes report, in Finnish, Swedish and English."""
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from app.core.clock import helsinki_today
 from tests.support.browser import assert_no_axe_violations, chromium, launch_in_iframe, tool_frame
@@ -104,8 +105,8 @@ def test_answering_and_results_in_the_iframe_and_axe(tmp_path, live):
         offered = checkins.count()  # the demo's recent meetings she confirmed (dated around today)
         assert offered >= 1
         checkins.first.get_by_role("button", name="4 / 5").click()
-        frame.get_by_role("heading", level=1, name="Oma mentorointi").wait_for()
-        assert frame.get_by_role("group", name="Kuinka hyödyllinen tapaaminen oli sinulle?").count() == offered - 1
+        # The heading is on the page before and after the answer: wait for the page that follows it.
+        expect(checkins).to_have_count(offered - 1)
 
         staff_page, staff = launch_in_iframe(context, platform_url, "Tuomas Salminen", "Tervetuloa, Tuomas")
         staff.get_by_role("link", name="Kyselyt, tapaamispalaute ja teemaraportti").click()
